@@ -1,0 +1,30 @@
+// Bundles the CLI into dist/cli.js with esbuild (ESM, Node 20).
+// Bundling makes `npx readiness-tui` start fast and lets ink-table (CommonJS, require('ink')) sit next to
+// ink 6 (ESM with top-level await): esbuild wraps them so the require() never meets the async graph.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+await build({
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  banner: {
+    js: "import { createRequire as __rtCreateRequire } from 'node:module'; const require = __rtCreateRequire(import.meta.url);",
+  },
+  define: {
+    __RT_VERSION__: JSON.stringify(pkg.version),
+    'process.env.DEV': '"false"',
+  },
+  // ink only imports react-devtools-core when DEV=true; keep it out of the bundle.
+  alias: { 'react-devtools-core': './scripts/stub-devtools.mjs' },
+  // Large, rarely-needed runtime dependencies stay external (installed as dependencies) and are loaded lazily.
+  external: ['@kubernetes/client-node', '@secretlint/node', '@secretlint/secretlint-rule-preset-recommend'],
+});

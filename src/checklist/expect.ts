@@ -1,0 +1,83 @@
+/**
+ * Expectations: JSONata (2.x) expressions evaluated over a check's result. A truthy result (JSONata's $boolean
+ * rules) is a pass. Syntax is checked at validation time with the error's character position, so the validator can
+ * point at file:line:col inside the expression.
+ */
+import jsonata from 'jsonata';
+
+type Compiled = ReturnType<typeof jsonata>;
+
+interface JsonataError {
+  code?: string;
+  position?: number;
+  token?: string;
+  message?: string;
+}
+
+const cache = new Map<string, Compiled>();
+
+function compile(expr: string): Compiled {
+  let c = cache.get(expr);
+  if (!c) {
+    c = jsonata(expr);
+    if (cache.size > 500) cache.clear();
+    cache.set(expr, c);
+  }
+  return c;
+}
+
+/** JSONata's $boolean: arrays are true when any member is, empty strings/arrays/objects, 0, null and undefined false */
+export function truthy(v: unknown): boolean {
+  if (v === undefined || v === null) return false;
+  if (Array.isArray(v)) return v.length === 1 ? truthy(v[0]) : v.some(truthy);
+  if (typeof v === 'string') return v.length > 0;
+  if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'function') return false;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+/** undefined when the expression parses, else the JSONata error with the character index of the offending token */
+export function checkExpectSyntax(expr: string): { message: string; position?: number } | undefined {
+  if (expr.trim() === '') return { message: 'empty expression', position: 0 };
+  try {
+    jsonata(expr);
+    return undefined;
+  } catch (err) {
+    const e = err as JsonataError;
+    const message = String(e.message ?? err);
+    if (typeof e.position !== 'number') return { message };
+    // JSONata reports the index just after the offending token; point at its start
+    const tokenLen = e.token && e.token !== '(end)' ? String(e.token).length : 0;
+    // "unexpected end" errors point just after the last character that is not trailing whitespace
+    const position = Math.max(0, Math.min(expr.trimEnd().length, e.position - tokenLen));
+    return { message, position };
+  }
+}
+
+/**
+ * Evaluate `expr` over `input` (the kind's result object). `bindings` become $-variables (e.g. {vars} → $vars).
+ * Never throws: a syntax or evaluation error comes back as `error` with ok=false.
+ */
+export async function evaluateExpect(
+  expr: string,
+  input: unknown,
+  bindings?: Record<string, unknown>,
+): Promise<{ ok: boolean; value: unknown; error?: string }> {
+  let compiled: Compiled;
+  try {
+    compiled = compile(expr);
+  } catch (err) {
+    const syn = checkExpectSyntax(expr);
+    const where = syn?.position !== undefined ? ` at character ${syn.position + 1}` : '';
+    return { ok: false, value: undefined, error: `expect syntax error${where}: ${syn?.message ?? String(err)}` };
+  }
+  try {
+    const value = await compiled.evaluate(input, bindings);
+    return { ok: truthy(value), value };
+  } catch (err) {
+    const e = err as JsonataError;
+    return { ok: false, value: undefined, error: `expect could not be evaluated: ${e.message ?? String(err)}` };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The typed checklist, as the rest of the program sees it after load + validation.
+ * The zod schema in schema.ts must produce exactly these shapes.
+ */
+
+/** A source position kept from the YAML for error messages (1-based). */
+export interface Position {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface VarDef {
+  name: string;
+  description?: string;
+  default?: string;
+  /** never written to journal, evidence, report or screen; only from env or --vars file */
+  secret: boolean;
+}
+
+/** A check as written in the checklist: kind + kind-specific params + optional JSONata expectation. */
+export interface CheckSpec {
+  kind: string;
+  /** JSONata over the kind's result; when absent the kind's defaultExpect is used */
+  expect?: string;
+  /** every other key of the check mapping, validated by the kind's own zod schema */
+  params: Record<string, unknown>;
+  /** mutating checks change the environment (DR drill, probe pods): the TUI confirms first */
+  mutating: boolean;
+  /** optional context override for kubernetes kinds */
+  context?: string;
+  /**
+   * (additive) the params exactly as written, before the kind's schema applied defaults/transforms. `params` is the
+   * schema's output; strings in either may still hold `${vars.x}`: use resolveCheckParams() (params.ts) at run time.
+   */
+  rawParams?: Record<string, unknown>;
+}
+
+export type SignoffPolicy = 'none' | 'optional' | 'required';
+
+export interface Item {
+  id: string;
+  blockId: string;
+  title: string;
+  /** (additive) longer explanation */
+  description?: string;
+  metric?: string;
+  /** milliseconds */
+  estimateMs?: number;
+  blocking: boolean;
+  owner?: string;
+  role?: string;
+  /** a single check, or several named checks (aggregated by the item-level `expect`) */
+  check?: CheckSpec;
+  checks?: Record<string, CheckSpec>;
+  /** JSONata over {checks: {name: {status, durationMs, result}}} when `checks` is used */
+  expect?: string;
+  signoff: SignoffPolicy;
+  signoffRoles: string[];
+  approvals: number;
+  /** forbid the person who ran/owns the item from approving it */
+  noSelfApproval: boolean;
+  remediation?: { text?: string; command?: string };
+  runbook?: string;
+  dependsOn: string[];
+  /** milliseconds */
+  timeoutMs?: number;
+  retries: number;
+  /** the original validation text from the source plan, shown to the operator */
+  reference?: string;
+  pos: Position;
+}
+
+export interface Block {
+  id: string;
+  title: string;
+  /** (additive) longer explanation */
+  description?: string;
+  successMetrics: string[];
+  items: Item[];
+  pos: Position;
+}
+
+export interface Risk {
+  risk: string;
+  probability?: string;
+  impact?: string;
+  mitigation?: string;
+  earlyWarning?: string;
+}
+
+export interface RollbackPlan {
+  detection: string[];
+  steps: string[];
+  time?: string;
+}
+
+export interface Checklist {
+  apiVersion: 'readiness/v1';
+  name: string;
+  title: string;
+  description?: string;
+  vars: VarDef[];
+  blocks: Block[];
+  successMetrics: string[];
+  deliverables: { path: string; description?: string; check?: CheckSpec }[];
+  risks: Risk[];
+  rollback?: RollbackPlan;
+  /** absolute path of the file and the sha256 of its exact bytes */
+  source: { path: string; sha256: string; bytes: Buffer };
+}
+
+export function allItems(c: Checklist): Item[] {
+  return c.blocks.flatMap((b) => b.items);
+}

@@ -1,0 +1,137 @@
+/**
+ * Source positions for a parsed YAML document: YAML path → file line:col, and a character inside a scalar → line:col
+ * (used to point at the exact spot of a bad `${vars.x}` or a JSONata syntax error inside an expression).
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
+
+export type PathSeg = string | number;
+
+export interface LineCol {
+  line: number;
+  col: number;
+}
+
+/** "blocks[1].items[0].check.kind" */
+export function formatPath(path: readonly PathSeg[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+export class SourcePositions {
+  constructor(
+    private readonly doc: Document,
+    private readonly lc: LineCounter,
+    private readonly source: string,
+  ) {}
+
+  at(offset: number): LineCol {
+    const p = this.lc.linePos(Math.max(0, offset));
+    return { line: p.line, col: p.col };
+  }
+
+  private deref(n: unknown): unknown {
+    return isAlias(n) ? n.resolve(this.doc) : n;
+  }
+
+  /**
+   * Walk `path` from the document root. Returns the deepest node reached, the key node of the last map step (when
+   * the last segment was found as a key) and whether the whole path exists.
+   */
+  walk(path: readonly PathSeg[]): { node?: Node; key?: Node; found: boolean; depth: number } {
+    let node = this.deref(this.doc.contents) as Node | undefined;
+    let key: Node | undefined;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) return { node, found: false, depth: i };
+        key = pair.key as Node;
+        const v = this.deref(pair.value) as Node | null;
+        if (v == null) return { node: key, key, found: i === path.length - 1, depth: i + 1 };
+        node = v;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const v = this.deref(node.items[seg]) as Node | undefined;
+        if (v == null) return { node, found: false, depth: i };
+        key = undefined;
+        node = v;
+      } else {
+        return { node, found: false, depth: i };
+      }
+    }
+    return { node, key, found: true, depth: path.length };
+  }
+
+  /** line:col of the value at `path` (or of its key with `key: true`); the nearest existing parent when missing */
+  pos(path: readonly PathSeg[], opts: { key?: boolean } = {}): LineCol {
+    const w = this.walk(path);
+    const target = opts.key && w.found && w.key ? w.key : w.node;
+    return this.at(target?.range?.[0] ?? 0);
+  }
+
+  node(path: readonly PathSeg[]): Node | undefined {
+    const w = this.walk(path);
+    return w.found ? w.node : undefined;
+  }
+
+  /**
+   * line:col of character `index` of a scalar's value. Exact for single-line scalars of any style and for literal
+   * block scalars (`|`); for folded or multi-line flow scalars it falls back to the scalar's start.
+   */
+  inScalar(node: Node | undefined, index: number): LineCol {
+    if (!node || !isScalar(node) || !node.range) return this.at(node?.range?.[0] ?? 0);
+    const s = node as Scalar;
+    const [start, end] = node.range;
+    const value = String(s.value);
+    const src = this.text(start, end);
+    const i = Math.max(0, Math.min(index, value.length));
+    switch (s.type) {
+      case 'PLAIN':
+        if (!src.includes('\n')) return this.at(start + i);
+        break;
+      case 'QUOTE_DOUBLE':
+      case 'QUOTE_SINGLE':
+        if (!src.includes('\n')) return this.at(start + 1 + this.quotedOffset(src.slice(1), value, i, s.type));
+        break;
+      case 'BLOCK_LITERAL': {
+        const lines = src.split('\n');
+        const content = lines.slice(1);
+        const indent = Math.min(
+          ...content.filter((l) => l.trim() !== '').map((l) => l.length - l.trimStart().length),
+        );
+        const before = value.slice(0, i);
+        const k = before.split('\n').length - 1;
+        const c = before.length - (before.lastIndexOf('\n') + 1);
+        const header = this.at(start);
+        return { line: header.line + 1 + k, col: (Number.isFinite(indent) ? indent : 0) + c + 1 };
+      }
+      default:
+        break;
+    }
+    return this.at(start);
+  }
+
+  /** map an index in the unescaped value of a one-line quoted scalar to an index in its source */
+  private quotedOffset(src: string, value: string, index: number, type: string): number {
+    let si = 0;
+    let vi = 0;
+    while (vi < index && si < src.length) {
+      if (type === 'QUOTE_SINGLE' && src[si] === "'" && src[si + 1] === "'") si += 2;
+      else if (type === 'QUOTE_DOUBLE' && src[si] === '\\') {
+        const c = src[si + 1];
+        si += c === 'x' ? 4 : c === 'u' ? 6 : c === 'U' ? 10 : 2;
+      } else si += 1;
+      vi += 1;
+    }
+    void value;
+    return si;
+  }
+
+  private text(a: number, b: number): string {
+    return this.source.slice(a, b);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * logs.structured (seed 3.1 "Structured logging"): sample up to N log lines from files (globs), or from a command's
+ * stdout (e.g. `kubectl logs -l app=detektor --tail=10000`), and measure how many are JSON objects and how often
+ * each required field (timestamp, level, service, trace id — with the synonyms of the common logging libraries) is
+ * present. OTLP/JSON records are unwrapped (service.name from the resource); Docker json-file and CRI wrappers too.
+ *
+ * error vs fail: no file matches / unreadable / the command fails without output → error; nothing sampled
+ * (empty files) → inconclusive; otherwise `expect` judges (default: 100 % structured and every required field
+ * common).
+ */
+import path from 'node:path';
+import { createReadStream } from 'node:fs';
+import { stat, readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
+import { DEFAULT_FIELDS, LogScorer } from './support/log-fields.js';
+
+const params = z
+  .object({
+    files: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .optional()
+      .describe('log file path(s) or glob(s), relative to the checklist, e.g. "logs/*.jsonl"'),
+    command: z
+      .string()
+      .optional()
+      .describe('a shell command whose stdout is the log, e.g. "kubectl logs -n prod -l app=detektor --tail=10000"'),
+    sampleSize: z.number().int().min(1).max(1_000_000).default(10_000).describe('maximum number of lines analysed (the last N of the files; the first N of a command)'),
+    commonPercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(90)
+      .describe('a field is "common" when present in at least this % of records'),
+    requiredFields: z
+      .array(z.string())
+      .default(['timestamp', 'level', 'service', 'trace_id'])
+      .describe('fields that must all be common (names of `fields`)'),
+    fields: z
+      .record(z.string(), z.array(z.string()).min(1))
+      .optional()
+      .describe('synonyms per field, replacing the defaults for the fields given (dotted keys are tried flat and nested)'),
+  })
+  .strict()
+  .refine((p) => !!p.files !== !!p.command, { message: 'give exactly one source: `files` or `command`' });
+
+type Params = z.infer<typeof params>;
+
+const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+
+async function expandFiles(patterns: string[], cwd: string): Promise<string[]> {
+  const { glob } = await import('tinyglobby');
+  const out: string[] = [];
+  for (const pat of patterns) {
+    if (!/[*?[\]{}]/.test(pat)) {
+      out.push(path.resolve(cwd, pat));
+      continue;
+    }
+    const found = (await glob(pat, { cwd, absolute: true, onlyFiles: true, dot: false })).sort();
+    if (found.length === 0) throw new CheckError(`no file matches ${pat} (in ${cwd})`, 'check the path of the logs, or point `files` at them');
+    out.push(...found);
+  }
+  return out;
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** last `n` non-blank lines of a file, streamed (memory bounded by n) */
+async function lastLines(file: string, n: number, signal: AbortSignal): Promise<{ lines: { text: string; no: number }[]; total: number }> {
+  const ring: { text: string; no: number }[] = [];
+  let no = 0;
+  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of rl) {
+    no++;
+    if (signal.aborted) break;
+    if (line.trim() === '') continue;
+    ring.push({ text: line, no });
+    if (ring.length > n) ring.shift();
+  }
+  return { lines: ring, total: no };
+}
+
+async function sampleFiles(p: Params, ctx: CheckContext, scorer: LogScorer): Promise<{ files: { file: string; lines: number }[]; truncated: boolean }> {
+  const patterns = Array.isArray(p.files) ? p.files : [p.files!];
+  const files = await expandFiles(patterns, ctx.cwd);
+  const used: { file: string; lines: number }[] = [];
+  let budget = p.sampleSize;
+  let truncated = false;
+  // later files are newer in rotation order (app.log.2, app.log.1, app.log): sample from the end backwards
+  const picked: { file: string; lines: { text: string; no: number }[]; doc?: unknown }[] = [];
+  for (const file of [...files].reverse()) {
+    if (budget <= 0) {
+      truncated = true;
+      break;
+    }
+    let size: number;
+    try {
+      size = (await stat(file)).size;
+    } catch (e) {
+      throw new CheckError(`cannot read the log file ${file} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`, 'check the path and the permissions');
+    }
+    ctx.emit(`reading ${file} (${size} bytes)`);
+    const { lines, total } = await lastLines(file, budget, ctx.signal);
+    if (lines.length === budget && total > lines.length) truncated = true;
+    // a pretty-printed JSON document (e.g. an OTLP export) is one document, not one record per line: when the first
+    // line starts a JSON value but is not one by itself, try the whole file
+    const first = lines[0]?.text.trim() ?? '';
+    let doc: unknown;
+    if (/^[{[]/.test(first) && !parses(first) && size <= MAX_DOCUMENT_BYTES) {
+      try {
+        doc = JSON.parse(await readFile(file, 'utf8'));
+      } catch {
+        doc = undefined;
+      }
+    }
+    picked.unshift({ file, lines, doc });
+    budget -= lines.length;
+  }
+  for (const f of picked) {
+    if (f.doc !== undefined) {
+      scorer.addDocument(f.doc, f.file);
+      used.push({ file: f.file, lines: 1 });
+    } else {
+      for (const l of f.lines) scorer.addLine(l.text, path.relative(ctx.cwd, f.file) || f.file, l.no);
+      used.push({ file: f.file, lines: f.lines.length });
+    }
+  }
+  return { files: used, truncated };
+}
+
+async function sampleCommand(p: Params, ctx: CheckContext, scorer: LogScorer): Promise<{ lines: number; exitCode: number | null; truncated: boolean }> {
+  ctx.emit(`$ ${p.command}`);
+  const child = spawn('/bin/sh', ['-c', p.command!], { cwd: ctx.cwd, env: ctx.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const killGroup = (sig: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  const onAbort = () => {
+    killGroup('SIGTERM');
+    setTimeout(() => killGroup('SIGKILL'), 2000).unref();
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString('utf8')).slice(-4000);
+  });
+  const exited = new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    child.on('error', (error) => resolve({ code: null, error }));
+    child.on('close', (code) => resolve({ code }));
+  });
+  let n = 0;
+  let truncated = false;
+  const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    n++;
+    scorer.addLine(line, 'command', n);
+    if (n % 1000 === 0) ctx.emit(`  ${n} lines read`);
+    if (n >= p.sampleSize) {
+      truncated = true;
+      killGroup('SIGTERM'); // enough: stop the command (e.g. `kubectl logs -f`)
+      break;
+    }
+  }
+  rl.close();
+  const { code, error } = await exited;
+  ctx.signal.removeEventListener('abort', onAbort);
+  if (ctx.signal.aborted) throw new CheckError('log sampling was cancelled', 're-run the item');
+  if (error) throw new CheckError(`cannot start the log command (${error.message})`, 'check the command line');
+  if (!truncated && code !== 0 && n === 0) {
+    throw new CheckError(
+      `the log command exited ${code} without output: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no message'}`,
+      'run the command by hand to see why (kube context? namespace? label selector?)',
+    );
+  }
+  if (stderr.trim()) ctx.emit(`  stderr: ${ctx.redact(stderr.trim().split('\n').slice(-3).join(' | '))}`, 'stderr');
+  return { lines: n, exitCode: truncated ? null : code, truncated };
+}
+
+export const logsStructured: CheckKind<Params> = {
+  kind: 'logs.structured',
+  title: 'Logs are structured JSON with timestamp, level, service and trace id',
+  description:
+    'Samples up to sampleSize log lines from files/globs (the last lines) or a command (the first lines; the command ' +
+    'is stopped once enough are read) and reports the % of lines that are JSON objects and, per required field, the ' +
+    '% of records carrying it under any of its synonyms (timestamp: timestamp|ts|time|@timestamp|t|…; level: ' +
+    'level|severity|lvl|log.level|@l|… incl. numeric pino/bunyan levels; service: service|service.name|app|logger|…; ' +
+    'trace_id: trace_id|traceId|trace.id|dd.trace_id|… with a 16/32-hex or decimal value). OTLP/JSON records are ' +
+    'unwrapped, Docker/CRI wrappers removed. Up to 5 offending lines are shown, secrets masked. error = no such ' +
+    'file / the command failed; inconclusive = no lines at all.',
+  params,
+  resultDoc: {
+    source: '"files" or "command"',
+    lines: 'non-blank lines sampled',
+    structuredLines: 'lines that are JSON objects (or records of a JSON document)',
+    structuredPercent: '% of lines that are JSON objects (0–100, 2 decimals)',
+    records: 'log records found (an OTLP line can hold several)',
+    fields: 'per field: {present, percent, keys {synonym: count}} over records',
+    commonFields: 'fields present in ≥ commonPercent % of records',
+    requiredFields: 'the fields that must be common',
+    missingFields: 'required fields that are not common',
+    kinds: 'line classification counts: json, otlp, wrapped, text, invalid-json, non-object, *-document',
+    offenders: 'up to 5 example lines [{source, line, reason, text}] (secrets masked)',
+    sampled: 'files read [{file, lines}] or the command\'s {lines, exitCode}, and truncated (more lines existed)',
+  },
+  example: [
+    'check:',
+    '  kind: logs.structured',
+    '  command: kubectl logs -n ${vars.namespace} -l app=detektor --tail=10000 --prefix=false',
+    '  sampleSize: 10000',
+    '  expect: structuredPercent = 100 and $count(missingFields) = 0',
+  ].join('\n'),
+  defaultExpect: 'structuredPercent = 100 and $count(missingFields) = 0',
+  describe(p) {
+    const src = p.files ? `read the last ${p.sampleSize} lines of ${[p.files].flat().join(', ')}` : `run \`${p.command}\` and read up to ${p.sampleSize} lines`;
+    return `${src}; require ${p.requiredFields.join(', ')} in ≥ ${p.commonPercent}% of records`;
+  },
+  async run(p, ctx): Promise<CheckOutput> {
+    const fields = { ...DEFAULT_FIELDS, ...(p.fields ?? {}) };
+    const unknown = p.requiredFields.filter((f) => !(f in fields));
+    if (unknown.length) {
+      throw new CheckError(`requiredFields names unknown field(s) ${unknown.join(', ')}`, `define their synonyms under \`fields\`, or use ${Object.keys(fields).join(', ')}`);
+    }
+    const scorer = new LogScorer({ fields, commonThreshold: p.commonPercent / 100, maxOffenders: 5 });
+    const sampled = p.files ? await sampleFiles(p, ctx, scorer) : await sampleCommand(p, ctx, scorer);
+    const a = scorer.result();
+    const missingFields = p.requiredFields.filter((f) => !a.commonFields.includes(f));
+    const offenders = a.offenders.map((o) => ({ ...o, text: ctx.redact(o.text) }));
+    for (const [f, s] of Object.entries(a.fields)) {
+      ctx.emit(`  ${f.padEnd(10)} ${String(s.percent).padStart(6)} %  ${Object.entries(s.keys).map(([k, n]) => `${k}×${n}`).join(' ') || '(absent)'}`);
+    }
+    for (const o of offenders) ctx.emit(`  offending ${o.source}:${o.line} (${o.reason}): ${o.text.slice(0, 160)}`, 'stderr');
+    const result = {
+      source: p.files ? 'files' : 'command',
+      lines: a.lines,
+      structuredLines: a.structuredLines,
+      structuredPercent: a.structuredPercent,
+      records: a.records,
+      fields: a.fields,
+      commonFields: a.commonFields,
+      requiredFields: p.requiredFields,
+      missingFields,
+      kinds: a.kinds,
+      offenders,
+      sampled,
+    };
+    const fieldText = p.requiredFields.map((f) => `${f} ${a.fields[f]?.percent ?? 0}%`).join(', ');
+    if (a.lines === 0) {
+      return { result, summary: 'no log lines to analyse', verdict: 'inconclusive', measured: '0 lines', threshold: '100% JSON' };
+    }
+    return {
+      result,
+      summary: `${a.structuredPercent}% of ${a.lines} lines are JSON; ${fieldText}${missingFields.length ? `; not common: ${missingFields.join(', ')}` : ''}`,
+      measured: `${a.structuredPercent}% JSON, ${fieldText}`,
+      threshold: `100% JSON; ${p.requiredFields.join(', ')} in ≥ ${p.commonPercent}%`,
+      offending: offenders.length ? offenders : undefined,
+    };
+  },
+};

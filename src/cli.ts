@@ -1,0 +1,207 @@
+/**
+ * Argument parsing → one function per command (src/commands/<name>.ts, loaded lazily so `--version` stays fast).
+ * Exit codes (the CLI contract): 0 ok/GO, 1 NO-GO / verification failed, 2 usage or config error, 3 INCOMPLETE.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from './version.js';
+import { EXIT, UsageError, reportFatal } from './commands/exit.js';
+
+function collect(value: string, prev: string[]): string[] {
+  return [...prev, value];
+}
+
+/** Options shared by the interactive TUI and the headless runner. */
+function sessionOptions(cmd: Command): Command {
+  return cmd
+    .option('--set <k=v>', 'set a checklist variable (repeatable; not for secret variables)', collect, [])
+    .option('--vars <file>', 'read variables from a YAML file (may hold secrets)')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .option('--out <dir>', 'where reports are written', 'reports')
+    .option('--only <ids>', 'only these item ids, comma separated (e.g. 1.1,2.3)')
+    .option('--concurrency <n>', 'checks run at once', '4')
+    .option('--new', 'start a new session instead of resuming the unfinished one')
+    .option('--kube-context <name>', 'kube context to use (default: the kubeconfig current context)')
+    .option('--context <name>', 'alias of --kube-context')
+    .option('--as <name>', 'operator identity (default: git user.email, else $USER)')
+    .option('--sign-key <key>', 'SSH key for signing (private key file, or .pub whose private half is in the agent)')
+    .option('--signer <principal>', 'signer principal for the report (default: git user.email)');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('readiness-tui');
+  program
+    .description('Walk a production-readiness checklist live: checks, sign-offs, go/no-go and a signed report.')
+    .version(VERSION, '-v, --version')
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .exitOverride();
+
+  sessionOptions(
+    program
+      .argument('[file]', 'checklist YAML (default: pick from ./checklist and the bundled ones)')
+      .option('--ci', 'run headless (same as `run --ci`)')
+      .option('--json', 'with --ci: NDJSON events on stdout')
+      .option('--no-color', 'no colour (also NO_COLOR=1)')
+      .option('--ascii', 'ASCII borders and symbols (auto when the locale is not UTF-8)')
+      .option('--no-animation', 'no spinners or animated elements')
+      .option('--screen-reader', 'linear output for screen readers')
+      .option('--fps <n>', 'maximum frames per second', '15')
+      .option('--readonly', 'browse only: no runs, sign-offs or waivers'),
+  ).action(async (file: string | undefined, opts) => {
+    const m = await import('./commands/tui.js');
+    process.exitCode = await m.tuiCommand(file, opts);
+  });
+
+  program
+    .command('validate')
+    .description('check a checklist file: every problem with file:line:col; exit 0 valid, 2 invalid')
+    .argument('<file>')
+    .action(async (file: string) => {
+      const m = await import('./commands/validate.js');
+      process.exitCode = await m.validateCommand(file);
+    });
+
+  program
+    .command('kinds')
+    .description('reference of every check kind: parameters, result shape, example')
+    .argument('[kind]')
+    .option('--json', 'machine-readable')
+    .action(async (kind: string | undefined, opts) => {
+      const m = await import('./commands/kinds.js');
+      process.exitCode = await m.kindsCommand(kind, opts);
+    });
+
+  sessionOptions(
+    program
+      .command('run')
+      .description('run every automated item headless; exit 0 GO, 1 NO-GO, 3 INCOMPLETE, 2 usage/config error')
+      .argument('<file>')
+      .option('--ci', 'no TTY, plain line per event (the default for `run`)')
+      .option('--json', 'NDJSON events on stdout'),
+  ).action(async (file: string, opts) => {
+    const m = await import('./commands/run.js');
+    process.exitCode = await m.runCommand(file, opts);
+  });
+
+  program
+    .command('signoff')
+    .description('record a human sign-off on an item of a session (from any shell)')
+    .argument('<item>')
+    .option('--session <dir>', 'session directory (default: the unfinished session in --state-dir)')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .addOption(new Option('--decision <d>', 'approve or reject').choices(['approve', 'reject']).makeOptionMandatory())
+    .option('--comment <text>', 'comment (required when rejecting)', '')
+    .option('--role <role>', 'role in which you sign')
+    .option('--as <name>', 'signer principal (default: git user.email, else $USER)')
+    .option('--sign-key <key>', 'SSH key to sign the statement with')
+    .option('--no-sign', 'record without an SSH signature')
+    .action(async (item: string, opts) => {
+      const m = await import('./commands/signoff.js');
+      process.exitCode = await m.signoffCommand(item, opts);
+    });
+
+  program
+    .command('waive')
+    .description('accept the risk of an item with a reason and an expiry')
+    .argument('<item>')
+    .option('--session <dir>', 'session directory (default: the unfinished session in --state-dir)')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .requiredOption('--reason <text>', 'why the risk is accepted')
+    .requiredOption('--expires <date>', 'YYYY-MM-DD or ISO timestamp after which the waiver is void')
+    .option('--control <text>', 'compensating control')
+    .option('--as <name>', 'who waives (default: git user.email, else $USER)')
+    .action(async (item: string, opts) => {
+      const m = await import('./commands/waive.js');
+      process.exitCode = await m.waiveCommand(item, opts);
+    });
+
+  program
+    .command('note')
+    .description('add a note to a session (optionally on an item)')
+    .argument('<text>')
+    .option('--item <id>')
+    .option('--session <dir>')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .option('--as <name>')
+    .action(async (text: string, opts) => {
+      const m = await import('./commands/note.js');
+      process.exitCode = await m.noteCommand(text, opts);
+    });
+
+  program
+    .command('report')
+    .description('write the evidence bundle and signed report of a session; prints its path last')
+    .option('--session <dir>', 'session directory (default: the latest session in --state-dir)')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .option('--out <dir>', 'where reports are written', 'reports')
+    .option('--sign-key <key>', 'SSH key (private key file or .pub in the agent)')
+    .option('--signer <principal>', 'signer principal (default: git user.email)')
+    .option('--no-sign', 'write the bundle unsigned')
+    .action(async (opts) => {
+      const m = await import('./commands/report.js');
+      process.exitCode = await m.reportCommand(opts);
+    });
+
+  program
+    .command('verify')
+    .description('verify a report bundle: signatures, digests, journal chain, policy; exit 0 valid, 1 invalid')
+    .argument('<bundle>')
+    .requiredOption('--allowed-signers <file>', 'trusted allowed_signers file (never the copy in the bundle)')
+    .option('--json', 'machine-readable findings')
+    .action(async (bundle: string, opts) => {
+      const m = await import('./commands/verify.js');
+      process.exitCode = await m.verifyCommand(bundle, opts);
+    });
+
+  program
+    .command('demo')
+    .description('the whole detektor checklist against a local sandbox (no cluster needed)')
+    .addOption(new Option('--scenario <s>', 'go or no-go').choices(['go', 'no-go']).default('no-go'))
+    .option('--ci', 'run headless (exit codes as `run --ci`)')
+    .option('--json', 'with --ci: NDJSON events')
+    .option('--keep', 'keep the temporary working directory')
+    .option('--no-color')
+    .option('--ascii')
+    .option('--no-animation')
+    .action(async (opts) => {
+      const m = await import('./commands/demo.js');
+      process.exitCode = await m.demoCommand(opts);
+    });
+
+  program
+    .command('info')
+    .description('where things are: state dir, sessions, reports, kubeconfig, tools found')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .action(async (opts) => {
+      const m = await import('./commands/info.js');
+      process.exitCode = await m.infoCommand(opts);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) {
+        process.exitCode = 0;
+        return;
+      }
+      process.stderr.write('Run `readiness-tui --help` for usage.\n');
+      process.exitCode = EXIT.USAGE;
+      return;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = EXIT.USAGE;
+      return;
+    }
+    process.exitCode = reportFatal(err);
+  }
+}
+
+// Run when executed (bundled entry), not when imported by tests.
+if (!process.env.VITEST) await main(process.argv);

@@ -1,0 +1,253 @@
+/**
+ * `readiness-tui run FILE --ci`: run every automated item headless, one plain line per event (NDJSON with --json),
+ * record the decision, write the report bundle, exit 0 GO / 1 NO-GO / 3 INCOMPLETE / 2 usage or config error.
+ *
+ * - A resumed session (same checklist, unfinished, same state dir) keeps items that already passed; failed,
+ *   errored, timed-out, blocked, skipped and never-run items run again. `--only` runs exactly the items named.
+ * - GO and NO-GO close the session; INCOMPLETE keeps it open so sign-offs and waivers can still be added
+ *   (`readiness-tui signoff …`), after which `run` again (or `report`) decides.
+ * - SIGINT / SIGTERM: running checks are cancelled (their process groups killed), the cancellation is journaled,
+ *   and the process exits 130 / 143. A second signal exits at once (every journal line already written is fsynced).
+ * - If the report cannot be written, the decision is still printed and the exit code is still the decision's.
+ */
+import path from 'node:path';
+import { loadChecklist } from '../checklist/load.js';
+import { ChecklistError, formatProblem } from '../checklist/errors.js';
+import { resolveVars } from '../checklist/vars.js';
+import { allItems, type Checklist } from '../checklist/model.js';
+import { openSession } from '../engine/session.js';
+import type { Session } from '../engine/session-api.js';
+import { createRunner } from '../engine/runner.js';
+import { createPlainReporter, type PlainReporter } from '../engine/plain-reporter.js';
+import { killAllGroups } from '../engine/process.js';
+import { resolveOperator } from '../engine/identity.js';
+import type { KubeTargetInfo } from '../engine/events.js';
+import type { Decision } from '../engine/status.js';
+import { EXIT, UsageError } from './exit.js';
+
+export interface RunOptions {
+  set?: string[];
+  vars?: string;
+  stateDir?: string;
+  out?: string;
+  only?: string;
+  concurrency?: string | number;
+  new?: boolean;
+  kubeContext?: string;
+  context?: string;
+  as?: string;
+  signKey?: string;
+  signer?: string;
+  json?: boolean;
+  ci?: boolean;
+  /** tests: where the lines go (default process.stdout) and the environment */
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream;
+  env?: NodeJS.ProcessEnv;
+  /** tests: don't install SIGINT/SIGTERM handlers */
+  noSignalHandlers?: boolean;
+}
+
+const DECISION_EXIT: Record<Decision, number> = { GO: EXIT.GO, 'NO-GO': EXIT.NO_GO, INCOMPLETE: EXIT.INCOMPLETE };
+
+function isAutomated(c: Checklist, id: string): boolean {
+  const it = allItems(c).find((i) => i.id === id);
+  if (!it) return false;
+  if (it.checks && Object.keys(it.checks).length) return true;
+  return Boolean(it.check && it.check.kind !== 'manual');
+}
+
+function parseConcurrency(v: string | number | undefined): number {
+  if (v === undefined) return 4;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${v}"`);
+  return n;
+}
+
+function parseOnly(c: Checklist, only: string | undefined): string[] | undefined {
+  if (only === undefined) return undefined;
+  const ids = only
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!ids.length) throw new UsageError('--only needs at least one item id, e.g. --only 1.1,2.3');
+  const valid = allItems(c).map((i) => i.id);
+  const unknown = ids.filter((id) => !valid.includes(id));
+  if (unknown.length) {
+    throw new UsageError(
+      `--only: no item ${unknown.map((u) => `"${u}"`).join(', ')} in ${c.name}. Valid ids: ${valid.join(', ')}`,
+    );
+  }
+  return ids;
+}
+
+async function kubeInfo(c: Checklist, context: string | undefined): Promise<KubeTargetInfo | undefined> {
+  const usesKube = allItems(c).some((i) =>
+    [i.check, ...Object.values(i.checks ?? {})].some((s) => s?.kind.startsWith('kubernetes')),
+  );
+  if (!usesKube) return undefined;
+  try {
+    const m = await import('../checks/support/kube.js');
+    const t = await m.resolveKubeTarget({ context });
+    return { context: t.context, cluster: t.cluster, server: t.server, user: t.user };
+  } catch {
+    return undefined; // each kubernetes check reports its own error
+  }
+}
+
+export async function runCommand(file: string, opts: RunOptions = {}): Promise<number> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  const env = opts.env ?? process.env;
+
+  let checklist: Checklist;
+  try {
+    checklist = await loadChecklist(path.resolve(file));
+  } catch (err) {
+    if (err instanceof ChecklistError) {
+      for (const p of err.problems) stderr.write(formatProblem(p) + '\n');
+      const n = err.problems.filter((p) => p.severity === 'error').length;
+      stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing was run\n`);
+      return EXIT.USAGE;
+    }
+    throw err;
+  }
+  const vars = resolveVars(checklist, { set: opts.set ?? [], varsFile: opts.vars, env });
+  const only = parseOnly(checklist, opts.only);
+  const concurrency = parseConcurrency(opts.concurrency);
+  const kubeContext = opts.kubeContext ?? opts.context;
+  const operator = resolveOperator({ as: opts.as, env });
+  const reporter: PlainReporter = createPlainReporter({ out: stdout, json: opts.json, env });
+
+  const session: Session = await openSession({
+    checklist,
+    stateDir: opts.stateDir ?? '.readiness',
+    fresh: opts.new,
+    mode: 'ci',
+    vars: vars.values,
+    secretVars: vars.secret,
+    kube: await kubeInfo(checklist, kubeContext),
+    operator,
+    owner: true,
+  });
+
+  let interrupted: NodeJS.Signals | undefined;
+  const handlers: [NodeJS.Signals, () => void][] = [];
+  try {
+    reporter.message(
+      `readiness-tui run: ${checklist.title} (${path.relative(process.cwd(), checklist.source.path) || checklist.source.path})`,
+      { checklist: checklist.name },
+    );
+    reporter.message(`session ${session.id} ${session.resumed ? 'resumed' : 'started'} in ${session.dir} as ${operator}`, {
+      session: session.id,
+      dir: session.dir,
+      resumed: session.resumed,
+    });
+    for (const w of session.warnings) reporter.message(`warning: ${w}`, { level: 'warn' });
+    if (vars.missing?.length) {
+      reporter.message(
+        `warning: secret variable${vars.missing.length > 1 ? 's' : ''} without a value: ${vars.missing.join(', ')} — checks that use them will be errors`,
+        { level: 'warn' },
+      );
+    }
+
+    const state = session.store.store.getState();
+    let ids = only ?? allItems(checklist).map((i) => i.id);
+    const manual = ids.filter((id) => !isAutomated(checklist, id));
+    ids = ids.filter((id) => isAutomated(checklist, id));
+    if (session.resumed && !only) {
+      const kept = ids.filter((id) => state.items[id]?.result?.verdict === 'pass' || state.items[id]?.status === 'waived');
+      if (kept.length) reporter.message(`kept from the earlier run of this session: ${kept.join(', ')} (use --only to re-run)`);
+      ids = ids.filter((id) => !kept.includes(id));
+    }
+    if (manual.length) reporter.message(`manual (need a sign-off, not run): ${manual.join(', ')}`);
+
+    const runner = createRunner({
+      session,
+      concurrency,
+      kubeContext,
+      env,
+      vars: vars.values,
+      secretVars: vars.secret,
+      onEvent: (e) => reporter.onEvent(e),
+    });
+
+    if (!opts.noSignalHandlers) {
+      for (const sig of ['SIGINT', 'SIGTERM'] as NodeJS.Signals[]) {
+        const h = () => {
+          if (interrupted) {
+            // second signal: stop now (every recorded journal line is already fsynced)
+            killAllGroups('SIGKILL');
+            stderr.write(`\n${sig} again: stopping now; session ${session.dir} stays open\n`);
+            process.exit(sig === 'SIGINT' ? 130 : 143);
+          }
+          interrupted = sig;
+          stderr.write(`\n${sig}: cancelling running checks (again to stop at once)\n`);
+          runner.cancel(undefined, `cancelled by ${operator} (${sig})`);
+        };
+        process.on(sig, h);
+        handlers.push([sig, h]);
+      }
+    }
+
+    await runner.run(ids);
+
+    if (interrupted) {
+      await session.record({
+        type: 'note',
+        data: { text: `run --ci interrupted by ${interrupted}: running checks were cancelled`, by: operator },
+      });
+      reporter.message(`interrupted by ${interrupted}; the session stays open: ${session.dir}`, { session: session.dir });
+      return interrupted === 'SIGINT' ? 130 : 143;
+    }
+
+    const after = session.store.store.getState();
+    const decision = after.decision;
+    const final = decision !== 'INCOMPLETE';
+    await recordEcho(session, reporter, { type: 'decision', data: { decision, deciding: after.deciding, final } });
+
+    let reportLine: [string, Record<string, unknown>];
+    try {
+      const { writeReportBundle } = await import('../report/bundle.js');
+      const r = await writeReportBundle({
+        sessionDir: session.dir,
+        outDir: opts.out ?? 'reports',
+        signKey: opts.signKey,
+        signer: opts.signer,
+        sign: true,
+        interim: !final,
+        env,
+        session,
+        operator,
+        secrets: vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! })),
+      });
+      for (const w of r.warnings ?? []) reporter.message(`warning: ${w}`, { level: 'warn' });
+      reportLine = [
+        `report: ${r.dir}${r.signed ? ' (signed)' : ` (unsigned: ${r.unsignedReason ?? 'no signing key'})`}`,
+        { report: r.dir, signed: r.signed },
+      ];
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      reportLine = [`report: could not be written: ${msg}`, { level: 'error', report: null }];
+      stderr.write(`error: the report could not be written: ${msg}\n`);
+    }
+
+    if (final) await recordEcho(session, reporter, { type: 'session.close', data: { decision } });
+    else reporter.message(`session stays open for sign-offs: readiness-tui signoff ITEM --session ${session.dir} …`);
+    reporter.message(`session: ${session.dir}`, { session: session.dir });
+    reporter.message(...reportLine);
+    return DECISION_EXIT[decision];
+  } finally {
+    for (const [sig, h] of handlers) process.removeListener(sig, h);
+    await session.close();
+  }
+}
+
+async function recordEcho(
+  session: Session,
+  reporter: PlainReporter,
+  e: Parameters<Session['record']>[0],
+): Promise<void> {
+  const r = await session.record(e);
+  reporter.onEvent({ type: r.type, ts: r.ts, actor: r.actor, data: r.data } as Parameters<PlainReporter['onEvent']>[0]);
+}

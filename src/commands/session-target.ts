@@ -1,0 +1,65 @@
+/**
+ * Which session a plain-shell command (`signoff`, `waive`, `note`) acts on: `--session DIR`, else the unfinished
+ * session in `--state-dir` (refusing to guess when unfinished sessions of several checklists exist).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { allItems, type Checklist, type Item } from '../checklist/model.js';
+import { resolveOperator } from '../engine/identity.js';
+import { JOURNAL_FILE } from '../engine/journal.js';
+import { listSessions } from '../engine/session.js';
+import { UsageError } from './exit.js';
+
+export interface TargetOptions {
+  session?: string;
+  stateDir?: string;
+}
+
+export async function resolveSessionDir(o: TargetOptions): Promise<string> {
+  if (o.session) {
+    const dir = resolve(o.session);
+    if (!existsSync(join(dir, JOURNAL_FILE))) {
+      throw new UsageError(
+        `no session at ${dir} (no ${JOURNAL_FILE} there). \`readiness-tui info --state-dir DIR\` lists the sessions of a state directory.`,
+      );
+    }
+    return dir;
+  }
+  const stateDir = resolve(o.stateDir ?? '.readiness');
+  const open = (await listSessions(stateDir)).filter((s) => !s.closed);
+  if (!open.length) {
+    throw new UsageError(
+      `no unfinished session in ${join(stateDir, 'sessions')}. Start one with \`readiness-tui run FILE\` (or the TUI), ` +
+        `or name one with --session DIR (see \`readiness-tui info\`).`,
+    );
+  }
+  const names = new Set(open.map((s) => s.checklist?.name ?? '?'));
+  if (names.size > 1) {
+    throw new UsageError(
+      `several unfinished sessions in ${join(stateDir, 'sessions')} — say which one with --session DIR:\n` +
+        open.map((s) => `  ${s.dir}  (${s.checklist?.name ?? 'unreadable'}, started ${s.startedAt ?? '?'})`).join('\n'),
+    );
+  }
+  return open[open.length - 1]!.dir;
+}
+
+/** The operator identity for --as (an explicitly empty --as is a usage error). */
+export function operatorFrom(as: string | undefined): string {
+  if (as !== undefined && !as.trim()) throw new UsageError('--as needs a non-empty name');
+  return resolveOperator({ as });
+}
+
+export function findItem(checklist: Checklist, id: string): Item {
+  const items = allItems(checklist);
+  const it = items.find((i) => i.id === id);
+  if (!it) {
+    throw new UsageError(
+      `unknown item "${id}" in checklist ${checklist.name}. Items: ${items.map((i) => i.id).join(', ')}`,
+    );
+  }
+  return it;
+}
+
+export function printWarnings(warnings: string[]): void {
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+}

@@ -1,0 +1,717 @@
+/**
+ * A small loopback Kubernetes API server over real HTTPS, for tests and the demo (one implementation for both).
+ *
+ * - TLS: a throw-away CA and a server certificate for 127.0.0.1 are generated at start with the `openssl` CLI; the
+ *   CA goes into the generated kubeconfig, so @kubernetes/client-node verifies the server as it would a real one.
+ * - Auth: `Authorization: Bearer <token>`, otherwise 401 with a Status body like kube-apiserver.
+ * - Data: plain Kubernetes objects given by the caller (tests load ../shared/fixtures; the demo generates its own).
+ * - REST: discovery (/version, /api, /api/v1, /apis, /apis/<g>, /apis/<g>/<v>), list (namespaced and across all
+ *   namespaces, labelSelector and fieldSelector), get, create, delete of every served resource, and pods/log.
+ * - Pods: a created pod "runs" after `probe.runMs`. When its command holds an http:// URL (the network-policy
+ *   probe's wget), the outcome comes from the reachability rules: ok / timeout / refused / dns / image-pull.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+// ---------------------------------------------------------------------------------------------------------------
+// types
+
+export type KubeObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    labels?: Record<string, string> | null;
+    annotations?: Record<string, string> | null;
+    uid?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    ownerReferences?: unknown[];
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+};
+
+export interface ResourceDef {
+  /** "" for the core group */
+  group: string;
+  versions: string[];
+  /** plural resource name, e.g. "virtualservices" */
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+  singular?: string;
+  shortNames?: string[];
+}
+
+/** how a probe connection ends: ok (HTTP answer), timeout / refused (blocked), dns (bad address), image-pull (never starts) */
+export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'dns' | 'image-pull';
+
+export interface ProbeRule {
+  /** source namespace of the probe pod, or "*" */
+  from: string;
+  /** target: a namespace, "namespace/service", or "*" */
+  to: string;
+  outcome: ProbeOutcome;
+}
+
+export interface KubeApiOptions {
+  objects?: KubeObject[];
+  /** bearer token the server accepts (default: random) */
+  token?: string;
+  /** served versions of networking.istio.io, preferred first (default v1, v1beta1, v1alpha3); [] = Istio not installed */
+  istioVersions?: string[];
+  /** extra resource types (CRDs) to serve */
+  resources?: ResourceDef[];
+  /** built-in API groups NOT to serve, e.g. ["external-secrets.io"] (operator not installed) */
+  omitGroups?: string[];
+  probe?: {
+    /** first matching rule wins */
+    rules?: ProbeRule[];
+    /** outcome when no rule matches (default ok: nothing enforces policies) */
+    default?: ProbeOutcome;
+    /** ms from pod creation to its end (default 150) */
+    runMs?: number;
+  };
+  /** delay before every answer, ms */
+  latencyMs?: number;
+  /** fixed port (default 0 = any free port) */
+  port?: number;
+}
+
+export interface KubeApiRequest {
+  method: string;
+  path: string;
+  query: string;
+  authorized: boolean;
+}
+
+export interface KubeApiServer {
+  /** https://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  /** PEM of the CA that signed the server certificate */
+  ca: string;
+  token: string;
+  /** every request received, in order */
+  requests: KubeApiRequest[];
+  /** names ("namespace/name") of pods created and deleted through the API */
+  podsCreated: string[];
+  podsDeleted: string[];
+  /** current objects of a resource (group "" = core), e.g. list("", "pods") */
+  list(group: string, plural: string): KubeObject[];
+  /** add or replace an object while running (the demo flips a scenario) */
+  put(obj: KubeObject): void;
+  /** remove an object; true when it existed */
+  remove(group: string, plural: string, namespace: string | undefined, name: string): boolean;
+  /** write a kubeconfig for this server; returns its path */
+  writeKubeconfig(dir: string, contextName?: string): string;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the resource table
+
+const CORE: ResourceDef[] = [
+  { group: '', versions: ['v1'], plural: 'nodes', kind: 'Node', namespaced: false, shortNames: ['no'] },
+  { group: '', versions: ['v1'], plural: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'] },
+  { group: '', versions: ['v1'], plural: 'pods', kind: 'Pod', namespaced: true, shortNames: ['po'] },
+  { group: '', versions: ['v1'], plural: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'] },
+  { group: '', versions: ['v1'], plural: 'secrets', kind: 'Secret', namespaced: true },
+  { group: '', versions: ['v1'], plural: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
+  { group: '', versions: ['v1'], plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] },
+  { group: '', versions: ['v1'], plural: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] },
+  { group: '', versions: ['v1'], plural: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true, shortNames: ['pvc'] },
+  { group: '', versions: ['v1'], plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'] },
+  { group: 'apps', versions: ['v1'], plural: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'] },
+  { group: 'apps', versions: ['v1'], plural: 'statefulsets', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'] },
+  { group: 'apps', versions: ['v1'], plural: 'daemonsets', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'] },
+  { group: 'apps', versions: ['v1'], plural: 'replicasets', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'] },
+  { group: 'networking.k8s.io', versions: ['v1'], plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
+  { group: 'networking.k8s.io', versions: ['v1'], plural: 'ingresses', kind: 'Ingress', namespaced: true, shortNames: ['ing'] },
+  { group: 'external-secrets.io', versions: ['v1', 'v1beta1'], plural: 'externalsecrets', kind: 'ExternalSecret', namespaced: true, shortNames: ['es'] },
+  { group: 'external-secrets.io', versions: ['v1', 'v1beta1'], plural: 'secretstores', kind: 'SecretStore', namespaced: true, shortNames: ['ss'] },
+  { group: 'external-secrets.io', versions: ['v1', 'v1beta1'], plural: 'clustersecretstores', kind: 'ClusterSecretStore', namespaced: false, shortNames: ['css'] },
+];
+
+function istioDefs(versions: string[]): ResourceDef[] {
+  if (versions.length === 0) return [];
+  return [
+    { group: 'networking.istio.io', versions, plural: 'virtualservices', kind: 'VirtualService', namespaced: true, shortNames: ['vs'] },
+    { group: 'networking.istio.io', versions, plural: 'gateways', kind: 'Gateway', namespaced: true, shortNames: ['gw'] },
+    { group: 'networking.istio.io', versions, plural: 'destinationrules', kind: 'DestinationRule', namespaced: true, shortNames: ['dr'] },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// selectors (the real grammar: k=v, k==v, k!=v, k, !k, k in (a,b), k notin (a,b); fields: path=v, path!=v)
+
+type Requirement = (labels: Record<string, string>) => boolean;
+
+export function parseLabelSelector(text: string): Requirement[] | string {
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  parts.push(cur);
+  const reqs: Requirement[] = [];
+  for (const raw of parts) {
+    const p = raw.trim();
+    if (p === '') continue;
+    let m: RegExpMatchArray | null;
+    if ((m = p.match(/^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/))) {
+      const [, key, op, list] = m as unknown as [string, string, string, string];
+      const vals = list.split(',').map((v) => v.trim());
+      reqs.push(op === 'in' ? (l) => key in l && vals.includes(l[key]!) : (l) => !(key in l) || !vals.includes(l[key]!));
+    } else if ((m = p.match(/^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/))) {
+      const [, key, op, val] = m as unknown as [string, string, string, string];
+      reqs.push(op === '!=' ? (l) => l[key] !== val : (l) => l[key] === val);
+    } else if ((m = p.match(/^!\s*([\w./-]+)$/))) {
+      const key = m[1]!;
+      reqs.push((l) => !(key in l));
+    } else if ((m = p.match(/^([\w./-]+)$/))) {
+      const key = m[1]!;
+      reqs.push((l) => key in l);
+    } else {
+      return `unable to parse requirement: ${p}`;
+    }
+  }
+  return reqs;
+}
+
+function getPath(obj: unknown, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const k of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+function parseFieldSelector(text: string): ((o: KubeObject) => boolean)[] | string {
+  const out: ((o: KubeObject) => boolean)[] = [];
+  for (const raw of text.split(',')) {
+    const p = raw.trim();
+    if (p === '') continue;
+    const m = p.match(/^([\w.]+)\s*(==|=|!=)\s*(.*)$/);
+    if (!m) return `invalid field selector: ${p}`;
+    const [, field, op, val] = m as unknown as [string, string, string, string];
+    const get = (o: KubeObject) => {
+      const v = getPath(o, field);
+      return v === undefined || v === null ? '' : String(v);
+    };
+    out.push(op === '!=' ? (o) => get(o) !== val : (o) => get(o) === val);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// TLS material
+
+interface TlsMaterial {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** a CA and a server certificate for 127.0.0.1/localhost, made with the openssl CLI in a temporary directory */
+export function generateTls(): TlsMaterial {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rt-kube-tls-'));
+  const run = (args: string[]) => {
+    try {
+      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+      if (err.code === 'ENOENT') {
+        throw new Error('the fake Kubernetes API server needs the `openssl` command to make its TLS certificate: install it (Debian: apt-get install openssl)');
+      }
+      throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString().trim() ?? err.message}`);
+    }
+  };
+  try {
+    const days = '3';
+    run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt',
+      '-days', days, '-subj', '/CN=readiness-tui fake cluster CA',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr',
+      '-subj', '/CN=kube-apiserver']);
+    writeFileSync(
+      path.join(dir, 'ext.cnf'),
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+    );
+    run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt',
+      '-days', days, '-extfile', 'ext.cnf']);
+    return {
+      ca: readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
+      cert: readFileSync(path.join(dir, 'server.crt'), 'utf8'),
+      key: readFileSync(path.join(dir, 'server.key'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// kubeconfig
+
+export interface ExtraContext {
+  name: string;
+  server: string;
+  ca?: string;
+  token: string;
+}
+
+/**
+ * Write a kubeconfig (JSON, which every YAML reader accepts) with one cluster/user/context per entry; the first is
+ * current-context. Returns the file's path (`<dir>/<fileName>`, default "kubeconfig").
+ */
+export function writeKubeconfig(
+  dir: string,
+  server: string,
+  ca: string | undefined,
+  token: string,
+  contextName = 'fake',
+  opts: { fileName?: string; extraContexts?: ExtraContext[] } = {},
+): string {
+  const all: ExtraContext[] = [{ name: contextName, server, ca, token }, ...(opts.extraContexts ?? [])];
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    'current-context': contextName,
+    clusters: all.map((c) => ({
+      name: `${c.name}-cluster`,
+      cluster: {
+        server: c.server,
+        ...(c.ca ? { 'certificate-authority-data': Buffer.from(c.ca).toString('base64') } : {}),
+      },
+    })),
+    users: all.map((c) => ({ name: `${c.name}-user`, user: { token: c.token } })),
+    contexts: all.map((c) => ({ name: c.name, context: { cluster: `${c.name}-cluster`, user: `${c.name}-user` } })),
+  };
+  const file = path.join(dir, opts.fileName ?? 'kubeconfig');
+  writeFileSync(file, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the server
+
+function clone<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
+}
+
+function status(code: number, reason: string, message: string, details?: Record<string, unknown>) {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+}
+
+interface PodRun {
+  log: string;
+  timer?: NodeJS.Timeout;
+}
+
+export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<KubeApiServer> {
+  const tls = generateTls();
+  const token = opts.token ?? randomBytes(18).toString('base64url');
+  const istioVersions = opts.istioVersions ?? ['v1', 'v1beta1', 'v1alpha3'];
+  const omit = new Set(opts.omitGroups ?? []);
+  const defs: ResourceDef[] = [...CORE, ...istioDefs(istioVersions)].filter((d) => !omit.has(d.group)).concat(opts.resources ?? []);
+  const byKind = new Map<string, ResourceDef>(); // "group/Kind"
+  const byPlural = new Map<string, ResourceDef>(); // "group/plural"
+  for (const d of defs) {
+    byKind.set(`${d.group}/${d.kind}`, d);
+    byPlural.set(`${d.group}/${d.plural}`, d);
+  }
+  /** "group/plural" → "ns/name" → object */
+  const store = new Map<string, Map<string, KubeObject>>();
+  const runs = new Map<string, PodRun>();
+  const requests: KubeApiRequest[] = [];
+  const podsCreated: string[] = [];
+  const podsDeleted: string[] = [];
+  let rv = 1000;
+
+  const keyOf = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+  const bucket = (d: ResourceDef) => {
+    const k = `${d.group}/${d.plural}`;
+    let b = store.get(k);
+    if (!b) store.set(k, (b = new Map()));
+    return b;
+  };
+
+  function defFor(obj: KubeObject): ResourceDef {
+    const av = obj.apiVersion ?? 'v1';
+    const group = av.includes('/') ? av.slice(0, av.indexOf('/')) : '';
+    const d = byKind.get(`${group}/${obj.kind}`);
+    if (!d) throw new Error(`fake kube-apiserver: no resource serves ${av} ${obj.kind ?? '(no kind)'} — pass it in options.resources`);
+    return d;
+  }
+
+  function ensureNamespace(ns: string): void {
+    const d = byPlural.get('/namespaces')!;
+    const b = bucket(d);
+    if (!b.has(keyOf(undefined, ns))) {
+      b.set(keyOf(undefined, ns), finish({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, d));
+    }
+  }
+
+  function finish(obj: KubeObject, d: ResourceDef): KubeObject {
+    const o = clone(obj);
+    o.kind = d.kind;
+    o.metadata ??= {};
+    if (o.metadata.labels === null) delete o.metadata.labels;
+    o.metadata.uid ??= randomUUID();
+    o.metadata.resourceVersion = String(++rv);
+    o.metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    if (d.namespaced) o.metadata.namespace ??= 'default';
+    else delete o.metadata.namespace;
+    if (d.kind === 'Namespace') {
+      o.metadata.labels = { 'kubernetes.io/metadata.name': o.metadata.name ?? '', ...(o.metadata.labels ?? {}) };
+    }
+    return o;
+  }
+
+  function put(obj: KubeObject): void {
+    const d = defFor(obj);
+    if (!obj.metadata?.name) throw new Error(`fake kube-apiserver: ${obj.kind} without metadata.name`);
+    const o = finish(obj, d);
+    if (d.namespaced) ensureNamespace(o.metadata!.namespace!);
+    bucket(d).set(keyOf(o.metadata!.namespace, o.metadata!.name!), o);
+  }
+
+  for (const o of opts.objects ?? []) put(o);
+
+  function versionedCopy(o: KubeObject, d: ResourceDef, version: string): KubeObject {
+    const c = clone(o);
+    c.apiVersion = d.group ? `${d.group}/${version}` : version;
+    c.kind = d.kind;
+    return c;
+  }
+
+  // ----- pods: simulated lifecycle and the probe's reachability matrix
+
+  function probeTarget(pod: KubeObject): { url: string; host: string; port: number } | undefined {
+    const spec = pod.spec as { containers?: { command?: string[]; args?: string[] }[] } | undefined;
+    const words = (spec?.containers ?? []).flatMap((c) => [...(c.command ?? []), ...(c.args ?? [])]);
+    for (const w of words) {
+      const m = w.match(/https?:\/\/([^/:\s]+)(?::(\d+))?/);
+      if (m) return { url: m[0], host: m[1]!, port: m[2] ? Number(m[2]) : 80 };
+    }
+    return undefined;
+  }
+
+  function resolveService(host: string, podNs: string): KubeObject | undefined {
+    const svcs = [...bucket(byPlural.get('/services')!).values()];
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return svcs.find((s) => (s.spec as { clusterIP?: string } | undefined)?.clusterIP === host);
+    const parts = host.split('.');
+    const name = parts[0];
+    const ns = parts.length >= 2 ? parts[1] : podNs;
+    if (parts.length >= 3 && parts[2] !== 'svc') return undefined;
+    return svcs.find((s) => s.metadata?.name === name && s.metadata?.namespace === ns);
+  }
+
+  function decide(pod: KubeObject): { outcome: ProbeOutcome; log: string } | undefined {
+    const t = probeTarget(pod);
+    if (!t) return undefined;
+    const podNs = pod.metadata!.namespace!;
+    const svc = resolveService(t.host, podNs);
+    if (!svc) return { outcome: 'dns', log: `wget: bad address '${t.host}:${t.port}'\n` };
+    const svcNs = svc.metadata!.namespace!;
+    const svcName = svc.metadata!.name!;
+    const ip = (svc.spec as { clusterIP?: string } | undefined)?.clusterIP ?? '10.96.0.1';
+    const ports = ((svc.spec as { ports?: { port?: number }[] } | undefined)?.ports ?? []).map((p) => p.port);
+    let outcome: ProbeOutcome = opts.probe?.default ?? 'ok';
+    const rule = (opts.probe?.rules ?? []).find(
+      (r) => (r.from === '*' || r.from === podNs) && (r.to === '*' || r.to === svcNs || r.to === `${svcNs}/${svcName}`),
+    );
+    if (rule) outcome = rule.outcome;
+    if (outcome === 'ok' && ports.length > 0 && !ports.includes(t.port)) outcome = 'refused';
+    switch (outcome) {
+      case 'ok':
+        return { outcome, log: `Connecting to ${t.host}:${t.port} (${ip}:${t.port})\nwriting to stdout\n-                    100% |********************************|    38  0:00:00 ETA\nwritten to stdout\n` };
+      case 'timeout':
+        return { outcome, log: `Connecting to ${t.host}:${t.port} (${ip}:${t.port})\nwget: download timed out\n` };
+      case 'refused':
+        return { outcome, log: `Connecting to ${t.host}:${t.port} (${ip}:${t.port})\nwget: can't connect to remote host (${ip}): Connection refused\n` };
+      case 'dns':
+        return { outcome, log: `wget: bad address '${t.host}:${t.port}'\n` };
+      case 'image-pull':
+        return { outcome, log: '' };
+    }
+  }
+
+  function startPod(pod: KubeObject): void {
+    const key = keyOf(pod.metadata!.namespace, pod.metadata!.name!);
+    const run: PodRun = { log: '' };
+    runs.set(key, run);
+    const image = ((pod.spec as { containers?: { image?: string; name?: string }[] })?.containers?.[0]?.image) ?? 'unknown';
+    const cname = ((pod.spec as { containers?: { name?: string }[] })?.containers?.[0]?.name) ?? 'main';
+    pod.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }], containerStatuses: [{ name: cname, image, ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] };
+    run.timer = setTimeout(() => {
+      run.timer = undefined;
+      const cur = bucket(byPlural.get('/pods')!).get(key);
+      if (!cur) return;
+      const d = decide(cur);
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      cur.metadata!.resourceVersion = String(++rv);
+      if (d?.outcome === 'image-pull') {
+        cur.status = { phase: 'Pending', containerStatuses: [{ name: cname, image, ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } }] };
+        return;
+      }
+      if (!d) {
+        cur.status = { phase: 'Running', startTime: now, containerStatuses: [{ name: cname, image, ready: true, restartCount: 0, state: { running: { startedAt: now } } }] };
+        return;
+      }
+      run.log = d.log;
+      const exitCode = d.outcome === 'ok' ? 0 : 1;
+      cur.status = {
+        phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+        startTime: now,
+        containerStatuses: [{ name: cname, image, ready: false, restartCount: 0, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: now, finishedAt: now } } }],
+      };
+    }, opts.probe?.runMs ?? 150);
+    run.timer.unref?.();
+  }
+
+  // ----- HTTP handling
+
+  function send(res: ServerResponse, code: number, body: unknown): void {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(code, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+
+  function readBody(req: IncomingMessage): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+  }
+
+  function resourceList(group: string, version: string) {
+    const groupVersion = group ? `${group}/${version}` : version;
+    const resources = defs
+      .filter((d) => d.group === group && d.versions.includes(version))
+      .flatMap((d) => {
+        const one = {
+          name: d.plural,
+          singularName: d.singular ?? d.kind.toLowerCase(),
+          namespaced: d.namespaced,
+          kind: d.kind,
+          verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+          ...(d.shortNames ? { shortNames: d.shortNames } : {}),
+        };
+        return d.kind === 'Pod' ? [one, { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] }] : [one];
+      });
+    return resources.length ? { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources } : undefined;
+  }
+
+  function groupsList() {
+    const groups = new Map<string, string[]>();
+    for (const d of defs) {
+      if (!d.group) continue;
+      const vs = groups.get(d.group) ?? [];
+      for (const v of d.versions) if (!vs.includes(v)) vs.push(v);
+      groups.set(d.group, vs);
+    }
+    return [...groups.entries()].map(([name, versions]) => ({
+      name,
+      versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+      preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
+    }));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const auth = req.headers.authorization;
+    const authorized = auth === `Bearer ${token}`;
+    requests.push({ method, path: u.pathname, query: u.search, authorized });
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    if (!authorized) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+
+    const seg = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const notFound = () => send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+
+    // discovery
+    if (u.pathname === '/version') {
+      return send(res, 200, { major: '1', minor: '31', gitVersion: 'v1.31.4', platform: 'linux/amd64', goVersion: 'go1.22.10', compiler: 'gc' });
+    }
+    if (u.pathname === '/api' || u.pathname === '/api/') {
+      return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] });
+    }
+    if (u.pathname === '/apis' || u.pathname === '/apis/') {
+      return send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: groupsList() });
+    }
+
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (seg[0] === 'api') {
+      group = '';
+      version = seg[1] ?? '';
+      rest = seg.slice(2);
+    } else if (seg[0] === 'apis') {
+      group = seg[1] ?? '';
+      if (seg.length === 2) {
+        const g = groupsList().find((x) => x.name === group);
+        return g ? send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g }) : notFound();
+      }
+      version = seg[2] ?? '';
+      rest = seg.slice(3);
+    } else return notFound();
+
+    if (rest.length === 0) {
+      const rl = resourceList(group, version);
+      return rl ? send(res, 200, rl) : notFound();
+    }
+
+    let ns: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
+      ns = rest[1];
+      rest = rest.slice(2);
+    }
+    const plural = rest[0]!;
+    const name = rest[1];
+    const sub = rest[2];
+    const d = byPlural.get(`${group}/${plural}`);
+    if (!d || !d.versions.includes(version)) return notFound();
+    if (ns !== undefined && !d.namespaced) return notFound();
+    const b = bucket(d);
+    const gr = d.group ? `${d.plural}.${d.group}` : d.plural;
+
+    if (name === undefined) {
+      if (method === 'GET') {
+        let items = [...b.values()].filter((o) => ns === undefined || o.metadata?.namespace === ns);
+        const ls = u.searchParams.get('labelSelector');
+        if (ls) {
+          const reqs = parseLabelSelector(ls);
+          if (typeof reqs === 'string') return send(res, 400, status(400, 'BadRequest', reqs));
+          items = items.filter((o) => reqs.every((r) => r(o.metadata?.labels ?? {})));
+        }
+        const fs = u.searchParams.get('fieldSelector');
+        if (fs) {
+          const reqs = parseFieldSelector(fs);
+          if (typeof reqs === 'string') return send(res, 400, status(400, 'BadRequest', reqs));
+          items = items.filter((o) => reqs.every((r) => r(o)));
+        }
+        items.sort((a, c) => keyOf(a.metadata?.namespace, a.metadata?.name ?? '').localeCompare(keyOf(c.metadata?.namespace, c.metadata?.name ?? '')));
+        return send(res, 200, {
+          kind: `${d.kind}List`,
+          apiVersion: d.group ? `${d.group}/${version}` : version,
+          metadata: { resourceVersion: String(rv) },
+          items: items.map((o) => versionedCopy(o, d, version)),
+        });
+      }
+      if (method === 'POST') {
+        if (d.namespaced && ns === undefined) return send(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+        let obj: KubeObject;
+        try {
+          obj = JSON.parse(await readBody(req)) as KubeObject;
+        } catch {
+          return send(res, 400, status(400, 'BadRequest', 'the body of the request was in an unknown format'));
+        }
+        obj.metadata ??= {};
+        if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomBytes(3).toString('hex').slice(0, 5);
+        if (!obj.metadata.name) return send(res, 422, status(422, 'Invalid', `${d.kind} "" is invalid: metadata.name: Required value`));
+        if (d.namespaced) obj.metadata.namespace = ns;
+        if (b.has(keyOf(ns, obj.metadata.name))) {
+          return send(res, 409, status(409, 'AlreadyExists', `${gr} "${obj.metadata.name}" already exists`, { name: obj.metadata.name, kind: plural }));
+        }
+        const o = finish({ ...obj, apiVersion: d.group ? `${d.group}/${version}` : version }, d);
+        if (d.namespaced && !bucket(byPlural.get('/namespaces')!).has(keyOf(undefined, ns!))) {
+          return send(res, 404, status(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' }));
+        }
+        b.set(keyOf(o.metadata!.namespace, o.metadata!.name!), o);
+        if (d.kind === 'Pod') {
+          podsCreated.push(`${ns}/${o.metadata!.name}`);
+          startPod(o);
+        }
+        return send(res, 201, versionedCopy(o, d, version));
+      }
+      return send(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+    }
+
+    const key = keyOf(d.namespaced ? ns : undefined, name);
+    const obj = b.get(key);
+    const missing = () => send(res, 404, status(404, 'NotFound', `${gr} "${name}" not found`, { name, kind: plural }));
+    if (sub === 'log' && d.kind === 'Pod' && method === 'GET') {
+      if (!obj) return missing();
+      const st = obj.status as { containerStatuses?: { name?: string; state?: { waiting?: { reason?: string } } }[] } | undefined;
+      const waiting = st?.containerStatuses?.[0]?.state?.waiting;
+      if (waiting) {
+        return send(res, 400, status(400, 'BadRequest', `container "${st?.containerStatuses?.[0]?.name}" in pod "${name}" is waiting to start: ${waiting.reason}`));
+      }
+      return send(res, 200, runs.get(key)?.log ?? '');
+    }
+    if (sub !== undefined) return notFound();
+    if (method === 'GET') return obj ? send(res, 200, versionedCopy(obj, d, version)) : missing();
+    if (method === 'DELETE') {
+      if (!obj) return missing();
+      b.delete(key);
+      const run = runs.get(key);
+      if (run?.timer) clearTimeout(run.timer);
+      runs.delete(key);
+      if (d.kind === 'Pod') podsDeleted.push(`${ns}/${name}`);
+      const gone = versionedCopy(obj, d, version);
+      gone.metadata!.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      return send(res, 200, gone);
+    }
+    return send(res, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
+  }
+
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) send(res, 500, status(500, 'InternalError', e instanceof Error ? e.message : String(e)));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://127.0.0.1:${port}`;
+
+  return {
+    url,
+    port,
+    ca: tls.ca,
+    token,
+    requests,
+    podsCreated,
+    podsDeleted,
+    list: (g, p) => {
+      const d = byPlural.get(`${g}/${p}`);
+      return d ? [...bucket(d).values()].map((o) => clone(o)) : [];
+    },
+    put,
+    remove: (g, p, ns, name) => {
+      const d = byPlural.get(`${g}/${p}`);
+      return d ? bucket(d).delete(keyOf(d.namespaced ? ns : undefined, name)) : false;
+    },
+    writeKubeconfig: (dir, contextName = 'fake') => writeKubeconfig(dir, url, tls.ca, token, contextName),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const r of runs.values()) if (r.timer) clearTimeout(r.timer);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

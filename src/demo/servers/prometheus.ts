@@ -1,0 +1,233 @@
+/**
+ * The REAL Prometheus for tests and the demo (Debian package `prometheus`, which also ships `promtool`):
+ *  - startPrometheus(): a temp (or given) data dir, a minimal config (optionally with alerting rules), a loopback
+ *    port, waits for /-/ready, and stop() ends it (TERM, then KILL after a grace period) and removes what it created;
+ *  - backfillAlerts(dataDir, episodes): writes OpenMetrics ALERTS / ALERTS_FOR_STATE samples with timestamps and
+ *    `# EOF`, then `promtool tsdb create-blocks-from openmetrics` (check-domain §7: every sample needs a timestamp,
+ *    samples must be older than ~3 h, backfilled data is subject to retention — keep within 7 days + margin).
+ * Start Prometheus AFTER backfilling: blocks written under a running server are only picked up at its next
+ * compaction.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+export interface PrometheusBinaries {
+  prometheus: string;
+  promtool: string;
+}
+
+async function which(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const p = path.join(dir || '.', name);
+    try {
+      await execFileP('test', ['-x', p]);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
+/** both binaries, or undefined when Prometheus is not installed (apt-get install prometheus) */
+export async function findPrometheus(): Promise<PrometheusBinaries | undefined> {
+  const [prometheus, promtool] = await Promise.all([which('prometheus'), which('promtool')]);
+  return prometheus && promtool ? { prometheus, promtool } : undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartPrometheusOptions {
+  /** use this TSDB directory (e.g. one backfillAlerts wrote); default a new temp dir removed on stop */
+  dataDir?: string;
+  port?: number;
+  /** content of an alerting/recording rule file (YAML) loaded by the config */
+  rules?: string;
+  /** default 15s */
+  evaluationInterval?: string;
+  /** default 30d (backfilled data older than retention is deleted at start) */
+  retention?: string;
+  /** ms to wait for /-/ready (default 30 000) */
+  readyTimeoutMs?: number;
+}
+
+export interface PrometheusServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  pid: number;
+  /** last lines of Prometheus' own log (stderr) */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function startPrometheus(o: StartPrometheusOptions = {}): Promise<PrometheusServer> {
+  const bins = await findPrometheus();
+  if (!bins) throw new Error('prometheus is not installed: apt-get install -y prometheus');
+  const work = await mkdtemp(path.join(os.tmpdir(), 'rt-prom-'));
+  const dataDir = o.dataDir ?? path.join(work, 'data');
+  const port = o.port ?? (await freePort());
+  const configFile = path.join(work, 'prometheus.yml');
+  const ruleFile = path.join(work, 'rules.yml');
+  if (o.rules) await writeFile(ruleFile, o.rules);
+  await writeFile(
+    configFile,
+    [
+      'global:',
+      `  evaluation_interval: ${o.evaluationInterval ?? '15s'}`,
+      '  scrape_interval: 15s',
+      ...(o.rules ? ['rule_files:', `  - ${JSON.stringify(ruleFile)}`] : []),
+      'scrape_configs: []',
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn(
+    bins.prometheus,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--storage.tsdb.retention.time=${o.retention ?? '30d'}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let logTail = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    logTail = (logTail + c.toString('utf8')).slice(-8000);
+  });
+  let exited: number | null | undefined;
+  const exitP = new Promise<void>((resolve) => child.on('exit', (code) => ((exited = code), resolve())));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (exited === undefined) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exitP;
+      clearTimeout(t);
+    }
+    await rm(work, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (exited !== undefined) {
+      await stop();
+      throw new Error(`prometheus exited (${exited}) before it was ready:\n${logTail.split('\n').slice(-8).join('\n')}`);
+    }
+    try {
+      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
+      if (res.status === 200) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`prometheus was not ready within ${o.readyTimeoutMs ?? 30_000} ms:\n${logTail.split('\n').slice(-8).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return { url, port, dataDir, pid: child.pid!, log: () => logTail, stop };
+}
+
+export interface BackfillEpisode {
+  /** alertname plus the alert's labels (no alertstate: it is added) */
+  labels: Record<string, string>;
+  /** unix seconds: when the alert became active (ALERTS_FOR_STATE value) */
+  activeAt: number;
+  /** unix seconds of the last firing sample (inclusive) */
+  lastAt: number;
+  /** seconds pending before firing (pending samples are written with alertstate="pending"); default 0 */
+  pendingFor?: number;
+}
+
+export interface BackfillResult {
+  series: number;
+  samples: number;
+  blocks: number;
+  file: string;
+}
+
+const labelText = (l: Record<string, string>) =>
+  Object.keys(l)
+    .sort()
+    .map((k) => `${k}="${l[k]!.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
+
+/** the OpenMetrics text for these episodes (exported for tests of the format itself) */
+export function alertsOpenMetrics(episodes: BackfillEpisode[], intervalS = 60): { text: string; samples: number; series: number } {
+  // series key → [ts, value][] for each family; episodes of one label set share a series
+  const alerts = new Map<string, [number, number][]>();
+  const forState = new Map<string, [number, number][]>();
+  const push = (m: Map<string, [number, number][]>, key: string, ts: number, v: number) => {
+    let a = m.get(key);
+    if (!a) m.set(key, (a = []));
+    a.push([ts, v]);
+  };
+  for (const e of episodes) {
+    const firingFrom = e.activeAt + (e.pendingFor ?? 0);
+    for (let ts = e.activeAt; ts <= e.lastAt; ts += intervalS) {
+      const state = ts < firingFrom ? 'pending' : 'firing';
+      push(alerts, labelText({ ...e.labels, alertstate: state }), ts, 1);
+      push(forState, labelText(e.labels), ts, e.activeAt);
+    }
+  }
+  let samples = 0;
+  const lines: string[] = [];
+  const family = (name: string, m: Map<string, [number, number][]>) => {
+    lines.push(`# TYPE ${name} gauge`);
+    for (const key of [...m.keys()].sort()) {
+      const pts = m.get(key)!.sort((a, b) => a[0] - b[0]);
+      let last = -Infinity;
+      for (const [ts, v] of pts) {
+        if (ts === last) continue; // overlapping episodes of one series: keep one sample per timestamp
+        last = ts;
+        lines.push(`${name}{${key}} ${v} ${ts}`);
+        samples++;
+      }
+    }
+  };
+  family('ALERTS', alerts);
+  family('ALERTS_FOR_STATE', forState);
+  lines.push('# EOF', '');
+  return { text: lines.join('\n'), samples, series: alerts.size + forState.size };
+}
+
+/** write the episodes into `dataDir` as TSDB blocks with promtool (Prometheus must not be running on it yet) */
+export async function backfillAlerts(dataDir: string, episodes: BackfillEpisode[], opts: { intervalS?: number } = {}): Promise<BackfillResult> {
+  const bins = await findPrometheus();
+  if (!bins) throw new Error('promtool is not installed: apt-get install -y prometheus');
+  const recent = episodes.filter((e) => e.lastAt > Date.now() / 1000 - 3 * 3600);
+  if (recent.length) {
+    throw new Error(`backfilled samples must be older than 3 hours (the head block); ${recent.length} episode(s) end later`);
+  }
+  const { text, samples, series } = alertsOpenMetrics(episodes, opts.intervalS ?? 60);
+  const work = await mkdtemp(path.join(os.tmpdir(), 'rt-om-'));
+  const file = path.join(work, 'alerts.om');
+  try {
+    await writeFile(file, text);
+    await execFileP(bins.promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', file, dataDir], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`promtool could not backfill: ${(err.stderr ?? err.message).trim().split('\n').slice(-5).join('\n')}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const blocks = (await readdir(dataDir)).filter((n) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(n)).length;
+  return { series, samples, blocks, file: 'alerts.om' };
+}

@@ -1,0 +1,157 @@
+/**
+ * Typed events: the one stream that feeds the journal, the store (and so the UI), the plain reporter and the report.
+ *
+ * Journal lines are the RFC 8785 canonical JSON of `JournalRecord`: {v, seq, prev, ts, type, actor, data}.
+ * `prev` is null for seq 0, else "sha256:" + hex(sha256(previous line bytes without "\n")).
+ * `output` events are NOT journaled (full output goes to evidence files; the store keeps a bounded tail).
+ */
+import type { CheckVerdict, Decision, Status } from './status.js';
+
+export interface EvidenceRef {
+  /** path relative to the session directory, e.g. "evidence/1.1/1-trivy.log" */
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface KubeTargetInfo {
+  context: string;
+  cluster: string;
+  server: string;
+  user?: string;
+}
+
+export interface SessionStartData {
+  sessionId: string;
+  checklist: { name: string; title: string; path: string; sha256: string };
+  /** resolved variables WITHOUT secret ones (their names are listed in secretVars) */
+  vars: Record<string, string>;
+  secretVars: string[];
+  kube?: KubeTargetInfo;
+  host: string;
+  tool: { name: 'readiness-tui'; version: string; node: string };
+  /** demo sandbox sessions say so here and in every report */
+  sandbox?: boolean;
+  mode: 'tui' | 'ci';
+}
+
+export interface ItemStartData {
+  item: string;
+  attempt: number;
+  /** exact command / API query that runs, for the operator (secrets redacted) */
+  describe: string;
+  /** name of the sub-check when the item has `checks:` */
+  check?: string;
+}
+
+export interface ItemResultData {
+  item: string;
+  attempt: number;
+  /** the check's own verdict; the item status also folds in sign-offs and waivers (see store) */
+  verdict: CheckVerdict;
+  /** one line for humans: "3/5 nodes Ready (min 5)" */
+  summary: string;
+  /** what was measured and against what, for tables: "3 nodes" vs ">= 5" */
+  measured?: string;
+  threshold?: string;
+  /** objects that caused the failure (nodes, namespaces, CVEs …), each a flat record */
+  offending?: Record<string, unknown>[];
+  /** the kind's full result object (what `expect` ran against), secrets redacted */
+  result?: unknown;
+  /** for error verdicts: what went wrong and what to do */
+  error?: { message: string; hint?: string };
+  expect?: string;
+  durationMs: number;
+  evidence: EvidenceRef[];
+  /** when the item has `checks:`, each sub-check's verdict */
+  checks?: Record<string, { verdict: CheckVerdict; summary: string; durationMs: number }>;
+}
+
+export interface ItemSkipData {
+  item: string;
+  status: Extract<Status, 'blocked' | 'skipped'>;
+  reason: string;
+}
+
+export interface SignoffData {
+  item: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  role?: string;
+  /** the signer principal (email or name) */
+  by: string;
+  /** digests of the evidence the signer was shown (latest attempt) */
+  evidence: string[];
+  /** when signed: sha256 of the statement file and its .sig, relative paths in signoffs/ */
+  statement?: { path: string; sha256: string; sigPath: string; sigSha256: string; keyFingerprint: string };
+}
+
+export interface WaiverData {
+  item: string;
+  reason: string;
+  /** ISO date (YYYY-MM-DD or full timestamp) after which the waiver is invalid */
+  expires: string;
+  compensatingControl?: string;
+  by: string;
+}
+
+export interface NoteData {
+  item?: string;
+  text: string;
+  by: string;
+}
+
+export interface DecisionData {
+  decision: Decision;
+  /** blocking items that decide it, with their status */
+  deciding: { item: string; status: Status }[];
+  final: boolean;
+}
+
+export interface SessionCloseData {
+  decision: Decision;
+}
+
+export interface JournalEventMap {
+  'session.start': SessionStartData;
+  'session.resume': { pid: number; mode: 'tui' | 'ci' };
+  'item.start': ItemStartData;
+  'item.result': ItemResultData;
+  'item.skip': ItemSkipData;
+  signoff: SignoffData;
+  waiver: WaiverData;
+  note: NoteData;
+  decision: DecisionData;
+  'report.generated': { path: string; signed: boolean; interim: boolean };
+  'session.close': SessionCloseData;
+}
+
+export type JournalEventType = keyof JournalEventMap;
+
+export type JournalEvent = {
+  [K in JournalEventType]: { type: K; actor: string; ts: string; data: JournalEventMap[K] };
+}[JournalEventType];
+
+export interface JournalRecord {
+  v: 1;
+  seq: number;
+  prev: string | null;
+  ts: string;
+  type: JournalEventType;
+  actor: string;
+  data: unknown;
+}
+
+/** Streamed output: not journaled. Lines are sanitized (no control sequences) and redacted. */
+export interface OutputEvent {
+  type: 'output';
+  item: string;
+  lines: string[];
+  /** lines dropped from this batch because the producer was faster than the flush (still in evidence) */
+  dropped: number;
+  stream: 'stdout' | 'stderr' | 'info';
+}
+
+export type EngineEvent = JournalEvent | OutputEvent;
+
+export type EventListener = (e: EngineEvent) => void;

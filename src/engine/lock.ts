@@ -1,0 +1,212 @@
+/**
+ * Lock files for a session directory.
+ *
+ * - `journal.lock`: held for the few milliseconds of one append by whichever process appends (the TUI, `run`,
+ *   `signoff` from another shell). Waited for with a short backoff.
+ * - `owner.lock`: held for the whole life of the process that runs checks (TUI or `run`). Not waited for: a second
+ *   owner is refused at once with a message naming the holder.
+ *
+ * A lock file is created with O_EXCL and holds JSON {pid, host, since, token, ...}. A lock whose pid is dead on this
+ * host is stale and is taken over (by renaming it away first, so two processes breaking the same stale lock cannot
+ * remove each other's fresh one). A process only ever removes a lock file that carries its own token.
+ */
+import { randomBytes } from 'node:crypto';
+import { linkSync, openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { UsageError } from '../commands/exit.js';
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  /** ISO time the lock was taken */
+  since: string;
+  /** random, identifies this holder (so release never removes someone else's lock) */
+  token: string;
+  /** free-form details: mode (tui/ci), operator */
+  [k: string]: unknown;
+}
+
+export interface HeldLock {
+  path: string;
+  info: LockInfo;
+  /** the stale lock this one replaced, if any */
+  tookOver?: LockInfo;
+  release(): void;
+}
+
+/** A lock file whose content cannot be read yet is treated as "being written" for this long. */
+const UNREADABLE_GRACE_MS = 5_000;
+
+export class LockBusyError extends UsageError {
+  constructor(
+    message: string,
+    readonly holder: LockInfo | undefined,
+  ) {
+    super(message);
+    this.name = 'LockBusyError';
+  }
+}
+
+/** True when a process with this pid exists on this machine (EPERM: exists but not ours). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readLockInfo(path: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as LockInfo;
+    if (v && typeof v === 'object' && typeof v.pid === 'number' && typeof v.host === 'string') return v;
+  } catch {
+    /* missing, empty or being written */
+  }
+  return undefined;
+}
+
+/** Stale = held by a dead process on this host, or unreadable for longer than the grace period. */
+export function lockIsStale(path: string, info: LockInfo | undefined, now = Date.now()): boolean {
+  if (info) return info.host === hostname() && !pidAlive(info.pid);
+  try {
+    return now - statSync(path).mtimeMs > UNREADABLE_GRACE_MS;
+  } catch {
+    return false;
+  }
+}
+
+export function describeHolder(info: LockInfo | undefined): string {
+  if (!info) return 'another process (lock file unreadable)';
+  const extra = [info.mode, info.operator].filter((x) => typeof x === 'string' && x).join(', ');
+  return `pid ${info.pid} on host ${info.host} since ${info.since}${extra ? ` (${extra})` : ''}`;
+}
+
+function newInfo(extra: Record<string, unknown>): LockInfo {
+  return {
+    ...extra,
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
+  };
+}
+
+/** Create the lock file exclusively. Returns false when it already exists. */
+function tryCreate(path: string, info: LockInfo): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    writeSync(fd, JSON.stringify(info) + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Remove a stale lock we looked at. Renames it away first and checks that what we moved is the lock we judged
+ * stale; if another process had meanwhile replaced it with a fresh lock, that one is put back.
+ */
+function breakStale(path: string, seen: LockInfo | undefined): boolean {
+  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false; // someone else moved it already
+  }
+  const moved = readLockInfo(aside);
+  if (seen && moved && moved.token !== seen.token) {
+    try {
+      linkSync(aside, path); // put the fresh lock back (fails if yet another one exists: then both exist… rare)
+    } catch {
+      /* ignore */
+    }
+    try {
+      unlinkSync(aside);
+    } catch {
+      /* ignore */
+    }
+    return false;
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    /* ignore */
+  }
+  return true;
+}
+
+function held(path: string, info: LockInfo, tookOver?: LockInfo): HeldLock {
+  let released = false;
+  return {
+    path,
+    info,
+    tookOver,
+    release() {
+      if (released) return;
+      released = true;
+      const now = readLockInfo(path);
+      if (now && now.token === info.token) {
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+      }
+    },
+  };
+}
+
+/** Try once (taking over a stale lock). Returns the lock, or the current holder when busy. */
+export function tryLock(
+  path: string,
+  extra: Record<string, unknown> = {},
+): { lock: HeldLock } | { busy: LockInfo | undefined } {
+  for (let i = 0; i < 3; i++) {
+    const info = newInfo(extra);
+    if (tryCreate(path, info)) return { lock: held(path, info) };
+    const holder = readLockInfo(path);
+    if (lockIsStale(path, holder)) {
+      if (breakStale(path, holder) && tryCreate(path, info)) return { lock: held(path, info, holder ?? undefined) };
+      continue;
+    }
+    return { busy: holder };
+  }
+  return { busy: readLockInfo(path) };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Wait for a short-lived lock (the journal append lock): retry with exponential backoff and jitter, take over a
+ * stale one, and give up after `timeoutMs` with a message naming the holder.
+ */
+export async function acquireLock(
+  path: string,
+  o: { timeoutMs?: number; what?: string; extra?: Record<string, unknown> } = {},
+): Promise<HeldLock> {
+  const timeoutMs = o.timeoutMs ?? 5_000;
+  const deadline = Date.now() + timeoutMs;
+  let delay = 1;
+  for (;;) {
+    const r = tryLock(path, o.extra);
+    if ('lock' in r) return r.lock;
+    if (Date.now() >= deadline) {
+      throw new LockBusyError(
+        `${o.what ?? 'lock'} ${path} is held by ${describeHolder(r.busy)} and was not released within ${Math.round(timeoutMs / 1000)} s. ` +
+          `If that process is gone (e.g. on another host), remove the file by hand.`,
+        r.busy,
+      );
+    }
+    await sleep(delay + Math.random() * delay);
+    delay = Math.min(delay * 2, 50);
+  }
+}

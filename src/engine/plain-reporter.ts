@@ -1,0 +1,156 @@
+/**
+ * The plain reporter of `run --ci`: one line per event for a log (CI job, pipe, file), or NDJSON with --json.
+ *
+ *   12:03:01 1.1 RUNNING attempt 1: kubectl get nodes -o json
+ *   12:03:01 1.1 | NAME     STATUS   ROLES
+ *   12:03:02 1.1 PASS 5/5 nodes Ready (measured 5 nodes, threshold >= 5) 1.2s
+ *   12:03:02 2.1 BLOCKED depends on 1.1 (fail), which did not pass
+ *
+ * Output lines are prefixed with the item id ("|" stdout, "!" stderr, ":" info). Colour only when the stream is
+ * a TTY and NO_COLOR is unset; otherwise no escape sequence is ever printed (child output is already sanitized).
+ * NDJSON: one JSON object per line — journal events as {type, ts, actor, data}, output as {type:"output", …}.
+ */
+import type { EngineEvent } from './events.js';
+import { STATUS_LABEL, type Status } from './status.js';
+import { sanitizeLine, stripSgr } from './sanitize.js';
+
+export interface PlainReporterOptions {
+  out: NodeJS.WritableStream & { isTTY?: boolean };
+  json?: boolean;
+  /** default: out.isTTY and no NO_COLOR in env */
+  color?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PlainReporter {
+  onEvent(e: EngineEvent): void;
+  /** a line of the runner itself (header, decision, paths); in JSON mode a {type:"message"} object */
+  message(text: string, fields?: Record<string, unknown>): void;
+}
+
+const COLOR: Partial<Record<Status, string>> = {
+  pass: '32',
+  fail: '31',
+  error: '33',
+  timeout: '33',
+  inconclusive: '35',
+  blocked: '90',
+  skipped: '90',
+  running: '36',
+  waived: '36',
+  'needs-signoff': '34',
+};
+
+function dur(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+function clock(ts?: string): string {
+  const d = ts ? new Date(ts) : new Date();
+  return d.toISOString().slice(11, 19);
+}
+
+/** one line, no control characters (messages from checks can carry anything) */
+function flat(s: string, max = 400): string {
+  return sanitizeLine(s.replace(/\r?\n/g, ' ⏎ '), max);
+}
+
+export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
+  const env = o.env ?? process.env;
+  const color = o.color ?? (Boolean(o.out.isTTY) && !('NO_COLOR' in env && env.NO_COLOR !== ''));
+  const write = (line: string) => {
+    o.out.write(line + '\n');
+  };
+  const word = (s: Status) => {
+    const w = STATUS_LABEL[s].word;
+    return color && COLOR[s] ? `\x1b[${COLOR[s]}m${w}\x1b[0m` : w;
+  };
+
+  if (o.json) {
+    return {
+      onEvent(e) {
+        write(JSON.stringify(e.type === 'output' ? e : { type: e.type, ts: e.ts, actor: e.actor, data: e.data }));
+      },
+      message(text, fields) {
+        write(JSON.stringify({ type: 'message', ts: new Date().toISOString(), text, ...(fields ?? {}) }));
+      },
+    };
+  }
+
+  return {
+    onEvent(e) {
+      switch (e.type) {
+        case 'output': {
+          const mark = e.stream === 'stderr' ? '!' : e.stream === 'info' ? ':' : '|';
+          const t = clock();
+          for (const l of e.lines) write(`${t} ${e.item} ${mark} ${color ? l : stripSgr(l)}`);
+          if (e.dropped > 0) write(`${t} ${e.item} : … ${e.dropped} lines not shown (all of them are in the evidence file)`);
+          return;
+        }
+        case 'item.start': {
+          const d = e.data;
+          const lines = d.describe.split('\n');
+          write(`${clock(e.ts)} ${d.item} ${word('running')} attempt ${d.attempt}${d.check ? ` [${d.check}]` : ''}: ${flat(lines[0] ?? '')}`);
+          for (const l of lines.slice(1)) write(`${clock(e.ts)} ${d.item} :   ${flat(l)}`);
+          return;
+        }
+        case 'item.result': {
+          const d = e.data;
+          const mt = [d.measured ? `measured ${d.measured}` : '', d.threshold ? `threshold ${d.threshold}` : '']
+            .filter(Boolean)
+            .join(', ');
+          write(
+            `${clock(e.ts)} ${d.item} ${word(d.verdict)} ${flat(d.summary)}${mt ? ` (${flat(mt, 200)})` : ''} ${dur(d.durationMs)}`,
+          );
+          if (d.error && d.error.message !== d.summary) write(`${clock(e.ts)} ${d.item} :   error: ${flat(d.error.message)}`);
+          if (d.error?.hint) write(`${clock(e.ts)} ${d.item} :   hint: ${flat(d.error.hint)}`);
+          if (d.verdict === 'fail' && d.expect) write(`${clock(e.ts)} ${d.item} :   expected: ${flat(d.expect, 200)}`);
+          for (const off of (d.offending ?? []).slice(0, 10)) {
+            const text = Object.entries(off)
+              .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+              .join(' ');
+            write(`${clock(e.ts)} ${d.item} :   offending: ${flat(text, 300)}`);
+          }
+          if ((d.offending?.length ?? 0) > 10) write(`${clock(e.ts)} ${d.item} :   … ${d.offending!.length - 10} more offending`);
+          for (const ev of d.evidence) write(`${clock(e.ts)} ${d.item} :   evidence: ${ev.path} (${ev.bytes} bytes, sha256 ${ev.sha256.slice(0, 12)}…)`);
+          return;
+        }
+        case 'item.skip':
+          write(`${clock(e.ts)} ${e.data.item} ${word(e.data.status)} ${flat(e.data.reason)}`);
+          return;
+        case 'decision': {
+          const d = e.data;
+          const why = d.deciding.map((x) => `${x.item} ${STATUS_LABEL[x.status].word.toLowerCase()}`).join(', ');
+          const dec = color
+            ? `\x1b[1;${d.decision === 'GO' ? '32' : d.decision === 'NO-GO' ? '31' : '33'}m${d.decision}\x1b[0m`
+            : d.decision;
+          write(`${clock(e.ts)} DECISION ${dec}${why ? ` — ${why}` : ''}`);
+          return;
+        }
+        case 'signoff':
+          write(`${clock(e.ts)} ${e.data.item} SIGNOFF ${e.data.decision} by ${flat(e.data.by)}: ${flat(e.data.comment)}`);
+          return;
+        case 'waiver':
+          write(`${clock(e.ts)} ${e.data.item} WAIVED by ${flat(e.data.by)} until ${e.data.expires}: ${flat(e.data.reason)}`);
+          return;
+        case 'note':
+          write(`${clock(e.ts)} ${e.data.item ?? '-'} NOTE ${flat(e.data.text)}`);
+          return;
+        case 'report.generated':
+          write(`${clock(e.ts)} REPORT ${e.data.path}${e.data.signed ? ' (signed)' : ' (unsigned)'}`);
+          return;
+        case 'session.close':
+          write(`${clock(e.ts)} SESSION CLOSED (${e.data.decision})`);
+          return;
+        default:
+          return;
+      }
+    },
+    message(text) {
+      write(text);
+    },
+  };
+}

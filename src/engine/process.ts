@@ -1,0 +1,143 @@
+/**
+ * Child processes of checks: each runs in its OWN process group, and the whole group is killed on timeout or
+ * cancel (SIGTERM, then SIGKILL after a grace period), and when the main child exits while helpers it started in
+ * the background still run. No orphans survive a check.
+ *
+ * execa 9 is used with `detached: true` (new process group), `buffer: false` (output is streamed to the caller,
+ * never accumulated) and `cleanup: true`. execa skips its exit cleanup for detached children, so this module keeps
+ * its own registry of live groups and SIGKILLs them when the readiness-tui process exits (killAllGroups()).
+ */
+import { execa } from 'execa';
+
+export interface SpawnOptions {
+  /** executable (for a shell line: "/bin/sh" with args ["-c", line]) */
+  file: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** aborting kills the whole process group */
+  signal?: AbortSignal;
+  /** ms between SIGTERM and SIGKILL (default 3000) */
+  killGraceMs?: number;
+  onData(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
+}
+
+export interface SpawnResult {
+  /** undefined when the process was killed by a signal or could not start */
+  exitCode?: number;
+  signal?: string;
+  durationMs: number;
+  /** the process could not be started at all (ENOENT, EACCES …) */
+  spawnError?: { code?: string; message: string };
+  /** we killed the group because `signal` aborted */
+  aborted: boolean;
+  pid?: number;
+}
+
+const live = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => killAllGroups('SIGKILL'));
+}
+
+function killGroup(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, sig);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Kill every process group this process started and that may still run (used on exit and by `run --ci` on SIGINT). */
+export function killAllGroups(sig: NodeJS.Signals = 'SIGKILL'): void {
+  for (const pid of live) killGroup(pid, sig);
+  if (sig === 'SIGKILL') live.clear();
+}
+
+/** process group ids still registered (for tests and diagnostics) */
+export function liveGroups(): number[] {
+  return [...live];
+}
+
+/** SIGTERM the group, then SIGKILL after the grace period if anything in it is still alive. */
+export function terminateGroup(pid: number, graceMs: number): Promise<void> {
+  if (!killGroup(pid, 'SIGTERM')) {
+    live.delete(pid);
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const poll = () => {
+      if (!groupAlive(pid)) {
+        live.delete(pid);
+        resolve();
+        return;
+      }
+      if (Date.now() - started >= graceMs) {
+        killGroup(pid, 'SIGKILL');
+        live.delete(pid);
+        resolve();
+        return;
+      }
+      setTimeout(poll, Math.min(50, graceMs));
+    };
+    setTimeout(poll, Math.min(20, graceMs));
+  });
+}
+
+export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
+  installExitHook();
+  const grace = o.killGraceMs ?? 3000;
+  const t0 = performance.now();
+  if (o.signal?.aborted) return { aborted: true, durationMs: 0 };
+  const child = execa(o.file, o.args, {
+    cwd: o.cwd,
+    env: o.env,
+    extendEnv: false,
+    detached: true,
+    buffer: false,
+    cleanup: true,
+    reject: false,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+  });
+  const pid = child.pid;
+  if (pid) live.add(pid);
+  let aborted = false;
+  let killing: Promise<void> | undefined;
+  const onAbort = () => {
+    aborted = true;
+    if (pid && !killing) killing = terminateGroup(pid, grace);
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  child.stdout?.on('data', (d: Buffer) => o.onData(d, 'stdout'));
+  child.stderr?.on('data', (d: Buffer) => o.onData(d, 'stderr'));
+  // the main child exited: anything it left running in its group is an orphan-to-be; stop it (helpers that keep
+  // our pipes open would otherwise hold the check until its timeout)
+  child.on('exit', () => {
+    if (pid && !killing && groupAlive(pid)) killing = terminateGroup(pid, grace);
+  });
+  const r = await child;
+  o.signal?.removeEventListener('abort', onAbort);
+  if (killing) await killing;
+  if (pid) live.delete(pid);
+  const durationMs = Math.round(performance.now() - t0);
+  const cause = (r as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined;
+  if (r.exitCode === undefined && !r.signal && cause && typeof cause === 'object' && 'code' in cause) {
+    return { aborted, durationMs, spawnError: { code: cause.code, message: cause.message }, pid };
+  }
+  return { exitCode: r.exitCode, signal: r.signal, durationMs, aborted, pid };
+}

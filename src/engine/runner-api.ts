@@ -1,0 +1,52 @@
+/**
+ * What the runner offers its callers (the TUI, `run --ci`, the demo). Implemented in runner.ts.
+ */
+import type { Session } from './session-api.js';
+import type { EventListener } from './events.js';
+
+export interface RunnerOptions {
+  session: Session;
+  /** checks run at once (default 4) */
+  concurrency?: number;
+  /** global kube context (--kube-context); a check's `context:` overrides it */
+  kubeContext?: string;
+  /** kubeconfig path (default $KUBECONFIG or ~/.kube/config) */
+  kubeconfig?: string;
+  /** environment for checks (default process.env) */
+  env?: NodeJS.ProcessEnv;
+  /** grace period between SIGTERM and SIGKILL of a check's process group (ms, default 3000) */
+  killGraceMs?: number;
+  /**
+   * resolved variables INCLUDING secret ones (the session journal holds only the non-secret ones). Default: the
+   * non-secret vars of the session's `session.start` event.
+   */
+  vars?: Record<string, string>;
+  /** names of the secret variables: their values are masked in output, evidence, results and describe lines */
+  secretVars?: string[];
+  /** every event the runner produces (journal events after they were recorded, and output batches) */
+  onEvent?: EventListener;
+  /** keep SGR colour sequences in output lines given to the store (default false: plain text) */
+  keepSgr?: boolean;
+  /** per-item timeout when the checklist gives none (ms, default 10 minutes) */
+  defaultTimeoutMs?: number;
+}
+
+export interface Runner {
+  /**
+   * Run these items (and nothing else), honouring dependsOn (a dependent of an item that did not pass is
+   * recorded `blocked`), concurrency, per-item timeout and retries. Manual items are not "run": they stay
+   * needs-signoff. Resolves when all have finished or were cancelled.
+   */
+  run(itemIds: string[]): Promise<void>;
+  /**
+   * cancel one running/queued item, or everything when no id is given. The item is journaled `skipped` with
+   * `reason` (default "cancelled by <operator>").
+   */
+  cancel(itemId?: string, reason?: string): void;
+  /** ids currently running */
+  running(): string[];
+  /** true when the item's check (or one of its checks) is mutating */
+  isMutating(itemId: string): boolean;
+  /** the exact command / API query each check of the item will run (secrets redacted) */
+  describe(itemId: string): string[];
+}

@@ -1,0 +1,599 @@
+/**
+ * The runner: runs checklist items against the environment and records what happened.
+ *
+ * For each item asked for (in checklist order):
+ *   1. wait for its dependencies that run in the same call; a dependency that is not pass/waived → `item.skip`
+ *      blocked (never run);
+ *   2. take a concurrency slot (default 4);
+ *   3. per attempt (1 + retries; a new attempt only after fail/error/timeout): journal `item.start`, run the check
+ *      (or each named check of `checks:` in order, one evidence file each), evaluate `expect` (or the kind's
+ *      defaultExpect) with JSONata, journal `item.result`.
+ *
+ * Verdicts: the kind throws CheckError → `error` with its hint; any other exception → `error` with its message
+ * (the run goes on); the item's timeout (or a kind's own time limit: a DOMException "TimeoutError") → `timeout`.
+ * Cancel (one item or all): the check's process group is killed and the item is journaled as `item.skip`
+ * skipped with reason "cancelled by <operator>" — a cancelled check did not fail, and its partial output stays in
+ * the evidence directory but is not referenced. Manual items are not run (they wait for a sign-off).
+ *
+ * Output: every byte goes to the evidence file (secrets masked in-stream); lines (sanitized, redacted) go to the
+ * store in batches at most every FLUSH_MS, at most OUTPUT_LINES_KEPT lines per batch per item (the rest are
+ * counted as `dropped`), so a check printing hundreds of MB costs bounded memory.
+ */
+import path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { allItems, type CheckSpec, type Item } from '../checklist/model.js';
+import { resolveCheckParams } from '../checklist/params.js';
+import { evaluateExpect } from '../checklist/expect.js';
+import { getKind } from '../checks/index.js';
+import { CheckError, type CheckContext, type CheckKind, type CheckOutput, type KubeTarget } from '../checks/contract.js';
+import type { EngineEvent, EvidenceRef, ItemResultData, JournalEvent, OutputEvent } from './events.js';
+import type { Runner, RunnerOptions } from './runner-api.js';
+import type { CheckVerdict, Status } from './status.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { createEvidenceWriter } from './evidence.js';
+import { LineSplitter } from './line-splitter.js';
+import { sanitizeLine } from './sanitize.js';
+import { FLUSH_MS, OUTPUT_LINES_KEPT } from './store.js';
+
+export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_CONCURRENCY = 4;
+const LINE_MAX = 2000;
+/** how long after an abort the runner waits for a kind to return before it records the outcome anyway */
+const ABANDON_EXTRA_MS = 2000;
+
+class RunAbort {
+  constructor(
+    readonly why: 'timeout' | 'cancel',
+    readonly detail: string,
+  ) {}
+}
+
+interface CheckRun {
+  verdict: CheckVerdict | 'cancelled';
+  summary: string;
+  measured?: string;
+  threshold?: string;
+  offending?: Record<string, unknown>[];
+  result?: Record<string, unknown>;
+  error?: { message: string; hint?: string };
+  expect?: string;
+  durationMs: number;
+  evidence: EvidenceRef[];
+}
+
+interface Entry {
+  item: Item;
+  state: 'queued' | 'running' | 'done';
+  cancelled?: string;
+  controller?: AbortController;
+}
+
+type Semaphore = { acquire(): Promise<void>; release(): void };
+
+function semaphore(n: number): Semaphore {
+  let free = Math.max(1, n);
+  const waiting: (() => void)[] = [];
+  return {
+    acquire: () =>
+      new Promise<void>((resolve) => {
+        if (free > 0) {
+          free--;
+          resolve();
+        } else waiting.push(resolve);
+      }),
+    release: () => {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}
+
+/** Per-item pending output, flushed to the store at most every FLUSH_MS. */
+class OutputBatcher {
+  private pending = new Map<string, { stream: OutputEvent['stream']; line: string }[]>();
+  private dropped = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deliver: (e: OutputEvent) => void,
+    private readonly keepSgr: boolean,
+  ) {}
+
+  push(item: string, stream: OutputEvent['stream'], line: string): void {
+    let q = this.pending.get(item);
+    if (!q) this.pending.set(item, (q = []));
+    q.push({ stream, line });
+    if (q.length >= OUTPUT_LINES_KEPT * 2) {
+      // the producer is faster than the screen: keep the newest lines, count the rest (they are in evidence)
+      const cut = q.length - OUTPUT_LINES_KEPT;
+      q.splice(0, cut);
+      this.dropped.set(item, (this.dropped.get(item) ?? 0) + cut);
+    }
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  flush(only?: string): void {
+    if (!only && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    for (const [item, q] of [...this.pending]) {
+      if (only && item !== only) continue;
+      this.pending.delete(item);
+      let dropped = this.dropped.get(item) ?? 0;
+      this.dropped.delete(item);
+      let rows = q;
+      if (rows.length > OUTPUT_LINES_KEPT) {
+        dropped += rows.length - OUTPUT_LINES_KEPT;
+        rows = rows.slice(-OUTPUT_LINES_KEPT);
+      }
+      // consecutive lines of one stream become one event
+      let i = 0;
+      while (i < rows.length) {
+        const stream = rows[i]!.stream;
+        const lines: string[] = [];
+        while (i < rows.length && rows[i]!.stream === stream) {
+          lines.push(sanitizeLine(rows[i]!.line, LINE_MAX, { keepSgr: this.keepSgr }));
+          i++;
+        }
+        this.deliver({ type: 'output', item, lines, dropped, stream });
+        dropped = 0;
+      }
+      if (dropped > 0) this.deliver({ type: 'output', item, lines: [], dropped, stream: 'info' });
+    }
+    if (this.pending.size && !this.timer) this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  dispose(): void {
+    this.flush();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function errMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+
+function isTimeoutError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'TimeoutError';
+}
+
+function formatMs(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
+  return `${+(ms / 60_000).toFixed(1)}m`;
+}
+
+function isManual(item: Item): boolean {
+  if (item.checks && Object.keys(item.checks).length) return false;
+  return !item.check || item.check.kind === 'manual';
+}
+
+export function createRunner(o: RunnerOptions): Runner {
+  const session = o.session;
+  const checklist = session.checklist;
+  const items = new Map(allItems(checklist).map((i) => [i.id, i]));
+  const vars: Record<string, string> = o.vars ?? { ...(session.store.store.getState().start?.vars ?? {}) };
+  const secretNames = o.secretVars ?? [];
+  const redactor: Redactor = createRedactor(
+    secretNames.filter((n) => vars[n]).map((n) => ({ name: n, value: vars[n]! })),
+  );
+  const env = o.env ?? process.env;
+  const killGraceMs = o.killGraceMs ?? 3000;
+  const cwd = path.dirname(checklist.source.path);
+  const entries = new Map<string, Entry>();
+  const kubeCache = new Map<string, Promise<KubeTarget>>();
+  const batcher = new OutputBatcher((e) => {
+    session.store.apply(e);
+    o.onEvent?.(e);
+  }, o.keepSgr === true);
+
+  const record = async (e: Omit<JournalEvent, 'ts' | 'actor'>): Promise<void> => {
+    const r = await session.record(e as JournalEvent);
+    o.onEvent?.({ ...(e as object), ts: r.ts, actor: r.actor } as EngineEvent);
+  };
+
+  const statusOf = (id: string): Status | undefined => session.store.store.getState().items[id]?.status;
+
+  const kube = (spec: CheckSpec) => (override?: string): Promise<KubeTarget> => {
+    const context = override ?? spec.context ?? o.kubeContext;
+    const key = context ?? '';
+    let p = kubeCache.get(key);
+    if (!p) {
+      p = import('../checks/support/kube.js').then((m) => m.resolveKubeTarget({ kubeconfig: o.kubeconfig, context }));
+      kubeCache.set(key, p);
+      p.catch(() => kubeCache.delete(key));
+    }
+    return p;
+  };
+
+  const specsOf = (item: Item): [string | undefined, CheckSpec][] => {
+    if (item.checks && Object.keys(item.checks).length) return Object.entries(item.checks);
+    return item.check ? [[undefined, item.check]] : [];
+  };
+
+  const describeSpec = (spec: CheckSpec): string => {
+    const kind = getKind(spec.kind);
+    if (!kind) return `${spec.kind} (unknown check kind)`;
+    try {
+      return redactor.redact(kind.describe(resolveCheckParams(spec, vars), vars));
+    } catch (err) {
+      return `${spec.kind} (${redactor.redact(errMessage(err))})`;
+    }
+  };
+
+  /** Run one check of an item (one evidence file). */
+  const runCheck = async (
+    item: Item,
+    spec: CheckSpec,
+    attempt: number,
+    name: string | undefined,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<CheckRun> => {
+    const t0 = performance.now();
+    const took = () => Math.round(performance.now() - t0);
+    const expect = spec.expect;
+    const fail = (message: string, hint?: string): CheckRun => ({
+      verdict: 'error',
+      summary: redactor.redact(message),
+      error: { message: redactor.redact(message), hint },
+      expect,
+      durationMs: took(),
+      evidence: [],
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const kind: CheckKind<any> | undefined = getKind(spec.kind);
+    if (!kind) return fail(`unknown check kind "${spec.kind}"`, 'run `readiness-tui kinds` for the list');
+    if (kind.planned) return fail(`check kind "${spec.kind}" is not implemented in this version`);
+    let params: Record<string, unknown>;
+    try {
+      params = resolveCheckParams(spec, vars);
+    } catch (err) {
+      return fail(errMessage(err), err instanceof CheckError ? err.hint : undefined);
+    }
+
+    const evFile = session.evidencePath(item.id, attempt, name);
+    const evidence = createEvidenceWriter(evFile, redactor);
+    const attachments: EvidenceRef[] = [];
+    const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+    const pushLines = (lines: string[], stream: OutputEvent['stream']) => {
+      for (const l of lines) batcher.push(item.id, stream, l);
+    };
+    const ctx: CheckContext = {
+      signal,
+      emit(line, stream = 'info') {
+        const safe = redactor.redact(String(line));
+        evidence.write(safe + '\n', stream);
+        pushLines(safe.split('\n'), stream);
+      },
+      write(chunk, stream) {
+        const out = evidence.write(chunk, stream);
+        if (out.length) pushLines(splitters[stream].push(out), stream);
+      },
+      async attach(attName, content) {
+        const base = path.basename(evFile).replace(/\.log$/, '');
+        const safeName = attName.replace(/[^\w.-]+/g, '_');
+        const file = path.join(path.dirname(evFile), `${base}-${safeName}`);
+        const text = typeof content === 'string' ? content : content.toString('utf8');
+        const bytes = Buffer.from(Buffer.isBuffer(content) && !redactor.active ? content : redactor.redact(text));
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, bytes, { mode: 0o600 });
+        const rel = path.relative(session.dir, file);
+        attachments.push({ path: rel, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
+        return rel;
+      },
+      vars,
+      redact: (t) => redactor.redact(t),
+      kube: kube(spec),
+      cwd,
+      env,
+      timeoutMs,
+      killGraceMs,
+      item: { id: item.id, title: item.title },
+    };
+
+    let out: CheckOutput | undefined;
+    let thrown: unknown;
+    let abandonTimer: NodeJS.Timeout | undefined;
+    try {
+      const running = Promise.resolve().then(() => kind.run(params, ctx));
+      const abandon = new Promise<never>((_, reject) => {
+        const arm = () => {
+          abandonTimer = setTimeout(() => reject(signal.reason), killGraceMs + ABANDON_EXTRA_MS);
+        };
+        if (signal.aborted) arm();
+        else signal.addEventListener('abort', arm, { once: true });
+      });
+      running.catch(() => undefined);
+      out = await Promise.race([running, abandon]);
+    } catch (err) {
+      thrown = err;
+    } finally {
+      if (abandonTimer) clearTimeout(abandonTimer);
+      for (const s of ['stdout', 'stderr'] as const) {
+        const rest = evidence.endStream(s);
+        const lines = rest.length ? splitters[s].push(rest) : [];
+        pushLines([...lines, ...splitters[s].end()], s);
+      }
+    }
+    const summaryEv = evidence.close();
+    const evidenceRefs: EvidenceRef[] = [
+      { path: path.relative(session.dir, summaryEv.file), sha256: summaryEv.sha256, bytes: summaryEv.bytes },
+      ...attachments,
+    ];
+    const durationMs = took();
+    const base = { expect, durationMs, evidence: evidenceRefs };
+
+    if (signal.aborted) {
+      const why = signal.reason instanceof RunAbort ? signal.reason : new RunAbort('timeout', '');
+      if (why.why === 'cancel') return { ...base, verdict: 'cancelled', summary: why.detail };
+      return {
+        ...base,
+        verdict: 'timeout',
+        summary: `timed out after ${formatMs(timeoutMs)}`,
+        error: { message: `timed out after ${formatMs(timeoutMs)}`, hint: 'raise `timeout:` on the item if the check needs longer' },
+      };
+    }
+    if (thrown !== undefined) {
+      if (isTimeoutError(thrown)) {
+        return { ...base, verdict: 'timeout', summary: 'timed out (the check\'s own time limit)', error: { message: redactor.redact(errMessage(thrown)) } };
+      }
+      const message = redactor.redact(errMessage(thrown));
+      const hint = thrown instanceof CheckError && thrown.hint ? redactor.redact(thrown.hint) : undefined;
+      return { ...base, verdict: 'error', summary: message, error: { message, hint } };
+    }
+    const o2 = out!;
+    const result = redactor.redactValue(o2.result ?? {});
+    const common = {
+      ...base,
+      summary: redactor.redact(o2.summary ?? ''),
+      measured: o2.measured !== undefined ? redactor.redact(o2.measured) : undefined,
+      threshold: o2.threshold !== undefined ? redactor.redact(o2.threshold) : undefined,
+      offending: o2.offending ? redactor.redactValue(o2.offending) : undefined,
+      result,
+    };
+    if (o2.verdict === 'inconclusive') return { ...common, verdict: 'inconclusive' };
+    const expr = spec.expect ?? kind.defaultExpect;
+    const ev = await evaluateExpect(expr, o2.result ?? {}, { vars });
+    if (ev.error) {
+      const message = `the expectation \`${expr}\` could not be evaluated: ${redactor.redact(ev.error)}`;
+      return { ...common, expect: expr, verdict: 'error', error: { message, hint: 'fix `expect` in the checklist; `readiness-tui kinds ' + spec.kind + '` shows the result fields' } };
+    }
+    return { ...common, expect: expr, verdict: ev.ok ? 'pass' : 'fail' };
+  };
+
+  /** One attempt of an item: item.start … item.result (or 'cancelled'). */
+  const runAttempt = async (entry: Entry, attempt: number): Promise<CheckVerdict | 'cancelled'> => {
+    const item = entry.item;
+    const specs = specsOf(item);
+    const controller = new AbortController();
+    entry.controller = controller;
+    if (entry.cancelled) controller.abort(new RunAbort('cancel', entry.cancelled));
+    const timeoutMs = item.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    await record({
+      type: 'item.start',
+      data: { item: item.id, attempt, describe: specs.map(([n, s]) => (n ? `${n}: ` : '') + describeSpec(s)).join('\n') },
+    });
+    const t0 = performance.now();
+    const timer = setTimeout(() => controller.abort(new RunAbort('timeout', `timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
+    let data: ItemResultData;
+    try {
+      if (!item.checks || !Object.keys(item.checks).length) {
+        const r = await runCheck(item, item.check!, attempt, undefined, controller.signal, timeoutMs);
+        if (r.verdict === 'cancelled') return 'cancelled';
+        data = {
+          item: item.id,
+          attempt,
+          verdict: r.verdict,
+          summary: r.summary,
+          measured: r.measured,
+          threshold: r.threshold,
+          offending: r.offending,
+          result: r.result,
+          error: r.error,
+          expect: r.expect,
+          durationMs: Math.round(performance.now() - t0),
+          evidence: r.evidence,
+        };
+      } else {
+        const runs: Record<string, CheckRun> = {};
+        for (const [name, spec] of Object.entries(item.checks)) {
+          if (controller.signal.aborted) break;
+          batcher.push(item.id, 'info', `── ${name} ──`);
+          const r = await runCheck(item, spec, attempt, name, controller.signal, timeoutMs);
+          if (r.verdict === 'cancelled') return 'cancelled';
+          runs[name] = r;
+          if (r.verdict === 'timeout' && controller.signal.aborted) break;
+        }
+        data = await aggregate(item, attempt, runs, Math.round(performance.now() - t0), controller.signal.aborted);
+      }
+    } finally {
+      clearTimeout(timer);
+      batcher.flush(item.id);
+      entry.controller = undefined;
+    }
+    data = redactor.redactValue(data);
+    await record({ type: 'item.result', data });
+    return data.verdict;
+  };
+
+  const aggregate = async (
+    item: Item,
+    attempt: number,
+    runs: Record<string, CheckRun>,
+    durationMs: number,
+    timedOut: boolean,
+  ): Promise<ItemResultData> => {
+    const names = Object.keys(item.checks ?? {});
+    const checks: NonNullable<ItemResultData['checks']> = {};
+    const input: Record<string, { status: CheckVerdict | 'pending'; durationMs: number; result: unknown }> = {};
+    for (const n of names) {
+      const r = runs[n];
+      if (r && r.verdict !== 'cancelled') {
+        checks[n] = { verdict: r.verdict, summary: r.summary, durationMs: r.durationMs };
+        input[n] = { status: r.verdict, durationMs: r.durationMs, result: r.result ?? null };
+      } else {
+        input[n] = { status: 'pending', durationMs: 0, result: null };
+      }
+    }
+    const all = Object.values(runs).filter((r): r is CheckRun & { verdict: CheckVerdict } => r.verdict !== 'cancelled');
+    const passed = names.filter((n) => checks[n]?.verdict === 'pass');
+    const notPassed = names.filter((n) => checks[n]?.verdict !== 'pass');
+    let verdict: CheckVerdict;
+    let error: ItemResultData['error'];
+    if (timedOut) {
+      verdict = 'timeout';
+      error = { message: `timed out after ${formatMs(item.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS)}` };
+    } else if (item.expect) {
+      const ev = await evaluateExpect(item.expect, { checks: input }, { vars });
+      if (ev.error) {
+        verdict = 'error';
+        error = { message: `the expectation \`${item.expect}\` could not be evaluated: ${ev.error}`, hint: 'fix the item-level `expect`' };
+      } else verdict = ev.ok ? 'pass' : 'fail';
+    } else {
+      const order: CheckVerdict[] = ['fail', 'error', 'timeout', 'inconclusive'];
+      verdict = order.find((v) => all.some((r) => r.verdict === v)) ?? (passed.length === names.length ? 'pass' : 'error');
+    }
+    if (!error) error = all.find((r) => r.error && r.verdict === verdict)?.error;
+    const offending = Object.entries(runs).flatMap(([n, r]) => (r.offending ?? []).map((x) => ({ check: n, ...x })));
+    const summary =
+      `${passed.length}/${names.length} checks passed` +
+      (notPassed.length ? ` — ${notPassed.map((n) => `${n}: ${checks[n]?.verdict ?? 'not run'}${checks[n]?.summary ? ` (${checks[n]!.summary})` : ''}`).join('; ')}` : '');
+    return {
+      item: item.id,
+      attempt,
+      verdict,
+      summary: summary.length > 1000 ? summary.slice(0, 999) + '…' : summary,
+      measured: `${passed.length}/${names.length} checks passed`,
+      threshold: item.expect ? undefined : 'all checks pass',
+      offending: offending.length ? offending : undefined,
+      result: { checks: input },
+      error,
+      expect: item.expect,
+      durationMs,
+      evidence: Object.values(runs).flatMap((r) => r.evidence),
+      checks,
+    };
+  };
+
+  const cancelledSkip = (entry: Entry) =>
+    record({ type: 'item.skip', data: { item: entry.item.id, status: 'skipped', reason: entry.cancelled ?? 'cancelled' } });
+
+  const runItem = async (entry: Entry): Promise<void> => {
+    const item = entry.item;
+    const first = (session.store.store.getState().items[item.id]?.attempt ?? 0) + 1;
+    const last = first + Math.max(0, item.retries ?? 0);
+    for (let attempt = first; attempt <= last; attempt++) {
+      if (entry.cancelled) {
+        await cancelledSkip(entry);
+        return;
+      }
+      const v = await runAttempt(entry, attempt);
+      if (v === 'cancelled') {
+        await cancelledSkip(entry);
+        return;
+      }
+      if (v === 'pass' || v === 'inconclusive') return;
+    }
+  };
+
+  const api: Runner = {
+    async run(itemIds) {
+      const wanted = new Set(itemIds);
+      const order = allItems(checklist)
+        .map((i) => i.id)
+        .filter((id) => wanted.has(id));
+      for (const id of itemIds) if (!items.has(id)) throw new Error(`unknown item id "${id}"`);
+      const sem = semaphore(o.concurrency ?? DEFAULT_CONCURRENCY);
+      const finished = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+      for (const id of order) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => (resolve = r));
+        finished.set(id, { promise, resolve });
+        entries.set(id, { item: items.get(id)!, state: 'queued' });
+      }
+      const task = async (id: string): Promise<void> => {
+        const entry = entries.get(id)!;
+        const item = entry.item;
+        try {
+          if (isManual(item)) return;
+          const deps = item.dependsOn.filter((d) => finished.has(d) && d !== id);
+          await Promise.all(deps.map((d) => finished.get(d)!.promise));
+          if (entry.cancelled) {
+            await cancelledSkip(entry);
+            return;
+          }
+          const bad = item.dependsOn
+            .map((d) => ({ d, s: statusOf(d) }))
+            .filter((x) => x.s !== 'pass' && x.s !== 'waived');
+          if (bad.length) {
+            await record({
+              type: 'item.skip',
+              data: {
+                item: id,
+                status: 'blocked',
+                reason: `depends on ${bad.map((x) => `${x.d} (${x.s ?? 'unknown'})`).join(', ')}, which did not pass`,
+              },
+            });
+            return;
+          }
+          await sem.acquire();
+          try {
+            if (entry.cancelled) {
+              await cancelledSkip(entry);
+              return;
+            }
+            entry.state = 'running';
+            await runItem(entry);
+          } finally {
+            sem.release();
+          }
+        } finally {
+          entry.state = 'done';
+          finished.get(id)!.resolve();
+        }
+      };
+      const results = await Promise.allSettled(order.map(task));
+      batcher.flush();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    cancel(itemId, reason) {
+      const who = reason ?? `cancelled by ${session.operator}`;
+      for (const [id, e] of entries) {
+        if (itemId && id !== itemId) continue;
+        if (e.state === 'done' || e.cancelled) continue;
+        e.cancelled = who;
+        e.controller?.abort(new RunAbort('cancel', who));
+      }
+    },
+    running() {
+      return [...entries.values()].filter((e) => e.state === 'running').map((e) => e.item.id);
+    },
+    isMutating(itemId) {
+      const item = items.get(itemId);
+      if (!item) return false;
+      return specsOf(item).some(([, spec]) => {
+        if (spec.mutating) return true;
+        const kind = getKind(spec.kind);
+        if (!kind?.mutating) return false;
+        try {
+          return kind.mutating(resolveCheckParams(spec, vars));
+        } catch {
+          return false;
+        }
+      });
+    },
+    describe(itemId) {
+      const item = items.get(itemId);
+      if (!item) return [];
+      return specsOf(item).map(([n, s]) => (n ? `${n}: ` : '') + describeSpec(s));
+    },
+  };
+  return api;
+}

@@ -1,0 +1,53 @@
+/**
+ * The session: one directory under the state dir holding the hash-chained journal, the exact checklist bytes,
+ * evidence and sign-off statements. Implemented in session.ts / journal.ts.
+ *
+ *   <stateDir>/sessions/<sessionId>/
+ *     journal.jsonl        hash-chained canonical JSON, one record per line (see events.ts)
+ *     checklist.yaml       the exact bytes that ran (sha256 in session.start)
+ *     evidence/<item>/<attempt>[-<check>].log   full redacted output of each check run
+ *     signoffs/<seq>-<principal>.json (+ .sig)  signed sign-off statements
+ *     owner.lock           the process that runs checks (TUI or run --ci); a second one is refused
+ *     journal.lock         held for the few ms of one append; any process (e.g. `signoff` from another shell) may append
+ */
+import type { Checklist } from '../checklist/model.js';
+import type { JournalEvent, JournalRecord, KubeTargetInfo } from './events.js';
+import type { SessionStore } from './store.js';
+
+export interface OpenSessionOptions {
+  checklist: Checklist;
+  stateDir: string;
+  /** start a new session even if an unfinished one exists */
+  fresh?: boolean;
+  mode: 'tui' | 'ci';
+  /** resolved variables; secret ones are listed in secretVars and never journaled */
+  vars: Record<string, string>;
+  secretVars: string[];
+  kube?: KubeTargetInfo;
+  operator: string;
+  sandbox?: boolean;
+  /** take the owner lock (runs checks). Commands like `signoff` open without it. */
+  owner: boolean;
+}
+
+export interface Session {
+  id: string;
+  dir: string;
+  checklist: Checklist;
+  store: SessionStore;
+  operator: string;
+  /** true when an unfinished session was resumed rather than created */
+  resumed: boolean;
+  /** problems found while loading (torn last line ignored, etc.) — shown to the operator */
+  warnings: string[];
+  /**
+   * Append an event durably (canonical JSON, hash chain, fsync) and only then apply it to the store.
+   * Resolves with the record's seq. Safe against other processes appending to the same journal.
+   */
+  record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }): Promise<JournalRecord>;
+  /** Pick up records appended by other processes (a second operator's sign-off) and apply them to the store. */
+  follow(onRecord?: (r: JournalRecord) => void): () => void;
+  /** directory for evidence files of an item attempt */
+  evidencePath(item: string, attempt: number, check?: string): string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,216 @@
+/**
+ * The session state as a pure reduction of journal events. The live store (store.ts), the report (replay of
+ * journal.jsonl) and `verify` all use this one reducer, so the screen and the signed report cannot disagree.
+ */
+import type { Checklist, Item } from '../checklist/model.js';
+import { allItems } from '../checklist/model.js';
+import type {
+  ItemResultData,
+  JournalEvent,
+  NoteData,
+  SessionStartData,
+  SignoffData,
+  WaiverData,
+} from './events.js';
+import type { CheckVerdict, Decision, Status } from './status.js';
+import { NO_GO } from './status.js';
+
+export interface SignoffEntry extends SignoffData {
+  seq: number;
+  ts: string;
+  /** the item was re-run after this sign-off and its evidence changed */
+  stale: boolean;
+}
+
+export interface WaiverEntry extends WaiverData {
+  seq: number;
+  ts: string;
+}
+
+export interface ItemState {
+  id: string;
+  blockId: string;
+  status: Status;
+  running: boolean;
+  attempt: number;
+  describe?: string;
+  startedAt?: string;
+  /** latest check outcome (all attempts are kept in `attempts`) */
+  result?: ItemResultData;
+  attempts: ItemResultData[];
+  skip?: { status: 'blocked' | 'skipped'; reason: string };
+  signoffs: SignoffEntry[];
+  waiver?: WaiverEntry;
+  notes: (NoteData & { seq: number; ts: string })[];
+}
+
+export interface SessionState {
+  start?: SessionStartData & { ts: string };
+  resumes: number;
+  items: Record<string, ItemState>;
+  /** item ids in checklist order */
+  order: string[];
+  notes: (NoteData & { seq: number; ts: string })[];
+  decision: Decision;
+  deciding: { item: string; status: Status }[];
+  finalDecision?: { decision: Decision; ts: string };
+  reports: { path: string; signed: boolean; interim: boolean; ts: string }[];
+  closed: boolean;
+  /** number of journal records applied */
+  seq: number;
+}
+
+export function initialState(checklist: Checklist): SessionState {
+  const items: Record<string, ItemState> = {};
+  for (const it of allItems(checklist)) {
+    items[it.id] = {
+      id: it.id,
+      blockId: it.blockId,
+      status: 'pending',
+      running: false,
+      attempt: 0,
+      attempts: [],
+      signoffs: [],
+      notes: [],
+    };
+  }
+  const s: SessionState = {
+    resumes: 0,
+    items,
+    order: allItems(checklist).map((i) => i.id),
+    notes: [],
+    decision: 'INCOMPLETE',
+    deciding: [],
+    reports: [],
+    closed: false,
+    seq: 0,
+  };
+  return refresh(s, checklist, new Date());
+}
+
+function evidenceKey(r?: ItemResultData): string {
+  return (r?.evidence ?? []).map((e) => e.sha256).join(',');
+}
+
+/** Is a waiver in force at `now`? An expiry given as a date means "through the end of that day (UTC)". */
+export function waiverValid(w: WaiverData | undefined, now: Date): boolean {
+  if (!w) return false;
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(w.expires) ? Date.parse(w.expires + 'T23:59:59.999Z') : Date.parse(w.expires);
+  return Number.isFinite(t) && t >= now.getTime();
+}
+
+function approvalsOf(st: ItemState): SignoffEntry[] {
+  return st.signoffs.filter((s) => !s.stale && s.decision === 'approve');
+}
+
+/** The item's status from its check verdict, sign-offs, waiver and skip. */
+export function deriveStatus(item: Item, st: ItemState, now: Date): Status {
+  if (st.running) return 'running';
+  if (waiverValid(st.waiver, now)) return 'waived';
+  const hasCheck = Boolean(item.check || item.checks) && item.check?.kind !== 'manual';
+  const verdict: CheckVerdict | undefined = st.result?.verdict;
+  const live = st.signoffs.filter((s) => !s.stale);
+  const rejected = live.some((s) => s.decision === 'reject');
+  if (st.skip && !st.result) return st.skip.status;
+  if (hasCheck) {
+    if (!verdict) return st.skip ? st.skip.status : 'pending';
+    if (verdict !== 'pass') return verdict;
+  }
+  if (rejected) return 'fail';
+  const need = item.signoff === 'required' || !hasCheck ? Math.max(1, item.approvals) : 0;
+  if (item.signoff === 'none' && hasCheck) return 'pass';
+  if (approvalsOf(st).length >= need) return 'pass';
+  return 'needs-signoff';
+}
+
+/** GO / NO-GO / INCOMPLETE and the blocking items that decide it. */
+export function deriveDecision(checklist: Checklist, items: Record<string, ItemState>): {
+  decision: Decision;
+  deciding: { item: string; status: Status }[];
+} {
+  const blocking = allItems(checklist).filter((i) => i.blocking);
+  const bad = blocking.filter((i) => NO_GO.has(items[i.id]!.status));
+  if (bad.length) return { decision: 'NO-GO', deciding: bad.map((i) => ({ item: i.id, status: items[i.id]!.status })) };
+  const open = blocking.filter((i) => !['pass', 'waived'].includes(items[i.id]!.status));
+  if (open.length) return { decision: 'INCOMPLETE', deciding: open.map((i) => ({ item: i.id, status: items[i.id]!.status })) };
+  return { decision: 'GO', deciding: [] };
+}
+
+/** Recompute derived fields (statuses, decision). `now` decides waiver expiry. */
+export function refresh(s: SessionState, checklist: Checklist, now: Date): SessionState {
+  const items = { ...s.items };
+  for (const it of allItems(checklist)) {
+    const st = items[it.id]!;
+    const status = deriveStatus(it, st, now);
+    if (status !== st.status) items[it.id] = { ...st, status };
+  }
+  const d = deriveDecision(checklist, items);
+  return { ...s, items, decision: d.decision, deciding: d.deciding };
+}
+
+/** Apply one journaled event. `seq` is the journal sequence number of the record. */
+export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist: Checklist): SessionState {
+  const next: SessionState = { ...s, seq: Math.max(s.seq, seq + 1) };
+  const upd = (id: string, f: (st: ItemState) => ItemState) => {
+    const st = next.items[id];
+    if (st) next.items = { ...next.items, [id]: f(st) };
+  };
+  switch (e.type) {
+    case 'session.start':
+      next.start = { ...e.data, ts: e.ts };
+      break;
+    case 'session.resume':
+      next.resumes += 1;
+      // anything that was running when the previous process died did not finish
+      for (const id of next.order) if (next.items[id]!.running) upd(id, (st) => ({ ...st, running: false }));
+      break;
+    case 'item.start':
+      upd(e.data.item, (st) => ({
+        ...st,
+        running: true,
+        attempt: e.data.attempt,
+        describe: e.data.describe,
+        startedAt: e.ts,
+        skip: undefined,
+      }));
+      break;
+    case 'item.result':
+      upd(e.data.item, (st) => {
+        const changed = evidenceKey(st.result) !== evidenceKey(e.data);
+        return {
+          ...st,
+          running: false,
+          result: e.data,
+          attempts: [...st.attempts, e.data],
+          signoffs: changed ? st.signoffs.map((x) => ({ ...x, stale: true })) : st.signoffs,
+        };
+      });
+      break;
+    case 'item.skip':
+      upd(e.data.item, (st) => ({ ...st, running: false, skip: { status: e.data.status, reason: e.data.reason } }));
+      break;
+    case 'signoff':
+      upd(e.data.item, (st) => ({
+        ...st,
+        signoffs: [...st.signoffs, { ...e.data, seq, ts: e.ts, stale: evidenceKey(st.result) !== e.data.evidence.join(',') }],
+      }));
+      break;
+    case 'waiver':
+      upd(e.data.item, (st) => ({ ...st, waiver: { ...e.data, seq, ts: e.ts } }));
+      break;
+    case 'note':
+      if (e.data.item) upd(e.data.item, (st) => ({ ...st, notes: [...st.notes, { ...e.data, seq, ts: e.ts }] }));
+      else next.notes = [...next.notes, { ...e.data, seq, ts: e.ts }];
+      break;
+    case 'decision':
+      if (e.data.final) next.finalDecision = { decision: e.data.decision, ts: e.ts };
+      break;
+    case 'report.generated':
+      next.reports = [...next.reports, { ...e.data, ts: e.ts }];
+      break;
+    case 'session.close':
+      next.closed = true;
+      break;
+  }
+  return refresh(next, checklist, new Date(e.ts));
+}

@@ -1,0 +1,577 @@
+/**
+ * Sessions: one directory per run of a checklist under `<stateDir>/sessions/<id>/` (layout in session-api.ts).
+ *
+ * - `openSession` creates a session, or resumes the latest unfinished one of the same checklist (same name, same
+ *   sha256), replaying its journal into a fresh store. The TUI / `run` take `owner.lock`: one driver per session.
+ * - `openSessionDir` opens an existing session without the owner lock (`signoff`, `waive`, `note` from any shell).
+ * - `Session.record` appends durably (journal.ts) and only then applies the event to the store; `follow` applies
+ *   records appended by other processes (a second operator's sign-off) as they arrive.
+ * - `replaySession` is the pure read-only replay used by report and verify.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { watch, mkdirSync, promises as fsp, type FSWatcher } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import type { Checklist } from '../checklist/model.js';
+import { loadChecklist } from '../checklist/load.js';
+import { ChecklistError } from '../checklist/errors.js';
+import { UsageError } from '../commands/exit.js';
+import { VERSION } from '../version.js';
+import type { JournalEvent, JournalRecord, SessionStartData } from './events.js';
+import {
+  appendRecord,
+  JOURNAL_FILE,
+  JournalTamperError,
+  readJournal,
+  verifyChain,
+  hashLine,
+  type JournalProblem,
+} from './journal.js';
+import { describeHolder, LockBusyError, pidAlive, readLockInfo, tryLock, type HeldLock, type LockInfo } from './lock.js';
+import type { OpenSessionOptions, Session } from './session-api.js';
+import { initialState, reduce, type SessionState } from './session-state.js';
+import { createSessionStore, type SessionStore } from './store.js';
+
+export const SESSIONS_DIR = 'sessions';
+export const OWNER_LOCK = 'owner.lock';
+export const CHECKLIST_FILE = 'checklist.yaml';
+/** how often `follow` polls the journal in addition to fs.watch (which can miss events on some filesystems) */
+export const FOLLOW_POLL_MS = 500;
+
+/** UTC timestamp + short random: 20261127T120301Z-3f9a (sorts by creation time). */
+export function newSessionId(now = new Date()): string {
+  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${ts}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Evidence and statement file names are restricted to [A-Za-z0-9._@-] (no "." or ".." either). */
+export function safeName(s: string): string {
+  const t = s.replace(/[^A-Za-z0-9._@-]/g, '_');
+  if (t === '' || /^\.+$/.test(t)) return t.replace(/\./g, '_') || '_';
+  return t;
+}
+
+function toEvent(r: JournalRecord): JournalEvent {
+  return { type: r.type, actor: r.actor, ts: r.ts, data: r.data } as JournalEvent;
+}
+
+async function writeFileDurably(path: string, bytes: Buffer): Promise<void> {
+  const fh = await fsp.open(path, 'wx', 0o644);
+  try {
+    await fh.writeFile(bytes);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const fh = await fsp.open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* not supported on every filesystem */
+  }
+}
+
+function describeRecord(r: JournalRecord): string | undefined {
+  const d = r.data as Record<string, unknown>;
+  switch (r.type) {
+    case 'signoff':
+      return `sign-off on ${d.item}: ${d.decision} by ${d.by}${d.statement ? ' (signed)' : ' (unsigned)'}`;
+    case 'waiver':
+      return `waiver on ${d.item} by ${d.by} until ${d.expires}`;
+    case 'note':
+      return `note${d.item ? ` on ${d.item}` : ''} by ${d.by}: ${d.text}`;
+    default:
+      return undefined;
+  }
+}
+
+class LocalSession implements Session {
+  readonly journalPath: string;
+  readonly store: SessionStore;
+  resumed = false;
+  readonly warnings: string[] = [];
+  ownerLock?: HeldLock;
+
+  /** bytes of the journal already applied to the store, the hash of the last applied line, the next seq */
+  private offset = 0;
+  private lastHash: string | null = null;
+  private nextSeq = 0;
+  private broken?: string;
+  private readonly own = new Set<number>();
+  private readonly listeners = new Set<(r: JournalRecord) => void>();
+  private followers = 0;
+  private watcher?: FSWatcher;
+  private poll?: NodeJS.Timeout;
+  private appendQueue: Promise<unknown> = Promise.resolve();
+  private syncQueue: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly onExit = () => this.ownerLock?.release();
+
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+    readonly checklist: Checklist,
+    readonly operator: string,
+  ) {
+    this.journalPath = join(dir, JOURNAL_FILE);
+    this.store = createSessionStore(checklist);
+  }
+
+  setOwnerLock(l: HeldLock): void {
+    this.ownerLock = l;
+    process.once('exit', this.onExit);
+  }
+
+  /** Apply what was read at open (already checked) and remember where the accepted bytes end. */
+  load(records: JournalRecord[], validBytes: number, head: string | null): void {
+    for (const r of records) this.applyRecord(r);
+    this.offset = validBytes;
+    this.lastHash = head;
+    this.nextSeq = records.length;
+  }
+
+  private applyRecord(r: JournalRecord): void {
+    try {
+      this.store.apply(toEvent(r), r.seq);
+    } catch (err) {
+      const msg = `journal line ${r.seq + 1} (${r.type}) could not be applied: ${(err as Error).message}`;
+      this.warnings.push(msg);
+      this.store.message('error', msg);
+    }
+  }
+
+  record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }): Promise<JournalRecord> {
+    if (this.closed) return Promise.reject(new Error(`session ${this.id} is closed`));
+    const run = async (): Promise<JournalRecord> => {
+      const ev = e as unknown as { type: JournalEvent['type']; data: unknown; actor?: string; ts?: string };
+      let pending: number | undefined;
+      let r: Awaited<ReturnType<typeof appendRecord>>;
+      try {
+        r = await appendRecord(
+          this.journalPath,
+          { type: ev.type, actor: ev.actor ?? this.operator, ts: ev.ts, data: ev.data },
+          {
+            // mark the line as ours before it becomes visible, so a follower does not report it as foreign
+            beforeWrite: (rec) => {
+              pending = rec.seq;
+              this.own.add(rec.seq);
+            },
+          },
+        );
+      } catch (err) {
+        if (pending !== undefined) this.own.delete(pending);
+        throw err;
+      }
+      if (r.repaired) {
+        this.warnings.push(r.repaired);
+        this.store.message('warn', r.repaired);
+      }
+      await this.sync();
+      if (this.nextSeq <= r.record.seq) {
+        throw new Error(
+          `event recorded as journal line ${r.record.seq + 1}, but the journal could not be replayed up to it: ${this.broken ?? 'unknown problem'}`,
+        );
+      }
+      return r.record;
+    };
+    const p = this.appendQueue.then(run, run);
+    this.appendQueue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Read records appended since the last sync (by anyone) and apply them in order. */
+  sync(): Promise<void> {
+    const p = this.syncQueue.then(() => this.doSync());
+    this.syncQueue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async doSync(): Promise<void> {
+    if (this.broken) return;
+    let buf: Buffer;
+    const fh = await fsp.open(this.journalPath, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      if (size < this.offset) {
+        this.fail(`the journal shrank from ${this.offset} to ${size} bytes while the session was open (truncated by another process?)`);
+        return;
+      }
+      if (size === this.offset) return;
+      buf = Buffer.alloc(size - this.offset);
+      await fh.read(buf, 0, buf.length, this.offset);
+    } finally {
+      await fh.close();
+    }
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, start);
+      if (nl < 0) break; // incomplete line: being written, or torn (repaired by the next append)
+      const line = buf.subarray(start, nl);
+      const isLast = buf.indexOf(0x0a, nl + 1) < 0;
+      const { records, problems } = verifyChain([line], { firstLine: this.nextSeq + 1, prevHash: this.lastHash });
+      if (problems.length || !records[0]) {
+        // a complete but invalid very last line may be a torn write with its newline: wait for the repair
+        if (isLast && !records[0]) return;
+        this.fail(problems.map((p) => `line ${p.line}: ${p.message}`).join('; '));
+        return;
+      }
+      const r = records[0];
+      this.applyRecord(r);
+      this.offset += nl + 1 - start;
+      this.lastHash = hashLine(line);
+      this.nextSeq = r.seq + 1;
+      start = nl + 1;
+      if (!this.own.has(r.seq)) {
+        const d = describeRecord(r);
+        if (d) this.store.message('info', `${d} — from ${r.actor === this.operator ? 'another process' : r.actor}`);
+        for (const cb of this.listeners) {
+          try {
+            cb(r);
+          } catch {
+            /* a listener's problem is not the journal's */
+          }
+        }
+      }
+    }
+  }
+
+  private fail(msg: string): void {
+    this.broken = `${this.journalPath}: ${msg}`;
+    this.store.message('error', `journal integrity problem, following stopped: ${msg}`);
+    this.warnings.push(this.broken);
+  }
+
+  follow(onRecord?: (r: JournalRecord) => void): () => void {
+    if (onRecord) this.listeners.add(onRecord);
+    this.followers += 1;
+    if (this.followers === 1) {
+      const kick = () => {
+        this.sync().catch(() => undefined);
+      };
+      try {
+        this.watcher = watch(this.journalPath, { persistent: false }, kick);
+        this.watcher.on('error', () => undefined);
+      } catch {
+        this.watcher = undefined; // polling alone still works
+      }
+      this.poll = setInterval(kick, FOLLOW_POLL_MS);
+      this.poll.unref();
+      kick();
+    }
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (onRecord) this.listeners.delete(onRecord);
+      this.followers -= 1;
+      if (this.followers === 0) this.stopFollowing();
+    };
+  }
+
+  private stopFollowing(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.poll) clearInterval(this.poll);
+    this.poll = undefined;
+  }
+
+  evidencePath(item: string, attempt: number, check?: string): string {
+    const d = join(this.dir, 'evidence', safeName(item));
+    mkdirSync(d, { recursive: true });
+    return join(d, `${Math.max(0, Math.trunc(attempt))}${check ? '-' + safeName(check) : ''}.log`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopFollowing();
+    this.followers = 0;
+    this.listeners.clear();
+    await this.appendQueue;
+    await this.syncQueue;
+    this.ownerLock?.release();
+    process.removeListener('exit', this.onExit);
+    this.store.dispose();
+  }
+}
+
+function takeOwnerLock(session: LocalSession, o: { mode: string; operator: string }): void {
+  const path = join(session.dir, OWNER_LOCK);
+  const r = tryLock(path, { mode: o.mode, operator: o.operator });
+  if ('busy' in r) {
+    throw new LockBusyError(
+      `session ${session.id} is already open by ${describeHolder(r.busy)}. Only one TUI or run can drive a session: ` +
+        `close it there, or start a separate session with --new. (A second operator can still use \`readiness-tui signoff\`, ` +
+        `\`waive\` and \`note\` on it.) Lock file: ${path}`,
+      r.busy,
+    );
+  }
+  if (r.lock.tookOver) {
+    const msg = `took over the owner lock of session ${session.id} from ${describeHolder(r.lock.tookOver)}: that process is gone`;
+    session.warnings.push(msg);
+    session.store.message('warn', msg);
+  }
+  session.setOwnerLock(r.lock);
+}
+
+export interface SessionSummary {
+  id: string;
+  dir: string;
+  checklist?: SessionStartData['checklist'];
+  startedAt?: string;
+  lastEventAt?: string;
+  records: number;
+  closed: boolean;
+  /** the decision of session.close, else the last recorded decision event */
+  decision?: string;
+  problems: JournalProblem[];
+  warnings: string[];
+  /** the live owner (TUI or run) if one holds the session */
+  owner?: LockInfo;
+}
+
+/** Every session under a state dir, oldest first. */
+export async function listSessions(stateDir: string): Promise<SessionSummary[]> {
+  const root = join(resolve(stateDir), SESSIONS_DIR);
+  let names: string[];
+  try {
+    names = (await fsp.readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+  const out: SessionSummary[] = [];
+  for (const id of names) {
+    const dir = join(root, id);
+    const j = await readJournal(join(dir, JOURNAL_FILE));
+    if (j.problems.some((p) => p.line === 0) && j.records.length === 0) continue; // not a session directory
+    const start = j.records[0]?.type === 'session.start' ? j.records[0] : undefined;
+    const close = [...j.records].reverse().find((r) => r.type === 'session.close');
+    const lastDecision = [...j.records].reverse().find((r) => r.type === 'decision');
+    const owner = readLockInfo(join(dir, OWNER_LOCK));
+    out.push({
+      id,
+      dir,
+      checklist: (start?.data as SessionStartData | undefined)?.checklist,
+      startedAt: start?.ts,
+      lastEventAt: j.records[j.records.length - 1]?.ts,
+      records: j.records.length,
+      closed: Boolean(close),
+      decision: ((close ?? lastDecision)?.data as { decision?: string } | undefined)?.decision,
+      problems: j.problems,
+      warnings: j.warnings,
+      owner: owner && (owner.host !== hostname() || pidAlive(owner.pid)) ? owner : undefined,
+    });
+  }
+  return out.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.id.localeCompare(b.id));
+}
+
+/** The latest (unfinished) session directory in a state dir, optionally for one checklist name. */
+export async function findSession(
+  stateDir: string,
+  o: { checklistName?: string; unfinished?: boolean } = {},
+): Promise<string | undefined> {
+  const all = await listSessions(stateDir);
+  const hits = all.filter(
+    (s) => (!o.checklistName || s.checklist?.name === o.checklistName) && (!o.unfinished || !s.closed),
+  );
+  return hits[hits.length - 1]?.dir;
+}
+
+function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
+  const secret = new Set(o.secretVars);
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o.vars)) if (!secret.has(k)) vars[k] = v;
+  return {
+    sessionId: id,
+    checklist: {
+      name: o.checklist.name,
+      title: o.checklist.title,
+      path: o.checklist.source.path,
+      sha256: o.checklist.source.sha256,
+    },
+    vars,
+    secretVars: [...o.secretVars].sort(),
+    kube: o.kube,
+    host: hostname(),
+    tool: { name: 'readiness-tui', version: VERSION, node: process.version },
+    sandbox: o.sandbox ? true : undefined,
+    mode: o.mode,
+  };
+}
+
+async function createSession(stateDir: string, o: OpenSessionOptions): Promise<LocalSession> {
+  const root = join(stateDir, SESSIONS_DIR);
+  await fsp.mkdir(root, { recursive: true });
+  let id = '';
+  let dir = '';
+  for (let i = 0; ; i++) {
+    id = newSessionId();
+    dir = join(root, id);
+    try {
+      await fsp.mkdir(dir);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 20) throw err;
+    }
+  }
+  await fsyncDir(root);
+  await writeFileDurably(join(dir, CHECKLIST_FILE), o.checklist.source.bytes);
+  const s = new LocalSession(id, dir, o.checklist, o.operator);
+  if (o.owner) takeOwnerLock(s, o);
+  try {
+    await s.record({ type: 'session.start', data: sessionStartData(id, o) });
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
+  return s;
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function sameSha(a: string | undefined, b: string): boolean {
+  const norm = (x: string) => x.replace(/^sha256:/, '').toLowerCase();
+  return a !== undefined && norm(a) === norm(b);
+}
+
+async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalSession> {
+  const id = basename(dir);
+  const j = await readJournal(join(dir, JOURNAL_FILE));
+  if (j.problems.length) {
+    throw new JournalTamperError(
+      join(dir, JOURNAL_FILE),
+      j.problems,
+      `Session ${id} cannot be resumed for writing. Keep it for audit, and start a new session with --new.`,
+    );
+  }
+  const start = j.records[0]?.data as SessionStartData | undefined;
+  if (!sameSha(start?.checklist?.sha256, o.checklist.source.sha256)) {
+    throw new UsageError(
+      `the checklist changed since unfinished session ${id} started: it ran ${start?.checklist?.path ?? '?'} ` +
+        `(sha256 ${start?.checklist?.sha256 ?? '?'}), now ${o.checklist.source.path} has sha256 ${o.checklist.source.sha256}. ` +
+        `Resuming would mix results of two different checklists. Start a new session with --new ` +
+        `(the old one stays in ${dir}).`,
+    );
+  }
+  const s = new LocalSession(id, dir, o.checklist, o.operator);
+  s.resumed = true;
+  if (o.owner) takeOwnerLock(s, o);
+  s.warnings.push(...j.warnings);
+  for (const w of j.warnings) s.store.message('warn', w);
+  s.load(j.records, j.validBytes, j.head);
+  if (o.owner) {
+    try {
+      await s.record({ type: 'session.resume', data: { pid: process.pid, mode: o.mode } });
+    } catch (err) {
+      await s.close();
+      throw err;
+    }
+  }
+  return s;
+}
+
+/** Create a session, or resume the latest unfinished one of the same checklist in the state dir (unless `fresh`). */
+export async function openSession(o: OpenSessionOptions): Promise<Session> {
+  const stateDir = resolve(o.stateDir);
+  await fsp.mkdir(join(stateDir, SESSIONS_DIR), { recursive: true });
+  if (!o.fresh) {
+    const dir = await findSession(stateDir, { checklistName: o.checklist.name, unfinished: true });
+    if (dir) return resumeSession(dir, o);
+  }
+  return createSession(stateDir, o);
+}
+
+/** Load the exact checklist a session ran (checklist.yaml in its directory), with a clear error. */
+export async function loadSessionChecklist(dir: string): Promise<Checklist> {
+  const file = join(dir, CHECKLIST_FILE);
+  try {
+    await fsp.access(file);
+  } catch {
+    throw new UsageError(`session ${dir} has no ${CHECKLIST_FILE}: not a session directory, or it was damaged`);
+  }
+  try {
+    return await loadChecklist(file);
+  } catch (err) {
+    if (err instanceof ChecklistError) {
+      throw new UsageError(`the checklist of session ${dir} could not be loaded:\n${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Open an existing session directory without the owner lock (for `signoff`, `waive`, `note`, `report`). Refuses a
+ * journal that fails its integrity check. `checklist` may be given to skip loading checklist.yaml.
+ */
+export async function openSessionDir(dir: string, o: { operator: string; checklist?: Checklist }): Promise<Session> {
+  const abs = resolve(dir);
+  const jp = join(abs, JOURNAL_FILE);
+  try {
+    await fsp.access(jp);
+  } catch {
+    throw new UsageError(`no session at ${abs}: ${JOURNAL_FILE} not found`);
+  }
+  const j = await readJournal(jp);
+  if (j.problems.length) {
+    throw new JournalTamperError(jp, j.problems, `Session ${basename(abs)} cannot be written to; keep it for audit.`);
+  }
+  if (j.records[0]?.type !== 'session.start') {
+    throw new JournalTamperError(jp, [{ line: 1, message: 'the first record is not session.start' }]);
+  }
+  const checklist = o.checklist ?? (await loadSessionChecklist(abs));
+  const s = new LocalSession(basename(abs), abs, checklist, o.operator);
+  s.warnings.push(...j.warnings);
+  s.load(j.records, j.validBytes, j.head);
+  return s;
+}
+
+export interface Replay {
+  checklist: Checklist;
+  state: SessionState;
+  records: JournalRecord[];
+  /** raw accepted lines, index = seq */
+  lines: string[];
+  head: string | null;
+  warnings: string[];
+  /** integrity problems (tampering); the state is still replayed from what could be parsed */
+  problems: JournalProblem[];
+}
+
+/** Read-only replay of a session directory into the pure session state (report, verify, info). */
+export async function replaySession(dir: string, o: { checklist?: Checklist } = {}): Promise<Replay> {
+  const abs = resolve(dir);
+  const j = await readJournal(join(abs, JOURNAL_FILE));
+  const checklist = o.checklist ?? (await loadSessionChecklist(abs));
+  const problems = [...j.problems];
+  const start = j.records[0]?.type === 'session.start' ? (j.records[0].data as SessionStartData) : undefined;
+  if (!start) problems.push({ line: 1, message: 'the first record is not session.start' });
+  try {
+    const bytes = await fsp.readFile(join(abs, CHECKLIST_FILE));
+    if (start && !sameSha(start.checklist?.sha256, sha256(bytes))) {
+      problems.push({
+        line: 1,
+        message: `${CHECKLIST_FILE} (sha256 ${sha256(bytes)}) is not the checklist pinned by session.start (${start.checklist?.sha256})`,
+      });
+    }
+  } catch {
+    if (!o.checklist) problems.push({ line: 0, message: `${CHECKLIST_FILE} is missing` });
+  }
+  let state = initialState(checklist);
+  for (const r of j.records) {
+    try {
+      state = reduce(state, toEvent(r), r.seq, checklist);
+    } catch (err) {
+      problems.push({ line: r.seq + 1, message: `cannot be applied (${r.type}): ${(err as Error).message}` });
+    }
+  }
+  return { checklist, state, records: j.records, lines: j.lines, head: j.head, warnings: j.warnings, problems };
+}

@@ -1,0 +1,65 @@
+/**
+ * The one status vocabulary of readiness-tui. Every module spells statuses through this file.
+ *
+ * - pending        not run yet
+ * - running        a check is executing
+ * - pass           the check ran and its expectation held (and any required sign-off is present)
+ * - fail           the check ran and found a problem (or a sign-off rejected it)
+ * - error          could not run: tool missing, no credentials, unreachable, bad parameters
+ * - timeout        the check exceeded its timeout and was killed
+ * - inconclusive   the check ran but had no data to judge (e.g. nothing scanned)
+ * - blocked        not run because an item it depends on did not pass
+ * - skipped        deliberately not run (--only, cancelled before start)
+ * - waived         a human accepted the risk with a reason and an expiry
+ * - needs-signoff  automation is done (or there is none); a human decision is required
+ */
+export const STATUSES = [
+  'pending',
+  'running',
+  'pass',
+  'fail',
+  'error',
+  'timeout',
+  'inconclusive',
+  'blocked',
+  'skipped',
+  'waived',
+  'needs-signoff',
+] as const;
+
+export type Status = (typeof STATUSES)[number];
+
+/** What a check run itself can end in (before sign-off and waiver rules are applied). */
+export type CheckVerdict = 'pass' | 'fail' | 'error' | 'timeout' | 'inconclusive';
+
+/** Statuses that mean "nothing more will happen unless a human acts or the item is re-run". */
+export const TERMINAL: ReadonlySet<Status> = new Set<Status>([
+  'pass',
+  'fail',
+  'error',
+  'timeout',
+  'inconclusive',
+  'blocked',
+  'skipped',
+  'waived',
+]);
+
+/** Statuses that make a blocking item decide NO-GO. */
+export const NO_GO: ReadonlySet<Status> = new Set<Status>(['fail', 'error', 'timeout']);
+
+export type Decision = 'GO' | 'NO-GO' | 'INCOMPLETE';
+
+/** Symbol and word for each status, so nothing is conveyed by colour alone. */
+export const STATUS_LABEL: Record<Status, { unicode: string; ascii: string; word: string }> = {
+  pending: { unicode: '·', ascii: '.', word: 'PENDING' },
+  running: { unicode: '▶', ascii: '>', word: 'RUNNING' },
+  pass: { unicode: '✓', ascii: '+', word: 'PASS' },
+  fail: { unicode: '✗', ascii: 'x', word: 'FAIL' },
+  error: { unicode: '⚠', ascii: '!', word: 'ERROR' },
+  timeout: { unicode: '⧗', ascii: 'T', word: 'TIMEOUT' },
+  inconclusive: { unicode: '?', ascii: '?', word: 'INCONCL' },
+  blocked: { unicode: '⊘', ascii: '#', word: 'BLOCKED' },
+  skipped: { unicode: '-', ascii: '-', word: 'SKIPPED' },
+  waived: { unicode: '≈', ascii: '~', word: 'WAIVED' },
+  'needs-signoff': { unicode: '✍', ascii: '*', word: 'SIGNOFF' },
+};

@@ -1,0 +1,250 @@
+/**
+ * The evidence bundle: one immutable directory per report,
+ *
+ *   <outDir>/readiness/<UTC ts>-<checklist name>-<session id>/
+ *     checklist.yaml  journal.jsonl  evidence/…  signoffs/…      copied from the session (a consistent snapshot)
+ *     report.json  report.html  junit.xml  summary.md             rendered from the journal replay
+ *     SHA256SUMS  SHA256SUMS.sig                                   every file above; signed (report@readiness-tui)
+ *   <outDir>/production-readiness.html                              copy of the latest report.html
+ *
+ * Signing failure never loses the bundle: it is written unsigned, says UNSIGNED everywhere, and the result carries
+ * the reason. Secret values known to the caller are checked against every byte written (defence in depth: the engine
+ * already redacted evidence and journal).
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ReportOptions, ReportResult } from './bundle-api.js';
+import type { EvidenceRef, ItemResultData, SignoffData } from '../engine/events.js';
+import { createRedactor, type SecretValue } from '../engine/redact.js';
+import { openSessionDir, replaySession, safeName } from '../engine/session.js';
+import { UsageError } from '../commands/exit.js';
+import { renderHtml } from './html.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import { buildReport, reportJson, type ReportModel, type SignatureStatus } from './model.js';
+import { REPORT_NAMESPACE, resolveSignerPrincipal, resolveSigningKey, SignError, signWithKey, type SigningKey } from './sign.js';
+import { computeSums, isSafeBundlePath, listFiles, sha256File, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
+import type { EvidenceTail } from './text.js';
+import { plain } from './text.js';
+
+export const LATEST_HTML = 'production-readiness.html';
+const TAIL_LINES = 40;
+const TAIL_BYTES = 16 * 1024;
+
+/** Thrown when the bundle cannot be written honestly (the session changed under us, a secret would leak …). */
+export class BundleError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleError';
+  }
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+async function readTail(file: string): Promise<EvidenceTail> {
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const len = Math.min(size, TAIL_BYTES);
+    const buf = Buffer.alloc(len);
+    await fh.read(buf, 0, len, size - len);
+    let lines = buf.toString('utf8').split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    if (size > len) lines = lines.slice(1); // the first line was cut
+    const truncated = size > len || lines.length > TAIL_LINES;
+    return { lines: lines.slice(-TAIL_LINES).map((l) => plain(l, 2000)), truncated, bytes: size };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Does any secret (or its common encodings) occur in this file? Streams the file with an overlap window. */
+async function findSecretIn(file: string, needles: { name: string; bytes: Buffer }[]): Promise<string | undefined> {
+  if (!needles.length) return undefined;
+  const max = needles.reduce((m, n) => Math.max(m, n.bytes.length), 0);
+  let carry = Buffer.alloc(0);
+  for await (const chunk of createReadStream(file)) {
+    const buf = Buffer.concat([carry, chunk as Buffer]);
+    for (const n of needles) if (buf.includes(n.bytes)) return n.name;
+    carry = buf.subarray(Math.max(0, buf.length - max + 1));
+  }
+  return undefined;
+}
+
+function secretNeedles(secrets: SecretValue[]): { name: string; bytes: Buffer }[] {
+  const out: { name: string; bytes: Buffer }[] = [];
+  for (const s of secrets) {
+    if (!s.value) continue;
+    const vs = new Set([s.value, encodeURIComponent(s.value)]);
+    if (s.value.length >= 4) vs.add(Buffer.from(s.value).toString('base64').replace(/=+$/, ''));
+    for (const v of vs) out.push({ name: s.name, bytes: Buffer.from(v, 'utf8') });
+  }
+  return out;
+}
+
+interface Copied {
+  rel: string;
+  sha256: string;
+}
+
+async function copyVerified(sessionDir: string, bundleDir: string, rel: string, expectSha: string | undefined, what: string): Promise<Copied> {
+  if (!isSafeBundlePath(rel))
+    throw new BundleError(`${what} ${JSON.stringify(rel)} has a file name outside [A-Za-z0-9._/@-]; the bundle cannot list it safely`);
+  const src = path.join(sessionDir, rel);
+  if (!existsSync(src)) throw new BundleError(`${what} ${rel} is recorded in the journal but missing from ${sessionDir}`);
+  const dst = path.join(bundleDir, rel);
+  await mkdir(path.dirname(dst), { recursive: true });
+  await copyFile(src, dst);
+  const sha = await sha256File(dst);
+  if (expectSha && sha !== expectSha.replace(/^sha256:/, ''))
+    throw new BundleError(
+      `${what} ${rel} in ${sessionDir} does not match the digest recorded in the journal (sha256 ${sha}, journal says ${expectSha}): it was changed after it was recorded`,
+    );
+  return { rel, sha256: sha };
+}
+
+export async function writeReportBundle(o: ReportOptions): Promise<ReportResult> {
+  const env = o.env ?? process.env;
+  const sessionDir = path.resolve(o.sessionDir);
+  const namespace = o.namespace ?? REPORT_NAMESPACE;
+  const warnings: string[] = [];
+  if (!existsSync(path.join(sessionDir, 'journal.jsonl')))
+    throw new UsageError(`no session at ${sessionDir}: journal.jsonl not found`);
+
+  const replay = await replaySession(sessionDir, o.session ? { checklist: o.session.checklist } : {});
+  if (replay.problems.length)
+    throw new BundleError(
+      `the journal of session ${sessionDir} failed its integrity check, so no report is written:\n` +
+        replay.problems.map((p) => `  journal.jsonl:${p.line}: ${p.message}`).join('\n'),
+    );
+  warnings.push(...replay.warnings);
+  if (!replay.state.start) throw new BundleError(`session ${sessionDir} has no session.start record`);
+
+  const now = o.now ?? new Date();
+  const root = path.resolve(o.outDir, 'readiness');
+  await mkdir(root, { recursive: true });
+  const base = `${stamp(now)}-${safeName(replay.checklist.name)}-${safeName(replay.state.start.sessionId)}`;
+  let dir = path.join(root, base);
+  for (let i = 2; existsSync(dir); i++) dir = path.join(root, `${base}-${i}`);
+  await mkdir(dir);
+
+  try {
+    // 1. the snapshot: exactly the journal lines that were replayed, the checklist bytes, evidence, statements
+    await writeFile(path.join(dir, 'journal.jsonl'), replay.lines.map((l) => l + '\n').join(''));
+    await copyVerified(sessionDir, dir, 'checklist.yaml', replay.state.start.checklist.sha256, 'checklist');
+    for (const rec of replay.records) {
+      if (rec.type === 'item.result') {
+        for (const ev of (rec.data as ItemResultData).evidence as EvidenceRef[])
+          await copyVerified(sessionDir, dir, ev.path, ev.sha256, 'evidence file');
+      } else if (rec.type === 'signoff') {
+        const st = (rec.data as SignoffData).statement;
+        if (st) {
+          await copyVerified(sessionDir, dir, st.path, st.sha256, 'sign-off statement');
+          await copyVerified(sessionDir, dir, st.sigPath, st.sigSha256, 'sign-off signature');
+        }
+      }
+    }
+
+    // 2. the signing key (resolved before rendering, so the report can name the key it is signed with)
+    const interim = o.interim || !replay.state.finalDecision;
+    const signer = await resolveSignerPrincipal(o.signer, { env });
+    let key: SigningKey | undefined;
+    let signature: SignatureStatus;
+    if (!o.sign) signature = { status: 'unsigned', namespace, signer, reason: 'written unsigned on request (--no-sign)' };
+    else {
+      try {
+        key = await resolveSigningKey({ signKey: o.signKey, env });
+        signature = { status: 'signed', namespace, signer, keyFingerprint: key.fingerprint, keyType: key.keyType };
+      } catch (err) {
+        if (!(err instanceof SignError)) throw err;
+        signature = { status: 'unsigned', namespace, signer, reason: err.message };
+      }
+    }
+
+    const copiedFiles = await listFiles(dir);
+    const tails = new Map<string, EvidenceTail>();
+    for (const f of copiedFiles) if (f.startsWith('evidence/')) tails.set(f, await readTail(path.join(dir, f)));
+    const redactor = createRedactor(o.secrets ?? []);
+
+    const render = async (sig: SignatureStatus): Promise<ReportModel> => {
+      const model = buildReport(replay, { generatedAt: now.toISOString(), interim, signature: sig });
+      const rel = path.relative(process.cwd(), dir) || '.';
+      await writeFile(path.join(dir, 'report.json'), redactor.redact(reportJson(model)));
+      await writeFile(path.join(dir, 'report.html'), redactor.redact(renderHtml(model, tails)));
+      await writeFile(path.join(dir, 'junit.xml'), redactor.redact(renderJunit(model)));
+      await writeFile(path.join(dir, 'summary.md'), redactor.redact(renderMarkdown(model, { bundlePath: rel })));
+      await rm(path.join(dir, SUMS_SIG_FILE), { force: true });
+      const files = (await listFiles(dir)).filter((f) => f !== SUMS_FILE && f !== SUMS_SIG_FILE);
+      const sums = await computeSums(dir, files);
+      await writeFile(path.join(dir, SUMS_FILE), sums.text);
+      return model;
+    };
+
+    let model = await render(signature);
+    let signed = false;
+    let fingerprint: string | undefined;
+    if (key) {
+      try {
+        for (let round = 0; round < 2 && !signed; round++) {
+          const r = await signWithKey(path.join(dir, SUMS_FILE), namespace, key, { env });
+          if (r.fingerprint === model.bundle.signature.keyFingerprint && r.keyType === model.bundle.signature.keyType) {
+            signed = true;
+            fingerprint = r.fingerprint;
+          } else {
+            // the key's public half was not known before signing: name it in the report, then sign again
+            model = await render({ status: 'signed', namespace, signer, keyFingerprint: r.fingerprint, keyType: r.keyType });
+          }
+        }
+        if (!signed) throw new SignError('the signing key changed between two signatures');
+      } catch (err) {
+        if (!(err instanceof SignError)) throw err;
+        model = await render({ status: 'unsigned', namespace, signer, reason: err.message });
+      } finally {
+        await key.dispose();
+      }
+    }
+
+    // 3. defence in depth: no secret value may be anywhere in the bundle
+    const needles = secretNeedles(o.secrets ?? []);
+    const files = await listFiles(dir);
+    for (const f of files) {
+      const name = await findSecretIn(path.join(dir, f), needles);
+      if (name)
+        throw new BundleError(
+          `the value of secret variable "${name}" was found in ${f}; the bundle was not written (report this: the engine must redact it before recording)`,
+        );
+    }
+
+    await mkdir(path.resolve(o.outDir), { recursive: true });
+    await copyFile(path.join(dir, 'report.html'), path.join(path.resolve(o.outDir), LATEST_HTML));
+
+    const unsignedReason = model.bundle.signature.status === 'unsigned' ? model.bundle.signature.reason : undefined;
+    // 4. the session remembers that a report was generated
+    try {
+      const rec = { type: 'report.generated' as const, data: { path: dir, signed, interim } };
+      if (o.session) await o.session.record(rec);
+      else {
+        const s = await openSessionDir(sessionDir, { operator: o.operator ?? signer ?? 'readiness-tui', checklist: replay.checklist });
+        try {
+          await s.record(rec);
+        } finally {
+          await s.close();
+        }
+      }
+    } catch (err) {
+      warnings.push(`could not record report.generated in the session journal: ${(err as Error).message}`);
+    }
+    return { dir, signed, unsignedReason, files, warnings, signer, keyFingerprint: fingerprint };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Read a bundle's report.json (for callers that want the decision after writing). */
+export async function readReportJson(dir: string): Promise<ReportModel> {
+  return JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
+}

@@ -1,0 +1,106 @@
+/**
+ * summary.md: fits a PR / issue comment or $GITHUB_STEP_SUMMARY. Table cells escape pipes and Markdown syntax, no
+ * raw HTML from check output survives, @mentions and #123 autolinks are neutralised (a zero-width joiner after the
+ * sigil), code fences are longer than any backtick run inside them, and the whole text stays under GitHub's
+ * 65,536-character comment limit.
+ */
+import type { ReportModel } from './model.js';
+import { formatMs, plain, statusWord } from './text.js';
+
+export const MAX_MARKDOWN = 60_000;
+const ZWJ = '\u200d';
+
+/** Neutralise mentions (@user at a word start; e-mail addresses do not notify) and issue autolinks (#123, GH-123). */
+function defuse(s: string): string {
+  return s
+    .replace(/(^|[^A-Za-z0-9_.+-])@(?=[A-Za-z0-9])/g, `$1@${ZWJ}`)
+    .replace(/(^|[^A-Za-z0-9_&])(\\?#)(?=\d)/g, `$1$2${ZWJ}`)
+    .replace(/\bGH-(?=\d)/g, `GH-${ZWJ}`);
+}
+
+/** Inline text: Markdown syntax and HTML escaped, one line. */
+export function mdText(v: unknown, maxLen = 500): string {
+  if (v === undefined || v === null) return '';
+  const s = plain(String(v), maxLen).replace(/\s*\n\s*/g, ' ');
+  return defuse(s.replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`).replace(/&/g, '&amp;'));
+}
+
+/** A table cell: like mdText (pipes are escaped there too). */
+export const mdCell = mdText;
+
+/** A fenced block whose fence is longer than any run of backticks in the content. */
+export function fence(content: string, info = 'text'): string {
+  const text = plain(content);
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const f = '`'.repeat(Math.max(3, longest + 1));
+  return `${f}${info}\n${text}\n${f}`; // nothing in a code block notifies or autolinks
+}
+
+const ICON: Record<string, string> = { GO: '✅', 'NO-GO': '❌', INCOMPLETE: '⏳' };
+
+export function renderMarkdown(m: ReportModel, o: { bundlePath?: string } = {}): string {
+  const out: string[] = [];
+  const sig = m.bundle.signature;
+  out.push(`## ${ICON[m.decision.decision] ?? ''} ${mdText(m.checklist.title)}: **${m.decision.decision}**${m.bundle.interim ? ' (INTERIM)' : ''}`);
+  out.push('');
+  if (m.session.sandbox) out.push('> **SANDBOX** — ran against a local demo sandbox, not a real environment.\n');
+  if (m.bundle.interim) out.push('> **INTERIM** — no final decision had been recorded when this report was generated.\n');
+  if (sig.status === 'unsigned') out.push(`> **UNSIGNED** — ${mdText(sig.reason ?? 'no signature')}\n`);
+  out.push(
+    `Session \`${m.session.id}\` · checklist \`${m.checklist.name}\` (sha256 \`${m.checklist.sha256.slice(0, 16)}…\`) · ` +
+      `${m.totals.items} items · ${formatMs(m.totals.durationMs)} of checks vs ${formatMs(m.totals.estimateMs)} estimated` +
+      (m.kube ? ` · kube \`${mdText(m.kube.context)}\`` : ''),
+  );
+  out.push('');
+  out.push('| Status | Count |');
+  out.push('|---|---:|');
+  for (const [s, n] of Object.entries(m.totals.byStatus)) out.push(`| ${statusWord(s as never)} | ${n} |`);
+  out.push('');
+  out.push('| Item | Title | Status | Measured | Threshold | Time |');
+  out.push('|---|---|---|---|---|---|');
+  for (const it of m.blocks.flatMap((b) => b.items)) {
+    out.push(
+      `| ${mdCell(it.id)} | ${mdCell(it.title, 80)}${it.blocking ? '' : ' _(non-blocking)_'} | ${statusWord(it.status)} | ${mdCell(it.measured, 80)} | ${mdCell(it.threshold, 80)} | ${formatMs(it.durationMs)} |`,
+    );
+  }
+  const problems = m.blocks.flatMap((b) => b.items).filter((i) => ['fail', 'error', 'timeout', 'blocked'].includes(i.status));
+  if (problems.length) {
+    out.push('');
+    out.push('### Problems');
+    for (const it of problems) {
+      out.push(`- **${mdText(it.id)} ${mdText(it.title, 120)}** — ${statusWord(it.status)}: ${mdText(it.error?.message ?? it.summary ?? it.skip?.reason, 300)}`);
+    }
+  }
+  const waived = m.blocks.flatMap((b) => b.items).filter((i) => i.waiver);
+  if (waived.length) {
+    out.push('');
+    out.push('### Waivers');
+    for (const it of waived)
+      out.push(`- ${mdText(it.id)}: waived by ${mdText(it.waiver!.by)} until ${mdText(it.waiver!.expires)}${it.waiver!.validAtDecision ? '' : ' (**expired** at decision time)'} — ${mdText(it.waiver!.reason, 300)}`);
+  }
+  const signoffs = m.blocks.flatMap((b) => b.items.flatMap((i) => i.signoffs.map((s) => ({ i, s }))));
+  if (signoffs.length) {
+    out.push('');
+    out.push('### Sign-offs');
+    out.push('| Item | Decision | Signer | Key | Stale |');
+    out.push('|---|---|---|---|---|');
+    for (const { i, s } of signoffs)
+      out.push(`| ${mdCell(i.id)} | ${s.decision} | ${mdCell(s.by)} | ${s.statement ? `\`${s.statement.keyFingerprint}\`` : 'unsigned'} | ${s.stale ? 'yes' : ''} |`);
+  }
+  out.push('');
+  out.push(
+    sig.status === 'signed'
+      ? `Signed by ${mdText(sig.signer ?? 'unknown principal')} with \`${sig.keyFingerprint ?? '?'}\` (namespace \`${sig.namespace}\`). Verify:`
+      : 'Verify the digests:',
+  );
+  const dir = o.bundlePath ? `cd ${o.bundlePath}\n` : '';
+  out.push(
+    fence(
+      `${dir}${sig.status === 'signed' ? `ssh-keygen -Y verify -f allowed_signers -I ${sig.signer ?? '<principal>'} -n ${sig.namespace} -s SHA256SUMS.sig < SHA256SUMS\n` : ''}sha256sum --strict -c SHA256SUMS\nreadiness-tui verify . --allowed-signers allowed_signers`,
+      'sh',
+    ),
+  );
+  let text = out.join('\n') + '\n';
+  if (text.length > MAX_MARKDOWN) text = text.slice(0, MAX_MARKDOWN) + '\n\n… truncated; the full report is report.html in the bundle.\n';
+  return text;
+}

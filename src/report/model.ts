@@ -1,0 +1,370 @@
+/**
+ * journal → report.json: the canonical record of a session, derived ONLY from the journal replay (the one reducer in
+ * engine/session-state.ts, via engine/session.ts replaySession) and the checklist that ran. `verify` rebuilds it
+ * from the bundle's own journal and checklist and compares; only the `bundle` section (when/how the bundle was made,
+ * its signature status) is not derived from the journal.
+ */
+import canonicalize from 'canonicalize';
+import type { Checklist, Item } from '../checklist/model.js';
+import { allItems } from '../checklist/model.js';
+import type {
+  EvidenceRef,
+  ItemResultData,
+  JournalRecord,
+  KubeTargetInfo,
+  SessionStartData,
+  SignoffData,
+} from '../engine/events.js';
+import { waiverValid, type SessionState } from '../engine/session-state.js';
+import { STATUSES, type CheckVerdict, type Decision, type Status } from '../engine/status.js';
+
+export const REPORT_TYPE = 'readiness-tui/report/v1';
+
+export interface ReportAttempt {
+  attempt: number;
+  verdict: CheckVerdict;
+  summary: string;
+  measured?: string;
+  threshold?: string;
+  expect?: string;
+  error?: { message: string; hint?: string };
+  durationMs: number;
+  startedAt?: string;
+  finishedAt: string;
+  evidence: EvidenceRef[];
+  offending?: Record<string, unknown>[];
+  checks?: ItemResultData['checks'];
+}
+
+export interface ReportSignoff {
+  seq: number;
+  ts: string;
+  by: string;
+  role?: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  stale: boolean;
+  evidence: string[];
+  statement?: SignoffData['statement'];
+}
+
+export interface ReportWaiver {
+  seq: number;
+  ts: string;
+  by: string;
+  reason: string;
+  expires: string;
+  compensatingControl?: string;
+  /** was it in force at the decision time? */
+  validAtDecision: boolean;
+}
+
+export interface ReportNote {
+  seq: number;
+  ts: string;
+  by: string;
+  item?: string;
+  text: string;
+}
+
+export interface ReportItem {
+  id: string;
+  blockId: string;
+  title: string;
+  metric?: string;
+  blocking: boolean;
+  owner?: string;
+  role?: string;
+  /** check kind, "checks" for several named checks, "manual" when there is no automation */
+  kind: string;
+  status: Status;
+  summary?: string;
+  measured?: string;
+  threshold?: string;
+  error?: { message: string; hint?: string };
+  estimateMs?: number;
+  /** sum over all attempts */
+  durationMs: number;
+  attempts: ReportAttempt[];
+  /** evidence of the latest attempt */
+  evidence: EvidenceRef[];
+  skip?: { status: 'blocked' | 'skipped'; reason: string };
+  signoffPolicy: { policy: Item['signoff']; roles: string[]; approvals: number; noSelfApproval: boolean };
+  signoffs: ReportSignoff[];
+  waiver?: ReportWaiver;
+  notes: ReportNote[];
+  dependsOn: string[];
+  reference?: string;
+  runbook?: string;
+  remediation?: { text?: string; command?: string };
+}
+
+export interface ReportBlock {
+  id: string;
+  title: string;
+  successMetrics: string[];
+  estimateMs: number;
+  durationMs: number;
+  items: ReportItem[];
+}
+
+export interface SignatureStatus {
+  status: 'signed' | 'unsigned';
+  namespace: string;
+  /** the signer principal as claimed by the captain (verify checks it against allowed_signers) */
+  signer?: string;
+  keyFingerprint?: string;
+  keyType?: string;
+  /** why it is unsigned */
+  reason?: string;
+}
+
+export interface ReportModel {
+  _type: typeof REPORT_TYPE;
+  session: {
+    id: string;
+    host: string;
+    mode: 'tui' | 'ci';
+    sandbox: boolean;
+    startedBy: string;
+    startedAt: string;
+    lastEventAt: string;
+    resumes: number;
+    closed: boolean;
+  };
+  checklist: { name: string; title: string; description?: string; path: string; sha256: string };
+  tool: SessionStartData['tool'];
+  vars: Record<string, string>;
+  secretVars: string[];
+  kube?: KubeTargetInfo;
+  journal: { head: string | null; count: number };
+  decision: {
+    decision: Decision;
+    deciding: { item: string; status: Status }[];
+    /** a final decision was recorded (otherwise the report is interim) */
+    final: boolean;
+    /** time of the final decision, else of the last journal record: waivers are judged at this time */
+    at: string;
+  };
+  totals: { items: number; byStatus: Partial<Record<Status, number>>; estimateMs: number; durationMs: number; wallMs: number };
+  blocks: ReportBlock[];
+  notes: ReportNote[];
+  successMetrics: string[];
+  deliverables: { path: string; description?: string }[];
+  risks: Checklist['risks'];
+  rollback?: Checklist['rollback'];
+  /** not derived from the journal: how this bundle was made */
+  bundle: { generatedAt: string; interim: boolean; signature: SignatureStatus };
+}
+
+export type DerivedReport = Omit<ReportModel, 'bundle'>;
+
+export interface ReplayInput {
+  checklist: Checklist;
+  state: SessionState;
+  records: JournalRecord[];
+  head: string | null;
+}
+
+function kindOf(item: Item): string {
+  if (item.checks) return 'checks';
+  return item.check?.kind ?? 'manual';
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+/** Remove undefined members so the canonical form is stable (canonicalize turns undefined in arrays into null). */
+export function clean<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** Build the journal-derived part of report.json. Pure: same journal + checklist → same bytes. */
+export function deriveReport(r: ReplayInput): DerivedReport {
+  const { checklist, state, records } = r;
+  const start = state.start;
+  if (!start) throw new Error('the journal has no session.start record');
+  const startRec = records.find((x) => x.type === 'session.start');
+  const last = records[records.length - 1];
+  const decisionAt = state.finalDecision?.ts ?? last?.ts ?? start.ts;
+  const decisionDate = new Date(decisionAt);
+
+  // when each attempt started (item.start records), to show real start times
+  const startedAt = new Map<string, string>();
+  for (const rec of records) {
+    if (rec.type === 'item.start') {
+      const d = rec.data as { item: string; attempt: number };
+      startedAt.set(`${d.item}#${d.attempt}`, rec.ts);
+    }
+  }
+  const finishedAt = new Map<ItemResultData, string>();
+  for (const rec of records) if (rec.type === 'item.result') finishedAt.set(rec.data as ItemResultData, rec.ts);
+
+  const itemReport = (it: Item): ReportItem => {
+    const st = state.items[it.id]!;
+    const attempts: ReportAttempt[] = st.attempts.map((a) => ({
+      attempt: a.attempt,
+      verdict: a.verdict,
+      summary: a.summary,
+      measured: a.measured,
+      threshold: a.threshold,
+      expect: a.expect,
+      error: a.error,
+      durationMs: a.durationMs,
+      startedAt: startedAt.get(`${it.id}#${a.attempt}`),
+      finishedAt: finishedAt.get(a) ?? '',
+      evidence: a.evidence,
+      offending: a.offending,
+      checks: a.checks,
+    }));
+    const latest = st.result;
+    return {
+      id: it.id,
+      blockId: it.blockId,
+      title: it.title,
+      metric: it.metric,
+      blocking: it.blocking,
+      owner: it.owner,
+      role: it.role,
+      kind: kindOf(it),
+      status: st.status,
+      summary: latest?.summary,
+      measured: latest?.measured,
+      threshold: latest?.threshold,
+      error: latest?.error,
+      estimateMs: it.estimateMs,
+      durationMs: sum(st.attempts.map((a) => a.durationMs)),
+      attempts,
+      evidence: latest?.evidence ?? [],
+      skip: st.skip,
+      signoffPolicy: { policy: it.signoff, roles: it.signoffRoles, approvals: it.approvals, noSelfApproval: it.noSelfApproval },
+      signoffs: st.signoffs.map((s) => ({
+        seq: s.seq,
+        ts: s.ts,
+        by: s.by,
+        role: s.role,
+        decision: s.decision,
+        comment: s.comment,
+        stale: s.stale,
+        evidence: s.evidence,
+        statement: s.statement,
+      })),
+      waiver: st.waiver
+        ? {
+            seq: st.waiver.seq,
+            ts: st.waiver.ts,
+            by: st.waiver.by,
+            reason: st.waiver.reason,
+            expires: st.waiver.expires,
+            compensatingControl: st.waiver.compensatingControl,
+            validAtDecision: waiverValid(st.waiver, decisionDate),
+          }
+        : undefined,
+      notes: st.notes.map((n) => ({ seq: n.seq, ts: n.ts, by: n.by, item: n.item, text: n.text })),
+      dependsOn: it.dependsOn,
+      reference: it.reference,
+      runbook: it.runbook,
+      remediation: it.remediation,
+    };
+  };
+
+  const blocks: ReportBlock[] = checklist.blocks.map((b) => {
+    const items = b.items.map(itemReport);
+    return {
+      id: b.id,
+      title: b.title,
+      successMetrics: b.successMetrics,
+      estimateMs: sum(items.map((i) => i.estimateMs ?? 0)),
+      durationMs: sum(items.map((i) => i.durationMs)),
+      items,
+    };
+  });
+  const flat = blocks.flatMap((b) => b.items);
+  const byStatus: Partial<Record<Status, number>> = {};
+  for (const s of STATUSES) {
+    const n = flat.filter((i) => i.status === s).length;
+    if (n) byStatus[s] = n;
+  }
+  const wallMs = Math.max(0, Date.parse(last?.ts ?? start.ts) - Date.parse(start.ts));
+
+  return clean({
+    _type: REPORT_TYPE,
+    session: {
+      id: start.sessionId,
+      host: start.host,
+      mode: start.mode,
+      sandbox: start.sandbox === true,
+      startedBy: startRec?.actor ?? '',
+      startedAt: start.ts,
+      lastEventAt: last?.ts ?? start.ts,
+      resumes: state.resumes,
+      closed: state.closed,
+    },
+    checklist: {
+      name: checklist.name,
+      title: checklist.title,
+      description: checklist.description,
+      path: start.checklist.path,
+      sha256: start.checklist.sha256,
+    },
+    tool: start.tool,
+    vars: start.vars,
+    secretVars: start.secretVars,
+    kube: start.kube,
+    journal: { head: r.head, count: records.length },
+    decision: {
+      decision: state.decision,
+      deciding: state.deciding,
+      final: Boolean(state.finalDecision),
+      at: decisionAt,
+    },
+    totals: {
+      items: allItems(checklist).length,
+      byStatus,
+      estimateMs: sum(blocks.map((b) => b.estimateMs)),
+      durationMs: sum(blocks.map((b) => b.durationMs)),
+      wallMs,
+    },
+    blocks,
+    notes: state.notes.map((n) => ({ seq: n.seq, ts: n.ts, by: n.by, item: n.item, text: n.text })),
+    successMetrics: checklist.successMetrics,
+    deliverables: checklist.deliverables.map((d) => ({ path: d.path, description: d.description })),
+    risks: checklist.risks,
+    rollback: checklist.rollback,
+  });
+}
+
+export function buildReport(r: ReplayInput, bundle: ReportModel['bundle']): ReportModel {
+  return { ...deriveReport(r), bundle: clean(bundle) };
+}
+
+/** report.json bytes: RFC 8785 canonical JSON + "\n". */
+export function reportJson(m: ReportModel): string {
+  const s = canonicalize(m);
+  if (typeof s !== 'string') throw new Error('report cannot be written as canonical JSON');
+  return s + '\n';
+}
+
+/** The first path where two JSON values differ ("" when equal). */
+export function firstDifference(a: unknown, b: unknown, at = ''): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b))
+    return at || '(root)';
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${at}.length`;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], `${at}[${i}]`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(ao), ...Object.keys(bo)])].sort();
+  for (const k of keys) {
+    const d = firstDifference(ao[k], bo[k], at ? `${at}.${k}` : k);
+    if (d) return d;
+  }
+  return undefined;
+}

@@ -1,0 +1,37 @@
+/** Small text helpers shared by the report renderers (HTML, JUnit, Markdown). */
+import { sanitizeLine } from '../engine/sanitize.js';
+import type { Status } from '../engine/status.js';
+import { STATUS_LABEL } from '../engine/status.js';
+
+/** Multi-line untrusted text → plain text: every control/escape sequence removed (engine/sanitize.ts), lines kept. */
+export function plain(text: string | undefined, maxLen = 4000): string {
+  if (!text) return '';
+  return text
+    .split('\n')
+    .map((l) => sanitizeLine(l, maxLen))
+    .join('\n');
+}
+
+/** "1h 05m", "2m 03s", "850 ms" */
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function statusWord(s: Status): string {
+  return STATUS_LABEL[s].word;
+}
+
+export interface EvidenceTail {
+  /** last lines of the file, already plain text */
+  lines: string[];
+  /** the file has more than what is shown */
+  truncated: boolean;
+  bytes: number;
+}

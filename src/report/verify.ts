@@ -1,0 +1,370 @@
+/**
+ * `readiness-tui verify BUNDLE --allowed-signers FILE`: everything an auditor needs to trust a bundle, one finding per
+ * line. Trust comes only from the allowed_signers file given (never from anything inside the bundle).
+ *
+ *  1. SHA256SUMS.sig: a good signature in namespace report@readiness-tui by a key allowed_signers trusts for it
+ *  2. SHA256SUMS: every listed file present with that digest, no unlisted files, safe names
+ *  3. journal.jsonl: the whole hash chain (engine/journal.ts), checklist.yaml is the one session.start pins
+ *  4. report.json: equal to what the journal replays to (engine/session.ts replaySession + model.ts)
+ *  5. each sign-off: statement digest as journaled, bound to the journal line it names, signed by its principal
+ *     (namespace signoff@readiness-tui, key valid at the statement's time), matching its journal event
+ *  6. policy: required approvals present, valid, not stale, not self-approved where forbidden; waivers had reasons
+ *     and had not expired at decision time
+ */
+import canonicalize from 'canonicalize';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../commands/exit.js';
+import type { JournalRecord, SessionStartData, SignoffData, WaiverData } from '../engine/events.js';
+import { hashLine } from '../engine/journal.js';
+import { replaySession, type Replay } from '../engine/session.js';
+import { waiverValid } from '../engine/session-state.js';
+import { allItems } from '../checklist/model.js';
+import { checkSignature } from './check-signature.js';
+import { deriveReport, firstDifference, type ReportModel } from './model.js';
+import { REPORT_NAMESPACE, SIGNOFF_NAMESPACE } from './sign.js';
+import { SIGNOFF_STATEMENT_TYPE, type SignoffStatement } from './signoff-sign.js';
+import { parseAllowedSigners, type AllowedSigners } from './sshsig.js';
+import { isSafeBundlePath, listFiles, parseSums, sha256File, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
+
+export type FindingLevel = 'ok' | 'warn' | 'fail';
+
+export interface Finding {
+  level: FindingLevel;
+  /** the bundle file the finding is about */
+  file?: string;
+  message: string;
+}
+
+export interface VerifyResult {
+  valid: boolean;
+  bundle: string;
+  findings: Finding[];
+  /** who signed the report, when the signature is good */
+  signer?: string;
+  decision?: string;
+  interim?: boolean;
+}
+
+export interface VerifyOptions {
+  allowedSigners: string;
+  env?: NodeJS.ProcessEnv;
+  namespace?: string;
+  signoffNamespace?: string;
+}
+
+export function formatFinding(f: Finding): string {
+  const tag = f.level === 'ok' ? 'OK  ' : f.level === 'warn' ? 'WARN' : 'FAIL';
+  return `${tag} ${f.file ? `${f.file}: ` : ''}${f.message}`;
+}
+
+async function loadAllowedSigners(file: string): Promise<AllowedSigners> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`allowed signers file ${file} not found or not readable`);
+  }
+  const as = parseAllowedSigners(text, file);
+  if (!as.entries.length)
+    throw new UsageError(
+      `allowed signers file ${file} has no usable entry${as.problems.length ? `:\n  ${as.problems.join('\n  ')}` : ''}` +
+        `\n(expected lines like: alice@example.com namespaces="report@readiness-tui,signoff@readiness-tui" ssh-ed25519 AAAA…)`,
+    );
+  return as;
+}
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const norm = (h: string | undefined) => (h ?? '').replace(/^sha256:/, '').toLowerCase();
+
+export async function verifyBundle(bundle: string, o: VerifyOptions): Promise<VerifyResult> {
+  const dir = path.resolve(bundle);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`bundle ${bundle} is not a directory`);
+  const allowedFile = path.resolve(o.allowedSigners);
+  const allowed = await loadAllowedSigners(allowedFile);
+  const ns = o.namespace ?? REPORT_NAMESPACE;
+  const signoffNs = o.signoffNamespace ?? SIGNOFF_NAMESPACE;
+  const env = o.env ?? process.env;
+  const findings: Finding[] = [];
+  const ok = (file: string | undefined, message: string) => findings.push({ level: 'ok', file, message });
+  const warn = (file: string | undefined, message: string) => findings.push({ level: 'warn', file, message });
+  const fail = (file: string | undefined, message: string) => findings.push({ level: 'fail', file, message });
+  for (const p of allowed.problems) warn(undefined, `allowed_signers: ${p} (line ignored)`);
+
+  // report.json is read early: it names the generation time (verify-time for the report key) and the claimed signer
+  let report: ReportModel | undefined;
+  try {
+    report = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
+  } catch (err) {
+    fail('report.json', existsSync(path.join(dir, 'report.json')) ? `not valid JSON (${(err as Error).message})` : 'missing');
+  }
+
+  // 1 + 2: manifest signature and digests
+  let sumsText: Buffer | undefined;
+  try {
+    sumsText = await readFile(path.join(dir, SUMS_FILE));
+  } catch {
+    fail(SUMS_FILE, 'missing: this is not a readiness bundle, or its manifest was removed');
+  }
+  let signer: string | undefined;
+  if (sumsText) {
+    const sigFile = path.join(dir, SUMS_SIG_FILE);
+    if (!existsSync(sigFile)) {
+      fail(SUMS_SIG_FILE, `missing: the bundle is UNSIGNED${report?.bundle?.signature?.reason ? ` (${report.bundle.signature.reason})` : ''}`);
+    } else {
+      const genAt = Date.parse(report?.bundle?.generatedAt ?? '');
+      const v = await checkSignature({
+        message: sumsText,
+        sigText: await readFile(sigFile, 'utf8'),
+        sigFile,
+        allowedFile,
+        allowed,
+        namespace: ns,
+        at: Number.isFinite(genAt) ? new Date(genAt) : undefined,
+        env,
+      });
+      if (v.ok) {
+        signer = v.principal;
+        ok(SUMS_SIG_FILE, `good "${ns}" signature by ${v.principal} with ${v.keyType} key ${v.fingerprint}`);
+        const claimed = report?.bundle?.signature;
+        if (claimed?.keyFingerprint && claimed.keyFingerprint !== v.fingerprint)
+          fail('report.json', `names signing key ${claimed.keyFingerprint}, but SHA256SUMS.sig was made with ${v.fingerprint}`);
+      } else fail(SUMS_SIG_FILE, `signature not accepted: ${v.reason}${v.fingerprint ? ` (key ${v.fingerprint})` : ''}`);
+    }
+    const parsed = parseSums(sumsText.toString('utf8'));
+    for (const p of parsed.problems) fail(SUMS_FILE, p);
+    const listed = new Set(parsed.entries.map((e) => e.path));
+    let good = 0;
+    for (const e of parsed.entries) {
+      const f = path.join(dir, e.path);
+      if (!isSafeBundlePath(e.path)) continue;
+      if (!existsSync(f)) fail(e.path, 'listed in SHA256SUMS but missing from the bundle');
+      else if ((await sha256File(f)) !== e.sha256) fail(e.path, 'sha256 does not match SHA256SUMS: the file was changed after the bundle was made');
+      else good++;
+    }
+    for (const f of await listFiles(dir)) {
+      if (f === SUMS_FILE || f === SUMS_SIG_FILE) continue;
+      if (!listed.has(f)) fail(f, 'not listed in SHA256SUMS: added after the bundle was made');
+    }
+    if (good === parsed.entries.length && parsed.entries.length) ok(SUMS_FILE, `all ${good} files match their digests`);
+  }
+
+  // 3: journal chain + checklist
+  let replay: Replay | undefined;
+  const checklistBytes = await readFile(path.join(dir, 'checklist.yaml')).catch(() => undefined);
+  if (!checklistBytes) fail('checklist.yaml', 'missing');
+  try {
+    replay = await replaySession(dir);
+  } catch (err) {
+    fail('checklist.yaml', `cannot be loaded, so the journal cannot be replayed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
+  }
+  let start: SessionStartData | undefined;
+  if (replay) {
+    for (const p of replay.problems) {
+      if (/checklist\.yaml/.test(p.message)) continue; // reported below, naming the file
+      fail(p.line ? `journal.jsonl:${p.line}` : 'journal.jsonl', p.message);
+    }
+    for (const w of replay.warnings) fail('journal.jsonl', `${w.replace(/^journal\.jsonl:\d+: /, '')} — a bundle's journal is written whole, so this is damage`);
+    start = replay.records[0]?.type === 'session.start' ? (replay.records[0].data as SessionStartData) : undefined;
+    if (!replay.problems.length && !replay.warnings.length)
+      ok('journal.jsonl', `hash chain intact: ${replay.records.length} records, head ${replay.head}`);
+  }
+  if (checklistBytes && start) {
+    if (norm(start.checklist.sha256) !== sha(checklistBytes))
+      fail('checklist.yaml', `sha256 ${sha(checklistBytes)} is not the checklist the session ran (journal line 1 pins ${start.checklist.sha256})`);
+    else ok('checklist.yaml', 'is the exact checklist the session ran');
+  }
+
+  // 4: report.json == replay
+  if (replay && report && start) {
+    try {
+      const derived = deriveReport(replay);
+      const { bundle: _b, ...claimed } = report;
+      const a = canonicalize(JSON.parse(JSON.stringify(derived)));
+      const b = canonicalize(claimed);
+      if (a !== b) fail('report.json', `differs from what journal.jsonl replays to (first difference at ${firstDifference(derived, claimed)})`);
+      else ok('report.json', `equals the journal replay (decision ${derived.decision.decision}${derived.decision.final ? '' : ', interim'})`);
+      if (report.bundle && !report.bundle.interim && !derived.decision.final)
+        fail('report.json', 'claims to be final, but the journal records no final decision');
+    } catch (err) {
+      fail('report.json', `cannot be compared with the journal: ${(err as Error).message}`);
+    }
+  }
+
+  // 5 + 6: sign-offs and policy
+  const verifiedSignoffs = new Map<number, { principal: string }>();
+  if (replay) {
+    const referenced = new Set<string>();
+    for (const rec of replay.records) {
+      if (rec.type !== 'signoff') continue;
+      const d = rec.data as SignoffData;
+      const where = `journal line ${rec.seq + 1}`;
+      if (!d.statement) {
+        warn('journal.jsonl', `line ${rec.seq + 1}: sign-off by ${d.by} on ${d.item} (${d.decision}) is not SSH-signed`);
+        continue;
+      }
+      referenced.add(d.statement.path);
+      referenced.add(d.statement.sigPath);
+      const r = await checkSignoff(dir, rec, d, replay, { allowed, allowedFile, ns: signoffNs, env, sessionId: start?.sessionId });
+      if (r.problems.length) for (const p of r.problems) fail(p.file, `${p.message} (${where})`);
+      else {
+        verifiedSignoffs.set(rec.seq, { principal: d.by });
+        ok(d.statement.path, `good "${signoffNs}" signature by ${d.by} (${d.decision} ${d.item}), bound to journal line ${r.boundLine}`);
+      }
+    }
+    for (const f of await listFiles(dir))
+      if (f.startsWith('signoffs/') && !referenced.has(f)) warn(f, 'is not referenced by any sign-off in the journal');
+    policy(replay, verifiedSignoffs, { ok, warn, fail });
+  }
+
+  const valid = !findings.some((f) => f.level === 'fail');
+  return {
+    valid,
+    bundle: dir,
+    findings,
+    signer,
+    decision: replay?.state.decision,
+    interim: replay ? !replay.state.finalDecision : undefined,
+  };
+}
+
+async function checkSignoff(
+  dir: string,
+  rec: JournalRecord,
+  d: SignoffData,
+  replay: Replay,
+  o: { allowed: AllowedSigners; allowedFile: string; ns: string; env: NodeJS.ProcessEnv; sessionId?: string },
+): Promise<{ problems: { file: string; message: string }[]; boundLine?: number }> {
+  const st = d.statement!;
+  const problems: { file: string; message: string }[] = [];
+  const p = (file: string, message: string) => problems.push({ file, message });
+  if (!isSafeBundlePath(st.path) || !isSafeBundlePath(st.sigPath)) {
+    p('journal.jsonl', `sign-off statement path ${JSON.stringify(st.path)} is not a safe bundle path`);
+    return { problems };
+  }
+  const file = path.join(dir, st.path);
+  const sigFile = path.join(dir, st.sigPath);
+  if (!existsSync(file)) p(st.path, 'sign-off statement is missing from the bundle');
+  if (!existsSync(sigFile)) p(st.sigPath, 'sign-off signature is missing from the bundle');
+  if (problems.length) return { problems };
+  const bytes = await readFile(file);
+  if (sha(bytes) !== norm(st.sha256)) p(st.path, 'does not match the sha256 recorded in the journal: the statement was changed');
+  const sigText = await readFile(sigFile, 'utf8');
+  if (sha(sigText) !== norm(st.sigSha256)) p(st.sigPath, 'does not match the sha256 recorded in the journal');
+  let s: SignoffStatement | undefined;
+  try {
+    s = JSON.parse(bytes.toString('utf8')) as SignoffStatement;
+  } catch {
+    p(st.path, 'is not valid JSON');
+  }
+  if (!s) return { problems };
+  if (canonicalize(s) + '\n' !== bytes.toString('utf8') && canonicalize(s) !== bytes.toString('utf8'))
+    p(st.path, 'is not in canonical JSON form');
+  if (s._type !== SIGNOFF_STATEMENT_TYPE) p(st.path, `unknown statement type ${JSON.stringify(s._type)}`);
+  const mism: string[] = [];
+  if (s.item !== d.item) mism.push('item');
+  if (s.decision !== d.decision) mism.push('decision');
+  if (s.comment !== d.comment) mism.push('comment');
+  if (s.principal !== d.by) mism.push('principal');
+  if ((s.role ?? undefined) !== (d.role ?? undefined)) mism.push('role');
+  if (JSON.stringify(s.evidence ?? []) !== JSON.stringify(d.evidence ?? [])) mism.push('evidence');
+  if (o.sessionId && s.session !== o.sessionId) mism.push('session');
+  const start = replay.records[0]?.data as SessionStartData | undefined;
+  if (start && norm(s.checklistSha256) !== norm(start.checklist.sha256)) mism.push('checklistSha256');
+  if (mism.length) p(st.path, `disagrees with its journal event on: ${mism.join(', ')}`);
+  const seq = s.journal?.seq;
+  let boundLine: number | undefined;
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= rec.seq || replay.lines[seq] === undefined)
+    p(st.path, `names journal seq ${seq}, which is not a line before its own sign-off event`);
+  else if (hashLine(replay.lines[seq]!) !== s.journal.head)
+    p(st.path, `is not bound to journal line ${seq + 1}: that line's sha256 is not the head the signer saw (the journal was rewritten after signing)`);
+  else boundLine = seq + 1;
+  const at = Date.parse(s.ts);
+  const v = await checkSignature({
+    message: bytes,
+    sigText,
+    sigFile,
+    allowedFile: o.allowedFile,
+    allowed: o.allowed,
+    namespace: o.ns,
+    principal: s.principal,
+    at: Number.isFinite(at) ? new Date(at) : undefined,
+    env: o.env,
+  });
+  if (!v.ok) p(st.sigPath, `signature not accepted for ${s.principal}: ${v.reason}`);
+  else if (v.fingerprint && st.keyFingerprint && v.fingerprint !== st.keyFingerprint)
+    p(st.sigPath, `was made with key ${v.fingerprint}, but the journal records ${st.keyFingerprint}`);
+  return { problems, boundLine };
+}
+
+function policy(
+  replay: Replay,
+  verified: Map<number, { principal: string }>,
+  f: { ok: (file: string | undefined, m: string) => void; warn: (file: string | undefined, m: string) => void; fail: (file: string | undefined, m: string) => void },
+): void {
+  const { checklist, state, records } = replay;
+  const final = Boolean(state.finalDecision);
+  const lastTs = records[records.length - 1]?.ts;
+  const decisionAt = new Date(state.finalDecision?.ts ?? lastTs ?? 0);
+  let bad = 0;
+  const fail = (file: string | undefined, m: string) => {
+    bad++;
+    f.fail(file, m);
+  };
+  const missing = final ? fail : f.warn;
+  let checked = 0;
+  for (const item of allItems(checklist)) {
+    const st = state.items[item.id]!;
+    // waivers: a reason, and in force at decision time
+    if (st.waiver) {
+      const w: WaiverData = st.waiver;
+      if (!w.reason || !w.reason.trim()) fail('journal.jsonl', `line ${st.waiver.seq + 1}: waiver on ${item.id} by ${w.by} has no reason`);
+      if (!waiverValid(w, decisionAt))
+        fail('journal.jsonl', `line ${st.waiver.seq + 1}: waiver on ${item.id} expired (${w.expires}) before the decision at ${decisionAt.toISOString()}`);
+    }
+    const hasCheck = Boolean(item.check || item.checks) && item.check?.kind !== 'manual';
+    const needs = item.signoff === 'required' || !hasCheck;
+    if (!needs) continue;
+    if (waiverValid(st.waiver, decisionAt)) continue; // a valid waiver stands in for the sign-off
+    if (hasCheck && st.result && st.result.verdict !== 'pass') continue; // the check failed: a sign-off is moot
+    const need = Math.max(1, item.approvals);
+    // who ran the item (for noSelfApproval): actors of its start/result records, and its owner
+    const runners = new Set<string>(
+      records
+        .filter((r) => (r.type === 'item.start' || r.type === 'item.result') && (r.data as { item: string }).item === item.id)
+        .map((r) => r.actor),
+    );
+    if (item.owner) runners.add(item.owner);
+    const approvers = new Set<string>();
+    const notes: string[] = [];
+    for (const s of st.signoffs) {
+      if (s.decision !== 'approve') continue;
+      if (s.stale) {
+        notes.push(`${s.by}'s approval is stale (evidence changed after it)`);
+        continue;
+      }
+      if (!verified.has(s.seq)) {
+        notes.push(`${s.by}'s approval is not validly signed`);
+        continue;
+      }
+      if (item.noSelfApproval && runners.has(s.by)) {
+        notes.push(`${s.by} approved their own item (self-approval is not allowed)`);
+        continue;
+      }
+      if (item.signoffRoles.length && s.role && !item.signoffRoles.includes(s.role)) {
+        notes.push(`${s.by} signed as ${s.role}, not one of ${item.signoffRoles.join(', ')}`);
+        continue;
+      }
+      approvers.add(s.by);
+    }
+    checked++;
+    if (approvers.size < need)
+      missing(
+        'journal.jsonl',
+        `item ${item.id} requires ${need} valid signed approval(s), found ${approvers.size}${notes.length ? ` (${notes.join('; ')})` : ''}${final ? '' : ' — interim report'}`,
+      );
+  }
+  if (!bad) f.ok(undefined, `policy: ${checked} item(s) needing sign-off checked; waivers checked at decision time ${decisionAt.toISOString()}`);
+}

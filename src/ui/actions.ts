@@ -1,0 +1,50 @@
+/**
+ * What the screens may ask for. The TUI command wires these to the session, the runner and the report
+ * (controller.ts); components and the key dispatcher only call them, so they never spawn, read files or
+ * compute verdicts themselves.
+ */
+export interface SignoffInput {
+  item: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  role?: string;
+}
+
+export interface WaiverInput {
+  item: string;
+  reason: string;
+  expires: string;
+  compensatingControl?: string;
+}
+
+export interface NoteInput {
+  item?: string;
+  text: string;
+}
+
+export interface SaveResult {
+  /** shown in the dialog once the record is durable, e.g. "signed with SHA256:…" or "unsigned: no SSH key" */
+  message: string;
+}
+
+export interface UiActions {
+  operator: string;
+  readonly: boolean;
+  run(ids: string[]): void;
+  /** cancel one item, or everything running when no id */
+  cancel(id?: string): void;
+  running(): string[];
+  isMutating(id: string): boolean;
+  /** the exact command(s) / API queries the item's check runs (secrets redacted) */
+  describe(id: string): string[];
+  signoff(i: SignoffInput): Promise<SaveResult>;
+  waive(i: WaiverInput): Promise<SaveResult>;
+  note(i: NoteInput): Promise<SaveResult>;
+  /** writes the report bundle; resolves with a line for the screen */
+  generateReport(): Promise<SaveResult>;
+  /** absolute path of an evidence file (relative to the session dir in the journal) */
+  evidencePath(rel: string): string;
+  /** open a file in $PAGER, handing the terminal over and back */
+  openPager(file: string): void;
+  quit(): void;
+}

@@ -1,0 +1,112 @@
+/**
+ * The root of the TUI: header, the current screen (or a dialog / the help overlay), footer. It owns the one
+ * useInput, which hands every key to the dispatcher in keys.ts. The root is at most rows-1 tall: in Ink 6 a frame as
+ * tall as the terminal clears the screen and the scrollback on every frame.
+ */
+import React, { useEffect, useMemo } from 'react';
+import { Box, useInput, useStdin, useStdout } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
+import type { SessionStore } from '../engine/store.js';
+import type { UiActions } from './actions.js';
+import { AppContext, useUi } from './context.js';
+import { DialogView } from './dialogs/Dialog.js';
+import { Footer, FOOTER_ROWS } from './components/Footer.js';
+import { Header, HEADER_ROWS } from './components/Header.js';
+import { dispatchInput, type DispatchContext } from './keys.js';
+import { BlockScreen } from './screens/Block.js';
+import { DecisionScreen } from './screens/Decision.js';
+import { Help } from './screens/Help.js';
+import { ItemScreen } from './screens/Item.js';
+import { Overview } from './screens/Overview.js';
+import { TooSmall } from './screens/TooSmall.js';
+import { ThemeContext, type Theme } from './theme.js';
+import { currentScreen, tooSmall, type UiStore } from './ui-store.js';
+
+export interface AppProps {
+  live: SessionStore;
+  ui: UiStore;
+  actions: UiActions;
+  theme: Theme;
+  /** called once after the first frame is on screen and keys are being read (test readiness signal) */
+  onReady?: () => void;
+}
+
+/** Body rows available between header and footer for a terminal of `rows` lines. */
+export function bodyRows(rows: number): number {
+  return Math.max(1, rows - 1 - HEADER_ROWS - FOOTER_ROWS);
+}
+
+/** Output pane rows on the item screen (used by the dispatcher for paging). */
+export function paneRowsFor(rows: number): number {
+  return Math.max(1, bodyRows(rows) - 10);
+}
+
+function Body({ width, height }: { width: number; height: number }): React.ReactElement {
+  const { screen, help, dialog } = useUi(useShallow((s) => ({ screen: currentScreen(s), help: s.help, dialog: !!s.dialog })));
+  if (help) return <Help width={width} height={height} />;
+  if (dialog) return <DialogView width={width} height={height} />;
+  switch (screen.name) {
+    case 'overview':
+      return <Overview width={width} height={height} />;
+    case 'block':
+      return <BlockScreen key={screen.blockId} blockId={screen.blockId} width={width} height={height} />;
+    case 'item':
+      return <ItemScreen key={screen.itemId} itemId={screen.itemId} width={width} height={height} />;
+    case 'decision':
+      return <DecisionScreen width={width} height={height} />;
+  }
+}
+
+function Root({ onReady, dispatch }: { onReady?: () => void; dispatch: DispatchContext }): React.ReactElement {
+  const { stdout } = useStdout();
+  const { isRawModeSupported } = useStdin();
+  const { cols, rows } = useUi(useShallow((s) => ({ cols: s.cols, rows: s.rows })));
+  useInput((input, key) => dispatchInput(input, key, dispatch), { isActive: isRawModeSupported });
+
+  useEffect(() => {
+    const onResize = () => {
+      const c = stdout.columns;
+      const r = stdout.rows;
+      if (c && r) dispatch.ui.setState({ cols: c, rows: r });
+    };
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout, dispatch]);
+
+  useEffect(() => {
+    onReady?.();
+    // once, after the first commit (and after useInput subscribed to stdin)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  if (tooSmall({ cols, rows })) return <TooSmall cols={cols} rows={rows} />;
+  const width = cols;
+  const height = rows - 1;
+  const body = bodyRows(rows);
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Header width={width} />
+      <Box height={body} overflow="hidden">
+        <Body width={width} height={body} />
+      </Box>
+      <Footer width={width} />
+    </Box>
+  );
+}
+
+export function App({ live, ui, actions, theme, onReady }: AppProps): React.ReactElement {
+  const deps = useMemo(() => ({ live, ui, actions }), [live, ui, actions]);
+  const dispatch = useMemo<DispatchContext>(
+    () => ({ live, ui, actions, paneRows: () => paneRowsFor(ui.getState().rows) }),
+    [live, ui, actions],
+  );
+  return (
+    <ThemeContext.Provider value={theme}>
+      <AppContext.Provider value={deps}>
+        <Root onReady={onReady} dispatch={dispatch} />
+      </AppContext.Provider>
+    </ThemeContext.Provider>
+  );
+}

@@ -1,0 +1,50 @@
+/** The status line (flash, running checks, messages) and the key hints of the current screen, from the keymap. */
+import React from 'react';
+import { Box, Text } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
+import { useLive, useUi } from '../context.js';
+import { truncate } from '../format.js';
+import { footerHints } from '../keys.js';
+import { fg, glyphs, useTheme } from '../theme.js';
+import { currentScreen } from '../ui-store.js';
+
+export const FOOTER_ROWS = 2;
+
+export function Footer({ width }: { width: number }): React.ReactElement {
+  const theme = useTheme();
+  const g = glyphs(theme);
+  const { screen, flash, filter, filterEditing, dialog, help } = useUi(
+    useShallow((s) => ({
+      screen: currentScreen(s).name,
+      flash: s.flash,
+      filter: s.filter,
+      filterEditing: s.filterEditing,
+      dialog: !!s.dialog,
+      help: s.help,
+    })),
+  );
+  const running = useLive(useShallow((s) => s.order.filter((id) => s.items[id]?.running)));
+  const lastMsg = useLive((s) => s.messages[s.messages.length - 1]);
+
+  let status: { text: string; tone?: 'warn' | 'bad' | 'info' | 'muted' } = { text: '' };
+  if (filterEditing) status = { text: `/${filter}_  (Enter keep, Esc clear)`, tone: 'info' };
+  else if (flash) status = { text: flash.text, tone: flash.level === 'error' ? 'bad' : flash.level === 'warn' ? 'warn' : 'info' };
+  else if (running.length) status = { text: `${running.length} running: ${running.join(', ')}`, tone: 'info' };
+  else if (lastMsg) status = { text: lastMsg.text, tone: lastMsg.level === 'error' ? 'bad' : lastMsg.level === 'warn' ? 'warn' : 'muted' };
+  else if (filter) status = { text: `filter: ${filter}  (Esc clears)`, tone: 'muted' };
+
+  let hints: string;
+  if (dialog) hints = `Tab next field ${g.dot} Enter save ${g.dot} Esc cancel`;
+  else if (help) hints = `? or Esc close help`;
+  else hints = footerHints(screen, theme.ascii).map((h) => `${h.keys} ${h.label}`).join('  ');
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate" color={fg(theme, status.tone)}>
+        {truncate(status.text, width) || ' '}
+      </Text>
+      <Text wrap="truncate" dimColor={theme.color}>
+        {truncate(hints, width)}
+      </Text>
+    </Box>
+  );
+}

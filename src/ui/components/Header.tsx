@@ -1,0 +1,77 @@
+/** Always on screen: checklist, decision so far, kube context (highlighted when it looks like production), operator, clock, session. */
+import React, { useEffect, useState } from 'react';
+import { Box, Text } from 'ink';
+import { useShallow } from 'zustand/react/shallow';
+import type { Decision } from '../../engine/status.js';
+import { useDeps, useLive } from '../context.js';
+import { fmtClock, fmtEstimate, fmtTimeOfDay, truncate } from '../format.js';
+import { clock } from '../selectors.js';
+import { fg, glyphs, looksLikeProduction, useTheme, type Tone } from '../theme.js';
+
+export const DECISION_TONE: Record<Decision, Tone> = { GO: 'ok', 'NO-GO': 'bad', INCOMPLETE: 'warn' };
+
+/** Re-render every second while something runs; no timer at all when idle. */
+export function useTicker(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return active ? now : Date.now();
+}
+
+export function Header({ width }: { width: number }): React.ReactElement {
+  const theme = useTheme();
+  const g = glyphs(theme);
+  const { live, actions } = useDeps();
+  const { start, decision, anyRunning } = useLive(
+    useShallow((s) => ({ start: s.start, decision: s.decision, anyRunning: s.order.some((id) => s.items[id]?.running) })),
+  );
+  // the clock is derived from the whole state; subscribe to the pieces it reads
+  useLive((s) => s.seq);
+  const now = useTicker(anyRunning);
+  const c = live.checklist;
+  const ck = clock(c, live.store.getState(), now);
+  const kube = start?.kube;
+  const ctxName = kube ? kube.context : 'no kube context';
+  const prod = looksLikeProduction(kube?.context) || looksLikeProduction(kube?.cluster);
+  const sid = start?.sessionId ?? 'new session';
+  const startMs = start ? Date.parse(start.ts) : now;
+  const proj = ck.projectedMs !== undefined ? ` ${g.arrow} ${fmtTimeOfDay(startMs + ck.projectedMs)}` : '';
+  const clockText = `${fmtClock(ck.elapsedMs)} / est ${fmtEstimate(ck.estimateMs)}${proj}`;
+  const decisionText = ` ${decision} `;
+  const titleW = Math.max(10, width - decisionText.length - 1);
+  const ctxText = kube ? `ctx ${kube.context}${kube.cluster && kube.cluster !== kube.context ? ` (${kube.cluster})` : ''}` : ctxName;
+  const rest = ` ${g.dot} op ${actions.operator} ${g.dot} ${clockText} ${g.dot} ${sid}${start?.sandbox ? ` ${g.dot} SANDBOX` : ''}`;
+  const ctxW = Math.min(ctxText.length + (prod ? 7 : 0), Math.max(12, width - rest.length));
+  return (
+    <Box flexDirection="column" width={width}>
+      <Box width={width} justifyContent="space-between">
+        <Text bold wrap="truncate">
+          {truncate(c.title, titleW)}
+        </Text>
+        <Text bold inverse={decision !== 'INCOMPLETE'} color={fg(theme, DECISION_TONE[decision])}>
+          {decisionText}
+        </Text>
+      </Box>
+      <Box width={width}>
+        <Text
+          bold={prod}
+          inverse={prod}
+          color={fg(theme, prod ? 'danger' : 'info')}
+          aria-label={prod ? `production context ${ctxName}` : undefined}
+        >
+          {truncate(prod ? `${ctxText} [PROD]` : ctxText, ctxW)}
+        </Text>
+        <Text wrap="truncate" color={fg(theme, 'muted')}>
+          {truncate(rest, Math.max(0, width - ctxW))}
+        </Text>
+      </Box>
+      <Text color={fg(theme, 'muted')}>{g.h.repeat(width)}</Text>
+    </Box>
+  );
+}
+
+export const HEADER_ROWS = 3;

@@ -1,0 +1,121 @@
+/**
+ * The dialogs: sign-off, waiver, note, confirm a mutating run (showing the exact command), confirm quitting while
+ * checks run. Their keys are handled by the one dispatcher (keys.ts); this only draws them. "saved" appears only
+ * after the journal append resolved.
+ */
+import React from 'react';
+import { Box, Text } from 'ink';
+import { useDeps, useUi } from '../context.js';
+import { truncate } from '../format.js';
+import { findItem } from '../selectors.js';
+import { fg, glyphs, useTheme, type Tone } from '../theme.js';
+import type { Dialog } from '../ui-store.js';
+
+function Field({ label, value, focused, width, hint, choice }: { label: string; value: string; focused: boolean; width: number; hint?: string; choice?: boolean }): React.ReactElement {
+  const theme = useTheme();
+  const g = glyphs(theme);
+  const shown = choice ? `${theme.ascii ? '<' : '‹'} ${value} ${theme.ascii ? '>' : '›'}` : value + (focused ? '_' : '');
+  const labelW = 18;
+  return (
+    <Box width={width}>
+      <Text bold={focused} color={focused ? fg(theme, 'info') : undefined}>
+        {(focused ? g.cursor + ' ' : '  ') + label.padEnd(labelW - 2)}
+      </Text>
+      <Text inverse={focused} wrap="truncate">
+        {truncate(shown || ' ', Math.max(4, width - labelW - 1 - (hint ? Math.min(hint.length + 1, 30) : 0)))}
+      </Text>
+      {hint ? <Text color={fg(theme, 'muted')}> {truncate(hint, 30)}</Text> : null}
+    </Box>
+  );
+}
+
+function Status({ d, width }: { d: Extract<Dialog, { phase: string }>; width: number }): React.ReactElement | null {
+  const theme = useTheme();
+  if (!d.message) return null;
+  const tone: Tone = d.phase === 'saved' ? 'ok' : d.phase === 'error' ? 'bad' : 'info';
+  const suffix = d.phase === 'saved' || d.phase === 'error' ? ' (any key)' : '';
+  return (
+    <Text bold color={fg(theme, tone)} wrap="truncate">
+      {truncate((d.phase === 'saved' ? 'saved: ' : '') + d.message + suffix, width)}
+    </Text>
+  );
+}
+
+export function DialogView({ width, height }: { width: number; height: number }): React.ReactElement | null {
+  const theme = useTheme();
+  const g = glyphs(theme);
+  const { live, actions } = useDeps();
+  const d = useUi((s) => s.dialog);
+  if (!d) return null;
+  const inner = width - 4;
+  const title = (t: string) => (
+    <Text bold wrap="truncate">
+      {truncate(t, inner)}
+    </Text>
+  );
+  let body: React.ReactElement;
+  if (d.kind === 'signoff') {
+    const it = findItem(live.checklist, d.item);
+    body = (
+      <>
+        {title(`Sign off ${d.item} ${it?.title ?? ''}`)}
+        <Text color={fg(theme, 'muted')} wrap="truncate">
+          {truncate(`as ${actions.operator} ${g.dot} recorded in the journal before it shows as saved`, inner)}
+        </Text>
+        <Field label="decision" value={d.decision} focused={d.field === 0} width={inner} choice hint="←/→ a approve, x reject" />
+        <Field label="role" value={d.role} focused={d.field === 1} width={inner} choice={d.roles.length > 0} hint={d.roles.length ? '←/→ choose' : 'optional'} />
+        <Field label="comment" value={d.comment} focused={d.field === 2} width={inner} hint={d.decision === 'reject' ? 'required' : 'optional'} />
+        <Status d={d} width={inner} />
+      </>
+    );
+  } else if (d.kind === 'waiver') {
+    body = (
+      <>
+        {title(`Waive ${d.item} ${findItem(live.checklist, d.item)?.title ?? ''}`)}
+        <Text color={fg(theme, 'muted')} wrap="truncate">
+          {truncate(`accepting the risk as ${actions.operator}`, inner)}
+        </Text>
+        <Field label="reason" value={d.reason} focused={d.field === 0} width={inner} hint="required" />
+        <Field label="expires" value={d.expires} focused={d.field === 1} width={inner} hint="YYYY-MM-DD" />
+        <Field label="compensating ctl" value={d.control} focused={d.field === 2} width={inner} hint="optional" />
+        <Status d={d} width={inner} />
+      </>
+    );
+  } else if (d.kind === 'note') {
+    body = (
+      <>
+        {title(d.item ? `Note on ${d.item}` : 'Note on the session')}
+        <Field label="text" value={d.text} focused width={inner} />
+        <Status d={d} width={inner} />
+      </>
+    );
+  } else if (d.kind === 'confirm-run') {
+    const lines = d.mutating.flatMap((m) => [`${m.item}:`, ...m.commands.map((c) => `  $ ${c}`)]);
+    const maxLines = Math.max(1, height - 6);
+    body = (
+      <>
+        {title(`This changes the environment. Run ${d.ids.length === 1 ? d.ids[0] : `${d.ids.length} items`}?`)}
+        {lines.slice(0, maxLines).map((l, i) => (
+          <Text key={i} color={fg(theme, 'danger')} wrap="truncate">
+            {truncate(l, inner)}
+          </Text>
+        ))}
+        {lines.length > maxLines ? <Text color={fg(theme, 'muted')}>{`(${lines.length - maxLines} more lines)`}</Text> : null}
+        <Text bold>y run {g.dot} n / Esc cancel</Text>
+      </>
+    );
+  } else {
+    body = (
+      <>
+        {title(`${d.running.length} check(s) running: ${d.running.join(', ')}`)}
+        <Text>Quit and cancel them? Their process groups are killed and the cancellation is journaled.</Text>
+        <Text bold>y quit {g.dot} n / Esc stay</Text>
+      </>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={width} borderStyle={g.borderStyle} borderColor={fg(theme, d.kind === 'confirm-run' ? 'danger' : 'info')} paddingX={1}>
+      {body}
+    </Box>
+  );
+}

@@ -1,0 +1,602 @@
+/**
+ * The one key dispatcher of the TUI and the keymap the help overlay and the footer are generated from.
+ *
+ * Ink hands us (input, key) per read. Two keys typed fast (or sent by tmux/SSH in one packet: `jj`, `j⏎`) arrive as
+ * one multi-character input that Ink does not split, so we split it here. Every handler reads the current state from
+ * the stores (getState), never from a render closure, so a burst of keys acts on the state each key left behind.
+ */
+import type { Checklist } from '../checklist/model.js';
+import type { LiveState, SessionStore } from '../engine/store.js';
+import type { UiActions } from './actions.js';
+import {
+  blockItems,
+  blockOf,
+  decisionRows,
+  findItem,
+  isAutomated,
+  overviewBlocks,
+  rowCount,
+  selectedIndex,
+  targetBlock,
+  targetItem,
+} from './selectors.js';
+import {
+  CTRL_C_WINDOW_MS,
+  currentScreen,
+  selKey,
+  tooSmall,
+  type Dialog,
+  type ScreenName,
+  type UiState,
+  type UiStore,
+} from './ui-store.js';
+
+/** A normalised key: a printable character, or one of these names. */
+export type KeyName =
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'pageup'
+  | 'pagedown'
+  | 'home'
+  | 'end'
+  | 'enter'
+  | 'escape'
+  | 'backspace'
+  | 'delete'
+  | 'tab'
+  | 'shift-tab'
+  | `ctrl-${string}`
+  | string;
+
+/** The subset of Ink's Key we read. */
+export interface InkKeyLike {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  shift?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+}
+
+function charKey(ch: string): KeyName {
+  if (ch === '\r' || ch === '\n') return 'enter';
+  if (ch === '\t') return 'tab';
+  if (ch === '\x7f' || ch === '\b') return 'backspace';
+  if (ch === '\x03') return 'ctrl-c';
+  const code = ch.codePointAt(0) ?? 0;
+  if (code > 0 && code < 27) return `ctrl-${String.fromCharCode(code + 96)}`;
+  return ch;
+}
+
+/** Turn one Ink input event into the keys it stands for (several when a read coalesced them). */
+export function toKeys(input: string, key: InkKeyLike): KeyName[] {
+  if (key.upArrow) return ['up'];
+  if (key.downArrow) return ['down'];
+  if (key.leftArrow) return ['left'];
+  if (key.rightArrow) return ['right'];
+  if (key.pageUp) return ['pageup'];
+  if (key.pageDown) return ['pagedown'];
+  if (key.home) return ['home'];
+  if (key.end) return ['end'];
+  if (key.return) return ['enter'];
+  if (key.tab) return [key.shift ? 'shift-tab' : 'tab'];
+  if (key.backspace) return ['backspace'];
+  // Ink 6 reports the DEL byte (what most terminals send for Backspace) as "delete"
+  if (key.delete) return ['backspace'];
+  if (key.escape && !input) return ['escape'];
+  if (key.ctrl && input.length === 1) return [`ctrl-${input.toLowerCase()}`];
+  if (!input) return [];
+  if (input.includes('\x1b')) return [];
+  return Array.from(input).map(charKey);
+}
+
+export type Command =
+  | 'nav.up'
+  | 'nav.down'
+  | 'nav.top'
+  | 'nav.bottom'
+  | 'nav.pageUp'
+  | 'nav.pageDown'
+  | 'nav.open'
+  | 'nav.back'
+  | 'nav.next'
+  | 'nav.prev'
+  | 'nav.decision'
+  | 'run.item'
+  | 'run.block'
+  | 'run.all'
+  | 'run.cancel'
+  | 'item.signoff'
+  | 'item.waive'
+  | 'note.add'
+  | 'list.filter'
+  | 'pane.follow'
+  | 'pane.open'
+  | 'report.generate'
+  | 'app.help'
+  | 'app.quit'
+  | 'app.interrupt';
+
+export interface Binding {
+  command: Command;
+  keys: KeyName[];
+  /** short label for the footer */
+  label: string;
+  /** sentence for the help overlay */
+  help: string;
+  /** screens where it works; undefined = everywhere */
+  screens?: ScreenName[];
+  footer?: boolean;
+}
+
+const LISTS: ScreenName[] = ['overview', 'block', 'decision'];
+const ITEMISH: ScreenName[] = ['block', 'item', 'decision'];
+
+/** Screen-specific bindings come first: the first binding that matches the key on the current screen wins. */
+export const KEYMAP: Binding[] = [
+  { command: 'report.generate', keys: ['g'], label: 'report', help: 'generate the report bundle', screens: ['decision'], footer: true },
+  { command: 'nav.up', keys: ['up', 'k'], label: 'move', help: 'move up (output pane: scroll up one line)', footer: true },
+  { command: 'nav.down', keys: ['down', 'j'], label: 'move', help: 'move down (output pane: scroll down one line)' },
+  { command: 'nav.top', keys: ['g', 'home'], label: 'top', help: 'go to the first row (output pane: oldest line)' },
+  { command: 'nav.bottom', keys: ['G', 'end'], label: 'bottom', help: 'go to the last row (output pane: follow the newest line)' },
+  { command: 'nav.pageUp', keys: ['pageup'], label: 'page', help: 'page up (output pane: scroll back, pauses following)' },
+  { command: 'nav.pageDown', keys: ['pagedown'], label: 'page', help: 'page down (output pane: towards the newest line)' },
+  { command: 'nav.open', keys: ['enter'], label: 'open', help: 'open the selected block or item', screens: LISTS, footer: true },
+  { command: 'nav.back', keys: ['escape', 'backspace'], label: 'back', help: 'back (clears the filter first)', footer: true },
+  { command: 'nav.next', keys: ['tab'], label: 'next', help: 'next block (block view), next item (item view), overview ⇄ decision', footer: true },
+  { command: 'nav.prev', keys: ['shift-tab'], label: 'prev', help: 'previous block / item' },
+  { command: 'nav.decision', keys: ['d'], label: 'decision', help: 'the go/no-go decision screen', footer: true },
+  { command: 'run.item', keys: ['r'], label: 'run', help: 'run the selected item (asks first when it changes the environment)', screens: ITEMISH, footer: true },
+  { command: 'run.block', keys: ['R'], label: 'run block', help: 'run every automated item of the block', footer: true },
+  { command: 'run.all', keys: ['A'], label: 'run all', help: 'run every automated item of the checklist', footer: true },
+  { command: 'run.cancel', keys: ['c'], label: 'cancel', help: 'cancel the running item (everything running on overview/decision)', footer: true },
+  { command: 'item.signoff', keys: ['s'], label: 'sign off', help: 'sign off the item: approve or reject, with role and comment', screens: ITEMISH, footer: true },
+  { command: 'item.waive', keys: ['w'], label: 'waive', help: 'waive the item: reason, expiry, compensating control', screens: ITEMISH, footer: true },
+  { command: 'note.add', keys: ['n'], label: 'note', help: 'add a note (to the item, or to the session)' },
+  { command: 'list.filter', keys: ['/'], label: 'filter', help: 'filter by id, title or status', screens: ['overview', 'block'], footer: true },
+  { command: 'pane.follow', keys: ['f'], label: 'follow', help: 'follow / pause the output pane', screens: ['item'], footer: true },
+  { command: 'pane.open', keys: ['o'], label: 'pager', help: 'open the full evidence file in $PAGER', screens: ['item'], footer: true },
+  { command: 'app.help', keys: ['?'], label: 'help', help: 'show / hide this help', footer: true },
+  { command: 'app.quit', keys: ['q'], label: 'quit', help: 'quit (asks when checks are running)', footer: true },
+  { command: 'app.interrupt', keys: ['ctrl-c'], label: 'cancel/quit', help: 'cancel running checks; press twice to quit' },
+];
+
+export function bindingsFor(screen: ScreenName): Binding[] {
+  return KEYMAP.filter((b) => !b.screens || b.screens.includes(screen));
+}
+
+export function commandFor(k: KeyName, screen: ScreenName): Command | undefined {
+  return KEYMAP.find((b) => b.keys.includes(k) && (!b.screens || b.screens.includes(screen)))?.command;
+}
+
+const KEY_LABEL: Record<string, [string, string]> = {
+  up: ['↑', 'Up'],
+  down: ['↓', 'Down'],
+  left: ['←', 'Left'],
+  right: ['→', 'Right'],
+  enter: ['⏎', 'Enter'],
+  escape: ['Esc', 'Esc'],
+  backspace: ['⌫', 'Bksp'],
+  tab: ['Tab', 'Tab'],
+  'shift-tab': ['S-Tab', 'S-Tab'],
+  pageup: ['PgUp', 'PgUp'],
+  pagedown: ['PgDn', 'PgDn'],
+  home: ['Home', 'Home'],
+  end: ['End', 'End'],
+  'ctrl-c': ['^C', '^C'],
+};
+
+export function keyLabel(k: KeyName, ascii: boolean): string {
+  const l = KEY_LABEL[k];
+  return l ? l[ascii ? 1 : 0] : k;
+}
+
+/** Footer hints for a screen: "↑/k move  ⏎ open  r run …". */
+export function footerHints(screen: ScreenName, ascii: boolean): { keys: string; label: string }[] {
+  const seen = new Set<string>();
+  const out: { keys: string; label: string }[] = [];
+  for (const b of bindingsFor(screen)) {
+    if (!b.footer || seen.has(b.label)) continue;
+    // on the decision screen g means "report", not "top"
+    const keys = b.command === 'nav.up' ? [keyLabel('up', ascii) + keyLabel('down', ascii), 'j/k'].join(' ') : b.keys.slice(0, 1).map((k) => keyLabel(k, ascii)).join('/');
+    seen.add(b.label);
+    out.push({ keys, label: b.label });
+  }
+  return out;
+}
+
+/** Help overlay rows for a screen. */
+export function helpRows(screen: ScreenName, ascii: boolean): { keys: string; help: string }[] {
+  const taken = new Set<string>();
+  const out: { keys: string; help: string }[] = [];
+  for (const b of bindingsFor(screen)) {
+    const keys = b.keys.filter((k) => !taken.has(k));
+    keys.forEach((k) => taken.add(k));
+    if (!keys.length) continue;
+    out.push({ keys: keys.map((k) => keyLabel(k, ascii)).join(' '), help: b.help });
+  }
+  return out;
+}
+
+export interface DispatchContext {
+  ui: UiStore;
+  live: SessionStore;
+  actions: UiActions;
+  /** rows available to the output pane (for paging) */
+  paneRows?: () => number;
+  now?: () => number;
+}
+
+/** Entry point for Ink's useInput. */
+export function dispatchInput(input: string, key: InkKeyLike, ctx: DispatchContext): void {
+  for (const k of toKeys(input, key)) handleKey(k, ctx);
+}
+
+function setUi(ctx: DispatchContext, p: Partial<UiState> | ((s: UiState) => Partial<UiState>)): void {
+  ctx.ui.setState(p);
+}
+
+function flash(ctx: DispatchContext, text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+  setUi(ctx, { flash: { text, level } });
+}
+
+function isPrintable(k: KeyName): boolean {
+  return [...k].length === 1 && (k.codePointAt(0) ?? 0) >= 32 && k !== '\x7f';
+}
+
+export function handleKey(k: KeyName, ctx: DispatchContext): void {
+  const ui = ctx.ui.getState();
+  const now = ctx.now?.() ?? Date.now();
+  if (k !== 'ctrl-c' && ui.ctrlCAt !== undefined) setUi(ctx, { ctrlCAt: undefined });
+  if (k === 'ctrl-c') return interrupt(ctx, now);
+  if (ui.dialog) return dialogKey(k, ui.dialog, ctx);
+  if (ui.filterEditing) return filterKey(k, ctx);
+  if (ui.flash) setUi(ctx, { flash: undefined });
+  if (ui.help) {
+    if (k === '?' || k === 'escape' || k === 'q' || k === 'backspace') setUi(ctx, { help: false });
+    return;
+  }
+  if (tooSmall(ui)) {
+    if (k === 'q') quit(ctx);
+    return;
+  }
+  const screen = currentScreen(ui);
+  const cmd = commandFor(k, screen.name);
+  if (cmd) runCommand(cmd, ctx);
+}
+
+function interrupt(ctx: DispatchContext, now: number): void {
+  const ui = ctx.ui.getState();
+  if (ui.ctrlCAt !== undefined && now - ui.ctrlCAt <= CTRL_C_WINDOW_MS) {
+    ctx.actions.quit();
+    return;
+  }
+  const running = ctx.actions.running();
+  if (running.length) {
+    ctx.actions.cancel();
+    setUi(ctx, { ctrlCAt: now, flash: { text: `cancelling ${running.length} running check(s) — press Ctrl-C again to quit`, level: 'warn' } });
+  } else {
+    setUi(ctx, { ctrlCAt: now, flash: { text: 'press Ctrl-C again to quit', level: 'warn' } });
+  }
+}
+
+function quit(ctx: DispatchContext): void {
+  const running = ctx.actions.running();
+  if (running.length) setUi(ctx, { dialog: { kind: 'quit', running } });
+  else ctx.actions.quit();
+}
+
+function moveSel(ctx: DispatchContext, f: (i: number, n: number) => number): void {
+  const ui = ctx.ui.getState();
+  const live = ctx.live.store.getState();
+  const c = ctx.live.checklist;
+  const screen = currentScreen(ui);
+  const n = rowCount(c, live, ui, screen);
+  if (!n) return;
+  const i = selectedIndex(c, live, ui, screen);
+  const next = Math.max(0, Math.min(n - 1, f(i, n)));
+  setUi(ctx, { sel: { ...ui.sel, [selKey(screen)]: next } });
+}
+
+/** Scroll the output pane: positive = back in time. 'top' = oldest kept line, 'bottom' = follow again. */
+function scrollPane(ctx: DispatchContext, delta: number | 'top' | 'bottom'): void {
+  const ui = ctx.ui.getState();
+  const screen = currentScreen(ui);
+  if (screen.name !== 'item') return;
+  const buf = ctx.live.output(screen.itemId);
+  const rows = Math.max(1, ctx.paneRows?.() ?? 10);
+  const oldest = buf.total - buf.size;
+  const minEnd = Math.min(buf.total, oldest + rows);
+  if (delta === 'bottom') return setUi(ctx, { pane: { follow: true, end: buf.total } });
+  const from = ui.pane.follow ? buf.total : ui.pane.end;
+  const end = delta === 'top' ? minEnd : Math.max(minEnd, Math.min(buf.total, from - delta));
+  setUi(ctx, { pane: end >= buf.total && delta !== 'top' && typeof delta === 'number' && delta < 0 ? { follow: true, end } : { follow: false, end } });
+}
+
+function pageRows(ctx: DispatchContext): number {
+  return Math.max(1, (ctx.paneRows?.() ?? Math.max(5, ctx.ui.getState().rows - 10)) - 1);
+}
+
+function runTargets(ctx: DispatchContext, ids: string[], what: string): void {
+  if (ctx.actions.readonly) return flash(ctx, 'read-only session: running checks is disabled (--readonly)', 'warn');
+  const c = ctx.live.checklist;
+  const live = ctx.live.store.getState();
+  const auto = ids.filter((id) => {
+    const it = findItem(c, id);
+    return it && isAutomated(it) && !live.items[id]?.running;
+  });
+  if (!auto.length) {
+    const it = ids.length === 1 ? findItem(c, ids[0]!) : undefined;
+    const why = it && !isAutomated(it) ? `${it.id} is a manual item: sign it off with s` : `nothing to run in ${what}`;
+    return flash(ctx, why, 'warn');
+  }
+  const mutating = auto.filter((id) => ctx.actions.isMutating(id)).map((id) => ({ item: id, commands: ctx.actions.describe(id) }));
+  if (mutating.length) {
+    setUi(ctx, { dialog: { kind: 'confirm-run', ids: auto, mutating } });
+    return;
+  }
+  ctx.actions.run(auto);
+  flash(ctx, auto.length === 1 ? `running ${auto[0]}` : `running ${auto.length} items of ${what}`);
+}
+
+function today(offsetDays: number): string {
+  return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+}
+
+function runCommand(cmd: Command, ctx: DispatchContext): void {
+  const ui = ctx.ui.getState();
+  const live: LiveState = ctx.live.store.getState();
+  const c: Checklist = ctx.live.checklist;
+  const screen = currentScreen(ui);
+  const onItem = screen.name === 'item';
+  switch (cmd) {
+    case 'nav.up':
+      return onItem ? scrollPane(ctx, 1) : moveSel(ctx, (i) => i - 1);
+    case 'nav.down':
+      return onItem ? scrollPane(ctx, -1) : moveSel(ctx, (i) => i + 1);
+    case 'nav.top':
+      return onItem ? scrollPane(ctx, 'top') : moveSel(ctx, () => 0);
+    case 'nav.bottom':
+      return onItem ? scrollPane(ctx, 'bottom') : moveSel(ctx, (_i, n) => n - 1);
+    case 'nav.pageUp':
+      return onItem ? scrollPane(ctx, pageRows(ctx)) : moveSel(ctx, (i) => i - pageRows(ctx));
+    case 'nav.pageDown':
+      return onItem ? scrollPane(ctx, -pageRows(ctx)) : moveSel(ctx, (i) => i + pageRows(ctx));
+    case 'nav.open': {
+      if (screen.name === 'overview') {
+        const b = overviewBlocks(c, live, ui.filter)[selectedIndex(c, live, ui)];
+        if (b) setUi(ctx, { stack: [...ui.stack, { name: 'block', blockId: b.id }] });
+        return;
+      }
+      const it = targetItem(c, live, ui);
+      if (it) setUi(ctx, { stack: [...ui.stack, { name: 'item', itemId: it.id }], pane: { follow: true, end: 0 } });
+      return;
+    }
+    case 'nav.back':
+      if (ui.filter && screen.name !== 'item') return setUi(ctx, { filter: '' });
+      if (ui.stack.length > 1) setUi(ctx, { stack: ui.stack.slice(0, -1), pane: { follow: true, end: 0 } });
+      return;
+    case 'nav.next':
+    case 'nav.prev': {
+      const d = cmd === 'nav.next' ? 1 : -1;
+      if (screen.name === 'block') {
+        const i = c.blocks.findIndex((b) => b.id === screen.blockId);
+        const nb = c.blocks[(i + d + c.blocks.length) % c.blocks.length]!;
+        return setUi(ctx, { stack: [...ui.stack.slice(0, -1), { name: 'block', blockId: nb.id }] });
+      }
+      if (screen.name === 'item') {
+        const b = blockOf(c, screen.itemId);
+        if (!b) return;
+        const i = b.items.findIndex((x) => x.id === screen.itemId);
+        const ni = b.items[(i + d + b.items.length) % b.items.length]!;
+        return setUi(ctx, { stack: [...ui.stack.slice(0, -1), { name: 'item', itemId: ni.id }], pane: { follow: true, end: 0 } });
+      }
+      if (screen.name === 'overview') return setUi(ctx, { stack: [...ui.stack, { name: 'decision' }] });
+      return setUi(ctx, { stack: ui.stack.length > 1 ? ui.stack.slice(0, -1) : [{ name: 'overview' }] });
+    }
+    case 'nav.decision':
+      if (screen.name !== 'decision') setUi(ctx, { stack: [...ui.stack, { name: 'decision' }] });
+      return;
+    case 'run.item': {
+      const it = targetItem(c, live, ui);
+      if (it) runTargets(ctx, [it.id], it.id);
+      return;
+    }
+    case 'run.block': {
+      const b = targetBlock(c, live, ui);
+      if (b) runTargets(ctx, b.items.map((i) => i.id), `block ${b.id}`);
+      return;
+    }
+    case 'run.all':
+      return runTargets(ctx, live.order, 'the checklist');
+    case 'run.cancel': {
+      const it = targetItem(c, live, ui);
+      const running = ctx.actions.running();
+      if (it && screen.name !== 'overview') {
+        if (!running.includes(it.id)) return flash(ctx, `${it.id} is not running`, 'warn');
+        ctx.actions.cancel(it.id);
+        return flash(ctx, `cancelling ${it.id}`, 'warn');
+      }
+      if (!running.length) return flash(ctx, 'nothing is running', 'warn');
+      ctx.actions.cancel();
+      return flash(ctx, `cancelling ${running.length} running check(s)`, 'warn');
+    }
+    case 'item.signoff': {
+      if (ctx.actions.readonly) return flash(ctx, 'read-only session: sign-offs are disabled (--readonly)', 'warn');
+      const it = targetItem(c, live, ui);
+      if (!it) return;
+      if (live.items[it.id]?.running) return flash(ctx, `${it.id} is still running: sign off once it has finished`, 'warn');
+      const roles = it.signoffRoles.length ? it.signoffRoles : it.role ? [it.role] : [];
+      return setUi(ctx, {
+        dialog: { kind: 'signoff', item: it.id, decision: 'approve', role: roles[0] ?? '', roles, comment: '', field: 0, phase: 'edit' },
+      });
+    }
+    case 'item.waive': {
+      if (ctx.actions.readonly) return flash(ctx, 'read-only session: waivers are disabled (--readonly)', 'warn');
+      const it = targetItem(c, live, ui);
+      if (!it) return;
+      return setUi(ctx, { dialog: { kind: 'waiver', item: it.id, reason: '', expires: today(1), control: '', field: 0, phase: 'edit' } });
+    }
+    case 'note.add': {
+      if (ctx.actions.readonly) return flash(ctx, 'read-only session: notes are disabled (--readonly)', 'warn');
+      const it = screen.name === 'overview' ? undefined : targetItem(c, live, ui);
+      return setUi(ctx, { dialog: { kind: 'note', item: it?.id, text: '', field: 0, phase: 'edit' } });
+    }
+    case 'list.filter':
+      return setUi(ctx, { filterEditing: true });
+    case 'pane.follow': {
+      if (screen.name !== 'item') return;
+      const total = ctx.live.output(screen.itemId).total;
+      return setUi(ctx, { pane: ui.pane.follow ? { follow: false, end: total } : { follow: true, end: total } });
+    }
+    case 'pane.open': {
+      if (screen.name !== 'item') return;
+      const st = live.items[screen.itemId];
+      const ev = st?.result?.evidence[0];
+      if (!ev) return flash(ctx, `${screen.itemId} has no evidence file yet: run it first`, 'warn');
+      ctx.actions.openPager(ctx.actions.evidencePath(ev.path));
+      return;
+    }
+    case 'report.generate': {
+      if (ui.report?.phase === 'writing') return;
+      setUi(ctx, { report: { phase: 'writing', text: 'writing the report bundle…' } });
+      ctx.actions.generateReport().then(
+        (r) => setUi(ctx, { report: { phase: 'done', text: r.message } }),
+        (err: unknown) => setUi(ctx, { report: { phase: 'error', text: err instanceof Error ? err.message : String(err) } }),
+      );
+      return;
+    }
+    case 'app.help':
+      return setUi(ctx, { help: true });
+    case 'app.quit':
+      return quit(ctx);
+    case 'app.interrupt':
+      return interrupt(ctx, Date.now());
+  }
+}
+
+function filterKey(k: KeyName, ctx: DispatchContext): void {
+  const ui = ctx.ui.getState();
+  const screen = currentScreen(ui);
+  if (k === 'enter') return setUi(ctx, { filterEditing: false, sel: { ...ui.sel, [selKey(screen)]: 0 } });
+  if (k === 'escape') return setUi(ctx, { filterEditing: false, filter: '' });
+  if (k === 'backspace') return setUi(ctx, { filter: ui.filter.slice(0, -1) });
+  if (k === 'ctrl-u') return setUi(ctx, { filter: '' });
+  if (isPrintable(k)) setUi(ctx, { filter: ui.filter + k, sel: { ...ui.sel, [selKey(screen)]: 0 } });
+}
+
+/** Text fields of each dialog, in Tab order. */
+const TEXT_FIELDS: Record<'signoff' | 'waiver' | 'note', (string | null)[]> = {
+  // signoff: decision (choice), role (choice or text), comment
+  signoff: [null, 'role', 'comment'],
+  waiver: ['reason', 'expires', 'control'],
+  note: ['text'],
+};
+
+function editText(v: string, k: KeyName): string | undefined {
+  if (k === 'backspace') return v.slice(0, -1);
+  if (k === 'ctrl-u') return '';
+  if (isPrintable(k)) return v + k;
+  return undefined;
+}
+
+export function validDate(s: string, now = new Date()): string | undefined {
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(s) ? Date.parse(s + 'T23:59:59.999Z') : /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) : NaN;
+  if (!Number.isFinite(t)) return 'expiry must be a date YYYY-MM-DD or an ISO timestamp';
+  if (t < now.getTime()) return 'expiry is in the past';
+  return undefined;
+}
+
+function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
+  const set = (p: Partial<Dialog>) => setUi(ctx, (s) => ({ dialog: s.dialog ? ({ ...s.dialog, ...p } as Dialog) : undefined }));
+  const close = () => setUi(ctx, { dialog: undefined });
+
+  if (d.kind === 'quit') {
+    if (k === 'y' || k === 'enter') ctx.actions.quit();
+    else if (k === 'n' || k === 'escape' || k === 'q') close();
+    return;
+  }
+  if (d.kind === 'confirm-run') {
+    if (k === 'y') {
+      close();
+      ctx.actions.run(d.ids);
+      flash(ctx, d.ids.length === 1 ? `running ${d.ids[0]}` : `running ${d.ids.length} items`);
+    } else if (k === 'n' || k === 'escape') close();
+    return;
+  }
+  if (d.phase === 'saving') return;
+  if (d.phase === 'saved') return close();
+  if (d.phase === 'error') return set({ phase: 'edit', message: undefined });
+
+  const fields = TEXT_FIELDS[d.kind];
+  const last = fields.length - 1;
+  if (k === 'escape') return close();
+  if (k === 'tab' || k === 'down') return set({ field: Math.min(last, d.field + 1) });
+  if (k === 'shift-tab' || k === 'up') return set({ field: Math.max(0, d.field - 1) });
+  if (k === 'enter') {
+    if (d.field < last) return set({ field: d.field + 1 });
+    return submit(d, ctx);
+  }
+  if (d.kind === 'signoff') {
+    if (d.field === 0) {
+      if (k === 'left' || k === 'right' || k === ' ') return set({ decision: d.decision === 'approve' ? 'reject' : 'approve' });
+      if (k === 'a') return set({ decision: 'approve' });
+      if (k === 'x' || k === 'r') return set({ decision: 'reject' });
+      return;
+    }
+    if (d.field === 1 && d.roles.length) {
+      const i = d.roles.indexOf(d.role);
+      if (k === 'left' || k === 'right' || k === ' ') {
+        const n = d.roles[(i + (k === 'left' ? -1 : 1) + d.roles.length) % d.roles.length]!;
+        return set({ role: n });
+      }
+      return;
+    }
+  }
+  const name = fields[d.field];
+  if (!name) return;
+  const cur = (d as unknown as Record<string, string>)[name] ?? '';
+  const next = editText(cur, k);
+  if (next !== undefined) set({ [name]: next } as Partial<Dialog>);
+}
+
+function submit(d: Dialog, ctx: DispatchContext): void {
+  const set = (p: Partial<Dialog>) => setUi(ctx, (s) => ({ dialog: s.dialog ? ({ ...s.dialog, ...p } as Dialog) : undefined }));
+  let p: Promise<{ message: string }>;
+  if (d.kind === 'signoff') {
+    if (d.decision === 'reject' && !d.comment.trim()) return set({ phase: 'error', message: 'a comment is required to reject' });
+    p = ctx.actions.signoff({ item: d.item, decision: d.decision, comment: d.comment.trim(), role: d.role.trim() || undefined });
+  } else if (d.kind === 'waiver') {
+    if (!d.reason.trim()) return set({ phase: 'error', message: 'a reason is required to waive' });
+    const bad = validDate(d.expires.trim());
+    if (bad) return set({ phase: 'error', message: bad });
+    p = ctx.actions.waive({
+      item: d.item,
+      reason: d.reason.trim(),
+      expires: d.expires.trim(),
+      compensatingControl: d.control.trim() || undefined,
+    });
+  } else if (d.kind === 'note') {
+    if (!d.text.trim()) return set({ phase: 'error', message: 'the note is empty' });
+    p = ctx.actions.note({ item: d.item, text: d.text.trim() });
+  } else return;
+  set({ phase: 'saving', message: 'saving to the journal…' });
+  p.then(
+    (r) => set({ phase: 'saved', message: r.message }),
+    (err: unknown) => set({ phase: 'error', message: `not saved: ${err instanceof Error ? err.message : String(err)}` }),
+  );
+}
+
+/** Items of the current block view (exported for tests). */
+export { blockItems, decisionRows };

@@ -1,0 +1,75 @@
+/** A block: its success metrics and an ink-table of its items. */
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { Item } from '../../checklist/model.js';
+import type { ItemState } from '../../engine/session-state.js';
+import { useDeps, useSession, useUiState } from '../context.js';
+import { useTicker } from '../components/Header.js';
+import { ItemTable, type ItemRow } from '../components/ItemTable.js';
+import { fmtDuration, fmtEstimate, oneLine, truncate } from '../format.js';
+import { blockItems, selectedIndex } from '../selectors.js';
+import { fg, glyphs, statusText, useTheme, type Theme } from '../theme.js';
+import { signoffSummary } from './signoff-state.js';
+
+export function measuredText(st: ItemState | undefined): string {
+  const r = st?.result;
+  if (st?.running) return 'running…';
+  if (!r) return st?.skip ? oneLine(st.skip.reason) : '';
+  if (r.measured !== undefined && r.threshold !== undefined) return `${r.measured} / ${r.threshold}`;
+  if (r.measured !== undefined) return r.measured;
+  if (r.error) return oneLine(r.error.message);
+  return oneLine(r.summary);
+}
+
+export function timeText(item: Item, st: ItemState | undefined, now: number): string {
+  let d: number | undefined;
+  if (st?.running && st.startedAt) d = now - Date.parse(st.startedAt);
+  else if (st?.result) d = st.result.durationMs;
+  return `${d === undefined ? '-' : fmtDuration(d)}/${fmtEstimate(item.estimateMs)}`;
+}
+
+export function itemRow(theme: Theme, item: Item, st: ItemState | undefined, now: number): ItemRow {
+  const status = st?.status ?? 'pending';
+  return {
+    status,
+    statusText: statusText(theme, status),
+    id: item.id,
+    title: item.title + (item.blocking ? '' : ' (non-blocking)'),
+    measured: measuredText(st),
+    time: timeText(item, st, now),
+    signoff: signoffSummary(item, st),
+  };
+}
+
+export function BlockScreen({ blockId, width, height }: { blockId: string; width: number; height: number }): React.ReactElement {
+  const theme = useTheme();
+  const g = glyphs(theme);
+  const { live } = useDeps();
+  const c = live.checklist;
+  const state = useSession();
+  const ui = useUiState();
+  const block = c.blocks.find((b) => b.id === blockId);
+  const items = blockItems(c, blockId, state, ui.filter);
+  const running = items.some((i) => state.items[i.id]?.running);
+  const now = useTicker(running);
+  if (!block) return <Text>unknown block {blockId}</Text>;
+  const sel = selectedIndex(c, state, ui);
+  const rows = items.map((i) => itemRow(theme, i, state.items[i.id], now));
+  const metrics = block.successMetrics.length ? `success: ${block.successMetrics.map(oneLine).join('; ')}` : '';
+  const pos = c.blocks.indexOf(block) + 1;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate">
+        {truncate(`${block.title} ${g.dot} block ${pos}/${c.blocks.length} ${g.dot} ${block.items.length} items${ui.filter ? ` ${g.dot} filter “${ui.filter}”: ${items.length}` : ''}`, width)}
+      </Text>
+      <Text wrap="truncate" color={fg(theme, 'muted')}>
+        {truncate(metrics, width) || ' '}
+      </Text>
+      {rows.length ? (
+        <ItemTable rows={rows} selected={sel} width={width} height={height - 2} />
+      ) : (
+        <Text color={fg(theme, 'muted')}>no item matches the filter “{ui.filter}”</Text>
+      )}
+    </Box>
+  );
+}

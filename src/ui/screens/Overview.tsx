@@ -1,0 +1,68 @@
+/** The blocks with per-status counts and progress; Enter opens the selected block. */
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { Status } from '../../engine/status.js';
+import { STATUS_LABEL, STATUSES } from '../../engine/status.js';
+import { useDeps, useSession, useUiState } from '../context.js';
+import { fit, truncate } from '../format.js';
+import { isDone, overviewBlocks, selectedIndex, statusCounts } from '../selectors.js';
+import { fg, glyphs, STATUS_TONE, statusSymbol, useTheme } from '../theme.js';
+
+export function Overview({ width, height }: { width: number; height: number }): React.ReactElement {
+  const theme = useTheme();
+  const g = glyphs(theme);
+  const { live } = useDeps();
+  const c = live.checklist;
+  const state = useSession();
+  const ui = useUiState();
+  const blocks = overviewBlocks(c, state, ui.filter);
+  const sel = selectedIndex(c, state, ui);
+  const all = c.blocks.flatMap((b) => b.items);
+  const totalDone = all.filter((i) => isDone(state.items[i.id]?.status ?? 'pending')).length;
+  const counts = statusCounts(all, state);
+  const summary = STATUSES.filter((s) => counts[s]).map((s) => `${counts[s]} ${STATUS_LABEL[s].word.toLowerCase()}`).join(', ');
+
+  const listRows = Math.max(1, height - 3);
+  const start = Math.max(0, Math.min(sel - Math.floor(listRows / 2), blocks.length - listRows));
+  const shown = blocks.slice(start, start + listRows);
+  const barW = width >= 100 ? 20 : 10;
+  const countsW = width >= 100 ? 40 : 24;
+  const titleW = Math.max(10, width - 2 - barW - 8 - countsW - 3);
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate">
+        {truncate(`Blocks ${g.dot} ${totalDone}/${all.length} items done ${g.dot} ${summary}`, width)}
+      </Text>
+      <Text> </Text>
+      {shown.map((b, i) => {
+        const idx = start + i;
+        const selected = idx === sel;
+        const bc = statusCounts(b.items, state);
+        const done = b.items.filter((it) => isDone(state.items[it.id]?.status ?? 'pending')).length;
+        const filled = b.items.length ? Math.round((done / b.items.length) * barW) : 0;
+        const countParts = STATUSES.filter((s) => bc[s]).map((s: Status) => ({ s, text: `${statusSymbol(theme, s)}${bc[s]}` }));
+        return (
+          <Box key={b.id} width={width}>
+            <Text inverse={selected} bold={selected}>
+              {selected ? g.cursor : ' '} {fit(b.title, titleW, theme.ascii ? '~' : '…')}
+            </Text>
+            <Text> </Text>
+            <Text color={fg(theme, done === b.items.length ? 'ok' : 'info')}>{g.bar.repeat(filled)}</Text>
+            <Text color={fg(theme, 'muted')}>{g.barEmpty.repeat(barW - filled)}</Text>
+            <Text>{` ${String(done).padStart(2)}/${String(b.items.length).padEnd(2)}  `}</Text>
+            <Box width={countsW}>
+              <Text wrap="truncate">
+                {countParts.map((p, k) => (
+                  <Text key={p.s} color={fg(theme, STATUS_TONE[p.s])}>
+                    {(k ? ' ' : '') + p.text}
+                  </Text>
+                ))}
+              </Text>
+            </Box>
+          </Box>
+        );
+      })}
+      {blocks.length === 0 ? <Text color={fg(theme, 'muted')}>no block matches the filter “{ui.filter}”</Text> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * Navigation and dialog state of the TUI: a zustand vanilla store, separate from the session store (which holds
+ * what happened). Key handlers read it with getState(), never from render closures.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+
+export type Screen =
+  | { name: 'overview' }
+  | { name: 'block'; blockId: string }
+  | { name: 'item'; itemId: string }
+  | { name: 'decision' };
+
+export type ScreenName = Screen['name'];
+
+export type DialogPhase = 'edit' | 'saving' | 'saved' | 'error';
+
+export interface SignoffDialog {
+  kind: 'signoff';
+  item: string;
+  decision: 'approve' | 'reject';
+  role: string;
+  roles: string[];
+  comment: string;
+  field: number;
+  phase: DialogPhase;
+  message?: string;
+}
+
+export interface WaiverDialog {
+  kind: 'waiver';
+  item: string;
+  reason: string;
+  expires: string;
+  control: string;
+  field: number;
+  phase: DialogPhase;
+  message?: string;
+}
+
+export interface NoteDialog {
+  kind: 'note';
+  item?: string;
+  text: string;
+  field: number;
+  phase: DialogPhase;
+  message?: string;
+}
+
+export interface ConfirmRunDialog {
+  kind: 'confirm-run';
+  /** the items the operator asked to run */
+  ids: string[];
+  /** mutating items among them, with the exact commands they will run */
+  mutating: { item: string; commands: string[] }[];
+}
+
+export interface QuitDialog {
+  kind: 'quit';
+  running: string[];
+}
+
+export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | QuitDialog;
+
+export interface UiState {
+  stack: Screen[];
+  /** selected row per list (key: "overview", "block:<id>", "decision") */
+  sel: Record<string, number>;
+  filter: string;
+  filterEditing: boolean;
+  help: boolean;
+  dialog?: Dialog;
+  /** output pane: following the newest line, or paused with `end` = absolute number of the last visible line */
+  pane: { follow: boolean; end: number };
+  /** time of the first Ctrl-C (a second one within CTRL_C_WINDOW_MS quits) */
+  ctrlCAt?: number;
+  flash?: { text: string; level: 'info' | 'warn' | 'error' };
+  /** report generation on the decision screen */
+  report?: { phase: 'writing' | 'done' | 'error'; text: string };
+  cols: number;
+  rows: number;
+  quitting: boolean;
+}
+
+export const CTRL_C_WINDOW_MS = 2000;
+
+export type UiStore = StoreApi<UiState>;
+
+export function createUiStore(size: { cols: number; rows: number }): UiStore {
+  return createStore<UiState>(() => ({
+    stack: [{ name: 'overview' }],
+    sel: {},
+    filter: '',
+    filterEditing: false,
+    help: false,
+    pane: { follow: true, end: 0 },
+    cols: size.cols,
+    rows: size.rows,
+    quitting: false,
+  }));
+}
+
+export function currentScreen(s: UiState): Screen {
+  return s.stack[s.stack.length - 1] ?? { name: 'overview' };
+}
+
+export function selKey(screen: Screen): string {
+  return screen.name === 'block' ? `block:${screen.blockId}` : screen.name;
+}
+
+export const MIN_COLS = 60;
+export const MIN_ROWS = 15;
+
+export function tooSmall(s: Pick<UiState, 'cols' | 'rows'>): boolean {
+  return s.cols < MIN_COLS || s.rows < MIN_ROWS;
+}

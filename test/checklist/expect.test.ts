@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { checkExpectSyntax, evaluateExpect, truthy } from '../../src/checklist/expect.js';
+
+describe('evaluateExpect', () => {
+  const result = { exitCode: 0, captures: { recoverySeconds: 612, passLines: 12 }, json: { cascading_failures: 0, circuit_breaker_trips: 3 } };
+
+  it('passes when the expression is truthy, fails when falsy', async () => {
+    expect(await evaluateExpect('captures.recoverySeconds < 900', result)).toEqual({ ok: true, value: true });
+    expect(await evaluateExpect('captures.recoverySeconds < 600', result)).toEqual({ ok: false, value: false });
+    const r = await evaluateExpect('json.cascading_failures = 0 and json.circuit_breaker_trips > 0', result);
+    expect(r.ok).toBe(true);
+  });
+
+  it('a missing field is falsy, not an error', async () => {
+    const r = await evaluateExpect('captures.nope > 1', result);
+    expect(r.ok).toBe(false);
+    expect(r.error).toBeUndefined();
+  });
+
+  it('the item-level aggregate of seed 4.1: all scenarios pass and mean time to remediate < 60 s', async () => {
+    const expr = '$count(checks.*[status = "pass"]) = 3 and $average(checks.*.durationMs) < 60000';
+    const checks = (d: number[], s = 'pass') => ({
+      checks: { high_memory: { status: s, durationMs: d[0], result: {} }, slow_queries: { status: 'pass', durationMs: d[1], result: {} }, queue_backup: { status: 'pass', durationMs: d[2], result: {} } },
+    });
+    expect((await evaluateExpect(expr, checks([20_000, 40_000, 70_000]))).ok).toBe(true);
+    expect((await evaluateExpect(expr, checks([50_000, 70_000, 80_000]))).ok).toBe(false);
+    expect((await evaluateExpect(expr, checks([1, 1, 1], 'fail'))).ok).toBe(false);
+  });
+
+  it('bindings are $-variables', async () => {
+    expect((await evaluateExpect('captures.passLines >= $min', result, { min: 12 })).ok).toBe(true);
+    expect((await evaluateExpect('captures.passLines >= $min', result, { min: 13 })).ok).toBe(false);
+  });
+
+  it('syntax and evaluation errors come back as `error`, never thrown', async () => {
+    const s = await evaluateExpect('exitCode = (', result);
+    expect(s.ok).toBe(false);
+    expect(s.error).toMatch(/syntax error at character 13/);
+    const e = await evaluateExpect('$number("abc") > 1', result);
+    expect(e.ok).toBe(false);
+    expect(e.error).toMatch(/could not be evaluated/);
+  });
+});
+
+describe('checkExpectSyntax', () => {
+  it('accepts valid expressions', () => {
+    expect(checkExpectSyntax('exitCode = 0 and $count(json.items) > 0')).toBeUndefined();
+  });
+  it('points at the offending token', () => {
+    expect(checkExpectSyntax('exitCode >>= 0')).toEqual({ message: 'The symbol ">=" cannot be used as a unary operator', position: 10 });
+  });
+  it('points just after the last character on an unexpected end', () => {
+    expect(checkExpectSyntax('a and (b   \n')?.position).toBe(8);
+  });
+  it('refuses an empty expression', () => {
+    expect(checkExpectSyntax('  ')?.message).toBe('empty expression');
+  });
+});
+
+describe('truthy (JSONata $boolean)', () => {
+  it.each([
+    [true, true], [false, false], [1, true], [0, false], ['x', true], ['', false], [null, false], [undefined, false],
+    [[], false], [[false], false], [[0, 1], true], [{}, false], [{ a: 1 }, true],
+  ])('%j → %s', (v, want) => {
+    expect(truthy(v)).toBe(want);
+  });
+});

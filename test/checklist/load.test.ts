@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChecklistError } from '../../src/checklist/errors.js';
+import { loadChecklist } from '../../src/checklist/load.js';
+import { kindProblem, validateSource } from '../../src/checklist/validate.js';
+import { UsageError } from '../../src/commands/exit.js';
+import { resolveCheckParams } from '../../src/checklist/params.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'rt-load-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function write(name: string, text: string): string {
+  const f = path.join(tmp, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+const VALID = `# a comment first
+apiVersion: readiness/v1
+name: shop
+title: Shop cutover
+vars:
+  dir:
+    default: ./scripts
+    description: scripts
+  retriesWanted:
+    default: 3
+  token:
+    secret: true
+blocks:
+  - id: 1
+    title: First
+    successMetrics: [fast]
+    items:
+      - id: 1.10
+        title: Ten
+        estimate: 1h30m
+        timeout: 90s
+        retries: 2
+        owner: ann
+        role: sre
+        remediation: {text: restart it, command: kubectl rollout restart deploy/shop}
+        runbook: https://runbooks.example/shop
+        reference: |
+          ./check.sh
+        check:
+          kind: command
+          run: \${vars.dir}/check.sh \${vars.retriesWanted}
+          env: {TOKEN: "\${vars.token}"}
+          expect: exitCode = 0
+      - id: "1.2"
+        title: Two
+        blocking: false
+        dependsOn: 1.10
+        signoff: required
+        signoffRoles: [captain]
+        approvals: 2
+        noSelfApproval: true
+        checks:
+          a: {kind: command, run: "true", mutating: true, context: staging}
+          b: {kind: command, argv: [echo, hi]}
+        expect: $count(checks.*[status = "pass"]) = 2
+successMetrics: [all green]
+deliverables:
+  - path: docs/runbook.md
+    description: the runbook
+risks:
+  - {risk: outage, probability: low, impact: high, mitigation: DR, earlyWarning: SLO}
+rollback:
+  detection: [errors]
+  steps: [revert]
+  time: 10m
+`;
+
+describe('loadChecklist', () => {
+  it('returns the typed model with defaults, exact bytes and their sha256', async () => {
+    const f = write('valid.yaml', VALID);
+    const c = await loadChecklist(f);
+    expect(c.apiVersion).toBe('readiness/v1');
+    expect(c.name).toBe('shop');
+    expect(c.source.path).toBe(path.resolve(f));
+    expect(c.source.bytes.equals(readFileSync(f))).toBe(true);
+    expect(c.source.sha256).toBe(createHash('sha256').update(readFileSync(f)).digest('hex'));
+    expect(c.vars).toEqual([
+      { name: 'dir', default: './scripts', description: 'scripts', secret: false },
+      { name: 'retriesWanted', default: '3', description: undefined, secret: false },
+      { name: 'token', default: undefined, description: undefined, secret: true },
+    ]);
+    const [b] = c.blocks;
+    expect(b!.id).toBe('1');
+    expect(b!.pos).toMatchObject({ line: 14, col: 5 });
+    const [i1, i2] = b!.items;
+    // unquoted numeric ids keep their exact text: 1.10 stays "1.10"
+    expect(i1!.id).toBe('1.10');
+    expect(i1).toMatchObject({
+      blockId: '1',
+      estimateMs: 5_400_000,
+      timeoutMs: 90_000,
+      retries: 2,
+      blocking: true,
+      signoff: 'none',
+      approvals: 1,
+      noSelfApproval: false,
+      dependsOn: [],
+      signoffRoles: [],
+      reference: './check.sh\n',
+      remediation: { text: 'restart it', command: 'kubectl rollout restart deploy/shop' },
+      pos: { line: 18, col: 9 },
+    });
+    expect(i1!.check!.kind).toBe('command');
+    expect(i1!.check!.expect).toBe('exitCode = 0');
+    expect(i1!.check!.mutating).toBe(false);
+    expect(i1!.check!.rawParams).toEqual({ run: '${vars.dir}/check.sh ${vars.retriesWanted}', env: { TOKEN: '${vars.token}' } });
+    expect(i1!.check!.params.run).toBe('${vars.dir}/check.sh ${vars.retriesWanted}');
+    expect(i2).toMatchObject({ id: '1.2', blocking: false, dependsOn: ['1.10'], signoff: 'required', signoffRoles: ['captain'], approvals: 2, noSelfApproval: true });
+    expect(i2!.checks!.a).toMatchObject({ kind: 'command', mutating: true, context: 'staging' });
+    expect(i2!.checks!.b!.params.argv).toEqual(['echo', 'hi']);
+    expect(i2!.expect).toBe('$count(checks.*[status = "pass"]) = 2');
+    expect(c.deliverables).toEqual([{ path: 'docs/runbook.md', description: 'the runbook', check: undefined }]);
+    expect(c.risks[0]).toEqual({ risk: 'outage', probability: 'low', impact: 'high', mitigation: 'DR', earlyWarning: 'SLO' });
+    expect(c.rollback).toEqual({ detection: ['errors'], steps: ['revert'], time: '10m' });
+    expect(c.successMetrics).toEqual(['all green']);
+  });
+
+  it('throws ChecklistError carrying every problem, sorted by position', async () => {
+    const f = write(
+      'bad.yaml',
+      VALID.replace('estimate: 1h30m', 'estimate: soon')
+        .replace('title: Two', 'titel: Two')
+        .replace('dependsOn: 1.10', 'dependsOn: "1.1"')
+        .replace('expect: exitCode = 0', 'expect: exitCode = = 0'),
+    );
+    const err = await loadChecklist(f).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecklistError);
+    const probs = (err as ChecklistError).problems.filter((p) => p.severity === 'error');
+    expect(probs.map((p) => `${p.line}:${p.col} ${p.path}`)).toEqual([
+      '20:19 blocks[0].items[0].estimate',
+      '33:30 blocks[0].items[0].check.expect',
+      '34:9 blocks[0].items[1].title',
+      '35:9 blocks[0].items[1].titel',
+      '37:20 blocks[0].items[1].dependsOn',
+    ]);
+    expect(probs.map((p) => p.message)).toEqual([
+      'expected a duration such as 30m, 2.5h, 90s, 1h30m or 500ms, got string "soon"',
+      'invalid JSONata expression: The symbol "=" cannot be used as a unary operator',
+      'missing required key "title" (expected a string)',
+      'unknown key "titel" (did you mean "title"?)',
+      'unknown item "1.1" in dependsOn (did you mean "1.10"?)',
+    ]);
+    expect((err as Error).message).toContain(`${f}:20:19: error: blocks[0].items[0].estimate:`);
+  });
+
+  it('a missing file is a UsageError with a clear message', async () => {
+    await expect(loadChecklist(path.join(tmp, 'nope.yaml'))).rejects.toThrow(UsageError);
+    await expect(loadChecklist(path.join(tmp, 'nope.yaml'))).rejects.toThrow(/cannot read checklist .*nope\.yaml: no such file/);
+  });
+});
+
+describe('validation details', () => {
+  const base = (check: string) => `apiVersion: readiness/v1
+name: t
+title: T
+vars:
+  dir: {default: /tmp}
+blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: a
+        title: A
+        check:
+${check}
+`;
+
+  it("maps a kind's param errors to the param's position", () => {
+    const { checklist, problems } = validateSource(Buffer.from(base('          kind: command\n          argv: "echo hi"\n          cwd: ${vars.dir}')), 'x.yaml');
+    expect(checklist).toBeUndefined();
+    const errs = problems.filter((p) => p.severity === 'error');
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatchObject({ line: 14, col: 17, path: 'blocks[0].items[0].check.argv' });
+    expect(errs[0]!.message).toMatch(/expected a list, got string "echo hi"/);
+  });
+
+  it('reports unknown keys inside a check against the kind schema (did you mean)', () => {
+    const { problems } = validateSource(Buffer.from(base('          kind: command\n          run: "true"\n          expcet: exitCode = 0')), 'x.yaml');
+    const errs = problems.filter((p) => p.severity === 'error');
+    // either the kind's strict schema refuses it, or — at minimum — it is not silently accepted
+    expect(errs.length).toBeGreaterThan(0);
+    expect(errs[0]).toMatchObject({ line: 15, path: 'blocks[0].items[0].check.expcet' });
+  });
+
+  it('warns about unused variables without failing', () => {
+    const { checklist, problems } = validateSource(Buffer.from(base('          kind: command\n          run: "true"')), 'x.yaml');
+    expect(checklist).toBeDefined();
+    expect(problems).toEqual([
+      { file: 'x.yaml', line: 5, col: 3, path: 'vars.dir', message: 'variable "dir" is never used', severity: 'warning' },
+    ]);
+  });
+
+  it('resolveCheckParams interpolates the params as written, then applies the kind schema', () => {
+    const { checklist } = validateSource(Buffer.from(base('          kind: command\n          run: ls ${vars.dir}')), 'x.yaml');
+    const spec = checklist!.blocks[0]!.items[0]!.check!;
+    expect(resolveCheckParams(spec, { dir: '/srv' }).run).toBe('ls /srv');
+    expect(() => resolveCheckParams(spec, {})).toThrow(/variable "dir" has no value/);
+  });
+});
+
+describe('kindProblem', () => {
+  const known = ['command', 'file', 'manual'];
+  it('refuses a planned kind, never skipping it', () => {
+    expect(kindProblem('trivy.image', { planned: true }, known)).toBe('check kind trivy.image is not implemented in this version');
+  });
+  it('suggests the closest known kind and lists them', () => {
+    expect(kindProblem('comand', undefined, known)).toBe('unknown check kind "comand" (did you mean "command"?); known kinds: command, file, manual');
+    expect(kindProblem('zzz', undefined, known)).toBe('unknown check kind "zzz"; known kinds: command, file, manual');
+  });
+  it('accepts an implemented kind', () => {
+    expect(kindProblem('command', { planned: false }, known)).toBeUndefined();
+    expect(kindProblem('command', {}, known)).toBeUndefined();
+  });
+});

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpHealth } from '../../src/checks/http-health.js';
+import { CheckError } from '../../src/checks/contract.js';
+import { startHealthServer, type HealthServer } from '../../src/demo/servers/health.js';
+import { basicContext, runKind } from '../support/check-context-basic.js';
+import { evaluateDefault } from '../support/expect-default.js';
+
+let srv: HealthServer;
+
+beforeAll(async () => {
+  srv = await startHealthServer([
+    { path: '/health', status: 200 },
+    { path: '/ready', status: 204, latencyMs: 30 },
+    { path: '/slow', status: 200, latencyMs: 250 },
+    { path: '/broken', status: 503 },
+    { path: '/dead', hang: true },
+    { path: '/auth', status: 200, requireHeader: { name: 'authorization', value: 'Bearer s3cr3t-health-token' } },
+  ]);
+});
+afterAll(async () => {
+  await srv.close();
+});
+
+describe('http.health', () => {
+  it('passes when every sample answers the expected status within budget, and writes health_check_results.json', async () => {
+    const ctx = await basicContext();
+    const out = await runKind(
+      httpHealth,
+      {
+        samples: 4,
+        intervalMs: 0,
+        budgetMs: 1000,
+        targets: [
+          { name: 'api', url: `${srv.url}/health` },
+          { name: 'ready', url: `${srv.url}/ready`, expectStatus: [200, 204] },
+        ],
+      },
+      ctx,
+    );
+    const r = out.result as { allOk: boolean; targets: { name: string; answered: number; statuses: Record<string, number>; latency: { min: number; max: number; p95: number } }[] };
+    expect(r.allOk).toBe(true);
+    expect(r.targets.map((t) => [t.name, t.answered])).toEqual([['api', 4], ['ready', 4]]);
+    expect(r.targets[1]!.statuses).toEqual({ '204': 4 });
+    expect(r.targets[1]!.latency.min).toBeGreaterThanOrEqual(25);
+    expect(srv.hits.get('/health')).toBeGreaterThanOrEqual(4);
+    expect(await evaluateDefault(httpHealth, out.result)).toBe(true);
+    const file = JSON.parse(ctx.attachments.get('health_check_results.json')!);
+    expect(file.results).toHaveLength(2);
+    expect(typeof file.results[0].response_time).toBe('number');
+    expect(ctx.lines.some((l) => /\[ready\] GET .*\/ready → 204 in \d+ ms \(4\/4\)/.test(l.line))).toBe(true);
+    await ctx.dispose();
+  });
+
+  it('fails (not errors) on a slow endpoint, a wrong status and a never-answering one — bounded by the request timeout', async () => {
+    const ctx = await basicContext();
+    const t0 = Date.now();
+    const out = await runKind(
+      httpHealth,
+      {
+        samples: 2,
+        intervalMs: 0,
+        budgetMs: 200,
+        requestTimeoutMs: 400,
+        targets: [
+          { name: 'ok', url: `${srv.url}/health` },
+          { name: 'slow', url: `${srv.url}/slow` },
+          { name: 'broken', url: `${srv.url}/broken` },
+          { name: 'dead', url: `${srv.url}/dead` },
+        ],
+      },
+      ctx,
+    );
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeLessThan(3000); // 2 samples × 400 ms timeout for the dead one, in parallel with the others
+    const r = out.result as { allOk: boolean; failing: string[]; targets: { name: string; ok: boolean; problems: string[]; errors: string[]; latency: unknown }[] };
+    expect(r.allOk).toBe(false);
+    expect(r.failing).toEqual(['slow', 'broken', 'dead']);
+    const dead = r.targets.find((t) => t.name === 'dead')!;
+    expect(dead.latency).toBeNull();
+    expect(dead.errors[0]).toMatch(/no response .* within/);
+    expect(r.targets.find((t) => t.name === 'broken')!.problems[0]).toMatch(/503 \(expected 2xx\)/);
+    expect(r.targets.find((t) => t.name === 'slow')!.problems[0]).toMatch(/slower than 200 ms/);
+    expect(await evaluateDefault(httpHealth, out.result)).toBe(false);
+    expect(out.offending?.map((o) => o.name)).toEqual(['slow', 'broken', 'dead']);
+    await ctx.dispose();
+  });
+
+  it('is an error when no target answers at all, with the reason', async () => {
+    const ctx = await basicContext();
+    const closed = await startHealthServer([]);
+    const url = `${closed.url}/health`;
+    await closed.close();
+    await expect(
+      runKind(httpHealth, { samples: 1, targets: [{ name: 'gone', url }] }, ctx),
+    ).rejects.toThrow(/no health endpoint answered at all \(gone: connection refused/);
+    expect(ctx.attachments.has('health_check_results.json')).toBe(true);
+    await ctx.dispose();
+  });
+
+  it('sends secret headers from the environment and never prints them', async () => {
+    const token = 's3cr3t-health-token';
+    const ctx = await basicContext({ env: { HEALTH_TOKEN: token } });
+    const out = await runKind(
+      httpHealth,
+      { samples: 1, targets: [{ name: 'auth', url: `${srv.url}/auth`, secretHeaders: { Authorization: { env: 'HEALTH_TOKEN', prefix: 'Bearer ' } } }] },
+      ctx,
+    );
+    expect((out.result as { allOk: boolean }).allOk).toBe(true);
+    expect(ctx.everything()).not.toContain(token);
+    expect(httpHealth.describe(httpHealth.params.parse({ targets: [{ name: 'auth', url: 'http://x/auth', secretHeaders: { Authorization: { env: 'HEALTH_TOKEN' } } }] }), {})).not.toContain(token);
+    await ctx.dispose();
+  });
+
+  it('errors with the variable name when a secret header is not set', async () => {
+    const ctx = await basicContext({ env: {} });
+    const err = await runKind(
+      httpHealth,
+      { targets: [{ name: 'auth', url: `${srv.url}/auth`, secretHeaders: { Authorization: { env: 'HEALTH_TOKEN' } } }] },
+      ctx,
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(CheckError);
+    expect(err.message).toMatch(/environment variable HEALTH_TOKEN is not set/);
+    await ctx.dispose();
+  });
+
+  it('rejects unknown parameters', () => {
+    expect(httpHealth.params.safeParse({ targets: [{ name: 'a', url: 'http://x' }], budget: 1 }).success).toBe(false);
+    expect(httpHealth.params.safeParse({ targets: [] }).success).toBe(false);
+  });
+});

@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubernetesNodesReady } from '../../src/checks/kubernetes-nodes-ready.js';
+import { CheckError } from '../../src/checks/contract.js';
+import { startKubeApiServer, type KubeApiServer, type KubeObject } from '../../src/demo/servers/kube-api.js';
+import { runKind } from '../support/check-context-basic.js';
+import { checkContext, loadFixtureObjects } from '../support/check-context.js';
+import { evaluateDefault } from '../support/expect-default.js';
+
+let server: KubeApiServer;
+let dir: string;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  const nodeList = loadFixtureObjects('kubernetes-nodes/sonobuoy-kind-3nodes-1notready.json')[0] as { items: KubeObject[] };
+  server = await startKubeApiServer({ objects: nodeList.items });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'rt-nodes-'));
+  kubeconfig = server.writeKubeconfig(dir, 'kind-kind');
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('kubernetes.nodes-ready against the sonobuoy kind capture', () => {
+  it('counts 2 of 3 nodes Ready and lists the NotReady one with its reason', async () => {
+    const ctx = await checkContext({ kubeconfig });
+    const out = await runKind(kubernetesNodesReady, { min: 1 }, ctx);
+    expect(out.result).toMatchObject({ total: 3, ready: 2, notReady: 1, min: 1 });
+    const nodes = out.result.nodes as { name: string; ready: boolean; status: string; reason: string }[];
+    expect(nodes.map((n) => [n.name, n.ready, n.status])).toEqual([
+      ['kind-control-plane', true, 'True'],
+      ['kind-worker', false, 'False'],
+      ['kind-worker2', true, 'True'],
+    ]);
+    expect(nodes[1]!.reason).toBe('KubeletNotReady');
+    expect(out.measured).toBe('2/3 Ready');
+    expect(out.offending).toEqual([expect.objectContaining({ node: 'kind-worker', reason: 'KubeletNotReady' })]);
+    expect(await evaluateDefault(kubernetesNodesReady, out.result)).toBe(true);
+    expect(ctx.lines.some((l) => l.line.includes('kind-worker') && l.line.includes('NotReady'))).toBe(true);
+    expect(ctx.lines.some((l) => l.line.includes('context kind-kind'))).toBe(true);
+    await ctx.dispose();
+  });
+
+  it('fails the default expectation when fewer than min are Ready (detektor uses 5)', async () => {
+    const ctx = await checkContext({ kubeconfig });
+    const out = await runKind(kubernetesNodesReady, { min: 5 }, ctx);
+    expect(out.summary).toBe('2/3 nodes Ready (min 5)');
+    expect(await evaluateDefault(kubernetesNodesReady, out.result)).toBe(false);
+    await ctx.dispose();
+  });
+
+  it('treats Ready=Unknown as not ready and passes the label selector to the API', async () => {
+    const local = await startKubeApiServer({
+      objects: [
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: 'a', labels: { pool: 'prod' } }, status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' }] } },
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: 'b', labels: { pool: 'prod' } }, spec: { unschedulable: true }, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } },
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: 'c', labels: { pool: 'batch' } }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+      ],
+    });
+    const ctx = await checkContext({ kubeconfig: local.writeKubeconfig(dir, 'other') });
+    try {
+      const out = await runKind(kubernetesNodesReady, { labelSelector: 'pool=prod' }, ctx);
+      expect(out.result).toMatchObject({ total: 2, ready: 1, notReady: 1, schedulable: 0 });
+      expect(local.requests.some((r) => r.path === '/api/v1/nodes' && r.query.includes('labelSelector=pool%3Dprod'))).toBe(true);
+    } finally {
+      await ctx.dispose();
+      await local.close();
+    }
+  });
+
+  it('describe() names the API call', () => {
+    expect(kubernetesNodesReady.describe(kubernetesNodesReady.params.parse({ min: 5 }), {})).toBe('GET /api/v1/nodes');
+  });
+
+  it('is an error (not a fail) when the token is rejected', async () => {
+    const bad = path.join(dir, 'bad');
+    const { writeKubeconfig } = await import('../../src/demo/servers/kube-api.js');
+    const file = writeKubeconfig(dir, server.url, server.ca, 'wrong-token', 'prod', { fileName: 'bad-kubeconfig' });
+    void bad;
+    const ctx = await checkContext({ kubeconfig: file });
+    const err = await runKind(kubernetesNodesReady, {}, ctx).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckError);
+    expect((err as CheckError).message).toMatch(/credentials rejected.*401/);
+    expect((err as CheckError).hint).toBeTruthy();
+    await ctx.dispose();
+  });
+});

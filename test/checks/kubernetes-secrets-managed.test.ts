@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubernetesSecretsManaged } from '../../src/checks/kubernetes-secrets-managed.js';
+import { startKubeApiServer, type KubeApiServer, type KubeObject } from '../../src/demo/servers/kube-api.js';
+import { runKind } from '../support/check-context-basic.js';
+import { checkContext, loadFixtureObjects } from '../support/check-context.js';
+import { evaluateDefault } from '../support/expect-default.js';
+
+// built at run time; must never leave the API server
+const VALUE = ['s3cr3t', 'value', String(Date.now())].join('-');
+const DATA = { password: Buffer.from(VALUE).toString('base64') };
+
+const esoStatus = (loadFixtureObjects('secrets/eso-full-external-secret-status-excerpt.yaml')[0] as { status: Record<string, unknown> }).status;
+
+const secret = (namespace: string, name: string, extra: Partial<KubeObject> & { labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: unknown[] } = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace, labels: extra.labels, annotations: extra.annotations, ownerReferences: extra.ownerReferences },
+  type: (extra.type as string | undefined) ?? 'Opaque',
+  data: DATA,
+});
+
+const objects: KubeObject[] = [
+  // ESO-managed by label (what ESO puts on every Secret it manages)
+  secret('detektor', 'db-credentials', { labels: { 'reconcile.external-secrets.io/managed': 'true', 'reconcile.external-secrets.io/created-by': 'abc' } }),
+  // ESO creationPolicy Owner: ownerReference to the ExternalSecret
+  secret('detektor', 'api-keys', { ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'api-keys', uid: 'u1', controller: true }] }),
+  // a hand-made Opaque secret: unmanaged
+  secret('detektor', 'legacy-env'),
+  // ignored by default type
+  secret('detektor', 'builder-token', { type: 'kubernetes.io/service-account-token' }),
+  secret('detektor', 'sh.helm.release.v1.detektor.v3', { type: 'helm.sh/release.v1' }),
+  // cert-manager TLS
+  secret('detektor', 'detektor-tls', { type: 'kubernetes.io/tls', annotations: { 'cert-manager.io/certificate-name': 'detektor' } }),
+  // allow-listed by the test
+  secret('detektor', 'bootstrap-ca'),
+  secret('other', 'stray'),
+  { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db-credentials', namespace: 'detektor' }, spec: { refreshInterval: '1h' }, status: esoStatus },
+  {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'api-keys', namespace: 'detektor' },
+    spec: { refreshInterval: '1h' },
+    status: { conditions: [{ type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }] },
+  },
+];
+
+let server: KubeApiServer;
+let dir: string;
+let kubeconfig: string;
+beforeAll(async () => {
+  server = await startKubeApiServer({ objects });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'rt-secrets-'));
+  kubeconfig = server.writeKubeconfig(dir, 'prod');
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function check(params: Record<string, unknown>, kc = kubeconfig) {
+  const ctx = await checkContext({ kubeconfig: kc });
+  try {
+    const out = await runKind(kubernetesSecretsManaged, params, ctx);
+    return { out, everything: ctx.everything() + JSON.stringify(out), pass: await evaluateDefault(kubernetesSecretsManaged, out.result) };
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+describe('kubernetes.secrets-managed', () => {
+  it('counts ESO-managed (label and ownerReference), lists the unmanaged, ignores SA tokens, helm and cert-manager', async () => {
+    const { out, pass } = await check({ namespaces: ['detektor'], checkExternalSecrets: false });
+    expect(out.result).toMatchObject({ total: 4, managed: 2, ignored: 3, unmanaged: [{ namespace: 'detektor', name: 'bootstrap-ca', type: 'Opaque' }, { namespace: 'detektor', name: 'legacy-env', type: 'Opaque' }] });
+    const by = Object.fromEntries((out.result.secrets as { name: string; by: string }[]).map((s) => [s.name, s.by]));
+    expect(by).toMatchObject({ 'db-credentials': 'eso-label', 'api-keys': 'eso-owner', 'legacy-env': '' });
+    expect(pass).toBe(false);
+    expect(out.result.externalSecrets).toBeNull();
+  });
+
+  it('the allow-list (name, namespace/name, prefix*) makes the rest pass', async () => {
+    const { out, pass } = await check({ namespaces: ['detektor'], allow: ['detektor/bootstrap-*', 'legacy-env'], checkExternalSecrets: false });
+    expect(out.result).toMatchObject({ total: 4, managed: 4, unmanaged: [] });
+    expect(pass).toBe(true);
+  });
+
+  it('reports ExternalSecrets that are not Ready (SecretSyncedError) and fails on them', async () => {
+    const { out, pass } = await check({ namespaces: ['detektor'], allow: ['bootstrap-ca', 'legacy-env'] });
+    expect(out.result.externalSecrets).toEqual({
+      apiVersion: 'external-secrets.io/v1',
+      total: 2,
+      ready: 1,
+      notReady: [{ namespace: 'detektor', name: 'api-keys', reason: 'SecretSyncedError', message: 'could not get secret data from provider' }],
+    });
+    expect(pass).toBe(false);
+    expect(out.summary).toMatch(/ExternalSecrets 1\/2 Ready/);
+  });
+
+  it('all namespaces by default; ignoreTypes [] counts service-account tokens too', async () => {
+    const { out } = await check({ ignoreTypes: [], ignoreCertManager: false, checkExternalSecrets: false });
+    expect(out.result.total).toBe(8);
+    expect((out.result.unmanaged as { name: string }[]).map((u) => u.name)).toContain('stray');
+  });
+
+  it('never lets a secret value into output, result or summary', async () => {
+    const { everything } = await check({ checkExternalSecrets: true });
+    expect(everything).not.toContain(VALUE);
+    expect(everything).not.toContain(DATA.password);
+  });
+
+  it('without External Secrets installed the Secret count still works', async () => {
+    const bare = await startKubeApiServer({ objects: [secret('detektor', 'x', { labels: { 'reconcile.external-secrets.io/managed': 'true' } })], omitGroups: ['external-secrets.io'] });
+    try {
+      const { out, pass, everything } = await check({ namespaces: ['detektor'] }, bare.writeKubeconfig(dir, 'bare'));
+      expect(out.result).toMatchObject({ total: 1, managed: 1, externalSecrets: null });
+      expect(everything).toContain('External Secrets Operator is not installed');
+      expect(pass).toBe(true);
+    } finally {
+      await bare.close();
+    }
+  });
+});

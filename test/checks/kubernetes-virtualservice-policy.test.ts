@@ -1,0 +1,163 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubernetesVirtualservicePolicy, type RouteRow } from '../../src/checks/kubernetes-virtualservice-policy.js';
+import { CheckError } from '../../src/checks/contract.js';
+import { startKubeApiServer, type KubeApiServer, type KubeObject } from '../../src/demo/servers/kube-api.js';
+import { runKind } from '../support/check-context-basic.js';
+import { checkContext, fixturesDir, loadFixtureObjects } from '../support/check-context.js';
+import { evaluateDefault } from '../support/expect-default.js';
+
+const FIXTURE_DIR = 'istio-virtualservice';
+/** each fixture file goes into its own namespace so one server holds them all */
+const nsOf = (file: string) => file.replace(/\.ya?ml$/, '').replace(/[^a-z0-9-]/g, '-').slice(0, 60).replace(/-+$/, '');
+const files = readdirSync(path.join(fixturesDir, FIXTURE_DIR)).filter((f) => f.endsWith('.yaml'));
+
+/** composed here: no real sample has both timeout and retries on every route */
+const passing: KubeObject = {
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'VirtualService',
+  metadata: { name: 'ratings', namespace: 'composed-pass' },
+  spec: {
+    hosts: ['ratings'],
+    http: [
+      { name: 'primary', route: [{ destination: { host: 'ratings', subset: 'v1' } }], timeout: '10s', retries: { attempts: 3, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' } },
+      { route: [{ destination: { host: 'ratings', subset: 'v2' } }], timeout: '1.5s', retries: { attempts: 2, perTryTimeout: '500ms', retryOn: 'gateway-error' } },
+    ],
+    tcp: [{ route: [{ destination: { host: 'ratings-db' } }] }],
+  },
+};
+const budget: KubeObject = {
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'VirtualService',
+  metadata: { name: 'reviews', namespace: 'composed-budget' },
+  spec: { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' } }], timeout: '5s', retries: { attempts: 3, perTryTimeout: '2s', retryOn: '5xx' } }] },
+};
+
+let server: KubeApiServer;
+let dir: string;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  const objects: KubeObject[] = [passing, budget];
+  for (const f of files) {
+    for (const o of loadFixtureObjects(`${FIXTURE_DIR}/${f}`)) {
+      objects.push({ ...o, metadata: { ...o.metadata, namespace: nsOf(f) } });
+    }
+  }
+  server = await startKubeApiServer({ objects });
+  dir = mkdtempSync(path.join(os.tmpdir(), 'rt-vs-'));
+  kubeconfig = server.writeKubeconfig(dir, 'mesh');
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function check(namespaces: string[] | undefined, extra: Record<string, unknown> = {}, kc = kubeconfig) {
+  const ctx = await checkContext({ kubeconfig: kc });
+  try {
+    const out = await runKind(kubernetesVirtualservicePolicy, { ...(namespaces ? { namespaces } : {}), ...extra }, ctx);
+    return { out, routes: out.result.routes as RouteRow[], lines: ctx.lines.map((l) => l.line), pass: await evaluateDefault(kubernetesVirtualservicePolicy, out.result) };
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+describe('kubernetes.virtualservice-policy over every Istio sample', () => {
+  it('bookinfo all-v1: 4 VirtualServices, 0/4 routes compliant, retries implicit', async () => {
+    const { out, routes, pass } = await check([nsOf('bookinfo-virtual-service-all-v1.yaml')]);
+    expect(out.result).toMatchObject({ virtualServices: 4, total: 4, compliant: 0, withProblems: 4, implicitRetries: 4 });
+    expect(routes.every((r) => r.problems.some((p) => p.startsWith('no timeout')) && r.retries === 'implicit-default')).toBe(true);
+    expect(pass).toBe(false);
+  });
+
+  it('ratings-test-delay: 2 routes, none compliant', async () => {
+    const { out, pass } = await check([nsOf('bookinfo-virtual-service-ratings-test-delay.yaml')]);
+    expect(out.result).toMatchObject({ virtualServices: 1, total: 2, compliant: 0 });
+    expect(pass).toBe(false);
+  });
+
+  it('bookinfo-gateway: the Gateway document is not a VirtualService and is ignored', async () => {
+    const { out } = await check([nsOf('bookinfo-gateway.yaml')]);
+    expect(out.result).toMatchObject({ virtualServices: 1, total: 1, compliant: 0 });
+    expect((out.result.routes as RouteRow[])[0]!.virtualService).toBe('bookinfo');
+  });
+
+  it('Istio gateway-conversion golden: 12 VirtualServices, 21 routes, each kind of gap named', async () => {
+    const { out, routes } = await check([nsOf('istio-gateway-conversion-http.yaml.golden.yaml')]);
+    expect(out.result).toMatchObject({ virtualServices: 12, total: 21, compliant: 0, withProblems: 21 });
+    const byName = new Map(routes.map((r) => [r.route, r]));
+    const explicit = byName.get('default.http-retry-request.0')!;
+    expect(explicit).toMatchObject({ attempts: 3, retries: 'explicit', perTryTimeout: null, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,503,429' });
+    expect(explicit.problems).toEqual(['no timeout (Istio default: none)', 'retries without perTryTimeout']);
+    expect(byName.get('default.http-retry-request.2')!.retries).toBe('implicit-default');
+    const timeoutOnly = routes.filter((r) => r.timeout === '0.001s');
+    expect(timeoutOnly).toHaveLength(2);
+    expect(timeoutOnly.every((r) => r.problems.length === 1 && r.retries === 'implicit-default')).toBe(true);
+  });
+
+  it('istio.io concepts retries 3x2s: lacks timeout and retryOn', async () => {
+    const { routes } = await check([nsOf('istio-io-concepts-ratings-retries-3x2s.yaml')]);
+    expect(routes).toHaveLength(1);
+    expect(routes[0]).toMatchObject({ attempts: 3, perTryTimeout: '2s', timeout: null, retries: 'explicit' });
+    expect(routes[0]!.problems).toEqual(['no timeout (Istio default: none)', 'retries without retryOn']);
+  });
+
+  it.each(['istio-io-concepts-ratings-timeout-10s.yaml', 'istio-io-request-timeouts-reviews-0.5s.yaml'])(
+    '%s: timeout only — implicit retries do not count',
+    async (f) => {
+      const { routes, pass } = await check([nsOf(f)]);
+      expect(routes).toHaveLength(1);
+      expect(routes[0]!.timeout).toMatch(/s$/);
+      expect(routes[0]!.problems).toEqual(["no retries (Istio's implicit default of 2 retries does not count)"]);
+      expect(pass).toBe(false);
+    },
+  );
+
+  it('a composed VirtualService with timeout and full retries on every route passes (tcp routes not counted)', async () => {
+    const { out, pass, routes } = await check(['composed-pass']);
+    expect(out.result).toMatchObject({ virtualServices: 1, total: 2, compliant: 2, withProblems: 0 });
+    expect(routes.map((r) => r.route)).toEqual(['primary', '#1']);
+    expect(pass).toBe(true);
+    expect(out.summary).toContain('2/2');
+  });
+
+  it('flags attempts × perTryTimeout > timeout', async () => {
+    const { routes, pass } = await check(['composed-budget']);
+    expect(routes[0]!.problems).toEqual([expect.stringMatching(/3 × 2s = 6 ?s exceeds timeout 5s/)]);
+    expect(pass).toBe(false);
+    const off = await check(['composed-budget'], { checkBudget: false });
+    expect(off.pass).toBe(true);
+  });
+
+  it('all namespaces by default; exclude skips named VirtualServices', async () => {
+    const all = await check(undefined);
+    expect(all.out.result.virtualServices).toBe(4 + 1 + 1 + 12 + 3 + 2);
+    const ex = await check(['composed-pass', 'composed-budget'], { exclude: ['composed-budget/reviews'] });
+    expect(ex.pass).toBe(true);
+  });
+
+  it('an empty scope is inconclusive, not a pass', async () => {
+    const { out } = await check(['nowhere']);
+    expect(out.verdict).toBe('inconclusive');
+  });
+
+  it('reads v1beta1 when that is all the server has (discovery), and errors when Istio is absent', async () => {
+    const beta = await startKubeApiServer({ objects: [{ ...passing, apiVersion: 'networking.istio.io/v1beta1' }], istioVersions: ['v1beta1'] });
+    const none = await startKubeApiServer({ istioVersions: [] });
+    try {
+      const r = await check(['composed-pass'], {}, beta.writeKubeconfig(dir, 'beta'));
+      expect(r.out.result.apiVersion).toBe('networking.istio.io/v1beta1');
+      expect(r.pass).toBe(true);
+      expect(beta.requests.some((q) => q.path === '/apis/networking.istio.io/v1beta1/namespaces/composed-pass/virtualservices')).toBe(true);
+      const err = await check(undefined, {}, none.writeKubeconfig(dir, 'none')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CheckError);
+      expect((err as CheckError).message).toMatch(/networking\.istio\.io\) is not served/);
+    } finally {
+      await beta.close();
+      await none.close();
+    }
+  });
+});

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { logsStructured } from '../../src/checks/logs-structured.js';
+import { CheckError } from '../../src/checks/contract.js';
+import { basicContext, runKind } from '../support/check-context-basic.js';
+import { evaluateDefault } from '../support/expect-default.js';
+
+const FIX = path.resolve(__dirname, '../../../shared/fixtures/structured-logs');
+
+// file → [lines, structured %, records, timestamp %, level %, service %, trace_id %]
+// (worked out by hand from the fixtures and their PROVENANCE notes)
+const EXPECTED: Record<string, [number, number, number, number, number, number, number]> = {
+  'humanlog-bunyan.jsonl': [12, 100, 12, 100, 100, 0, 0], // numeric levels 30/50; logger name under "name" (not a synonym)
+  'humanlog-log4j2-json.jsonl': [12, 100, 12, 100, 100, 0, 0],
+  'humanlog-logback-mdc-json.jsonl': [12, 100, 12, 100, 100, 0, 0], // Timestamp / Level
+  'humanlog-logrus.jsonl': [12, 100, 12, 100, 100, 25, 0], // service on 3 of 12 lines
+  'humanlog-loguru-json.jsonl': [12, 100, 12, 100, 100, 0, 0], // Time / Level{Name,No}
+  'humanlog-mixed-logfmt-and-zapjson.log': [4, 25, 1, 100, 100, 100, 0], // 3 logfmt + 1 zap JSON line
+  'humanlog-pino.jsonl': [12, 100, 12, 100, 100, 0, 0],
+  'humanlog-semantic-logger-json.jsonl': [12, 100, 12, 100, 100, 0, 0],
+  'humanlog-serilog-clef.jsonl': [12, 100, 12, 100, 100, 0, 0], // @t / @l
+  'humanlog-slog.jsonl': [12, 100, 12, 100, 100, 0, 0],
+  'humanlog-winston.jsonl': [12, 100, 12, 100, 100, 100, 0],
+  // trace_id on 5 of 12 lines, one of them 15 hex digits (a dropped leading zero) and so not a valid id → 4/12
+  'humanlog-zap.jsonl': [12, 100, 12, 100, 100, 0, 33.33],
+  'humanlog-zerolog.jsonl': [12, 100, 12, 100, 100, 16.67, 0],
+  'lnav-logfile_bunyan.0': [10, 100, 10, 100, 100, 0, 0],
+  'lnav-logfile_ecs_log.json': [5, 100, 5, 100, 100, 0, 0], // @timestamp / dotted log.level
+  'lnav-logfile_json_invalid.json': [13, 92.31, 12, 100, 100, 16.67, 0], // line 5 truncated
+  // OTLP lines: 6 lines, 11 records; one record without severity, one resource without service.name, two without traceId
+  'lnav-logfile_otel_collector.jsonl': [6, 100, 11, 100, 90.91, 90.91, 81.82],
+  'lnav-logfile_pino.0': [1, 100, 1, 100, 100, 100, 100], // OTel-instrumented pino: all four fields
+  'otel-proto-examples-logs.json': [1, 100, 1, 100, 100, 100, 100], // one pretty-printed OTLP document
+};
+
+type Result = {
+  lines: number;
+  structuredPercent: number;
+  records: number;
+  fields: Record<string, { percent: number }>;
+  commonFields: string[];
+  missingFields: string[];
+  offenders: { line: number; reason: string; text: string }[];
+};
+
+describe('logs.structured over every structured-logs fixture', () => {
+  const files = readdirSync(FIX).filter((f) => f !== 'PROVENANCE.txt').sort();
+
+  it('the expectation table covers every fixture file', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual(files);
+  });
+
+  for (const f of files) {
+    it(f, async () => {
+      const ctx = await basicContext({ cwd: FIX });
+      const out = await runKind(logsStructured, { files: f }, ctx);
+      const r = out.result as Result;
+      const [lines, pct, records, ts, lvl, svc, trace] = EXPECTED[f]!;
+      expect([r.lines, r.structuredPercent, r.records]).toEqual([lines, pct, records]);
+      expect(['timestamp', 'level', 'service', 'trace_id'].map((k) => r.fields[k]!.percent)).toEqual([ts, lvl, svc, trace]);
+      const allFour = pct === 100 && [ts, lvl, svc, trace].every((x) => x >= 90);
+      expect(await evaluateDefault(logsStructured, out.result)).toBe(allFour);
+      await ctx.dispose();
+    });
+  }
+
+  it('offending lines name the file, line and reason (invalid JSON, missing fields)', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    const out = await runKind(logsStructured, { files: 'lnav-logfile_json_invalid.json' }, ctx);
+    const r = out.result as Result;
+    expect(r.offenders).toHaveLength(5);
+    expect(r.offenders.find((o) => o.reason === 'invalid JSON')!.line).toBe(5);
+    expect(r.missingFields).toEqual(['service', 'trace_id']);
+    expect(r.commonFields).toEqual(['timestamp', 'level']);
+    await ctx.dispose();
+  });
+
+  it('a glob over all fixtures aggregates the lines, and a JSON-only glob is still not 100 % (invalid line)', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    const all = (await runKind(logsStructured, { files: ['*.jsonl', '*.log', '*.0', '*.json'] }, ctx)).result as Result;
+    const sum = Object.values(EXPECTED).reduce((s, e) => s + e[0], 0);
+    expect(all.lines).toBe(sum);
+    const jsonl = (await runKind(logsStructured, { files: 'humanlog-*.jsonl' }, ctx)).result as Result;
+    expect(jsonl.lines).toBe(12 * 12);
+    expect(jsonl.structuredPercent).toBe(100);
+    await ctx.dispose();
+  });
+});
+
+describe('logs.structured sources and masking', () => {
+  it('reads a command\'s stdout, stops it after sampleSize lines, and unwraps CRI/Docker wrappers', async () => {
+    const ctx = await basicContext();
+    const rec = '{"ts":1732700000.5,"level":"info","service.name":"detektor","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","msg":"ok"}';
+    const cri = `2026-11-27T10:00:00.000000000Z stdout F ${rec}`;
+    const docker = JSON.stringify({ log: rec + '\n', stream: 'stdout', time: '2026-11-27T10:00:00Z' });
+    const cmd = `printf '%s\\n' '${cri}' '${docker}'; while true; do echo '${rec}'; done`;
+    const t0 = Date.now();
+    const out = await runKind(logsStructured, { command: cmd, sampleSize: 500 }, ctx);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const r = out.result as Result & { kinds: Record<string, number>; sampled: { truncated: boolean } };
+    expect(r.lines).toBe(500);
+    expect(r.kinds).toEqual({ wrapped: 2, json: 498 });
+    expect(r.sampled.truncated).toBe(true);
+    expect(r.missingFields).toEqual([]);
+    expect(await evaluateDefault(logsStructured, out.result)).toBe(true);
+    await ctx.dispose();
+  });
+
+  it('masks secrets in offending lines', async () => {
+    const secret = 'hunter2-' + 'abcdef0123456789';
+    const ctx = await basicContext({ vars: { dbPassword: secret }, secretVars: ['dbPassword'] });
+    const out = await runKind(logsStructured, { command: `echo "connecting with password=${secret}"` }, ctx);
+    const r = out.result as Result;
+    expect(r.offenders[0]!.reason).toBe('not JSON');
+    expect(r.offenders[0]!.text).toBe('connecting with password=***');
+    expect(JSON.stringify(out)).not.toContain(secret);
+    await ctx.dispose();
+  });
+
+  it('errors: missing file, unmatched glob, failing command; empty input is inconclusive', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-'));
+    const ctx = await basicContext({ cwd: dir });
+    await expect(runKind(logsStructured, { files: 'app.log' }, ctx)).rejects.toThrow(/cannot read the log file .*app.log \(ENOENT\)/);
+    await expect(runKind(logsStructured, { files: 'logs/*.log' }, ctx)).rejects.toThrow(/no file matches logs\/\*.log/);
+    const e = await runKind(logsStructured, { command: 'echo "no such namespace" >&2; exit 3' }, ctx).catch((x) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect(e.message).toMatch(/exited 3 without output: no such namespace/);
+    await writeFile(path.join(dir, 'empty.log'), '\n\n');
+    const out = await runKind(logsStructured, { files: 'empty.log' }, ctx);
+    expect(out.verdict).toBe('inconclusive');
+    expect(logsStructured.params.safeParse({ files: 'a', command: 'b' }).success).toBe(false);
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('samples only the last sampleSize lines of a big file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-'));
+    const lines = Array.from({ length: 5000 }, (_, i) => (i < 4000 ? `plain text ${i}` : JSON.stringify({ time: i, level: 30, app: 'x', traceId: 'a'.repeat(32) })));
+    await writeFile(path.join(dir, 'big.log'), lines.join('\n') + '\n');
+    const ctx = await basicContext({ cwd: dir });
+    const r = (await runKind(logsStructured, { files: 'big.log', sampleSize: 1000 }, ctx)).result as Result & { sampled: { truncated: boolean } };
+    expect(r.lines).toBe(1000);
+    expect(r.structuredPercent).toBe(100);
+    expect(r.sampled.truncated).toBe(true);
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+});

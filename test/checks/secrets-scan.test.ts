@@ -1,0 +1,137 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { secretsScan, maskMessage } from '../../src/checks/secrets-scan.js';
+import { CheckError } from '../../src/checks/contract.js';
+import { PathMatcher } from '../../src/checks/support/glob.js';
+import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
+
+// Every credential below is assembled at run time from random parts: nothing credential-shaped is committed
+// (the project's own secret scan would flag it, and so would GitHub push protection).
+const alnum = (n: number): string => {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(n)].map((b) => abc[b % abc.length]).join('');
+};
+const githubToken = () => ['gh', 'p_'].join('') + alnum(36);
+const awsSecret = () => alnum(40);
+const pgUrl = (pw: string) => ['postgres', '://detektor:'].join('') + pw + '@db.internal:5432/detektor';
+const privateKey = () =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 1024,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
+
+let root: string;
+let ctx: BasicContext | undefined;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'rt-secrets-'));
+});
+afterEach(async () => {
+  await ctx?.dispose();
+  ctx = undefined;
+  await rm(root, { recursive: true, force: true });
+});
+
+async function put(rel: string, text: string): Promise<void> {
+  await mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+  await writeFile(path.join(root, rel), text);
+}
+
+describe('secrets.scan with secretlint over a temporary tree', () => {
+  it('finds planted credentials with file:line:column and rule, and never stores or prints the values', async () => {
+    const gh = githubToken();
+    const aws = awsSecret();
+    const pw = 'Pw' + alnum(14);
+    const key = privateKey();
+    await put('src/app.js', `const a = 1;\nconst b = 2;\nconst token = "${gh}";\n`);
+    await put('deploy/prod.env', `REGION=eu-west-1\nAWS_SECRET_ACCESS_KEY=${aws}\n`);
+    await put('config/db.yaml', `# database\nurl: ${pgUrl(pw)}\n`);
+    await put('keys/id_rsa', key);
+    await put('README.md', '# detektor\nNothing to see.\n');
+    // skipped: node_modules, .git, dist by default, a .gitignore'd dir, a .secretlintignore'd file, an explicit ignore
+    await put('node_modules/lib/index.js', `module.exports = "${githubToken()}";\n`);
+    await put('.git/config', `[remote]\n url = https://x:${githubToken()}@github.com/a/b\n`);
+    await put('dist/bundle.js', `var t="${githubToken()}";\n`);
+    await put('.gitignore', 'tmp/\n*.log\n');
+    await put('tmp/scratch.txt', `token ${githubToken()}\n`);
+    await put('server.log', `token ${githubToken()}\n`);
+    await put('.secretlintignore', 'test/fixtures/\n');
+    await put('test/fixtures/sample.env', `AWS_SECRET_ACCESS_KEY=${awsSecret()}\n`);
+    await put('docs/old.txt', `AWS_SECRET_ACCESS_KEY=${awsSecret()}\n`);
+
+    ctx = await basicContext({ cwd: root });
+    const out = await runKind(secretsScan, { path: '.', ignore: ['docs/'] }, ctx);
+    const r = out.result as Record<string, any>;
+
+    expect(r.count).toBe(4);
+    expect(r.files).toBe(4);
+    const where = r.findings.map((f: any) => `${f.file}:${f.line}:${f.column} ${f.ruleId}`).sort();
+    expect(where).toEqual([
+      'config/db.yaml:2:6 database-connection-string',
+      'deploy/prod.env:2:1 aws',
+      'keys/id_rsa:1:1 privatekey',
+      'src/app.js:3:16 github',
+    ]);
+    expect(r.byRule).toEqual({ 'database-connection-string': 1, aws: 1, privatekey: 1, github: 1 });
+    expect(out.offending).toHaveLength(4);
+    expect(out.measured).toBe('4 secret(s) in 4 file(s)');
+    expect(r.scannedFiles).toBe(7); // app.js, prod.env, db.yaml, id_rsa, README.md, .gitignore, .secretlintignore
+
+    // the values are nowhere: result, summary, offending, emitted lines, evidence
+    const everything = JSON.stringify(out) + ctx.everything();
+    for (const secret of [gh, aws, pw, key.split('\n')[1]!]) expect(everything).not.toContain(secret);
+    expect(ctx.attachments.get('secrets-scan.json')).toContain('"file": "src/app.js"');
+    expect(ctx.lines.some((l) => l.line.startsWith('src/app.js:3:16  error  github'))).toBe(true);
+  });
+
+  it('a clean tree passes the default expectation (count 0)', async () => {
+    await put('src/index.ts', 'export const answer = 42;\n');
+    await put('config/app.yaml', 'url: postgres://detektor@db.internal:5432/detektor\npasswordFrom: vault:secret/detektor/db\n');
+    ctx = await basicContext({ cwd: root, vars: { repoDir: root } });
+    const out = await runKind(secretsScan, {}, ctx);
+    expect(out.result).toMatchObject({ count: 0, files: 0, scannedFiles: 2 });
+    expect(out.verdict).toBeUndefined();
+    expect(out.summary).toMatch(/no hardcoded secrets in 2 file\(s\)/);
+    expect(secretsScan.defaultExpect).toBe('count = 0');
+  });
+
+  it('include narrows the files; nothing left to scan → inconclusive', async () => {
+    await put('src/app.js', `const token = "${githubToken()}";\n`);
+    ctx = await basicContext({ cwd: root });
+    const out = await runKind(secretsScan, { include: ['*.py'] }, ctx);
+    expect(out.verdict).toBe('inconclusive');
+    expect((out.result as any).scannedFiles).toBe(0);
+  });
+
+  it('a missing directory is an error, not a pass', async () => {
+    ctx = await basicContext({ cwd: root });
+    const e = await runKind(secretsScan, { path: 'nope' }, ctx).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect((e as CheckError).message).toMatch(/does not exist: .*nope/);
+  });
+
+  it('maskMessage removes the exact value and collapses mask runs', () => {
+    expect(maskMessage('found token: abcdef123 in x', 'abcdef123')).toBe('found token: *** in x');
+    expect(maskMessage('found private key: ****************', undefined)).toBe('found private key: ***');
+  });
+});
+
+describe('PathMatcher (gitignore-style)', () => {
+  it('matches names at any depth, anchors patterns with a slash, dir-only, negation, ** and braces', () => {
+    const m = new PathMatcher(['node_modules/', '*.log', '/build', 'docs/**/*.md', '!docs/keep.md', 'a/{x,y}.txt']);
+    expect(m.matches('node_modules', true)).toBe(true);
+    expect(m.matches('pkg/node_modules/x.js')).toBe(true);
+    expect(m.matches('node_modules')).toBe(false); // a file named node_modules is not a directory
+    expect(m.matches('deep/dir/server.log')).toBe(true);
+    expect(m.matches('build/out.js')).toBe(true);
+    expect(m.matches('src/build/out.js')).toBe(false);
+    expect(m.matches('docs/a/b/readme.md')).toBe(true);
+    expect(m.matches('docs/keep.md')).toBe(false);
+    expect(m.matches('a/y.txt')).toBe(true);
+    expect(m.matches('a/z.txt')).toBe(false);
+    expect(new PathMatcher(['**/*']).matches('any/where/file.txt')).toBe(true);
+  });
+});

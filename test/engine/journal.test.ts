@@ -1,0 +1,229 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import canonicalize from 'canonicalize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendRecord, hashLine, readJournal, verifyChain, JournalTamperError } from '../../src/engine/journal.js';
+import type { JournalRecord } from '../../src/engine/events.js';
+import { bundleScript } from '../support/bundle-script.js';
+import { tempDir } from '../support/session-fixtures.js';
+
+const run = promisify(execFile);
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let child: string;
+let n = 0;
+const fresh = () => path.join(tmp.dir, `j${n++}`, 'journal.jsonl');
+
+beforeAll(async () => {
+  tmp = await tempDir('rt-journal-');
+  child = await bundleScript('test/support/journal-child.ts', tmp.dir);
+});
+afterAll(async () => tmp.cleanup());
+
+async function appendNotes(p: string, count: number, actor = 'alice@example.com'): Promise<JournalRecord[]> {
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(path.dirname(p), { recursive: true });
+  const out: JournalRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push((await appendRecord(p, { type: 'note', actor, data: { text: `note ${i} — żółw ✓`, by: actor } })).record);
+  }
+  return out;
+}
+
+const fileLines = (p: string) => readFileSync(p, 'utf8').split('\n');
+
+describe('journal chain', () => {
+  it('writes canonical lines linked by sha256 of the previous line', async () => {
+    const p = fresh();
+    const recs = await appendNotes(p, 5);
+    expect(recs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4]);
+    const raw = readFileSync(p, 'utf8');
+    expect(raw.endsWith('\n')).toBe(true);
+    const lines = raw.slice(0, -1).split('\n');
+    expect(lines).toHaveLength(5);
+    lines.forEach((l, i) => {
+      const rec = JSON.parse(l) as JournalRecord;
+      expect(canonicalize(rec)).toBe(l);
+      expect(rec.v).toBe(1);
+      expect(rec.prev).toBe(i === 0 ? null : hashLine(lines[i - 1]!));
+    });
+    // the hash is over the exact bytes, independently recomputed
+    const { createHash } = await import('node:crypto');
+    expect(JSON.parse(lines[1]!).prev).toBe('sha256:' + createHash('sha256').update(Buffer.from(lines[0]!, 'utf8')).digest('hex'));
+    const j = await readJournal(p);
+    expect(j.problems).toEqual([]);
+    expect(j.warnings).toEqual([]);
+    expect(j.records).toHaveLength(5);
+    expect(j.head).toBe(hashLine(lines[4]!));
+    expect(verifyChain(lines).problems).toEqual([]);
+  });
+
+  it('a record is on disk when append resolves (the line is in the file read right after)', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    for (let i = 0; i < 10; i++) {
+      const { record, line } = await appendRecord(p, { type: 'note', actor: 'bob', data: { text: `x${i}`, by: 'bob' } });
+      const lines = fileLines(p);
+      expect(lines[record.seq]).toBe(line);
+      expect(lines[record.seq + 1]).toBe('');
+    }
+  });
+
+  it('refuses values JSON cannot hold, without writing anything', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    const before = readFileSync(p);
+    await expect(appendRecord(p, { type: 'note', actor: 'a', data: { n: Number.NaN } })).rejects.toThrow(/canonical JSON/);
+    expect(readFileSync(p).equals(before)).toBe(true);
+    expect(existsSync(path.join(path.dirname(p), 'journal.lock'))).toBe(false);
+  });
+});
+
+describe('torn last line', () => {
+  it('is reported, ignored, and cut away by the next append; nothing before it is lost', async () => {
+    const p = fresh();
+    await appendNotes(p, 3);
+    const good = readFileSync(p, 'utf8');
+    const half = '{"actor":"alice","data":{"text":"never fin';
+    appendFileSync(p, half);
+    const j = await readJournal(p);
+    expect(j.problems).toEqual([]);
+    expect(j.records).toHaveLength(3);
+    expect(j.torn).toEqual({ line: 4, bytes: half.length });
+    expect(j.warnings.join('\n')).toMatch(/journal\.jsonl:4: the last line .* no trailing newline/);
+    const { record, repaired } = await appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'after crash', by: 'bob' } });
+    expect(repaired).toMatch(/removed a torn last line/);
+    expect(record.seq).toBe(3);
+    const after = readFileSync(p, 'utf8');
+    expect(after.startsWith(good)).toBe(true);
+    expect(after).not.toContain('never fin');
+    const j2 = await readJournal(p);
+    expect(j2.problems).toEqual([]);
+    expect(j2.warnings).toEqual([]);
+    expect(j2.records.map((r) => (r.data as { text: string }).text)).toEqual([
+      'note 0 — żółw ✓',
+      'note 1 — żółw ✓',
+      'note 2 — żółw ✓',
+      'after crash',
+    ]);
+  });
+
+  it('a last line of NUL bytes with a newline (filesystem crash) is also treated as torn', async () => {
+    const p = fresh();
+    await appendNotes(p, 2);
+    appendFileSync(p, Buffer.concat([Buffer.alloc(40), Buffer.from('\n')]));
+    const j = await readJournal(p);
+    expect(j.problems).toEqual([]);
+    expect(j.records).toHaveLength(2);
+    expect(j.warnings[0]).toMatch(/:3: the last line \(41 bytes\) is not valid JSON/);
+    await appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'ok', by: 'bob' } });
+    const j2 = await readJournal(p);
+    expect(j2.problems).toEqual([]);
+    expect(j2.records).toHaveLength(3);
+  });
+});
+
+describe('tampering', () => {
+  async function fiveLines(): Promise<{ p: string; lines: string[] }> {
+    const p = fresh();
+    await appendNotes(p, 5);
+    return { p, lines: readFileSync(p, 'utf8').slice(0, -1).split('\n') };
+  }
+  const save = (p: string, lines: string[]) => writeFileSync(p, lines.join('\n') + '\n');
+
+  it('one byte edited in a middle line breaks the next link, naming the line', async () => {
+    const { p, lines } = await fiveLines();
+    lines[2] = lines[2]!.replace('note 2', 'note 9'); // still valid, still canonical
+    save(p, lines);
+    const j = await readJournal(p);
+    expect(j.problems).toEqual([
+      { line: 4, message: expect.stringMatching(/prev does not match the sha256 of line 3: line 3 was changed/) },
+    ]);
+  });
+
+  it('a re-serialised (non-canonical) line is reported', async () => {
+    const { p, lines } = await fiveLines();
+    lines[1] = JSON.stringify(JSON.parse(lines[1]!), null, 0).replace('"seq":1', '"seq": 1');
+    save(p, lines);
+    const j = await readJournal(p);
+    expect(j.problems.map((x) => x.line)).toEqual([2, 3]);
+    expect(j.problems[0]!.message).toMatch(/not in canonical JSON form/);
+  });
+
+  it('a removed middle line is reported as a seq gap and a broken link', async () => {
+    const { p, lines } = await fiveLines();
+    lines.splice(2, 1);
+    save(p, lines);
+    const j = await readJournal(p);
+    expect(j.problems[0]).toEqual({ line: 3, message: expect.stringMatching(/seq is 3, expected 2/) });
+    expect(j.problems.some((x) => x.line === 3 && /prev does not match/.test(x.message))).toBe(true);
+  });
+
+  it('garbage in the middle is tampering, not a torn line', async () => {
+    const { p, lines } = await fiveLines();
+    lines[1] = 'this is not json';
+    save(p, lines);
+    const j = await readJournal(p);
+    expect(j.warnings).toEqual([]);
+    expect(j.problems[0]).toEqual({ line: 2, message: expect.stringMatching(/not valid JSON/) });
+    expect(new JournalTamperError(p, j.problems).message).toMatch(/journal\.jsonl:2: not valid JSON/);
+  });
+
+  it('verifyChain accepts raw strings and reports a bad first prev', () => {
+    const rec = { v: 1, seq: 0, prev: 'sha256:00', ts: '2026-11-27T12:00:00.000Z', type: 'note', actor: 'a', data: {} };
+    const r = verifyChain([canonicalize(rec)!]);
+    expect(r.problems).toEqual([{ line: 1, message: expect.stringMatching(/prev must be null on the first line/) }]);
+  });
+});
+
+describe('journal lock', () => {
+  it('two processes appending 50 records each at once: 100 records, one valid chain', async () => {
+    const p = fresh();
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.dirname(p), { recursive: true });
+    const go = (actor: string) => run(process.execPath, [child, JSON.stringify({ op: 'append', journal: p, n: 50, actor })]);
+    const [a, b] = await Promise.all([go('proc-a'), go('proc-b')]);
+    expect(a.stdout).toBe('DONE 50\n');
+    expect(b.stdout).toBe('DONE 50\n');
+    const j = await readJournal(p);
+    expect(j.problems).toEqual([]);
+    expect(j.records).toHaveLength(100);
+    expect(j.records.map((r) => r.seq)).toEqual([...Array(100).keys()]);
+    for (const actor of ['proc-a', 'proc-b']) {
+      const mine = j.records.filter((r) => r.actor === actor).map((r) => (r.data as { text: string }).text);
+      expect(mine).toEqual([...Array(50).keys()].map((i) => `${actor} #${i}`));
+    }
+    expect(existsSync(path.join(path.dirname(p), 'journal.lock'))).toBe(false);
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(
+      path.join(path.dirname(p), 'journal.lock'),
+      JSON.stringify({ pid: dead, host: hostname(), since: new Date().toISOString(), token: 'dead' }),
+    );
+    const t0 = Date.now();
+    const { record } = await appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'x', by: 'bob' } });
+    expect(record.seq).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(existsSync(path.join(path.dirname(p), 'journal.lock'))).toBe(false);
+  });
+
+  it('gives up with a clear message when a live process holds the lock', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    const holder = { pid: process.pid, host: hostname(), since: '2026-11-27T12:00:00.000Z', token: 'other' };
+    writeFileSync(path.join(path.dirname(p), 'journal.lock'), JSON.stringify(holder));
+    await expect(
+      appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'x', by: 'bob' } }, { lockTimeoutMs: 300 }),
+    ).rejects.toThrow(new RegExp(`held by pid ${process.pid} on host ${hostname()} since 2026-11-27T12:00:00.000Z`));
+    expect((await readJournal(p)).records).toHaveLength(1);
+    // the lock of the other holder is left alone
+    expect(JSON.parse(readFileSync(path.join(path.dirname(p), 'journal.lock'), 'utf8')).token).toBe('other');
+  });
+});

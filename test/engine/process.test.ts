@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { liveGroups, spawnGroup } from '../../src/engine/process.js';
+
+/** pids of live (non-zombie) processes whose command line contains `marker` */
+function pidsWith(marker: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((l) => l.includes(marker) && !l.includes('ps -eo'))
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => !f[1]!.startsWith('Z'))
+    .map((f) => Number(f[0]));
+}
+
+async function waitGone(marker: string, ms = 3000): Promise<number[]> {
+  const until = Date.now() + ms;
+  let left = pidsWith(marker);
+  while (left.length && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+    left = pidsWith(marker);
+  }
+  return left;
+}
+
+describe('spawnGroup', () => {
+  it('streams stdout and stderr and reports the exit code', async () => {
+    const got: string[] = [];
+    const r = await spawnGroup({
+      file: '/bin/sh',
+      args: ['-c', 'echo out; echo err >&2; exit 7'],
+      onData: (c, s) => got.push(`${s}:${c.toString()}`),
+    });
+    expect(r.exitCode).toBe(7);
+    expect(r.aborted).toBe(false);
+    expect(got.join('')).toContain('stdout:out\n');
+    expect(got.join('')).toContain('stderr:err\n');
+  });
+
+  it('on abort kills the whole process group (grandchildren too): no orphans', async () => {
+    const marker = `rt-orphan-${process.pid}-${Date.now()}`;
+    const ac = new AbortController();
+    // the shell starts two grandchildren, one of them through a subshell
+    const p = spawnGroup({
+      file: '/bin/sh',
+      args: ['-c', `sh -c "sleep 300; : ${marker}" & (sh -c "sleep 301; : ${marker}") & wait`],
+      signal: ac.signal,
+      killGraceMs: 500,
+      onData: () => undefined,
+    });
+    const until = Date.now() + 3000;
+    while (pidsWith(marker).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 30));
+    expect(pidsWith(marker).length).toBeGreaterThanOrEqual(2);
+    ac.abort();
+    const r = await p;
+    expect(r.aborted).toBe(true);
+    expect(await waitGone(marker)).toEqual([]);
+    expect(liveGroups()).not.toContain(r.pid);
+  });
+
+  it('escalates to SIGKILL when the group ignores SIGTERM', async () => {
+    const marker = `rt-stubborn-${process.pid}-${Date.now()}`;
+    const ac = new AbortController();
+    const p = spawnGroup({
+      file: '/bin/sh',
+      args: ['-c', `trap '' TERM; sh -c "trap '' TERM; sleep 300; : ${marker}" & wait; : ${marker}`],
+      signal: ac.signal,
+      killGraceMs: 300,
+      onData: () => undefined,
+    });
+    const until = Date.now() + 3000;
+    while (pidsWith(marker).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 30));
+    const t0 = Date.now();
+    ac.abort();
+    const r = await p;
+    expect(r.aborted).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(await waitGone(marker)).toEqual([]);
+  });
+
+  it('kills helpers left in the background when the main child exits', async () => {
+    const marker = `rt-bg-${process.pid}-${Date.now()}`;
+    const t0 = Date.now();
+    const r = await spawnGroup({
+      file: '/bin/sh',
+      // the background sleep keeps stdout open; without the group kill this would hang for 300 s
+      args: ['-c', `sh -c "sleep 300; : ${marker}" & echo started`],
+      killGraceMs: 500,
+      onData: () => undefined,
+    });
+    expect(r.exitCode).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(await waitGone(marker)).toEqual([]);
+  });
+
+  it('reports a program that cannot be started', async () => {
+    const r = await spawnGroup({ file: 'no-such-program-rt', args: [], onData: () => undefined });
+    expect(r.spawnError?.code).toBe('ENOENT');
+    expect(r.exitCode).toBeUndefined();
+  });
+});

@@ -1,0 +1,302 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRunner } from '../../src/engine/runner.js';
+import { openSession } from '../../src/engine/session.js';
+import type { Session } from '../../src/engine/session-api.js';
+import type { EngineEvent, ItemResultData, JournalRecord } from '../../src/engine/events.js';
+import { cmd, makeChecklist, type ItemInput } from './helpers/checklist.js';
+
+let dir: string;
+let sessions: Session[] = [];
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'rt-runner-'));
+  sessions = [];
+});
+afterEach(async () => {
+  for (const s of sessions) await s.close().catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function setup(items: ItemInput[], o: { vars?: Record<string, string>; secretVars?: string[] } = {}) {
+  const checklist = makeChecklist(dir, items, { secretVars: o.secretVars });
+  const session = await openSession({
+    checklist,
+    stateDir: path.join(dir, 'state'),
+    mode: 'ci',
+    vars: o.vars ?? {},
+    secretVars: o.secretVars ?? [],
+    operator: 'alice@example.com',
+    owner: true,
+  });
+  sessions.push(session);
+  const events: EngineEvent[] = [];
+  const runner = createRunner({
+    session,
+    vars: o.vars,
+    secretVars: o.secretVars,
+    killGraceMs: 300,
+    onEvent: (e) => events.push(e),
+  });
+  return { session, runner, events };
+}
+
+async function journal(session: Session): Promise<JournalRecord[]> {
+  const text = await readFile(path.join(session.dir, 'journal.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JournalRecord);
+}
+
+function results(recs: JournalRecord[], item?: string): ItemResultData[] {
+  return recs
+    .filter((r) => r.type === 'item.result')
+    .map((r) => r.data as ItemResultData)
+    .filter((d) => !item || d.item === item);
+}
+
+function pidsWith(marker: string): string[] {
+  return execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(marker) && !l.trim().startsWith('Z') && !l.includes('ps -eo'));
+}
+
+describe('runner', () => {
+  it('runs checks, journals start and result with verdict, and keeps evidence with its sha256', async () => {
+    const { session, runner, events } = await setup([
+      { id: '1', check: cmd('echo hello; echo warn >&2') },
+      { id: '2', check: cmd('echo broken; exit 4') },
+    ]);
+    await runner.run(['1', '2']);
+    const recs = await journal(session);
+    const [r1] = results(recs, '1');
+    const [r2] = results(recs, '2');
+    expect(r1!.verdict).toBe('pass');
+    expect(r1!.expect).toBe('exitCode = 0');
+    expect(r2!.verdict).toBe('fail');
+    expect(r2!.summary).toContain('exit 4');
+    const ev = r1!.evidence[0]!;
+    const bytes = await readFile(path.join(session.dir, ev.path));
+    expect(bytes.toString().split('\n').sort()).toEqual(['', 'hello', 'warn']);
+    expect(ev.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(ev.bytes).toBe(bytes.length);
+    // item.start comes before item.result, and the store agrees with the journal
+    const types = recs.filter((r) => (r.data as { item?: string }).item === '1').map((r) => r.type);
+    expect(types).toEqual(['item.start', 'item.result']);
+    const st = session.store.store.getState();
+    expect(st.items['1']!.status).toBe('pass');
+    expect(st.items['2']!.status).toBe('fail');
+    expect(st.decision).toBe('NO-GO');
+    // output lines reached the store's ring buffer and the listener
+    expect(session.store.output('1').tail(10)).toEqual(expect.arrayContaining(['hello', 'warn']));
+    expect(events.some((e) => e.type === 'output' && e.item === '1' && e.lines.includes('hello'))).toBe(true);
+  });
+
+  it('blocks dependents of an item that did not pass, and runs the rest after their dependency', async () => {
+    const marker = path.join(dir, 'ran-b');
+    const order = path.join(dir, 'order');
+    const { session, runner } = await setup([
+      { id: 'a', check: cmd('exit 1') },
+      { id: 'b', dependsOn: ['a'], check: cmd(`touch ${marker}`) },
+      { id: 'c', check: cmd(`sleep 0.2; echo c >> ${order}`) },
+      { id: 'd', dependsOn: ['c'], check: cmd(`echo d >> ${order}`) },
+      { id: 'e', dependsOn: ['b'], check: cmd('true') },
+    ]);
+    await runner.run(['a', 'b', 'c', 'd', 'e']);
+    const st = session.store.store.getState();
+    expect(st.items['b']!.status).toBe('blocked');
+    expect(st.items['b']!.skip?.reason).toContain('a (fail)');
+    expect(st.items['e']!.status).toBe('blocked');
+    expect(existsSync(marker)).toBe(false);
+    expect(st.items['d']!.status).toBe('pass');
+    expect((await readFile(order, 'utf8')).trim().split('\n')).toEqual(['c', 'd']);
+  });
+
+  it('honours the concurrency limit', async () => {
+    const log = path.join(dir, 'spans');
+    const items = ['1', '2', '3', '4', '5'].map((id) => ({
+      id,
+      check: cmd(`echo "start $(date +%s%N)" >> ${log}; sleep 0.3; echo "end $(date +%s%N)" >> ${log}`),
+    }));
+    const checklist = makeChecklist(dir, items);
+    const session = await openSession({
+      checklist,
+      stateDir: path.join(dir, 'state'),
+      mode: 'ci',
+      vars: {},
+      secretVars: [],
+      operator: 'op',
+      owner: true,
+    });
+    sessions.push(session);
+    await createRunner({ session, concurrency: 2 }).run(items.map((i) => i.id));
+    const evs = (await readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '))
+      .map(([k, t]) => ({ k, t: BigInt(t!) }))
+      .sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+    let cur = 0;
+    let max = 0;
+    for (const e of evs) {
+      cur += e.k === 'start' ? 1 : -1;
+      max = Math.max(max, cur);
+    }
+    expect(max).toBe(2);
+    expect(Object.values(session.store.store.getState().items).every((i) => i.status === 'pass')).toBe(true);
+  });
+
+  it('on timeout kills the whole process group and records `timeout`', async () => {
+    const marker = `rt-runner-timeout-${process.pid}-${Date.now()}`;
+    const { session, runner } = await setup([
+      { id: 't', timeoutMs: 600, check: cmd(`sh -c "sleep 300; : ${marker}" & sh -c "sleep 301; : ${marker}" & wait`) },
+    ]);
+    const t0 = Date.now();
+    await runner.run(['t']);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const [r] = results(await journal(session), 't');
+    expect(r!.verdict).toBe('timeout');
+    expect(r!.summary).toContain('timed out');
+    const until = Date.now() + 3000;
+    while (pidsWith(marker).length && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+    expect(pidsWith(marker)).toEqual([]);
+    expect(session.store.store.getState().items['t']!.status).toBe('timeout');
+  });
+
+  it('retries fail/error/timeout up to `retries`, journaling every attempt', async () => {
+    const counter = path.join(dir, 'count');
+    await writeFile(counter, '0');
+    const { session, runner } = await setup([
+      {
+        id: 'r',
+        retries: 3,
+        check: cmd(`n=$(cat ${counter}); n=$((n+1)); echo $n > ${counter}; echo attempt $n; [ $n -ge 3 ]`),
+      },
+      { id: 'never', retries: 1, check: cmd('exit 2') },
+    ]);
+    await runner.run(['r', 'never']);
+    const recs = await journal(session);
+    expect(results(recs, 'r').map((d) => [d.attempt, d.verdict])).toEqual([
+      [1, 'fail'],
+      [2, 'fail'],
+      [3, 'pass'],
+    ]);
+    expect(results(recs, 'never').map((d) => d.attempt)).toEqual([1, 2]);
+    // each attempt has its own evidence file
+    const ev = results(recs, 'r').map((d) => d.evidence[0]!.path);
+    expect(new Set(ev).size).toBe(3);
+    expect(await readFile(path.join(session.dir, ev[2]!), 'utf8')).toBe('attempt 3\n');
+  });
+
+  it('cancel kills a running check and skips queued ones, recorded as cancelled by the operator', async () => {
+    const marker = `rt-runner-cancel-${process.pid}-${Date.now()}`;
+    const { session, runner } = await setup([
+      { id: 'long', check: cmd(`sh -c "sleep 300; : ${marker}"; true`) },
+      { id: 'after', dependsOn: ['long'], check: cmd('true') },
+    ]);
+    const done = runner.run(['long', 'after']);
+    const until = Date.now() + 5000;
+    while (!pidsWith(marker).length && Date.now() < until) await new Promise((res) => setTimeout(res, 30));
+    expect(runner.running()).toEqual(['long']);
+    runner.cancel();
+    await done;
+    const st = session.store.store.getState();
+    expect(st.items['long']!.status).toBe('skipped');
+    expect(st.items['long']!.skip?.reason).toBe('cancelled by alice@example.com');
+    expect(st.items['after']!.status).toBe('skipped');
+    expect(pidsWith(marker)).toEqual([]);
+    expect(results(await journal(session))).toEqual([]);
+  });
+
+  it('a check that cannot run is `error` with a hint, and the run goes on', async () => {
+    const { session, runner } = await setup([
+      { id: 'x', check: { kind: 'command', params: { argv: ['rt-definitely-missing-tool'] } } },
+      { id: 'y', check: { kind: 'command', params: { run: 'true', bogus: 1 } } },
+      { id: 'z', check: { kind: 'no-such-kind', params: {} } },
+      { id: 'ok', check: cmd('true') },
+    ]);
+    await runner.run(['x', 'y', 'z', 'ok']);
+    const recs = await journal(session);
+    const x = results(recs, 'x')[0]!;
+    expect(x.verdict).toBe('error');
+    expect(x.error?.message).toContain('command not found');
+    expect(x.error?.hint).toBeTruthy();
+    expect(results(recs, 'y')[0]!.verdict).toBe('error');
+    expect(results(recs, 'z')[0]!.error?.message).toContain('no-such-kind');
+    expect(results(recs, 'ok')[0]!.verdict).toBe('pass');
+  });
+
+  it('interpolates vars, evaluates expect over captures with $vars, and never writes a secret anywhere', async () => {
+    const secret = 'Sup3r-S3cret-Value';
+    const { session, runner } = await setup(
+      [
+        {
+          id: 's',
+          check: cmd(
+            'echo "connecting with ${vars.password} to ${vars.host}"; echo "Total recovery time: 420"',
+            { capture: { rto: 'Total recovery time: (\\d+)' } },
+            'captures.rto < $number($vars.maxRto)',
+          ),
+        },
+      ],
+      { vars: { password: secret, host: 'db.internal', maxRto: '900' }, secretVars: ['password'] },
+    );
+    await runner.run(['s']);
+    const text = await readFile(path.join(session.dir, 'journal.jsonl'), 'utf8');
+    const [r] = results(await journal(session), 's');
+    expect(r!.verdict).toBe('pass');
+    expect((r!.result as { captures: Record<string, unknown> }).captures.rto).toBe(420);
+    const evidence = await readFile(path.join(session.dir, r!.evidence[0]!.path), 'utf8');
+    expect(evidence).toContain('connecting with [REDACTED:password] to db.internal');
+    expect(text).not.toContain(secret);
+    expect(evidence).not.toContain(secret);
+    expect(session.store.output('s').tail(10).join('\n')).not.toContain(secret);
+    expect(runner.describe('s')[0]).toContain('[REDACTED:password]');
+  });
+
+  it('runs each named check of an item, one evidence file each, and aggregates with the item expect', async () => {
+    const { session, runner } = await setup([
+      {
+        id: 'm',
+        checks: { first: cmd('echo one'), second: cmd('echo two; exit 1') },
+      },
+      {
+        id: 'n',
+        checks: { first: cmd('echo one'), second: cmd('exit 1') },
+        expect: "checks.first.status = 'pass'",
+      },
+    ]);
+    await runner.run(['m', 'n']);
+    const recs = await journal(session);
+    const m = results(recs, 'm')[0]!;
+    expect(m.verdict).toBe('fail');
+    expect(m.checks).toMatchObject({ first: { verdict: 'pass' }, second: { verdict: 'fail' } });
+    expect(m.summary).toContain('1/2 checks passed');
+    expect(m.evidence.map((e) => path.basename(e.path))).toEqual(['1-first.log', '1-second.log']);
+    expect(await readFile(path.join(session.dir, m.evidence[1]!.path), 'utf8')).toBe('two\n');
+    expect(results(recs, 'n')[0]!.verdict).toBe('pass');
+  });
+
+  it('keeps memory bounded for a check printing a lot, while the evidence gets every byte', async () => {
+    const { session, runner, events } = await setup([
+      { id: 'big', check: cmd('seq 1 300000') },
+    ]);
+    await runner.run(['big']);
+    const [r] = results(await journal(session), 'big');
+    const expected = Array.from({ length: 300000 }, (_, i) => `${i + 1}\n`).join('');
+    const onDisk = await readFile(path.join(session.dir, r!.evidence[0]!.path), 'utf8');
+    expect(onDisk.length).toBe(expected.length);
+    expect(onDisk === expected).toBe(true);
+    const buf = session.store.output('big');
+    expect(buf.size).toBeLessThanOrEqual(5000);
+    expect(buf.tail(1)).toEqual(['300000']);
+    expect(session.store.outputStats('big').lines).toBe(300000);
+    const outEvents = events.filter((e) => e.type === 'output');
+    expect(outEvents.every((e) => e.type !== 'output' || e.lines.length <= 5000)).toBe(true);
+  });
+});

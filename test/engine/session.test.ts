@@ -1,0 +1,302 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ItemResultData, JournalRecord } from '../../src/engine/events.js';
+import { readJournal } from '../../src/engine/journal.js';
+import type { Session } from '../../src/engine/session-api.js';
+import { findSession, openSession, openSessionDir, replaySession, safeName } from '../../src/engine/session.js';
+import { bundleScript } from '../support/bundle-script.js';
+import { makeChecklist, tempDir, type ItemSpec } from '../support/session-fixtures.js';
+
+const ITEMS: ItemSpec[] = [{ id: '1' }, { id: '2', manual: true, signoff: 'required' }];
+const checklist = makeChecklist('demo', ITEMS);
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let child: string;
+let k = 0;
+const stateDir = () => path.join(tmp.dir, `state${k++}`);
+const open: Session[] = [];
+const children: ChildProcessWithoutNullStreams[] = [];
+
+beforeAll(async () => {
+  tmp = await tempDir('rt-sess-');
+  child = await bundleScript('test/support/journal-child.ts', tmp.dir);
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const s of open.splice(0)) await s.close();
+});
+afterAll(async () => tmp.cleanup());
+
+async function start(sd: string, o: Partial<Parameters<typeof openSession>[0]> = {}): Promise<Session> {
+  const s = await openSession({
+    checklist,
+    stateDir: sd,
+    mode: 'ci',
+    vars: { image: 'detektor:1.2', token: 's3cr3t-value' },
+    secretVars: ['token'],
+    operator: 'alice@example.com',
+    owner: true,
+    ...o,
+  });
+  open.push(s);
+  return s;
+}
+
+const result = (item: string, sha: string): ItemResultData => ({
+  item,
+  attempt: 1,
+  verdict: 'pass',
+  summary: 'all good',
+  durationMs: 12,
+  evidence: [{ path: `evidence/${item}/1.log`, sha256: sha, bytes: 10 }],
+});
+
+function startChild(cmd: object): Promise<{ proc: ChildProcessWithoutNullStreams; first: string }> {
+  const proc = spawn(process.execPath, [child, JSON.stringify(cmd)]);
+  children.push(proc);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve({ proc, first: out.slice(0, nl) });
+    });
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    proc.on('exit', (code) => reject(new Error(`child exited ${code}: ${err}`)));
+  });
+}
+
+const exited = (p: ChildProcessWithoutNullStreams) =>
+  new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.on('exit', () => r())));
+
+describe('create', () => {
+  it('creates the session directory, the exact checklist bytes and session.start without secrets', async () => {
+    const sd = stateDir();
+    const s = await start(sd);
+    expect(s.resumed).toBe(false);
+    expect(s.id).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{4}$/);
+    expect(s.dir).toBe(path.join(sd, 'sessions', s.id));
+    expect(readFileSync(path.join(s.dir, 'checklist.yaml')).equals(checklist.source.bytes)).toBe(true);
+    const raw = readFileSync(path.join(s.dir, 'journal.jsonl'), 'utf8');
+    expect(raw).not.toContain('s3cr3t-value');
+    const j = await readJournal(path.join(s.dir, 'journal.jsonl'));
+    expect(j.problems).toEqual([]);
+    const st = j.records[0]!;
+    expect(st.type).toBe('session.start');
+    expect(st.actor).toBe('alice@example.com');
+    expect(st.data).toMatchObject({
+      sessionId: s.id,
+      checklist: { name: 'demo', sha256: checklist.source.sha256, path: checklist.source.path },
+      vars: { image: 'detektor:1.2' },
+      secretVars: ['token'],
+      host: hostname(),
+      tool: { name: 'readiness-tui', node: process.version },
+      mode: 'ci',
+    });
+    expect(s.store.store.getState().start?.sessionId).toBe(s.id);
+    const lock = JSON.parse(readFileSync(path.join(s.dir, 'owner.lock'), 'utf8'));
+    expect(lock).toMatchObject({ pid: process.pid, host: hostname(), mode: 'ci', operator: 'alice@example.com' });
+    await s.close();
+    expect(existsSync(path.join(s.dir, 'owner.lock'))).toBe(false);
+  });
+
+  it('record resolves only after the line is in the file, then the store shows it', async () => {
+    const s = await start(stateDir());
+    const r = await s.record({ type: 'item.result', data: result('1', 'aa') });
+    const lines = readFileSync(path.join(s.dir, 'journal.jsonl'), 'utf8').split('\n');
+    expect(JSON.parse(lines[r.seq]!)).toEqual(r);
+    expect(s.store.store.getState().items['1']!.status).toBe('pass');
+    expect(s.store.store.getState().seq).toBe(r.seq + 1);
+  });
+
+  it('evidence paths are created under evidence/<item>/ with safe names', async () => {
+    const s = await start(stateDir());
+    const p = s.evidencePath('1.1', 2, 'trivy scan/../x');
+    expect(path.relative(s.dir, p)).toBe(path.join('evidence', '1.1', '2-trivy_scan_.._x.log'));
+    expect(existsSync(path.dirname(p))).toBe(true);
+    expect(path.relative(s.dir, s.evidencePath('..', 1))).toBe(path.join('evidence', '__', '1.log'));
+    expect(safeName('a@b.c-d_e')).toBe('a@b.c-d_e');
+  });
+});
+
+describe('resume', () => {
+  it('resumes the unfinished session of the same checklist with results and sign-offs intact', async () => {
+    const sd = stateDir();
+    const a = await start(sd);
+    await a.record({ type: 'item.result', data: result('1', 'aa') });
+    await a.record({ type: 'signoff', actor: 'bob@example.com', data: { item: '2', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [] } });
+    const before = a.store.store.getState();
+    expect(before.items['2']!.status).toBe('pass');
+    await a.close();
+    open.splice(open.indexOf(a), 1);
+
+    const b = await start(sd);
+    expect(b.resumed).toBe(true);
+    expect(b.id).toBe(a.id);
+    const st = b.store.store.getState();
+    expect(st.items['1']!.status).toBe('pass');
+    expect(st.items['2']!.signoffs).toMatchObject([{ by: 'bob@example.com', decision: 'approve', seq: 2 }]);
+    expect(st.items['2']!.status).toBe('pass');
+    expect(st.resumes).toBe(1);
+    const j = await readJournal(path.join(b.dir, 'journal.jsonl'));
+    expect(j.records.map((r) => r.type)).toEqual(['session.start', 'item.result', 'signoff', 'session.resume']);
+    expect(j.records[3]!.data).toEqual({ pid: process.pid, mode: 'ci' });
+  });
+
+  it('--new (fresh) starts another session; a closed session is never resumed', async () => {
+    const sd = stateDir();
+    const a = await start(sd);
+    const b = await start(sd, { fresh: true });
+    expect(b.id).not.toBe(a.id);
+    expect(b.resumed).toBe(false);
+    await b.record({ type: 'session.close', data: { decision: 'INCOMPLETE' } });
+    await b.close();
+    await a.record({ type: 'session.close', data: { decision: 'INCOMPLETE' } });
+    await a.close();
+    const c = await start(sd);
+    expect(c.resumed).toBe(false);
+    expect([a.id, b.id]).not.toContain(c.id);
+    expect(await findSession(sd, { checklistName: 'demo', unfinished: true })).toBe(c.dir);
+    expect(await findSession(sd, { checklistName: 'other', unfinished: true })).toBeUndefined();
+  });
+
+  it('refuses to resume when the checklist changed, suggesting --new', async () => {
+    const sd = stateDir();
+    const a = await start(sd);
+    await a.close();
+    const changed = makeChecklist('demo', [...ITEMS, { id: '3' }]);
+    await expect(start(sd, { checklist: changed })).rejects.toThrow(/checklist changed since unfinished session .*--new/s);
+  });
+
+  it('refuses to resume a tampered journal, naming the line', async () => {
+    const sd = stateDir();
+    const a = await start(sd);
+    await a.record({ type: 'note', data: { text: 'first', by: 'alice' } });
+    await a.record({ type: 'note', data: { text: 'second', by: 'alice' } });
+    await a.close();
+    const jp = path.join(a.dir, 'journal.jsonl');
+    writeFileSync(jp, readFileSync(jp, 'utf8').replace('"first"', '"fir5t"'));
+    await expect(start(sd)).rejects.toThrow(/journal\.jsonl:3: prev does not match the sha256 of line 2/);
+    await expect(openSessionDir(a.dir, { operator: 'x', checklist })).rejects.toThrow(/tampering or corruption/);
+    const replay = await replaySession(a.dir, { checklist });
+    expect(replay.problems).toEqual([{ line: 3, message: expect.stringMatching(/line 2 was changed/) }]);
+  });
+
+  it('a torn last line is reported on resume, prior records are intact and the next record repairs it', async () => {
+    const sd = stateDir();
+    const a = await start(sd);
+    await a.record({ type: 'item.result', data: result('1', 'aa') });
+    await a.close();
+    appendFileSync(path.join(a.dir, 'journal.jsonl'), '{"actor":"alice","data":{"item":"2","dec');
+    const b = await start(sd);
+    expect(b.warnings.join('\n')).toMatch(/journal\.jsonl:3: the last line .* interrupted/);
+    expect(b.store.store.getState().items['1']!.status).toBe('pass');
+    const j = await readJournal(path.join(b.dir, 'journal.jsonl'));
+    expect(j.problems).toEqual([]);
+    expect(j.warnings).toEqual([]);
+    expect(j.records.map((r) => r.type)).toEqual(['session.start', 'item.result', 'session.resume']);
+  });
+});
+
+describe('owner lock', () => {
+  it('a second real process is refused with the holder pid, host and start time; released on exit', async () => {
+    const sd = stateDir();
+    const { proc, first } = await startChild({ op: 'own', stateDir: sd, name: 'demo', items: ITEMS });
+    const { ready } = JSON.parse(first) as { ready: string };
+    const err = await start(sd).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toBe('LockBusyError');
+    expect((err as Error).message).toMatch(
+      new RegExp(`already open by pid ${proc.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\dT.* \\(ci, owner@test\\)`),
+    );
+    proc.stdin.end();
+    await exited(proc);
+    expect(existsSync(path.join(ready, 'owner.lock'))).toBe(false);
+    const s = await start(sd);
+    expect(s.resumed).toBe(true);
+    expect(s.dir).toBe(ready);
+  });
+
+  it('a lock left by a killed process is taken over with a warning', async () => {
+    const sd = stateDir();
+    const { proc, first } = await startChild({ op: 'own', stateDir: sd, name: 'demo', items: ITEMS });
+    const { ready } = JSON.parse(first) as { ready: string };
+    proc.kill('SIGKILL');
+    await exited(proc);
+    expect(existsSync(path.join(ready, 'owner.lock'))).toBe(true);
+    const s = await start(sd);
+    expect(s.dir).toBe(ready);
+    expect(s.warnings.join('\n')).toMatch(new RegExp(`took over the owner lock .* pid ${proc.pid} .*: that process is gone`));
+  });
+
+  it('non-owners (signoff from another shell) can append while the owner holds the session', async () => {
+    const s = await start(stateDir());
+    const other = await openSessionDir(s.dir, { operator: 'bob@example.com', checklist });
+    open.push(other);
+    const r = await other.record({ type: 'note', data: { text: 'from bob', by: 'bob@example.com' } });
+    expect(r.actor).toBe('bob@example.com');
+  });
+});
+
+describe('follow', () => {
+  it('applies a record appended by another process to the store and tells the listener', async () => {
+    const s = await start(stateDir());
+    const seen: JournalRecord[] = [];
+    const got = new Promise<void>((resolve) => {
+      s.follow((r) => {
+        seen.push(r);
+        resolve();
+      });
+    });
+    const { first } = await startChild({ op: 'record', dir: s.dir, name: 'demo', items: ITEMS, text: 'hello from bob', actor: 'bob@example.com' });
+    expect(first).toBe('SEQ 1');
+    await got;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ seq: 1, actor: 'bob@example.com', type: 'note' });
+    const st = s.store.store.getState();
+    expect(st.notes).toMatchObject([{ text: 'hello from bob', by: 'bob@example.com', seq: 1 }]);
+    expect(st.messages.map((m) => m.text).join('\n')).toMatch(/note by bob@example.com: hello from bob/);
+    // our own next record lands after it, and is not reported to the listener as foreign
+    const mine = await s.record({ type: 'note', data: { text: 'mine', by: 'alice' } });
+    expect(mine.seq).toBe(2);
+    expect(s.store.store.getState().notes.map((n) => n.text)).toEqual(['hello from bob', 'mine']);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('interleaved appends from another process are applied in journal order before our own record', async () => {
+    const s = await start(stateDir());
+    await startChild({ op: 'record', dir: s.dir, name: 'demo', items: ITEMS, text: 'external', actor: 'bob' });
+    // no follow(): record() itself catches up
+    const r = await s.record({ type: 'note', data: { text: 'local', by: 'alice' } });
+    expect(r.seq).toBe(2);
+    expect(s.store.store.getState().notes.map((n) => [n.seq, n.text])).toEqual([
+      [1, 'external'],
+      [2, 'local'],
+    ]);
+  });
+});
+
+describe('replaySession', () => {
+  it('replays the journal into the same state the live store holds', async () => {
+    const s = await start(stateDir());
+    await s.record({ type: 'item.result', data: result('1', 'aa') });
+    await s.record({ type: 'waiver', data: { item: '2', reason: 'accepted', expires: '2999-01-01', by: 'carol' } });
+    const r = await replaySession(s.dir, { checklist });
+    expect(r.problems).toEqual([]);
+    const live = s.store.store.getState();
+    expect(r.state.items).toEqual(live.items);
+    expect(r.state.decision).toBe(live.decision);
+    expect(r.state.decision).toBe('GO');
+    expect(r.records).toHaveLength(3);
+  });
+
+  it('openSessionDir explains a missing session', async () => {
+    await expect(openSessionDir(path.join(tmp.dir, 'nope'), { operator: 'x', checklist })).rejects.toThrow(
+      /no session at .*nope: journal\.jsonl not found/,
+    );
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * A real session for report tests: the checklist in test/report/fixtures/shop.yaml is loaded by the real loader,
+ * opened with the engine's openSession, run by the real runner (command checks = real child processes), signed off
+ * with real SSH keys through signSignoff, and closed with a final decision — the same path the CLI takes.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadChecklist } from '../../../src/checklist/load.js';
+import type { Decision } from '../../../src/engine/status.js';
+import { createRunner } from '../../../src/engine/runner.js';
+import type { Session } from '../../../src/engine/session-api.js';
+import { openSession } from '../../../src/engine/session.js';
+import { signSignoff } from '../../../src/report/signoff-sign.js';
+import type { TestKey } from './ssh.js';
+
+export const SHOP = path.resolve(import.meta.dirname, '../fixtures/shop.yaml');
+export const CAPTAIN = 'captain@example.com';
+
+export async function runShopSession(root: string, secret: string, o: { only?: string[] } = {}): Promise<Session> {
+  mkdirSync(root, { recursive: true });
+  const file = path.join(root, 'shop.yaml');
+  copyFileSync(SHOP, file);
+  const checklist = await loadChecklist(file);
+  const vars = { greeting: 'hello', apiToken: secret };
+  const session = await openSession({
+    checklist,
+    stateDir: path.join(root, '.readiness'),
+    mode: 'ci',
+    vars,
+    secretVars: ['apiToken'],
+    operator: CAPTAIN,
+    owner: true,
+    fresh: true,
+  });
+  const runner = createRunner({ session, vars, secretVars: ['apiToken'], env: { ...process.env, LC_ALL: 'C' } });
+  await runner.run(o.only ?? checklist.blocks.flatMap((b) => b.items.map((i) => i.id)));
+  return session;
+}
+
+export async function signoffAs(
+  session: Session,
+  item: string,
+  principal: string,
+  key: TestKey,
+  o: { decision?: 'approve' | 'reject'; comment?: string; role?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
+  const st = session.store.store.getState().items[item]!;
+  const evidence = (st.result?.evidence ?? []).map((e) => e.sha256);
+  const decision = o.decision ?? 'approve';
+  const comment = o.comment ?? `looked at ${item}`;
+  const statement = await signSignoff({ session, item, decision, comment, role: o.role, principal, evidence, signKey: key.priv, env: o.env });
+  await session.record({ type: 'signoff', actor: principal, data: { item, decision, comment, role: o.role, by: principal, evidence, statement } });
+}
+
+export async function decide(session: Session, final = true): Promise<Decision> {
+  const s = session.store.store.getState();
+  await session.record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final } });
+  return s.decision;
+}

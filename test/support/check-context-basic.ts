@@ -1,0 +1,74 @@
+/**
+ * A CheckContext for calling a kind's run() directly in tests (engineer F's kinds). Everything the kind emits,
+ * writes and attaches is kept so tests can assert on it — in particular that no secret value ever shows up.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from '../../src/checks/contract.js';
+
+export interface BasicContext extends CheckContext {
+  lines: { line: string; stream: string }[];
+  written: { chunk: string; stream: string }[];
+  attachments: Map<string, string>;
+  /** every byte the kind handed to the runner (lines, writes, attachments), for "the secret is absent" asserts */
+  everything(): string;
+  abort(reason?: unknown): void;
+  dispose(): Promise<void>;
+}
+
+export interface BasicContextOptions {
+  vars?: Record<string, string>;
+  /** names of vars whose values are secret (redact masks them) */
+  secretVars?: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+export async function basicContext(o: BasicContextOptions = {}): Promise<BasicContext> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-ctx-'));
+  const controller = new AbortController();
+  const vars = o.vars ?? {};
+  const secrets = (o.secretVars ?? []).map((n) => vars[n]).filter((v): v is string => !!v);
+  const lines: BasicContext['lines'] = [];
+  const written: BasicContext['written'] = [];
+  const attachments = new Map<string, string>();
+  const redact = (text: string): string => secrets.reduce((t, s) => t.split(s).join('***'), text);
+  const ctx: BasicContext = {
+    signal: controller.signal,
+    emit: (line, stream = 'info') => lines.push({ line: redact(line), stream }),
+    write: (chunk, stream) => written.push({ chunk: redact(String(chunk)), stream }),
+    attach: async (name, content) => {
+      const rel = `evidence/${name}`;
+      const text = redact(String(content));
+      attachments.set(name, text);
+      await writeFile(path.join(dir, name.replace(/[\\/]/g, '_')), text);
+      return rel;
+    },
+    vars,
+    redact,
+    kube: async () => {
+      throw new CheckError('no Kubernetes in this test context');
+    },
+    cwd: o.cwd ?? dir,
+    env: o.env ?? { ...process.env },
+    timeoutMs: o.timeoutMs ?? 30_000,
+    item: { id: 'test.1', title: 'test item' },
+    lines,
+    written,
+    attachments,
+    everything: () =>
+      [...lines.map((l) => l.line), ...written.map((w) => w.chunk), ...attachments.values()].join('\n'),
+    abort: (reason) => controller.abort(reason),
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+  return ctx;
+}
+
+/** parse params with the kind's zod schema (as the loader does) and run it */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function runKind(kind: CheckKind<any>, params: Record<string, unknown>, ctx: CheckContext): Promise<CheckOutput> {
+  const parsed = kind.params.parse(params);
+  return kind.run(parsed, ctx);
+}
