@@ -33,6 +33,8 @@ export function buildProgram(): Command {
     .description('Walk a production-readiness checklist live: checks, sign-offs, go/no-go and a signed report.')
     .version(VERSION, '-v, --version')
     .showSuggestionAfterError(true)
+    // options after a subcommand belong to it (`signoff 1.1 --as bob --state-dir X`), not to the root program
+    .enablePositionalOptions()
     .configureOutput({ outputError: (str, write) => write(str) })
     .exitOverride();
 

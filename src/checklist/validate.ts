@@ -31,6 +31,7 @@ export interface ValidationResult {
 
 type Obj = Record<string, unknown>;
 const MAX_YAML_ERRORS = 5;
+const SECRET_REF_KEYS = new Set(['var', 'env', 'prefix']);
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -515,6 +516,19 @@ class Validator {
     const walk = (n: Node | null | undefined, p: PathSeg[]) => {
       if (!n) return;
       if (isMap(n)) {
+        // a secret reference in check params, {var: name} (+ env/prefix): the kind reads the variable by name
+        const keys = n.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : '?'));
+        const varPair = n.items.find((pair) => isScalar(pair.key) && pair.key.value === 'var');
+        if (varPair && keys.every((k) => SECRET_REF_KEYS.has(k)) && isScalar(varPair.value) && typeof varPair.value.value === 'string') {
+          const name = varPair.value.value;
+          used.add(name);
+          const def = vars[name];
+          if (!(name in vars)) {
+            this.add([...p, 'var'], `unknown variable "${name}"${didYouMean(name, names)}`);
+          } else if (isObj(def) && def.secret !== true) {
+            this.warn([...p, 'var'], `variable "${name}" is used as a secret: declare it \`secret: true\` so it is never written anywhere`);
+          }
+        }
         for (const pair of n.items) {
           const k = isScalar(pair.key) ? String(pair.key.value) : '?';
           walk(pair.value as Node | null, [...p, k]);

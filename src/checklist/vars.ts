@@ -1,6 +1,7 @@
 /**
  * Resolve checklist variables. Precedence, lowest to highest (like Terraform):
  *   default in the checklist  <  env READINESS_VAR_<NAME>  <  --vars FILE  <  --set name=value
+ * (<NAME> is the name upper-cased with non-alphanumerics as _; the name exactly as written is accepted too)
  * Secret variables: never from --set (it would land in shell history and `ps`), only from env or a vars file, and
  * never with a default. A secret nobody provided is NOT an error here: it is listed in `missing` and a check that
  * uses it fails with `error` when it runs (MissingVariableError), so items that don't need it still run.
@@ -92,7 +93,8 @@ export function resolveVars(c: Checklist, o: VarSources): ResolvedVars {
 
   const env = o.env ?? {};
   for (const v of c.vars) {
-    const e = env[envVarName(v.name)];
+    // READINESS_VAR_<NAME> (upper-cased); the name as written (READINESS_VAR_grafanaToken) is accepted too
+    const e = env[envVarName(v.name)] ?? env[`READINESS_VAR_${v.name}`];
     if (e !== undefined) {
       values[v.name] = e;
       origin[v.name] = 'env';

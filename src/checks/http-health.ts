@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { httpRequest, httpTlsParams, safeUrl } from './support/http.js';
 import { secretRefSchema, resolveSecretRef } from './support/secret-ref.js';
+import { openKube } from './support/kube-session.js';
 
 const targetSchema = z.object({
   name: z.string().min(1).describe('short name shown in the results, e.g. "api"'),
@@ -29,9 +30,31 @@ const targetSchema = z.object({
   budgetMs: z.number().positive().optional().describe('latency budget for this target (default: the check budgetMs)'),
 });
 
+const discoverSchema = z
+  .object({
+    namespaces: z.array(z.string().min(1)).min(1).optional().describe('namespaces to look in (default: all)'),
+    labelSelector: z.string().optional().describe('only Services matching this label selector'),
+    urlAnnotation: z
+      .string()
+      .default('readiness.io/health-url')
+      .describe('annotation holding the full health URL (used as is, e.g. an ingress address)'),
+    pathAnnotation: z
+      .string()
+      .default('readiness.io/health-path')
+      .describe('annotation holding a path; the URL becomes <scheme>://<service>.<namespace>.<clusterDomain>:<port><path>'),
+    portAnnotation: z.string().default('readiness.io/health-port').describe('annotation naming the port (default: the first port)'),
+    scheme: z.enum(['http', 'https']).default('http'),
+    clusterDomain: z.string().default('svc').describe('DNS suffix after <service>.<namespace>, e.g. svc or svc.cluster.local'),
+    expectStatus: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional().describe('expected status for discovered targets (default 2xx)'),
+  })
+  .strict();
+
 const params = z
   .object({
-    targets: z.array(targetSchema).min(1).describe('the health endpoints to probe'),
+    targets: z.array(targetSchema).default([]).describe('the health endpoints to probe'),
+    discover: discoverSchema
+      .optional()
+      .describe('also probe every Kubernetes Service carrying the health annotation (read through the kube context)'),
     samples: z.number().int().min(1).max(1000).default(5).describe('requests per target'),
     intervalMs: z.number().int().min(0).default(100).describe('pause between two samples of one target'),
     budgetMs: z.number().positive().default(1000).describe('every response must arrive within this many ms'),
@@ -44,9 +67,11 @@ const params = z
     concurrency: z.number().int().min(1).max(32).default(4).describe('targets probed at the same time'),
     ...httpTlsParams,
   })
-  .strict();
+  .strict()
+  .refine((p) => p.targets.length > 0 || p.discover, { message: 'give `targets`, `discover`, or both' });
 
 type Params = z.infer<typeof params>;
+type Discover = z.infer<typeof discoverSchema>;
 type Target = z.infer<typeof targetSchema>;
 
 interface Sample {
@@ -154,6 +179,56 @@ async function probe(t: Target, p: Params, ctx: CheckContext): Promise<TargetRes
   };
 }
 
+interface ServiceLike {
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> | null };
+  spec?: { ports?: { name?: string; port?: number }[] };
+}
+
+/** targets from annotated Services; Services without the annotations are ignored, bad annotations reported */
+export function targetsFromServices(services: ServiceLike[], d: Discover): { targets: Target[]; skipped: string[] } {
+  const targets: Target[] = [];
+  const skipped: string[] = [];
+  for (const svc of services) {
+    const ann = svc.metadata?.annotations ?? {};
+    const ns = svc.metadata?.namespace ?? 'default';
+    const name = `${ns}/${svc.metadata?.name ?? '?'}`;
+    let url = ann[d.urlAnnotation];
+    if (!url && ann[d.pathAnnotation] !== undefined) {
+      const ports = svc.spec?.ports ?? [];
+      const wanted = ann[d.portAnnotation];
+      const port = wanted ? ports.find((p) => p.name === wanted || String(p.port) === wanted)?.port : ports[0]?.port;
+      if (!port) {
+        skipped.push(`${name}: no port ${wanted ?? ''} in spec.ports`.replace('  ', ' '));
+        continue;
+      }
+      const pth = ann[d.pathAnnotation]!.startsWith('/') ? ann[d.pathAnnotation]! : `/${ann[d.pathAnnotation]}`;
+      url = `${d.scheme}://${svc.metadata?.name}.${ns}.${d.clusterDomain}:${port}${pth}`;
+    }
+    if (!url) continue;
+    targets.push({ name, url, method: 'GET', headers: {}, secretHeaders: {}, ...(d.expectStatus !== undefined ? { expectStatus: d.expectStatus } : {}) });
+  }
+  return { targets, skipped };
+}
+
+async function discoverTargets(d: Discover, ctx: CheckContext): Promise<Target[]> {
+  const kube = await openKube(ctx);
+  const core = await kube.client(kube.k8s.CoreV1Api);
+  const services: ServiceLike[] = [];
+  const q = d.labelSelector ? { labelSelector: d.labelSelector } : {};
+  for (const ns of d.namespaces ?? [undefined]) {
+    ctx.emit(ns ? `GET /api/v1/namespaces/${ns}/services` : 'GET /api/v1/services');
+    const list = await kube.call(ns ? `list services in ${ns}` : 'list services in all namespaces', () =>
+      ns ? core.listNamespacedService({ namespace: ns, ...q }) : core.listServiceForAllNamespaces(q),
+    );
+    services.push(...((list.items ?? []) as ServiceLike[]));
+  }
+  const { targets, skipped } = targetsFromServices(services, d);
+  ctx.emit(`  ${services.length} Service(s), ${targets.length} with ${d.urlAnnotation} or ${d.pathAnnotation}`);
+  for (const t of targets) ctx.emit(`  discovered ${t.name} → ${safeUrl(t.url)}`);
+  for (const s of skipped) ctx.emit(`  skipped ${s}`, 'stderr');
+  return targets;
+}
+
 export const httpHealth: CheckKind<Params> = {
   kind: 'http.health',
   title: 'Health endpoints answer with the expected status within a latency budget',
@@ -161,8 +236,11 @@ export const httpHealth: CheckKind<Params> = {
     'Sends `samples` timed requests to each target (a few at a time) and reports per target the status codes, ' +
     'min/p50/p95/max latency and errors; writes health_check_results.json into the evidence. A request with no ' +
     'answer within requestTimeoutMs is a failed sample, so a dead endpoint never hangs the run. ' +
+    'Targets can also be discovered from Kubernetes Services annotated readiness.io/health-url (used as is) or ' +
+    'readiness.io/health-path (+ readiness.io/health-port) → <service>.<namespace>.svc:<port><path>. ' +
     'fail = some target timed out, answered an unexpected status or was over budget; error = not one target ' +
-    'answered at all (wrong addresses or no network path), or a header secret is not set.',
+    'answered at all (wrong addresses or no network path), a header secret is not set, or the cluster could not be ' +
+    'read; inconclusive = discovery found nothing to probe.',
   params,
   resultDoc: {
     budgetMs: 'the default latency budget (ms)',
@@ -172,6 +250,7 @@ export const httpHealth: CheckKind<Params> = {
     allOk: 'true when every target answered every sample with the expected status within its budget',
     failing: 'names of the targets that are not ok',
     maxLatencyMs: 'the slowest answer over all targets (ms), null when none answered',
+    discovered: 'number of targets found on annotated Kubernetes Services',
     evidenceFile: 'relative path of health_check_results.json in the evidence',
   },
   example: [
@@ -190,26 +269,41 @@ export const httpHealth: CheckKind<Params> = {
   ].join('\n'),
   defaultExpect: 'allOk = true',
   describe(p) {
+    const d = p.discover;
+    const disc = d
+      ? [`GET /api/v1/${d.namespaces ? `namespaces/{${d.namespaces.join(',')}}/` : ''}services${d.labelSelector ? `?labelSelector=${d.labelSelector}` : ''} → Services annotated ${d.urlAnnotation} / ${d.pathAnnotation}, ×${p.samples} each`]
+      : [];
     const lines = p.targets.map(
       (t) =>
         `${t.method} ${safeUrl(t.url)} ×${p.samples} (expect ${expectText(t)}, < ${t.budgetMs ?? p.budgetMs} ms` +
         `${Object.keys(t.secretHeaders).length ? `, headers ${Object.keys(t.secretHeaders).join(', ')} from secrets` : ''})`,
     );
-    return `${lines.join('\n')}\nrequest timeout ${p.requestTimeoutMs} ms${p.insecure ? ' — TLS VERIFICATION OFF (insecure: true)' : ''}`;
+    return `${[...lines, ...disc].join('\n')}\nrequest timeout ${p.requestTimeoutMs} ms${p.insecure ? ' — TLS VERIFICATION OFF (insecure: true)' : ''}`;
   },
   async run(p, ctx): Promise<CheckOutput> {
     // resolve secrets up front so a missing token is an error before any request goes out
     for (const t of p.targets) for (const [n, ref] of Object.entries(t.secretHeaders)) resolveSecretRef(ref, ctx, `header ${n} of target ${t.name}`);
-    ctx.emit(`probing ${p.targets.length} health endpoint(s), ${p.samples} sample(s) each, budget ${p.budgetMs} ms`);
-    const results: TargetResult[] = new Array(p.targets.length);
+    const discovered = p.discover ? await discoverTargets(p.discover, ctx) : [];
+    const all = [...p.targets, ...discovered.filter((d) => !p.targets.some((t) => t.url === d.url))];
+    if (all.length === 0) {
+      return {
+        result: { budgetMs: p.budgetMs, samples: p.samples, targets: [], allOk: false, failing: [], maxLatencyMs: null, discovered: 0, evidenceFile: null },
+        summary: `no health endpoint to probe: no Service carries ${p.discover?.urlAnnotation} or ${p.discover?.pathAnnotation}`,
+        verdict: 'inconclusive',
+        measured: '0 targets',
+        threshold: `every response < ${p.budgetMs} ms`,
+      };
+    }
+    ctx.emit(`probing ${all.length} health endpoint(s), ${p.samples} sample(s) each, budget ${p.budgetMs} ms`);
+    const results: TargetResult[] = new Array(all.length);
     let next = 0;
     const worker = async () => {
-      while (next < p.targets.length && !ctx.signal.aborted) {
+      while (next < all.length && !ctx.signal.aborted) {
         const i = next++;
-        results[i] = await probe(p.targets[i]!, p, ctx);
+        results[i] = await probe(all[i]!, p, ctx);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(p.concurrency, p.targets.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(p.concurrency, all.length) }, worker));
     if (ctx.signal.aborted) throw new CheckError('health probing was cancelled', 're-run the item');
 
     const answeredAny = results.some((r) => r.answered > 0);
@@ -241,7 +335,7 @@ export const httpHealth: CheckKind<Params> = {
     }
     const maxLatencyMs = maxes.length ? Math.max(...maxes) : null;
     return {
-      result: { budgetMs: p.budgetMs, samples: p.samples, targets: results, allOk: failing.length === 0, failing, maxLatencyMs, evidenceFile },
+      result: { budgetMs: p.budgetMs, samples: p.samples, targets: results, allOk: failing.length === 0, failing, maxLatencyMs, discovered: discovered.length, evidenceFile },
       summary:
         failing.length === 0
           ? `${results.length}/${results.length} endpoints healthy, slowest ${maxLatencyMs} ms (budget ${p.budgetMs} ms)`

@@ -23,16 +23,21 @@ const probe = z
       .describe('a source that must get through first, so DNS/image/scheduling problems are not mistaken for isolation'),
     target: z
       .strictObject({
-        service: z.string().min(1).describe('Service name, e.g. detection-service'),
-        namespace: z.string().min(1).describe('namespace of the Service'),
-        port: z.int().min(1).max(65535).optional().describe('port (default: the Service\'s first port)'),
+        service: z.string().min(1).optional().describe('Service name, e.g. detection-service (or give `url`)'),
+        namespace: z.string().min(1).describe('namespace of the Service (unless the url names it: http://svc.ns:port)'),
+        port: z.int().min(1).max(65535).optional().describe('port (default: the url\'s port, else the Service\'s first port)'),
+        url: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('or: the in-cluster URL, e.g. http://detection-service:8080 or http://detection-service.detektor:8080'),
       })
+      .refine((t) => t.service !== undefined || t.url !== undefined, { message: 'give target.service or target.url' })
       .describe('the Service to connect to (its ClusterIP is used, so DNS is out of the picture)'),
     image: z.string().min(1).default('busybox:1.36').describe('probe image with busybox wget (default busybox:1.36)'),
     timeoutSeconds: z.int().min(1).max(60).default(3).describe('wget connect/read timeout in seconds (default 3)'),
     podTimeoutSeconds: z.int().min(5).max(600).default(90).describe('how long a probe pod may take to be scheduled, pull and finish (default 90)'),
-  })
-  .describe('optional live probe (creates two short-lived pods)');
+  });
 
 const params = z
   .strictObject({
@@ -43,7 +48,11 @@ const params = z
       .min(1)
       .default(['ingress'])
       .describe('which directions need a default-deny: [ingress] (default) or [ingress, egress]'),
-    probe: probe.optional(),
+    probe: probe
+      .optional()
+      .describe(
+        'optional live probe, creates two short-lived pods: from.namespace, allowedFrom.namespace, target {service or url, namespace, port}, image, timeoutSeconds, podTimeoutSeconds',
+      ),
   })
   .refine((p) => p.namespaces !== undefined || p.namespaceSelector !== undefined, {
     message: 'give `namespaces` (a list) or `namespaceSelector` (a label selector)',
@@ -122,7 +131,7 @@ function describeCall(p: Params): string {
     ...ns.map((n) => `GET /apis/networking.k8s.io/v1/namespaces/${n}/networkpolicies`),
   ];
   if (p.probe) {
-    const t = p.probe.target;
+    const t = probeTarget(p.probe.target);
     lines.push(
       `probe: create pod (${p.probe.image}) in ${p.probe.allowedFrom.namespace} then in ${p.probe.from.namespace}: wget -T ${p.probe.timeoutSeconds} http://<ClusterIP of ${t.namespace}/${t.service}>:${t.port ?? '<port>'}/ — pods labelled app.kubernetes.io/managed-by=readiness-tui, deleted afterwards`,
     );
@@ -242,6 +251,16 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
   },
 };
 
+/** service/namespace/port from the target (a url like http://svc[.ns[.svc…]]:port names them too) */
+export function probeTarget(t: NonNullable<Params['probe']>['target']): { service: string; namespace: string; port?: number } {
+  if (t.service) return { service: t.service, namespace: t.namespace, port: t.port };
+  const m = (t.url ?? '').match(/^(?:https?:\/\/)?([^/:]+)(?::(\d+))?/i);
+  const host = (m?.[1] ?? '').split('.');
+  if (!host[0]) throw new CheckError(`probe.target.url "${t.url}" names no service`, 'use a URL such as http://detection-service:8080, or give target.service');
+  const port = t.port ?? (m?.[2] ? Number(m[2]) : undefined);
+  return { service: host[0] ?? '', namespace: host.length >= 2 ? host[1]! : t.namespace, port };
+}
+
 async function runProbe(
   pp: NonNullable<Params['probe']>,
   kube: Awaited<ReturnType<typeof openKube>>,
@@ -250,10 +269,11 @@ async function runProbe(
 ) {
   const prober = new Prober(kube, ctx, core);
   const settings = { image: pp.image, timeoutSeconds: pp.timeoutSeconds, podTimeoutSeconds: pp.podTimeoutSeconds };
-  const target = `${pp.target.namespace}/${pp.target.service}`;
+  const t = probeTarget(pp.target);
+  const target = `${t.namespace}/${t.service}`;
   try {
     await prober.removeLeftovers([pp.allowedFrom.namespace, pp.from.namespace]);
-    const url = await prober.targetUrl(pp.target);
+    const url = await prober.targetUrl(t);
     ctx.emit(`probe target ${target} → ${url}`);
     const allowed = await prober.run(pp.allowedFrom.namespace, 'allowed', url, settings);
     if (allowed.result !== 'connected') {

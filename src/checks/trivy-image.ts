@@ -10,13 +10,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
+import { spawnGroup } from '../engine/process.js';
 import { parseDuration, DURATION_HINT } from '../checklist/duration.js';
 
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 const RANK: Record<Severity, number> = { CRITICAL: 4, HIGH: 3, MEDIUM: 2, LOW: 1, UNKNOWN: 0 };
 /** findings kept in the result (all of them stay in the attached report) */
-const MAX_FINDINGS = 1000;
+const MAX_FINDINGS = 500;
 const MAX_REPORT_BYTES = 512 * 1024 * 1024;
 
 const params = z
@@ -196,58 +197,56 @@ export function trivyArgs(p: TrivyImageParams, ignoreFile: string | undefined): 
 const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 async function runTrivy(p: TrivyImageParams, ctx: CheckContext): Promise<CheckOutput> {
-  const { execa } = await import('execa');
   const ignoreFile = resolveIgnoreFile(p, ctx.cwd);
   const args = trivyArgs(p, ignoreFile);
   const bin = p.trivyPath;
   ctx.emit(`$ ${[bin, ...args].map(shellWord).join(' ')}`, 'info');
   if (ignoreFile) ctx.emit(`honouring ignore file ${ignoreFile}`, 'info');
 
-  const sub = execa(bin, args, {
-    cwd: ctx.cwd,
-    env: ctx.env,
-    extendEnv: false,
-    stdin: 'ignore',
-    buffer: false,
-    reject: false,
-    cancelSignal: ctx.signal,
-    forceKillAfterDelay: 3000,
-    stripFinalNewline: false,
-  });
   const out: Buffer[] = [];
   let outBytes = 0;
   let tooBig = false;
   const tail: string[] = [];
   let partial = '';
-  sub.stdout?.on('data', (c: Buffer) => {
-    outBytes += c.length;
-    if (outBytes > MAX_REPORT_BYTES) {
-      if (!tooBig) sub.kill();
-      tooBig = true;
-      return;
-    }
-    out.push(c);
-  });
-  sub.stderr?.on('data', (c: Buffer) => {
-    ctx.write(c, 'stderr');
-    const lines = (partial + c.toString('utf8')).split(/\r?\n/);
-    partial = lines.pop() ?? '';
-    for (const l of lines) if (l.trim()) tail.push(l);
-    if (tail.length > 20) tail.splice(0, tail.length - 20);
-  });
+  // our own reason to stop (a runaway report) next to the check's cancel/timeout
+  const own = new AbortController();
   const started = Date.now();
   const ticker = setInterval(() => ctx.emit(`trivy still scanning ${p.image} … ${Math.round((Date.now() - started) / 1000)} s`, 'info'), 15_000);
-  let r: Awaited<typeof sub>;
+  let r: Awaited<ReturnType<typeof spawnGroup>>;
   try {
-    r = await sub;
+    r = await spawnGroup({
+      file: bin,
+      args,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      signal: AbortSignal.any([ctx.signal, own.signal]),
+      killGraceMs: ctx.killGraceMs,
+      onData(chunk, stream) {
+        if (stream === 'stdout') {
+          // the report: collected (not streamed to the pane), attached whole as evidence after parsing
+          outBytes += chunk.length;
+          if (outBytes > MAX_REPORT_BYTES) {
+            tooBig = true;
+            own.abort();
+            return;
+          }
+          out.push(chunk);
+          return;
+        }
+        ctx.write(chunk, 'stderr');
+        const lines = (partial + chunk.toString('utf8')).split(/\r?\n/);
+        partial = lines.pop() ?? '';
+        for (const l of lines) if (l.trim()) tail.push(l);
+        if (tail.length > 20) tail.splice(0, tail.length - 20);
+      },
+    });
   } finally {
     clearInterval(ticker);
   }
   if (partial.trim()) tail.push(partial);
   const stderrTail = tail.slice(-8).join('\n');
 
-  const failure = r as typeof r & { code?: string; cause?: unknown };
-  const errCode = failure.code ?? (failure.cause as NodeJS.ErrnoException | undefined)?.code;
+  const errCode = r.spawnError?.code;
   if (errCode === 'ENOENT') {
     throw bin.includes('/')
       ? new CheckError(`trivy not found at ${bin}`, 'install trivy there or fix trivyPath')
@@ -256,11 +255,14 @@ async function runTrivy(p: TrivyImageParams, ctx: CheckContext): Promise<CheckOu
   if (errCode === 'EACCES') {
     throw new CheckError(`${bin} is not executable (EACCES)`, `chmod +x the file or point trivyPath at the real trivy binary`);
   }
-  if (r.isCanceled || ctx.signal.aborted) {
-    throw new CheckError(`trivy was stopped before it finished scanning ${p.image}`, 're-run the item, or raise its timeout (scans of large images take minutes)');
+  if (r.spawnError) {
+    throw new CheckError(`cannot start ${bin}: ${r.spawnError.message}`, 'check trivyPath');
   }
   if (tooBig) {
     throw new CheckError(`trivy's report is larger than ${MAX_REPORT_BYTES / 1048576} MiB`, 'narrow the scan with extraArgs (e.g. --severity, --pkg-types)');
+  }
+  if (r.aborted || ctx.signal.aborted) {
+    throw new CheckError(`trivy was stopped before it finished scanning ${p.image}`, 're-run the item, or raise its timeout (scans of large images take minutes)');
   }
   const stdout = Buffer.concat(out).toString('utf8');
   const exitCode = r.exitCode;

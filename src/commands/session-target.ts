@@ -4,11 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { allItems, type Checklist, type Item } from '../checklist/model.js';
 import { resolveOperator } from '../engine/identity.js';
 import { JOURNAL_FILE } from '../engine/journal.js';
 import { listSessions } from '../engine/session.js';
 import { UsageError } from './exit.js';
+
+export { findItem } from '../engine/decide.js';
 
 export interface TargetOptions {
   session?: string;
@@ -47,17 +48,6 @@ export async function resolveSessionDir(o: TargetOptions): Promise<string> {
 export function operatorFrom(as: string | undefined): string {
   if (as !== undefined && !as.trim()) throw new UsageError('--as needs a non-empty name');
   return resolveOperator({ as });
-}
-
-export function findItem(checklist: Checklist, id: string): Item {
-  const items = allItems(checklist);
-  const it = items.find((i) => i.id === id);
-  if (!it) {
-    throw new UsageError(
-      `unknown item "${id}" in checklist ${checklist.name}. Items: ${items.map((i) => i.id).join(', ')}`,
-    );
-  }
-  return it;
 }
 
 export function printWarnings(warnings: string[]): void {

@@ -1,6 +1,53 @@
+/**
+ * `readiness-tui [FILE]`: the operator's TUI when stdin and stdout are terminals (decided here, not by Ink's CI
+ * detection); otherwise the headless runner, exactly like `run --ci`.
+ */
 import { UsageError } from './exit.js';
 
-// Placeholder until its issue lands: the command exists in the CLI contract but is not implemented yet.
-export async function tuiCommand(..._args: unknown[]): Promise<number> {
-  throw new UsageError('`tui` is not implemented yet');
+export interface TuiOptions {
+  set?: string[];
+  vars?: string;
+  stateDir?: string;
+  out?: string;
+  only?: string;
+  concurrency?: string;
+  new?: boolean;
+  kubeContext?: string;
+  context?: string;
+  as?: string;
+  signKey?: string;
+  signer?: string;
+  ci?: boolean;
+  json?: boolean;
+  /** commander: --no-color gives false */
+  color?: boolean;
+  ascii?: boolean;
+  /** commander: --no-animation gives false */
+  animation?: boolean;
+  screenReader?: boolean;
+  fps?: string;
+  readonly?: boolean;
+}
+
+export function isInteractive(o: { ci?: boolean; json?: boolean }, stdin = process.stdin, stdout = process.stdout): boolean {
+  return !o.ci && !o.json && stdin.isTTY === true && stdout.isTTY === true;
+}
+
+export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}): Promise<number> {
+  if (!isInteractive(opts)) {
+    if (!file) throw new UsageError('no checklist given: without a terminal, run `readiness-tui FILE` (same as `readiness-tui run FILE --ci`)');
+    const { runCommand } = await import('./run.js');
+    return (runCommand as (f: string, o: unknown) => Promise<number>)(file, { ...opts, ci: true });
+  }
+  // Ink decides once, when it is loaded, that CI means "render nothing until exit". We decided already.
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  let m: typeof import('../ui/run-tui.js');
+  try {
+    m = await import('../ui/run-tui.js');
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+  }
+  return m.runTui(file, opts);
 }

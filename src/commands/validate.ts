@@ -6,7 +6,16 @@ import { formatProblem } from '../checklist/errors.js';
 import { validateFile } from '../checklist/validate.js';
 import { EXIT } from './exit.js';
 
+/** `readiness-tui … | head` closes the pipe early: stop quietly instead of crashing with EPIPE */
+function quietOnClosedPipe(): void {
+  process.stdout.once('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export async function validateCommand(file: string): Promise<number> {
+  quietOnClosedPipe();
   const { checklist, problems } = await validateFile(file);
   for (const p of problems) process.stdout.write(formatProblem(p) + '\n');
   if (!checklist) {

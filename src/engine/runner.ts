@@ -24,6 +24,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { allItems, type CheckSpec, type Item } from '../checklist/model.js';
 import { resolveCheckParams } from '../checklist/params.js';
+import { interpolate } from '../checklist/interpolate.js';
 import { evaluateExpect } from '../checklist/expect.js';
 import { getKind } from '../checks/index.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput, type KubeTarget } from '../checks/contract.js';
@@ -32,9 +33,7 @@ import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createEvidenceWriter } from './evidence.js';
-import { LineSplitter } from './line-splitter.js';
-import { sanitizeLine } from './sanitize.js';
-import { FLUSH_MS, OUTPUT_LINES_KEPT } from './store.js';
+import { OutputFeed } from './output-feed.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -90,69 +89,6 @@ function semaphore(n: number): Semaphore {
   };
 }
 
-/** Per-item pending output, flushed to the store at most every FLUSH_MS. */
-class OutputBatcher {
-  private pending = new Map<string, { stream: OutputEvent['stream']; line: string }[]>();
-  private dropped = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly deliver: (e: OutputEvent) => void,
-    private readonly keepSgr: boolean,
-  ) {}
-
-  push(item: string, stream: OutputEvent['stream'], line: string): void {
-    let q = this.pending.get(item);
-    if (!q) this.pending.set(item, (q = []));
-    q.push({ stream, line });
-    if (q.length >= OUTPUT_LINES_KEPT * 2) {
-      // the producer is faster than the screen: keep the newest lines, count the rest (they are in evidence)
-      const cut = q.length - OUTPUT_LINES_KEPT;
-      q.splice(0, cut);
-      this.dropped.set(item, (this.dropped.get(item) ?? 0) + cut);
-    }
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), FLUSH_MS);
-  }
-
-  flush(only?: string): void {
-    if (!only && this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    for (const [item, q] of [...this.pending]) {
-      if (only && item !== only) continue;
-      this.pending.delete(item);
-      let dropped = this.dropped.get(item) ?? 0;
-      this.dropped.delete(item);
-      let rows = q;
-      if (rows.length > OUTPUT_LINES_KEPT) {
-        dropped += rows.length - OUTPUT_LINES_KEPT;
-        rows = rows.slice(-OUTPUT_LINES_KEPT);
-      }
-      // consecutive lines of one stream become one event
-      let i = 0;
-      while (i < rows.length) {
-        const stream = rows[i]!.stream;
-        const lines: string[] = [];
-        while (i < rows.length && rows[i]!.stream === stream) {
-          lines.push(sanitizeLine(rows[i]!.line, LINE_MAX, { keepSgr: this.keepSgr }));
-          i++;
-        }
-        this.deliver({ type: 'output', item, lines, dropped, stream });
-        dropped = 0;
-      }
-      if (dropped > 0) this.deliver({ type: 'output', item, lines: [], dropped, stream: 'info' });
-    }
-    if (this.pending.size && !this.timer) this.timer = setTimeout(() => this.flush(), FLUSH_MS);
-  }
-
-  dispose(): void {
-    this.flush();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-}
-
 function errMessage(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
   return String(err);
@@ -187,7 +123,7 @@ export function createRunner(o: RunnerOptions): Runner {
   const cwd = path.dirname(checklist.source.path);
   const entries = new Map<string, Entry>();
   const kubeCache = new Map<string, Promise<KubeTarget>>();
-  const batcher = new OutputBatcher((e) => {
+  const feed = new OutputFeed((e) => {
     session.store.apply(e);
     o.onEvent?.(e);
   }, o.keepSgr === true);
@@ -260,20 +196,16 @@ export function createRunner(o: RunnerOptions): Runner {
     const evFile = session.evidencePath(item.id, attempt, name);
     const evidence = createEvidenceWriter(evFile, redactor);
     const attachments: EvidenceRef[] = [];
-    const splitters = { stdout: new LineSplitter(), stderr: new LineSplitter() };
-    const pushLines = (lines: string[], stream: OutputEvent['stream']) => {
-      for (const l of lines) batcher.push(item.id, stream, l);
-    };
     const ctx: CheckContext = {
       signal,
       emit(line, stream = 'info') {
         const safe = redactor.redact(String(line));
         evidence.write(safe + '\n', stream);
-        pushLines(safe.split('\n'), stream);
+        for (const l of safe.split('\n')) feed.line(item.id, stream, l);
       },
       write(chunk, stream) {
         const out = evidence.write(chunk, stream);
-        if (out.length) pushLines(splitters[stream].push(out), stream);
+        if (out.length) feed.bytes(item.id, stream, out);
       },
       async attach(attName, content) {
         const base = path.basename(evFile).replace(/\.log$/, '');
@@ -315,11 +247,8 @@ export function createRunner(o: RunnerOptions): Runner {
       thrown = err;
     } finally {
       if (abandonTimer) clearTimeout(abandonTimer);
-      for (const s of ['stdout', 'stderr'] as const) {
-        const rest = evidence.endStream(s);
-        const lines = rest.length ? splitters[s].push(rest) : [];
-        pushLines([...lines, ...splitters[s].end()], s);
-      }
+      for (const s of ['stdout', 'stderr'] as const) feed.bytes(item.id, s, evidence.endStream(s));
+      feed.flush(item.id, true);
     }
     const summaryEv = evidence.close();
     const evidenceRefs: EvidenceRef[] = [
@@ -358,7 +287,12 @@ export function createRunner(o: RunnerOptions): Runner {
       result,
     };
     if (o2.verdict === 'inconclusive') return { ...common, verdict: 'inconclusive' };
-    const expr = spec.expect ?? kind.defaultExpect;
+    let expr = spec.expect ?? kind.defaultExpect;
+    try {
+      expr = interpolate(expr, vars);
+    } catch (err) {
+      return { ...common, verdict: 'error', error: { message: redactor.redact(errMessage(err)), hint: 'provide the variable the expectation uses' } };
+    }
     const ev = await evaluateExpect(expr, o2.result ?? {}, { vars });
     if (ev.error) {
       const message = `the expectation \`${expr}\` could not be evaluated: ${redactor.redact(ev.error)}`;
@@ -404,7 +338,7 @@ export function createRunner(o: RunnerOptions): Runner {
         const runs: Record<string, CheckRun> = {};
         for (const [name, spec] of Object.entries(item.checks)) {
           if (controller.signal.aborted) break;
-          batcher.push(item.id, 'info', `── ${name} ──`);
+          feed.line(item.id, 'info', `── ${name} ──`);
           const r = await runCheck(item, spec, attempt, name, controller.signal, timeoutMs);
           if (r.verdict === 'cancelled') return 'cancelled';
           runs[name] = r;
@@ -414,7 +348,7 @@ export function createRunner(o: RunnerOptions): Runner {
       }
     } finally {
       clearTimeout(timer);
-      batcher.flush(item.id);
+      feed.flush(item.id, true);
       entry.controller = undefined;
     }
     data = redactor.redactValue(data);
@@ -450,7 +384,13 @@ export function createRunner(o: RunnerOptions): Runner {
       verdict = 'timeout';
       error = { message: `timed out after ${formatMs(item.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS)}` };
     } else if (item.expect) {
-      const ev = await evaluateExpect(item.expect, { checks: input }, { vars });
+      let expr = item.expect;
+      try {
+        expr = interpolate(item.expect, vars);
+      } catch {
+        // left as written: JSONata reports the unresolved reference
+      }
+      const ev = await evaluateExpect(expr, { checks: input }, { vars });
       if (ev.error) {
         verdict = 'error';
         error = { message: `the expectation \`${item.expect}\` could not be evaluated: ${ev.error}`, hint: 'fix the item-level `expect`' };
@@ -559,7 +499,7 @@ export function createRunner(o: RunnerOptions): Runner {
         }
       };
       const results = await Promise.allSettled(order.map(task));
-      batcher.flush();
+      feed.flush();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },

@@ -27,7 +27,7 @@ import {
   hashLine,
   type JournalProblem,
 } from './journal.js';
-import { describeHolder, LockBusyError, pidAlive, readLockInfo, tryLock, type HeldLock, type LockInfo } from './lock.js';
+import { acquireLock, describeHolder, LockBusyError, pidAlive, readLockInfo, tryLock, type HeldLock, type LockInfo } from './lock.js';
 import type { OpenSessionOptions, Session } from './session-api.js';
 import { initialState, reduce, type SessionState } from './session-state.js';
 import { createSessionStore, type SessionStore } from './store.js';
@@ -35,6 +35,8 @@ import { createSessionStore, type SessionStore } from './store.js';
 export const SESSIONS_DIR = 'sessions';
 export const OWNER_LOCK = 'owner.lock';
 export const CHECKLIST_FILE = 'checklist.yaml';
+/** held for the moment of find-or-create in openSession */
+export const OPEN_LOCK = 'open.lock';
 /** how often `follow` polls the journal in addition to fs.watch (which can miss events on some filesystems) */
 export const FOLLOW_POLL_MS = 500;
 
@@ -483,11 +485,18 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
 export async function openSession(o: OpenSessionOptions): Promise<Session> {
   const stateDir = resolve(o.stateDir);
   await fsp.mkdir(join(stateDir, SESSIONS_DIR), { recursive: true });
-  if (!o.fresh) {
-    const dir = await findSession(stateDir, { checklistName: o.checklist.name, unfinished: true });
-    if (dir) return resumeSession(dir, o);
+  // find-or-create is atomic across processes: two TUIs started at once end up on one session (the second is
+  // refused by its owner lock) instead of two parallel sessions of the same checklist
+  const guard = await acquireLock(join(stateDir, SESSIONS_DIR, OPEN_LOCK), { timeoutMs: 10_000, what: 'session open lock' });
+  try {
+    if (!o.fresh) {
+      const dir = await findSession(stateDir, { checklistName: o.checklist.name, unfinished: true });
+      if (dir) return await resumeSession(dir, o);
+    }
+    return await createSession(stateDir, o);
+  } finally {
+    guard.release();
   }
-  return createSession(stateDir, o);
 }
 
 /** Load the exact checklist a session ran (checklist.yaml in its directory), with a clear error. */

@@ -17,7 +17,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../commands/exit.js';
-import type { JournalRecord, SessionStartData, SignoffData, WaiverData } from '../engine/events.js';
+import type { ItemResultData, JournalRecord, SessionStartData, SignoffData, WaiverData } from '../engine/events.js';
 import { hashLine } from '../engine/journal.js';
 import { replaySession, type Replay } from '../engine/session.js';
 import { waiverValid } from '../engine/session-state.js';
@@ -175,6 +175,23 @@ export async function verifyBundle(bundle: string, o: VerifyOptions): Promise<Ve
     if (norm(start.checklist.sha256) !== sha(checklistBytes))
       fail('checklist.yaml', `sha256 ${sha(checklistBytes)} is not the checklist the session ran (journal line 1 pins ${start.checklist.sha256})`);
     else ok('checklist.yaml', 'is the exact checklist the session ran');
+  }
+
+  // evidence files are the ones the journal recorded (catches evidence swapped and the manifest re-signed)
+  if (replay) {
+    let n = 0;
+    const before = findings.length;
+    for (const rec of replay.records) {
+      if (rec.type !== 'item.result') continue;
+      for (const ev of (rec.data as ItemResultData).evidence ?? []) {
+        n++;
+        if (!isSafeBundlePath(ev.path)) fail('journal.jsonl', `line ${rec.seq + 1}: evidence path ${JSON.stringify(ev.path)} is not a safe bundle path`);
+        else if (!existsSync(path.join(dir, ev.path))) warn(ev.path, `recorded in journal line ${rec.seq + 1} but not in the bundle (withheld?)`);
+        else if ((await sha256File(path.join(dir, ev.path))) !== norm(ev.sha256))
+          fail(ev.path, `is not the evidence recorded in journal line ${rec.seq + 1} (sha256 differs): it was replaced`);
+      }
+    }
+    if (n && findings.length === before) ok('evidence/', `all ${n} evidence file(s) match the digests in the journal`);
   }
 
   // 4: report.json == replay

@@ -192,6 +192,25 @@ ${check}
     expect(errs[0]).toMatchObject({ line: 15, path: 'blocks[0].items[0].check.expcet' });
   });
 
+  it('secret references {var: name} in params count as use; unknown names are errors, non-secret ones warned', () => {
+    const { problems } = validateSource(
+      Buffer.from(base('          kind: command\n          run: "true"\n          token: {var: dri}\n          other: {var: dir, prefix: "Bearer "}')),
+      'x.yaml',
+    );
+    const mine = problems.filter((p) => /variable/.test(p.message));
+    expect(mine).toEqual([
+      { file: 'x.yaml', line: 15, col: 24, path: 'blocks[0].items[0].check.token.var', message: 'unknown variable "dri" (did you mean "dir"?)', severity: 'error' },
+      {
+        file: 'x.yaml',
+        line: 16,
+        col: 24,
+        path: 'blocks[0].items[0].check.other.var',
+        message: 'variable "dir" is used as a secret: declare it `secret: true` so it is never written anywhere',
+        severity: 'warning',
+      },
+    ]);
+  });
+
   it('warns about unused variables without failing', () => {
     const { checklist, problems } = validateSource(Buffer.from(base('          kind: command\n          run: "true"')), 'x.yaml');
     expect(checklist).toBeDefined();

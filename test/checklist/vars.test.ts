@@ -76,6 +76,9 @@ describe('resolveVars', () => {
     expect(r.values.token).toBe('t');
     expect(r.values.grafana_token2).toBe('g');
     expect(r.secret).toEqual(['token', 'grafana_token2']);
+    // the name exactly as written works too; the upper-cased form wins when both are set
+    expect(resolveVars(c2, { env: { READINESS_VAR_grafana_token2: 'exact' } }).values.grafana_token2).toBe('exact');
+    expect(resolveVars(c2, { env: { READINESS_VAR_grafana_token2: 'exact', READINESS_VAR_GRAFANA_TOKEN2: 'upper' } }).values.grafana_token2).toBe('upper');
   });
 
   it('refuses --set for a secret variable', () => {

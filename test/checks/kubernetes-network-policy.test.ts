@@ -147,6 +147,16 @@ describe('kubernetes.network-policy — live probe', () => {
     });
   });
 
+  it('target.url (as the detektor checklist writes it) names the service; the probe still uses its ClusterIP', async () => {
+    await withWorld({ rules: [{ from: 'default', to: 'detektor', outcome: 'timeout' }] }, async (_s, kc) => {
+      const probe = { ...PROBE, target: { url: 'http://detection-service:8080', namespace: 'detektor' } };
+      const { out, pass, ctx } = await check({ namespaces: ['detektor'], probe }, kc);
+      expect((out.result.probe as { target: string }).target).toBe('detektor/detection-service');
+      expect(pass).toBe(true);
+      expect(ctx.lines.some((l) => l.line.includes('http://10.96.20.10:8080/'))).toBe(true);
+    });
+  });
+
   it('connection refused also counts as blocked', async () => {
     await withWorld({ rules: [{ from: 'default', to: 'detektor/detection-service', outcome: 'refused' }] }, async (_s, kc) => {
       const { out, pass } = await check({ namespaces: ['detektor'], probe: PROBE }, kc);
@@ -183,6 +193,18 @@ describe('kubernetes.network-policy — live probe', () => {
       expect((err as CheckError).message).toMatch(/wrong reason \(dns/);
       expect(s.list('', 'pods')).toEqual([]);
     });
+  });
+
+  it('no right to create pods in the denied namespace (403) → error naming the action; no pod left', async () => {
+    const s = await startKubeApiServer({ ...world({ rules: [{ from: 'default', to: '*', outcome: 'timeout' }] }), forbid: /^POST \/api\/v1\/namespaces\/default\/pods$/ });
+    try {
+      const err = await check({ namespaces: ['detektor'], probe: PROBE }, s.writeKubeconfig(dir, 'rbac')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CheckError);
+      expect((err as CheckError).message).toMatch(/^credentials rejected: user "rbac-user" may not create probe pod in default .*403 Forbidden/);
+      expect(s.list('', 'pods')).toEqual([]);
+    } finally {
+      await s.close();
+    }
   });
 
   it('deletes probe pods left behind by an earlier run before starting', async () => {

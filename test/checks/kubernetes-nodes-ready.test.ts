@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubernetesNodesReady } from '../../src/checks/kubernetes-nodes-ready.js';
 import { CheckError } from '../../src/checks/contract.js';
-import { startKubeApiServer, type KubeApiServer, type KubeObject } from '../../src/demo/servers/kube-api.js';
+import { startKubeApiServer, writeKubeconfig, type KubeApiServer, type KubeObject } from '../../src/demo/servers/kube-api.js';
 import { runKind } from '../support/check-context-basic.js';
 import { checkContext, loadFixtureObjects } from '../support/check-context.js';
 import { evaluateDefault } from '../support/expect-default.js';
@@ -76,10 +76,7 @@ describe('kubernetes.nodes-ready against the sonobuoy kind capture', () => {
   });
 
   it('is an error (not a fail) when the token is rejected', async () => {
-    const bad = path.join(dir, 'bad');
-    const { writeKubeconfig } = await import('../../src/demo/servers/kube-api.js');
     const file = writeKubeconfig(dir, server.url, server.ca, 'wrong-token', 'prod', { fileName: 'bad-kubeconfig' });
-    void bad;
     const ctx = await checkContext({ kubeconfig: file });
     const err = await runKind(kubernetesNodesReady, {}, ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckError);

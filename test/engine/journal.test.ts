@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -197,6 +197,33 @@ describe('journal lock', () => {
       expect(mine).toEqual([...Array(50).keys()].map((i) => `${actor} #${i}`));
     }
     expect(existsSync(path.join(path.dirname(p), 'journal.lock'))).toBe(false);
+  });
+
+  it('a writer killed with SIGKILL mid-stream leaves a valid journal (at most a torn tail) that the next append continues', async () => {
+    const p = fresh();
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.dirname(p), { recursive: true });
+    const proc = spawn(process.execPath, [child, JSON.stringify({ op: 'append', journal: p, n: 100000, actor: 'doomed' })]);
+    // let it write for a while, then kill it without warning
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (existsSync(p) && readFileSync(p).length > 20_000) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
+    proc.kill('SIGKILL');
+    await new Promise<void>((r) => proc.on('exit', () => r()));
+    const j = await readJournal(p);
+    expect(j.problems).toEqual([]);
+    expect(j.records.length).toBeGreaterThan(10);
+    const { record } = await appendRecord(p, { type: 'note', actor: 'survivor', data: { text: 'after the crash', by: 'survivor' } });
+    expect(record.seq).toBe(j.records.length);
+    const j2 = await readJournal(p);
+    expect(j2.problems).toEqual([]);
+    expect(j2.warnings).toEqual([]);
+    expect(j2.records.at(-1)!.actor).toBe('survivor');
   });
 
   it('takes over a lock left by a dead process', async () => {

@@ -221,6 +221,35 @@ describe('owner lock', () => {
     expect(s.dir).toBe(ready);
   });
 
+  it('two owners started at the same moment on an empty state dir: one session, the second refused', async () => {
+    const sd = stateDir();
+    const launch = () => {
+      const proc = spawn(process.execPath, [child, JSON.stringify({ op: 'own', stateDir: sd, name: 'demo', items: ITEMS })]);
+      children.push(proc);
+      let out = '';
+      let err = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      return { proc, out: () => out, err: () => err };
+    };
+    const a = launch();
+    const b = launch();
+    const settled = async (x: ReturnType<typeof launch>) => {
+      for (let i = 0; i < 200 && !x.out() && x.proc.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+    };
+    await Promise.all([settled(a), settled(b)]);
+    const winners = [a, b].filter((x) => x.out().includes('ready'));
+    const losers = [a, b].filter((x) => !x.out().includes('ready'));
+    expect(winners).toHaveLength(1);
+    await exited(losers[0]!.proc);
+    expect(losers[0]!.proc.exitCode).toBe(2);
+    expect(losers[0]!.err()).toMatch(new RegExp(`already open by pid ${winners[0]!.proc.pid} on host`));
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(path.join(sd, 'sessions')).filter((f) => !f.endsWith('.lock'))).toHaveLength(1);
+    winners[0]!.proc.stdin.end();
+    await exited(winners[0]!.proc);
+  });
+
   it('a lock left by a killed process is taken over with a warning', async () => {
     const sd = stateDir();
     const { proc, first } = await startChild({ op: 'own', stateDir: sd, name: 'demo', items: ITEMS });

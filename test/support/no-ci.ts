@@ -4,4 +4,7 @@
  */
 delete process.env.CI;
 delete process.env.CONTINUOUS_INTEGRATION;
+// chalk decides its colour level when loaded, from the (non-TTY) test stdout: give it colour so the tests can tell
+// that only our theme layer turns colour off
+if (process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '1';
 export {};

@@ -23,6 +23,8 @@
  * - Redirects are not followed unless maxRedirects > 0; headers given by the caller (tokens!) are dropped when a
  *   redirect leaves the origin.
  * - Nothing is printed except the TLS warning; request headers are never echoed anywhere.
+ * - One fresh connection per request (no keep-alive pool): a latency sample includes the connect, as a probe's does.
+ * - HTTP(S)_PROXY variables are not used: checks talk to the address they are given (port-forward or VPN).
  *
  * Built on node:http/node:https rather than the global fetch: Node 20's fetch cannot take a per-request CA or
  * `rejectUnauthorized: false` without the separate undici package, and both are needed here.

@@ -127,9 +127,10 @@ export class Prober {
       },
     };
     this.ctx.emit(`create pod ${namespace}/${name} (${s.image}): wget -T ${s.timeoutSeconds} ${url}`);
-    await this.kube.call(`create probe pod in ${namespace}`, () => this.core.createNamespacedPod({ namespace, body }));
+    // recorded before the call: a cancel while the create is in flight must still delete it
     this.created.push({ namespace, name });
     try {
+      await this.kube.call(`create probe pod in ${namespace}`, () => this.core.createNamespacedPod({ namespace, body }));
       const deadline = Date.now() + s.podTimeoutSeconds * 1000;
       let exitCode: number | null = null;
       let phase = '';

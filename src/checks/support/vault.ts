@@ -47,7 +47,7 @@ export function vaultAddress(p: VaultConnection, ctx: Pick<CheckContext, 'env'>)
 
 /** describe() form of the address (never a secret, but user-info and token-like query params are masked) */
 export function describeAddress(p: VaultConnection): string {
-  return p.address ? safeUrl(p.address) : '$VAULT_ADDR';
+  return p.address ? safeUrl(p.address).replace(/\/+$/, '') : '$VAULT_ADDR';
 }
 
 /** describe() form of where the token comes from */

@@ -84,6 +84,8 @@ export interface KubeApiOptions {
   };
   /** delay before every answer, ms */
   latencyMs?: number;
+  /** paths (matched against "METHOD /path") answered 403 Forbidden, like RBAC denying the token's user */
+  forbid?: RegExp;
   /** fixed port (default 0 = any free port) */
   port?: number;
 }
@@ -546,6 +548,10 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
     requests.push({ method, path: u.pathname, query: u.search, authorized });
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (!authorized) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    if (opts.forbid?.test(`${method} ${u.pathname}`)) {
+      const what = u.pathname.split('/').filter(Boolean).pop() ?? '';
+      return send(res, 403, status(403, 'Forbidden', `${what} is forbidden: User "system:serviceaccount:readiness:checker" cannot ${method === 'GET' ? 'list' : method.toLowerCase()} resource "${what}" at the cluster scope`));
+    }
 
     const seg = u.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const notFound = () => send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));

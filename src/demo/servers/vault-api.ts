@@ -9,7 +9,9 @@
  *                                           haunhealthycode, removedcode); body = caller's sample + state fields
  *   GET  /v1/auth/token/lookup-self         the token's policies and ttl (403 for an unknown token)
  *   GET  /v1/<mount>/metadata/<path>        KV v2 metadata: {data: {current_version, versions{…}, custom_metadata, …}}
- *   LIST /v1/<mount>/metadata/<prefix>/     (or GET …?list=true) {data: {keys: ["a", "dir/"]}}
+ *   GET  /v1/<mount>/metadata/<prefix>/?list=true   {data: {keys: ["a", "dir/"]}} — Vault's LIST; the LIST verb
+ *                                           itself cannot reach a Node server (its HTTP parser refuses unknown
+ *                                           methods), so clients use the ?list=true form, which Vault treats the same
  *
  * Authenticated endpoints take the token from X-Vault-Token (or Authorization: Bearer); a missing or wrong token,
  * or a path listed in `forbidden`, answers 403 {"errors":["permission denied"]} as Vault does.

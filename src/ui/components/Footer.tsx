@@ -10,6 +10,21 @@ import { currentScreen } from '../ui-store.js';
 
 export const FOOTER_ROWS = 2;
 
+/** Whole hints that fit the width, always ending with help and quit (never cut mid-word). */
+export function fitHints(hints: string[], width: number): string {
+  const tail = hints.filter((h) => / (help|quit)$/.test(h));
+  const rest = hints.filter((h) => !tail.includes(h));
+  const sep = '  ';
+  let used = tail.join(sep).length;
+  const out: string[] = [];
+  for (const h of rest) {
+    if (used + sep.length + h.length > width) break;
+    out.push(h);
+    used += sep.length + h.length;
+  }
+  return [...out, ...tail].join(sep);
+}
+
 export function Footer({ width }: { width: number }): React.ReactElement {
   const theme = useTheme();
   const g = glyphs(theme);
@@ -36,7 +51,7 @@ export function Footer({ width }: { width: number }): React.ReactElement {
   let hints: string;
   if (dialog) hints = `Tab next field ${g.dot} Enter save ${g.dot} Esc cancel`;
   else if (help) hints = `? or Esc close help`;
-  else hints = footerHints(screen, theme.ascii).map((h) => `${h.keys} ${h.label}`).join('  ');
+  else hints = fitHints(footerHints(screen, theme.ascii).map((h) => `${h.keys} ${h.label}`), width);
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate" color={fg(theme, status.tone)}>

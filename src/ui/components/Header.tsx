@@ -45,7 +45,7 @@ export function Header({ width }: { width: number }): React.ReactElement {
   const titleW = Math.max(10, width - decisionText.length - 1);
   const ctxText = kube ? `ctx ${kube.context}${kube.cluster && kube.cluster !== kube.context ? ` (${kube.cluster})` : ''}` : ctxName;
   const rest = ` ${g.dot} op ${actions.operator} ${g.dot} ${clockText} ${g.dot} ${sid}${start?.sandbox ? ` ${g.dot} SANDBOX` : ''}`;
-  const ctxW = Math.min(ctxText.length + (prod ? 7 : 0), Math.max(12, width - rest.length));
+  const ctxW = Math.min(ctxText.length + (prod ? 7 : 0), Math.max(20, width - rest.length, Math.floor(width / 2)));
   return (
     <Box flexDirection="column" width={width}>
       <Box width={width} justifyContent="space-between">

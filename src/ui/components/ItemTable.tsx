@@ -50,7 +50,16 @@ export function columnWidths(rows: ItemRow[], width: number): Record<Col, number
   const time = Math.min(content('time'), 13);
   const signoff = Math.min(content('signoff'), Math.max(8, Math.floor(remaining * 0.18)));
   const title = Math.max(6, Math.min(content('title'), remaining - measured - time - signoff));
-  return { status, id, title, measured, time, signoff };
+  // room left over goes to what was cut: measured first, then sign-off
+  let spare = Math.max(0, avail - status - id - title - measured - time - signoff);
+  const grow = (cur: number, c: Col) => {
+    const add = Math.min(spare, Math.max(0, content(c) - cur));
+    spare -= add;
+    return cur + add;
+  };
+  const m2 = grow(measured, 'measured');
+  const s2 = grow(signoff, 'signoff');
+  return { status, id, title, measured: m2, time, signoff: s2 };
 }
 
 export function ItemTable({

@@ -12,7 +12,7 @@ export function Help({ width, height }: { width: number; height: number }): Reac
   const screen = useUi((s) => currentScreen(s).name);
   const rows = helpRows(screen, theme.ascii);
   const keyW = Math.min(16, Math.max(...rows.map((r) => r.keys.length)) + 1);
-  const cols = width >= 110 && rows.length > height - 2 ? 2 : 1;
+  const cols = rows.length > height - 1 ? 2 : 1;
   const colW = Math.floor(width / cols);
   const perCol = Math.ceil(rows.length / cols);
   const shown = Math.max(1, height - 2);

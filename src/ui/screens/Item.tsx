@@ -18,9 +18,9 @@ function Line({ label, text, width, tone }: { label: string; text: string; width
   const theme = useTheme();
   return (
     <Box width={width}>
-      <Text color={fg(theme, 'muted')}>{label} </Text>
+      {label ? <Text color={fg(theme, 'muted')}>{label} </Text> : null}
       <Text wrap="truncate" color={fg(theme, tone)}>
-        {truncate(text, Math.max(1, width - label.length - 1), theme.ascii ? '~' : '…')}
+        {truncate(text, Math.max(1, width - (label ? label.length + 1 : 0)), theme.ascii ? '~' : '…')}
       </Text>
     </Box>
   );

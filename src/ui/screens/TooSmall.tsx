@@ -9,7 +9,7 @@ export function TooSmall({ cols, rows }: { cols: number; rows: number }): React.
         terminal too small
       </Text>
       <Text wrap="truncate">
-        {cols}x{rows}, need {MIN_COLS}×{MIN_ROWS}
+        {cols}x{rows}, need {MIN_COLS}x{MIN_ROWS}
       </Text>
       <Text wrap="truncate">enlarge it, or q to quit</Text>
     </Box>

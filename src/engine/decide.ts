@@ -1,0 +1,217 @@
+/**
+ * Human decisions on a session — sign-offs and waivers — checked and recorded the same way from every front end
+ * (`readiness-tui signoff` / `waive` in a shell, the TUI's dialogs). The checks throw `DecisionRefused` (a
+ * UsageError: exit 2 on the CLI, a message in the TUI); recording is durable before it resolves.
+ */
+import { join } from 'node:path';
+import { allItems, type Checklist, type Item } from '../checklist/model.js';
+import { UsageError } from '../commands/exit.js';
+import type { JournalRecord, SignoffData, WaiverData } from './events.js';
+import { JOURNAL_FILE, readJournal } from './journal.js';
+import type { Session } from './session-api.js';
+import { waiverValid } from './session-state.js';
+
+export class DecisionRefused extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecisionRefused';
+  }
+}
+
+export function findItem(checklist: Checklist, id: string): Item {
+  const items = allItems(checklist);
+  const it = items.find((i) => i.id === id);
+  if (!it) {
+    throw new DecisionRefused(`unknown item "${id}" in checklist ${checklist.name}. Items: ${items.map((i) => i.id).join(', ')}`);
+  }
+  return it;
+}
+
+const same = (a: string | undefined, b: string | undefined) =>
+  Boolean(a && b && a.trim().toLowerCase() === b.trim().toLowerCase());
+
+export interface SignoffRequest {
+  item: string;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  role?: string;
+  /** the principal deciding (operator identity) */
+  by: string;
+}
+
+export interface SignoffPlan {
+  item: Item;
+  decision: 'approve' | 'reject';
+  comment: string;
+  role?: string;
+  by: string;
+  /** sha256 digests of the evidence of the item's latest result (what the signer was shown) */
+  evidence: string[];
+  /** things to tell the signer that do not stop the sign-off */
+  warnings: string[];
+}
+
+/** Who recorded the latest result of an item (the person who ran it), from the journal. */
+export async function lastRunBy(session: Session, itemId: string): Promise<JournalRecord | undefined> {
+  const j = await readJournal(join(session.dir, JOURNAL_FILE));
+  return [...j.records]
+    .reverse()
+    .find((r) => r.type === 'item.result' && (r.data as { item?: string }).item === itemId);
+}
+
+/**
+ * Check a sign-off against the item's policy: known item, a reason for a rejection, an allowed role (the only one
+ * by default), four-eyes (`noSelfApproval`: not the person who ran or owns the item) and one approval per person.
+ */
+export async function planSignoff(session: Session, r: SignoffRequest): Promise<SignoffPlan> {
+  if (r.decision !== 'approve' && r.decision !== 'reject') {
+    throw new DecisionRefused(`the decision must be approve or reject (got "${String(r.decision)}")`);
+  }
+  const comment = (r.comment ?? '').trim();
+  if (r.decision === 'reject' && !comment) {
+    throw new DecisionRefused('a rejection needs a reason: --comment "what is wrong and what must change"');
+  }
+  const item = findItem(session.checklist, r.item);
+  let role = r.role?.trim() || undefined;
+  if (item.signoffRoles.length) {
+    if (!role && item.signoffRoles.length === 1) role = item.signoffRoles[0];
+    if (!role) throw new DecisionRefused(`item ${item.id} is signed off in one of the roles ${item.signoffRoles.join(', ')}: pass --role`);
+    if (!item.signoffRoles.includes(role)) {
+      throw new DecisionRefused(`role "${role}" may not sign off item ${item.id}; allowed roles: ${item.signoffRoles.join(', ')}`);
+    }
+  }
+  const st = session.store.store.getState().items[item.id]!;
+  if (r.decision === 'approve') {
+    if (item.noSelfApproval) {
+      const run = await lastRunBy(session, item.id);
+      if (run && same(run.actor, r.by)) {
+        throw new DecisionRefused(
+          `item ${item.id} requires four-eyes approval (noSelfApproval) and ${r.by} ran it (journal line ${run.seq + 1}): someone else must approve it`,
+        );
+      }
+      if (same(item.owner, r.by)) {
+        throw new DecisionRefused(`item ${item.id} requires four-eyes approval (noSelfApproval) and ${r.by} owns it: someone else must approve it`);
+      }
+    }
+    const mine = st.signoffs.find((s) => !s.stale && s.decision === 'approve' && same(s.by, r.by));
+    if (mine) {
+      throw new DecisionRefused(
+        `${r.by} already approved item ${item.id} (journal line ${mine.seq + 1}); ` +
+          (item.approvals > 1 ? `its ${item.approvals} approvals must come from different people` : 'nothing to do'),
+      );
+    }
+  }
+  const warnings: string[] = [];
+  if (item.signoff === 'none') warnings.push(`item ${item.id} does not ask for a sign-off (signoff: none); recording it anyway`);
+  if (!st.result && item.check && item.check.kind !== 'manual') {
+    warnings.push(`item ${item.id} has not run yet in this session: the sign-off covers no evidence and turns stale when it runs`);
+  }
+  return { item, decision: r.decision, comment, role, by: r.by, evidence: (st.result?.evidence ?? []).map((e) => e.sha256), warnings };
+}
+
+export interface RecordSignoffOptions {
+  /** false: record unsigned on purpose */
+  sign: boolean;
+  /** explicit key: when it cannot sign, nothing is recorded (the error is thrown) */
+  signKey?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RecordedSignoff {
+  record: JournalRecord;
+  statement?: SignoffData['statement'];
+  /** why the sign-off is unsigned although signing was wanted (no key, no agent): say so to the signer */
+  unsignedReason?: string;
+}
+
+/**
+ * Sign (when wanted and possible) and journal a planned sign-off. Never loses it: without --sign-key, a signing
+ * failure records it unsigned and returns the reason; with --sign-key, a failure records nothing and throws.
+ */
+export async function recordSignoff(session: Session, plan: SignoffPlan, o: RecordSignoffOptions): Promise<RecordedSignoff> {
+  let statement: SignoffData['statement'];
+  let unsignedReason: string | undefined;
+  if (o.sign) {
+    try {
+      const { signSignoff } = await import('../report/signoff-sign.js');
+      statement = await signSignoff({
+        session,
+        item: plan.item.id,
+        decision: plan.decision,
+        comment: plan.comment,
+        role: plan.role,
+        principal: plan.by,
+        evidence: plan.evidence,
+        signKey: o.signKey,
+        env: o.env,
+      });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      if (o.signKey) throw new DecisionRefused(`could not sign with ${o.signKey}: ${msg} — nothing was recorded`);
+      unsignedReason = msg;
+    }
+  }
+  const data: SignoffData = {
+    item: plan.item.id,
+    decision: plan.decision,
+    comment: plan.comment,
+    role: plan.role,
+    by: plan.by,
+    evidence: plan.evidence,
+    statement,
+  };
+  const record = await session.record({ type: 'signoff', actor: plan.by, data });
+  return { record, statement, unsignedReason };
+}
+
+/** Normalise an expiry: YYYY-MM-DD stays a date; relative (72h, 7d, 2w) and timestamps become ISO UTC. */
+export function parseExpiry(input: string, now = new Date()): string {
+  const s = input.trim();
+  const rel = /^(\d+)\s*(h|d|w)$/i.exec(s);
+  if (rel) {
+    const n = Number(rel[1]);
+    const unit = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }[rel[2]!.toLowerCase() as 'h' | 'd' | 'w'];
+    if (n <= 0) throw new DecisionRefused(`--expires ${input}: a waiver must last some time`);
+    return new Date(now.getTime() + n * unit).toISOString();
+  }
+  let out: string;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
+    const t = Date.parse(s + 'T00:00:00Z');
+    if (!Number.isFinite(t) || new Date(t).toISOString().slice(0, 10) !== s) {
+      throw new DecisionRefused(`--expires ${input}: not a real calendar date`);
+    }
+    out = s;
+  } else {
+    const looksIso = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(s);
+    const t = looksIso ? Date.parse(s.replace(' ', 'T')) : NaN;
+    if (!Number.isFinite(t)) {
+      throw new DecisionRefused(
+        `--expires "${input}" is not a date: use YYYY-MM-DD (valid through that day, UTC), an ISO timestamp ` +
+          `(2026-12-01T18:00:00Z) or a duration from now (72h, 7d, 2w)`,
+      );
+    }
+    out = new Date(t).toISOString();
+  }
+  if (!waiverValid({ item: '', reason: '', by: '', expires: out }, now)) {
+    throw new DecisionRefused(`--expires ${input} is in the past (now ${now.toISOString()}): a waiver must expire in the future`);
+  }
+  return out;
+}
+
+export interface WaiverRequest {
+  item: string;
+  reason?: string;
+  expires: string;
+  control?: string;
+  by: string;
+}
+
+/** Check a waiver (known item, a reason, an expiry in the future) and build its event data. */
+export function planWaiver(checklist: Checklist, r: WaiverRequest, now = new Date()): WaiverData {
+  const reason = (r.reason ?? '').trim();
+  if (!reason) throw new DecisionRefused('--reason must say why the risk is accepted');
+  const expires = parseExpiry(r.expires, now);
+  const item = findItem(checklist, r.item);
+  const control = r.control?.trim() || undefined;
+  return { item: item.id, reason, expires, compensatingControl: control, by: r.by };
+}

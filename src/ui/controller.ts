@@ -1,0 +1,128 @@
+/**
+ * The TUI's actions wired to the engine: the runner runs and cancels, the session journals sign-offs, waivers and
+ * notes (durably, before the dialog says "saved"), the report module writes the bundle. Screens only see UiActions.
+ */
+import path from 'node:path';
+import type { Runner } from '../engine/runner-api.js';
+import type { Session } from '../engine/session-api.js';
+import type { SaveResult, UiActions } from './actions.js';
+
+export interface ControllerOptions {
+  session: Session;
+  runner: Runner;
+  operator: string;
+  readonly: boolean;
+  outDir: string;
+  signKey?: string;
+  signer?: string;
+  env: NodeJS.ProcessEnv;
+  openPager(file: string): void;
+  quit(): void;
+}
+
+function msg(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export interface Controller extends UiActions {
+  /** resolves when every run started from the TUI has finished (after cancel) */
+  settled(): Promise<void>;
+}
+
+export function createController(o: ControllerOptions): Controller {
+  const { session, runner } = o;
+  const live = session.store;
+  const runs = new Set<Promise<void>>();
+  type Rec = Parameters<Session['record']>[0];
+  const record = (e: { type: string; data: unknown }) => session.record(e as Rec);
+
+  const c: Controller = {
+    operator: o.operator,
+    readonly: o.readonly,
+    run(ids) {
+      const p = runner.run(ids).catch((err: unknown) => live.message('error', `run failed: ${msg(err)}`));
+      runs.add(p);
+      void p.finally(() => runs.delete(p));
+    },
+    cancel(id) {
+      runner.cancel(id);
+    },
+    running: () => runner.running(),
+    isMutating: (id) => runner.isMutating(id),
+    describe(id) {
+      try {
+        return runner.describe(id);
+      } catch (err) {
+        return [`(cannot describe: ${msg(err)})`];
+      }
+    },
+    async signoff(i): Promise<SaveResult> {
+      const st = live.store.getState().items[i.item];
+      const evidence = (st?.result?.evidence ?? []).map((e) => e.sha256);
+      let statement: Awaited<ReturnType<typeof import('../report/signoff-sign.js').signSignoff>> | undefined;
+      let unsigned = '';
+      try {
+        const { signSignoff } = await import('../report/signoff-sign.js');
+        statement = await signSignoff({
+          session,
+          item: i.item,
+          decision: i.decision,
+          comment: i.comment,
+          role: i.role,
+          principal: o.operator,
+          evidence,
+          signKey: o.signKey,
+          env: o.env,
+        });
+      } catch (err) {
+        // never lose a sign-off because signing failed: record it unsigned and say so
+        unsigned = msg(err);
+      }
+      await record({
+        type: 'signoff',
+        data: { item: i.item, decision: i.decision, comment: i.comment, role: i.role, by: o.operator, evidence, ...(statement ? { statement } : {}) },
+      });
+      return {
+        message: statement
+          ? `${i.decision === 'approve' ? 'approved' : 'rejected'} ${i.item}, signed with ${statement.keyFingerprint}`
+          : `${i.decision === 'approve' ? 'approved' : 'rejected'} ${i.item} UNSIGNED (${unsigned})`,
+      };
+    },
+    async waive(i) {
+      await record({
+        type: 'waiver',
+        data: { item: i.item, reason: i.reason, expires: i.expires, by: o.operator, ...(i.compensatingControl ? { compensatingControl: i.compensatingControl } : {}) },
+      });
+      return { message: `waived ${i.item} until ${i.expires}` };
+    },
+    async note(i) {
+      await record({ type: 'note', data: { ...(i.item ? { item: i.item } : {}), text: i.text, by: o.operator } });
+      return { message: i.item ? `note added to ${i.item}` : 'note added to the session' };
+    },
+    async generateReport() {
+      const s = live.store.getState();
+      const interim = s.decision === 'INCOMPLETE';
+      if (!interim) await record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: true } });
+      const { writeReportBundle } = await import('../report/bundle.js');
+      const r = await writeReportBundle({
+        sessionDir: session.dir,
+        outDir: o.outDir,
+        signKey: o.signKey,
+        signer: o.signer,
+        sign: true,
+        interim,
+        env: o.env,
+      });
+      return {
+        message: `${interim ? 'interim ' : ''}report ${r.dir} ${r.signed ? '(signed)' : `UNSIGNED: ${r.unsignedReason ?? 'no key'}`}`,
+      };
+    },
+    evidencePath: (rel) => path.resolve(session.dir, rel),
+    openPager: (f) => o.openPager(f),
+    quit: () => o.quit(),
+    async settled() {
+      await Promise.allSettled([...runs]);
+    },
+  };
+  return c;
+}

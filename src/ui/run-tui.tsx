@@ -1,0 +1,278 @@
+/**
+ * Runs the interactive TUI: pick/load the checklist, open (or resume) the session, create the runner, own the
+ * terminal (alt screen, restore on every exit path), render the app, hand the terminal to $PAGER and back, and
+ * print a plain summary to the normal screen on the way out.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import React from 'react';
+import { render, type Instance } from 'ink';
+import type { Checklist } from '../checklist/model.js';
+import { allItems } from '../checklist/model.js';
+import type { KubeTargetInfo } from '../engine/events.js';
+import type { Runner } from '../engine/runner-api.js';
+import type { Session } from '../engine/session-api.js';
+import type { TuiOptions } from '../commands/tui.js';
+import { EXIT } from '../commands/exit.js';
+import { App } from './app.js';
+import { createController } from './controller.js';
+import { Picker, type PickerEntry } from './screens/Picker.js';
+import { createTerminal, installExitHandlers, type TerminalSession } from './terminal.js';
+import { detectTheme, ThemeContext, type Theme } from './theme.js';
+import { createUiStore } from './ui-store.js';
+
+const YAML = /\.ya?ml$/i;
+
+function listYaml(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => YAML.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** The package's own checklist/ directory (dist/… in the package, src/ui/… from source). */
+export function bundledChecklistDir(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const rel of ['../checklist', '../../checklist']) {
+    const d = path.resolve(here, rel);
+    if (existsSync(d) && listYaml(d).length) return d;
+  }
+  return undefined;
+}
+
+export function checklistCandidates(cwd = process.cwd()): PickerEntry[] {
+  const here = listYaml(path.join(cwd, 'checklist')).map((p) => ({ path: p, label: path.basename(p), origin: 'here' as const }));
+  const bdir = bundledChecklistDir();
+  const bundled =
+    bdir && path.resolve(bdir) !== path.resolve(cwd, 'checklist')
+      ? listYaml(bdir).map((p) => ({ path: p, label: path.basename(p), origin: 'bundled' as const }))
+      : [];
+  return [...here, ...bundled];
+}
+
+function write(s: string): void {
+  process.stderr.write(s);
+}
+
+async function pick(theme: Theme, term: TerminalSession): Promise<string | undefined> {
+  const entries = checklistCandidates();
+  if (!entries.length) {
+    write('error: no checklist given and none found in ./checklist/ or bundled with readiness-tui\n');
+    return undefined;
+  }
+  return new Promise((resolve) => {
+    let inst: Instance | undefined = undefined;
+    const done = (p: string | undefined) => {
+      inst?.unmount();
+      resolve(p);
+    };
+    inst = render(
+      <ThemeContext.Provider value={theme}>
+        <Picker entries={entries} width={process.stdout.columns || 80} onPick={done} onReady={() => term.announceReady()} />
+      </ThemeContext.Provider>,
+      { exitOnCtrlC: false, patchConsole: false, maxFps: 30 },
+    );
+  });
+}
+
+async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeTargetInfo | undefined> {
+  const context = opts.kubeContext ?? opts.context;
+  const usesKube = allItems(checklist).some((i) =>
+    [i.check, ...Object.values(i.checks ?? {})].some((c) => c?.kind.startsWith('kubernetes')),
+  );
+  if (!usesKube && !context) return undefined;
+  try {
+    const { resolveKubeTarget } = await import('../checks/support/kube.js');
+    const t = await resolveKubeTarget({ kubeconfig: process.env.KUBECONFIG, context });
+    return { context: t.context, cluster: t.cluster, server: t.server, ...(t.user ? { user: t.user } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Re-evaluate waiver expiry exactly when the next waiver runs out (no periodic timer). */
+function armWaiverExpiry(session: Session): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let armedFor = Infinity;
+  const arm = () => {
+    const now = Date.now();
+    let next = Infinity;
+    for (const st of Object.values(session.store.store.getState().items)) {
+      const e = st.waiver?.expires;
+      if (!e) continue;
+      const t = /^\d{4}-\d{2}-\d{2}$/.test(e) ? Date.parse(e + 'T23:59:59.999Z') + 1 : Date.parse(e) + 1;
+      if (Number.isFinite(t) && t > now && t < next) next = t;
+    }
+    if (next === armedFor) return;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    armedFor = next;
+    if (next !== Infinity) {
+      timer = setTimeout(() => {
+        armedFor = Infinity;
+        session.store.tick();
+      }, Math.min(next - now, 2 ** 31 - 1));
+      timer.unref();
+    }
+  };
+  arm();
+  const unsub = session.store.store.subscribe(arm);
+  return () => {
+    unsub();
+    if (timer) clearTimeout(timer);
+  };
+}
+
+function summary(session: Session, file: string, opts: TuiOptions): string {
+  const s = session.store.store.getState();
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  const lines = [
+    `readiness-tui: session ${session.id}`,
+    `  decision so far: ${s.decision}${s.deciding.length ? ` (${s.decision === 'NO-GO' ? 'failing' : 'open'} blocking: ${s.deciding.map((d) => `${d.item} ${d.status}`).join(', ')})` : ''}`,
+    `  session:  ${rel(session.dir)} (journal.jsonl)`,
+    `  evidence: ${rel(path.join(session.dir, 'evidence'))}`,
+  ];
+  const last = s.reports[s.reports.length - 1];
+  lines.push(last ? `  report:   ${last.path}${last.signed ? ' (signed)' : ' (unsigned)'}` : `  report:   none yet (readiness-tui report --session ${rel(session.dir)})`);
+  const stateDir = opts.stateDir && opts.stateDir !== '.readiness' ? ` --state-dir ${opts.stateDir}` : '';
+  lines.push(`  resume:   readiness-tui ${rel(file)}${stateDir}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function runTui(fileArg: string | undefined, opts: TuiOptions): Promise<number> {
+  const env = process.env;
+  const theme = detectTheme(env, { color: opts.color, ascii: opts.ascii, animation: opts.animation, screenReader: opts.screenReader });
+  const term = createTerminal({ out: process.stdout, input: process.stdin, altScreen: !theme.screenReader });
+
+  let file = fileArg;
+  if (!file) {
+    term.enter();
+    try {
+      file = await pick(theme, term);
+    } finally {
+      term.restore();
+    }
+    if (!file) return EXIT.USAGE;
+  }
+
+  const [{ loadChecklist }, { resolveVars }, { openSession }, { createRunner }, { resolveOperator }] = await Promise.all([
+    import('../checklist/load.js'),
+    import('../checklist/vars.js'),
+    import('../engine/session.js'),
+    import('../engine/runner.js'),
+    import('../engine/identity.js'),
+  ]);
+  const checklist = await loadChecklist(file);
+  const vars = resolveVars(checklist, { set: opts.set, varsFile: opts.vars, env });
+  const operator = resolveOperator({ as: opts.as, env });
+  const kube = await kubeTarget(checklist, opts);
+  const session: Session = await openSession({
+    checklist,
+    stateDir: opts.stateDir ?? '.readiness',
+    fresh: !!opts.new,
+    mode: 'tui',
+    vars: vars.values,
+    secretVars: vars.secret,
+    ...(kube ? { kube } : {}),
+    operator,
+    owner: true,
+  });
+  const concurrency = Math.max(1, Number.parseInt(opts.concurrency ?? '4', 10) || 4);
+  const runner: Runner = createRunner({ session, concurrency, kubeContext: opts.kubeContext ?? opts.context, env });
+  for (const w of session.warnings) session.store.message('warn', w);
+  const stopFollow = session.follow();
+  const stopWaivers = armWaiverExpiry(session);
+
+  let instance: Instance | undefined;
+  let pagerFile: string | undefined;
+  let quitRequested = false;
+  const controller = createController({
+    session,
+    runner,
+    operator,
+    readonly: !!opts.readonly,
+    outDir: opts.out ?? 'reports',
+    signKey: opts.signKey,
+    signer: opts.signer,
+    env,
+    openPager(f) {
+      pagerFile = f;
+      instance?.unmount();
+    },
+    quit() {
+      quitRequested = true;
+      instance?.unmount();
+    },
+  });
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (shuttingDown ??= (async () => {
+      stopWaivers();
+      stopFollow();
+      if (runner.running().length) {
+        runner.cancel();
+        write(`readiness-tui: cancelling ${runner.running().length} running check(s)…\n`);
+      }
+      await Promise.race([controller.settled(), new Promise((r) => setTimeout(r, 6000).unref())]);
+      await session.close().catch(() => undefined);
+      session.store.dispose();
+    })());
+
+  const removeHandlers = installExitHandlers(term, {
+    async onSignal(sig) {
+      instance?.unmount();
+      await shutdown();
+      write(summary(session, file!, opts).replace('readiness-tui:', `readiness-tui (${sig}):`));
+    },
+    onFatal(err) {
+      write(`readiness-tui: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (env.READINESS_DEBUG === '1' && err instanceof Error && err.stack) write(err.stack + '\n');
+      void shutdown().finally(() => process.exit(EXIT.USAGE));
+    },
+  });
+
+  const ui = createUiStore({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const fps = Math.max(1, Math.min(60, Number.parseInt(opts.fps ?? '15', 10) || 15));
+  const mount = () => {
+    ui.setState({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+    return render(<App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => term.announceReady()} />, {
+      maxFps: fps,
+      // Ink 6.8's incremental renderer moves the cursor one row short when the frame ends in a newline (our frames
+      // are rows-1 tall, so they always do) and the screen drifts; READINESS_INCREMENTAL=1 turns it on anyway.
+      incrementalRendering: env.READINESS_INCREMENTAL === '1',
+      patchConsole: false,
+      exitOnCtrlC: false,
+      isScreenReaderEnabled: theme.screenReader,
+    });
+  };
+
+  try {
+    term.enter();
+    for (;;) {
+      instance = mount();
+      await instance.waitUntilExit();
+      instance = undefined;
+      if (quitRequested || !pagerFile) break;
+      const f = pagerFile;
+      pagerFile = undefined;
+      term.restore();
+      const [cmd, ...args] = (env.PAGER || 'less -R').split(/\s+/).filter(Boolean);
+      const r = spawnSync(cmd!, [...args, f], { stdio: 'inherit' });
+      term.enter();
+      if (r.error) session.store.message('error', `could not start the pager ${cmd}: ${r.error.message} (file: ${f})`);
+    }
+  } finally {
+    term.restore();
+    await shutdown();
+    removeHandlers();
+  }
+  process.stdout.write(summary(session, file, opts));
+  return EXIT.OK;
+}

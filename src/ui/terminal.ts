@@ -1,0 +1,117 @@
+/**
+ * The terminal around the Ink app: alternate screen entered and left by hand (Ink 6 has no option for it), line
+ * wrap off while we own the screen, and everything restored on every way out — q, Ctrl-C twice, SIGTERM, SIGHUP,
+ * SIGINT from outside, an uncaught error. Restoring is idempotent and synchronous so it also works from 'exit'.
+ */
+export const ESC = {
+  altOn: '\x1b[?1049h',
+  altOff: '\x1b[?1049l',
+  wrapOff: '\x1b[?7l',
+  wrapOn: '\x1b[?7h',
+  cursorHide: '\x1b[?25l',
+  cursorShow: '\x1b[?25h',
+  home: '\x1b[H',
+  clear: '\x1b[2J',
+  syncOff: '\x1b[?2026l',
+  reset: '\x1b[0m',
+  /** modes we never enable, but a crashed child or a previous program might have: mouse, bracketed paste, focus */
+  modesOff: '\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1004l',
+} as const;
+
+/** The window title that tells the pty tests the app reads keys (only with READINESS_TEST_READY=1). */
+export const READY_TITLE = 'readiness-tui:ready';
+
+export interface TerminalOptions {
+  out: NodeJS.WriteStream;
+  input: NodeJS.ReadStream;
+  /** false in screen-reader mode: linear output in the normal screen */
+  altScreen: boolean;
+}
+
+export interface TerminalSession {
+  enter(): void;
+  /** leave the alt screen and restore modes; safe to call many times */
+  restore(): void;
+  /** re-enter after handing the terminal to a pager */
+  reenter(): void;
+  /** write the readiness title when tests asked for it */
+  announceReady(): void;
+  restored: boolean;
+}
+
+function safeWrite(out: NodeJS.WriteStream, s: string): void {
+  try {
+    out.write(s);
+  } catch {
+    // the terminal is gone (SIGHUP): nothing to restore
+  }
+}
+
+export function createTerminal(o: TerminalOptions): TerminalSession {
+  let entered = false;
+  const t: TerminalSession = {
+    restored: false,
+    enter() {
+      if (entered) return;
+      entered = true;
+      t.restored = false;
+      if (o.altScreen) safeWrite(o.out, ESC.altOn + ESC.clear + ESC.home + ESC.wrapOff);
+    },
+    restore() {
+      if (!entered) return;
+      entered = false;
+      t.restored = true;
+      try {
+        if (o.input.isTTY && typeof o.input.setRawMode === 'function') o.input.setRawMode(false);
+      } catch {
+        // stdin already closed
+      }
+      safeWrite(o.out, ESC.syncOff + ESC.reset + ESC.modesOff + ESC.wrapOn + ESC.cursorShow + (o.altScreen ? ESC.altOff : '\n'));
+    },
+    reenter() {
+      t.enter();
+    },
+    announceReady() {
+      if (process.env.READINESS_TEST_READY === '1') safeWrite(o.out, `\x1b]2;${READY_TITLE}\x07`);
+    },
+  };
+  return t;
+}
+
+export interface ExitHooks {
+  /** restore the terminal first (synchronously), then stop checks and close the session; resolve when done */
+  onSignal(signal: NodeJS.Signals): Promise<void>;
+  onFatal(err: unknown): void;
+}
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 };
+
+/** Install handlers for SIGTERM, SIGHUP, SIGINT (sent from outside: in raw mode Ctrl-C is a key), uncaught errors. */
+export function installExitHandlers(term: TerminalSession, hooks: ExitHooks): () => void {
+  let exiting = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    term.restore();
+    if (exiting) return;
+    exiting = true;
+    const code = SIGNAL_EXIT[sig] ?? 1;
+    const force = setTimeout(() => process.exit(code), 8000);
+    force.unref();
+    hooks.onSignal(sig).finally(() => process.exit(code));
+  };
+  const onFatal = (err: unknown) => {
+    term.restore();
+    hooks.onFatal(err);
+  };
+  const onExit = () => term.restore();
+  const sigs: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
+  for (const s of sigs) process.on(s, onSignal);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  process.on('exit', onExit);
+  return () => {
+    for (const s of sigs) process.off(s, onSignal);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
+    process.off('exit', onExit);
+  };
+}

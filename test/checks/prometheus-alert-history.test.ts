@@ -1,0 +1,187 @@
+/**
+ * prometheus.alert-history against a REAL Prometheus (Debian package `prometheus`) whose 7-day ALERTS history is
+ * backfilled with promtool from a generated scenario with known answers (src/demo/servers/alert-history-data.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import os from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { prometheusAlertHistory } from '../../src/checks/prometheus-alert-history.js';
+import { CheckError } from '../../src/checks/contract.js';
+import { backfillAlerts, findPrometheus, startPrometheus, type PrometheusServer } from '../../src/demo/servers/prometheus.js';
+import { detektorAlertHistory } from '../../src/demo/servers/alert-history-data.js';
+import { basicContext, runKind } from '../support/check-context-basic.js';
+import { evaluateDefault } from '../support/expect-default.js';
+
+const FIX = path.resolve(__dirname, '../../../shared/fixtures');
+const bins = await findPrometheus();
+if (!bins) console.warn('SKIPPED prometheus.alert-history tests: the `prometheus` binary is not installed (apt-get install -y prometheus)');
+
+const history = detektorAlertHistory();
+const at = new Date(history.end * 1000).toISOString();
+let prom: PrometheusServer;
+let work: string;
+
+type R = {
+  episodes: number;
+  alertsPerDay: number;
+  transient: number;
+  falsePositives: number;
+  falsePositiveRate: number;
+  actionable: number;
+  actionablePercent: number;
+  acknowledged: number | null;
+  ongoing: number;
+  alertingRules: number;
+  evaluationIntervalS: number;
+  queries: number;
+  byAlert: { alertname: string; episodes: number; falsePositives: number; actionable: number; hasRunbook: boolean; maxDurationS: number }[];
+  flapping: { alertname: string; maxInWindow: number }[];
+  definitions: Record<string, string>;
+};
+
+const iso = (s: number) => new Date(s * 1000).toISOString().replace(/\.000Z$/, 'Z');
+
+describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'rt-alerts-'));
+    const dataDir = path.join(work, 'data');
+    const b = await backfillAlerts(dataDir, history.episodes);
+    expect(b.blocks).toBeGreaterThanOrEqual(7);
+    prom = await startPrometheus({ dataDir, rules: history.rules, evaluationInterval: '1m' });
+
+    // acknowledgement exports shaped like the captured fixtures
+    const pd = JSON.parse(await readFile(path.join(FIX, 'pagerduty/pagerduty-incidents-raw.json'), 'utf8')) as Record<string, unknown>[];
+    const resolvedByService = pd.find((i) => i.status === 'resolved')!;
+    const acked = pd.find((i) => i.status === 'acknowledged')!;
+    const hm = history.activeAts.HighMemoryUsage!;
+    const incident = (tpl: Record<string, unknown>, id: string, activeAt: number, extra: Record<string, unknown>) => ({
+      ...tpl,
+      id,
+      title: `[FIRING:1] HighMemoryUsage detektor`,
+      created_at: iso(activeAt + 30),
+      ...extra,
+    });
+    const incidents = [
+      incident(acked, 'P1', hm[0]!, {}),
+      incident(acked, 'P2', hm[1]!, {}),
+      incident(resolvedByService, 'P3', hm[2]!, {
+        acknowledgements: [],
+        log_entries: [{ type: 'acknowledge_log_entry', created_at: iso(hm[2]! + 60), agent: { type: 'user_reference', summary: 'Alice' } }],
+      }),
+      incident(resolvedByService, 'P4', hm[3]!, {
+        log_entries: [{ type: 'acknowledge_log_entry', created_at: iso(hm[3]! + 60), agent: { type: 'user_reference', summary: 'Bob' } }],
+      }),
+      // resolved by the integration, nobody acknowledged: does not count
+      incident(resolvedByService, 'P5', hm[4]!, {}),
+      // acknowledged, but for an episode far away in time: does not count
+      incident(acked, 'P6', hm[5]! + 6 * 3600, {}),
+    ];
+    await writeFile(path.join(work, 'pd.json'), JSON.stringify({ incidents }));
+    const silenceTpl = JSON.parse(await readFile(path.join(FIX, 'alerting/alertmanager-0.25-api-v2-silences.json'), 'utf8'))[0];
+    const disk = history.activeAts.DiskPressure!;
+    const silence = (id: string, by: string, startsAt: number) => ({
+      ...silenceTpl,
+      id,
+      createdBy: by,
+      startsAt: iso(startsAt),
+      endsAt: iso(startsAt + 3600),
+      matchers: [{ isEqual: true, isRegex: false, name: 'alertname', value: 'DiskPressure' }, { isEqual: true, isRegex: true, name: 'service', value: 'detek.*' }],
+    });
+    await writeFile(path.join(work, 'silences.json'), JSON.stringify([silence('s1', 'alice', disk[0]! + 30), silence('s2', 'readiness-tui', disk[1]! + 30)]));
+  }, 90_000);
+
+  afterAll(async () => {
+    await prom?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  async function run(extra: Record<string, unknown> = {}) {
+    const ctx = await basicContext({ cwd: work });
+    const out = await runKind(prometheusAlertHistory, { url: prom.url, at, ...extra }, ctx);
+    return { out, r: out.result as R, ctx };
+  }
+
+  it('counts episodes (not samples) per alert, with the exact rates, without acknowledgement data', async () => {
+    const { out, r, ctx } = await run();
+    expect(r.episodes).toBe(history.expected.episodes);
+    expect(Object.fromEntries(r.byAlert.map((a) => [a.alertname, a.episodes]))).toEqual(history.expected.byAlert);
+    expect(r.alertsPerDay).toBe(4.29); // 30 / 7
+    expect(r.transient).toBe(17); // 14 HighMemoryUsage + 3 DiskPressure
+    expect(r.ongoing).toBe(1);
+    expect(r.falsePositives).toBe(17);
+    expect(r.falsePositiveRate).toBe(0.5667);
+    // actionable: not a false positive, and runbook / critical / acknowledged → 8 SlowQueries + 1 ErrorBudgetBurn
+    expect(r.actionable).toBe(9);
+    expect(r.actionablePercent).toBe(0.3);
+    expect(r.acknowledged).toBeNull();
+    expect(r.alertingRules).toBe(5);
+    expect(r.evaluationIntervalS).toBe(60); // read from Prometheus' config
+    expect(r.byAlert.find((a) => a.alertname === 'HighMemoryUsage')).toMatchObject({ hasRunbook: true, maxDurationS: 180 });
+    expect(r.flapping).toEqual([{ alertname: 'DiskPressure', key: expect.any(String), maxInWindow: 3 }]);
+    expect(r.definitions.falsePositive).toMatch(/acknowledgement is not known/);
+    expect(out.summary).toMatch(/^30 episodes in 7 d = 4.29\/day/);
+    expect(await evaluateDefault(prometheusAlertHistory, out.result)).toBe(false);
+    const ev = JSON.parse(ctx.attachments.get('alert_episodes.json')!);
+    expect(ev.episodeList).toHaveLength(30);
+    await ctx.dispose();
+  });
+
+  it('reads raw samples in chunks: 1 d, 6 h and one 7 d query give the same episodes', async () => {
+    const day = await run({ chunk: '1d' });
+    const six = await run({ chunk: '6h' });
+    const week = await run({ chunk: '7d' });
+    expect(day.r.queries).toBe(2 + 7 * 2); // config + rules + 7 chunks × 2 families
+    expect(six.r.queries).toBe(2 + 28 * 2);
+    for (const x of [six, week]) {
+      expect(x.r.episodes).toBe(30);
+      expect(x.r.byAlert).toEqual(day.r.byAlert);
+    }
+  });
+
+  it('acknowledgements from a PagerDuty export and Alertmanager silences change FP and actionable', async () => {
+    const { r, out } = await run({
+      acknowledgements: { pagerdutyIncidents: 'pd.json', alertmanagerSilences: 'silences.json', ignoreSilencesBy: ['readiness-tui'] },
+    });
+    expect(r.acknowledged).toBe(5); // P1–P4 + the silence by alice
+    expect(r.falsePositives).toBe(12); // 17 transient − 5 acknowledged
+    expect(r.falsePositiveRate).toBe(0.4);
+    expect(r.actionable).toBe(14); // 9 + 5 acknowledged
+    expect(r.actionablePercent).toBe(0.4667);
+    expect(r.byAlert.find((a) => a.alertname === 'DiskPressure')).toMatchObject({ falsePositives: 2, actionable: 1 });
+    expect(out.summary).not.toMatch(/acknowledgements unknown/);
+  });
+
+  it('a selector narrows the alerts: SlowQueries alone passes the detektor expectation', async () => {
+    const { r, out } = await run({ selector: 'alertname="SlowQueries"' });
+    expect(r.episodes).toBe(8);
+    expect(r.alertsPerDay).toBe(1.14);
+    expect(r.falsePositiveRate).toBe(0);
+    expect(r.actionablePercent).toBe(1);
+    expect(await evaluateDefault(prometheusAlertHistory, out.result)).toBe(true);
+  });
+
+  it('an explicit evaluation interval that is too short splits every episode into samples (why the gap matters)', async () => {
+    const { r } = await run({ selector: 'alertname="SlowQueries"', evaluationInterval: '20s' });
+    expect(r.episodes).toBe(8 * 21); // 21 samples 60 s apart, each gap > 40 s
+  });
+
+  it('a bad selector is an error quoting Prometheus; an unreachable Prometheus is an error', async () => {
+    const ctx = await basicContext({ cwd: work });
+    const e = await runKind(prometheusAlertHistory, { url: prom.url, at, selector: 'alertname=~"(' }, ctx).catch((x) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect(e.message).toMatch(/Prometheus rejected \/api\/v1\/query \(HTTP 400, bad_data\)/);
+    const e2 = await runKind(prometheusAlertHistory, { url: 'http://127.0.0.1:1', at }, ctx).catch((x) => x);
+    expect(e2).toBeInstanceOf(CheckError);
+    expect(e2.message).toMatch(/connection refused/);
+    const e3 = await runKind(prometheusAlertHistory, { url: prom.url, at, acknowledgements: { pagerdutyIncidents: 'nope.json' } }, ctx).catch((x) => x);
+    expect(e3.message).toMatch(/cannot read the PagerDuty incidents export .*nope.json \(ENOENT\)/);
+    await ctx.dispose();
+  });
+
+  it('a window with no history and no rules is inconclusive', async () => {
+    const { out } = await run({ at: new Date((history.end - 20 * 86400) * 1000).toISOString(), runbooks: { fromRules: false } });
+    expect(out.result).toMatchObject({ episodes: 0 });
+    expect(out.verdict).toBe('inconclusive');
+  });
+});

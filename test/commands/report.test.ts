@@ -1,0 +1,75 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ensureBuilt } from '../support/cli-run.js';
+import { readJournal } from '../../src/engine/journal.js';
+import type { Session } from '../../src/engine/session-api.js';
+import type { ReportModel } from '../../src/report/model.js';
+import { isolatedEnv } from '../report/helpers/bundle.js';
+import { CAPTAIN, decide, runShopSession } from '../report/helpers/session.js';
+import { genKey, sshVerify, allowedLine } from '../report/helpers/ssh.js';
+import { writeFileSync } from 'node:fs';
+
+let root: string;
+let session: Session;
+
+beforeAll(async () => {
+  ensureBuilt();
+  root = mkdtempSync(path.join(os.tmpdir(), 'rt-cmd-report-'));
+  session = await runShopSession(path.join(root, 'work'), 'secret-value-123', { only: ['1.1', '1.2'] });
+}, 120_000);
+afterAll(async () => {
+  await session?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const lastLine = (s: string) => s.trimEnd().split('\n').pop()!;
+
+describe('readiness-tui report', () => {
+  it('writes an INTERIM bundle before the decision and prints its path on the last line', async () => {
+    const r = await cli(['report', '--session', session.dir, '--out', path.join(root, 'reports'), '--no-sign'], { cwd: root, env: isolatedEnv(root) });
+    expect(r.code, r.stderr).toBe(0);
+    const dir = lastLine(r.stdout);
+    expect(dir).toMatch(new RegExp(`${path.join(root, 'reports', 'readiness').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/\\d{8}T\\d{6}Z-shop-`));
+    expect(r.stderr).toMatch(/warning: the bundle is UNSIGNED: written unsigned on request \(--no-sign\)/);
+    const m = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
+    expect(m.bundle.interim).toBe(true);
+    expect(m.decision.decision).toBe('INCOMPLETE');
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('INTERIM report');
+    expect(existsSync(path.join(root, 'reports', 'production-readiness.html'))).toBe(true);
+    const j = await readJournal(path.join(session.dir, 'journal.jsonl'));
+    expect(j.records.at(-1)).toMatchObject({ type: 'report.generated', data: { path: dir, signed: false, interim: true } });
+  });
+
+  it('signs the final bundle with --sign-key/--signer so plain ssh-keygen verifies it', async () => {
+    await decide(session, true);
+    const key = genKey(root, 'captain');
+    const r = await cli(['report', '--session', session.dir, '--out', path.join(root, 'final'), '--sign-key', key.priv, '--signer', CAPTAIN], { cwd: root, env: isolatedEnv(root) });
+    expect(r.code, r.stderr).toBe(0);
+    const dir = lastLine(r.stdout);
+    expect(r.stdout).toMatch(/signed by captain@example.com with SHA256:/);
+    const m = JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
+    expect(m.bundle.interim).toBe(false);
+    const as = path.join(root, 'as');
+    writeFileSync(as, allowedLine(CAPTAIN, key) + '\n');
+    expect(sshVerify(as, CAPTAIN, 'report@readiness-tui', path.join(dir, 'SHA256SUMS.sig'), path.join(dir, 'SHA256SUMS')).status).toBe(0);
+  });
+
+  it('says clearly when a key cannot be used, and still writes the bundle', async () => {
+    const r = await cli(['report', '--session', session.dir, '--out', path.join(root, 'nokey'), '--sign-key', path.join(root, 'missing-key'), '--signer', CAPTAIN], { cwd: root, env: isolatedEnv(root) });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: the bundle is UNSIGNED: signing key ${path.join(root, 'missing-key')} not found`);
+    expect(existsSync(path.join(lastLine(r.stdout), 'SHA256SUMS'))).toBe(true);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('exits 2 with a clear message when there is no session', async () => {
+    const r = await cli(['report', '--session', path.join(root, 'nowhere')], { cwd: root, env: isolatedEnv(root) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no session at .*nowhere: journal.jsonl not found/);
+    const r2 = await cli(['report', '--state-dir', path.join(root, 'empty-state')], { cwd: root, env: isolatedEnv(root) });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/no session found in .*empty-state.*pass --session DIR/);
+  });
+});

@@ -1,0 +1,246 @@
+/**
+ * `run --ci` end to end through the built CLI (dist/, built by `npm test`): real checklist files, real child
+ * processes, real session directory and report bundle.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(repo, 'bin', 'readiness-tui.js');
+
+let dir: string;
+beforeAll(() => {
+  if (!existsSync(path.join(repo, 'dist', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' });
+});
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'rt-run-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Ran {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], o: { env?: NodeJS.ProcessEnv; onStdout?: (all: string, kill: (s: NodeJS.Signals) => void) => void } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, SSH_AUTH_SOCK: '', NO_COLOR: '1', ...o.env };
+    delete env.VITEST;
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      o.onStdout?.(stdout, (s) => child.kill(s));
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+const header = `apiVersion: readiness/v1
+name: run-test
+title: Run test
+`;
+
+async function checklist(body: string, name = 'c.yaml'): Promise<string> {
+  const f = path.join(dir, name);
+  await writeFile(f, header + body);
+  return f;
+}
+
+async function journalOf(sessionDir: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
+  return (await readFile(path.join(sessionDir, 'journal.jsonl'), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+function sessionDirOf(out: string): string {
+  const m = /^session: (.+)$/m.exec(out);
+  if (!m) throw new Error(`no session line in:\n${out}`);
+  return m[1]!.trim();
+}
+
+describe('run --ci', () => {
+  it('GO: exit 0, one line per event with item ids, report written, session closed', async () => {
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: first
+        blocking: true
+        check: { kind: command, run: "echo alpha; echo beta >&2" }
+      - id: "1.2"
+        title: second
+        blocking: true
+        dependsOn: ["1.1"]
+        check: { kind: command, run: "echo 42", capture: { n: '(\\d+)' }, expect: "captures.n = 42" }
+`);
+    const r = await cli(['run', f, '--ci']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1\.1 RUNNING attempt 1: echo alpha/);
+    expect(r.stdout).toMatch(/1\.1 \| alpha/);
+    expect(r.stdout).toMatch(/1\.1 ! beta/);
+    expect(r.stdout).toMatch(/1\.2 PASS/);
+    expect(r.stdout).toMatch(/DECISION GO/);
+    expect(r.stdout).not.toContain('\x1b');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[lines.length - 1]).toMatch(/^report: .*readiness/);
+    const sdir = sessionDirOf(r.stdout);
+    const types = (await journalOf(sdir)).map((e) => e.type);
+    expect(types.slice(-2)).toEqual(['report.generated', 'session.close']);
+    expect(types).toContain('decision');
+    const reportDir = /^report: (\S+)/m.exec(r.stdout)![1]!;
+    expect(existsSync(reportDir)).toBe(true);
+    expect(readdirSync(reportDir).length).toBeGreaterThan(0);
+  });
+
+  it('NO-GO exits 1; INCOMPLETE exits 3 and keeps the session open; a second run resumes and keeps passes', async () => {
+    const nogo = await checklist(
+      `blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: broken
+        blocking: true
+        check: { kind: command, run: "exit 5" }
+`,
+      'nogo.yaml',
+    );
+    expect((await cli(['run', nogo, '--ci', '--state-dir', 'nogo-state'])).code).toBe(1);
+
+    const counter = path.join(dir, 'count');
+    const inc = await checklist(
+      `blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: automated
+        blocking: true
+        check: { kind: command, run: "echo run >> ${counter}" }
+      - id: "1.2"
+        title: human
+        blocking: true
+        check: { kind: manual }
+`,
+      'inc.yaml',
+    );
+    const first = await cli(['run', inc, '--ci']);
+    expect(first.code).toBe(3);
+    expect(first.stdout).toMatch(/DECISION INCOMPLETE — 1\.2/);
+    const sdir = sessionDirOf(first.stdout);
+    expect((await journalOf(sdir)).map((e) => e.type)).not.toContain('session.close');
+    const second = await cli(['run', inc, '--ci']);
+    expect(second.code).toBe(3);
+    expect(sessionDirOf(second.stdout)).toBe(sdir);
+    expect(second.stdout).toMatch(/kept from the earlier run of this session: 1\.1/);
+    expect((await readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('an invalid checklist prints every problem with file:line:col and exits 2 without running anything', async () => {
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: x
+        check: { kind: command, run: "touch ran" }
+        dependsOn: ["9.9"]
+`);
+    const r = await cli(['run', f, '--ci']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/c\.yaml:\d+:\d+/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(dir, 'ran'))).toBe(false);
+  });
+
+  it('--only with an unknown id exits 2 listing the valid ids; --only runs just those', async () => {
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: a
+        check: { kind: command, run: "echo a" }
+      - id: "1.2"
+        title: b
+        check: { kind: command, run: "echo b" }
+`);
+    const bad = await cli(['run', f, '--ci', '--only', '1.1,7.7']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"7.7"');
+    expect(bad.stderr).toContain('1.1, 1.2');
+    const good = await cli(['run', f, '--ci', '--only', '1.2', '--json']);
+    const events = good.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; data?: { item?: string } });
+    const started = events.filter((e) => e.type === 'item.start').map((e) => e.data!.item);
+    expect(started).toEqual(['1.2']);
+    expect(events.some((e) => e.type === 'output')).toBe(true);
+    expect(events.some((e) => e.type === 'decision')).toBe(true);
+  });
+
+  it('still prints the decision and exits with its code when the report cannot be written', async () => {
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: a
+        blocking: true
+        check: { kind: command, run: "true" }
+`);
+    await writeFile(path.join(dir, 'not-a-dir'), 'x');
+    const r = await cli(['run', f, '--ci', '--out', 'not-a-dir/reports']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/DECISION GO/);
+    expect(r.stdout).toMatch(/report: could not be written/);
+  });
+
+  it('SIGINT cancels running checks (no orphans), journals it and exits 130', async () => {
+    const marker = `rt-run-sigint-${process.pid}-${Date.now()}`;
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: long
+        blocking: true
+        check: { kind: command, run: 'echo going; sh -c "sleep 300; : ${marker}"' }
+`);
+    let sent = false;
+    const r = await cli(['run', f, '--ci'], {
+      onStdout: (all, kill) => {
+        if (!sent && all.includes('1.1 | going')) {
+          sent = true;
+          kill('SIGINT');
+        }
+      },
+    });
+    expect(r.code).toBe(130);
+    const sdir = /session \S+ started in (\S+)/.exec(r.stdout)![1]!;
+    const j = await journalOf(sdir);
+    const skip = j.find((e) => e.type === 'item.skip');
+    expect(skip?.data).toMatchObject({ item: '1.1', status: 'skipped' });
+    expect(String(skip?.data.reason)).toContain('SIGINT');
+    expect(j.some((e) => e.type === 'note')).toBe(true);
+    const ps = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes(marker) && !l.trim().startsWith('Z'));
+    expect(ps).toEqual([]);
+  });
+});

@@ -1,0 +1,205 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadChecklist } from '../../src/checklist/load.js';
+import type { ItemResultData, JournalRecord } from '../../src/engine/events.js';
+import { readJournal } from '../../src/engine/journal.js';
+import { openSession } from '../../src/engine/session.js';
+import { cli, ensureBuilt } from '../support/cli-run.js';
+import { checklistYaml, tempDir, type ItemSpec } from '../support/session-fixtures.js';
+
+const ITEMS: ItemSpec[] = [
+  { id: '1' },
+  { id: '2', signoff: 'required', signoffRoles: ['security', 'sre'], noSelfApproval: true },
+  { id: '3', signoff: 'optional', signoffRoles: ['sre'] },
+];
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let home: string;
+let env: NodeJS.ProcessEnv;
+let n = 0;
+
+beforeAll(async () => {
+  ensureBuilt();
+  tmp = await tempDir('rt-signoff-');
+  home = path.join(tmp.dir, 'home');
+  mkdirSync(home);
+  // no agent, no ~/.ssh key, no git identity: the CLI must say so and still record
+  env = { PATH: process.env.PATH, HOME: home, USER: 'zed', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C.UTF-8' };
+});
+afterAll(async () => tmp.cleanup());
+
+const result = (item: string, sha: string): ItemResultData => ({
+  item,
+  attempt: 1,
+  verdict: 'pass',
+  summary: 'exit 0',
+  durationMs: 5,
+  evidence: [{ path: `evidence/${item}/1.log`, sha256: sha, bytes: 4 }],
+});
+
+/** A session of a real checklist file, whose items 1–3 were run by runner@example.com. */
+async function session(): Promise<{ cwd: string; stateDir: string; dir: string }> {
+  const cwd = path.join(tmp.dir, `w${n++}`);
+  mkdirSync(cwd);
+  const file = path.join(cwd, 'c.yaml');
+  writeFileSync(file, checklistYaml('demo', ITEMS));
+  const checklist = await loadChecklist(file);
+  const stateDir = path.join(cwd, '.readiness');
+  const s = await openSession({ checklist, stateDir, mode: 'ci', vars: {}, secretVars: [], operator: 'runner@example.com', owner: false });
+  for (const id of ['1', '2', '3']) await s.record({ type: 'item.result', data: result(id, `${id}${'a'.repeat(63)}`) });
+  await s.close();
+  return { cwd, stateDir, dir: s.dir };
+}
+
+const records = async (dir: string): Promise<JournalRecord[]> => {
+  const j = await readJournal(path.join(dir, 'journal.jsonl'));
+  expect(j.problems).toEqual([]);
+  return j.records;
+};
+
+describe('signoff', () => {
+  it('records an approval with the evidence digests of the latest result and prints one line', async () => {
+    const s = await session();
+    const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'ran it twice', '--role', 'sre', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('recorded sign-off #4 on 2: APPROVE by bob@example.com (role sre), unsigned — item is now pass\n');
+    const recs = await records(s.dir);
+    expect(recs[4]).toMatchObject({
+      seq: 4,
+      type: 'signoff',
+      actor: 'bob@example.com',
+      data: { item: '2', decision: 'approve', comment: 'ran it twice', role: 'sre', by: 'bob@example.com', evidence: [`2${'a'.repeat(63)}`] },
+    });
+    expect((recs[4]!.data as { statement?: unknown }).statement).toBeUndefined();
+  });
+
+  it('unknown item: exit 2 listing the items; nothing recorded', async () => {
+    const s = await session();
+    const r = await cli(['signoff', '9.9', '--decision', 'approve', '--as', 'bob', '--no-sign'], { cwd: s.cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: unknown item "9.9" in checklist demo. Items: 1, 2, 3\n');
+    expect(await records(s.dir)).toHaveLength(4);
+  });
+
+  it('reject without a comment: exit 2', async () => {
+    const s = await session();
+    const r = await cli(['signoff', '3', '--decision', 'reject', '--as', 'bob', '--no-sign'], { cwd: s.cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/a rejection needs a reason: --comment/);
+    expect(await records(s.dir)).toHaveLength(4);
+  });
+
+  it('a role the item does not accept: exit 2 naming the allowed roles', async () => {
+    const s = await session();
+    const r = await cli(['signoff', '2', '--decision', 'approve', '--role', 'dev', '--as', 'bob', '--no-sign'], { cwd: s.cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: role "dev" may not sign off item 2; allowed roles: security, sre\n');
+    const r2 = await cli(['signoff', '2', '--decision', 'approve', '--as', 'bob', '--no-sign'], { cwd: s.cwd, env });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/one of the roles security, sre: pass --role/);
+    // a single allowed role is taken by default
+    const r3 = await cli(['signoff', '3', '--decision', 'reject', '--comment', 'not yet', '--as', 'bob', '--no-sign'], { cwd: s.cwd, env });
+    expect(r3.code).toBe(0);
+    expect(r3.stdout).toMatch(/REJECT by bob \(role sre\).*item is now fail/);
+  });
+
+  it('noSelfApproval: the person who ran the item cannot approve it', async () => {
+    const s = await session();
+    const r = await cli(['signoff', '2', '--decision', 'approve', '--role', 'sre', '--as', 'Runner@Example.com', '--no-sign'], { cwd: s.cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/four-eyes approval \(noSelfApproval\) and Runner@Example.com ran it \(journal line 3\)/);
+    // rejecting is allowed
+    const rj = await cli(['signoff', '2', '--decision', 'reject', '--comment', 'found a bug', '--role', 'sre', '--as', 'runner@example.com', '--no-sign'], { cwd: s.cwd, env });
+    expect(rj.code).toBe(0);
+  });
+
+  it('the same person cannot approve twice', async () => {
+    const s = await session();
+    const args = ['signoff', '3', '--decision', 'approve', '--as', 'bob', '--no-sign'];
+    expect((await cli(args, { cwd: s.cwd, env })).code).toBe(0);
+    const again = await cli(args, { cwd: s.cwd, env });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/bob already approved item 3 \(journal line 5\)/);
+  });
+
+  it('without a key or agent the sign-off is recorded UNSIGNED with a warning (never lost); identity falls back to $USER@host', async () => {
+    const s = await session();
+    const r = await cli(['signoff', '3', '--decision', 'approve', '--comment', 'ok'], { cwd: s.cwd, env: { ...env, SSH_AUTH_SOCK: '' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: the sign-off was recorded UNSIGNED \(no SSH signature\): .+/);
+    const host = (await import('node:os')).hostname();
+    expect(r.stdout).toMatch(new RegExp(`^recorded sign-off #4 on 3: APPROVE by zed@${host} .*unsigned`));
+    const recs = await records(s.dir);
+    expect(recs[4]!.actor).toBe(`zed@${host}`);
+  });
+
+  it('--sign-key that cannot sign: exit 2 and nothing recorded', async () => {
+    const s = await session();
+    const r = await cli(['signoff', '3', '--decision', 'approve', '--as', 'bob', '--sign-key', path.join(home, 'missing')], { cwd: s.cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/could not sign with .*missing: .* — nothing was recorded/);
+    expect(await records(s.dir)).toHaveLength(4);
+    expect(existsSync(path.join(s.dir, 'signoffs')) ? execFileSync('ls', [path.join(s.dir, 'signoffs')]).toString() : '').toBe('');
+  });
+
+  it('--sign-key with a real SSH key: signed statement whose signature ssh-keygen accepts', async () => {
+    const s = await session();
+    const key = path.join(home, 'dave');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'dave@example.com', '-f', key]);
+    const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'lgtm', '--role', 'security', '--as', 'dave@example.com', '--sign-key', key], { cwd: s.cwd, env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/APPROVE by dave@example.com \(role security\), signed with SHA256:\S+ \(signoffs\/3-dave@example.com.json\)/);
+    const rec = (await records(s.dir))[4]!;
+    const st = (rec.data as { statement: { path: string; sigPath: string } }).statement;
+    const file = path.join(s.dir, st.path);
+    const pub = readFileSync(key + '.pub', 'utf8').split(' ').slice(0, 2).join(' ');
+    writeFileSync(path.join(home, 'allowed'), `dave@example.com ${pub}\n`);
+    const out = execFileSync('ssh-keygen', ['-Y', 'verify', '-f', path.join(home, 'allowed'), '-I', 'dave@example.com', '-n', 'signoff@readiness-tui', '-s', path.join(s.dir, st.sigPath)], { input: readFileSync(file) }).toString();
+    expect(out).toMatch(/Good "signoff@readiness-tui" signature for dave@example.com/);
+  });
+
+  it('session not found: clear exit 2 for --session and for an empty --state-dir', async () => {
+    const r = await cli(['signoff', '1', '--decision', 'approve', '--session', path.join(tmp.dir, 'nope'), '--no-sign'], { cwd: tmp.dir, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: no session at .*nope \(no journal\.jsonl there\)/);
+    const r2 = await cli(['signoff', '1', '--decision', 'approve', '--state-dir', path.join(tmp.dir, 'empty'), '--no-sign'], { cwd: tmp.dir, env });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/^error: no unfinished session in .*empty\/sessions/);
+    expect(r2.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a tampered journal is refused, naming the line', async () => {
+    const s = await session();
+    const jp = path.join(s.dir, 'journal.jsonl');
+    writeFileSync(jp, readFileSync(jp, 'utf8').replace('"summary":"exit 0"', '"summary":"exit 1"'));
+    const r = await cli(['signoff', '3', '--decision', 'approve', '--as', 'bob', '--no-sign', '--session', s.dir], { cwd: s.cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/failed its integrity check \(tampering or corruption\):\n\s+journal\.jsonl:3: prev does not match the sha256 of line 2/);
+  });
+
+  it("a second operator's sign-off from another shell shows up live in the owner's store", async () => {
+    const cwd = path.join(tmp.dir, `w${n++}`);
+    mkdirSync(cwd);
+    writeFileSync(path.join(cwd, 'c.yaml'), checklistYaml('demo', ITEMS));
+    const checklist = await loadChecklist(path.join(cwd, 'c.yaml'));
+    const owner = await openSession({ checklist, stateDir: path.join(cwd, '.readiness'), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: true });
+    try {
+      await owner.record({ type: 'item.result', data: result('2', 'b'.repeat(64)) });
+      const arrived = new Promise<JournalRecord>((resolve) => owner.follow((rec) => resolve(rec)));
+      const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'four eyes', '--role', 'security', '--as', 'bob@example.com', '--no-sign'], { cwd, env });
+      expect(r.code).toBe(0);
+      const rec = await arrived;
+      expect(rec).toMatchObject({ type: 'signoff', actor: 'bob@example.com' });
+      const st = owner.store.store.getState();
+      expect(st.items['2']!.signoffs).toMatchObject([{ by: 'bob@example.com', decision: 'approve', stale: false }]);
+      expect(st.items['2']!.status).toBe('pass');
+      expect(st.messages.at(-1)!.text).toMatch(/sign-off on 2: approve by bob@example.com \(unsigned\)/);
+    } finally {
+      await owner.close();
+    }
+  });
+});

@@ -1,0 +1,234 @@
+/**
+ * The built CLI in a real pseudo-terminal: navigate, run a command check and watch its output stream, cancel a long
+ * one (its process group is gone), sign off, waive, quit and resume, resize, NO_COLOR, hostile output.
+ * Needs `npm run build` first (the test script does it).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { builtCliPresent, launchTui, READY_TITLE, type Tui } from '../support/pty.js';
+
+const CHECKLIST = `apiVersion: readiness/v1
+name: e2e
+title: E2E pty checklist
+blocks:
+  - id: "A"
+    title: Live checks
+    successMetrics: [streams]
+    items:
+      - id: "a1"
+        title: Streams lines for three seconds
+        metric: exit 0
+        estimate: 1m
+        check:
+          kind: command
+          run: 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "tick-$i"; sleep 0.25; done'
+      - id: "a2"
+        title: Sleeps until cancelled
+        metric: never finishes
+        estimate: 5m
+        check:
+          kind: command
+          run: 'echo started-a2; sleep 300'
+      - id: "a3"
+        title: Manual review
+        metric: reviewed
+        estimate: 10m
+        check:
+          kind: manual
+      - id: "a4"
+        title: Hostile output
+        metric: exit 0
+        estimate: 1m
+        blocking: false
+        check:
+          kind: command
+          run: "printf 'before\\\\033]52;c;ZXZpbA==\\\\007\\\\033]0;pwned-title\\\\007\\\\033[5;10H\\\\033[2J\\\\033[?1049l marker-visible\\\\n'"
+`;
+
+let dir: string;
+let tuis: Tui[] = [];
+
+function journal(): { type: string; data: Record<string, unknown> }[] {
+  const sessions = path.join(dir, 'state', 'sessions');
+  const ids = readdirSync(sessions).sort();
+  const file = path.join(sessions, ids[ids.length - 1]!, 'journal.jsonl');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> });
+}
+
+async function start(extra: { env?: Record<string, string>; cols?: number; rows?: number; args?: string[] } = {}): Promise<Tui> {
+  const t = await launchTui({
+    args: ['checklist.yaml', '--state-dir', path.join(dir, 'state'), '--as', 'tester@example.com', ...(extra.args ?? [])],
+    cwd: dir,
+    env: extra.env,
+    cols: extra.cols,
+    rows: extra.rows,
+  });
+  tuis.push(t);
+  return t;
+}
+
+async function quit(t: Tui): Promise<{ exitCode: number }> {
+  await t.press('q');
+  return t.exited;
+}
+
+/** processes whose process group is `pgid` */
+function groupMembers(pgid: number): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => Number(f[1]) === pgid)
+    .map((f) => f.join(' '));
+}
+
+function sleepPgid(): number | undefined {
+  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
+  const line = out.split('\n').find((l) => /\bsleep 300\b/.test(l) && !/sh -c/.test(l));
+  return line ? Number(line.trim().split(/\s+/)[1]) : undefined;
+}
+
+describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rt-e2e-'));
+    writeFileSync(path.join(dir, 'checklist.yaml'), CHECKLIST);
+  });
+  afterEach(() => {
+    for (const t of tuis) t.kill('SIGKILL');
+    tuis = [];
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('navigates, streams a running check, cancels a long one, signs off and waives; all journaled', async () => {
+    const t = await start();
+    await t.waitForScreen('E2E pty checklist');
+    expect(t.raw()).toContain('\x1b[?1049h'); // alternate screen entered by hand
+    await t.press('enter');
+    await t.waitForScreen(/Status.*ID.*Title/);
+    await t.press('enter');
+    await t.waitForScreen('a1 Streams lines for three seconds');
+    await t.press('r');
+    // output appears while the check still runs
+    const during = await t.waitForScreen((s) => /tick-[3-9]/.test(s) && s.includes('RUNNING'));
+    expect(during).toMatch(/output · following/);
+    await t.waitForScreen(/✓ PASS/, 15_000);
+    expect(t.screen()).toContain('tick-12');
+
+    // cancel a long check: its whole process group goes away
+    await t.press('tab');
+    await t.waitForScreen('a2 Sleeps until cancelled');
+    await t.press('r');
+    await t.waitForScreen('started-a2');
+    let pgid: number | undefined;
+    for (let i = 0; i < 50 && !pgid; i++) {
+      pgid = sleepPgid();
+      if (!pgid) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pgid).toBeTruthy();
+    expect(groupMembers(pgid!).length).toBeGreaterThan(0);
+    await t.press('c');
+    await t.waitForScreen(/SKIPPED/, 15_000);
+    expect(groupMembers(pgid!)).toEqual([]);
+
+    // waive a2 (it did not pass)
+    await t.press('w');
+    await t.waitForScreen('Waive a2');
+    await t.type('accepted for the drill');
+    await t.press('enter', 'enter', 'enter');
+    await t.waitForScreen(/saved: waived a2 until \d{4}-\d{2}-\d{2}/);
+    await t.press('x');
+    await t.waitForScreen(/≈ WAIVED/);
+
+    // sign off the manual item
+    await t.press('tab');
+    await t.waitForScreen('a3 Manual review');
+    await t.press('s');
+    await t.waitForScreen('Sign off a3');
+    await t.press('tab', 'tab');
+    await t.type('runbook read');
+    await t.press('enter');
+    await t.waitForScreen(/saved: approved a3/);
+    await t.press('x');
+    await t.waitForScreen(/a3 Manual review\s+✓ PASS/);
+
+    const j = journal();
+    const types = j.map((r) => `${r.type}:${(r.data.item as string) ?? ''}`);
+    expect(types).toContain('item.start:a1');
+    expect(j.find((r) => r.type === 'item.result' && r.data.item === 'a1')?.data.verdict).toBe('pass');
+    expect(j.find((r) => r.type === 'item.skip' && r.data.item === 'a2')?.data.reason).toMatch(/cancelled/);
+    expect(j.find((r) => r.type === 'waiver')?.data).toMatchObject({ item: 'a2', reason: 'accepted for the drill', by: 'tester@example.com' });
+    expect(j.find((r) => r.type === 'signoff')?.data).toMatchObject({ item: 'a3', decision: 'approve', comment: 'runbook read', by: 'tester@example.com' });
+
+    const e = await quit(t);
+    expect(e.exitCode).toBe(0);
+    const tail = t.raw().slice(-2000);
+    expect(tail).toContain('\x1b[?1049l'); // left the alternate screen
+    expect(tail).toContain('\x1b[?25h'); // cursor visible again
+    expect(tail).toContain('\x1b[?7h'); // line wrap restored
+    expect(t.screen()).toMatch(/readiness-tui: session \S+/);
+    expect(t.screen()).toMatch(/decision so far: INCOMPLETE/);
+  });
+
+  it('resumes the session with results, waiver and sign-off intact', async () => {
+    const t = await start();
+    await t.press('enter');
+    const s = await t.waitForScreen(/Status.*ID.*Title/);
+    expect(s).toMatch(/✓ PASS\s+│ a1/);
+    expect(s).toMatch(/≈ WAIVED\s+│ a2/);
+    expect(s).toMatch(/✓ PASS\s+│ a3 .*ok tester/);
+    expect((await quit(t)).exitCode).toBe(0);
+    expect(journal().some((r) => r.type === 'session.resume')).toBe(true);
+  });
+
+  it('relayouts on resize and shows "terminal too small" below 60x15', async () => {
+    const t = await start({ cols: 100, rows: 30 });
+    await t.waitForScreen('Live checks');
+    await t.resize(50, 12);
+    await t.waitForScreen('terminal too small');
+    await t.resize(80, 24);
+    const s = await t.waitForScreen('Live checks');
+    expect(s).not.toContain('terminal too small');
+    expect(t.lines()[23]).toBe(''); // the frame stays one row short of the terminal
+    expect(t.raw()).not.toContain('\x1b[3J'); // scrollback never wiped
+    expect((await quit(t)).exitCode).toBe(0);
+  });
+
+  it('NO_COLOR: no colour escapes at all, bold/inverse still used', async () => {
+    const t = await start({ env: { NO_COLOR: '1' } });
+    await t.press('enter');
+    await t.waitForScreen(/Status.*ID.*Title/);
+    await t.press('d');
+    await t.waitForScreen('Deciding blocking items');
+    expect((await quit(t)).exitCode).toBe(0);
+    const colours = [...t.raw().matchAll(/\x1b\[([0-9;:]*)m/g)].filter((m) =>
+      m[1]!.split(/[;:]/).filter(Boolean).map(Number).some((p) => (p >= 30 && p <= 49) || (p >= 90 && p <= 107)),
+    );
+    expect(colours.map((m) => m[0])).toEqual([]);
+    expect(t.raw()).toMatch(/\x1b\[(1|7)m/);
+  });
+
+  it('hostile output: OSC 52, title changes, cursor moves and clear screen never reach the terminal', async () => {
+    const t = await start();
+    await t.press('enter', 'G', 'enter');
+    await t.waitForScreen('a4 Hostile output');
+    const before = t.raw().length;
+    await t.press('r');
+    await t.waitForScreen(/marker-visible/);
+    await t.waitForScreen(/✓ PASS/);
+    const after = t.raw().slice(before);
+    expect(after).not.toContain('\x1b]52');
+    expect(after).not.toContain('pwned-title');
+    expect(after).not.toMatch(/\x1b\[\d+;\d+H/);
+    expect(after).not.toContain('\x1b[2J');
+    expect(after).not.toContain('\x1b[?1049l');
+    expect(t.titles.filter((x) => x !== READY_TITLE)).toEqual([]);
+    expect(t.screen()).toContain('a4 Hostile output'); // still our screen, not cleared
+    expect((await quit(t)).exitCode).toBe(0);
+  });
+});

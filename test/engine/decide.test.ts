@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findItem, parseExpiry, planSignoff, planWaiver, recordSignoff } from '../../src/engine/decide.js';
+import type { ItemResultData } from '../../src/engine/events.js';
+import type { Session } from '../../src/engine/session-api.js';
+import { openSession } from '../../src/engine/session.js';
+import { makeChecklist, tempDir } from '../support/session-fixtures.js';
+
+const checklist = (() => {
+  const c = makeChecklist('dec', [
+    { id: 'a' },
+    { id: 'b', signoff: 'required', approvals: 2, noSelfApproval: true },
+    { id: 'm', manual: true, signoff: 'required', signoffRoles: ['captain'] },
+  ]);
+  c.blocks[0]!.items[1]!.owner = 'olga@example.com';
+  return c;
+})();
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let k = 0;
+const sessions: Session[] = [];
+beforeAll(async () => {
+  tmp = await tempDir('rt-decide-');
+});
+afterEach(async () => {
+  for (const s of sessions.splice(0)) await s.close();
+});
+afterAll(async () => tmp.cleanup());
+
+async function session(): Promise<Session> {
+  const s = await openSession({ checklist, stateDir: path.join(tmp.dir, `s${k++}`), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: false });
+  sessions.push(s);
+  return s;
+}
+const result = (item: string, sha: string): ItemResultData => ({ item, attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 1, evidence: [{ path: `evidence/${item}/1.log`, sha256: sha, bytes: 1 }] });
+
+describe('planSignoff / recordSignoff', () => {
+  it('two different approvers are needed for approvals: 2, neither the runner nor the owner', async () => {
+    const s = await session();
+    await s.record({ type: 'item.result', actor: 'ron@example.com', data: result('b', 'e1') });
+    await expect(planSignoff(s, { item: 'b', decision: 'approve', by: 'ron@example.com' })).rejects.toThrow(/ron@example.com ran it \(journal line 2\)/);
+    await expect(planSignoff(s, { item: 'b', decision: 'approve', by: 'OLGA@example.com' })).rejects.toThrow(/OLGA@example.com owns it/);
+    const p1 = await planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' });
+    expect(p1.evidence).toEqual(['e1']);
+    expect(p1.warnings).toEqual([]);
+    const r1 = await recordSignoff(s, p1, { sign: false });
+    expect(r1.statement).toBeUndefined();
+    expect(r1.unsignedReason).toBeUndefined();
+    expect(s.store.store.getState().items['b']!.status).toBe('needs-signoff');
+    await expect(planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' })).rejects.toThrow(
+      /bob@example.com already approved item b \(journal line 3\); its 2 approvals must come from different people/,
+    );
+    await recordSignoff(s, await planSignoff(s, { item: 'b', decision: 'approve', by: 'carol@example.com' }), { sign: false });
+    expect(s.store.store.getState().items['b']!.status).toBe('pass');
+    // a re-run with new evidence makes both approvals stale: the same people may approve again
+    await s.record({ type: 'item.result', actor: 'ron@example.com', data: result('b', 'e2') });
+    expect(s.store.store.getState().items['b']!.status).toBe('needs-signoff');
+    expect((await planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' })).evidence).toEqual(['e2']);
+  });
+
+  it('defaults the single allowed role, warns about an item that has not run', async () => {
+    const s = await session();
+    const p = await planSignoff(s, { item: 'm', decision: 'approve', by: 'x' });
+    expect(p.role).toBe('captain');
+    expect(p.warnings).toEqual([]);
+    const q = await planSignoff(s, { item: 'a', decision: 'reject', comment: ' too early ', by: 'x' });
+    expect(q.comment).toBe('too early');
+    expect(q.warnings.join('\n')).toMatch(/does not ask for a sign-off[\s\S]*has not run yet/);
+  });
+
+  it('without a key and without --sign-key, signing failure still records (unsigned, with the reason)', async () => {
+    const s = await session();
+    const p = await planSignoff(s, { item: 'm', decision: 'approve', by: 'x@example.com' });
+    const r = await recordSignoff(s, p, { sign: true, env: { PATH: process.env.PATH, HOME: tmp.dir } });
+    expect(r.unsignedReason).toBeTruthy();
+    expect(r.record).toMatchObject({ type: 'signoff', actor: 'x@example.com', data: { item: 'm', role: 'captain' } });
+    await expect(
+      recordSignoff(s, p, { sign: true, signKey: path.join(tmp.dir, 'nokey'), env: { PATH: process.env.PATH, HOME: tmp.dir } }),
+    ).rejects.toThrow(/nothing was recorded/);
+    expect(s.store.store.getState().items['m']!.signoffs).toHaveLength(1);
+  });
+});
+
+describe('planWaiver', () => {
+  it('builds the waiver data and refuses unknown items, empty reasons and past expiries', () => {
+    const now = new Date('2026-11-27T12:00:00Z');
+    expect(planWaiver(checklist, { item: 'a', reason: ' risk ', expires: '48h', control: ' ', by: 'c' }, now)).toEqual({
+      item: 'a',
+      reason: 'risk',
+      expires: '2026-11-29T12:00:00.000Z',
+      compensatingControl: undefined,
+      by: 'c',
+    });
+    expect(() => planWaiver(checklist, { item: 'zz', reason: 'r', expires: '1d', by: 'c' }, now)).toThrow(/unknown item "zz".*Items: a, b, m/);
+    expect(() => planWaiver(checklist, { item: 'a', reason: '', expires: '1d', by: 'c' }, now)).toThrow(/--reason/);
+    expect(() => parseExpiry('2026-11-01', now)).toThrow(/in the past/);
+    expect(findItem(checklist, 'm').title).toBe('Item m');
+  });
+});

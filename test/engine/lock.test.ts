@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, utimesSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireLock, lockIsStale, pidAlive, readLockInfo, tryLock } from '../../src/engine/lock.js';
+import { tempDir } from '../support/session-fixtures.js';
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+let n = 0;
+const lockPath = () => path.join(tmp.dir, `l${n++}.lock`);
+const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
+
+beforeAll(async () => {
+  tmp = await tempDir('rt-lock-');
+});
+afterAll(async () => tmp.cleanup());
+
+describe('lock files', () => {
+  it('is exclusive, names its holder, and release removes only its own lock', () => {
+    const p = lockPath();
+    const a = tryLock(p, { mode: 'tui', operator: 'alice' });
+    expect('lock' in a).toBe(true);
+    const info = readLockInfo(p)!;
+    expect(info).toMatchObject({ pid: process.pid, host: hostname(), mode: 'tui', operator: 'alice' });
+    const b = tryLock(p);
+    expect(b).toEqual({ busy: info });
+    // someone else's lock replaced ours (e.g. after a takeover): our release leaves it alone
+    writeFileSync(p, JSON.stringify({ ...info, token: 'someone-else' }));
+    if ('lock' in a) a.lock.release();
+    expect(readLockInfo(p)!.token).toBe('someone-else');
+  });
+
+  it('a dead pid on this host is stale and taken over; another host is never judged stale', () => {
+    const p = lockPath();
+    const dead = { pid: deadPid(), host: hostname(), since: '2026-11-27T00:00:00Z', token: 't' };
+    expect(pidAlive(dead.pid)).toBe(false);
+    expect(pidAlive(process.pid)).toBe(true);
+    writeFileSync(p, JSON.stringify(dead));
+    expect(lockIsStale(p, dead)).toBe(true);
+    const r = tryLock(p);
+    expect('lock' in r && r.lock.tookOver).toEqual(dead);
+    expect(readdirSync(tmp.dir).filter((f) => f.includes('.stale-'))).toEqual([]);
+    const remote = { ...dead, host: 'some-other-host' };
+    expect(lockIsStale(p, remote)).toBe(false);
+  });
+
+  it('an unreadable lock file is only stale after a grace period', () => {
+    const p = lockPath();
+    writeFileSync(p, '');
+    expect(lockIsStale(p, undefined)).toBe(false);
+    const old = (Date.now() - 60_000) / 1000;
+    utimesSync(p, old, old);
+    expect(lockIsStale(p, undefined)).toBe(true);
+  });
+
+  it('acquireLock waits for a release', async () => {
+    const p = lockPath();
+    const first = await acquireLock(p);
+    setTimeout(() => first.release(), 150);
+    const t0 = Date.now();
+    const second = await acquireLock(p, { timeoutMs: 3000 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(100);
+    second.release();
+    expect(existsSync(p)).toBe(false);
+  });
+
+  it('acquireLock gives up with the holder named', async () => {
+    const p = lockPath();
+    writeFileSync(p, JSON.stringify({ pid: process.pid, host: hostname(), since: 'S', token: 'x', mode: 'ci' }));
+    await expect(acquireLock(p, { timeoutMs: 200, what: 'journal lock' })).rejects.toThrow(
+      `journal lock ${p} is held by pid ${process.pid} on host ${hostname()} since S (ci)`,
+    );
+    expect(readFileSync(p, 'utf8')).toContain('"token":"x"');
+  });
+});

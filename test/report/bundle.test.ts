@@ -1,0 +1,190 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReportBundle } from '../../src/report/bundle.js';
+import { listFiles } from '../../src/report/sums.js';
+import { verifyBundle } from '../../src/report/verify.js';
+import type { ReportModel } from '../../src/report/model.js';
+import type { ReportResult } from '../../src/report/bundle-api.js';
+import type { Session } from '../../src/engine/session-api.js';
+import { readJournal } from '../../src/engine/journal.js';
+import { sshVerify, startAgent, type TestAgent, type TestKey } from './helpers/ssh.js';
+import { CAPTAIN } from './helpers/session.js';
+import { CANARY, makeSignedBundle } from './helpers/bundle.js';
+
+let root: string;
+let captain: TestKey;
+let allowed: string;
+let session: Session;
+let result: ReportResult;
+let env: (extra?: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+const agents: TestAgent[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'rt-bundle-'));
+  ({ captain, allowed, session, result, env } = await makeSignedBundle(root));
+}, 120_000);
+
+afterAll(async () => {
+  for (const a of agents) await a.stop();
+  await session?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const report = (dir = result.dir) => JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
+
+describe('the signed bundle', () => {
+  it('has the documented layout and a copy of report.html at the deliverable path', async () => {
+    expect(result.signed).toBe(true);
+    expect(path.basename(result.dir)).toMatch(new RegExp(`^\\d{8}T\\d{6}Z-shop-${session.id}$`));
+    expect(path.dirname(result.dir)).toBe(path.join(root, 'reports', 'readiness'));
+    const files = await listFiles(result.dir);
+    for (const f of ['SHA256SUMS', 'SHA256SUMS.sig', 'checklist.yaml', 'journal.jsonl', 'report.json', 'report.html', 'junit.xml', 'summary.md'])
+      expect(files).toContain(f);
+    expect(files.filter((f) => f.startsWith('evidence/')).length).toBeGreaterThanOrEqual(5);
+    expect(files.filter((f) => f.startsWith('signoffs/'))).toHaveLength(4);
+    expect(readFileSync(path.join(result.dir, 'checklist.yaml'))).toEqual(readFileSync(path.join(session.dir, 'checklist.yaml')));
+    expect(readFileSync(path.join(root, 'reports', 'production-readiness.html'))).toEqual(readFileSync(path.join(result.dir, 'report.html')));
+  });
+
+  it('verifies with plain ssh-keygen and sha256sum, sign-offs included', () => {
+    const v = sshVerify(allowed, CAPTAIN, 'report@readiness-tui', path.join(result.dir, 'SHA256SUMS.sig'), path.join(result.dir, 'SHA256SUMS'));
+    expect(v.status, v.stderr).toBe(0);
+    const sums = spawnSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: result.dir, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    expect(sums.status, sums.stdout + sums.stderr).toBe(0);
+    expect(sums.stdout).toContain('report.json: OK');
+    // SHA256SUMS is in LC_ALL=C order
+    const names = readFileSync(path.join(result.dir, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.slice(66));
+    expect(spawnSync('sort', ['-c'], { input: names.join('\n') + '\n', env: { ...process.env, LC_ALL: 'C' } }).status).toBe(0);
+    const statements = names.filter((n) => n.startsWith('signoffs/') && n.endsWith('.json'));
+    expect(statements).toHaveLength(2);
+    for (const s of statements) {
+      const principal = JSON.parse(readFileSync(path.join(result.dir, s), 'utf8')).principal;
+      const r = sshVerify(allowed, principal, 'signoff@readiness-tui', path.join(result.dir, s + '.sig'), path.join(result.dir, s));
+      expect(r.status, r.stderr).toBe(0);
+    }
+  });
+
+  it('verifies with readiness-tui verify', async () => {
+    const r = await verifyBundle(result.dir, { allowedSigners: allowed });
+    const fails = r.findings.filter((f) => f.level !== 'ok');
+    expect(fails).toEqual([]);
+    expect(r).toMatchObject({ valid: true, signer: CAPTAIN, decision: 'GO', interim: false });
+  });
+
+  it('report.json is the canonical record of the session', () => {
+    const m = report();
+    expect(m.decision).toMatchObject({ decision: 'GO', final: true });
+    expect(m.bundle).toMatchObject({ interim: false, signature: { status: 'signed', signer: CAPTAIN, namespace: 'report@readiness-tui' } });
+    expect(m.bundle.signature.keyFingerprint).toBe(result.keyFingerprint);
+    expect(m.vars).toEqual({ greeting: 'hello' });
+    expect(m.secretVars).toEqual(['apiToken']);
+    const items = Object.fromEntries(m.blocks.flatMap((b) => b.items).map((i) => [i.id, i]));
+    expect(items['1.1']!.status).toBe('pass');
+    expect(items['1.2']!.status).toBe('pass');
+    expect(items['1.2']!.signoffs[0]).toMatchObject({ by: 'bob@example.com', decision: 'approve', stale: false });
+    expect(items['1.2']!.signoffs[0]!.statement!.keyFingerprint).toMatch(/^SHA256:/);
+    expect(items['2.2']!.status).toBe('fail');
+    expect(items['2.3']).toMatchObject({ status: 'waived', waiver: { reason: 'known issue, fix in next sprint', validAtDecision: true } });
+    expect(items['1.1']!.evidence[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(items['1.1']!.attempts).toHaveLength(1);
+    expect(items['1.1']!.estimateMs).toBe(60_000);
+    expect(m.journal.count).toBe(readFileSync(path.join(result.dir, 'journal.jsonl'), 'utf8').trim().split('\n').length);
+    expect(m.risks[0]).toMatchObject({ risk: 'Data loss' });
+    expect(readFileSync(path.join(result.dir, 'report.json'), 'utf8')).toMatch(/^\{"_type":"readiness-tui\/report\/v1",/);
+  });
+
+  it('records report.generated in the session journal', async () => {
+    const j = await readJournal(path.join(session.dir, 'journal.jsonl'));
+    const last = j.records[j.records.length - 1]!;
+    expect(last).toMatchObject({ type: 'report.generated', data: { path: result.dir, signed: true, interim: false } });
+  });
+
+  it('never contains the secret canary, in any file or encoding', async () => {
+    // the check really printed it (it reached the runner, which redacted it)
+    const ev = readFileSync(path.join(result.dir, report().blocks[0]!.items[0]!.evidence[0]!.path), 'utf8');
+    expect(ev).toContain('token=[REDACTED:apiToken]');
+    const b64 = Buffer.from(CANARY).toString('base64').replace(/=+$/, '');
+    for (const f of await listFiles(result.dir)) {
+      const bytes = readFileSync(path.join(result.dir, f));
+      expect(bytes.includes(Buffer.from(CANARY)), f).toBe(false);
+      expect(bytes.includes(Buffer.from(b64)), f).toBe(false);
+    }
+  });
+});
+
+describe('report.html', () => {
+  it('is self-contained with a strict CSP first in <head>, and hostile check output is inert', () => {
+    const html = readFileSync(path.join(result.dir, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="en"><head>\n<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:/);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<img/i);
+    expect(html).not.toMatch(/<[a-z][^>]*\son\w+=/i); // no tag carries an event handler
+    expect(html).toContain('&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x9b\x9d]/);
+    expect(html).not.toContain('pwned-title');
+    expect(html).not.toContain('https://evil.example');
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(html).toContain('Shop | readiness &lt;b&gt;test&lt;/b&gt;');
+    expect(html).toMatch(/banner GO">Decision: GO/);
+    expect(html).not.toContain('INTERIM report');
+    expect(html).toContain('bob@example.com');
+    expect(html).toMatch(/<code>SHA256:[A-Za-z0-9+/]{43}<\/code>/);
+    expect(html).toMatch(/<a href="evidence\/1\.1\/1\.log">/);
+    expect(html).toContain('Restore last known good');
+    expect(html).toContain('@media print');
+  });
+});
+
+describe('junit.xml and summary.md', () => {
+  it('maps statuses to JUnit outcomes and is well-formed', () => {
+    const xml = readFileSync(path.join(result.dir, 'junit.xml'), 'utf8');
+    expect(xml.match(/<testcase /g)).toHaveLength(5);
+    expect(xml).toMatch(/<testsuites name="shop" tests="5" failures="1" errors="0" skipped="1"/);
+    expect(xml).toMatch(/name="2\.2 Flaky non-blocking"[^]*?<failure message=/);
+    expect(xml).toMatch(/<skipped message="waived by captain@example.com until 2099-01-01: known issue/);
+    expect(xml).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f]/);
+    const lint = spawnSync('xmllint', ['--noout', '-'], { input: xml, encoding: 'utf8' });
+    if (!lint.error) expect(lint.status, lint.stderr).toBe(0);
+  });
+
+  it('is safe to paste into a PR comment', () => {
+    const md = readFileSync(path.join(result.dir, 'summary.md'), 'utf8');
+    expect(md).toContain('Shop \\| readiness \\<b\\>test\\</b\\> @\u200dhere');
+    expect(md).not.toMatch(/(^|\s)@here/);
+    expect(md).toContain('**GO**');
+    expect(md).toMatch(/\| 2\.2 \| Flaky non-blocking _\(non-blocking\)_ \| FAIL \|/);
+    expect(md).toContain('ssh-keygen -Y verify -f allowed_signers -I captain@example.com -n report@readiness-tui');
+    expect(md.length).toBeLessThan(65_536);
+  });
+});
+
+describe('signing choices', () => {
+  it('signs through the agent when no key is given', async () => {
+    const agent = await startAgent(root);
+    agents.push(agent);
+    agent.add(captain);
+    const r = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(root, 'reports-agent'), signer: CAPTAIN, sign: true, interim: false, env: env({ SSH_AUTH_SOCK: agent.sock }) });
+    expect(r.signed).toBe(true);
+    expect(r.keyFingerprint).toBe(result.keyFingerprint);
+    const v = await verifyBundle(r.dir, { allowedSigners: allowed });
+    expect(v.valid, JSON.stringify(v.findings.filter((f) => f.level !== 'ok'))).toBe(true);
+  });
+
+  it('writes an UNSIGNED bundle with the reason when no key is available', async () => {
+    const r = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(root, 'reports-unsigned'), signer: CAPTAIN, sign: true, interim: false, env: env() });
+    expect(r.signed).toBe(false);
+    expect(r.unsignedReason).toMatch(/no SSH key to sign with/);
+    expect(existsSync(path.join(r.dir, 'SHA256SUMS.sig'))).toBe(false);
+    expect(report(r.dir).bundle.signature).toMatchObject({ status: 'unsigned', reason: r.unsignedReason });
+    expect(readFileSync(path.join(r.dir, 'report.html'), 'utf8')).toContain('UNSIGNED');
+    expect(readFileSync(path.join(r.dir, 'summary.md'), 'utf8')).toContain('**UNSIGNED**');
+    const sums = spawnSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: r.dir, encoding: 'utf8' });
+    expect(sums.status).toBe(0);
+    const v = await verifyBundle(r.dir, { allowedSigners: allowed });
+    expect(v.valid).toBe(false);
+    expect(v.findings).toContainEqual(expect.objectContaining({ level: 'fail', file: 'SHA256SUMS.sig', message: expect.stringContaining('UNSIGNED') }));
+  });
+});

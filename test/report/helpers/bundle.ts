@@ -1,0 +1,68 @@
+/** A signed bundle of a finished shop session, made the way the CLI makes it (real keys, real runner). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeReportBundle } from '../../../src/report/bundle.js';
+import type { ReportResult } from '../../../src/report/bundle-api.js';
+import type { Session } from '../../../src/engine/session-api.js';
+import { allowedLine, genKey, type TestKey } from './ssh.js';
+import { CAPTAIN, decide, runShopSession, signoffAs } from './session.js';
+
+export const CANARY = 'CANARY-s3cr3t-9f8e7d6c';
+
+export interface Fixture {
+  root: string;
+  captain: TestKey;
+  bob: TestKey;
+  evil: TestKey;
+  allowed: string;
+  session: Session;
+  result: ReportResult;
+  env(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+}
+
+export function isolatedEnv(root: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env, HOME: path.join(root, 'home'), GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...extra };
+  if (!('SSH_AUTH_SOCK' in extra)) delete e.SSH_AUTH_SOCK;
+  // the CLI skips main() under VITEST: children get a clean environment
+  for (const k of Object.keys(e)) if (k.startsWith('VITEST') || k === 'NODE_OPTIONS') delete e[k];
+  return e;
+}
+
+/**
+ * A finished session: bob approves 1.2 and 2.1 (unless `skipSignoffOn` names one), 2.3 is waived, the decision is
+ * final; the bundle is signed by the captain.
+ */
+export async function makeSignedBundle(root: string, o: { skipSignoffOn?: string; waiverExpires?: string; outDir?: string } = {}): Promise<Fixture> {
+  mkdirSync(path.join(root, 'home'), { recursive: true });
+  const keys = path.join(root, 'keys');
+  mkdirSync(keys, { recursive: true });
+  const captain = genKey(keys, 'captain');
+  const bob = genKey(keys, 'bob');
+  const evil = genKey(keys, 'evil');
+  const allowed = path.join(root, 'allowed_signers');
+  writeFileSync(
+    allowed,
+    [
+      allowedLine(CAPTAIN, captain, 'report@readiness-tui,signoff@readiness-tui'),
+      allowedLine('bob@example.com', bob, 'signoff@readiness-tui'),
+    ].join('\n') + '\n',
+  );
+  const env = (extra: NodeJS.ProcessEnv = {}) => isolatedEnv(root, extra);
+  const session = await runShopSession(path.join(root, 'work'), CANARY);
+  for (const item of ['1.2', '2.1'])
+    if (item !== o.skipSignoffOn) await signoffAs(session, item, 'bob@example.com', bob, { env: env(), comment: 'ok | fine @team' });
+  await session.record({ type: 'waiver', data: { item: '2.3', reason: 'known issue, fix in next sprint', expires: o.waiverExpires ?? '2099-01-01', by: CAPTAIN } });
+  await decide(session, true);
+  const result = await writeReportBundle({
+    sessionDir: session.dir,
+    outDir: o.outDir ?? path.join(root, 'reports'),
+    signKey: captain.priv,
+    signer: CAPTAIN,
+    sign: true,
+    interim: false,
+    env: env(),
+    session,
+    secrets: [{ name: 'apiToken', value: CANARY }],
+  });
+  return { root, captain, bob, evil, allowed, session, result, env };
+}

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeSums, isSafeBundlePath, listFiles, parseSums } from '../../src/report/sums.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'rt-sums-'));
+  mkdirSync(path.join(dir, 'evidence', '1.1'), { recursive: true });
+  writeFileSync(path.join(dir, 'b.txt'), 'b\n');
+  writeFileSync(path.join(dir, 'B.txt'), 'B\n');
+  writeFileSync(path.join(dir, '_x'), '');
+  writeFileSync(path.join(dir, 'evidence', '1.1', '1.log'), 'x'.repeat(100_000));
+  writeFileSync(path.join(dir, 'evidence', '1.1', '10.log'), 'ten');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('SHA256SUMS', () => {
+  it('is exactly what coreutils writes, in LC_ALL=C order, and sha256sum --strict -c accepts it', async () => {
+    const files = await listFiles(dir);
+    expect(files).toEqual(['B.txt', '_x', 'b.txt', 'evidence/1.1/1.log', 'evidence/1.1/10.log']);
+    const { text } = await computeSums(dir, files);
+    const gnu = spawnSync('sha256sum', files, { cwd: dir, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+    expect(text).toBe(gnu.stdout);
+    writeFileSync(path.join(dir, 'SHA256SUMS'), text);
+    expect(spawnSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: dir }).status).toBe(0);
+    rmSync(path.join(dir, 'SHA256SUMS'));
+    expect(parseSums(text)).toEqual({ entries: files.map((f, i) => ({ path: f, sha256: text.split('\n')[i]!.slice(0, 64) })), problems: [] });
+  });
+
+  it('refuses names outside [A-Za-z0-9._/@-] and reports malformed lines', async () => {
+    expect(isSafeBundlePath('signoffs/3-alice@example.com.json')).toBe(true);
+    for (const bad of ['a b', 'a\\b', '../x', 'x/../y', '/abs', 'a\nb', 'ä']) expect(isSafeBundlePath(bad), bad).toBe(false);
+    await expect(computeSums(dir, ['a b'])).rejects.toThrow(/outside \[A-Za-z0-9\._\/@-\]/);
+    const p = parseSums(`${'0'.repeat(64)}  ok\nnot a line\n${'1'.repeat(64)}  ok\n${'2'.repeat(64)}  bad name`);
+    expect(p.problems).toEqual([
+      'line 4: no newline at end of file',
+      'line 2: not "<sha256>  <file>"',
+      'line 4: file name "bad name" is outside [A-Za-z0-9._/@-]',
+      'ok is listed twice',
+    ]);
+  });
+});

@@ -1,0 +1,220 @@
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeSums, listFiles } from '../../src/report/sums.js';
+import { formatFinding, verifyBundle, type VerifyResult } from '../../src/report/verify.js';
+import { makeSignedBundle, type Fixture } from './helpers/bundle.js';
+import { CAPTAIN, signoffAs, decide, runShopSession } from './helpers/session.js';
+import { writeReportBundle } from '../../src/report/bundle.js';
+import { createRunner } from '../../src/engine/runner.js';
+
+let root: string;
+let fx: Fixture;
+let n = 0;
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'rt-verify-'));
+  fx = await makeSignedBundle(path.join(root, 'good'));
+}, 120_000);
+afterAll(async () => {
+  await fx?.session.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** A fresh copy of the good bundle to tamper with. */
+function copy(): string {
+  const dst = path.join(root, `copy-${++n}`);
+  cpSync(fx.result.dir, dst, { recursive: true });
+  return dst;
+}
+
+function flipByte(file: string, at: (buf: Buffer) => number): void {
+  const buf = readFileSync(file);
+  const i = at(buf);
+  buf[i] = buf[i] === 0x41 ? 0x42 : 0x41; // stays printable: the change is content, not encoding
+  writeFileSync(file, buf);
+}
+
+const fails = (r: VerifyResult) => r.findings.filter((f) => f.level === 'fail');
+const failFiles = (r: VerifyResult) => fails(r).map((f) => f.file);
+
+describe('verify: the good bundle', () => {
+  it('is valid, with one line per finding', async () => {
+    const r = await verifyBundle(fx.result.dir, { allowedSigners: fx.allowed });
+    expect(fails(r)).toEqual([]);
+    const lines = r.findings.map(formatFinding);
+    expect(lines).toContainEqual(expect.stringMatching(/^OK {3}SHA256SUMS\.sig: good "report@readiness-tui" signature by captain@example\.com with ssh-ed25519 key SHA256:/));
+    expect(lines).toContainEqual(expect.stringMatching(/^OK {3}journal\.jsonl: hash chain intact/));
+    expect(lines).toContainEqual(expect.stringMatching(/^OK {3}report\.json: equals the journal replay \(decision GO\)/));
+    expect(lines.filter((l) => /^OK {3}signoffs\/.*good "signoff@readiness-tui" signature by bob@example\.com/.test(l))).toHaveLength(2);
+  });
+});
+
+describe('verify: tamper suite (one byte flipped in each file)', () => {
+  it('report.json', async () => {
+    const d = copy();
+    flipByte(path.join(d, 'report.json'), (b) => b.indexOf('"decision":"GO"') + 13);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(failFiles(r)).toContain('report.json');
+    expect(fails(r).map((f) => f.message).join('\n')).toMatch(/sha256 does not match SHA256SUMS/);
+  });
+
+  it('an evidence file', async () => {
+    const d = copy();
+    flipByte(path.join(d, 'evidence/1.2/1.log'), () => 0);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(failFiles(r)).toContain('evidence/1.2/1.log');
+  });
+
+  it('a journal line', async () => {
+    const d = copy();
+    const j = path.join(d, 'journal.jsonl');
+    const text = readFileSync(j, 'utf8');
+    const lineStart = text.split('\n').slice(0, 4).join('\n').length + 1; // line 5
+    flipByte(j, (b) => b.indexOf('"actor":"', lineStart) + 9);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(failFiles(r)).toContain('journal.jsonl');
+    expect(failFiles(r)).toContain('journal.jsonl:6'); // the next line's prev no longer matches line 5
+  });
+
+  it('a sign-off statement', async () => {
+    const d = copy();
+    const st = readdirSync(path.join(d, 'signoffs')).find((f) => f.endsWith('.json'))!;
+    flipByte(path.join(d, 'signoffs', st), (b) => b.indexOf('"comment":"') + 11);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(failFiles(r)).toContain(`signoffs/${st}`);
+    expect(failFiles(r)).toContain(`signoffs/${st}.sig`); // its signature no longer verifies
+  });
+
+  it('checklist.yaml', async () => {
+    const d = copy();
+    flipByte(path.join(d, 'checklist.yaml'), (b) => b.indexOf('A small checklist'));
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/is not the checklist the session ran/) }));
+  });
+
+  it('evidence swapped, SHA256SUMS rebuilt and re-signed by the trusted captain: the journal digest catches it', async () => {
+    const d = copy();
+    writeFileSync(path.join(d, 'evidence/2.2/1.log'), 'all good\n');
+    const files = (await listFiles(d)).filter((f) => !f.startsWith('SHA256SUMS'));
+    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
+    rmSync(path.join(d, 'SHA256SUMS.sig'));
+    expect(spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]).status).toBe(0);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(fails(r)).toEqual([expect.objectContaining({ file: 'evidence/2.2/1.log', message: expect.stringMatching(/not the evidence recorded in journal line/) })]);
+  });
+
+  it('SHA256SUMS rebuilt without re-signing', async () => {
+    const d = copy();
+    appendFileSync(path.join(d, 'report.html'), '<!-- x -->');
+    const files = (await listFiles(d)).filter((f) => !f.startsWith('SHA256SUMS'));
+    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/incorrect signature/) }));
+  });
+
+  it('re-signed with an untrusted key', async () => {
+    const d = copy();
+    rmSync(path.join(d, 'SHA256SUMS.sig'));
+    expect(spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.evil.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]).status).toBe(0);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/is not in allowed_signers/) }));
+    // and plain ssh-keygen agrees
+    const v = spawnSync('ssh-keygen', ['-Y', 'find-principals', '-f', fx.allowed, '-s', path.join(d, 'SHA256SUMS.sig')], { encoding: 'utf8' });
+    expect(v.status).not.toBe(0);
+  });
+
+  it('signed by a sign-off-only key (not permitted for the report namespace)', async () => {
+    const d = copy();
+    rmSync(path.join(d, 'SHA256SUMS.sig'));
+    spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.bob.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/not permitted for namespace "report@readiness-tui"/) }));
+  });
+
+  it('a file added after signing', async () => {
+    const d = copy();
+    writeFileSync(path.join(d, 'evidence', 'extra.log'), 'planted\n');
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'evidence/extra.log', message: expect.stringMatching(/not listed in SHA256SUMS/) }));
+  });
+});
+
+describe('verify: policy', () => {
+  it('a dropped sign-off is caught by the required-approvals rule (even when everything else is consistent and signed)', async () => {
+    const f = await makeSignedBundle(path.join(root, 'dropped'), { skipSignoffOn: '1.2' });
+    try {
+      const r = await verifyBundle(f.result.dir, { allowedSigners: f.allowed });
+      expect(r.valid).toBe(false);
+      expect(fails(r)).toEqual([
+        expect.objectContaining({ file: 'journal.jsonl', message: expect.stringMatching(/^item 1\.2 requires 1 valid signed approval\(s\), found 0/) }),
+      ]);
+    } finally {
+      await f.session.close();
+    }
+  });
+
+  it('self-approval where forbidden, and a waiver expired at decision time', async () => {
+    const r0 = path.join(root, 'self');
+    const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
+    await base.session.close();
+    const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x');
+    try {
+      await signoffAs(session, '1.2', CAPTAIN, base.captain, { env: base.env() });
+      await signoffAs(session, '2.1', 'bob@example.com', base.bob, { env: base.env() });
+      await session.record({ type: 'waiver', data: { item: '2.3', reason: 'accepted', expires: '2020-01-01', by: CAPTAIN } });
+      await decide(session, true);
+      const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: false, env: base.env(), session });
+      const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
+      const msgs = fails(r).map((x) => x.message).join('\n');
+      expect(msgs).toMatch(/item 1\.2 requires 1 valid signed approval\(s\), found 0 \(captain@example\.com approved their own item/);
+      expect(msgs).toMatch(/waiver on 2\.3 expired \(2020-01-01\) before the decision/);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('verify: stale sign-offs', () => {
+  it('an approval given before the item was re-run with different evidence does not count', async () => {
+    const r0 = path.join(root, 'stale');
+    const base = await makeSignedBundle(path.join(r0, 'base'));
+    await base.session.close();
+    const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x');
+    try {
+      await signoffAs(session, '1.2', 'bob@example.com', base.bob, { env: base.env() });
+      await signoffAs(session, '2.1', 'bob@example.com', base.bob, { env: base.env() });
+      await createRunner({ session, vars: { greeting: 'hello', apiToken: 'x-secret-x' }, secretVars: ['apiToken'] }).run(['1.2']);
+      expect(session.store.store.getState().items['1.2']!.signoffs[0]!.stale).toBe(true);
+      await decide(session, true);
+      const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: false, env: base.env(), session });
+      const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
+      expect(fails(r)).toEqual([
+        expect.objectContaining({ message: expect.stringMatching(/^item 1\.2 requires 1 valid signed approval\(s\), found 0 \(bob@example\.com's approval is stale/) }),
+      ]);
+      // the signature itself is still good: the statement is just about older evidence
+      expect(r.findings.map(formatFinding).filter((l) => /^OK {3}signoffs\/.*bob@example\.com \(approve 1\.2\)/.test(l))).toHaveLength(1);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('verify: usage errors', () => {
+  it('refuses a missing bundle or allowed_signers file with a clear message', async () => {
+    await expect(verifyBundle(path.join(root, 'nope'), { allowedSigners: fx.allowed })).rejects.toThrow(/is not a directory/);
+    await expect(verifyBundle(fx.result.dir, { allowedSigners: path.join(root, 'nope') })).rejects.toThrow(/allowed signers file .* not found/);
+    const empty = path.join(root, 'empty_as');
+    writeFileSync(empty, '# nobody\n');
+    await expect(verifyBundle(fx.result.dir, { allowedSigners: empty })).rejects.toThrow(/has no usable entry/);
+  });
+});
