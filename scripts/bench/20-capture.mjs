@@ -2,7 +2,7 @@
 // vs the same generator writing straight to a file with `sh -c 'gen > file'`.
 // Prints: capture time ratio (target ≤ 1.3×), evidence byte-identical (sha256), peak RSS of the CLI (≤ 150 MB).
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +66,7 @@ try {
       process.exit(1);
     }
     const sessions = path.join(state, 'sessions');
-    const sdir = path.join(sessions, readFileSync(path.join(dir, 'capture.yaml')) && (await import('node:fs')).readdirSync(sessions)[0]);
+    const sdir = path.join(sessions, readdirSync(sessions)[0]);
     const journal = readFileSync(path.join(sdir, 'journal.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)

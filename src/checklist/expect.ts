@@ -41,8 +41,9 @@ export function truthy(v: unknown): boolean {
 /** undefined when the expression parses, else the JSONata error with the character index of the offending token */
 export function checkExpectSyntax(expr: string): { message: string; position?: number } | undefined {
   if (expr.trim() === '') return { message: 'empty expression', position: 0 };
+  if (cache.has(expr)) return undefined;
   try {
-    jsonata(expr);
+    compile(expr);
     return undefined;
   } catch (err) {
     const e = err as JsonataError;

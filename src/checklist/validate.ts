@@ -143,6 +143,7 @@ class Validator {
   private pos!: SourcePositions;
   private doc!: Document;
   private text: string;
+  private knownKinds?: string[];
 
   constructor(
     private readonly bytes: Buffer,
@@ -161,7 +162,7 @@ class Validator {
 
   run(): Checklist | undefined {
     const lc = new LineCounter();
-    const doc = parseDocument(this.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+    const doc = parseDocument(this.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true, merge: true });
     this.doc = doc;
     this.pos = new SourcePositions(doc, lc, this.text);
 
@@ -346,7 +347,8 @@ class Validator {
     const kindName = str(c.raw.kind);
     if (kindName === undefined) return; // structure() reported it
     const def = getKind(kindName);
-    const problem = kindProblem(kindName, def, [...KINDS.values()].filter((k) => !k.planned).map((k) => k.kind));
+    this.knownKinds ??= [...KINDS.values()].filter((k) => !k.planned).map((k) => k.kind);
+    const problem = kindProblem(kindName, def, this.knownKinds);
     if (problem) {
       this.add([...c.path, 'kind'], problem);
     }
@@ -513,13 +515,19 @@ class Validator {
       }
     }
     const used = new Set<string>();
-    const walk = (n: Node | null | undefined, p: PathSeg[]) => {
+    // one pass over every node; the path is a shared stack, copied only when a problem is reported
+    const p: PathSeg[] = [];
+    const walk = (n: Node | null | undefined) => {
       if (!n) return;
       if (isMap(n)) {
         // a secret reference in check params, {var: name} (+ env/prefix): the kind reads the variable by name
-        const keys = n.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : '?'));
         const varPair = n.items.find((pair) => isScalar(pair.key) && pair.key.value === 'var');
-        if (varPair && keys.every((k) => SECRET_REF_KEYS.has(k)) && isScalar(varPair.value) && typeof varPair.value.value === 'string') {
+        if (
+          varPair &&
+          n.items.every((pair) => isScalar(pair.key) && SECRET_REF_KEYS.has(String(pair.key.value))) &&
+          isScalar(varPair.value) &&
+          typeof varPair.value.value === 'string'
+        ) {
           const name = varPair.value.value;
           used.add(name);
           const def = vars[name];
@@ -530,28 +538,34 @@ class Validator {
           }
         }
         for (const pair of n.items) {
-          const k = isScalar(pair.key) ? String(pair.key.value) : '?';
-          walk(pair.value as Node | null, [...p, k]);
+          p.push(isScalar(pair.key) ? String(pair.key.value) : '?');
+          walk(pair.value as Node | null);
+          p.pop();
         }
       } else if (isSeq(n)) {
-        n.items.forEach((x, i) => walk(x as Node, [...p, i]));
-      } else if (isScalar(n) && typeof n.value === 'string') {
+        for (let i = 0; i < n.items.length; i++) {
+          p.push(i);
+          walk(n.items[i] as Node);
+          p.pop();
+        }
+      } else if (isScalar(n) && typeof n.value === 'string' && n.value.includes('${')) {
         for (const bad of findMalformedVarRefs(n.value)) {
-          this.add(p, `malformed variable reference "${bad.text}": write \${vars.<name>} with a name of letters, digits and _`, {
+          this.add([...p], `malformed variable reference "${bad.text}": write \${vars.<name>} with a name of letters, digits and _`, {
             at: this.pos.inScalar(n, bad.index),
           });
         }
         for (const ref of findVarRefs(n.value)) {
           used.add(ref.name);
           if (!(ref.name in vars)) {
-            this.add(p, `unknown variable "${ref.name}"${didYouMean(ref.name, names)}${names.length && !didYouMean(ref.name, names) ? `; defined: ${names.join(', ')}` : names.length ? '' : '; the checklist defines no vars'}`, {
+            const hint = didYouMean(ref.name, names);
+            this.add([...p], `unknown variable "${ref.name}"${hint}${names.length && !hint ? `; defined: ${names.join(', ')}` : names.length ? '' : '; the checklist defines no vars'}`, {
               at: this.pos.inScalar(n, ref.index),
             });
           }
         }
       }
     };
-    walk(this.doc.contents as Node, []);
+    walk(this.doc.contents as Node);
     for (const name of names) if (!used.has(name)) this.warn(['vars', name], `variable "${name}" is never used`, { key: true });
   }
 

@@ -207,6 +207,7 @@ async function run(p: SecretsScanParams, ctx: CheckContext): Promise<CheckOutput
   }
 
   const errors = findings.filter((f) => f.severity === 'error');
+  ctx.emit(`secretlint done: ${files.length} file(s), ${errors.length} secret(s)${findings.length > errors.length ? `, ${findings.length - errors.length} warning(s)` : ''}`, 'info');
   const byRule: Record<string, number> = {};
   for (const f of errors) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
   const evidence = await ctx.attach(

@@ -302,7 +302,7 @@ async function runTrivy(p: TrivyImageParams, ctx: CheckContext): Promise<CheckOu
   const countsLine = SEVERITIES.map((k) => `${s.counts[k]} ${k}`).join(', ');
   ctx.emit(`report (${evidence}): ${s.scanned} target(s) scanned; ${countsLine}; ${s.fixable} fixable`, 'info');
   for (const f of offending.slice(0, 50)) {
-    ctx.emit(`${f.severity.padEnd(8)} ${f.id}  ${f.package} ${f.installed} → ${f.fixed || '(no fix yet)'}  ${f.title}`, 'stdout');
+    ctx.emit(`${f.severity.padEnd(8)} ${f.id}  ${f.package} ${f.installed} → ${f.fixed || '(no fix yet)'}${f.title ? `  ${f.title}` : ''}`, 'stdout');
   }
   if (offending.length > 50) ctx.emit(`… and ${offending.length - 50} more in ${evidence}`, 'stdout');
   if (s.eosl) ctx.emit(`WARNING: the image's OS (${s.os}) is end-of-life: it gets no security fixes, so a low count means little`, 'stderr');

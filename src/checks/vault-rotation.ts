@@ -119,7 +119,10 @@ function judge(p: VaultRotationParams, secretPath: string, data: Record<string, 
   if (maxAgeMs !== undefined) {
     ageOk = ageMs !== null && ageMs <= maxAgeMs;
     if (ageMs === null) reasons.push('no creation time for the current version');
-    else if (!ageOk) reasons.push(`current version is ${formatDuration(ageMs)} old (max ${p.maxAge})`);
+    else if (!ageOk) {
+      const age = ageMs >= DAY ? `${Math.floor(ageMs / DAY)} days` : formatDuration(ageMs);
+      reasons.push(`current version is ${age} old (max ${p.maxAge})`);
+    }
   }
   let keyOk: boolean | undefined;
   if (p.rotationKey !== undefined) {
@@ -202,6 +205,9 @@ async function run(p: VaultRotationParams, ctx: CheckContext): Promise<CheckOutp
   if (ctx.signal.aborted) throw new CheckError('reading Vault metadata was cancelled', 're-run the item');
 
   const stale = states.filter((s) => !s.rotatable);
+  if (states.length > 0 && states.every((s) => !s.found)) {
+    ctx.emit(`none of the ${states.length} path(s) exist under ${mount}/ — is "${mount}" the right mount, and is it KV version 2?`, 'stderr');
+  }
   const result = {
     address,
     mount,
@@ -219,7 +225,7 @@ async function run(p: VaultRotationParams, ctx: CheckContext): Promise<CheckOutp
   if (states.length === 0) {
     return {
       result,
-      summary: `no secrets found under ${mount}/${trimSlashes(p.prefix ?? '')}: nothing to judge`,
+      summary: `no secrets found under ${mount}/${trimSlashes(p.prefix ?? '')}: nothing to judge — check mount and prefix (KV version 2 only)`,
       measured: '0 secrets',
       threshold: `all ${rule}`,
       verdict: 'inconclusive',

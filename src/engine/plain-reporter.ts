@@ -6,7 +6,8 @@
  *   12:03:02 1.1 PASS 5/5 nodes Ready (measured 5 nodes, threshold >= 5) 1.2s
  *   12:03:02 2.1 BLOCKED depends on 1.1 (fail), which did not pass
  *
- * Output lines are prefixed with the item id ("|" stdout, "!" stderr, ":" info). Colour only when the stream is
+ * Output lines are prefixed with the item id ("|" stdout, "!" stderr, ":" info); a flood is shown as its tail
+ * (MAX_LINES_PER_BATCH lines per batch, with a count of what was skipped). Colour only when the stream is
  * a TTY and NO_COLOR is unset; otherwise no escape sequence is ever printed (child output is already sanitized).
  * NDJSON: one JSON object per line — journal events as {type, ts, actor, data}, output as {type:"output", …}.
  */
@@ -27,6 +28,9 @@ export interface PlainReporter {
   /** a line of the runner itself (header, decision, paths); in JSON mode a {type:"message"} object */
   message(text: string, fields?: Record<string, unknown>): void;
 }
+
+/** a flood of output is shown as its tail: at most this many lines per ~100 ms batch (the evidence has all) */
+export const MAX_LINES_PER_BATCH = 200;
 
 const COLOR: Partial<Record<Status, string>> = {
   pass: '32',
@@ -86,8 +90,12 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
         case 'output': {
           const mark = e.stream === 'stderr' ? '!' : e.stream === 'info' ? ':' : '|';
           const t = clock();
-          for (const l of e.lines) write(`${t} ${e.item} ${mark} ${color ? l : stripSgr(l)}`);
-          if (e.dropped > 0) write(`${t} ${e.item} : … ${e.dropped} lines not shown (all of them are in the evidence file)`);
+          const shown = e.lines.length > MAX_LINES_PER_BATCH ? e.lines.slice(-MAX_LINES_PER_BATCH) : e.lines;
+          const notShown = e.dropped + e.lines.length - shown.length;
+          let text = '';
+          if (notShown > 0) text += `${t} ${e.item} : … ${notShown} lines not shown (all of them are in the evidence file)\n`;
+          for (const l of shown) text += `${t} ${e.item} ${mark} ${color ? l : stripSgr(l)}\n`;
+          if (text) o.out.write(text);
           return;
         }
         case 'item.start': {

@@ -16,7 +16,7 @@
  * the evidence directory but is not referenced. Manual items are not run (they wait for a sign-off).
  *
  * Output: every byte goes to the evidence file (secrets masked in-stream); lines (sanitized, redacted) go to the
- * store in batches at most every FLUSH_MS, at most OUTPUT_LINES_KEPT lines per batch per item (the rest are
+ * store through OutputFeed (output-feed.ts): at most every FLUSH_MS, a bounded window per item (the rest are
  * counted as `dropped`), so a check printing hundreds of MB costs bounded memory.
  */
 import path from 'node:path';
@@ -28,7 +28,7 @@ import { interpolate } from '../checklist/interpolate.js';
 import { evaluateExpect } from '../checklist/expect.js';
 import { getKind } from '../checks/index.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput, type KubeTarget } from '../checks/contract.js';
-import type { EngineEvent, EvidenceRef, ItemResultData, JournalEvent, OutputEvent } from './events.js';
+import type { EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
 import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -37,7 +37,6 @@ import { OutputFeed } from './output-feed.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_CONCURRENCY = 4;
-const LINE_MAX = 2000;
 /** how long after an abort the runner waits for a kind to return before it records the outcome anyway */
 const ABANDON_EXTRA_MS = 2000;
 

@@ -455,8 +455,13 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
       `Session ${id} cannot be resumed for writing. Keep it for audit, and start a new session with --new.`,
     );
   }
+  const s = new LocalSession(id, dir, o.checklist, o.operator);
+  s.resumed = true;
+  // the owner lock first: if someone is driving this session, that is what the operator needs to hear
+  if (o.owner) takeOwnerLock(s, o);
   const start = j.records[0]?.data as SessionStartData | undefined;
   if (!sameSha(start?.checklist?.sha256, o.checklist.source.sha256)) {
+    await s.close();
     throw new UsageError(
       `the checklist changed since unfinished session ${id} started: it ran ${start?.checklist?.path ?? '?'} ` +
         `(sha256 ${start?.checklist?.sha256 ?? '?'}), now ${o.checklist.source.path} has sha256 ${o.checklist.source.sha256}. ` +
@@ -464,9 +469,6 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
         `(the old one stays in ${dir}).`,
     );
   }
-  const s = new LocalSession(id, dir, o.checklist, o.operator);
-  s.resumed = true;
-  if (o.owner) takeOwnerLock(s, o);
   s.warnings.push(...j.warnings);
   for (const w of j.warnings) s.store.message('warn', w);
   s.load(j.records, j.validBytes, j.head);

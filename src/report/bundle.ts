@@ -184,6 +184,17 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     };
 
     let model = await render(signature);
+
+    // 3. defence in depth, before anything is signed: no secret value may be anywhere in the bundle
+    const needles = secretNeedles(o.secrets ?? []);
+    for (const f of await listFiles(dir)) {
+      const name = await findSecretIn(path.join(dir, f), needles);
+      if (name)
+        throw new BundleError(
+          `the value of secret variable "${name}" was found in ${f}; the bundle was not written (report this: the engine must redact it before recording)`,
+        );
+    }
+    // 4. sign SHA256SUMS; on failure the bundle says UNSIGNED and why
     let signed = false;
     let fingerprint: string | undefined;
     if (key) {
@@ -207,22 +218,13 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
       }
     }
 
-    // 3. defence in depth: no secret value may be anywhere in the bundle
-    const needles = secretNeedles(o.secrets ?? []);
-    const files = await listFiles(dir);
-    for (const f of files) {
-      const name = await findSecretIn(path.join(dir, f), needles);
-      if (name)
-        throw new BundleError(
-          `the value of secret variable "${name}" was found in ${f}; the bundle was not written (report this: the engine must redact it before recording)`,
-        );
-    }
 
+    const files = await listFiles(dir);
     await mkdir(path.resolve(o.outDir), { recursive: true });
     await copyFile(path.join(dir, 'report.html'), path.join(path.resolve(o.outDir), LATEST_HTML));
 
     const unsignedReason = model.bundle.signature.status === 'unsigned' ? model.bundle.signature.reason : undefined;
-    // 4. the session remembers that a report was generated
+    // 5. the session remembers that a report was generated
     try {
       const rec = { type: 'report.generated' as const, data: { path: dir, signed, interim } };
       if (o.session) await o.session.record(rec);

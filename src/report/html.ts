@@ -104,6 +104,13 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
       parts.push(`<tr><td>${a.attempt}</td><td>${status(a.verdict)}</td><td>${esc(a.summary)}</td><td>${esc(formatMs(a.durationMs))}</td></tr>`);
     parts.push('</table>');
   }
+  const subChecks = it.attempts[it.attempts.length - 1]?.checks;
+  if (subChecks && Object.keys(subChecks).length) {
+    parts.push('<table><tr><th>Check</th><th>Verdict</th><th>Summary</th><th>Duration</th></tr>');
+    for (const [name, c] of Object.entries(subChecks))
+      parts.push(`<tr><td><code>${esc(name)}</code></td><td>${status(c.verdict)}</td><td>${esc(c.summary)}</td><td>${esc(formatMs(c.durationMs))}</td></tr>`);
+    parts.push('</table>');
+  }
   const off = it.attempts[it.attempts.length - 1]?.offending;
   if (off?.length) {
     const cols = [...new Set(off.flatMap((o) => Object.keys(o)))].slice(0, 8);

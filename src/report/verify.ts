@@ -131,6 +131,22 @@ export async function verifyBundle(bundle: string, o: VerifyOptions): Promise<Ve
         const claimed = report?.bundle?.signature;
         if (claimed?.keyFingerprint && claimed.keyFingerprint !== v.fingerprint)
           fail('report.json', `names signing key ${claimed.keyFingerprint}, but SHA256SUMS.sig was made with ${v.fingerprint}`);
+        if (claimed?.signer && claimed.signer !== v.principal) {
+          // the report names its signer: that principal must be one allowed_signers trusts with this key
+          const again = await checkSignature({
+            message: sumsText,
+            sigText: await readFile(sigFile, 'utf8'),
+            sigFile,
+            allowedFile,
+            allowed,
+            namespace: ns,
+            principal: claimed.signer,
+            at: Number.isFinite(genAt) ? new Date(genAt) : undefined,
+            env,
+          });
+          if (!again.ok) fail('report.json', `names ${claimed.signer} as its signer, but ${again.reason}`);
+          else signer = claimed.signer;
+        }
       } else fail(SUMS_SIG_FILE, `signature not accepted: ${v.reason}${v.fingerprint ? ` (key ${v.fingerprint})` : ''}`);
     }
     const parsed = parseSums(sumsText.toString('utf8'));

@@ -19,7 +19,7 @@ import { EXIT } from '../commands/exit.js';
 import { App } from './app.js';
 import { createController } from './controller.js';
 import { Picker, type PickerEntry } from './screens/Picker.js';
-import { createTerminal, installExitHandlers, type TerminalSession } from './terminal.js';
+import { createTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
 import { detectTheme, ThemeContext, type Theme } from './theme.js';
 import { createUiStore } from './ui-store.js';
 
@@ -240,9 +240,11 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
 
   const ui = createUiStore({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   const fps = Math.max(1, Math.min(60, Number.parseInt(opts.fps ?? '15', 10) || 15));
+  const stdout = inkStdout(process.stdout);
   const mount = () => {
     ui.setState({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
     return render(<App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => term.announceReady()} />, {
+      stdout,
       maxFps: fps,
       // Ink 6.8's incremental renderer moves the cursor one row short when the frame ends in a newline (our frames
       // are rows-1 tall, so they always do) and the screen drifts; READINESS_INCREMENTAL=1 turns it on anyway.

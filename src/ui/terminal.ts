@@ -115,3 +115,29 @@ export function installExitHandlers(term: TerminalSession, hooks: ExitHooks): ()
     process.off('exit', onExit);
   };
 }
+
+/**
+ * The stdout Ink writes to: the real stream, except that "erase saved lines" (ESC[3J) is dropped. Ink 6 sends it
+ * with every full clear (e.g. when the terminal shrinks below the last frame), and some terminals apply it to the
+ * normal screen's scrollback even while the alternate screen is shown. Everything else passes through; `bytes`
+ * counts what was written (the benchmark reads it).
+ */
+export function inkStdout(out: NodeJS.WriteStream): NodeJS.WriteStream & { bytes: number } {
+  let bytes = 0;
+  const write = (chunk: unknown, ...rest: unknown[]): boolean => {
+    let c = chunk;
+    if (typeof c === 'string') {
+      if (c.includes('\x1b[3J')) c = c.split('\x1b[3J').join('');
+      bytes += Buffer.byteLength(c as string);
+    } else if (c instanceof Uint8Array) bytes += c.byteLength;
+    return (out.write as (...a: unknown[]) => boolean)(c, ...rest);
+  };
+  return new Proxy(out, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      if (prop === 'bytes') return bytes;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as NodeJS.WriteStream & { bytes: number };
+}

@@ -9,7 +9,7 @@ const repo = path.resolve(import.meta.dirname, '../..');
 describe('checklist/schema.json', () => {
   it('is exactly what `npm run schema` generates from the zod schemas (run it after changing the format or a kind)', () => {
     const committed = readFileSync(path.join(repo, 'checklist/schema.json'), 'utf8');
-    expect(committed).toBe(checklistJsonSchemaText());
+    expect(committed, 'checklist/schema.json is out of date: run `npm run schema`').toBe(checklistJsonSchemaText());
   });
 
   // ajv is the JSON Schema validator editors' tooling uses; it is installed with @secretlint (a runtime dependency)

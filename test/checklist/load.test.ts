@@ -211,6 +211,28 @@ ${check}
     ]);
   });
 
+  it('YAML anchors and merge keys work for shared check settings', () => {
+    const text = `apiVersion: readiness/v1
+name: t
+title: T
+blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: a
+        title: A
+        check: &probe {kind: command, run: "true", cwd: /tmp}
+      - id: b
+        title: B
+        check:
+          <<: *probe
+          run: "false"
+`;
+    const { checklist, problems } = validateSource(Buffer.from(text), 'x.yaml');
+    expect(problems).toEqual([]);
+    expect(checklist!.blocks[0]!.items[1]!.check!.rawParams).toEqual({ run: 'false', cwd: '/tmp' });
+  });
+
   it('warns about unused variables without failing', () => {
     const { checklist, problems } = validateSource(Buffer.from(base('          kind: command\n          run: "true"')), 'x.yaml');
     expect(checklist).toBeDefined();

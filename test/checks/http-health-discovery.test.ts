@@ -68,7 +68,7 @@ describe('http.health discovery from Kubernetes Services', () => {
     const kc = dead.writeKubeconfig(dir, 'gone');
     await dead.close();
     const ctx2 = await checkContext({ kubeconfig: kc });
-    await expect(runKind(httpHealth, { discover: {} }, ctx2)).rejects.toThrow(/could not list services in all namespaces/);
+    await expect(runKind(httpHealth, { discover: {} }, ctx2)).rejects.toThrow(/API server unreachable at https:\/\/127.0.0.1:\d+ \(ECONNREFUSED\) while trying to list services in all namespaces/);
     await ctx2.dispose();
   });
 

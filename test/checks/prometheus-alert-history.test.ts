@@ -185,3 +185,25 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
     expect(out.verdict).toBe('inconclusive');
   });
 });
+
+describe.skipIf(!bins)('prometheus.alert-history: the demo\'s "go" week passes', () => {
+  it('15 episodes, 2.14/day, FP 0.0667, actionable 0.9333 → the detektor expectation holds', async () => {
+    const go = detektorAlertHistory(Date.now() / 1000, 'go');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-alerts-go-'));
+    try {
+      await backfillAlerts(path.join(dir, 'data'), go.episodes);
+      const p = await startPrometheus({ dataDir: path.join(dir, 'data'), rules: go.rules, evaluationInterval: '1m' });
+      try {
+        const ctx = await basicContext({ cwd: dir });
+        const out = await runKind(prometheusAlertHistory, { url: p.url, at: new Date(go.end * 1000).toISOString(), selector: 'service="detektor"' }, ctx);
+        expect(out.result).toMatchObject({ episodes: 15, alertsPerDay: 2.14, falsePositives: 1, falsePositiveRate: 0.0667, actionable: 14, actionablePercent: 0.9333 });
+        expect(await evaluateDefault(prometheusAlertHistory, out.result)).toBe(true);
+        await ctx.dispose();
+      } finally {
+        await p.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

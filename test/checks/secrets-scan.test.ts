@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { secretsScan, maskMessage } from '../../src/checks/secrets-scan.js';
 import { CheckError } from '../../src/checks/contract.js';
-import { PathMatcher } from '../../src/checks/support/glob.js';
 import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
 
 // Every credential below is assembled at run time from random parts: nothing credential-shaped is committed
@@ -116,22 +115,5 @@ describe('secrets.scan with secretlint over a temporary tree', () => {
   it('maskMessage removes the exact value and collapses mask runs', () => {
     expect(maskMessage('found token: abcdef123 in x', 'abcdef123')).toBe('found token: *** in x');
     expect(maskMessage('found private key: ****************', undefined)).toBe('found private key: ***');
-  });
-});
-
-describe('PathMatcher (gitignore-style)', () => {
-  it('matches names at any depth, anchors patterns with a slash, dir-only, negation, ** and braces', () => {
-    const m = new PathMatcher(['node_modules/', '*.log', '/build', 'docs/**/*.md', '!docs/keep.md', 'a/{x,y}.txt']);
-    expect(m.matches('node_modules', true)).toBe(true);
-    expect(m.matches('pkg/node_modules/x.js')).toBe(true);
-    expect(m.matches('node_modules')).toBe(false); // a file named node_modules is not a directory
-    expect(m.matches('deep/dir/server.log')).toBe(true);
-    expect(m.matches('build/out.js')).toBe(true);
-    expect(m.matches('src/build/out.js')).toBe(false);
-    expect(m.matches('docs/a/b/readme.md')).toBe(true);
-    expect(m.matches('docs/keep.md')).toBe(false);
-    expect(m.matches('a/y.txt')).toBe(true);
-    expect(m.matches('a/z.txt')).toBe(false);
-    expect(new PathMatcher(['**/*']).matches('any/where/file.txt')).toBe(true);
   });
 });

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vaultHealth } from '../../src/checks/vault-health.js';
 import { CheckError } from '../../src/checks/contract.js';
+import { generateTls } from '../../src/demo/servers/kube-api.js';
 import { startVaultApiServer, type VaultApiServer, type VaultHealthState } from '../../src/demo/servers/vault-api.js';
 import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
 
@@ -16,16 +18,16 @@ const sample = JSON.parse(
 const TOKEN = ['hvs', 'loopback', String(process.pid), 'x9'].join('.');
 
 let server: VaultApiServer | undefined;
-let ctx: BasicContext | undefined;
+const contexts: BasicContext[] = [];
 afterEach(async () => {
   await server?.close();
-  await ctx?.dispose();
   server = undefined;
-  ctx = undefined;
+  for (const c of contexts.splice(0)) await c.dispose();
 });
 
 async function context(env: NodeJS.ProcessEnv = {}, vars: Record<string, string> = {}, secretVars: string[] = []): Promise<BasicContext> {
-  ctx = await basicContext({ env, vars, secretVars });
+  const ctx = await basicContext({ env, vars, secretVars });
+  contexts.push(ctx);
   return ctx;
 }
 
@@ -162,6 +164,22 @@ describe('vault.health against the loopback Vault API (OpenBao sample body)', ()
       expect(e.message).toMatch(/answered HTTP 503 without Vault's health document \(text\/html\)/);
     } finally {
       await new Promise((r) => proxy.close(r));
+    }
+  });
+
+  it('https: an unknown CA is an error suggesting caFile; VAULT_CACERT (like the vault CLI) makes it verify', async () => {
+    const tls = generateTls();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rt-vault-ca-'));
+    try {
+      writeFileSync(path.join(dir, 'ca.pem'), tls.ca);
+      server = await startVaultApiServer({ tls: { key: tls.key, cert: tls.cert }, healthBody: sample });
+      const e = await rejected(runKind(vaultHealth, { address: server.url }, await context()));
+      expect(e.message).toMatch(/cannot verify the TLS certificate of Vault/);
+      expect(e.hint).toMatch(/caFile/);
+      const out = await runKind(vaultHealth, { address: server.url }, await context({ VAULT_CACERT: path.join(dir, 'ca.pem') }));
+      expect(out.result).toMatchObject({ status: 200, healthy: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

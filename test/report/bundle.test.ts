@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import type { ReportResult } from '../../src/report/bundle-api.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { sshVerify, startAgent, type TestAgent, type TestKey } from './helpers/ssh.js';
-import { CAPTAIN } from './helpers/session.js';
+import { CAPTAIN, runShopSession } from './helpers/session.js';
 import { CANARY, makeSignedBundle } from './helpers/bundle.js';
 
 let root: string;
@@ -43,7 +43,7 @@ describe('the signed bundle', () => {
     const files = await listFiles(result.dir);
     for (const f of ['SHA256SUMS', 'SHA256SUMS.sig', 'checklist.yaml', 'journal.jsonl', 'report.json', 'report.html', 'junit.xml', 'summary.md'])
       expect(files).toContain(f);
-    expect(files.filter((f) => f.startsWith('evidence/')).length).toBeGreaterThanOrEqual(5);
+    expect(files.filter((f) => f.startsWith('evidence/'))).toEqual(['evidence/1.1/1.log', 'evidence/1.2/1.log', 'evidence/2.2/1.log', 'evidence/2.3/1.log']); // 2.1 is manual
     expect(files.filter((f) => f.startsWith('signoffs/'))).toHaveLength(4);
     expect(readFileSync(path.join(result.dir, 'checklist.yaml'))).toEqual(readFileSync(path.join(session.dir, 'checklist.yaml')));
     expect(readFileSync(path.join(root, 'reports', 'production-readiness.html'))).toEqual(readFileSync(path.join(result.dir, 'report.html')));
@@ -186,5 +186,39 @@ describe('signing choices', () => {
     const v = await verifyBundle(r.dir, { allowedSigners: allowed });
     expect(v.valid).toBe(false);
     expect(v.findings).toContainEqual(expect.objectContaining({ level: 'fail', file: 'SHA256SUMS.sig', message: expect.stringContaining('UNSIGNED') }));
+  });
+});
+
+describe('sandbox sessions', () => {
+  it('say SANDBOX in every report format', async () => {
+    const s = await runShopSession(path.join(root, 'sandbox'), 'sandbox-secret', { only: ['1.2'], sandbox: true });
+    try {
+      const r = await writeReportBundle({ sessionDir: s.dir, outDir: path.join(root, 'reports-sandbox'), sign: false, interim: true, env: env(), session: s });
+      expect(report(r.dir)).toMatchObject({ session: { sandbox: true }, bundle: { interim: true, signature: { status: 'unsigned' } } });
+      const html = readFileSync(path.join(r.dir, 'report.html'), 'utf8');
+      expect(html).toContain('<div class="banner sandbox">SANDBOX');
+      expect(html).toContain('<div class="banner interim">INTERIM report');
+      expect(readFileSync(path.join(r.dir, 'summary.md'), 'utf8')).toContain('> **SANDBOX**');
+      expect(readFileSync(path.join(r.dir, 'junit.xml'), 'utf8')).toContain('<property name="sandbox" value="true"/>');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('secret defence in depth', () => {
+  it('refuses to write a bundle when a secret value reached the journal, and leaves nothing behind', async () => {
+    const s = await runShopSession(path.join(root, 'leak'), 'leaky-secret-value', { only: ['1.2'] });
+    try {
+      await s.record({ type: 'note', data: { text: 'pasted by mistake: leaky-secret-value', by: CAPTAIN } });
+      const out = path.join(root, 'reports-leak');
+      const err = await writeReportBundle({ sessionDir: s.dir, outDir: out, sign: false, interim: true, env: env(), session: s, secrets: [{ name: 'apiToken', value: 'leaky-secret-value' }] }).catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err.message).toMatch(/the value of secret variable "apiToken" was found in journal\.jsonl; the bundle was not written/);
+      expect(readdirSync(path.join(out, 'readiness'))).toEqual([]);
+      expect(existsSync(path.join(out, 'production-readiness.html'))).toBe(false);
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -141,6 +141,20 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/not permitted for namespace "report@readiness-tui"/) }));
   });
 
+  it('a report that names someone else as its signer', async () => {
+    const d = copy();
+    const f = path.join(d, 'report.json');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('"signer":"captain@example.com"', '"signer":"bob@example.com"'));
+    const files = (await listFiles(d)).filter((x) => !x.startsWith('SHA256SUMS'));
+    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
+    rmSync(path.join(d, 'SHA256SUMS.sig'));
+    spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(fails(r)).toEqual([
+      expect.objectContaining({ file: 'report.json', message: expect.stringMatching(/names bob@example\.com as its signer, but key SHA256:\S+ is not allowed for principal "bob@example\.com"/) }),
+    ]);
+  });
+
   it('a file added after signing', async () => {
     const d = copy();
     writeFileSync(path.join(d, 'evidence', 'extra.log'), 'planted\n');

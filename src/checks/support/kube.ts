@@ -28,8 +28,8 @@ export function loadClientNode(): Promise<ClientNode> {
 
 /** the kubeconfig files that apply, in order: explicit path, else $KUBECONFIG (path list), else ~/.kube/config */
 export function kubeconfigFiles(o: KubeResolveOptions, env: NodeJS.ProcessEnv = process.env): string[] {
-  if (o.kubeconfig) return [path.resolve(o.kubeconfig)];
-  const fromEnv = (env.KUBECONFIG ?? '')
+  // an explicit value may be a path list too (callers sometimes pass $KUBECONFIG through)
+  const fromEnv = (o.kubeconfig ?? env.KUBECONFIG ?? '')
     .split(path.delimiter)
     .map((p) => p.trim())
     .filter((p) => p !== '');

@@ -3,6 +3,7 @@
  * TLS, timeout), their resolution (param → VAULT_ADDR / VAULT_TOKEN), and one authenticated request that turns
  * Vault's 403/404/5xx answers into messages that say what to do. The token is only ever placed in the
  * X-Vault-Token header; it is never part of a message, a result, or describe().
+ * Like the vault CLI, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT are the defaults.
  */
 import { z } from 'zod';
 import { CheckError, type CheckContext } from '../contract.js';
@@ -18,7 +19,7 @@ export const vaultConnectionParams = {
   token: secretRefSchema
     .optional()
     .describe('where the Vault token comes from: {env: NAME} or {var: secretVarName}; default the VAULT_TOKEN environment variable'),
-  namespace: z.string().optional().describe('Vault Enterprise / OpenBao namespace, sent as X-Vault-Namespace'),
+  namespace: z.string().optional().describe('Vault Enterprise / OpenBao namespace, sent as X-Vault-Namespace; default $VAULT_NAMESPACE'),
   timeout: z
     .string()
     .refine((t) => parseDuration(t) !== undefined, DURATION_HINT)
@@ -96,13 +97,16 @@ export interface VaultCall {
 export function vaultRequest(c: VaultCall, apiPath: string, method = 'GET'): Promise<HttpResponse> {
   const headers: Record<string, string> = {};
   if (c.token) headers['X-Vault-Token'] = c.token;
-  if (c.p.namespace) headers['X-Vault-Namespace'] = c.p.namespace;
+  const namespace = c.p.namespace ?? c.ctx.env.VAULT_NAMESPACE;
+  if (namespace) headers['X-Vault-Namespace'] = namespace;
   return httpRequest(joinUrl(c.address, apiPath), {
     method,
     headers,
     signal: c.ctx.signal,
     timeoutMs: parseDuration(c.p.timeout) ?? 10_000,
-    tls: { caFile: c.p.caFile, insecure: c.p.insecure },
+    // like the vault CLI: VAULT_CACERT when the check names no caFile (VAULT_SKIP_VERIFY is NOT honoured: turning
+    // verification off must be visible in the checklist as `insecure: true`)
+    tls: { caFile: c.p.caFile ?? (c.ctx.env.VAULT_CACERT || undefined), insecure: c.p.insecure },
     cwd: c.ctx.cwd,
     emit: c.ctx.emit,
     service: 'Vault',

@@ -28,7 +28,12 @@ export interface AlertHistory {
   expected: { episodes: number; byAlert: Record<string, number>; flapping: string[]; ongoing: number; transient: number };
 }
 
-export function detektorAlertHistory(now = Date.now() / 1000): AlertHistory {
+/**
+ * scenario "no-go" (default): the history described above — 4.29 alerts/day but 57 % false positives.
+ * scenario "go": a quiet, well-run week that passes the detektor expectation (see goAlertHistory).
+ */
+export function detektorAlertHistory(now = Date.now() / 1000, scenario: 'go' | 'no-go' = 'no-go'): AlertHistory {
+  if (scenario === 'go') return goAlertHistory(now);
   const end = Math.floor((now - 4 * HOUR) / MIN) * MIN;
   const eps: BackfillEpisode[] = [];
   const svc = { service: 'detektor' };
@@ -92,5 +97,33 @@ export function detektorAlertHistory(now = Date.now() / 1000): AlertHistory {
       ongoing: 1,
       transient: 17,
     },
+  };
+}
+
+/**
+ * A quiet week: HighMemoryUsage (runbook) and SlowQueries (critical) once a day for 20 min, one transient
+ * DiskPressure blip → 15 episodes = 2.14/day, false-positive rate 1/15 = 0.067, actionable 14/15 = 0.933.
+ */
+function goAlertHistory(now: number): AlertHistory {
+  const base = detektorAlertHistory(now, 'no-go');
+  const end = base.end;
+  const eps: BackfillEpisode[] = [];
+  const add = (alertname: string, severity: string, activeAt: number, minutes: number) =>
+    eps.push({ labels: { alertname, severity, service: 'detektor' }, activeAt, lastAt: activeAt + minutes * MIN });
+  for (let d = 0; d < 7; d++) {
+    const dayStart = end - (d + 1) * DAY;
+    add('HighMemoryUsage', 'warning', dayStart + 3 * HOUR, 20);
+    add('SlowQueries', 'critical', dayStart + 15 * HOUR, 20);
+  }
+  add('DiskPressure', 'warning', end - 3 * DAY + 5 * HOUR, 2);
+  const activeAts: Record<string, number[]> = {};
+  for (const e of eps) (activeAts[e.labels.alertname!] ??= []).push(e.activeAt);
+  for (const list of Object.values(activeAts)) list.sort((a, b) => a - b);
+  return {
+    end,
+    episodes: eps,
+    rules: base.rules,
+    activeAts,
+    expected: { episodes: 15, byAlert: { HighMemoryUsage: 7, SlowQueries: 7, DiskPressure: 1 }, flapping: [], ongoing: 0, transient: 1 },
   };
 }

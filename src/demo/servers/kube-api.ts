@@ -1,8 +1,8 @@
 /**
  * A small loopback Kubernetes API server over real HTTPS, for tests and the demo (one implementation for both).
  *
- * - TLS: a throw-away CA and a server certificate for 127.0.0.1 are generated at start with the `openssl` CLI; the
- *   CA goes into the generated kubeconfig, so @kubernetes/client-node verifies the server as it would a real one.
+ * - TLS: a throw-away CA and a server certificate for 127.0.0.1 are generated at start (x509.ts, node:crypto only);
+ *   the CA goes into the generated kubeconfig, so @kubernetes/client-node verifies the server as it would a real one.
  * - Auth: `Authorization: Bearer <token>`, otherwise 401 with a Status body like kube-apiserver.
  * - Data: plain Kubernetes objects given by the caller (tests load ../shared/fixtures; the demo generates its own).
  * - REST: discovery (/version, /api, /api/v1, /apis, /apis/<g>, /apis/<g>/<v>), list (namespaced and across all
@@ -10,14 +10,13 @@
  * - Pods: a created pod "runs" after `probe.runMs`. When its command holds an http:// URL (the network-policy
  *   probe's wget), the outcome comes from the reachability rules: ok / timeout / refused / dns / image-pull.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { makeLoopbackTls, type TlsMaterial } from './x509.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // types
@@ -104,7 +103,7 @@ export interface KubeApiServer {
   /** PEM of the CA that signed the server certificate */
   ca: string;
   token: string;
-  /** every request received, in order */
+  /** every request received, in order (the last 10 000) */
   requests: KubeApiRequest[];
   /** names ("namespace/name") of pods created and deleted through the API */
   podsCreated: string[];
@@ -226,47 +225,11 @@ function parseFieldSelector(text: string): ((o: KubeObject) => boolean)[] | stri
 // ---------------------------------------------------------------------------------------------------------------
 // TLS material
 
-interface TlsMaterial {
-  ca: string;
-  cert: string;
-  key: string;
-}
+export type { TlsMaterial };
 
-/** a CA and a server certificate for 127.0.0.1/localhost, made with the openssl CLI in a temporary directory */
+/** a fresh CA and a server certificate for 127.0.0.1/localhost (node:crypto only — no openssl needed) */
 export function generateTls(): TlsMaterial {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rt-kube-tls-'));
-  const run = (args: string[]) => {
-    try {
-      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-      if (err.code === 'ENOENT') {
-        throw new Error('the fake Kubernetes API server needs the `openssl` command to make its TLS certificate: install it (Debian: apt-get install openssl)');
-      }
-      throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString().trim() ?? err.message}`);
-    }
-  };
-  try {
-    const days = '3';
-    run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt',
-      '-days', days, '-subj', '/CN=readiness-tui fake cluster CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-    run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr',
-      '-subj', '/CN=kube-apiserver']);
-    writeFileSync(
-      path.join(dir, 'ext.cnf'),
-      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
-    );
-    run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt',
-      '-days', days, '-extfile', 'ext.cnf']);
-    return {
-      ca: readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
-      cert: readFileSync(path.join(dir, 'server.crt'), 'utf8'),
-      key: readFileSync(path.join(dir, 'server.key'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return makeLoopbackTls();
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -546,6 +509,7 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
     const auth = req.headers.authorization;
     const authorized = auth === `Bearer ${token}`;
     requests.push({ method, path: u.pathname, query: u.search, authorized });
+    if (requests.length > 10_000) requests.splice(0, requests.length - 10_000); // long demo sessions
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (!authorized) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     if (opts.forbid?.test(`${method} ${u.pathname}`)) {

@@ -49,6 +49,13 @@ describe('resolveKubeTarget', () => {
     expect(t.server).toBe(server.url);
   });
 
+  it('an explicit kubeconfig may be a path list too ($KUBECONFIG passed through)', async () => {
+    const a = writeKubeconfig(dir, server.url, server.ca, server.token, 'first', { fileName: 'l1.json' });
+    const b = writeKubeconfig(dir, server.url, server.ca, server.token, 'second', { fileName: 'l2.json' });
+    const t = await resolveKubeTarget({ kubeconfig: `${a}${path.delimiter}${b}`, context: 'second' }, {});
+    expect(t.context).toBe('second');
+  });
+
   it('defaults to ~/.kube/config', async () => {
     const home = path.join(dir, 'home');
     mkdirSync(path.join(home, '.kube'), { recursive: true });

@@ -16,7 +16,7 @@ import type { TestKey } from './ssh.js';
 export const SHOP = path.resolve(import.meta.dirname, '../fixtures/shop.yaml');
 export const CAPTAIN = 'captain@example.com';
 
-export async function runShopSession(root: string, secret: string, o: { only?: string[] } = {}): Promise<Session> {
+export async function runShopSession(root: string, secret: string, o: { only?: string[]; sandbox?: boolean } = {}): Promise<Session> {
   mkdirSync(root, { recursive: true });
   const file = path.join(root, 'shop.yaml');
   copyFileSync(SHOP, file);
@@ -31,6 +31,7 @@ export async function runShopSession(root: string, secret: string, o: { only?: s
     operator: CAPTAIN,
     owner: true,
     fresh: true,
+    sandbox: o.sandbox,
   });
   const runner = createRunner({ session, vars, secretVars: ['apiToken'], env: { ...process.env, LC_ALL: 'C' } });
   await runner.run(o.only ?? checklist.blocks.flatMap((b) => b.items.map((i) => i.id)));
