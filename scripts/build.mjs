@@ -28,3 +28,8 @@ await build({
   // Large, rarely-needed runtime dependencies stay external (installed as dependencies) and are loaded lazily.
   external: ['@kubernetes/client-node', '@secretlint/node', '@secretlint/secretlint-rule-preset-recommend'],
 });
+
+// The demo sandbox runs the seed's scripts as real child processes: ship them next to the bundle.
+const { cp, rm } = await import('node:fs/promises');
+await rm('dist/demo/scripts', { recursive: true, force: true });
+await cp('src/demo/scripts', 'dist/demo/scripts', { recursive: true });

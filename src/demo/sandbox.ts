@@ -199,7 +199,8 @@ export async function startSandbox(scenario: Scenario, o: { dir?: string; log?: 
       await mkdir(dataDir, { recursive: true });
       const end = Math.floor(Date.now() / 1000 / 60) * 60 - 4 * 3600;
       await backfillAlerts(dataDir, episodesFor(scenario, end));
-      const prom: PrometheusServer = await startPrometheus({ dataDir, rules: alertRules(scenario) });
+      // backfilled samples are 1 min apart: evaluate at the same interval so episodes are not split
+      const prom: PrometheusServer = await startPrometheus({ dataDir, rules: alertRules(scenario), evaluationInterval: '1m' });
       // a signal or process.exit() must not leave Prometheus behind
       const killProm = () => {
         try {

@@ -351,7 +351,7 @@ export async function appendRecord(
     } catch {
       created = true;
     }
-    const fh = await fsp.open(path, 'a+', 0o644);
+    const fh = await fsp.open(path, 'a+', 0o666);
     try {
       const size = (await fh.stat()).size;
       const tail = size > 0 ? await readTail(fh, size) : { validBytes: 0 as number, last: undefined, torn: undefined };

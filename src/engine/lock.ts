@@ -98,7 +98,7 @@ function newInfo(extra: Record<string, unknown>): LockInfo {
 function tryCreate(path: string, info: LockInfo): boolean {
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o644);
+    fd = openSync(path, 'wx', 0o666);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;

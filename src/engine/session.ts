@@ -58,7 +58,7 @@ function toEvent(r: JournalRecord): JournalEvent {
 }
 
 async function writeFileDurably(path: string, bytes: Buffer): Promise<void> {
-  const fh = await fsp.open(path, 'wx', 0o644);
+  const fh = await fsp.open(path, 'wx', 0o666);
   try {
     await fh.writeFile(bytes);
     await fh.sync();

@@ -131,6 +131,7 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
   for (let i = 2; existsSync(dir); i++) dir = path.join(root, `${base}-${i}`);
   await mkdir(dir);
 
+  let key: SigningKey | undefined;
   try {
     // 1. the snapshot: exactly the journal lines that were replayed, the checklist bytes, evidence, statements
     await writeFile(path.join(dir, 'journal.jsonl'), replay.lines.map((l) => l + '\n').join(''));
@@ -151,7 +152,6 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     // 2. the signing key (resolved before rendering, so the report can name the key it is signed with)
     const interim = o.interim || !replay.state.finalDecision;
     const signer = await resolveSignerPrincipal(o.signer, { env });
-    let key: SigningKey | undefined;
     let signature: SignatureStatus;
     if (!o.sign) signature = { status: 'unsigned', namespace, signer, reason: 'written unsigned on request (--no-sign)' };
     else {
@@ -218,7 +218,6 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
       }
     }
 
-
     const files = await listFiles(dir);
     await mkdir(path.resolve(o.outDir), { recursive: true });
     await copyFile(path.join(dir, 'report.html'), path.join(path.resolve(o.outDir), LATEST_HTML));
@@ -241,6 +240,7 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     }
     return { dir, signed, unsignedReason, files, warnings, signer, keyFingerprint: fingerprint };
   } catch (err) {
+    await key?.dispose().catch(() => {});
     await rm(dir, { recursive: true, force: true });
     throw err;
   }

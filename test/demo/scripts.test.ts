@@ -47,7 +47,8 @@ describe('circuit_breaker_test.sh (2.1)', () => {
     await ctx.dispose();
   });
   it('a cascade or a slow recovery fails the expectation', async () => {
-    for (const env of [{ CB_CASCADING: '2' }, { CB_RECOVERY: '45' }, { CB_TRIPS: '0' }]) {
+    const cases: Record<string, string>[] = [{ CB_CASCADING: '2' }, { CB_RECOVERY: '45' }, { CB_TRIPS: '0' }];
+    for (const env of cases) {
       const { ok, ctx } = await runScript({ run: `${SCRIPTS}/circuit_breaker_test.sh` }, { CB_STEP: '0', ...env }, expr);
       expect(ok, JSON.stringify(env)).toBe(false);
       await ctx.dispose();

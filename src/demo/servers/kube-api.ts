@@ -310,6 +310,7 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
   const podsCreated: string[] = [];
   const podsDeleted: string[] = [];
   let rv = 1000;
+  let nextIp = 0x0a10; // 10.96.10.16 upwards
 
   const keyOf = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
   const bucket = (d: ResourceDef) => {
@@ -345,6 +346,15 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
     o.metadata.creationTimestamp ??= new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     if (d.namespaced) o.metadata.namespace ??= 'default';
     else delete o.metadata.namespace;
+    if (d.kind === 'Service') {
+      // the API server allocates a ClusterIP unless the Service is headless
+      const spec = ((o.spec ??= {}) as { clusterIP?: string; clusterIPs?: string[] });
+      if (!spec.clusterIP) {
+        spec.clusterIP = `10.96.${(nextIp >> 8) & 0xff}.${nextIp & 0xff}`;
+        spec.clusterIPs = [spec.clusterIP];
+        nextIp++;
+      }
+    }
     if (d.kind === 'Namespace') {
       o.metadata.labels = { 'kubernetes.io/metadata.name': o.metadata.name ?? '', ...(o.metadata.labels ?? {}) };
     }
