@@ -112,7 +112,39 @@ export class SourcePositions {
       default:
         break;
     }
-    return this.at(start);
+    return this.folded(s, start, src, value, i) ?? this.at(start);
+  }
+
+  /**
+   * Multi-line plain/quoted scalars and folded blocks (`>`): the value is the source lines, trimmed and joined.
+   * Find each source line's text in the value in order; the line holding `index` gives line:col.
+   */
+  private folded(s: Scalar, start: number, src: string, value: string, index: number): LineCol | undefined {
+    const first = this.at(start);
+    const lines = src.split('\n');
+    const isBlock = s.type === 'BLOCK_FOLDED' || s.type === 'BLOCK_LITERAL';
+    const quoted = s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE';
+    let v = 0;
+    let last: LineCol | undefined;
+    for (let li = isBlock ? 1 : 0; li < lines.length; li++) {
+      let raw = lines[li]!;
+      let colBase = li === 0 ? first.col - 1 : 0;
+      if (quoted && li === 0) {
+        raw = raw.slice(1);
+        colBase += 1;
+      }
+      if (quoted && li === lines.length - 1) raw = raw.replace(/["']\s*$/, '');
+      const lead = raw.length - raw.trimStart().length;
+      const text = raw.trim();
+      if (!text) continue;
+      const f = value.indexOf(text, v);
+      if (f < 0 || f - v > 2) return undefined;
+      if (index >= f && index < f + text.length) return { line: first.line + li, col: colBase + lead + (index - f) + 1 };
+      v = f + text.length;
+      last = { line: first.line + li, col: colBase + lead + text.length + 1 };
+      if (index < v) return undefined;
+    }
+    return index >= v ? last : undefined;
   }
 
   /** map an index in the unescaped value of a one-line quoted scalar to an index in its source */

@@ -5,11 +5,17 @@
  * Order: YAML syntax (stop there: positions after a syntax error are unreliable) → structure (zod schema) →
  * kinds and their params (each kind's own zod schema) → expectations (JSONata syntax) → ids, dependencies, cycles
  * → variables. All problems are collected; the model is built only when there is no error.
+ *
+ * Speed: positions come from the `yaml` package's Document (exact, but ~20× slower than a plain parse). A valid
+ * file is read with js-yaml and the Document is only built when a problem needs a position or someone reads an
+ * item's `pos`. Files js-yaml refuses, that use aliases, or that write ids as numbers (whose exact text matters:
+ * 1.10) take the Document path from the start.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import jsYaml from 'js-yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { getKind, KINDS } from '../checks/index.js';
 import type { CheckKind } from '../checks/contract.js';
@@ -18,7 +24,7 @@ import { parseDuration } from './duration.js';
 import type { Problem } from './errors.js';
 import { checkExpectSyntax } from './expect.js';
 import { findMalformedVarRefs, findVarRefs } from './interpolate.js';
-import type { Block, CheckSpec, Checklist, Item, SignoffPolicy, VarDef } from './model.js';
+import type { Block, CheckSpec, Checklist, Item, Position, SignoffPolicy, VarDef } from './model.js';
 import { formatPath, SourcePositions, type LineCol, type PathSeg } from './positions.js';
 import { API_VERSION, CHECK_BASE_KEYS, checklistSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
@@ -32,6 +38,39 @@ export interface ValidationResult {
 type Obj = Record<string, unknown>;
 const MAX_YAML_ERRORS = 5;
 const SECRET_REF_KEYS = new Set(['var', 'env', 'prefix']);
+const FAST_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [jsYaml.types.merge] });
+/** an alias (`*name`) anywhere: js-yaml shares aliased objects, so walking them could explode — take the Document path */
+const ALIAS = /(^|[\s[{,:-])\*[^\s,\]}]/m;
+const SLOW = Symbol('slow');
+const FAILED = Symbol('failed');
+
+type Message = string | ((lineOf: (p: readonly PathSeg[]) => number) => string);
+interface Pending {
+  path: PathSeg[];
+  message: Message;
+  severity: 'error' | 'warning';
+  key?: boolean;
+  at?: LineCol;
+  /** a character inside the scalar at `path` */
+  scalarIndex?: number;
+}
+
+/** ids / dependsOn written as numbers: their exact source text matters (1.10 is not 1.1) */
+function hasNumericIds(data: unknown): boolean {
+  if (!isObj(data) || !Array.isArray(data.blocks)) return false;
+  for (const b of data.blocks) {
+    if (!isObj(b)) continue;
+    if (typeof b.id === 'number') return true;
+    if (!Array.isArray(b.items)) continue;
+    for (const it of b.items) {
+      if (!isObj(it)) continue;
+      if (typeof it.id === 'number' || typeof it.dependsOn === 'number') return true;
+      if (Array.isArray(it.dependsOn) && it.dependsOn.some((d) => typeof d === 'number')) return true;
+    }
+  }
+  return false;
+}
+
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -140,8 +179,9 @@ interface CheckRef {
 
 class Validator {
   readonly problems: Problem[] = [];
-  private pos!: SourcePositions;
-  private doc!: Document;
+  private readonly pending: Pending[] = [];
+  private posCache?: SourcePositions;
+  private doc?: Document;
   private text: string;
   private knownKinds?: string[];
 
@@ -152,28 +192,67 @@ class Validator {
     this.text = bytes.toString('utf8');
   }
 
-  private add(p: readonly PathSeg[], message: string, o: { key?: boolean; at?: LineCol; severity?: 'error' | 'warning' } = {}) {
-    const at = o.at ?? (this.pos ? this.pos.pos(p, { key: o.key }) : { line: 1, col: 1 });
-    this.problems.push({ file: this.file, line: at.line, col: at.col, path: formatPath(p), message, severity: o.severity ?? 'error' });
+  private add(
+    p: readonly PathSeg[],
+    message: Message,
+    o: { key?: boolean; at?: LineCol; severity?: 'error' | 'warning'; scalarIndex?: number } = {},
+  ) {
+    this.pending.push({ path: [...p], message, severity: o.severity ?? 'error', key: o.key, at: o.at, scalarIndex: o.scalarIndex });
   }
-  private warn(p: readonly PathSeg[], message: string, o: { key?: boolean; at?: LineCol } = {}) {
+  private warn(p: readonly PathSeg[], message: Message, o: { key?: boolean; at?: LineCol; scalarIndex?: number } = {}) {
     this.add(p, message, { ...o, severity: 'warning' });
   }
 
-  run(): Checklist | undefined {
-    const lc = new LineCounter();
-    const doc = parseDocument(this.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true, merge: true });
-    this.doc = doc;
-    this.pos = new SourcePositions(doc, lc, this.text);
+  /** the YAML Document with positions, built on first need */
+  private get pos(): SourcePositions {
+    if (!this.posCache) {
+      const lc = new LineCounter();
+      this.doc = parseDocument(this.text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true, merge: true });
+      this.posCache = new SourcePositions(this.doc, lc, this.text);
+      this.stringifyNumericIds(this.doc);
+    }
+    return this.posCache;
+  }
 
+  /** turn pending problems into positioned, sorted problems */
+  private resolve(): void {
+    if (this.pending.length === 0) return;
+    const lineOf = (p: readonly PathSeg[]) => this.pos.pos(p).line;
+    for (const q of this.pending) {
+      const at =
+        q.at ??
+        (q.scalarIndex !== undefined ? this.pos.inScalar(this.pos.node(q.path), q.scalarIndex) : this.pos.pos(q.path, { key: q.key }));
+      const message = typeof q.message === 'function' ? q.message(lineOf) : q.message;
+      this.problems.push({ file: this.file, line: at.line, col: at.col, path: formatPath(q.path), message, severity: q.severity });
+    }
+    this.pending.length = 0;
+    this.problems.sort((a, b) => a.line - b.line || a.col - b.col);
+  }
+
+  /** js-yaml for a file without problems; SLOW when the Document path is needed */
+  private fastLoad(): unknown {
+    if (ALIAS.test(this.text)) return SLOW;
+    let data: unknown;
+    try {
+      data = jsYaml.load(this.text, { schema: FAST_SCHEMA });
+    } catch {
+      return SLOW;
+    }
+    return hasNumericIds(data) ? SLOW : data;
+  }
+
+  /** the `yaml` Document: exact syntax errors with positions, numeric ids as written, alias limits */
+  private slowLoad(): unknown {
+    const pos = this.pos;
+    const doc = this.doc!;
     if (doc.errors.length > 0) {
       // after the first syntax error the parser's recovery produces follow-on noise: show the first few
       const shown = doc.errors.slice(0, MAX_YAML_ERRORS);
       for (const e of shown) {
-        let at = this.pos.at(e.pos[0]);
+        let at = pos.at(e.pos[0]);
         if (/^Flow (sequence|map)/.test(e.message)) {
           const open = unclosedFlowStart(this.text, e.pos[0]);
-          if (open !== undefined) at = this.pos.at(open);
+          if (open !== undefined) at = pos.at(open);
         }
         let msg =
           e.code === 'DUPLICATE_KEY'
@@ -187,28 +266,30 @@ class Validator {
       }
       if (doc.errors.length > shown.length) {
         const last = shown[shown.length - 1]!;
-        this.add([], `YAML: ${doc.errors.length - shown.length} more syntax errors follow from the ones above; fix those first`, { at: this.pos.at(last.pos[0]) });
+        this.add([], `YAML: ${doc.errors.length - shown.length} more syntax errors follow from the ones above; fix those first`, { at: pos.at(last.pos[0]) });
       }
-      return undefined;
+      return FAILED;
     }
-    for (const w of doc.warnings) this.warn([], `YAML: ${w.message}`, { at: this.pos.at(w.pos[0]) });
-
-    if (doc.contents === null || (isScalar(doc.contents) && (doc.contents.value === null || doc.contents.value === ''))) {
-      this.add([], `empty checklist: expected a mapping starting with "apiVersion: ${API_VERSION}"`);
-      return undefined;
-    }
-    if (!isMap(doc.contents)) {
-      this.add([], `expected a mapping at the top level (apiVersion, name, title, blocks, ...)`);
-      return undefined;
-    }
-
-    this.stringifyNumericIds();
-    let data: unknown;
+    for (const w of doc.warnings) this.warn([], `YAML: ${w.message}`, { at: pos.at(w.pos[0]) });
     try {
-      data = doc.toJS({ maxAliasCount: 1000 });
+      return doc.toJS({ maxAliasCount: 1000 });
     } catch (err) {
       this.add([], `YAML: ${(err as Error).message}`);
-      return undefined;
+      return FAILED;
+    }
+  }
+
+  run(): Checklist | undefined {
+    let data = this.fastLoad();
+    if (data === SLOW) data = this.slowLoad();
+    if (data === FAILED) return this.finish();
+    if (data === undefined || data === null || data === '') {
+      this.add([], `empty checklist: expected a mapping starting with "apiVersion: ${API_VERSION}"`);
+      return this.finish();
+    }
+    if (!isObj(data)) {
+      this.add([], `expected a mapping at the top level (apiVersion, name, title, blocks, ...)`);
+      return this.finish();
     }
 
     this.structure(data);
@@ -217,18 +298,21 @@ class Validator {
     this.itemRules(data);
     this.ids(data);
     this.variables(data);
+    return this.finish(data, checks);
+  }
 
-    this.problems.sort((a, b) => a.line - b.line || a.col - b.col);
-    if (this.problems.some((p) => p.severity === 'error')) return undefined;
-    return this.build(data as Obj, checks);
+  private finish(data?: Obj, checks?: CheckRef[]): Checklist | undefined {
+    this.resolve();
+    if (!data || !checks || this.problems.some((p) => p.severity === 'error')) return undefined;
+    return this.build(data, checks);
   }
 
   /** ids and dependsOn written as numbers (1.1, 2) become the exact text written, so "1.10" stays "1.10" */
-  private stringifyNumericIds() {
+  private stringifyNumericIds(doc: Document) {
     const fix = (n: unknown) => {
       if (isScalar(n) && typeof n.value === 'number' && n.range) n.value = this.text.slice(n.range[0], n.range[1]).trim();
     };
-    const root = this.doc.contents;
+    const root = doc.contents;
     if (!isMap(root)) return;
     const blocks = root.get('blocks', true);
     if (!isSeq(blocks)) return;
@@ -392,9 +476,7 @@ class Validator {
     const masked = expr.replace(/\$\{vars\.([A-Za-z_][A-Za-z0-9_]*)\}/g, (m) => '$' + 'v'.repeat(m.length - 1));
     const err = checkExpectSyntax(masked);
     if (!err) return;
-    const node = this.pos.node(p);
-    const at = err.position !== undefined ? this.pos.inScalar(node, err.position) : undefined;
-    this.add(p, `invalid JSONata expression: ${err.message}`, { at });
+    this.add(p, `invalid JSONata expression: ${err.message}`, { scalarIndex: err.position });
   }
 
   // ── per-item rules ──────────────────────────────────────────────────────
@@ -443,7 +525,7 @@ class Validator {
       const bid = str(b.id);
       if (bid !== undefined) {
         const first = blockIds.get(bid);
-        if (first) this.add(['blocks', bi, 'id'], `duplicate block id "${bid}" (first used at line ${this.pos.pos(first).line})`);
+        if (first) this.add(['blocks', bi, 'id'], (lineOf) => `duplicate block id "${bid}" (first used at line ${lineOf(first)})`);
         else blockIds.set(bid, ['blocks', bi, 'id']);
       }
       if (!Array.isArray(b.items)) return;
@@ -454,7 +536,7 @@ class Validator {
         if (id === undefined) return;
         const first = itemIds.get(id);
         if (first) {
-          this.add([...p, 'id'], `duplicate item id "${id}" (first used at line ${this.pos.pos(first).line})`);
+          this.add([...p, 'id'], (lineOf) => `duplicate item id "${id}" (first used at line ${lineOf(first)})`);
           return;
         }
         itemIds.set(id, [...p, 'id']);
@@ -506,7 +588,7 @@ class Validator {
   }
 
   // ── variables ───────────────────────────────────────────────────────────
-  private variables(data: unknown) {
+  private variables(data: Obj) {
     const vars = isObj(data) && isObj(data.vars) ? data.vars : {};
     const names = Object.keys(vars);
     for (const [name, def] of Object.entries(vars)) {
@@ -515,61 +597,65 @@ class Validator {
       }
     }
     const used = new Set<string>();
-    // one pass over every node; the path is a shared stack, copied only when a problem is reported
+    // one pass over the data; the path is a shared stack, copied only when a problem is reported
     const p: PathSeg[] = [];
-    const walk = (n: Node | null | undefined) => {
-      if (!n) return;
-      if (isMap(n)) {
-        // a secret reference in check params, {var: name} (+ env/prefix): the kind reads the variable by name
-        const varPair = n.items.find((pair) => isScalar(pair.key) && pair.key.value === 'var');
-        if (
-          varPair &&
-          n.items.every((pair) => isScalar(pair.key) && SECRET_REF_KEYS.has(String(pair.key.value))) &&
-          isScalar(varPair.value) &&
-          typeof varPair.value.value === 'string'
-        ) {
-          const name = varPair.value.value;
-          used.add(name);
-          const def = vars[name];
-          if (!(name in vars)) {
-            this.add([...p, 'var'], `unknown variable "${name}"${didYouMean(name, names)}`);
-          } else if (isObj(def) && def.secret !== true) {
-            this.warn([...p, 'var'], `variable "${name}" is used as a secret: declare it \`secret: true\` so it is never written anywhere`);
-          }
-        }
-        for (const pair of n.items) {
-          p.push(isScalar(pair.key) ? String(pair.key.value) : '?');
-          walk(pair.value as Node | null);
-          p.pop();
-        }
-      } else if (isSeq(n)) {
-        for (let i = 0; i < n.items.length; i++) {
-          p.push(i);
-          walk(n.items[i] as Node);
-          p.pop();
-        }
-      } else if (isScalar(n) && typeof n.value === 'string' && n.value.includes('${')) {
-        for (const bad of findMalformedVarRefs(n.value)) {
-          this.add([...p], `malformed variable reference "${bad.text}": write \${vars.<name>} with a name of letters, digits and _`, {
-            at: this.pos.inScalar(n, bad.index),
+    const walk = (v: unknown) => {
+      if (typeof v === 'string') {
+        if (!v.includes('${')) return;
+        for (const bad of findMalformedVarRefs(v)) {
+          this.add(p, `malformed variable reference "${bad.text}": write \${vars.<name>} with a name of letters, digits and _`, {
+            scalarIndex: bad.index,
           });
         }
-        for (const ref of findVarRefs(n.value)) {
+        for (const ref of findVarRefs(v)) {
           used.add(ref.name);
           if (!(ref.name in vars)) {
             const hint = didYouMean(ref.name, names);
-            this.add([...p], `unknown variable "${ref.name}"${hint}${names.length && !hint ? `; defined: ${names.join(', ')}` : names.length ? '' : '; the checklist defines no vars'}`, {
-              at: this.pos.inScalar(n, ref.index),
+            this.add(p, `unknown variable "${ref.name}"${hint}${names.length && !hint ? `; defined: ${names.join(', ')}` : names.length ? '' : '; the checklist defines no vars'}`, {
+              scalarIndex: ref.index,
             });
           }
         }
+      } else if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          p.push(i);
+          walk(v[i]);
+          p.pop();
+        }
+      } else if (isObj(v)) {
+        // a secret reference in check params, {var: name} (+ env/prefix): the kind reads the variable by name
+        const ref = v.var;
+        if (typeof ref === 'string' && Object.keys(v).every((k) => SECRET_REF_KEYS.has(k))) {
+          used.add(ref);
+          const def = vars[ref];
+          if (!(ref in vars)) {
+            this.add([...p, 'var'], `unknown variable "${ref}"${didYouMean(ref, names)}`);
+          } else if (isObj(def) && def.secret !== true) {
+            this.warn([...p, 'var'], `variable "${ref}" is used as a secret: declare it \`secret: true\` so it is never written anywhere`);
+          }
+        }
+        for (const [k, x] of Object.entries(v)) {
+          p.push(k);
+          walk(x);
+          p.pop();
+        }
       }
     };
-    walk(this.doc.contents as Node);
+    walk(data);
     for (const name of names) if (!used.has(name)) this.warn(['vars', name], `variable "${name}" is never used`, { key: true });
   }
 
   // ── model ───────────────────────────────────────────────────────────────
+  /** a Position whose line/col are computed (from the YAML Document) only when first read */
+  private lazyPos(p: PathSeg[]): Position {
+    let at: LineCol | undefined;
+    const get = () => (at ??= this.pos.pos(p));
+    const out = { file: this.file } as Position;
+    Object.defineProperty(out, 'line', { get: () => get().line, enumerable: true });
+    Object.defineProperty(out, 'col', { get: () => get().col, enumerable: true });
+    return out;
+  }
+
   private build(data: Obj, checks: CheckRef[]): Checklist {
     const specAt = new Map(checks.map((c) => [formatPath(c.path), c.spec]));
     const vars: VarDef[] = Object.entries(isObj(data.vars) ? data.vars : {}).map(([name, d]) => {
@@ -593,7 +679,6 @@ class Validator {
         const kinds = check ? [check.kind] : Object.values(checks ?? {}).map((c) => c.kind);
         const manualOnly = kinds.length > 0 && kinds.every((k) => k === 'manual');
         const signoff = (it.signoff as SignoffPolicy | undefined) ?? (manualOnly ? 'required' : 'none');
-        const at = this.pos.pos(p);
         const rem = isObj(it.remediation) ? it.remediation : undefined;
         const deps = it.dependsOn;
         return {
@@ -619,17 +704,16 @@ class Validator {
           timeoutMs: typeof it.timeout === 'string' ? parseDuration(it.timeout) : undefined,
           retries: typeof it.retries === 'number' ? it.retries : 0,
           reference: str(it.reference),
-          pos: { file: this.file, line: at.line, col: at.col },
+          pos: this.lazyPos(p),
         } satisfies Item;
       });
-      const at = this.pos.pos(['blocks', bi]);
       return {
         id: bid,
         title: String(b.title),
         description: str(b.description),
         successMetrics: Array.isArray(b.successMetrics) ? b.successMetrics.map(String) : [],
         items,
-        pos: { file: this.file, line: at.line, col: at.col },
+        pos: this.lazyPos(['blocks', bi]),
       } satisfies Block;
     });
     const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);

@@ -207,8 +207,11 @@ export const command: CheckKind<CommandParams> = {
     if (p.run && (r.exitCode === 127 || r.exitCode === 126)) {
       const last = stderrTail.split('\n').filter(Boolean).pop() ?? '';
       if (/not found|No such file|Permission denied|cannot execute/i.test(last)) {
+        // "/bin/sh: 1: ./x.sh: not found" → "./x.sh"
+        const m = /^(?:\S*sh: (?:line )?\d+: )?(.+?): (?:command )?(?:not found|No such file or directory|Permission denied|cannot execute.*)$/.exec(last);
+        const what = m?.[1] ?? last;
         throw new CheckError(
-          r.exitCode === 127 ? `command not found: ${last}` : `command not executable: ${last}`,
+          r.exitCode === 127 ? `command not found: ${what}` : `command not executable: ${what}`,
           r.exitCode === 127 ? 'install the tool, fix PATH, or fix the path in the checklist' : 'make the script executable (chmod +x) or run it with its interpreter',
         );
       }

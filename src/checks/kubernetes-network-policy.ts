@@ -230,7 +230,10 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
 
     const result = { namespaces, total: findings.length, compliant: findings.length - lacking.length, findings, lacking, probe: probeResult };
     const dirs = p.directions.join('+');
-    const staticPart = `${result.compliant}/${result.total} namespace${namespaces.length > 1 ? 's' : ''} have default-deny ${dirs}`;
+    const staticPart =
+      p.directions.length === 1
+        ? `default-deny ${dirs} in ${result.compliant}/${result.total} namespace${result.total === 1 ? '' : 's'}`
+        : `default-deny ${dirs}: ${result.compliant}/${result.total} namespace×direction pairs (${namespaces.length} namespace${namespaces.length === 1 ? '' : 's'})`;
     const probePart = probeResult
       ? probeResult.isolated
         ? `; probe ${p.probe!.from.namespace} → ${probeResult.target} blocked (${probeResult.denied.result})`

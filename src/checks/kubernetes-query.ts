@@ -110,6 +110,7 @@ export const kubernetesQuery: CheckKind<Params> = {
     }
     const objects = await kube.client(kube.k8s.KubernetesObjectApi);
     const ns = res.namespaced ? p.namespace : undefined;
+    if (p.namespace && !res.namespaced) ctx.emit(`${res.name} are cluster-scoped: namespace ${p.namespace} is ignored`);
     const path = `${where}${ns ? `/namespaces/${ns}` : ''}/${res.name}`;
     const q = [p.labelSelector ? `labelSelector=${p.labelSelector}` : '', p.fieldSelector ? `fieldSelector=${p.fieldSelector}` : ''].filter(Boolean).join('&');
     ctx.emit(`GET ${path}${q ? `?${q}` : ''}`);

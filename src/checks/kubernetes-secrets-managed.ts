@@ -2,12 +2,13 @@
  * kubernetes.secrets-managed — every Secret in scope comes from the secret store (seed item 1.3, "all secrets in
  * vault"): managed by External Secrets Operator (label reconcile.external-secrets.io/managed=true, or an
  * ownerReference of kind ExternalSecret), or explicitly allowed. Service-account tokens and Helm release records are
- * ignored by type by default, cert-manager certificates by annotation. Secret `data` is never kept, printed or
- * returned: each listed Secret is reduced to its metadata and type as soon as it arrives.
+ * ignored by type by default, cert-manager certificates by annotation. Secret values never reach us: Secrets are
+ * listed as a Table (like `kubectl get secrets`), which carries name, type and metadata but no data.
  */
 import { z } from 'zod';
 import type { CheckKind } from './contract.js';
 import { openKube } from './support/kube-session.js';
+import { listTable } from './support/kube-table.js';
 
 export const ESO_MANAGED_LABEL = 'reconcile.external-secrets.io/managed';
 const ESO_GROUP = 'external-secrets.io';
@@ -87,7 +88,7 @@ function describeCall(p: Params): string {
       ? p.namespaces.map((n) => `GET /apis/${ESO_GROUP}/{v1|v1beta1}/namespaces/${n}/externalsecrets`)
       : [`GET /apis/${ESO_GROUP}/{v1|v1beta1}/externalsecrets`]
     : [];
-  return [...secrets, ...es].join('; ') + ' (Secret data is discarded on arrival, never shown)';
+  return [...secrets, ...es].join('; ') + ' (as Table: names, types, metadata — never the values)';
 }
 
 export const kubernetesSecretsManaged: CheckKind<Params> = {
@@ -99,7 +100,8 @@ export const kubernetesSecretsManaged: CheckKind<Params> = {
     '(creationPolicy Owner). Secrets named in `allow` or typed in `allowTypes` count as managed. Not counted at all: ' +
     'types in `ignoreTypes` (default service-account tokens and Helm release records) and cert-manager TLS Secrets. ' +
     'With checkExternalSecrets (default), ExternalSecrets that are not Ready=True (e.g. SecretSyncedError) are listed. ' +
-    'Secret values are never read into the result, the output or evidence. No access / unreachable → error.',
+    'Secrets are listed as a Table (like `kubectl get secrets`): their values are never transferred, shown or stored. ' +
+    'No access / unreachable → error.',
   params,
   resultDoc: {
     total: 'Secrets counted (after ignores)',
@@ -120,17 +122,16 @@ export const kubernetesSecretsManaged: CheckKind<Params> = {
   describe: (p) => describeCall(p),
   async run(p, ctx) {
     const kube = await openKube(ctx);
-    const core = await kube.client(kube.k8s.CoreV1Api);
     const raw: ReturnType<typeof meta>[] = [];
     const scopes = p.namespaces?.length ? p.namespaces : [undefined];
     for (const ns of scopes) {
-      const q = p.labelSelector ? { labelSelector: p.labelSelector } : {};
-      ctx.emit(ns ? `GET /api/v1/namespaces/${ns}/secrets` : 'GET /api/v1/secrets');
-      const list = await kube.call(ns ? `list secrets in ${ns}` : 'list secrets in all namespaces', () =>
-        ns ? core.listNamespacedSecret({ namespace: ns, ...q }) : core.listSecretForAllNamespaces(q),
+      const path = ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets` : '/api/v1/secrets';
+      ctx.emit(`GET ${path} (as Table: names, types and metadata only — no values)`);
+      const got = await kube.call(ns ? `list secrets in ${ns}` : 'list secrets in all namespaces', () =>
+        listTable(kube, path, { labelSelector: p.labelSelector }, ctx.signal),
       );
-      for (const s of list.items ?? []) raw.push(meta(s as RawSecret));
-      list.items = []; // drop the data now
+      if (!got.table) ctx.emit('the API server ignored the Table request: values were received and discarded at once', 'stderr');
+      for (const r of got.rows) raw.push(meta({ type: typeof r.cells.Type === 'string' ? r.cells.Type : undefined, metadata: r.metadata }));
     }
 
     const ignoreTypes = new Set(p.ignoreTypes);

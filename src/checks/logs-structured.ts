@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { DEFAULT_FIELDS, LogScorer } from './support/log-fields.js';
+import { openKube } from './support/kube-session.js';
 
 const params = z
   .object({
@@ -27,6 +28,17 @@ const params = z
       .string()
       .optional()
       .describe('a shell command whose stdout is the log, e.g. "kubectl logs -n prod -l app=detektor --tail=10000"'),
+    pods: z
+      .object({
+        namespace: z.string().min(1).describe('namespace of the pods'),
+        labelSelector: z.string().min(1).describe('label selector of the pods, e.g. app=detektor'),
+        container: z.string().optional().describe('container name (default: the pod\'s only/first container)'),
+        tailLines: z.number().int().positive().default(2000).describe('lines read per pod (the last ones)'),
+        maxPods: z.number().int().positive().default(20).describe('at most this many pods are read'),
+      })
+      .strict()
+      .optional()
+      .describe('pods selected by label, read through the Kubernetes API (GET …/pods/<name>/log) with the kube context'),
     sampleSize: z.number().int().min(1).max(1_000_000).default(10_000).describe('maximum number of lines analysed (the last N of the files; the first N of a command)'),
     commonPercent: z
       .number()
@@ -44,7 +56,7 @@ const params = z
       .describe('synonyms per field, replacing the defaults for the fields given (dotted keys are tried flat and nested)'),
   })
   .strict()
-  .refine((p) => !!p.files !== !!p.command, { message: 'give exactly one source: `files` or `command`' });
+  .refine((p) => [p.files, p.command, p.pods].filter(Boolean).length === 1, { message: 'give exactly one source: `files`, `command` or `pods`' });
 
 type Params = z.infer<typeof params>;
 
@@ -189,20 +201,69 @@ async function sampleCommand(p: Params, ctx: CheckContext, scorer: LogScorer): P
   return { lines: n, exitCode: truncated ? null : code, truncated };
 }
 
+async function samplePods(p: Params, ctx: CheckContext, scorer: LogScorer): Promise<{ pods: { pod: string; lines: number; error?: string }[]; truncated: boolean }> {
+  const sel = p.pods!;
+  const kube = await openKube(ctx);
+  const core = await kube.client(kube.k8s.CoreV1Api);
+  ctx.emit(`GET /api/v1/namespaces/${sel.namespace}/pods?labelSelector=${sel.labelSelector}`);
+  const list = await kube.call(`list pods ${sel.labelSelector} in ${sel.namespace}`, () =>
+    core.listNamespacedPod({ namespace: sel.namespace, labelSelector: sel.labelSelector }),
+  );
+  const names = (list.items ?? []).map((x) => x.metadata?.name).filter((n): n is string => !!n).sort();
+  if (names.length === 0) {
+    throw new CheckError(
+      `no pod in namespace ${sel.namespace} matches ${sel.labelSelector}`,
+      `check the selector: kubectl --context ${kube.target.context} get pods -n ${sel.namespace} -l ${sel.labelSelector}`,
+    );
+  }
+  const out: { pod: string; lines: number; error?: string }[] = [];
+  let budget = p.sampleSize;
+  let truncated = names.length > sel.maxPods;
+  for (const name of names.slice(0, sel.maxPods)) {
+    if (budget <= 0) {
+      truncated = true;
+      break;
+    }
+    ctx.emit(`GET /api/v1/namespaces/${sel.namespace}/pods/${name}/log?tailLines=${sel.tailLines}${sel.container ? `&container=${sel.container}` : ''}`);
+    let text: string;
+    try {
+      text = await kube.call(`read the log of pod ${name}`, () =>
+        core.readNamespacedPodLog({ name, namespace: sel.namespace, container: sel.container, tailLines: sel.tailLines }),
+      );
+    } catch (e) {
+      // one pod without a log (container not started, evicted) is reported, the others are still read
+      const msg = e instanceof CheckError ? e.message : String(e);
+      ctx.emit(`  ${name}: ${msg}`, 'stderr');
+      out.push({ pod: name, lines: 0, error: msg });
+      continue;
+    }
+    const lines = String(text ?? '').split('\n').filter((l) => l.trim() !== '');
+    const take = lines.slice(Math.max(0, lines.length - budget));
+    if (take.length < lines.length) truncated = true;
+    take.forEach((l, i) => scorer.addLine(l, `pod/${name}`, i + 1));
+    budget -= take.length;
+    out.push({ pod: name, lines: take.length });
+  }
+  if (out.every((x) => x.error)) {
+    throw new CheckError(`no log could be read from the ${out.length} pod(s) matching ${sel.labelSelector}: ${out[0]?.error}`, 'check the pods\' state and the container name');
+  }
+  return { pods: out, truncated };
+}
+
 export const logsStructured: CheckKind<Params> = {
   kind: 'logs.structured',
   title: 'Logs are structured JSON with timestamp, level, service and trace id',
   description:
-    'Samples up to sampleSize log lines from files/globs (the last lines) or a command (the first lines; the command ' +
-    'is stopped once enough are read) and reports the % of lines that are JSON objects and, per required field, the ' +
+    'Samples up to sampleSize log lines from files/globs (the last lines), a command (the first lines; the command ' +
+    'is stopped once enough are read), or pods selected by label through the Kubernetes log API, and reports the % of lines that are JSON objects and, per required field, the ' +
     '% of records carrying it under any of its synonyms (timestamp: timestamp|ts|time|@timestamp|t|…; level: ' +
     'level|severity|lvl|log.level|@l|… incl. numeric pino/bunyan levels; service: service|service.name|app|logger|…; ' +
     'trace_id: trace_id|traceId|trace.id|dd.trace_id|… with a 16/32-hex or decimal value). OTLP/JSON records are ' +
     'unwrapped, Docker/CRI wrappers removed. Up to 5 offending lines are shown, secrets masked. error = no such ' +
-    'file / the command failed; inconclusive = no lines at all.',
+    'file / the command failed / no pod matches or the cluster is unreachable; inconclusive = no lines at all.',
   params,
   resultDoc: {
-    source: '"files" or "command"',
+    source: '"files", "command" or "pods"',
     lines: 'non-blank lines sampled',
     structuredLines: 'lines that are JSON objects (or records of a JSON document)',
     structuredPercent: '% of lines that are JSON objects (0–100, 2 decimals)',
@@ -213,7 +274,7 @@ export const logsStructured: CheckKind<Params> = {
     missingFields: 'required fields that are not common',
     kinds: 'line classification counts: json, otlp, wrapped, text, invalid-json, non-object, *-document',
     offenders: 'up to 5 example lines [{source, line, reason, text}] (secrets masked)',
-    sampled: 'files read [{file, lines}] or the command\'s {lines, exitCode}, and truncated (more lines existed)',
+    sampled: 'files read {files: [{file, lines}]}, the command\'s {lines, exitCode}, or {pods: [{pod, lines, error?}]}; truncated = more lines existed',
   },
   example: [
     'check:',
@@ -224,7 +285,11 @@ export const logsStructured: CheckKind<Params> = {
   ].join('\n'),
   defaultExpect: 'structuredPercent = 100 and $count(missingFields) = 0',
   describe(p) {
-    const src = p.files ? `read the last ${p.sampleSize} lines of ${[p.files].flat().join(', ')}` : `run \`${p.command}\` and read up to ${p.sampleSize} lines`;
+    const src = p.files
+      ? `read the last ${p.sampleSize} lines of ${[p.files].flat().join(', ')}`
+      : p.pods
+        ? `GET /api/v1/namespaces/${p.pods.namespace}/pods?labelSelector=${p.pods.labelSelector}, then …/pods/<name>/log?tailLines=${p.pods.tailLines} (≤ ${p.pods.maxPods} pods, ${p.sampleSize} lines)`
+        : `run \`${p.command}\` and read up to ${p.sampleSize} lines`;
     return `${src}; require ${p.requiredFields.join(', ')} in ≥ ${p.commonPercent}% of records`;
   },
   async run(p, ctx): Promise<CheckOutput> {
@@ -234,7 +299,7 @@ export const logsStructured: CheckKind<Params> = {
       throw new CheckError(`requiredFields names unknown field(s) ${unknown.join(', ')}`, `define their synonyms under \`fields\`, or use ${Object.keys(fields).join(', ')}`);
     }
     const scorer = new LogScorer({ fields, commonThreshold: p.commonPercent / 100, maxOffenders: 5 });
-    const sampled = p.files ? await sampleFiles(p, ctx, scorer) : await sampleCommand(p, ctx, scorer);
+    const sampled = p.files ? await sampleFiles(p, ctx, scorer) : p.pods ? await samplePods(p, ctx, scorer) : await sampleCommand(p, ctx, scorer);
     const a = scorer.result();
     const missingFields = p.requiredFields.filter((f) => !a.commonFields.includes(f));
     const offenders = a.offenders.map((o) => ({ ...o, text: ctx.redact(o.text) }));
@@ -243,7 +308,7 @@ export const logsStructured: CheckKind<Params> = {
     }
     for (const o of offenders) ctx.emit(`  offending ${o.source}:${o.line} (${o.reason}): ${o.text.slice(0, 160)}`, 'stderr');
     const result = {
-      source: p.files ? 'files' : 'command',
+      source: p.files ? 'files' : p.pods ? 'pods' : 'command',
       lines: a.lines,
       structuredLines: a.structuredLines,
       structuredPercent: a.structuredPercent,

@@ -41,7 +41,7 @@ const params = z
       .describe('extra label matchers for ALERTS, e.g. service="detektor",severity=~"critical|page"'),
     evaluationInterval: duration('evaluationInterval')
       .optional()
-      .describe('rule evaluation interval; default read from Prometheus\' config, else 1m. Gaps > 2× split episodes'),
+      .describe("rule evaluation interval; default each rule group's interval (from /api/v1/rules), else the global one from Prometheus' config, else 1m. Gaps > 2× split episodes"),
     chunk: duration('chunk').default('1d').describe('range of one query; smaller chunks stay further under the samples limit'),
     transientMinutes: z.number().positive().default(5).describe('an episode resolved within this many minutes is transient'),
     actionableSeverities: z
@@ -126,7 +126,15 @@ async function rangeChunks(api: PromApi, expr: string, start: number, end: numbe
   const out: MatrixSeries[][] = [];
   for (let t = end; t > start; t -= chunkS) {
     const range = Math.min(chunkS, t - start);
-    const r = await api.query(`${expr}[${Math.round(range)}s]`, t);
+    let r: { resultType: string; result: unknown };
+    try {
+      r = await api.query(`${expr}[${Math.round(range)}s]`, t);
+    } catch (e) {
+      if (e instanceof CheckError && /too many samples|exceeded maximum resolution|query timed out/i.test(e.message)) {
+        throw new CheckError(e.message, 'set a smaller `chunk` (e.g. 6h) so each query loads fewer samples, or narrow `selector`');
+      }
+      throw e;
+    }
     if (r.resultType !== 'matrix') throw new CheckError(`expected a matrix for ${expr}[…], got ${r.resultType}`, 'is this a Prometheus-compatible API?');
     out.push(r.result as MatrixSeries[]);
   }
@@ -160,7 +168,7 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     byAlert: 'per alertname: {alertname, severity, episodes, perDay, transient, falsePositives, actionable, acknowledged, hasRunbook, medianDurationS, maxDurationS}',
     flapping: 'label sets re-firing ≥ 3 times within 1 h: [{alertname, key, maxInWindow}]',
     alertingRules: 'number of alerting rules Prometheus reports (null when not read)',
-    evaluationIntervalS: 'the interval used to split episodes (gap > 2×)',
+    evaluationIntervalS: "the global (or given) evaluation interval; alerts whose rule group has its own interval use that one (gap > 2× splits episodes)",
     definitions: 'the definitions of every number above, in words',
     queries: 'number of PromQL queries made',
   },
@@ -197,9 +205,13 @@ export const prometheusAlertHistory: CheckKind<Params> = {
 
     // runbooks and the number of alerting rules
     const runbooks = new Map<string, string>();
+    /** a rule group's own evaluation interval, per alertname (seconds) */
+    const groupInterval = new Map<string, number>();
     let alertingRules: number | null = null;
     if (p.runbooks.fromRules) {
-      const data = (await api.get('/api/v1/rules?type=alert')) as { groups?: { rules?: { name?: string; type?: string; annotations?: Record<string, string> }[] }[] };
+      const data = (await api.get('/api/v1/rules?type=alert')) as {
+        groups?: { interval?: number; rules?: { name?: string; type?: string; annotations?: Record<string, string> }[] }[];
+      };
       alertingRules = 0;
       for (const g of data?.groups ?? []) {
         for (const r of g.rules ?? []) {
@@ -207,6 +219,9 @@ export const prometheusAlertHistory: CheckKind<Params> = {
           alertingRules++;
           const url = r.annotations?.runbook_url ?? r.annotations?.runbook;
           if (r.name && url) runbooks.set(r.name, url);
+          if (r.name && typeof g.interval === 'number' && g.interval > 0 && !p.evaluationInterval) {
+            groupInterval.set(r.name, Math.max(groupInterval.get(r.name) ?? 0, g.interval));
+          }
         }
       }
       ctx.emit(`  ${alertingRules} alerting rule(s), ${runbooks.size} with a runbook annotation`);
@@ -226,7 +241,11 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     const stateChunks = await rangeChunks(api, `ALERTS_FOR_STATE${selectorWith('', p.selector)}`, start, end, chunkS);
     const firing = mergeSeries(firingChunks);
     const forState = mergeSeries(stateChunks);
-    const episodes = buildEpisodes(firing, forState, { maxGapS, windowEnd: end });
+    const episodes = buildEpisodes(firing, forState, {
+      maxGapS,
+      maxGapFor: (name) => (groupInterval.has(name) ? groupInterval.get(name)! * 2 : undefined),
+      windowEnd: end,
+    });
     ctx.emit(`  ${firing.size} firing series → ${episodes.length} episode(s)`);
 
     // acknowledgement sources

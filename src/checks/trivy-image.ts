@@ -196,11 +196,23 @@ export function trivyArgs(p: TrivyImageParams, ignoreFile: string | undefined): 
 
 const shellWord = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
+const SECRET_FLAGS = /^--(password|registry-token|token)$/;
+
+/** the command line for humans: values of credential flags (--password x, --token=x) masked */
+function displayCommand(bin: string, args: string[]): string {
+  const shown = args.map((a, i) => {
+    if (i > 0 && SECRET_FLAGS.test(args[i - 1]!)) return '***';
+    const eq = /^(--(?:password|registry-token|token))=/.exec(a);
+    return eq ? `${eq[1]}=***` : shellWord(a);
+  });
+  return [shellWord(bin), ...shown].join(' ');
+}
+
 async function runTrivy(p: TrivyImageParams, ctx: CheckContext): Promise<CheckOutput> {
   const ignoreFile = resolveIgnoreFile(p, ctx.cwd);
   const args = trivyArgs(p, ignoreFile);
   const bin = p.trivyPath;
-  ctx.emit(`$ ${[bin, ...args].map(shellWord).join(' ')}`, 'info');
+  ctx.emit(`$ ${displayCommand(bin, args)}`, 'info');
   if (ignoreFile) ctx.emit(`honouring ignore file ${ignoreFile}`, 'info');
 
   const out: Buffer[] = [];
@@ -365,7 +377,7 @@ export const trivyImage: CheckKind<TrivyImageParams> = {
   defaultExpect: 'atOrAboveThreshold = 0',
   describe(p) {
     const args = trivyArgs(p, p.ignoreFile);
-    return [p.trivyPath, ...args].map(shellWord).join(' ') + (p.ignoreFile ? '' : '  (+ --ignorefile .trivyignore when present)');
+    return displayCommand(p.trivyPath, args) + (p.ignoreFile ? '' : '  (+ --ignorefile .trivyignore when present)');
   },
   run(p, ctx) {
     return runTrivy(p, ctx);

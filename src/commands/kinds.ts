@@ -76,20 +76,34 @@ function typeOf(s: JsonSchema | undefined): string {
   return t ?? 'any';
 }
 
-/** flatten the top-level properties of a params schema (objects, and unions / intersections of objects) */
+/** the object schema(s) inside a property: itself, its array items, or object members of a union */
+function objectsIn(p: JsonSchema): { schema: JsonSchema; suffix: string }[] {
+  if (p.properties && Object.keys(p.properties).length) return [{ schema: p, suffix: '' }];
+  if (p.items) return objectsIn(p.items).map((o) => ({ ...o, suffix: '[]' + o.suffix }));
+  return (p.anyOf ?? p.oneOf ?? []).flatMap(objectsIn);
+}
+
+/**
+ * Flatten a params schema into rows: top-level properties (objects, unions and intersections of objects) and,
+ * like `kubectl explain --recursive`, nested fields as dotted paths (`probe.from.namespace`, `targets[].url`).
+ */
 function paramsOf(s: JsonSchema | undefined): KindParam[] {
   if (!s) return [];
   const out = new Map<string, KindParam>();
-  const visit = (x: JsonSchema, requiredAll: boolean) => {
+  const visit = (x: JsonSchema, requiredAll: boolean, prefix: string, depth: number) => {
     const req = new Set(x.required ?? []);
-    for (const [name, p] of Object.entries(x.properties ?? {})) {
-      if (out.has(name)) continue;
-      out.set(name, { name, type: typeOf(p), required: requiredAll && req.has(name), description: p.description, default: p.default });
+    for (const [key, p] of Object.entries(x.properties ?? {})) {
+      const name = prefix + key;
+      if (!out.has(name)) {
+        out.set(name, { name, type: typeOf(p), required: requiredAll && req.has(key), description: p.description, default: p.default });
+      }
+      // nested `required` is relative to the parent object (as kubectl explain shows it)
+      if (depth < 3) for (const o of objectsIn(p)) visit(o.schema, true, `${name}${o.suffix}.`, depth + 1);
     }
-    for (const sub of x.allOf ?? []) visit(sub, requiredAll);
-    for (const sub of x.anyOf ?? x.oneOf ?? []) visit(sub, false);
+    for (const sub of x.allOf ?? []) visit(sub, requiredAll, prefix, depth);
+    for (const sub of x.anyOf ?? x.oneOf ?? []) visit(sub, false, prefix, depth);
   };
-  visit(s, true);
+  visit(s, true, '', 0);
   return [...out.values()];
 }
 
@@ -159,7 +173,7 @@ export function explainKind(ref: KindReference, width = 100): string {
         ref.parameters.map((p) => [
           p.name,
           `<${p.type}>`,
-          [p.required ? '-required-' : '', p.description ?? '', p.default !== undefined ? `(default ${JSON.stringify(p.default)})` : '']
+          [p.required ? '-required-' : '', p.description ?? '', p.default !== undefined && !/\(default/.test(p.description ?? '') ? `(default ${JSON.stringify(p.default)})` : '']
             .filter(Boolean)
             .join(' '),
         ]),

@@ -117,6 +117,9 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   const concurrency = parseConcurrency(opts.concurrency);
   const kubeContext = opts.kubeContext ?? opts.context;
   const operator = resolveOperator({ as: opts.as, env });
+  // a closed pipe (`run … | head`) must not crash the run: the journal is the record, keep running the checks
+  const onOutError = () => undefined;
+  stdout.on?.('error', onOutError);
   const reporter: PlainReporter = createPlainReporter({ out: stdout, json: opts.json, env });
 
   const session: Session = await openSession({

@@ -27,7 +27,7 @@ export async function resolveSessionDir(o: TargetOptions): Promise<string> {
     return dir;
   }
   const stateDir = resolve(o.stateDir ?? '.readiness');
-  const open = (await listSessions(stateDir)).filter((s) => !s.closed);
+  const open = (await listSessions(stateDir, { verify: false })).filter((s) => !s.closed);
   if (!open.length) {
     throw new UsageError(
       `no unfinished session in ${join(stateDir, 'sessions')}. Start one with \`readiness-tui run FILE\` (or the TUI), ` +

@@ -33,6 +33,10 @@ export interface EvidenceWriter {
   /** flush everything, fsync, close; returns the digest. Idempotent. */
   close(): EvidenceSummary;
   readonly bytes: number;
+  /** set when writing failed (disk full, I/O error): nothing more is written and the evidence is incomplete */
+  readonly failed: Error | undefined;
+  /** called once when writing fails */
+  onFail?: (err: Error) => void;
 }
 
 export function createEvidenceWriter(file: string, redactor: Redactor): EvidenceWriter {
@@ -48,15 +52,22 @@ export function createEvidenceWriter(file: string, redactor: Redactor): Evidence
     return r;
   };
 
+  let failed: Error | undefined;
   const raw = (buf: Buffer) => {
-    if (!buf.length || closed) return;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    if (!buf.length || closed || failed) return;
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    } catch (err) {
+      failed = err instanceof Error ? err : new Error(String(err));
+      w.onFail?.(failed);
+      return;
+    }
     hash.update(buf);
     bytes += buf.length;
   };
 
-  return {
+  const w: EvidenceWriter = {
     write(chunk, stream) {
       if (closed) return Buffer.alloc(0);
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
@@ -77,14 +88,22 @@ export function createEvidenceWriter(file: string, redactor: Redactor): Evidence
       try {
         fsyncSync(fd);
       } catch {
-        // fsync can fail on exotic filesystems; the bytes are written either way
+        // fsync is refused on some filesystems (e.g. some FUSE mounts); the bytes are written either way
       }
-      closeSync(fd);
+      try {
+        closeSync(fd);
+      } catch (err) {
+        failed ??= err instanceof Error ? err : new Error(String(err));
+      }
       closed = { file, sha256: hash.digest('hex'), bytes };
       return closed;
     },
     get bytes() {
       return bytes;
     },
+    get failed() {
+      return failed;
+    },
   };
+  return w;
 }

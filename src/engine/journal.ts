@@ -382,9 +382,12 @@ export async function appendRecord(
         ts: e.ts ?? new Date().toISOString(),
         type: e.type,
         actor: e.actor,
-        data: e.data,
+        data: e.data === undefined ? null : e.data,
       };
       const line = canonicalJson(record);
+      // never write a line our own verifier would reject
+      const shape = shapeProblem(JSON.parse(line));
+      if (shape) throw new Error(`journal: refusing to write a malformed ${e.type} record: ${shape}`);
       o.beforeWrite?.(record);
       const bytes = Buffer.from(line + '\n', 'utf8');
       let off = 0;

@@ -52,9 +52,9 @@ function dur(ms: number): string {
   return `${m}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
-function clock(ts?: string): string {
-  const d = ts ? new Date(ts) : new Date();
-  return d.toISOString().slice(11, 19);
+/** the time the line is printed (UTC), so the log reads in order; events carry their own ts in the journal */
+function clock(): string {
+  return new Date().toISOString().slice(11, 19);
 }
 
 /** one line, no control characters (messages from checks can carry anything) */
@@ -101,8 +101,8 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
         case 'item.start': {
           const d = e.data;
           const lines = d.describe.split('\n');
-          write(`${clock(e.ts)} ${d.item} ${word('running')} attempt ${d.attempt}${d.check ? ` [${d.check}]` : ''}: ${flat(lines[0] ?? '')}`);
-          for (const l of lines.slice(1)) write(`${clock(e.ts)} ${d.item} :   ${flat(l)}`);
+          write(`${clock()} ${d.item} ${word('running')} attempt ${d.attempt}${d.check ? ` [${d.check}]` : ''}: ${flat(lines[0] ?? '')}`);
+          for (const l of lines.slice(1)) write(`${clock()} ${d.item} :   ${flat(l)}`);
           return;
         }
         case 'item.result': {
@@ -111,23 +111,23 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
             .filter(Boolean)
             .join(', ');
           write(
-            `${clock(e.ts)} ${d.item} ${word(d.verdict)} ${flat(d.summary)}${mt ? ` (${flat(mt, 200)})` : ''} ${dur(d.durationMs)}`,
+            `${clock()} ${d.item} ${word(d.verdict)} ${flat(d.summary)}${mt ? ` (${flat(mt, 200)})` : ''} ${dur(d.durationMs)}`,
           );
-          if (d.error && d.error.message !== d.summary) write(`${clock(e.ts)} ${d.item} :   error: ${flat(d.error.message)}`);
-          if (d.error?.hint) write(`${clock(e.ts)} ${d.item} :   hint: ${flat(d.error.hint)}`);
-          if (d.verdict === 'fail' && d.expect) write(`${clock(e.ts)} ${d.item} :   expected: ${flat(d.expect, 200)}`);
+          if (d.error && d.error.message !== d.summary) write(`${clock()} ${d.item} :   error: ${flat(d.error.message)}`);
+          if (d.error?.hint) write(`${clock()} ${d.item} :   hint: ${flat(d.error.hint)}`);
+          if (d.verdict === 'fail' && d.expect) write(`${clock()} ${d.item} :   expected: ${flat(d.expect, 200)}`);
           for (const off of (d.offending ?? []).slice(0, 10)) {
             const text = Object.entries(off)
               .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
               .join(' ');
-            write(`${clock(e.ts)} ${d.item} :   offending: ${flat(text, 300)}`);
+            write(`${clock()} ${d.item} :   offending: ${flat(text, 300)}`);
           }
-          if ((d.offending?.length ?? 0) > 10) write(`${clock(e.ts)} ${d.item} :   … ${d.offending!.length - 10} more offending`);
-          for (const ev of d.evidence) write(`${clock(e.ts)} ${d.item} :   evidence: ${ev.path} (${ev.bytes} bytes, sha256 ${ev.sha256.slice(0, 12)}…)`);
+          if ((d.offending?.length ?? 0) > 10) write(`${clock()} ${d.item} :   … ${d.offending!.length - 10} more offending`);
+          for (const ev of d.evidence) write(`${clock()} ${d.item} :   evidence: ${ev.path} (${ev.bytes} bytes, sha256 ${ev.sha256.slice(0, 12)}…)`);
           return;
         }
         case 'item.skip':
-          write(`${clock(e.ts)} ${e.data.item} ${word(e.data.status)} ${flat(e.data.reason)}`);
+          write(`${clock()} ${e.data.item} ${word(e.data.status)} ${flat(e.data.reason)}`);
           return;
         case 'decision': {
           const d = e.data;
@@ -135,23 +135,23 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
           const dec = color
             ? `\x1b[1;${d.decision === 'GO' ? '32' : d.decision === 'NO-GO' ? '31' : '33'}m${d.decision}\x1b[0m`
             : d.decision;
-          write(`${clock(e.ts)} DECISION ${dec}${why ? ` — ${why}` : ''}`);
+          write(`${clock()} DECISION ${dec}${why ? ` — ${why}` : ''}`);
           return;
         }
         case 'signoff':
-          write(`${clock(e.ts)} ${e.data.item} SIGNOFF ${e.data.decision} by ${flat(e.data.by)}: ${flat(e.data.comment)}`);
+          write(`${clock()} ${e.data.item} SIGNOFF ${e.data.decision} by ${flat(e.data.by)}: ${flat(e.data.comment)}`);
           return;
         case 'waiver':
-          write(`${clock(e.ts)} ${e.data.item} WAIVED by ${flat(e.data.by)} until ${e.data.expires}: ${flat(e.data.reason)}`);
+          write(`${clock()} ${e.data.item} WAIVED by ${flat(e.data.by)} until ${e.data.expires}: ${flat(e.data.reason)}`);
           return;
         case 'note':
-          write(`${clock(e.ts)} ${e.data.item ?? '-'} NOTE ${flat(e.data.text)}`);
+          write(`${clock()} ${e.data.item ?? '-'} NOTE ${flat(e.data.text)}`);
           return;
         case 'report.generated':
-          write(`${clock(e.ts)} REPORT ${e.data.path}${e.data.signed ? ' (signed)' : ' (unsigned)'}`);
+          write(`${clock()} REPORT ${e.data.path}${e.data.signed ? ' (signed)' : ' (unsigned)'}`);
           return;
         case 'session.close':
-          write(`${clock(e.ts)} SESSION CLOSED (${e.data.decision})`);
+          write(`${clock()} SESSION CLOSED (${e.data.decision})`);
           return;
         default:
           return;

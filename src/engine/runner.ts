@@ -32,7 +32,7 @@ import type { EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './e
 import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { createEvidenceWriter } from './evidence.js';
+import { createEvidenceWriter, type EvidenceWriter } from './evidence.js';
 import { OutputFeed } from './output-feed.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -42,7 +42,7 @@ const ABANDON_EXTRA_MS = 2000;
 
 class RunAbort {
   constructor(
-    readonly why: 'timeout' | 'cancel',
+    readonly why: 'timeout' | 'cancel' | 'evidence',
     readonly detail: string,
   ) {}
 }
@@ -122,14 +122,22 @@ export function createRunner(o: RunnerOptions): Runner {
   const cwd = path.dirname(checklist.source.path);
   const entries = new Map<string, Entry>();
   const kubeCache = new Map<string, Promise<KubeTarget>>();
+  // a listener that throws (a closed pipe …) must not stop checks or lose journal lines
+  const notify = (e: EngineEvent) => {
+    try {
+      o.onEvent?.(e);
+    } catch {
+      // ignored: the journal and the store are the record
+    }
+  };
   const feed = new OutputFeed((e) => {
     session.store.apply(e);
-    o.onEvent?.(e);
+    notify(e);
   }, o.keepSgr === true);
 
   const record = async (e: Omit<JournalEvent, 'ts' | 'actor'>): Promise<void> => {
     const r = await session.record(e as JournalEvent);
-    o.onEvent?.({ ...(e as object), ts: r.ts, actor: r.actor } as EngineEvent);
+    notify({ ...(e as object), ts: r.ts, actor: r.actor } as EngineEvent);
   };
 
   const statusOf = (id: string): Status | undefined => session.store.store.getState().items[id]?.status;
@@ -167,9 +175,10 @@ export function createRunner(o: RunnerOptions): Runner {
     spec: CheckSpec,
     attempt: number,
     name: string | undefined,
-    signal: AbortSignal,
+    controller: AbortController,
     timeoutMs: number,
   ): Promise<CheckRun> => {
+    const signal = controller.signal;
     const t0 = performance.now();
     const took = () => Math.round(performance.now() - t0);
     const expect = spec.expect;
@@ -192,8 +201,16 @@ export function createRunner(o: RunnerOptions): Runner {
       return fail(errMessage(err), err instanceof CheckError ? err.hint : undefined);
     }
 
-    const evFile = session.evidencePath(item.id, attempt, name);
-    const evidence = createEvidenceWriter(evFile, redactor);
+    let evFile: string;
+    let evidence: EvidenceWriter;
+    try {
+      evFile = session.evidencePath(item.id, attempt, name);
+      evidence = createEvidenceWriter(evFile, redactor);
+    } catch (err) {
+      return fail(`the evidence file could not be created: ${errMessage(err)}`, 'check free space and permissions of the state directory');
+    }
+    // no evidence, no verdict: stop the check when its output can no longer be kept
+    evidence.onFail = (err) => controller.abort(new RunAbort('evidence', errMessage(err)));
     const attachments: EvidenceRef[] = [];
     const ctx: CheckContext = {
       signal,
@@ -257,6 +274,10 @@ export function createRunner(o: RunnerOptions): Runner {
     const durationMs = took();
     const base = { expect, durationMs, evidence: evidenceRefs };
 
+    if (evidence.failed) {
+      const message = `the evidence file could not be written (${errMessage(evidence.failed)}); the check was stopped`;
+      return { ...base, verdict: 'error', summary: message, error: { message, hint: 'free disk space in the state directory and run the item again' } };
+    }
     if (signal.aborted) {
       const why = signal.reason instanceof RunAbort ? signal.reason : new RunAbort('timeout', '');
       if (why.why === 'cancel') return { ...base, verdict: 'cancelled', summary: why.detail };
@@ -317,7 +338,7 @@ export function createRunner(o: RunnerOptions): Runner {
     let data: ItemResultData;
     try {
       if (!item.checks || !Object.keys(item.checks).length) {
-        const r = await runCheck(item, item.check!, attempt, undefined, controller.signal, timeoutMs);
+        const r = await runCheck(item, item.check!, attempt, undefined, controller, timeoutMs);
         if (r.verdict === 'cancelled') return 'cancelled';
         data = {
           item: item.id,
@@ -338,12 +359,14 @@ export function createRunner(o: RunnerOptions): Runner {
         for (const [name, spec] of Object.entries(item.checks)) {
           if (controller.signal.aborted) break;
           feed.line(item.id, 'info', `── ${name} ──`);
-          const r = await runCheck(item, spec, attempt, name, controller.signal, timeoutMs);
+          const r = await runCheck(item, spec, attempt, name, controller, timeoutMs);
           if (r.verdict === 'cancelled') return 'cancelled';
           runs[name] = r;
           if (r.verdict === 'timeout' && controller.signal.aborted) break;
         }
-        data = await aggregate(item, attempt, runs, Math.round(performance.now() - t0), controller.signal.aborted);
+        const reason: unknown = controller.signal.reason;
+        const timedOut = controller.signal.aborted && reason instanceof RunAbort && reason.why === 'timeout';
+        data = await aggregate(item, attempt, runs, Math.round(performance.now() - t0), timedOut);
       }
     } finally {
       clearTimeout(timer);

@@ -232,7 +232,7 @@ class LocalSession implements Session {
       start = nl + 1;
       if (!this.own.has(r.seq)) {
         const d = describeRecord(r);
-        if (d) this.store.message('info', `${d} — from ${r.actor === this.operator ? 'another process' : r.actor}`);
+        if (d) this.store.message('info', `${d} (from another session)`);
         for (const cb of this.listeners) {
           try {
             cb(r);
@@ -339,8 +339,65 @@ export interface SessionSummary {
   owner?: LockInfo;
 }
 
-/** Every session under a state dir, oldest first. */
-export async function listSessions(stateDir: string): Promise<SessionSummary[]> {
+/** Journals above this size are summarised from their first line and their tail when not verifying. */
+const QUICK_SUMMARY_BYTES = 512 * 1024;
+
+async function readRange(path: string, start: number, length: number): Promise<Buffer> {
+  const fh = await fsp.open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, start);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function parseLine(b: Buffer): JournalRecord | undefined {
+  try {
+    const r = JSON.parse(b.toString('utf8')) as JournalRecord;
+    return r && typeof r === 'object' && typeof r.type === 'string' ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The records a summary needs (first and last ones), without reading and verifying a big journal in full. */
+async function summaryRecords(
+  path: string,
+  verify: boolean,
+): Promise<{ first?: JournalRecord; tail: JournalRecord[]; count: number; problems: JournalProblem[]; warnings: string[] } | undefined> {
+  let size: number;
+  try {
+    size = (await fsp.stat(path)).size;
+  } catch {
+    return undefined;
+  }
+  if (verify || size <= QUICK_SUMMARY_BYTES) {
+    const j = await readJournal(path);
+    return { first: j.records[0], tail: j.records, count: j.records.length, problems: j.problems, warnings: j.warnings };
+  }
+  const head = await readRange(path, 0, 64 * 1024);
+  const nl = head.indexOf(0x0a);
+  const first = nl >= 0 ? parseLine(head.subarray(0, nl)) : undefined;
+  const tailBuf = await readRange(path, size - QUICK_SUMMARY_BYTES, QUICK_SUMMARY_BYTES);
+  const parts: Buffer[] = [];
+  let at = tailBuf.indexOf(0x0a) + 1; // skip the partial first line
+  for (let e = tailBuf.indexOf(0x0a, at); e >= 0; e = tailBuf.indexOf(0x0a, at)) {
+    parts.push(tailBuf.subarray(at, e));
+    at = e + 1;
+  }
+  const tail = parts.map(parseLine).filter((r): r is JournalRecord => Boolean(r));
+  const last = tail[tail.length - 1];
+  return { first, tail, count: last && Number.isSafeInteger(last.seq) ? last.seq + 1 : 0, problems: [], warnings: [] };
+}
+
+/**
+ * Every session under a state dir, oldest first. `verify` (default true) checks each journal's whole chain (for
+ * `info`); without it big journals are summarised from their first line and tail (finding the session to open —
+ * opening it verifies it anyway).
+ */
+export async function listSessions(stateDir: string, o: { verify?: boolean } = {}): Promise<SessionSummary[]> {
   const root = join(resolve(stateDir), SESSIONS_DIR);
   let names: string[];
   try {
@@ -351,19 +408,19 @@ export async function listSessions(stateDir: string): Promise<SessionSummary[]> 
   const out: SessionSummary[] = [];
   for (const id of names) {
     const dir = join(root, id);
-    const j = await readJournal(join(dir, JOURNAL_FILE));
-    if (j.problems.some((p) => p.line === 0) && j.records.length === 0) continue; // not a session directory
-    const start = j.records[0]?.type === 'session.start' ? j.records[0] : undefined;
-    const close = [...j.records].reverse().find((r) => r.type === 'session.close');
-    const lastDecision = [...j.records].reverse().find((r) => r.type === 'decision');
+    const j = await summaryRecords(join(dir, JOURNAL_FILE), o.verify ?? true);
+    if (!j) continue; // not a session directory (or one that crashed before its first record)
+    const start = j.first?.type === 'session.start' ? j.first : undefined;
+    const close = [...j.tail].reverse().find((r) => r.type === 'session.close');
+    const lastDecision = [...j.tail].reverse().find((r) => r.type === 'decision');
     const owner = readLockInfo(join(dir, OWNER_LOCK));
     out.push({
       id,
       dir,
       checklist: (start?.data as SessionStartData | undefined)?.checklist,
       startedAt: start?.ts,
-      lastEventAt: j.records[j.records.length - 1]?.ts,
-      records: j.records.length,
+      lastEventAt: j.tail[j.tail.length - 1]?.ts,
+      records: j.count,
       closed: Boolean(close),
       decision: ((close ?? lastDecision)?.data as { decision?: string } | undefined)?.decision,
       problems: j.problems,
@@ -379,7 +436,7 @@ export async function findSession(
   stateDir: string,
   o: { checklistName?: string; unfinished?: boolean } = {},
 ): Promise<string | undefined> {
-  const all = await listSessions(stateDir);
+  const all = await listSessions(stateDir, { verify: false });
   const hits = all.filter(
     (s) => (!o.checklistName || s.checklist?.name === o.checklistName) && (!o.unfinished || !s.closed),
   );
@@ -539,6 +596,13 @@ export async function openSessionDir(dir: string, o: { operator: string; checkli
     throw new JournalTamperError(jp, [{ line: 1, message: 'the first record is not session.start' }]);
   }
   const checklist = o.checklist ?? (await loadSessionChecklist(abs));
+  const pinned = (j.records[0].data as SessionStartData).checklist?.sha256;
+  if (!o.checklist && !sameSha(pinned, checklist.source.sha256)) {
+    throw new UsageError(
+      `${join(abs, CHECKLIST_FILE)} (sha256 ${checklist.source.sha256}) is not the checklist this session ran ` +
+        `(session.start pins ${pinned ?? 'nothing'}): it was replaced or edited, so its rules cannot be trusted. Nothing was recorded.`,
+    );
+  }
   const s = new LocalSession(basename(abs), abs, checklist, o.operator);
   s.warnings.push(...j.warnings);
   s.load(j.records, j.validBytes, j.head);

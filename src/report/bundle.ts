@@ -12,7 +12,7 @@
  * already redacted evidence and journal).
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReportOptions, ReportResult } from './bundle-api.js';
 import type { EvidenceRef, ItemResultData, SignoffData } from '../engine/events.js';
@@ -25,12 +25,15 @@ import { renderMarkdown } from './markdown.js';
 import { buildReport, reportJson, type ReportModel, type SignatureStatus } from './model.js';
 import { REPORT_NAMESPACE, resolveSignerPrincipal, resolveSigningKey, SignError, signWithKey, type SigningKey } from './sign.js';
 import { computeSums, isSafeBundlePath, listFiles, sha256File, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
+import { evidenceTails } from './evidence-tail.js';
 import type { EvidenceTail } from './text.js';
-import { plain } from './text.js';
 
 export const LATEST_HTML = 'production-readiness.html';
-const TAIL_LINES = 40;
-const TAIL_BYTES = 16 * 1024;
+
+/** The human and CI views of a report: a pure function of report.json and the evidence tails. */
+export function renderViews(m: ReportModel, tails: Map<string, EvidenceTail>): Record<'report.html' | 'junit.xml' | 'summary.md', string> {
+  return { 'report.html': renderHtml(m, tails), 'junit.xml': renderJunit(m), 'summary.md': renderMarkdown(m) };
+}
 
 /** Thrown when the bundle cannot be written honestly (the session changed under us, a secret would leak …). */
 export class BundleError extends UsageError {
@@ -44,23 +47,6 @@ function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
-async function readTail(file: string): Promise<EvidenceTail> {
-  const fh = await open(file, 'r');
-  try {
-    const size = (await fh.stat()).size;
-    const len = Math.min(size, TAIL_BYTES);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    let lines = buf.toString('utf8').split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    if (size > len) lines = lines.slice(1); // the first line was cut
-    const truncated = size > len || lines.length > TAIL_LINES;
-    return { lines: lines.slice(-TAIL_LINES).map((l) => plain(l, 2000)), truncated, bytes: size };
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Does any secret (or its common encodings) occur in this file? Streams the file with an overlap window. */
 async function findSecretIn(file: string, needles: { name: string; bytes: Buffer }[]): Promise<string | undefined> {
   if (!needles.length) return undefined;
@@ -72,6 +58,17 @@ async function findSecretIn(file: string, needles: { name: string; bytes: Buffer
     carry = buf.subarray(Math.max(0, buf.length - max + 1));
   }
   return undefined;
+}
+
+/**
+ * Secret values shorter than this are not searched for in the bundle (nor masked in the generated files): a 3-character
+ * value occurs by chance in digests and timestamps, and masking it would corrupt them. The engine masks them in
+ * everything it records.
+ */
+export const MIN_CHECKED_SECRET = 8;
+
+function checkable(secrets: SecretValue[] | undefined): SecretValue[] {
+  return (secrets ?? []).filter((s) => s.value && s.value.length >= MIN_CHECKED_SECRET);
 }
 
 function secretNeedles(secrets: SecretValue[]): { name: string; bytes: Buffer }[] {
@@ -111,6 +108,9 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
   const sessionDir = path.resolve(o.sessionDir);
   const namespace = o.namespace ?? REPORT_NAMESPACE;
   const warnings: string[] = [];
+  for (const sv of o.secrets ?? [])
+    if (sv.value && sv.value.length < MIN_CHECKED_SECRET)
+      warnings.push(`secret variable ${sv.name} is shorter than ${MIN_CHECKED_SECRET} characters: the bundle cannot be searched for it without false alarms`);
   if (!existsSync(path.join(sessionDir, 'journal.jsonl')))
     throw new UsageError(`no session at ${sessionDir}: journal.jsonl not found`);
 
@@ -164,18 +164,16 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
       }
     }
 
-    const copiedFiles = await listFiles(dir);
-    const tails = new Map<string, EvidenceTail>();
-    for (const f of copiedFiles) if (f.startsWith('evidence/')) tails.set(f, await readTail(path.join(dir, f)));
-    const redactor = createRedactor(o.secrets ?? []);
+    const tails = await evidenceTails(dir);
+    const redactor = createRedactor(checkable(o.secrets));
 
     const render = async (sig: SignatureStatus): Promise<ReportModel> => {
-      const model = buildReport(replay, { generatedAt: now.toISOString(), interim, signature: sig });
-      const rel = path.relative(process.cwd(), dir) || '.';
-      await writeFile(path.join(dir, 'report.json'), redactor.redact(reportJson(model)));
-      await writeFile(path.join(dir, 'report.html'), redactor.redact(renderHtml(model, tails)));
-      await writeFile(path.join(dir, 'junit.xml'), redactor.redact(renderJunit(model)));
-      await writeFile(path.join(dir, 'summary.md'), redactor.redact(renderMarkdown(model, { bundlePath: rel })));
+      const json = reportJson(buildReport(replay, { generatedAt: now.toISOString(), interim, signature: sig }));
+      // the views are rendered from report.json as written (canonical key order), so `verify` can re-render them
+      const model = JSON.parse(json) as ReportModel;
+      const views = renderViews(model, tails);
+      await writeFile(path.join(dir, 'report.json'), redactor.redact(json));
+      for (const [name, text] of Object.entries(views)) await writeFile(path.join(dir, name), redactor.redact(text));
       await rm(path.join(dir, SUMS_SIG_FILE), { force: true });
       const files = (await listFiles(dir)).filter((f) => f !== SUMS_FILE && f !== SUMS_SIG_FILE);
       const sums = await computeSums(dir, files);
@@ -186,7 +184,7 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     let model = await render(signature);
 
     // 3. defence in depth, before anything is signed: no secret value may be anywhere in the bundle
-    const needles = secretNeedles(o.secrets ?? []);
+    const needles = secretNeedles(checkable(o.secrets));
     for (const f of await listFiles(dir)) {
       const name = await findSecretIn(path.join(dir, f), needles);
       if (name)

@@ -38,7 +38,7 @@ export function fence(content: string, info = 'text'): string {
 
 const ICON: Record<string, string> = { GO: '✅', 'NO-GO': '❌', INCOMPLETE: '⏳' };
 
-export function renderMarkdown(m: ReportModel, o: { bundlePath?: string } = {}): string {
+export function renderMarkdown(m: ReportModel): string {
   const out: string[] = [];
   const sig = m.bundle.signature;
   out.push(`## ${ICON[m.decision.decision] ?? ''} ${mdText(m.checklist.title)}: **${m.decision.decision}**${m.bundle.interim ? ' (INTERIM)' : ''}`);
@@ -90,13 +90,12 @@ export function renderMarkdown(m: ReportModel, o: { bundlePath?: string } = {}):
   out.push('');
   out.push(
     sig.status === 'signed'
-      ? `Signed by ${mdText(sig.signer ?? 'unknown principal')} with \`${sig.keyFingerprint ?? '?'}\` (namespace \`${sig.namespace}\`). Verify:`
-      : 'Verify the digests:',
+      ? `Signed by ${mdText(sig.signer ?? 'unknown principal')} with \`${sig.keyFingerprint ?? '?'}\` (namespace \`${sig.namespace}\`). Verify, in the bundle directory:`
+      : 'Verify the digests, in the bundle directory:',
   );
-  const dir = o.bundlePath ? `cd ${o.bundlePath}\n` : '';
   out.push(
     fence(
-      `${dir}${sig.status === 'signed' ? `ssh-keygen -Y verify -f allowed_signers -I ${sig.signer ?? '<principal>'} -n ${sig.namespace} -s SHA256SUMS.sig < SHA256SUMS\n` : ''}sha256sum --strict -c SHA256SUMS\nreadiness-tui verify . --allowed-signers allowed_signers`,
+      `${sig.status === 'signed' ? `ssh-keygen -Y verify -f allowed_signers -I ${sig.signer ?? '<principal>'} -n ${sig.namespace} -s SHA256SUMS.sig < SHA256SUMS\n` : ''}sha256sum --strict -c SHA256SUMS\nreadiness-tui verify . --allowed-signers allowed_signers`,
       'sh',
     ),
   );

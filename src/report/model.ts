@@ -198,12 +198,17 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       startedAt.set(`${d.item}#${d.attempt}`, rec.ts);
     }
   }
-  const finishedAt = new Map<ItemResultData, string>();
-  for (const rec of records) if (rec.type === 'item.result') finishedAt.set(rec.data as ItemResultData, rec.ts);
+  // when each attempt's result was recorded (the n-th result of an item is its n-th attempt in state.attempts)
+  const finishedAt = new Map<string, string[]>();
+  for (const rec of records) {
+    if (rec.type !== 'item.result') continue;
+    const id = (rec.data as ItemResultData).item;
+    finishedAt.set(id, [...(finishedAt.get(id) ?? []), rec.ts]);
+  }
 
   const itemReport = (it: Item): ReportItem => {
     const st = state.items[it.id]!;
-    const attempts: ReportAttempt[] = st.attempts.map((a) => ({
+    const attempts: ReportAttempt[] = st.attempts.map((a, i) => ({
       attempt: a.attempt,
       verdict: a.verdict,
       summary: a.summary,
@@ -213,7 +218,7 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       error: a.error,
       durationMs: a.durationMs,
       startedAt: startedAt.get(`${it.id}#${a.attempt}`),
-      finishedAt: finishedAt.get(a) ?? '',
+      finishedAt: finishedAt.get(it.id)?.[i] ?? '',
       evidence: a.evidence,
       offending: a.offending,
       checks: a.checks,

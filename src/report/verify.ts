@@ -22,7 +22,9 @@ import { hashLine } from '../engine/journal.js';
 import { replaySession, type Replay } from '../engine/session.js';
 import { waiverValid } from '../engine/session-state.js';
 import { allItems } from '../checklist/model.js';
+import { renderViews } from './bundle.js';
 import { checkSignature } from './check-signature.js';
+import { evidenceTails } from './evidence-tail.js';
 import { deriveReport, firstDifference, type ReportModel } from './model.js';
 import { REPORT_NAMESPACE, SIGNOFF_NAMESPACE } from './sign.js';
 import { SIGNOFF_STATEMENT_TYPE, type SignoffStatement } from './signoff-sign.js';
@@ -226,6 +228,23 @@ export async function verifyBundle(bundle: string, o: VerifyOptions): Promise<Ve
     }
   }
 
+  // the views (report.html, junit.xml, summary.md) are exactly what report.json renders to: a page edited to say
+  // something else than the record is caught even when the manifest was re-signed
+  if (report) {
+    try {
+      const views = renderViews(report, await evidenceTails(dir));
+      const before = findings.length;
+      for (const [name, text] of Object.entries(views)) {
+        const have = await readFile(path.join(dir, name), 'utf8').catch(() => undefined);
+        if (have === undefined) fail(name, 'missing');
+        else if (have !== text) fail(name, 'is not what report.json renders to: it was edited after it was generated');
+      }
+      if (findings.length === before) ok(undefined, `${Object.keys(views).join(', ')} are exactly what report.json renders to`);
+    } catch (err) {
+      fail('report.json', `cannot be rendered: ${(err as Error).message}`);
+    }
+  }
+
   // 5 + 6: sign-offs and policy
   const verifiedSignoffs = new Map<number, { principal: string }>();
   if (replay) {
@@ -361,7 +380,9 @@ function policy(
     const needs = item.signoff === 'required' || !hasCheck;
     if (!needs) continue;
     if (waiverValid(st.waiver, decisionAt)) continue; // a valid waiver stands in for the sign-off
-    if (hasCheck && st.result && st.result.verdict !== 'pass') continue; // the check failed: a sign-off is moot
+    // only items that reached the sign-off (their check passed, or there is none): for a failed, blocked, skipped or
+    // never-run item a sign-off is moot
+    if (st.status !== 'pass' && st.status !== 'needs-signoff') continue;
     const need = Math.max(1, item.approvals);
     // who ran the item (for noSelfApproval): actors of its start/result records, and its owner
     const runners = new Set<string>(
@@ -396,7 +417,8 @@ function policy(
     if (approvers.size < need)
       missing(
         'journal.jsonl',
-        `item ${item.id} requires ${need} valid signed approval(s), found ${approvers.size}${notes.length ? ` (${notes.join('; ')})` : ''}${final ? '' : ' — interim report'}`,
+        `item ${item.id} requires ${need} valid signed approval(s), found ${approvers.size}${notes.length ? ` (${notes.join('; ')})` : ''}` +
+          (final ? ' — the final decision was recorded without them' : ' — interim report'),
       );
   }
   if (!bad) f.ok(undefined, `policy: ${checked} item(s) needing sign-off checked; waivers checked at decision time ${decisionAt.toISOString()}`);

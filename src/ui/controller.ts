@@ -47,7 +47,11 @@ export function createController(o: ControllerOptions): Controller {
     cancel(id) {
       runner.cancel(id);
     },
-    running: () => runner.running(),
+    // what the operator sees: the store (the runner may still be finishing an item whose result is recorded)
+    running: () => {
+      const items = live.store.getState().items;
+      return Object.keys(items).filter((id) => items[id]!.running);
+    },
     isMutating: (id) => runner.isMutating(id),
     describe(id) {
       try {

@@ -145,8 +145,17 @@ function summary(session: Session, file: string, opts: TuiOptions): string {
   return lines.join('\n') + '\n';
 }
 
+/** READINESS_TIMING=1: start-up phases on stderr after exit (for the benchmark and for slow machines). */
+const marks: [string, number][] = [];
+function mark(name: string): void {
+  if (process.env.READINESS_TIMING === '1') marks.push([name, performance.now()]);
+}
+
 export async function runTui(fileArg: string | undefined, opts: TuiOptions): Promise<number> {
   const env = process.env;
+  mark('runTui');
+  if (env.READINESS_TIMING === '1')
+    process.on('exit', () => process.stderr.write(marks.map(([n, t]) => `${n} ${t.toFixed(0)}ms`).join('\n') + '\n'));
   const theme = detectTheme(env, { color: opts.color, ascii: opts.ascii, animation: opts.animation, screenReader: opts.screenReader });
   const term = createTerminal({ out: process.stdout, input: process.stdin, altScreen: !theme.screenReader });
 
@@ -161,16 +170,20 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
     if (!file) return EXIT.USAGE;
   }
 
-  const [{ loadChecklist }, { resolveVars }, { openSession }, { createRunner }, { resolveOperator }] = await Promise.all([
+  const [{ loadChecklist }, { resolveVars }, { openSession }, { resolveOperator }] = await Promise.all([
     import('../checklist/load.js'),
     import('../checklist/vars.js'),
     import('../engine/session.js'),
-    import('../engine/runner.js'),
     import('../engine/identity.js'),
   ]);
+  mark('modules-core');
+  const { createRunner } = await import('../engine/runner.js');
+  mark('modules');
   const checklist = await loadChecklist(file);
+  mark('checklist');
   const vars = resolveVars(checklist, { set: opts.set, varsFile: opts.vars, env });
   const operator = resolveOperator({ as: opts.as, env });
+  mark('operator');
   const kube = await kubeTarget(checklist, opts);
   const session: Session = await openSession({
     checklist,
@@ -183,6 +196,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
     operator,
     owner: true,
   });
+  mark('session');
   const concurrency = Math.max(1, Number.parseInt(opts.concurrency ?? '4', 10) || 4);
   const runner: Runner = createRunner({ session, concurrency, kubeContext: opts.kubeContext ?? opts.context, env });
   for (const w of session.warnings) session.store.message('warn', w);
@@ -243,12 +257,12 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
   const stdout = inkStdout(process.stdout);
   const mount = () => {
     ui.setState({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-    return render(<App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => term.announceReady()} />, {
+    return render(<App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => (mark('first frame'), term.announceReady())} />, {
       stdout,
       maxFps: fps,
-      // Ink 6.8's incremental renderer moves the cursor one row short when the frame ends in a newline (our frames
-      // are rows-1 tall, so they always do) and the screen drifts; READINESS_INCREMENTAL=1 turns it on anyway.
-      incrementalRendering: env.READINESS_INCREMENTAL === '1',
+      // only changed lines are rewritten (the bundle carries a fix for ink 6.8's row drift: scripts/ink-incremental-fix.mjs);
+      // READINESS_INCREMENTAL=0 falls back to repainting the whole frame
+      incrementalRendering: env.READINESS_INCREMENTAL !== '0',
       patchConsole: false,
       exitOnCtrlC: false,
       isScreenReaderEnabled: theme.screenReader,

@@ -42,10 +42,10 @@ function mutate(text: string, r: () => number): string {
 }
 
 describe('validator robustness', () => {
-  it('400 random edits of detektor.yaml: never throws, every problem has a position inside the file', () => {
+  it('150 random edits of detektor.yaml: never throws, every problem has a position inside the file', () => {
     const r = rng(20261127);
     let invalid = 0;
-    for (let n = 0; n < 400; n++) {
+    for (let n = 0; n < 150; n++) {
       const text = mutate(original, r);
       const lineCount = text.split('\n').length;
       let res: ReturnType<typeof validateSource>;
@@ -66,6 +66,6 @@ describe('validator robustness', () => {
       }
     }
     // the edits are disruptive enough to matter
-    expect(invalid).toBeGreaterThan(100);
+    expect(invalid).toBeGreaterThan(40);
   }, 120_000);
 });

@@ -83,7 +83,7 @@ describe('command kind', () => {
       expect(e1.hint).toContain('PATH');
       const e2 = await runKind(command, { run: 'rt-no-such-tool --x' }, ctx).catch((e) => e);
       expect(e2).toBeInstanceOf(CheckError);
-      expect(e2.message).toContain('rt-no-such-tool');
+      expect(e2.message).toBe('command not found: rt-no-such-tool');
       const e3 = await runKind(command, { run: 'true', cwd: 'no/such/dir' }, ctx).catch((e) => e);
       expect(e3).toBeInstanceOf(CheckError);
       expect(e3.message).toContain('working directory not found');

@@ -128,3 +128,28 @@ describe('http.health', () => {
     expect(httpHealth.params.safeParse({ targets: [] }).success).toBe(false);
   });
 });
+
+describe('http.health over TLS', () => {
+  it('verifies with caFile; without it the certificate is refused (error); insecure works but warns loudly', async () => {
+    const { makeLoopbackTls } = await import('../../src/demo/servers/x509.js');
+    const { writeFile } = await import('node:fs/promises');
+    const tls = makeLoopbackTls();
+    const s = await startHealthServer([{ path: '/health' }], { tls });
+    const ctx = await basicContext();
+    try {
+      await writeFile(`${ctx.cwd}/ca.pem`, tls.ca);
+      const ok = await runKind(httpHealth, { samples: 1, caFile: 'ca.pem', targets: [{ name: 'tls', url: `${s.url}/health` }] }, ctx);
+      expect((ok.result as { allOk: boolean }).allOk).toBe(true);
+      await expect(runKind(httpHealth, { samples: 1, targets: [{ name: 'tls', url: `${s.url}/health` }] }, ctx)).rejects.toThrow(
+        /no health endpoint answered at all \(tls: cannot verify the TLS certificate/,
+      );
+      const insecure = await runKind(httpHealth, { samples: 1, insecure: true, targets: [{ name: 'tls', url: `${s.url}/health` }] }, ctx);
+      expect((insecure.result as { allOk: boolean }).allOk).toBe(true);
+      expect(ctx.lines.some((l) => /WARNING: TLS certificate verification is OFF/.test(l.line))).toBe(true);
+      expect(httpHealth.describe(httpHealth.params.parse({ insecure: true, targets: [{ name: 'x', url: 'https://x/h' }] }), {})).toMatch(/TLS VERIFICATION OFF/);
+    } finally {
+      await ctx.dispose();
+      await s.close();
+    }
+  });
+});

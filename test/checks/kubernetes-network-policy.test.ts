@@ -72,7 +72,7 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
   it('the allow-all trap fails the ingress-only check while a real default-deny passes it', async () => {
     const trap = await check({ namespaces: [nsOf('k8s-website-network-policy-allow-all-ingress.yaml')] });
     expect(trap.pass).toBe(false);
-    expect(trap.out.summary).toMatch(/0\/1 namespace have default-deny ingress — lacking: .* ingress/);
+    expect(trap.out.summary).toMatch(/^default-deny ingress in 0\/1 namespace — lacking: .* ingress$/);
     const ok = await check({ namespaces: [nsOf('ahmetb-03-default-deny-all.yaml')] });
     expect(ok.pass).toBe(true);
     expect(ok.findings[0]!.policy).toBe('default-deny-all');

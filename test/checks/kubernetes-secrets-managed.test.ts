@@ -110,6 +110,35 @@ describe('kubernetes.secrets-managed', () => {
     expect(everything).not.toContain(DATA.password);
   });
 
+  it('asks for the Table representation, so secret values never even cross the wire', async () => {
+    const before = server.requests.length;
+    await check({ namespaces: ['detektor', 'other'], checkExternalSecrets: false });
+    const secretCalls = server.requests.slice(before).filter((r) => r.path.endsWith('/secrets'));
+    expect(secretCalls.map((r) => r.path)).toEqual(['/api/v1/namespaces/detektor/secrets', '/api/v1/namespaces/other/secrets']);
+    for (const r of secretCalls) {
+      expect(r.accept).toBe('application/json;as=Table;v=v1;g=meta.k8s.io');
+      expect(r.query).toContain('includeObject=Metadata');
+    }
+  });
+
+  it('401 on the Table request is the same "credentials rejected" error as elsewhere', async () => {
+    const { writeKubeconfig } = await import('../../src/demo/servers/kube-api.js');
+    const kc = writeKubeconfig(dir, server.url, server.ca, 'bad-token', 'prod', { fileName: 'bad.json' });
+    const err = await check({ namespaces: ['detektor'] }, kc).catch((e: unknown) => e);
+    expect(String((err as Error).message)).toBe(`credentials rejected by the API server at ${server.url} (context prod) while trying to list secrets in detektor (401 Unauthorized)`);
+  });
+
+  it('a dead API server is an error, quickly', async () => {
+    const { writeKubeconfig } = await import('../../src/demo/servers/kube-api.js');
+    const gone = await startKubeApiServer({});
+    const kc = writeKubeconfig(dir, gone.url, gone.ca, gone.token, 'gone', { fileName: 'gone.json' });
+    await gone.close();
+    const t0 = Date.now();
+    const err = await check({ namespaces: ['detektor'] }, kc).catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(String((err as Error).message)).toBe(`API server unreachable at ${gone.url} (ECONNREFUSED) while trying to list secrets in detektor`);
+  });
+
   it('without External Secrets installed the Secret count still works', async () => {
     const bare = await startKubeApiServer({ objects: [secret('detektor', 'x', { labels: { 'reconcile.external-secrets.io/managed': 'true' } })], omitGroups: ['external-secrets.io'] });
     try {

@@ -149,3 +149,65 @@ describe('logs.structured sources and masking', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+describe('logs.structured from pods through the Kubernetes log API', () => {
+  it('lists pods by label and reads each pod\'s log with client-node (plain-text probe output → 0 % JSON)', async () => {
+    const { startKubeApiServer } = await import('../../src/demo/servers/kube-api.js');
+    const { checkContext } = await import('../support/check-context.js');
+    const kube = await startKubeApiServer({
+      objects: [{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'detection-service', namespace: 'detektor' }, spec: { clusterIP: '10.96.0.10', ports: [{ port: 8080 }] } }],
+      probe: { runMs: 50 },
+    });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-pods-'));
+    try {
+      // two pods of app=detektor that "ran" a wget (the loopback API server gives them a real log), one of another app
+      const https = await import('node:https');
+      const createPod = (name: string, app: string, host: string) =>
+        new Promise<void>((resolve, reject) => {
+          const body = JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name, namespace: 'detektor', labels: { app } },
+            spec: { containers: [{ name: 'main', image: 'busybox', command: ['wget', '-qO-', `http://${host}:8080`] }] },
+          });
+          const req = https.request(
+            `${kube.url}/api/v1/namespaces/detektor/pods`,
+            { method: 'POST', ca: kube.ca, headers: { authorization: `Bearer ${kube.token}`, 'content-type': 'application/json' } },
+            (res) => {
+              res.resume();
+              res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`create pod ${name}: HTTP ${res.statusCode}`))));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      // two pods of app=detektor that "ran" a wget (the loopback API server gives them a real log), one of another app
+      await createPod('detektor-a', 'detektor', 'detection-service');
+      await createPod('detektor-b', 'detektor', 'nowhere');
+      await createPod('other', 'billing', 'detection-service');
+      await new Promise((r) => setTimeout(r, 300));
+      const ctx = await checkContext({ kubeconfig: kube.writeKubeconfig(dir) });
+      const out = await runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=detektor' } }, ctx);
+      const r = out.result as Result & { source: string; sampled: { pods: { pod: string; lines: number }[] } };
+      expect(r.source).toBe('pods');
+      expect(r.sampled.pods).toEqual([
+        { pod: 'detektor-a', lines: 4 }, // Connecting… / writing to stdout / progress / written to stdout
+        { pod: 'detektor-b', lines: 1 }, // wget: bad address
+      ]);
+      expect(r.lines).toBe(5);
+      expect(r.structuredPercent).toBe(0);
+      expect(r.offenders[0]!.reason).toBe('not JSON');
+      expect(kube.requests.filter((q) => q.path.endsWith('/log')).map((q) => q.path)).toEqual([
+        '/api/v1/namespaces/detektor/pods/detektor-a/log',
+        '/api/v1/namespaces/detektor/pods/detektor-b/log',
+      ]);
+      await expect(runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=nothing' } }, ctx)).rejects.toThrow(
+        /no pod in namespace detektor matches app=nothing/,
+      );
+      await ctx.dispose();
+    } finally {
+      await kube.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * prometheus.alert-history against a REAL Prometheus (Debian package `prometheus`) whose 7-day ALERTS history is
- * backfilled with promtool from a generated scenario with known answers (src/demo/servers/alert-history-data.ts).
+ * backfilled with promtool from a generated scenario with known answers (test/support/alert-history.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { prometheusAlertHistory } from '../../src/checks/prometheus-alert-history.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { backfillAlerts, findPrometheus, startPrometheus, type PrometheusServer } from '../../src/demo/servers/prometheus.js';
-import { detektorAlertHistory } from '../../src/demo/servers/alert-history-data.js';
+import { detektorAlertHistory } from '../support/alert-history.js';
 import { basicContext, runKind } from '../support/check-context-basic.js';
 import { evaluateDefault } from '../support/expect-default.js';
 
@@ -48,7 +48,8 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
     const dataDir = path.join(work, 'data');
     const b = await backfillAlerts(dataDir, history.episodes);
     expect(b.blocks).toBeGreaterThanOrEqual(7);
-    prom = await startPrometheus({ dataDir, rules: history.rules, evaluationInterval: '1m' });
+    // global interval 15s, the rule group's own 1m: episodes must be split by the group's interval
+    prom = await startPrometheus({ dataDir, rules: history.rules, evaluationInterval: '15s' });
 
     // acknowledgement exports shaped like the captured fixtures
     const pd = JSON.parse(await readFile(path.join(FIX, 'pagerduty/pagerduty-incidents-raw.json'), 'utf8')) as Record<string, unknown>[];
@@ -116,7 +117,7 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
     expect(r.actionablePercent).toBe(0.3);
     expect(r.acknowledged).toBeNull();
     expect(r.alertingRules).toBe(5);
-    expect(r.evaluationIntervalS).toBe(60); // read from Prometheus' config
+    expect(r.evaluationIntervalS).toBe(15); // the global one, read from Prometheus' config; the group's 1m wins for these alerts
     expect(r.byAlert.find((a) => a.alertname === 'HighMemoryUsage')).toMatchObject({ hasRunbook: true, maxDurationS: 180 });
     expect(r.flapping).toEqual([{ alertname: 'DiskPressure', key: expect.any(String), maxInWindow: 3 }]);
     expect(r.definitions.falsePositive).toMatch(/acknowledgement is not known/);
@@ -186,7 +187,7 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
   });
 });
 
-describe.skipIf(!bins)('prometheus.alert-history: the demo\'s "go" week passes', () => {
+describe.skipIf(!bins)('prometheus.alert-history: a quiet week passes', () => {
   it('15 episodes, 2.14/day, FP 0.0667, actionable 0.9333 → the detektor expectation holds', async () => {
     const go = detektorAlertHistory(Date.now() / 1000, 'go');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-alerts-go-'));

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { prometheusQuery } from '../../src/checks/prometheus-query.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { backfillAlerts, findPrometheus, startPrometheus, type PrometheusServer } from '../../src/demo/servers/prometheus.js';
-import { detektorAlertHistory } from '../../src/demo/servers/alert-history-data.js';
+import { detektorAlertHistory } from '../support/alert-history.js';
 import { basicContext, runKind } from '../support/check-context-basic.js';
 import { evaluateDefault } from '../support/expect-default.js';
 

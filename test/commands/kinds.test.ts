@@ -5,6 +5,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KINDS } from '../../src/checks/index.js';
 import { explainKind, kindReference } from '../../src/commands/kinds.js';
+import type { CheckKind } from '../../src/checks/contract.js';
+import { z } from 'zod';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(repo, 'bin/readiness-tui.js');
@@ -76,6 +78,42 @@ describe('readiness-tui kinds', () => {
       // an implemented kind's parameters are expressible as JSON Schema (editors and `kinds --json` rely on it)
       if (!k.planned) expect(ref.paramsSchema, k.kind).toBeDefined();
     }
+  });
+
+  it('parameters come from the zod schema: types, required, defaults, nested fields as dotted paths (required relative to their parent)', () => {
+    const fake = {
+      kind: 'demo.kind',
+      title: 'a demo',
+      description: 'for the test',
+      params: z.object({
+        url: z.string().describe('where'),
+        min: z.int().default(5).describe('at least this many'),
+        mode: z.enum(['a', 'b']).optional(),
+        targets: z.array(z.object({ name: z.string(), port: z.number().optional() })).default([]),
+        auth: z.object({ token: z.object({ var: z.string() }) }).optional(),
+      }),
+      resultDoc: { count: 'number — how many' },
+      example: 'check:\n  kind: demo.kind\n  url: x',
+      defaultExpect: 'count >= min',
+      describe: () => 'demo',
+      run: async () => ({ result: {}, summary: '' }),
+    } satisfies CheckKind;
+    const ref = kindReference(fake as unknown as CheckKind);
+    expect(ref.parameters.map((p) => [p.name, p.type, p.required, p.default])).toEqual([
+      ['url', 'string', true, undefined],
+      ['min', 'int', false, 5],
+      ['mode', '"a"|"b"', false, undefined],
+      ['targets', '[]object', false, []],
+      ['targets[].name', 'string', true, undefined],
+      ['targets[].port', 'number', false, undefined],
+      ['auth', 'object', false, undefined],
+      ['auth.token', 'object', true, undefined],
+      ['auth.token.var', 'string', true, undefined],
+    ]);
+    const text = explainKind(ref, 100);
+    expect(text).toMatch(/^ {2}url +<string> +-required- where$/m);
+    expect(text).toMatch(/^ {2}min +<int> +at least this many \(default 5\)$/m);
+    expect(text).toMatch(/^ {2}count +number — how many$/m);
   });
 
   it('an unknown kind exits 2 with a suggestion and the list', async () => {

@@ -181,6 +181,16 @@ describe('signoff', () => {
     expect(r.stderr).toMatch(/failed its integrity check \(tampering or corruption\):\n\s+journal\.jsonl:3: prev does not match the sha256 of line 2/);
   });
 
+  it('a replaced checklist.yaml (e.g. roles loosened) is refused', async () => {
+    const s = await session();
+    const cp = path.join(s.dir, 'checklist.yaml');
+    writeFileSync(cp, readFileSync(cp, 'utf8').replace('noSelfApproval: true', 'noSelfApproval: false'));
+    const r = await cli(['signoff', '2', '--decision', 'approve', '--role', 'sre', '--as', 'runner@example.com', '--no-sign'], { cwd: s.cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/checklist\.yaml \(sha256 [0-9a-f]{64}\) is not the checklist this session ran/);
+    expect(await records(s.dir)).toHaveLength(4);
+  });
+
   it("a second operator's sign-off from another shell shows up live in the owner's store", async () => {
     const cwd = path.join(tmp.dir, `w${n++}`);
     mkdirSync(cwd);

@@ -4,7 +4,7 @@
  * Needs `npm run build` first (the test script does it).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,15 @@ async function start(extra: { env?: Record<string, string>; cols?: number; rows?
 
 async function quit(t: Tui): Promise<{ exitCode: number }> {
   await t.press('q');
-  return t.exited;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_r, reject) => {
+    timer = setTimeout(() => reject(new Error(`q did not quit within 15 s; screen:\n${t.screen()}`)), 15_000);
+  });
+  try {
+    return await Promise.race([t.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** processes whose process group is `pgid` */
@@ -211,6 +219,66 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     );
     expect(colours.map((m) => m[0])).toEqual([]);
     expect(t.raw()).toMatch(/\x1b\[(1|7)m/);
+  });
+
+  it('with no FILE offers ./checklist/ and the bundled checklists, then opens the chosen one', async () => {
+    const sub = path.join(dir, 'picker');
+    mkdirSync(path.join(sub, 'checklist'), { recursive: true });
+    writeFileSync(path.join(sub, 'checklist', 'picked.yaml'), CHECKLIST.replace('title: E2E pty checklist', 'title: Picked from the list'));
+    const t = await launchTui({ args: ['--state-dir', path.join(sub, 'state'), '--as', 'tester@example.com'], cwd: sub });
+    tuis.push(t);
+    const s = await t.waitForScreen('choose a checklist');
+    expect(s).toMatch(/picked\.yaml/);
+    expect(s).toMatch(/detektor\.yaml\s+\(bundled\)/);
+    await t.press('enter');
+    await t.waitForReady(2);
+    await t.waitForScreen('Picked from the list');
+    expect((await quit(t)).exitCode).toBe(0);
+  });
+
+  it('o hands the terminal to $PAGER with the evidence file and comes back', async () => {
+    const t = await start({ env: { PAGER: 'cat' } });
+    await t.press('enter', 'enter');
+    await t.waitForScreen('a1 Streams lines');
+    await t.press('o');
+    await t.waitForReady(2);
+    await t.waitForScreen('a1 Streams lines');
+    expect(t.raw()).toMatch(/tick-12/); // cat printed the evidence file on the normal screen
+    expect((await quit(t)).exitCode).toBe(0);
+  });
+
+  it('Ctrl-C twice quits and restores the terminal', async () => {
+    const t = await start();
+    await t.waitForScreen('Live checks');
+    await t.press('ctrl-c');
+    await t.waitForScreen('press Ctrl-C again to quit');
+    await t.press('ctrl-c');
+    const e = await Promise.race([t.exited, new Promise<never>((_r, rej) => setTimeout(() => rej(new Error('no exit')), 15_000))]);
+    expect(e.exitCode).toBe(0);
+    const tail = t.raw().slice(-1500);
+    for (const seq of ['\x1b[?1049l', '\x1b[?25h', '\x1b[?7h']) expect(tail).toContain(seq);
+  });
+
+  it.each(['SIGTERM', 'SIGHUP'])('%s while a check runs: the check is cancelled, its group killed, the terminal restored', async (sig) => {
+    const t = await start();
+    await t.press('enter', 'j', 'enter');
+    await t.waitForScreen('a2 Sleeps until cancelled');
+    await t.press('r');
+    await t.waitForScreen('started-a2');
+    let pgid: number | undefined;
+    for (let i = 0; i < 50 && !pgid; i++) {
+      pgid = sleepPgid();
+      if (!pgid) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pgid).toBeTruthy();
+    const before = journal().length;
+    t.kill(sig);
+    await Promise.race([t.exited, new Promise<never>((_r, rej) => setTimeout(() => rej(new Error('no exit')), 20_000))]);
+    const tail = t.raw().slice(-2500);
+    for (const seq of ['\x1b[?1049l', '\x1b[?25h', '\x1b[?7h']) expect(tail).toContain(seq);
+    expect(groupMembers(pgid!)).toEqual([]);
+    const after = journal().slice(before);
+    expect(after.some((r) => r.type === 'item.skip' && r.data.item === 'a2')).toBe(true);
   });
 
   it('hostile output: OSC 52, title changes, cursor moves and clear screen never reach the terminal', { timeout: 60_000 }, async () => {

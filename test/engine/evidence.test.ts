@@ -44,4 +44,15 @@ describe('evidence writer', () => {
     expect(text).toBe('out: [REDACTED:pw] end\nerr: plain\n[REDACTED:pw]\n');
     expect(s.sha256).toBe(createHash('sha256').update(text).digest('hex'));
   });
+
+  it('reports a write failure (disk full) once and stops writing instead of throwing', () => {
+    const w = createEvidenceWriter('/dev/full', createRedactor([]));
+    const seen: Error[] = [];
+    w.onFail = (e) => seen.push(e);
+    expect(() => w.write(Buffer.alloc(8192, 1), 'stdout')).not.toThrow();
+    w.write('more', 'stdout');
+    expect(seen).toHaveLength(1);
+    expect((w.failed as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(w.close().bytes).toBe(0);
+  });
 });

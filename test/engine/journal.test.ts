@@ -79,6 +79,11 @@ describe('journal chain', () => {
     await expect(appendRecord(p, { type: 'note', actor: 'a', data: { n: Number.NaN } })).rejects.toThrow(/canonical JSON/);
     expect(readFileSync(p).equals(before)).toBe(true);
     expect(existsSync(path.join(path.dirname(p), 'journal.lock'))).toBe(false);
+    await expect(appendRecord(p, { type: 'note', actor: 'a', ts: 'yesterday', data: {} })).rejects.toThrow(/ts "yesterday" is not a timestamp/);
+    expect(readFileSync(p).equals(before)).toBe(true);
+    // a record without data is written with data: null, so it still verifies
+    await appendRecord(p, { type: 'session.resume', actor: 'a', data: undefined });
+    expect((await readJournal(p)).problems).toEqual([]);
   });
 });
 

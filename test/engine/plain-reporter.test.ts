@@ -37,7 +37,7 @@ describe('plain reporter', () => {
     r.onEvent({ type: 'decision', ts, actor: 'a', data: { decision: 'NO-GO', deciding: [{ item: '1.1', status: 'error' }], final: true } });
     const text = out.text();
     expect(text).not.toContain('\x1b');
-    expect(text).toMatch(/^12:00:00 1\.1 RUNNING attempt 1: kubectl get nodes$/m);
+    expect(text).toMatch(/^\d\d:\d\d:\d\d 1\.1 RUNNING attempt 1: kubectl get nodes$/m);
     expect(text).toMatch(/ 1\.1 \| Ready$/m);
     expect(text).toMatch(/ 1\.1 ! oops$/m);
     expect(text).toMatch(/1\.1 ERROR kubectl not found 1\.5s$/m);

@@ -213,6 +213,62 @@ describe('runner', () => {
     expect(results(await journal(session))).toEqual([]);
   });
 
+  it('cancel(id) stops one item and lets the others finish', async () => {
+    const marker = `rt-runner-cancel1-${process.pid}-${Date.now()}`;
+    const { session, runner } = await setup([
+      { id: 'slow', check: cmd(`sh -c "sleep 300; : ${marker}"`) },
+      { id: 'other', check: cmd('sleep 0.5; echo fine') },
+    ]);
+    const done = runner.run(['slow', 'other']);
+    const until = Date.now() + 5000;
+    while (!pidsWith(marker).length && Date.now() < until) await new Promise((res) => setTimeout(res, 30));
+    runner.cancel('slow');
+    await done;
+    const st = session.store.store.getState();
+    expect(st.items['slow']!.status).toBe('skipped');
+    expect(st.items['other']!.status).toBe('pass');
+    expect(pidsWith(marker)).toEqual([]);
+  });
+
+  it('no evidence, no verdict: a failing evidence write stops the check and records an error', async () => {
+    const marker = `rt-runner-enospc-${process.pid}-${Date.now()}`;
+    const { session } = await setup([{ id: 'full', check: cmd(`echo data; sh -c "sleep 300; : ${marker}"`) }]);
+    // the same session, but its evidence goes to a device that is always full
+    const full = Object.create(session) as Session;
+    full.evidencePath = () => '/dev/full';
+    await createRunner({ session: full, killGraceMs: 300 }).run(['full']);
+    const [r] = results(await journal(session), 'full');
+    expect(r!.verdict).toBe('error');
+    expect(r!.error?.message).toContain('evidence file could not be written');
+    expect(pidsWith(marker)).toEqual([]);
+  });
+
+  it('an unexpected exception in a kind is `error` with its message; a kind ignoring abort is abandoned on timeout', async () => {
+    const { command } = await import('../../src/checks/command.js');
+    const original = command.run;
+    try {
+      const { session, runner } = await setup([
+        { id: 'boom', check: cmd('true') },
+        { id: 'deaf', timeoutMs: 300, check: cmd('true') },
+      ]);
+      // fault injection on the real kind object: one throws a TypeError, the other never settles
+      command.run = async (_p, ctx) => {
+        if (ctx.item.id === 'boom') throw new TypeError('boom: cannot read properties of undefined');
+        return new Promise(() => undefined);
+      };
+      const t0 = Date.now();
+      await runner.run(['boom', 'deaf']);
+      const recs = await journal(session);
+      const boom = results(recs, 'boom')[0]!;
+      expect(boom.verdict).toBe('error');
+      expect(boom.error?.message).toContain('boom: cannot read properties');
+      expect(results(recs, 'deaf')[0]!.verdict).toBe('timeout');
+      expect(Date.now() - t0).toBeLessThan(300 + 300 + 2000 + 2000);
+    } finally {
+      command.run = original;
+    }
+  });
+
   it('a check that cannot run is `error` with a hint, and the run goes on', async () => {
     const { session, runner } = await setup([
       { id: 'x', check: { kind: 'command', params: { argv: ['rt-definitely-missing-tool'] } } },
@@ -270,9 +326,18 @@ describe('runner', () => {
         checks: { first: cmd('echo one'), second: cmd('exit 1') },
         expect: "checks.first.status = 'pass'",
       },
+      {
+        id: 'slow',
+        timeoutMs: 700,
+        checks: { quick: cmd('true'), stuck: cmd('sleep 30'), never: cmd('true') },
+      },
     ]);
-    await runner.run(['m', 'n']);
+    await runner.run(['m', 'n', 'slow']);
     const recs = await journal(session);
+    const slow = results(recs, 'slow')[0]!;
+    expect(slow.verdict).toBe('timeout');
+    expect(slow.checks).toMatchObject({ quick: { verdict: 'pass' }, stuck: { verdict: 'timeout' } });
+    expect(slow.checks?.never).toBeUndefined();
     const m = results(recs, 'm')[0]!;
     expect(m.verdict).toBe('fail');
     expect(m.checks).toMatchObject({ first: { verdict: 'pass' }, second: { verdict: 'fail' } });

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
 import type { Session } from '../../src/engine/session-api.js';
-import { findSession, openSession, openSessionDir, replaySession, safeName } from '../../src/engine/session.js';
+import { findSession, listSessions, openSession, openSessionDir, replaySession, safeName } from '../../src/engine/session.js';
 import { bundleScript } from '../support/bundle-script.js';
 import { makeChecklist, tempDir, type ItemSpec } from '../support/session-fixtures.js';
 
@@ -162,6 +162,23 @@ describe('resume', () => {
     expect([a.id, b.id]).not.toContain(c.id);
     expect(await findSession(sd, { checklistName: 'demo', unfinished: true })).toBe(c.dir);
     expect(await findSession(sd, { checklistName: 'other', unfinished: true })).toBeUndefined();
+  });
+
+  it('finds sessions with big journals from their first line and tail (and still sees session.close)', async () => {
+    const sd = stateDir();
+    const a = await start(sd);
+    const text = 'x'.repeat(20_000);
+    for (let i = 0; i < 30; i++) await a.record({ type: 'note', data: { text, by: 'alice' } });
+    const { statSync } = await import('node:fs');
+    expect(statSync(path.join(a.dir, 'journal.jsonl')).size).toBeGreaterThan(512 * 1024);
+    const quick = await listSessions(sd, { verify: false });
+    expect(quick).toMatchObject([{ id: a.id, records: 31, closed: false, checklist: { name: 'demo' } }]);
+    expect(await findSession(sd, { checklistName: 'demo', unfinished: true })).toBe(a.dir);
+    await a.record({ type: 'session.close', data: { decision: 'INCOMPLETE' } });
+    await a.record({ type: 'report.generated', data: { path: 'r', signed: false, interim: false } });
+    expect(await findSession(sd, { checklistName: 'demo', unfinished: true })).toBeUndefined();
+    const full = await listSessions(sd);
+    expect(full).toMatchObject([{ records: 33, closed: true, decision: 'INCOMPLETE', problems: [] }]);
   });
 
   it('refuses to resume when the checklist changed, suggesting --new', async () => {

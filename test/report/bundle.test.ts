@@ -221,4 +221,11 @@ describe('secret defence in depth', () => {
       await s.close();
     }
   });
+
+  it('does not search for (or mask) values too short to tell from chance, and says so', async () => {
+    const r = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(root, 'reports-short'), sign: false, interim: false, env: env(), secrets: [{ name: 'pin', value: '1' }] });
+    expect(r.warnings).toContainEqual(expect.stringMatching(/secret variable pin is shorter than 8 characters/));
+    expect(spawnSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: r.dir }).status).toBe(0);
+    expect(report(r.dir).journal.head).toMatch(/^sha256:[0-9a-f]{64}$/); // digests were not "redacted"
+  });
 });

@@ -109,7 +109,11 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     expect(spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]).status).toBe(0);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(r.valid).toBe(false);
-    expect(fails(r)).toEqual([expect.objectContaining({ file: 'evidence/2.2/1.log', message: expect.stringMatching(/not the evidence recorded in journal line/) })]);
+    expect(fails(r)).toEqual([
+      expect.objectContaining({ file: 'evidence/2.2/1.log', message: expect.stringMatching(/not the evidence recorded in journal line/) }),
+      // the evidence tail shown in report.html no longer matches either
+      expect.objectContaining({ file: 'report.html', message: expect.stringMatching(/is not what report\.json renders to/) }),
+    ]);
   });
 
   it('SHA256SUMS rebuilt without re-signing', async () => {
@@ -150,9 +154,21 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     rmSync(path.join(d, 'SHA256SUMS.sig'));
     spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
-    expect(fails(r)).toEqual([
+    expect(fails(r)).toContainEqual(
       expect.objectContaining({ file: 'report.json', message: expect.stringMatching(/names bob@example\.com as its signer, but key SHA256:\S+ is not allowed for principal "bob@example\.com"/) }),
-    ]);
+    );
+  });
+
+  it('report.html edited to tell another story, manifest rebuilt and re-signed by the trusted captain', async () => {
+    const d = copy();
+    const f = path.join(d, 'report.html');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('<span class="st bad">FAIL</span>', '<span class="st ok">PASS</span>'));
+    const files = (await listFiles(d)).filter((x) => !x.startsWith('SHA256SUMS'));
+    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
+    rmSync(path.join(d, 'SHA256SUMS.sig'));
+    spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(fails(r)).toEqual([expect.objectContaining({ file: 'report.html', message: expect.stringMatching(/is not what report\.json renders to/) })]);
   });
 
   it('a file added after signing', async () => {

@@ -62,6 +62,8 @@ export function mergeSeries(chunks: MatrixSeries[][]): Map<string, { labels: Lab
 export interface EpisodeOptions {
   /** a gap between firing samples larger than this splits episodes (2 × evaluation interval) */
   maxGapS: number;
+  /** per-alert gap (rule groups can have their own evaluation interval); falls back to maxGapS */
+  maxGapFor?: (alertname: string) => number | undefined;
   /** end of the window (unix s): an episode whose last sample is within maxGapS of it is ongoing */
   windowEnd: number;
 }
@@ -74,6 +76,7 @@ export function buildEpisodes(
 ): Episode[] {
   const episodes: Episode[] = [];
   for (const [key, { labels, points }] of firing) {
+    const maxGapS = o.maxGapFor?.(labels.alertname ?? '') ?? o.maxGapS;
     const ts = [...points.keys()].sort((a, b) => a - b);
     const active = forState.get(key)?.points;
     const activeAtOf = (t: number): number | undefined => {
@@ -82,7 +85,7 @@ export function buildEpisodes(
       if (exact !== undefined) return exact;
       // nearest FOR_STATE sample at or before t within one gap
       let best: number | undefined;
-      for (const [at, v] of active) if (at <= t && t - at <= o.maxGapS && (best === undefined || at > best)) best = at;
+      for (const [at, v] of active) if (at <= t && t - at <= maxGapS && (best === undefined || at > best)) best = at;
       return best === undefined ? undefined : active.get(best);
     };
     let cur: { first: number; last: number; activeAt?: number; n: number } | undefined;
@@ -97,14 +100,14 @@ export function buildEpisodes(
         firstFiring: cur.first,
         lastFiring: cur.last,
         durationS: cur.last - activeAt,
-        ongoing: o.windowEnd - cur.last <= o.maxGapS,
+        ongoing: o.windowEnd - cur.last <= maxGapS,
         samples: cur.n,
       });
       cur = undefined;
     };
     for (const t of ts) {
       const a = activeAtOf(t);
-      if (cur && (t - cur.last > o.maxGapS || (a !== undefined && cur.activeAt !== undefined && a !== cur.activeAt))) close();
+      if (cur && (t - cur.last > maxGapS || (a !== undefined && cur.activeAt !== undefined && a !== cur.activeAt))) close();
       if (!cur) cur = { first: t, last: t, activeAt: a, n: 1 };
       else {
         cur.last = t;

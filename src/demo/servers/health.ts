@@ -3,6 +3,7 @@
  * `hang: true` accepts the request and never answers (the dead endpoint a health check must not hang on).
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface HealthEndpoint {
@@ -23,7 +24,7 @@ export interface HealthEndpoint {
 }
 
 export interface HealthServer {
-  /** base URL, e.g. http://127.0.0.1:40123 */
+  /** base URL, e.g. http://127.0.0.1:40123 (https:// when started with tls) */
   url: string;
   port: number;
   /** number of requests received per path */
@@ -35,12 +36,12 @@ export interface HealthServer {
 
 export async function startHealthServer(
   endpoints: HealthEndpoint[],
-  opts: { port?: number; host?: string } = {},
+  opts: { port?: number; host?: string; tls?: { cert: string; key: string } } = {},
 ): Promise<HealthServer> {
   const table = new Map(endpoints.map((e) => [e.path, e]));
   const hits = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const ep = table.get(path);
@@ -70,14 +71,15 @@ export async function startHealthServer(
       answer();
     }, delay);
     timers.add(t);
-  });
+  };
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     hits,
     setEndpoint(ep) {

@@ -94,6 +94,8 @@ export interface KubeApiRequest {
   path: string;
   query: string;
   authorized: boolean;
+  /** the Accept header, e.g. "application/json;as=Table;v=v1;g=meta.k8s.io" */
+  accept: string;
 }
 
 export interface KubeApiServer {
@@ -513,12 +515,47 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
     }));
   }
 
+  /** the Table representation `kubectl get` asks for (meta.k8s.io/v1), with metadata-only row objects by default */
+  function table(d: ResourceDef, items: KubeObject[], includeObject: string, version: string) {
+    const age = (o: KubeObject) => {
+      const t = Date.parse(o.metadata?.creationTimestamp ?? '');
+      if (Number.isNaN(t)) return '<unknown>';
+      const s = Math.max(0, Math.round((Date.now() - t) / 1000));
+      return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`;
+    };
+    const secret = d.kind === 'Secret';
+    return {
+      kind: 'Table',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: { resourceVersion: String(rv) },
+      columnDefinitions: [
+        { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+        ...(secret
+          ? [
+              { name: 'Type', type: 'string', format: '', description: 'Used to facilitate programmatic handling of secret data.', priority: 0 },
+              { name: 'Data', type: 'string', format: '', description: 'Number of keys in the secret.', priority: 0 },
+            ]
+          : []),
+        { name: 'Age', type: 'string', format: '', description: 'CreationTimestamp of the object.', priority: 0 },
+      ],
+      rows: items.map((o) => ({
+        cells: [o.metadata?.name, ...(secret ? [(o as { type?: string }).type ?? 'Opaque', Object.keys((o as { data?: object }).data ?? {}).length] : []), age(o)],
+        object:
+          includeObject === 'Object'
+            ? versionedCopy(o, d, version)
+            : includeObject === 'None'
+              ? undefined
+              : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: clone(o.metadata) },
+      })),
+    };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', 'https://127.0.0.1');
     const method = req.method ?? 'GET';
     const auth = req.headers.authorization;
     const authorized = auth === `Bearer ${token}`;
-    requests.push({ method, path: u.pathname, query: u.search, authorized });
+    requests.push({ method, path: u.pathname, query: u.search, authorized, accept: String(req.headers.accept ?? '') });
     if (requests.length > 10_000) requests.splice(0, requests.length - 10_000); // long demo sessions
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (!authorized) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
@@ -593,6 +630,7 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
           items = items.filter((o) => reqs.every((r) => r(o)));
         }
         items.sort((a, c) => keyOf(a.metadata?.namespace, a.metadata?.name ?? '').localeCompare(keyOf(c.metadata?.namespace, c.metadata?.name ?? '')));
+        if (/(^|[;,\s])as=Table/.test(String(req.headers.accept ?? ''))) return send(res, 200, table(d, items, u.searchParams.get('includeObject') ?? 'Metadata', version));
         return send(res, 200, {
           kind: `${d.kind}List`,
           apiVersion: d.group ? `${d.group}/${version}` : version,

@@ -1,5 +1,5 @@
 /** The status line (flash, running checks, messages) and the key hints of the current screen, from the keymap. */
-import React from 'react';
+import React, { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import { useLive, useUi } from '../context.js';
@@ -9,6 +9,17 @@ import { fg, glyphs, useTheme } from '../theme.js';
 import { currentScreen } from '../ui-store.js';
 
 export const FOOTER_ROWS = 2;
+
+/** A spinner frame index, ticking 4 times a second only while `active` (and never with --no-animation). */
+export function useSpinner(active: boolean): number {
+  const [i, setI] = useState(0);
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setI((x) => x + 1), 250);
+    return () => clearInterval(t);
+  }, [active]);
+  return i;
+}
 
 /** Whole hints that fit the width, always ending with help and quit (never cut mid-word). */
 export function fitHints(hints: string[], width: number): string {
@@ -41,10 +52,12 @@ export function Footer({ width }: { width: number }): React.ReactElement {
   const running = useLive(useShallow((s) => s.order.filter((id) => s.items[id]?.running)));
   const lastMsg = useLive((s) => s.messages[s.messages.length - 1]);
 
+  const frame = useSpinner(theme.animation && running.length > 0);
+  const spin = theme.animation ? `${g.spinner[frame % g.spinner.length]} ` : '';
   let status: { text: string; tone?: 'warn' | 'bad' | 'info' | 'muted' } = { text: '' };
   if (filterEditing) status = { text: `/${filter}_  (Enter keep, Esc clear)`, tone: 'info' };
   else if (flash) status = { text: flash.text, tone: flash.level === 'error' ? 'bad' : flash.level === 'warn' ? 'warn' : 'info' };
-  else if (running.length) status = { text: `${running.length} running: ${running.join(', ')}`, tone: 'info' };
+  else if (running.length) status = { text: `${spin}${running.length} running: ${running.join(', ')}`, tone: 'info' };
   else if (lastMsg) status = { text: lastMsg.text, tone: lastMsg.level === 'error' ? 'bad' : lastMsg.level === 'warn' ? 'warn' : 'muted' };
   else if (filter) status = { text: `filter: ${filter}  (Esc clears)`, tone: 'muted' };
 

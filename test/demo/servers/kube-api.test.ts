@@ -95,6 +95,25 @@ describe('fake kube-apiserver (HTTPS, real wire format)', () => {
     expect((await call('GET', '/api/v1/namespaces/default/services/missing')).json).toMatchObject({ reason: 'NotFound', code: 404 });
   });
 
+  it('answers a Table (as kubectl get asks) with metadata-only rows; secrets show type and key count, never data', async () => {
+    server.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'default', labels: { a: 'b' } }, type: 'Opaque', data: { password: 'aHVudGVyMg==' } });
+    const r = await new Promise<{ json: any; text: string }>((resolve, reject) => {
+      https
+        .get(`${server.url}/api/v1/namespaces/default/secrets?labelSelector=a%3Db`, { ca: server.ca, headers: { authorization: 'Bearer test-token', accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ json: JSON.parse(text), text }));
+        })
+        .on('error', reject);
+    });
+    expect(r.json.kind).toBe('Table');
+    expect(r.json.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Type', 'Data', 'Age']);
+    expect(r.json.rows).toHaveLength(1);
+    expect(r.json.rows[0].cells.slice(0, 3)).toEqual(['db', 'Opaque', 1]);
+    expect(r.json.rows[0].object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'db', labels: { a: 'b' } } });
+    expect(r.text).not.toContain('aHVudGVyMg==');
+  });
+
   it('parses the label selector grammar', () => {
     const match = (sel: string, labels: Record<string, string>) => {
       const reqs = parseLabelSelector(sel);

@@ -1,5 +1,5 @@
 /**
- * A generated 7-day alert history for the detektor service, backfilled into a real Prometheus by tests and the demo.
+ * A generated 7-day alert history, backfilled into a real Prometheus by the prometheus.* tests.
  * Every number the alert-history check should find is known here (see `expected`).
  *
  *   HighMemoryUsage  warning   2/day × 7, 3 min each (transient), has a runbook rule annotation; 2 more episodes
@@ -11,7 +11,7 @@
  *   DiskPressure     warning   3 × 2 min within one hour (flapping, transient)
  *   ErrorBudgetBurn  critical  2 min, still firing at the end of the window (ongoing: not transient)
  */
-import type { BackfillEpisode } from './prometheus.js';
+import type { BackfillEpisode } from '../../src/demo/servers/prometheus.js';
 
 const MIN = 60;
 const HOUR = 3600;
@@ -21,7 +21,8 @@ export interface AlertHistory {
   /** end of the window (unix s, on a minute): ≥ 3 h in the past so everything can be backfilled */
   end: number;
   episodes: BackfillEpisode[];
-  /** an alerting-rule file for the Prometheus config: rules that never fire, carrying annotations */
+  /** an alerting-rule file for the Prometheus config: rules that never fire, carrying annotations; the group's own
+   * evaluation interval is 1m (the backfilled samples are 1 min apart), whatever the global interval is */
   rules: string;
   /** activeAt of episodes by alertname (in window), for building acknowledgement exports */
   activeAts: Record<string, number[]>;
@@ -70,6 +71,7 @@ export function detektorAlertHistory(now = Date.now() / 1000, scenario: 'go' | '
   const rules = [
     'groups:',
     '  - name: detektor',
+    '    interval: 1m',
     '    rules:',
     ...['HighMemoryUsage', 'SlowQueries', 'QueueBackup', 'DiskPressure', 'ErrorBudgetBurn'].map((name) =>
       [

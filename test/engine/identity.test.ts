@@ -1,0 +1,30 @@
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveOperator } from '../../src/engine/identity.js';
+import { tempDir } from '../support/session-fixtures.js';
+
+let tmp: { dir: string; cleanup: () => Promise<void> };
+beforeAll(async () => {
+  tmp = await tempDir('rt-ident-');
+});
+afterAll(async () => tmp.cleanup());
+
+describe('resolveOperator', () => {
+  it('--as wins, then git user.email (real git), then $USER@hostname', () => {
+    const gitconfig = path.join(tmp.dir, 'gitconfig');
+    writeFileSync(gitconfig, '[user]\n\temail = dana@example.com\n');
+    const base = { PATH: process.env.PATH, HOME: tmp.dir, GIT_CONFIG_NOSYSTEM: '1', USER: 'zed' };
+    const withGit = { ...base, GIT_CONFIG_GLOBAL: gitconfig };
+    const noGit = { ...base, GIT_CONFIG_GLOBAL: '/dev/null' };
+    expect(resolveOperator({ as: ' erin@example.com ', env: withGit, cwd: tmp.dir })).toBe('erin@example.com');
+    expect(resolveOperator({ env: withGit, cwd: tmp.dir })).toBe('dana@example.com');
+    expect(resolveOperator({ env: noGit, cwd: tmp.dir })).toBe(`zed@${hostname()}`);
+    expect(resolveOperator({ env: { ...noGit, PATH: '/nonexistent' }, cwd: tmp.dir })).toBe(`zed@${hostname()}`);
+  });
+
+  it('strips control characters so a name cannot paint the terminal', () => {
+    expect(resolveOperator({ as: 'mallory\u001b[2J\u0007@x' })).toBe('mallory[2J@x');
+  });
+});

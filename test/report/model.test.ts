@@ -1,0 +1,63 @@
+import canonicalize from 'canonicalize';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunner } from '../../src/engine/runner.js';
+import type { Session } from '../../src/engine/session-api.js';
+import { replaySession } from '../../src/engine/session.js';
+import { deriveReport, firstDifference } from '../../src/report/model.js';
+import { CAPTAIN, runShopSession } from './helpers/session.js';
+
+let root: string;
+let session: Session;
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'rt-model-'));
+  session = await runShopSession(path.join(root, 'work'), 'model-secret', { only: ['1.2', '2.2'] });
+  await createRunner({ session, vars: { greeting: 'hello', apiToken: 'model-secret' }, secretVars: ['apiToken'] }).run(['2.2']);
+  await session.record({ type: 'note', data: { text: 'second run of 2.2 after a fix attempt', by: CAPTAIN } });
+}, 120_000);
+afterAll(async () => {
+  await session?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('deriveReport', () => {
+  it('is a pure function of the journal: two replays give the same canonical bytes', async () => {
+    const a = deriveReport(await replaySession(session.dir));
+    const b = deriveReport(await replaySession(session.dir));
+    expect(canonicalize(a)).toBe(canonicalize(b));
+    expect(firstDifference(a, b)).toBeUndefined();
+  });
+
+  it('keeps every attempt with its times, and totals durations against estimates', async () => {
+    const m = deriveReport(await replaySession(session.dir));
+    const items = Object.fromEntries(m.blocks.flatMap((b) => b.items).map((i) => [i.id, i]));
+    const flaky = items['2.2']!;
+    expect(flaky.attempts.map((a) => a.verdict)).toEqual(['fail', 'fail']);
+    for (const a of flaky.attempts) {
+      expect(Date.parse(a.startedAt!)).toBeLessThanOrEqual(Date.parse(a.finishedAt));
+      expect(a.evidence).toHaveLength(1);
+    }
+    expect(flaky.attempts[0]!.evidence[0]!.path).not.toBe(flaky.attempts[1]!.evidence[0]!.path);
+    expect(flaky.durationMs).toBe(flaky.attempts[0]!.durationMs + flaky.attempts[1]!.durationMs);
+    expect(flaky.evidence).toEqual(flaky.attempts[1]!.evidence);
+    expect(items['1.1']!.status).toBe('pending');
+    expect(items['1.2']!.status).toBe('needs-signoff');
+    expect(m.blocks[0]!.estimateMs).toBe(120_000);
+    expect(m.totals.estimateMs).toBe(60_000 + 60_000 + 30 * 60_000);
+    expect(m.totals.byStatus).toMatchObject({ pending: 2, 'needs-signoff': 2, fail: 1 });
+    expect(m.decision).toMatchObject({ decision: 'INCOMPLETE', final: false });
+    expect(m.notes).toEqual([expect.objectContaining({ by: CAPTAIN, text: 'second run of 2.2 after a fix attempt' })]);
+    expect(m.session).toMatchObject({ id: session.id, startedBy: CAPTAIN, mode: 'ci', sandbox: false });
+    expect(m.journal.count).toBeGreaterThan(5);
+    expect(m.journal.head).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('points at the first difference between two records', () => {
+    expect(firstDifference({ a: [1, { b: 2 }] }, { a: [1, { b: 3 }] })).toBe('a[1].b');
+    expect(firstDifference({ a: 1 }, { a: 1, c: 2 })).toBe('c');
+    expect(firstDifference([1], [1, 2])).toBe('.length');
+  });
+});

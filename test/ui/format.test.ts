@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { fit, fmtDuration, fmtEstimate, stripSgr, truncate, width } from '../../src/ui/format.js';
+
+describe('format', () => {
+  it('durations and estimates', () => {
+    expect(fmtDuration(62_000)).toBe('1m02s');
+    expect(fmtDuration(3_725_000)).toBe('1h02m');
+    expect(fmtDuration(900)).toBe('1s');
+    expect(fmtEstimate(2.5 * 3600_000)).toBe('2h30m');
+    expect(fmtEstimate(3600_000)).toBe('1h');
+    expect(fmtEstimate(undefined)).toBe('-');
+  });
+
+  it('truncates by terminal cells, keeping and closing SGR', () => {
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(width(truncate('日本語テキスト', 5))).toBeLessThanOrEqual(5);
+    const t = truncate('\x1b[31mred text here\x1b[0m', 6);
+    expect(stripSgr(t)).toBe('red t…');
+    expect(t.endsWith('\x1b[0m…')).toBe(true);
+    expect(fit('ab', 4)).toBe('ab  ');
+  });
+});
