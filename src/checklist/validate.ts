@@ -38,7 +38,8 @@ export interface ValidationResult {
 type Obj = Record<string, unknown>;
 const MAX_YAML_ERRORS = 5;
 const SECRET_REF_KEYS = new Set(['var', 'env', 'prefix']);
-const FAST_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [jsYaml.types.merge] });
+// YAML 1.2 core schema (as the `yaml` package reads it) plus merge keys; `types` is missing from @types/js-yaml
+const FAST_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [(jsYaml as unknown as { types: { merge: jsYaml.Type } }).types.merge] });
 /** an alias (`*name`) anywhere: js-yaml shares aliased objects, so walking them could explode — take the Document path */
 const ALIAS = /(^|[\s[{,:-])\*[^\s,\]}]/m;
 const SLOW = Symbol('slow');

@@ -5,7 +5,8 @@
  *  1. SHA256SUMS.sig: a good signature in namespace report@readiness-tui by a key allowed_signers trusts for it
  *  2. SHA256SUMS: every listed file present with that digest, no unlisted files, safe names
  *  3. journal.jsonl: the whole hash chain (engine/journal.ts), checklist.yaml is the one session.start pins
- *  4. report.json: equal to what the journal replays to (engine/session.ts replaySession + model.ts)
+ *  4. report.json: equal to what the journal replays to (engine/session.ts replaySession + model.ts); the evidence
+ *     files are the ones the journal recorded; report.html, junit.xml, summary.md re-render identically
  *  5. each sign-off: statement digest as journaled, bound to the journal line it names, signed by its principal
  *     (namespace signoff@readiness-tui, key valid at the statement's time), matching its journal event
  *  6. policy: required approvals present, valid, not stale, not self-approved where forbidden; waivers had reasons
@@ -18,7 +19,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../commands/exit.js';
 import type { ItemResultData, JournalRecord, SessionStartData, SignoffData, WaiverData } from '../engine/events.js';
-import { hashLine } from '../engine/journal.js';
+import { hashLine, readJournal } from '../engine/journal.js';
 import { replaySession, type Replay } from '../engine/session.js';
 import { waiverValid } from '../engine/session-state.js';
 import { allItems } from '../checklist/model.js';
@@ -179,6 +180,14 @@ export async function verifyBundle(bundle: string, o: VerifyOptions): Promise<Ve
     fail('checklist.yaml', `cannot be loaded, so the journal cannot be replayed: ${(err as Error).message.split('\n').slice(0, 3).join(' ')}`);
   }
   let start: SessionStartData | undefined;
+  if (!replay) {
+    // the checklist cannot be loaded: the chain can still be checked on its own
+    const j = await readJournal(path.join(dir, 'journal.jsonl'));
+    for (const p of j.problems) fail(p.line ? `journal.jsonl:${p.line}` : 'journal.jsonl', p.message);
+    for (const w of j.warnings) fail('journal.jsonl', w.replace(/^journal\.jsonl:\d+: /, ''));
+    if (!j.problems.length && !j.warnings.length) ok('journal.jsonl', `hash chain intact: ${j.records.length} records, head ${j.head}`);
+    start = j.records[0]?.type === 'session.start' ? (j.records[0].data as SessionStartData) : undefined;
+  }
   if (replay) {
     for (const p of replay.problems) {
       if (/checklist\.yaml/.test(p.message)) continue; // reported below, naming the file

@@ -1,6 +1,6 @@
 /**
  * The root of the TUI: header, the current screen (or a dialog / the help overlay), footer. It owns the one
- * useInput, which hands every key to the dispatcher in keys.ts. The root is at most rows-1 tall: in Ink 6 a frame as
+ * useInput, which hands every key to the dispatcher in keys.ts. The root is at most rows-1 tall and cols-1 wide: in Ink 6 a frame as
  * tall as the terminal clears the screen and the scrollback on every frame.
  */
 import React, { useEffect, useMemo } from 'react';
@@ -82,7 +82,9 @@ function Root({ onReady, dispatch }: { onReady?: () => void; dispatch: DispatchC
   }, []);
 
   if (tooSmall({ cols, rows })) return <TooSmall cols={cols} rows={rows} />;
-  const width = cols;
+  // one column short of the terminal: writing the last column then erasing to the end of the line (what the
+  // incremental renderer does) erases that column again on terminals with autowrap off
+  const width = cols - 1;
   const height = rows - 1;
   const body = bodyRows(rows);
   return (

@@ -34,7 +34,8 @@ describe('readiness-tui verify', () => {
     const r = await cli(['verify', d, '--allowed-signers', fx.allowed], { env: fx.env() });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('FAIL summary.md: sha256 does not match SHA256SUMS');
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^INVALID: 1 problem\(s\)/);
+    expect(r.stdout).toContain('FAIL summary.md: is not what report.json renders to');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^INVALID: 2 problem\(s\)/);
   });
 
   it('--json gives a machine-readable verdict', async () => {

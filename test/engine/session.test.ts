@@ -252,7 +252,7 @@ describe('owner lock', () => {
     const a = launch();
     const b = launch();
     const settled = async (x: ReturnType<typeof launch>) => {
-      for (let i = 0; i < 200 && !x.out() && x.proc.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 600 && !x.out() && x.proc.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
     };
     await Promise.all([settled(a), settled(b)]);
     const winners = [a, b].filter((x) => x.out().includes('ready'));

@@ -100,6 +100,17 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/is not the checklist the session ran/) }));
   });
 
+  it('checklist.yaml broken so that it no longer loads: still named, and the chain is still checked', async () => {
+    const d = copy();
+    const f = path.join(d, 'checklist.yaml');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('apiVersion: readiness/v1', 'apiVersion: readiness/v9'));
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/cannot be loaded/) }));
+    expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/is not the checklist the session ran/) }));
+    expect(r.findings).toContainEqual(expect.objectContaining({ level: 'ok', file: 'journal.jsonl', message: expect.stringMatching(/hash chain intact/) }));
+  });
+
   it('evidence swapped, SHA256SUMS rebuilt and re-signed by the trusted captain: the journal digest catches it', async () => {
     const d = copy();
     writeFileSync(path.join(d, 'evidence/2.2/1.log'), 'all good\n');
