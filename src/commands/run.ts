@@ -46,6 +46,13 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** tests: don't install SIGINT/SIGTERM handlers */
   noSignalHandlers?: boolean;
+  /** the demo sandbox: the session and every report say it was not production */
+  sandbox?: boolean;
+  /**
+   * demo --ci only: after the checks, approve every item still waiting for a sign-off in the name of this
+   * principal, with a comment saying it was the sandbox and not a human. Never offered on the command line.
+   */
+  sandboxApprover?: string;
 }
 
 const DECISION_EXIT: Record<Decision, number> = { GO: EXIT.GO, 'NO-GO': EXIT.NO_GO, INCOMPLETE: EXIT.INCOMPLETE };
@@ -132,6 +139,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     kube: await kubeInfo(checklist, kubeContext),
     operator,
     owner: true,
+    sandbox: opts.sandbox,
   });
 
   let interrupted: NodeJS.Signals | undefined;
@@ -204,6 +212,8 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
       return interrupted === 'SIGINT' ? 130 : 143;
     }
 
+    if (opts.sandboxApprover) await approveInSandbox(session, opts.sandboxApprover, reporter);
+
     const after = session.store.store.getState();
     const decision = after.decision;
     const final = decision !== 'INCOMPLETE';
@@ -253,4 +263,24 @@ async function recordEcho(
 ): Promise<void> {
   const r = await session.record(e);
   reporter.onEvent({ type: r.type, ts: r.ts, actor: r.actor, data: r.data } as Parameters<PlainReporter['onEvent']>[0]);
+}
+
+/** demo --ci: record an approval, clearly labelled as the sandbox's, on every item waiting for a sign-off */
+async function approveInSandbox(session: Session, by: string, reporter: PlainReporter): Promise<void> {
+  const items = allItems(session.checklist);
+  for (const item of items) {
+    const st = session.store.store.getState().items[item.id];
+    if (st?.status !== 'needs-signoff') continue;
+    await recordEcho(session, reporter, {
+      type: 'signoff',
+      data: {
+        item: item.id,
+        decision: 'approve',
+        comment: 'automatic approval by the demo sandbox (demo --ci): not a human decision',
+        role: item.signoffRoles[0] ?? item.role,
+        by,
+        evidence: (st.result?.evidence ?? []).map((e) => e.sha256),
+      },
+    });
+  }
 }

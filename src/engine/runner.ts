@@ -143,11 +143,12 @@ export function createRunner(o: RunnerOptions): Runner {
   const statusOf = (id: string): Status | undefined => session.store.store.getState().items[id]?.status;
 
   const kube = (spec: CheckSpec) => (override?: string): Promise<KubeTarget> => {
-    const context = override ?? spec.context ?? o.kubeContext;
+    // a check's `context:` may use variables (detektor: ${vars.kubeContext})
+    const context = override ?? (spec.context ? interpolate(spec.context, vars) : undefined) ?? o.kubeContext;
     const key = context ?? '';
     let p = kubeCache.get(key);
     if (!p) {
-      p = import('../checks/support/kube.js').then((m) => m.resolveKubeTarget({ kubeconfig: o.kubeconfig, context }));
+      p = import('../checks/support/kube.js').then((m) => m.resolveKubeTarget({ kubeconfig: o.kubeconfig, context }, env));
       kubeCache.set(key, p);
       p.catch(() => kubeCache.delete(key));
     }

@@ -153,6 +153,10 @@ class LocalSession implements Session {
     if (this.closed) return Promise.reject(new Error(`session ${this.id} is closed`));
     const run = async (): Promise<JournalRecord> => {
       const ev = e as unknown as { type: JournalEvent['type']; data: unknown; actor?: string; ts?: string };
+      await this.sync(); // catch up first: never extend a chain that fails its check
+      if (this.broken) {
+        throw new JournalTamperError(this.journalPath, [{ line: 0, message: this.broken }], 'Nothing was recorded.');
+      }
       let pending: number | undefined;
       let r: Awaited<ReturnType<typeof appendRecord>>;
       try {
@@ -198,7 +202,14 @@ class LocalSession implements Session {
   private async doSync(): Promise<void> {
     if (this.broken) return;
     let buf: Buffer;
-    const fh = await fsp.open(this.journalPath, 'r');
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(this.journalPath, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (this.offset > 0) this.fail('the journal file was removed while the session was open');
+      return; // else: not created yet
+    }
     try {
       const size = (await fh.stat()).size;
       if (size < this.offset) {

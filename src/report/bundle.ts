@@ -12,7 +12,7 @@
  * already redacted evidence and journal).
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReportOptions, ReportResult } from './bundle-api.js';
 import type { EvidenceRef, ItemResultData, SignoffData } from '../engine/events.js';
@@ -242,9 +242,4 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** Read a bundle's report.json (for callers that want the decision after writing). */
-export async function readReportJson(dir: string): Promise<ReportModel> {
-  return JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
 }

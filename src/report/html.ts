@@ -151,6 +151,8 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
   if (it.status !== 'pass' && it.remediation?.text) parts.push(`<p><b>Remediation:</b> ${esc(it.remediation.text)}</p>`);
   if (it.status !== 'pass' && it.remediation?.command) parts.push(`<pre>${esc(it.remediation.command)}</pre>`);
   if (it.runbook) parts.push(`<p class="meta">Runbook: ${esc(it.runbook)}</p>`);
+  if (it.dependsOn.length) parts.push(`<p class="meta">Depends on: ${it.dependsOn.map((d) => `<a href="#item-${esc(d)}">${esc(d)}</a>`).join(', ')}</p>`);
+  if (it.reference) parts.push(`<p class="meta">Reference (the plan's own validation):</p><pre>${esc(it.reference, 8000)}</pre>`);
   parts.push('</div>');
   return parts.join('\n');
 }

@@ -16,6 +16,8 @@ export interface ControllerOptions {
   signKey?: string;
   signer?: string;
   env: NodeJS.ProcessEnv;
+  /** secret variable values: the report bundle is checked to contain none of them */
+  secrets?: { name: string; value: string }[];
   openPager(file: string): void;
   quit(): void;
 }
@@ -106,7 +108,7 @@ export function createController(o: ControllerOptions): Controller {
     async generateReport() {
       const s = live.store.getState();
       const interim = s.decision === 'INCOMPLETE';
-      if (!interim) await record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: true } });
+      await record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: !interim } });
       const { writeReportBundle } = await import('../report/bundle.js');
       const r = await writeReportBundle({
         sessionDir: session.dir,
@@ -116,9 +118,15 @@ export function createController(o: ControllerOptions): Controller {
         sign: true,
         interim,
         env: o.env,
+        session,
+        operator: o.operator,
+        ...(o.secrets?.length ? { secrets: o.secrets } : {}),
       });
+      const warn = r.warnings?.length ? ` (${r.warnings.join('; ')})` : '';
       return {
-        message: `${interim ? 'interim ' : ''}report ${r.dir} ${r.signed ? '(signed)' : `UNSIGNED: ${r.unsignedReason ?? 'no key'}`}`,
+        message: r.signed
+          ? `signed ${interim ? 'interim ' : ''}report${r.keyFingerprint ? ` (${r.keyFingerprint})` : ''}: ${r.dir}${warn}`
+          : `UNSIGNED ${interim ? 'interim ' : ''}report (${r.unsignedReason ?? 'no signing key'}): ${r.dir}${warn}`,
       };
     },
     evidencePath: (rel) => path.resolve(session.dir, rel),

@@ -215,6 +215,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
     signKey: opts.signKey,
     signer: opts.signer,
     env,
+    secrets: vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! })),
     openPager(f) {
       pagerFile = f;
       instance?.unmount();

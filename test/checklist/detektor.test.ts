@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { validateFile } from '../../src/checklist/validate.js';
+import { validateFile, validateSource } from '../../src/checklist/validate.js';
 import { checklistSchema } from '../../src/checklist/schema.js';
 import { formatProblem } from '../../src/checklist/errors.js';
 
@@ -22,6 +22,20 @@ describe('checklist/detektor.yaml', () => {
     const { problems } = await validateFile(file);
     const errors = problems.filter((p) => p.severity === 'error' && !/is not implemented in this version$/.test(p.message));
     expect(errors.map(formatProblem)).toEqual([]);
+  });
+
+  it('reads the same through the fast path (js-yaml) and the YAML Document path, positions included', () => {
+    const fast = validateSource(Buffer.from(text), 'detektor.yaml');
+    const slow = validateSource(Buffer.from(text), 'detektor.yaml', undefined, { documentPath: true });
+    expect(fast.problems).toEqual(slow.problems);
+    expect(fast.checklist).toBeDefined();
+    const plain = (r: typeof fast) => JSON.parse(JSON.stringify(r.checklist, (k, v) => (k === 'bytes' ? undefined : v)));
+    expect(plain(fast)).toEqual(plain(slow));
+    // lazily computed item positions point at the item's `id:` line
+    const lines = text.split('\n');
+    for (const it of fast.checklist?.blocks.flatMap((b) => b.items) ?? []) {
+      expect(lines[it.pos.line - 1]!.slice(it.pos.col - 1), it.id).toBe(`id: "${it.id}"`);
+    }
   });
 
   it('matches the structure of the seed', () => {

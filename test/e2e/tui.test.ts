@@ -194,6 +194,20 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     expect(journal().some((r) => r.type === 'session.resume')).toBe(true);
   });
 
+  it('g on the decision screen writes the report bundle (unsigned without a key, and says so)', { timeout: 60_000 }, async () => {
+    const t = await start({ env: { HOME: dir, SSH_AUTH_SOCK: '' }, args: ['--out', path.join(dir, 'reports')] });
+    await t.press('d');
+    await t.waitForScreen(/^ GO\s*$/m);
+    await t.press('g');
+    const s = await t.waitForScreen(/report: (UNSIGNED|signed) report/, 25_000);
+    expect(s.replace(/\s+/g, '')).toContain(path.join(dir, 'reports').replace(/\s+/g, ''));
+    const j = journal();
+    expect(j.some((r) => r.type === 'decision' && r.data.decision === 'GO' && r.data.final === true)).toBe(true);
+    expect(j.some((r) => r.type === 'report.generated')).toBe(true);
+    expect((await quit(t)).exitCode).toBe(0);
+    expect(t.screen()).toMatch(/report: {3}\S+/);
+  });
+
   it('relayouts on resize and shows "terminal too small" below 60x15', async () => {
     const t = await start({ cols: 100, rows: 30 });
     await t.waitForScreen('Live checks');

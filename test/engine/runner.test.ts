@@ -269,6 +269,41 @@ describe('runner', () => {
     }
   });
 
+  it('ctx.kube resolves the context: check override > check `context:` > runner kubeContext, via the runner env', async () => {
+    const { command } = await import('../../src/checks/command.js');
+    const original = command.run;
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    const ctxEntry = (n: string) => `- name: ${n}\n  context: {cluster: c-${n}, user: u}\n`;
+    await writeFile(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\ncurrent-context: current\n' +
+        'clusters:\n' +
+        ['current', 'global', 'pinned', 'override'].map((n) => `- name: c-${n}\n  cluster: {server: "https://127.0.0.1:1"}\n`).join('') +
+        'users:\n- name: u\n  user: {token: t}\n' +
+        'contexts:\n' +
+        ['current', 'global', 'pinned', 'override'].map(ctxEntry).join(''),
+    );
+    try {
+      command.run = async (_p, ctx) => {
+        const t = ctx.item.id === 'over' ? await ctx.kube('override') : await ctx.kube();
+        return { result: { context: t.context, cluster: t.cluster }, summary: t.context };
+      };
+      const checklist = makeChecklist(dir, [
+        { id: 'plain', check: cmd('true', {}, "context = 'global'") },
+        { id: 'pinned', check: { ...cmd('true', {}, "context = 'pinned'"), context: 'pinned' } },
+        { id: 'over', check: { ...cmd('true', {}, "context = 'override'"), context: 'pinned' } },
+      ]);
+      const session = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'ci', vars: {}, secretVars: [], operator: 'op', owner: true });
+      sessions.push(session);
+      await createRunner({ session, kubeContext: 'global', env: { ...process.env, KUBECONFIG: kubeconfig } }).run(['plain', 'pinned', 'over']);
+      const recs = await journal(session);
+      for (const id of ['plain', 'pinned', 'over']) expect(results(recs, id)[0]!.verdict).toBe('pass');
+      expect((results(recs, 'pinned')[0]!.result as { cluster: string }).cluster).toBe('c-pinned');
+    } finally {
+      command.run = original;
+    }
+  });
+
   it('a check that cannot run is `error` with a hint, and the run goes on', async () => {
     const { session, runner } = await setup([
       { id: 'x', check: { kind: 'command', params: { argv: ['rt-definitely-missing-tool'] } } },

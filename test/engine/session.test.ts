@@ -326,6 +326,24 @@ describe('follow', () => {
   });
 });
 
+describe('integrity while open', () => {
+  it('stops following and refuses to append when the journal is edited under it', async () => {
+    const s = await start(stateDir());
+    await s.record({ type: 'note', data: { text: 'one', by: 'alice' } });
+    const jp = path.join(s.dir, 'journal.jsonl');
+    // someone rewrites line 2 and appends a line chained to the rewritten one
+    const lines = readFileSync(jp, 'utf8').split('\n');
+    lines[1] = lines[1]!.replace('"one"', '"uno"');
+    writeFileSync(jp, lines.join('\n'));
+    const { appendRecord } = await import('../../src/engine/journal.js');
+    await appendRecord(jp, { type: 'note', actor: 'mallory', data: { text: 'forged', by: 'mallory' } });
+    await expect(s.record({ type: 'note', data: { text: 'two', by: 'alice' } })).rejects.toThrow(/Nothing was recorded/);
+    expect(s.store.store.getState().messages.map((m) => m.text).join('\n')).toMatch(/journal integrity problem, following stopped: line 2: not in canonical|line 2|shrank|prev/);
+    expect(readFileSync(jp, 'utf8')).not.toContain('"two"');
+  });
+
+});
+
 describe('replaySession', () => {
   it('replays the journal into the same state the live store holds', async () => {
     const s = await start(stateDir());

@@ -77,7 +77,7 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
     : last
       ? { text: `last report: ${last.path}${last.signed ? ' (signed)' : ' (unsigned)'}${last.interim ? ' interim' : ''}`, tone: 'muted' }
       : { text: `press g to generate the report bundle${d === 'INCOMPLETE' ? ' (interim: the decision is not final)' : ''}`, tone: 'muted' };
-  const body = lines.slice(0, Math.max(1, height - 2));
+  const body = lines.slice(0, Math.max(1, height - 4));
   return (
     <Box flexDirection="column" width={width} height={height}>
       {body.map((l, i) => (
@@ -86,9 +86,11 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
         </Text>
       ))}
       <Box flexGrow={1} />
-      <Text wrap="truncate" color={fg(theme, repLine.tone)}>
-        {truncate(repLine.text, width)}
-      </Text>
+      <Box height={3} width={width} overflow="hidden">
+        <Text wrap="wrap" color={fg(theme, repLine.tone)}>
+          {repLine.text}
+        </Text>
+      </Box>
     </Box>
   );
 }
