@@ -126,7 +126,7 @@ export function createController(o: ControllerOptions): Controller {
       return {
         message: r.signed
           ? `signed ${interim ? 'interim ' : ''}report${r.keyFingerprint ? ` (${r.keyFingerprint})` : ''}: ${r.dir}${warn}`
-          : `UNSIGNED ${interim ? 'interim ' : ''}report (${r.unsignedReason ?? 'no signing key'}): ${r.dir}${warn}`,
+          : `UNSIGNED ${interim ? 'interim ' : ''}report: ${r.dir} — ${r.unsignedReason ?? 'no signing key'}${warn}`,
       };
     },
     evidencePath: (rel) => path.resolve(session.dir, rel),
