@@ -38,6 +38,12 @@ function node(name: string, ready: boolean, role = 'worker'): Record<string, unk
   };
 }
 
+/**
+ * Six nodes; in no-go prod-worker-4 is NotReady (kubelet stopped posting status). The checklist asks for ≥ 5 Ready
+ * nodes, so 0.2 still passes with 5/6 and shows the NotReady node: a failing 0.2 would block the seven items that
+ * `dependsOn: ["0.2"]` (network probe, chaos test, retries, health, logs, remediation, DR drill) and the captain
+ * would see none of the failures the no-go scenario is about.
+ */
 export function nodes(s: Scenario): Record<string, unknown>[] {
   return [
     node('prod-cp-1', true, 'control-plane'),
@@ -45,6 +51,7 @@ export function nodes(s: Scenario): Record<string, unknown>[] {
     node('prod-worker-2', true),
     node('prod-worker-3', true),
     node('prod-worker-4', s === 'go'),
+    node('prod-worker-5', true),
   ];
 }
 
@@ -241,10 +248,9 @@ export function alertEpisodes(s: Scenario): { alertname: string; severity: strin
     }
   }
   if (s === 'no-go') {
-    // flapping warnings: short, without runbooks — false positives
-    for (let d = 0; d < 7; d++) {
-      for (let k = 0; k < 3; k++) eps.push({ alertname: 'PodCPUThrottlingHigh', severity: 'warning', startHoursAgo: 5 + d * 24 + k * 5, minutes: 2, runbook: false });
-    }
+    // one flapping warning (short, no runbook — a false positive): visible in 3.3's table, within its thresholds
+    // (15 episodes: FP rate 1/15 < 0.1, actionable 14/15 > 0.9), so 3.3 is not one of the scenario's failures
+    eps.push({ alertname: 'PodCPUThrottlingHigh', severity: 'warning', startHoursAgo: 29, minutes: 2, runbook: false });
   }
   return eps;
 }
