@@ -3,7 +3,7 @@
 // ink 6 (ESM with top-level await): esbuild wraps them so the require() never meets the async graph.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { inkIncrementalFix } from './ink-incremental-fix.mjs';
+import { inkFixes } from './ink-fixes.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -28,8 +28,8 @@ await build({
   alias: { 'react-devtools-core': './scripts/stub-devtools.mjs' },
   // Large, rarely-needed runtime dependencies stay external (installed as dependencies) and are loaded lazily.
   external: ['@kubernetes/client-node', '@secretlint/node', '@secretlint/secretlint-rule-preset-recommend'],
-  // ink 6.8's incremental renderer drifts one row per frame when frames end in a newline (see the file)
-  plugins: [inkIncrementalFix],
+  // ink 6.8: incremental renderer row drift and unbounded text caches (see the file)
+  plugins: [inkFixes],
 });
 
 // The demo sandbox runs the seed's scripts as real child processes: ship them next to the bundle.

@@ -261,7 +261,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
     return render(<App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => (mark('first frame'), term.announceReady())} />, {
       stdout,
       maxFps: fps,
-      // only changed lines are rewritten (the bundle carries a fix for ink 6.8's row drift: scripts/ink-incremental-fix.mjs);
+      // only changed lines are rewritten (the bundle carries a fix for ink 6.8's row drift: scripts/ink-fixes.mjs);
       // READINESS_INCREMENTAL=0 falls back to repainting the whole frame
       incrementalRendering: env.READINESS_INCREMENTAL !== '0',
       patchConsole: false,

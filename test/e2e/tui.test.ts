@@ -96,6 +96,17 @@ function groupMembers(pgid: number): string[] {
     .map((f) => f.join(' '));
 }
 
+/** the group's members after up to `ms` (TERM, then KILL after the runner's grace period) */
+async function groupAfter(pgid: number, ms = 6000): Promise<string[]> {
+  const until = Date.now() + ms;
+  let m = groupMembers(pgid);
+  while (m.length && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    m = groupMembers(pgid);
+  }
+  return m;
+}
+
 function sleepPgid(): number | undefined {
   const out = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
   const line = out.split('\n').find((l) => /\bsleep 300\b/.test(l) && !/sh -c/.test(l));
@@ -142,7 +153,7 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     expect(groupMembers(pgid!).length).toBeGreaterThan(0);
     await t.press('c');
     await t.waitForScreen(/SKIPPED/, 15_000);
-    expect(groupMembers(pgid!)).toEqual([]);
+    expect(await groupAfter(pgid!)).toEqual([]);
 
     // waive a2 (it did not pass)
     await t.press('w');
@@ -290,7 +301,7 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     await Promise.race([t.exited, new Promise<never>((_r, rej) => setTimeout(() => rej(new Error('no exit')), 20_000))]);
     const tail = t.raw().slice(-2500);
     for (const seq of ['\x1b[?1049l', '\x1b[?25h', '\x1b[?7h']) expect(tail).toContain(seq);
-    expect(groupMembers(pgid!)).toEqual([]);
+    expect(await groupAfter(pgid!)).toEqual([]);
     const after = journal().slice(before);
     expect(after.some((r) => r.type === 'item.skip' && r.data.item === 'a2')).toBe(true);
   });

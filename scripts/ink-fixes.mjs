@@ -1,0 +1,46 @@
+// esbuild plugin: small fixes to ink 6.8, applied while bundling (ink is pinned ~6.8.0; a changed file fails the
+// build so nobody ships without re-checking).
+//
+// 1. log-update's incremental path moves the cursor up `previousVisible - 1` lines before rewriting the changed
+//    lines. That is right only when the previous frame did NOT end in a newline (a frame as tall as the terminal).
+//    Ink ends every shorter frame with "\n", which leaves the cursor one row below the frame, so every later frame
+//    lands one row too low and the screen drifts (measured in tmux and @xterm/headless). The readiness TUI keeps its
+//    frame one row shorter than the terminal (a frame as tall as the terminal makes ink 6 wipe the scrollback every
+//    frame), so it always hits this. Fix: move up one more row when the previous frame ended in a newline.
+// 2. measure-text and wrap-text cache every distinct string forever. A live output pane is a new string on every
+//    frame (10 a second while a check streams): tens of MB an hour. Fix: clear a cache once it holds 2,000 entries.
+import { readFile } from 'node:fs/promises';
+
+const PATCHES = {
+  'log-update.js': [
+    [
+      'buffer.push(ansiEscapes.cursorUp(previousVisible - 1));',
+      "buffer.push(ansiEscapes.cursorUp(previousVisible - (previousOutput.endsWith('\\n') ? 0 : 1)));",
+    ],
+  ],
+  'measure-text.js': [['cache.set(text, dimensions);', 'if (cache.size >= 2000) cache.clear();\n    cache.set(text, dimensions);']],
+  'wrap-text.js': [
+    [
+      'cache[cacheKey] = wrappedText;',
+      'if (++cacheSize > 2000) { for (const k in cache) delete cache[k]; cacheSize = 1; }\n    cache[cacheKey] = wrappedText;',
+    ],
+    ['const cache = {};', 'const cache = {};\nlet cacheSize = 0;'],
+  ],
+};
+
+export const inkFixes = {
+  name: 'ink-6.8-fixes',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]ink[\\/]build[\\/](log-update|measure-text|wrap-text)\.js$/ }, async (args) => {
+      let src = await readFile(args.path, 'utf8');
+      const name = args.path.split(/[\\/]/).pop();
+      for (const [from, to] of PATCHES[name]) {
+        if (!src.includes(from)) {
+          throw new Error(`ink-6.8-fixes: ${args.path} changed (ink upgraded?); re-check it and drop or update the patch in scripts/ink-fixes.mjs`);
+        }
+        src = src.replace(from, to);
+      }
+      return { contents: src, loader: 'js' };
+    });
+  },
+};

@@ -1,0 +1,113 @@
+/**
+ * `readiness-tui demo --ci`: the BUILT CLI as a real child process, in a temporary root that is its cwd, HOME and
+ * TMPDIR (no CI, no ssh-agent, no ~/.ssh key). go → exit 0 with every automated item passing; no-go → exit 1 for
+ * the scenario's reasons; nothing the sandbox started outlives the command, also when it is interrupted.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ensureBuilt } from '../support/cli-run.js';
+import { cleanupRoot, processesUnder, runWatched, tempRoot, waitFor, type RunResult } from '../support/demo-procs.js';
+import { findPrometheus } from '../../src/demo/servers/prometheus.js';
+
+const AUTOMATED = ['0.1', '0.2', '1.1', '1.2', '1.3', '2.1', '2.2', '2.3', '3.1', '3.2', '3.3', '4.1', '4.2'];
+
+/** the final status line of each item in the plain `run --ci` output: `HH:MM:SS <id> <STATUS> …` */
+function finalStatuses(out: string): Record<string, string> {
+  const st: Record<string, string> = {};
+  for (const m of out.matchAll(/^\d\d:\d\d:\d\d (\d+\.\d+) (PASS|FAIL|ERROR|TIMEOUT|BLOCKED|SKIPPED|CANCELLED|INCONCLUSIVE)\b(.*)$/gm)) {
+    st[m[1]!] = `${m[2]}${m[3]}`;
+  }
+  return st;
+}
+
+function sandboxDir(root: string): string {
+  const d = readdirSync(root).filter((n) => n.startsWith('readiness-demo-'));
+  expect(d, `one sandbox directory under ${root}`).toHaveLength(1);
+  return path.join(root, d[0]!);
+}
+
+describe('demo --ci (built CLI, real child process)', () => {
+  const roots: string[] = [];
+  let promInstalled = false;
+  beforeAll(async () => {
+    ensureBuilt();
+    promInstalled = Boolean(await findPrometheus());
+  });
+  afterAll(async () => {
+    for (const r of roots) await cleanupRoot(r);
+  });
+
+  async function demo(scenario: string): Promise<{ root: string; r: RunResult }> {
+    const root = await tempRoot('rt-demo-ci-');
+    roots.push(root);
+    const run = runWatched(process.execPath, [BIN, 'demo', '--ci', '--scenario', scenario], { root, timeoutMs: 150_000 });
+    const r = await run.done;
+    return { root, r };
+  }
+
+  it('go: every automated item passes, the sandbox approves the sign-offs, exit 0, nothing survives', async () => {
+    const { root, r } = await demo('go');
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(0);
+    const st = finalStatuses(r.stdout);
+    for (const id of AUTOMATED) expect(st[id], `item ${id}\n${out}`).toMatch(/^PASS/);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d DECISION GO\b/m);
+    // headless, the approvals are the sandbox's, and say so
+    expect(r.stdout).toMatch(/4\.3 SIGNOFF approve by \S*sandbox\S*/);
+    // the report is written, unsigned (no agent, no ~/.ssh here) and says why
+    expect(r.stdout).toMatch(/report: .* \(unsigned: no SSH key to sign with/);
+    const sb = sandboxDir(root);
+    const reports = path.join(sb, 'reports');
+    expect(existsSync(reports)).toBe(true);
+    expect(r.stderr).toContain(`kept in ${sb}`);
+    // the sandbox really ran: the fake trivy, the seed scripts, and Prometheus when it is installed
+    expect(r.seen.some((c) => /disaster_recovery_test\.sh/.test(c)), r.seen.join('\n')).toBe(true);
+    if (promInstalled) {
+      expect(r.seen.some((c) => /prometheus .*--storage\.tsdb\.path=/.test(c)), r.seen.join('\n')).toBe(true);
+      expect(st['3.3']).toMatch(/^PASS \d+ episodes in 7 d/);
+    }
+    expect(processesUnder(root), 'processes left behind').toEqual([]);
+    // secrets of the sandbox (its Grafana/Vault tokens) never reach the output
+    const vars = readFileSync(path.join(sb, 'sandbox-vars.yaml'), 'utf8');
+    const token = /vaultToken: (\S+)/.exec(vars)![1]!;
+    expect(out).not.toContain(token);
+  }, 180_000);
+
+  it('no-go: fails for the scenario\'s reasons, exit 1, nothing survives', async () => {
+    const { root, r } = await demo('no-go');
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(1);
+    const st = finalStatuses(r.stdout);
+    // the NotReady node is shown (0.2 still passes: 5 of 6 Ready ≥ min 5, so its dependents run)
+    expect(r.stdout).toMatch(/0\.2 : NotReady\s+prod-worker-4/);
+    expect(st['0.2']).toMatch(/^PASS 5\/6 nodes Ready/);
+    expect(st['1.1']).toMatch(/^FAIL .*2 CRITICAL/);
+    expect(st['2.2']).toMatch(/^FAIL .*1 of 3 routes lack/);
+    expect(st['3.1']).toMatch(/^FAIL .*% of \d+ lines are JSON/);
+    expect(r.stdout).toMatch(/3\.1 .*alert-dispatcher/);
+    for (const id of AUTOMATED.filter((i) => !['1.1', '2.2', '3.1'].includes(i))) {
+      if (id === '3.3' && !promInstalled) expect(st[id]).toMatch(/^ERROR/);
+      else expect(st[id], `item ${id}\n${out}`).toMatch(/^PASS/);
+    }
+    expect(r.stdout).toMatch(/DECISION NO-GO — 1\.1 fail, 2\.2 fail, 3\.1 fail/);
+    // no sign-off is invented when the decision is already NO-GO
+    expect(r.stdout).not.toMatch(/SIGNOFF/);
+    expect(processesUnder(root), 'processes left behind').toEqual([]);
+  }, 180_000);
+
+  it('SIGTERM during the DR drill: exit 143, the sandbox (Prometheus, scripts) is shut down', async () => {
+    const root = await tempRoot('rt-demo-int-');
+    roots.push(root);
+    const run = runWatched(process.execPath, [BIN, 'demo', '--ci', '--scenario', 'go'], { root, timeoutMs: 120_000 });
+    const started = await waitFor(() => /4\.2 RUNNING/.test(run.output()), 90_000);
+    expect(started, run.output()).toBe(true);
+    expect(processesUnder(root).some((p) => /disaster_recovery_test\.sh/.test(p.cmdline))).toBe(true);
+    run.child.kill('SIGTERM');
+    const r = await run.done;
+    expect(r.code, r.stdout + r.stderr).toBe(143);
+    expect(r.stderr).toMatch(/SIGTERM: cancelling running checks/);
+    expect(r.stderr).toMatch(/sandbox stopped/);
+    expect(processesUnder(root), 'processes left behind').toEqual([]);
+  }, 150_000);
+});
