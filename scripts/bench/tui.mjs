@@ -76,6 +76,11 @@ function launch(args, cols = 100, rows = 30) {
   return s;
 }
 
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
 function cpuSeconds(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
@@ -126,6 +131,7 @@ try {
   s.p.write('r');
   await s.waitFor((x) => x.screen().includes('following'));
   const bytes0 = s.bytes;
+  const rss0 = rssMb(s.p.pid);
   const cpu0 = cpuSeconds(s.p.pid);
   const t0 = performance.now();
   const lat = [];
@@ -151,7 +157,9 @@ try {
   figure('bytes to the terminal while streaming', bytesPerSec / 1024, 'KB/s', 64);
   figure('keypress → repaint latency p95', p95, 'ms', 100);
   figure(`keypress → repaint latency median (${lat.length} presses)`, median(lat), 'ms');
-  figure('CPU of the TUI process while streaming', cpu * 100, '% of one core');
+  figure('CPU of the TUI process while streaming (runs the check capture too)', cpu * 100, '% of one core');
+  figure('RSS of the TUI process before streaming', rss0, 'MB');
+  figure('RSS of the TUI process after streaming', rssMb(s.p.pid), 'MB');
   await s.waitFor((x) => /✓ PASS|✗ FAIL|ERROR/.test(x.screen()), 20000).catch(() => undefined);
   await quit(s);
 } finally {

@@ -69,6 +69,8 @@ class FakeStdin extends EventEmitter {
 export interface RenderOptions {
   cols?: number;
   rows?: number;
+  /** Ink's screen-reader mode (linear text) */
+  screenReader?: boolean;
 }
 
 export interface Rendered {
@@ -106,6 +108,7 @@ export function renderTui(tree: ReactElement, o: RenderOptions = {}): Rendered {
     exitOnCtrlC: false,
     patchConsole: false,
     maxFps: 1000,
+    isScreenReaderEnabled: o.screenReader ?? false,
     incrementalRendering: process.env.RT_INCREMENTAL === "1",
   });
 

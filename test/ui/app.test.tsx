@@ -42,12 +42,12 @@ function scenario(feed: EventFeed): void {
   });
 }
 
-async function mount(theme: Theme, cols: number, rows: number, setup: (f: EventFeed) => void = scenario): Promise<Harness> {
+async function mount(theme: Theme, cols: number, rows: number, setup: (f: EventFeed) => void = scenario, screenReader = false): Promise<Harness> {
   const { live, feed } = newLive();
   setup(feed);
   const ui = createUiStore({ cols, rows });
   const actions = recordingActions();
-  const r = renderTui(<App live={live} ui={ui} actions={actions} theme={theme} />, { cols, rows });
+  const r = renderTui(<App live={live} ui={ui} actions={actions} theme={theme} />, { cols, rows, screenReader });
   const h = { r, ui, live, feed, actions };
   open.push(h);
   await r.waitFor('Shop cutover readiness');
@@ -293,6 +293,16 @@ describe('behaviour', () => {
     const s = await h.r.waitFor('Status');
     expect(s).toMatch(/\| \+ PASS\s+\| 0\.1/);
     expect(s).not.toMatch(/[─│┌✓✗✎›]/);
+  });
+
+  it('screen-reader mode: linear text, statuses in words, no box drawing', async () => {
+    const h = await mount({ color: false, ascii: true, animation: false, screenReader: true }, 80, 24, scenario, true);
+    await h.r.press('enter');
+    const s = await h.r.waitFor('Status');
+    expect(s).toMatch(/\+ PASS/);
+    expect(s).toMatch(/x FAIL/);
+    expect(s).not.toMatch(/[─│┌✓✗]/);
+    expect(colourEscapes(h.r.raw())).toEqual([]);
   });
 
   it('a sign-off arriving from another process shows up live', async () => {

@@ -1,0 +1,128 @@
+/**
+ * The demo sandbox (src/demo/sandbox.ts) started in-process: what it serves is reached through the real clients
+ * (@kubernetes/client-node via its kubeconfig, fetch, the trivy/kubectl on its PATH), and stop() leaves nothing
+ * listening and no child process behind.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { realpath, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/demo/sandbox.js';
+import { findPrometheus } from '../../src/demo/servers/prometheus.js';
+import { processesUnder } from '../support/demo-procs.js';
+
+const run = promisify(execFile);
+
+function refused(url: string): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const s = net.connect({ host: u.hostname, port: Number(u.port) });
+    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(true));
+  });
+}
+
+async function nodesVia(kubeconfig: string): Promise<{ name: string; ready: string }[]> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  kc.setCurrentContext('production');
+  const list = await kc.makeApiClient(k8s.CoreV1Api).listNode();
+  return list.items.map((n) => ({
+    name: n.metadata!.name!,
+    ready: n.status!.conditions!.find((c) => c.type === 'Ready')!.status,
+  }));
+}
+
+describe.each(['no-go', 'go'] as const)('sandbox %s', (scenario) => {
+  let root: string;
+  let sb: Sandbox;
+  let vars: Record<string, string>;
+  const env = () => ({ ...process.env, ...sb.env });
+
+  beforeAll(async () => {
+    root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'rt-sandbox-')));
+    sb = await startSandbox(scenario, { dir: root });
+    vars = parseYaml(readFileSync(sb.varsFile, 'utf8'));
+  }, 60_000);
+  afterAll(async () => {
+    await sb?.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes the vars file (0600) with loopback URLs, its own tokens, and the checklist path', () => {
+    expect(statSync(sb.varsFile).mode & 0o777).toBe(0o600);
+    for (const k of ['detectionServiceUrl', 'grafanaUrl', 'vaultAddr']) expect(vars[k]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(vars.kubeContext).toBe('production');
+    expect(vars.grafanaToken).toMatch(/^demo-grafana-/);
+    expect(vars.vaultToken).toMatch(/^demo-vault-/);
+    expect(path.basename(sb.checklistPath)).toBe('detektor.yaml');
+    expect(statSync(path.join(vars.scriptsDir!, 'disaster_recovery_test.sh')).mode & 0o111).not.toBe(0);
+    expect(sb.env.KUBECONFIG).toBe(path.join(root, 'kubeconfig'));
+  });
+
+  it('serves the nodes of the scenario to the real Kubernetes client', async () => {
+    const nodes = await nodesVia(sb.env.KUBECONFIG!);
+    expect(nodes).toHaveLength(6);
+    const notReady = nodes.filter((n) => n.ready !== 'True').map((n) => n.name);
+    expect(notReady).toEqual(scenario === 'go' ? [] : ['prod-worker-4']);
+  });
+
+  it('puts a trivy on PATH that replays the scenario\'s scan report', async () => {
+    const { stdout } = await run('trivy', ['image', '--format', 'json', '--quiet', 'detektor:latest'], { env: env() });
+    const report = JSON.parse(stdout) as { Results: { Vulnerabilities?: { Severity: string }[] }[] };
+    const sev = report.Results.flatMap((r) => r.Vulnerabilities ?? []).map((v) => v.Severity);
+    expect(sev.filter((s) => s === 'CRITICAL')).toHaveLength(scenario === 'go' ? 0 : 2);
+    expect(sev.length).toBeGreaterThan(0);
+  });
+
+  it('puts a kubectl on PATH that serves the pod logs (one plain-text source in no-go) and refuses other verbs', async () => {
+    const { stdout } = await run('kubectl', ['--context', 'production', 'logs', '-n', 'detektor', '-l', 'app=detektor'], { env: env() });
+    const lines = stdout.trim().split('\n');
+    const plain = lines.filter((l) => !l.startsWith('{'));
+    expect(lines.length).toBeGreaterThan(100);
+    if (scenario === 'go') expect(plain).toEqual([]);
+    else {
+      expect(plain.length).toBeGreaterThan(0);
+      expect(plain.every((l) => l.includes('[alert-dispatcher]'))).toBe(true);
+    }
+    await expect(run('kubectl', ['get', 'pods'], { env: env() })).rejects.toMatchObject({ stderr: expect.stringContaining("only 'kubectl logs'") });
+  });
+
+  it('answers health, Grafana (token required) and Vault on loopback', async () => {
+    expect((await fetch(`${vars.detectionServiceUrl}/health`)).status).toBe(200);
+    expect((await fetch(`${vars.grafanaUrl}/api/dashboards/uid/slo-dashboard`)).status).toBe(401);
+    const g = await fetch(`${vars.grafanaUrl}/api/dashboards/uid/slo-dashboard`, { headers: { Authorization: `Bearer ${vars.grafanaToken}` } });
+    expect(g.status).toBe(200);
+    expect(((await g.json()) as { dashboard: { title: string } }).dashboard.title).toMatch(/SLO/);
+    const v = await fetch(`${vars.vaultAddr}/v1/sys/health`);
+    expect(v.status).toBe(200);
+  });
+
+  it('runs a real Prometheus with the alert history when it is installed (otherwise points at a dead port)', async () => {
+    if (!(await findPrometheus())) {
+      expect(vars.prometheusUrl).toBe('http://127.0.0.1:9');
+      expect(sb.notes.join('\n')).toMatch(/apt-get install prometheus/);
+      return;
+    }
+    expect(processesUnder(root).some((p) => /prometheus .*--storage\.tsdb\.path=/.test(p.cmdline))).toBe(true);
+    const q = await fetch(`${vars.prometheusUrl}/api/v1/query?query=${encodeURIComponent('count(count_over_time(ALERTS{alertstate="firing"}[7d]))')}`);
+    const body = (await q.json()) as { data: { result: { value: [number, string] }[] } };
+    expect(Number(body.data.result[0]!.value[1])).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('stop() closes every endpoint and leaves no process behind', async () => {
+    const urls = [vars.detectionServiceUrl!, vars.grafanaUrl!, vars.vaultAddr!, vars.prometheusUrl!];
+    const kc = parseYaml(readFileSync(sb.env.KUBECONFIG!, 'utf8')) as { clusters: { cluster: { server: string } }[] };
+    const kubeUrl = kc.clusters[0]!.cluster.server;
+    await sb.stop();
+    for (const u of [...urls, kubeUrl]) expect(await refused(u), u).toBe(true);
+    expect(processesUnder(root)).toEqual([]);
+    await sb.stop(); // idempotent
+  }, 30_000);
+});
