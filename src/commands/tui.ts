@@ -27,6 +27,8 @@ export interface TuiOptions {
   screenReader?: boolean;
   fps?: string;
   readonly?: boolean;
+  /** the demo sandbox: recorded in the session and shown in the header */
+  sandbox?: boolean;
 }
 
 export function isInteractive(o: { ci?: boolean; json?: boolean }, stdin = process.stdin, stdout = process.stdout): boolean {
@@ -43,11 +45,20 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
+  // start loading the engine while Ink loads (its layout engine compiles WebAssembly asynchronously): the TUI's
+  // own imports of these modules then find them in flight or done
+  const preload = Promise.all([
+    import('../checklist/load.js'),
+    import('../checklist/vars.js'),
+    import('../engine/session.js'),
+    import('../engine/identity.js'),
+  ]).catch(() => undefined);
   let m: typeof import('../ui/run-tui.js');
   try {
     m = await import('../ui/run-tui.js');
   } finally {
     for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
   }
+  await preload;
   return m.runTui(file, opts);
 }

@@ -9,9 +9,7 @@ import type { Checklist } from '../checklist/model.js';
 import type { LiveState, SessionStore } from '../engine/store.js';
 import type { UiActions } from './actions.js';
 import {
-  blockItems,
   blockOf,
-  decisionRows,
   findItem,
   isAutomated,
   overviewBlocks,
@@ -202,11 +200,34 @@ export function keyLabel(k: KeyName, ascii: boolean): string {
   return l ? l[ascii ? 1 : 0] : k;
 }
 
-/** Footer hints for a screen: "↑/k move  ⏎ open  r run …". */
+/** Footer order: what the operator came to do first, then moving around; help and quit always end the line. */
+const FOOTER_FIRST: Command[] = [
+  'report.generate',
+  'nav.open',
+  'run.item',
+  'run.block',
+  'run.all',
+  'run.cancel',
+  'item.signoff',
+  'item.waive',
+  'pane.follow',
+  'pane.open',
+  'list.filter',
+  'nav.up',
+  'nav.back',
+  'nav.decision',
+  'nav.next',
+];
+
+/** Footer hints for a screen: "⏎ open  r run … ? help  q quit". */
 export function footerHints(screen: ScreenName, ascii: boolean): { keys: string; label: string }[] {
   const seen = new Set<string>();
   const out: { keys: string; label: string }[] = [];
-  for (const b of bindingsFor(screen)) {
+  const rank = (b: Binding) => {
+    const i = FOOTER_FIRST.indexOf(b.command);
+    return i < 0 ? FOOTER_FIRST.length : i;
+  };
+  for (const b of [...bindingsFor(screen)].sort((x, y) => rank(x) - rank(y))) {
     if (!b.footer || seen.has(b.label)) continue;
     // on the decision screen g means "report", not "top"
     const keys = b.command === 'nav.up' ? [keyLabel('up', ascii) + keyLabel('down', ascii), 'j/k'].join(' ') : b.keys.slice(0, 1).map((k) => keyLabel(k, ascii)).join('/');
@@ -597,6 +618,3 @@ function submit(d: Dialog, ctx: DispatchContext): void {
     (err: unknown) => set({ phase: 'error', message: `not saved: ${err instanceof Error ? err.message : String(err)}` }),
   );
 }
-
-/** Items of the current block view (exported for tests). */
-export { blockItems, decisionRows };

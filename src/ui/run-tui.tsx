@@ -131,7 +131,10 @@ function armWaiverExpiry(session: Session): () => void {
 
 function summary(session: Session, file: string, opts: TuiOptions): string {
   const s = session.store.store.getState();
-  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  const rel = (p: string) => {
+    const r = path.relative(process.cwd(), path.resolve(p)) || '.';
+    return r.startsWith('..') ? path.resolve(p) : r;
+  };
   const lines = [
     `readiness-tui: session ${session.id}`,
     `  decision so far: ${s.decision}${s.deciding.length ? ` (${s.decision === 'NO-GO' ? 'failing' : 'open'} blocking: ${s.deciding.map((d) => `${d.item} ${d.status}`).join(', ')})` : ''}`,
@@ -195,10 +198,18 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
     ...(kube ? { kube } : {}),
     operator,
     owner: true,
+    ...(opts.sandbox ? { sandbox: true } : {}),
   });
   mark('session');
   const concurrency = Math.max(1, Number.parseInt(opts.concurrency ?? '4', 10) || 4);
-  const runner: Runner = createRunner({ session, concurrency, kubeContext: opts.kubeContext ?? opts.context, env });
+  const runner: Runner = createRunner({
+    session,
+    concurrency,
+    kubeContext: opts.kubeContext ?? opts.context,
+    env,
+    vars: vars.values,
+    secretVars: vars.secret,
+  });
   for (const w of session.warnings) session.store.message('warn', w);
   const stopFollow = session.follow();
   const stopWaivers = armWaiverExpiry(session);

@@ -84,6 +84,11 @@ export interface ExitHooks {
   onFatal(err: unknown): void;
 }
 
+function isGoneTerminal(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code;
+  return code === 'EIO' || code === 'EPIPE' || code === 'ENXIO' || code === 'EBADF';
+}
+
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 };
 
 /** Install handlers for SIGTERM, SIGHUP, SIGINT (sent from outside: in raw mode Ctrl-C is a key), uncaught errors. */
@@ -98,9 +103,19 @@ export function installExitHandlers(term: TerminalSession, hooks: ExitHooks): ()
     force.unref();
     hooks.onSignal(sig).finally(() => process.exit(code));
   };
+  let fatal = false;
   const onFatal = (err: unknown) => {
     term.restore();
+    if (isGoneTerminal(err)) return onSignal('SIGHUP');
+    // one report, one shutdown: a second error while shutting down must not start another
+    if (fatal || exiting) return;
+    fatal = true;
+    setTimeout(() => process.exit(2), 8000).unref();
     hooks.onFatal(err);
+  };
+  // writing to a terminal that went away (ssh dropped, tmux pane killed) fails with EIO/EPIPE: that is a hangup
+  const onStreamError = (err: unknown) => {
+    if (isGoneTerminal(err)) onSignal('SIGHUP');
   };
   const onExit = () => term.restore();
   const sigs: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
@@ -108,11 +123,15 @@ export function installExitHandlers(term: TerminalSession, hooks: ExitHooks): ()
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   process.on('exit', onExit);
+  process.stdout.on('error', onStreamError);
+  process.stderr.on('error', onStreamError);
   return () => {
     for (const s of sigs) process.off(s, onSignal);
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
     process.off('exit', onExit);
+    process.stdout.off('error', onStreamError);
+    process.stderr.off('error', onStreamError);
   };
 }
 

@@ -3,7 +3,8 @@
  * TMPDIR (no CI, no ssh-agent, no ~/.ssh key). go → exit 0 with every automated item passing; no-go → exit 1 for
  * the scenario's reasons; nothing the sandbox started outlives the command, also when it is interrupted.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt } from '../support/cli-run.js';
@@ -72,6 +73,8 @@ describe('demo --ci (built CLI, real child process)', () => {
     const vars = readFileSync(path.join(sb, 'sandbox-vars.yaml'), 'utf8');
     const token = /vaultToken: (\S+)/.exec(vars)![1]!;
     expect(out).not.toContain(token);
+    // nothing but our own messages on stderr: no runtime warnings (they also tear the TUI's frame)
+    expect(r.stderr).not.toMatch(/Warning|trace-warnings/);
   }, 180_000);
 
   it('no-go: fails for the scenario\'s reasons, exit 1, nothing survives', async () => {
@@ -94,6 +97,18 @@ describe('demo --ci (built CLI, real child process)', () => {
     // the sandbox's automatic approvals never cover a failed item
     for (const id of ['1.1', '2.2', '3.1']) expect(r.stdout).not.toMatch(new RegExp(`${id.replace('.', '\\.')} SIGNOFF`));
     expect(processesUnder(root), 'processes left behind').toEqual([]);
+  }, 180_000);
+
+  it('does not depend on the machine\'s keys: a passphrase-protected ~/.ssh/id_ed25519 → unsigned report, still exit 0, no prompt', async () => {
+    const root = await tempRoot('rt-demo-key-');
+    roots.push(root);
+    mkdirSync(path.join(root, '.ssh'), { mode: 0o700 });
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'a passphrase nobody types', '-f', path.join(root, '.ssh', 'id_ed25519')]);
+    const run = runWatched(process.execPath, [BIN, 'demo', '--ci', '--scenario', 'go'], { root, timeoutMs: 150_000 });
+    const r = await run.done;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/report: .* \(unsigned: .*passphrase-protected and no agent holds it/);
+    expect(processesUnder(root)).toEqual([]);
   }, 180_000);
 
   it('SIGTERM during the DR drill: exit 143, the sandbox (Prometheus, scripts) is shut down', async () => {

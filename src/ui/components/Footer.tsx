@@ -2,13 +2,14 @@
 import React, { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
-import { useLive, useUi } from '../context.js';
+import { useDeps, useLive, useUi } from '../context.js';
 import { truncate } from '../format.js';
 import { footerHints } from '../keys.js';
 import { fg, glyphs, useTheme } from '../theme.js';
 import { currentScreen } from '../ui-store.js';
 
 export const FOOTER_ROWS = 2;
+export const FLASH_MS = 6000;
 
 /** A spinner frame index, ticking 4 times a second only while `active` (and never with --no-animation). */
 export function useSpinner(active: boolean): number {
@@ -50,6 +51,15 @@ export function Footer({ width }: { width: number }): React.ReactElement {
     })),
   );
   const running = useLive(useShallow((s) => s.order.filter((id) => s.items[id]?.running)));
+  const { ui } = useDeps();
+  // a flash message goes away by itself after a few seconds (one timeout, only while one is shown)
+  useEffect(() => {
+    if (!flash) return;
+    const t = setTimeout(() => {
+      if (ui.getState().flash === flash) ui.setState({ flash: undefined });
+    }, FLASH_MS);
+    return () => clearTimeout(t);
+  }, [flash, ui]);
   const lastMsg = useLive((s) => s.messages[s.messages.length - 1]);
 
   const frame = useSpinner(theme.animation && running.length > 0);

@@ -42,9 +42,10 @@ export function Header({ width }: { width: number }): React.ReactElement {
   const proj = ck.projectedMs !== undefined ? ` ${g.arrow} ${fmtTimeOfDay(startMs + ck.projectedMs)}` : '';
   const clockText = `${fmtClock(ck.elapsedMs)} / est ${fmtEstimate(ck.estimateMs)}${proj}`;
   const decisionText = ` ${decision} `;
-  const titleW = Math.max(10, width - decisionText.length - 1);
+  const sandbox = start?.sandbox ? ' SANDBOX ' : '';
+  const titleW = Math.max(10, width - decisionText.length - sandbox.length - 2);
   const ctxText = kube ? `ctx ${kube.context}${kube.cluster && kube.cluster !== kube.context ? ` (${kube.cluster})` : ''}` : ctxName;
-  const rest = ` ${g.dot} op ${actions.operator} ${g.dot} ${clockText} ${g.dot} ${sid}${start?.sandbox ? ` ${g.dot} SANDBOX` : ''}`;
+  const rest = ` ${g.dot} op ${actions.operator} ${g.dot} ${clockText} ${g.dot} ${sid}`;
   const ctxW = Math.min(ctxText.length + (prod ? 7 : 0), Math.max(20, width - rest.length, Math.floor(width / 2)));
   return (
     <Box flexDirection="column" width={width}>
@@ -52,9 +53,17 @@ export function Header({ width }: { width: number }): React.ReactElement {
         <Text bold wrap="truncate">
           {truncate(c.title, titleW)}
         </Text>
-        <Text bold inverse={decision !== 'INCOMPLETE'} color={fg(theme, DECISION_TONE[decision])}>
-          {decisionText}
-        </Text>
+        <Box>
+          {sandbox ? (
+            <Text bold inverse color={fg(theme, 'accent')}>
+              {sandbox}
+            </Text>
+          ) : null}
+          {sandbox ? <Text> </Text> : null}
+          <Text bold inverse={decision !== 'INCOMPLETE'} color={fg(theme, DECISION_TONE[decision])}>
+            {decisionText}
+          </Text>
+        </Box>
       </Box>
       <Box width={width}>
         <Text

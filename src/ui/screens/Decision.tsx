@@ -51,7 +51,7 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
         inverse: selected,
       });
     });
-    if (rows.length > maxRows) lines.push({ text: `  (${rows.length - maxRows} more: ${g.arrow} move with j/k)`, tone: 'muted' });
+    if (rows.length > maxRows) lines.push({ text: `  (${rows.length} in all; j/k scrolls, Enter opens)`, tone: 'muted' });
     lines.push({ text: '' });
   }
   if (d === 'NO-GO') {

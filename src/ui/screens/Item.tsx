@@ -90,10 +90,12 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
   }
   if (st.notes.length) result.push(<Line key="nt" label="notes:" text={st.notes.map((n) => `${n.by}: ${oneLine(n.text)}`).join('; ')} width={width} />);
 
-  const refLines = big ? 3 : 1;
-  const ref = oneLine(item.reference);
-  const refRows: string[] = [];
-  for (let i = 0; i < refLines && ref.length > i * (width - 5); i++) refRows.push(ref.slice(i * (width - 5), (i + 1) * (width - 5)));
+  // the reference keeps its own lines (it is often a shell snippet); more of it while there is no output to show
+  const refAll = (item.reference ?? '').split('\n').map((l) => l.trimEnd()).filter((l) => l.trim());
+  const hasOutput = st.running || live.output(itemId).size > 0;
+  const refLines = Math.min(refAll.length, big ? (hasOutput ? 3 : 8) : hasOutput ? 1 : 4);
+  const refRows = refAll.slice(0, refLines);
+  if (refAll.length > refLines && refRows.length) refRows[refRows.length - 1] += `  (+${refAll.length - refLines} lines)`;
   const fixed = 3 + 1 + Math.max(1, refRows.length);
   const paneH = Math.max(3, height - fixed - result.length);
   return (
