@@ -62,44 +62,26 @@ export function createController(o: ControllerOptions): Controller {
         return [`(cannot describe: ${msg(err)})`];
       }
     },
+    // The same rules as `readiness-tui signoff` / `waive` (src/engine/decide.ts): roles, four-eyes, one approval per
+    // person, a reason to reject, an expiry in the future. A refusal is shown in the dialog; nothing is recorded.
     async signoff(i): Promise<SaveResult> {
-      const st = live.store.getState().items[i.item];
-      const evidence = (st?.result?.evidence ?? []).map((e) => e.sha256);
-      let statement: Awaited<ReturnType<typeof import('../report/signoff-sign.js').signSignoff>> | undefined;
-      let unsigned = '';
-      try {
-        const { signSignoff } = await import('../report/signoff-sign.js');
-        statement = await signSignoff({
-          session,
-          item: i.item,
-          decision: i.decision,
-          comment: i.comment,
-          role: i.role,
-          principal: o.operator,
-          evidence,
-          signKey: o.signKey,
-          env: o.env,
-        });
-      } catch (err) {
-        // never lose a sign-off because signing failed: record it unsigned and say so
-        unsigned = msg(err);
-      }
-      await record({
-        type: 'signoff',
-        data: { item: i.item, decision: i.decision, comment: i.comment, role: i.role, by: o.operator, evidence, ...(statement ? { statement } : {}) },
-      });
+      const { planSignoff, recordSignoff } = await import('../engine/decide.js');
+      const plan = await planSignoff(session, { item: i.item, decision: i.decision, comment: i.comment, role: i.role, by: o.operator });
+      // never lose a sign-off because signing failed: without an explicit --sign-key it is recorded unsigned
+      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: o.env });
+      const verb = i.decision === 'approve' ? 'approved' : 'rejected';
+      const warn = plan.warnings.length ? ` — ${plan.warnings.join('; ')}` : '';
       return {
-        message: statement
-          ? `${i.decision === 'approve' ? 'approved' : 'rejected'} ${i.item}, signed with ${statement.keyFingerprint}`
-          : `${i.decision === 'approve' ? 'approved' : 'rejected'} ${i.item} UNSIGNED (${unsigned})`,
+        message: r.statement
+          ? `${verb} ${i.item}, signed with ${r.statement.keyFingerprint}${warn}`
+          : `${verb} ${i.item} UNSIGNED (${r.unsignedReason ?? 'signing not requested'})${warn}`,
       };
     },
     async waive(i) {
-      await record({
-        type: 'waiver',
-        data: { item: i.item, reason: i.reason, expires: i.expires, by: o.operator, ...(i.compensatingControl ? { compensatingControl: i.compensatingControl } : {}) },
-      });
-      return { message: `waived ${i.item} until ${i.expires}` };
+      const { planWaiver } = await import('../engine/decide.js');
+      const data = planWaiver(session.checklist, { item: i.item, reason: i.reason, expires: i.expires, control: i.compensatingControl, by: o.operator });
+      await record({ type: 'waiver', data });
+      return { message: `waived ${i.item} until ${data.expires}` };
     },
     async note(i) {
       await record({ type: 'note', data: { ...(i.item ? { item: i.item } : {}), text: i.text, by: o.operator } });

@@ -210,6 +210,20 @@ describe('behaviour', () => {
     await h.r.waitFor('not saved: disk full');
   });
 
+  it('n adds a note to the session from the overview, to the item elsewhere', async () => {
+    const h = await mount(COLOUR, 80, 24);
+    await h.r.press('n');
+    await h.r.waitFor('Note on the session');
+    await h.r.sendRaw('quiet start, q and r typed');
+    await h.r.press('enter');
+    await h.r.waitFor('saving to the journal');
+    expect(h.actions.calls.find((c) => c.name === 'note')?.args[0]).toEqual({ item: undefined, text: 'quiet start, q and r typed' });
+    h.actions.resolveSave({ message: 'note added to the session' });
+    await h.r.waitFor('saved: note added to the session');
+    await h.r.press('x', 'enter', 'n');
+    await h.r.waitFor('Note on 0.1');
+  });
+
   it('a mutating check asks first and shows the exact command', async () => {
     const h = await mount(COLOUR, 80, 24);
     await h.r.press('j', 'enter', 'r');

@@ -69,4 +69,16 @@ describe('controller', () => {
     expect(ctl.isMutating('1.1')).toBe(true);
     expect(ctl.isMutating('0.1')).toBe(false);
   });
+
+  it('applies the same rules as the signoff/waive commands: roles, one approval per person, a future expiry', async () => {
+    const { session: s, ctl } = await setup();
+    await expect(ctl.signoff({ item: '0.2', decision: 'approve', comment: 'ok', role: 'sre' })).rejects.toThrow(/role "sre" may not sign off item 0\.2; allowed roles: security/);
+    await ctl.signoff({ item: '0.3', decision: 'approve', comment: 'read it', role: 'sre' });
+    await expect(ctl.signoff({ item: '0.3', decision: 'approve', comment: 'again', role: 'sre' })).rejects.toThrow(/already approved item 0\.3/);
+    await expect(ctl.waive({ item: '0.2', reason: 'later', expires: '2001-01-01' })).rejects.toThrow(/in the past/);
+    // refused decisions are not journaled
+    const j = journalTypes(s);
+    expect(j.filter((x) => x.type === 'signoff')).toHaveLength(1);
+    expect(j.filter((x) => x.type === 'waiver')).toHaveLength(0);
+  });
 });
