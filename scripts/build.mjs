@@ -7,6 +7,9 @@ import { inkFixes } from './ink-fixes.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
+// start from an empty dist/: stale chunks of earlier builds must not ship
+await (await import('node:fs/promises')).rm('dist', { recursive: true, force: true });
+
 await build({
   entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',

@@ -269,8 +269,11 @@ async function recordEcho(
 async function approveInSandbox(session: Session, by: string, reporter: PlainReporter): Promise<void> {
   const items = allItems(session.checklist);
   for (const item of items) {
-    const st = session.store.store.getState().items[item.id];
+    const items = session.store.store.getState().items;
+    const st = items[item.id];
     if (st?.status !== 'needs-signoff') continue;
+    // never approve an item whose prerequisites did not pass (4.3 "all items passed" in a NO-GO)
+    if (item.dependsOn.some((d) => !['pass', 'waived'].includes(items[d]?.status ?? ''))) continue;
     await recordEcho(session, reporter, {
       type: 'signoff',
       data: {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt } from '../support/cli-run.js';
-import { cleanupRoot, processesUnder, runWatched, tempRoot, waitFor, type RunResult } from '../support/demo-procs.js';
+import { cleanEnv, cleanupRoot, processesUnder, runWatched, tempRoot, waitFor, type RunResult } from '../support/demo-procs.js';
 import { findPrometheus } from '../../src/demo/servers/prometheus.js';
 
 const AUTOMATED = ['0.1', '0.2', '1.1', '1.2', '1.3', '2.1', '2.2', '2.3', '3.1', '3.2', '3.3', '4.1', '4.2'];
@@ -99,14 +99,16 @@ describe('demo --ci (built CLI, real child process)', () => {
     expect(processesUnder(root), 'processes left behind').toEqual([]);
   }, 180_000);
 
-  it('does not depend on the machine\'s keys: a passphrase-protected ~/.ssh/id_ed25519 → unsigned report, still exit 0, no prompt', async () => {
+  it('without a terminal and with CI=true it runs headless; a passphrase-protected ~/.ssh/id_ed25519 → unsigned report, exit 0, no prompt', async () => {
     const root = await tempRoot('rt-demo-key-');
     roots.push(root);
     mkdirSync(path.join(root, '.ssh'), { mode: 0o700 });
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'a passphrase nobody types', '-f', path.join(root, '.ssh', 'id_ed25519')]);
-    const run = runWatched(process.execPath, [BIN, 'demo', '--ci', '--scenario', 'go'], { root, timeoutMs: 150_000 });
+    // no --ci: stdin/stdout are pipes, so the demo must not try to open the TUI
+    const run = runWatched(process.execPath, [BIN, 'demo', '--scenario', 'go'], { root, env: cleanEnv(root, { CI: 'true' }), timeoutMs: 150_000 });
     const r = await run.done;
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/DECISION GO/);
     expect(r.stdout).toMatch(/report: .* \(unsigned: .*passphrase-protected and no agent holds it/);
     expect(processesUnder(root)).toEqual([]);
   }, 180_000);

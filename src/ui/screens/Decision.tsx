@@ -77,7 +77,17 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
     : last
       ? { text: `last report: ${last.path}${last.signed ? ' (signed)' : ' (unsigned)'}${last.interim ? ' interim' : ''}`, tone: 'muted' }
       : { text: `press g to generate the report bundle${d === 'INCOMPLETE' ? ' (interim: the decision is not final)' : ''}`, tone: 'muted' };
-  const body = lines.slice(0, Math.max(1, height - 4));
+  // never cut the plan silently: drop spacing first, then say how much is hidden
+  const avail = Math.max(1, height - 4);
+  let shown = lines.length > avail ? lines.filter((l) => l.text !== '') : lines;
+  if (shown.length > avail) {
+    const hidden = shown.length - (avail - 1);
+    shown = [
+      ...shown.slice(0, avail - 1),
+      { text: `… ${hidden} more line${hidden === 1 ? '' : 's'} hidden: a taller terminal shows them; the report has them all`, tone: 'warn' },
+    ];
+  }
+  const body = shown;
   return (
     <Box flexDirection="column" width={width} height={height}>
       {body.map((l, i) => (
