@@ -211,8 +211,9 @@ export async function startSandbox(scenario: Scenario, o: { dir?: string; log?: 
       };
       process.once('exit', killProm);
       stops.push(async () => {
-        process.removeListener('exit', killProm);
+        // keep the exit hook until Prometheus is really gone: the process may exit while it shuts down
         await prom.stop();
+        process.removeListener('exit', killProm);
       });
       prometheusUrl = prom.url;
       notes.push(`Prometheus      ${prom.url} (7 days of alert history)`);
