@@ -78,9 +78,10 @@ describe.each(SIZES)('screens at %ix%i', (cols, rows) => {
     it('overview: header, blocks with counts and progress, footer hints', async () => {
       const h = await mount(theme, cols, rows);
       const s = h.r.screen();
-      expect(s.split('\n')[0]).toMatch(/^Shop cutover readiness\s+NO-GO\s*$/);
-      expect(s).toMatch(/ctx shop-prod-eu/);
-      expect(s).toContain('[PROD]'); // production context highlighted, in words too
+      // line 1: title, cutover clock (elapsed / sum of estimates → projected finish), decision
+      expect(s.split('\n')[0]).toMatch(/^Shop cutover readiness\s+\d{2}:\d{2}:\d{2} \/ est 4h55m\b.*\s+NO-GO\s*$/);
+      // line 2: the kube context in full, production marked in words too, before anything else is cut
+      expect(s.split('\n')[1]).toMatch(/^ctx shop-prod-eu.*\[PROD\] · op /);
       expect(s).toContain('Block 0: Foundations');
       expect(s).toMatch(/Block 0: Foundations\s+\S+\s+2\/3\s+✓1 ✗1 ✎1/);
       expect(s).toContain('Block 1: Resilience');

@@ -43,10 +43,14 @@ export function Header({ width }: { width: number }): React.ReactElement {
   const clockText = `${fmtClock(ck.elapsedMs)} / est ${fmtEstimate(ck.estimateMs)}${proj}`;
   const decisionText = ` ${decision} `;
   const sandbox = start?.sandbox ? ' SANDBOX ' : '';
-  const titleW = Math.max(10, width - decisionText.length - sandbox.length - 2);
+  // line 1: title … clock, sandbox badge, decision — the title gives way first at 80 columns
+  const right = `${clockText} `;
+  const titleW = Math.max(10, width - decisionText.length - sandbox.length - right.length - 2);
   const ctxText = kube ? `ctx ${kube.context}${kube.cluster && kube.cluster !== kube.context ? ` (${kube.cluster})` : ''}` : ctxName;
-  const rest = ` ${g.dot} op ${actions.operator} ${g.dot} ${clockText} ${g.dot} ${sid}`;
-  const ctxW = Math.min(ctxText.length + (prod ? 7 : 0), Math.max(20, width - rest.length, Math.floor(width / 2)));
+  // line 2: the kube context (with its [PROD] mark) is never cut before the operator and session are
+  const ctxFull = prod ? `${ctxText} [PROD]` : ctxText;
+  const rest = ` ${g.dot} op ${actions.operator} ${g.dot} ${sid}`;
+  const ctxW = Math.min(ctxFull.length, width);
   return (
     <Box flexDirection="column" width={width}>
       <Box width={width} justifyContent="space-between">
@@ -54,6 +58,7 @@ export function Header({ width }: { width: number }): React.ReactElement {
           {truncate(c.title, titleW)}
         </Text>
         <Box>
+          <Text color={fg(theme, 'muted')}>{right}</Text>
           {sandbox ? (
             <Text bold inverse color={fg(theme, 'accent')}>
               {sandbox}
@@ -72,7 +77,7 @@ export function Header({ width }: { width: number }): React.ReactElement {
           color={fg(theme, prod ? 'danger' : 'info')}
           aria-label={prod ? `production context ${ctxName}` : undefined}
         >
-          {truncate(prod ? `${ctxText} [PROD]` : ctxText, ctxW)}
+          {truncate(ctxFull, ctxW)}
         </Text>
         <Text wrap="truncate" color={fg(theme, 'muted')}>
           {truncate(rest, Math.max(0, width - ctxW))}
