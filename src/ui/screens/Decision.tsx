@@ -78,7 +78,8 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
       ? { text: `last report: ${last.path}${last.signed ? ' (signed)' : ' (unsigned)'}${last.interim ? ' interim' : ''}`, tone: 'muted' }
       : { text: `press g to generate the report bundle${d === 'INCOMPLETE' ? ' (interim: the decision is not final)' : ''}`, tone: 'muted' };
   // never cut the plan silently: drop spacing first, then say how much is hidden
-  const avail = Math.max(1, height - 4);
+  const repRows = Math.min(3, Math.max(1, Math.ceil(repLine.text.length / Math.max(1, width))));
+  const avail = Math.max(1, height - repRows - 1);
   let shown = lines.length > avail ? lines.filter((l) => l.text !== '') : lines;
   if (shown.length > avail) {
     const hidden = shown.length - (avail - 1);
@@ -96,7 +97,7 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
         </Text>
       ))}
       <Box flexGrow={1} />
-      <Box height={3} width={width} overflow="hidden">
+      <Box height={repRows} width={width} overflow="hidden">
         <Text wrap="wrap" color={fg(theme, repLine.tone)}>
           {repLine.text}
         </Text>
