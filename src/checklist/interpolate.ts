@@ -13,10 +13,17 @@ export interface VarRef {
   length: number;
 }
 
+// scanners private to this module (compiled once; a global regex carries lastIndex, so it is reset before each scan)
+const VAR_REF_SCAN = new RegExp(VAR_REF.source, 'g');
+const MALFORMED_SCAN = /\$(\$?)\{vars\.([^}]*)\}?/g;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** every `${vars.x}` reference in a string (escaped `$${vars.x}` excluded) */
 export function findVarRefs(text: string): VarRef[] {
   const out: VarRef[] = [];
-  for (const m of text.matchAll(VAR_REF)) {
+  if (!text.includes('${')) return out; // every reference contains "${"
+  VAR_REF_SCAN.lastIndex = 0;
+  for (let m = VAR_REF_SCAN.exec(text); m !== null; m = VAR_REF_SCAN.exec(text)) {
     if (m[1]) continue;
     out.push({ name: m[2]!, index: m.index, length: m[0].length });
   }
@@ -26,9 +33,11 @@ export function findVarRefs(text: string): VarRef[] {
 /** `${vars...}` texts that are not a valid reference (e.g. `${vars.kube-context}`, `${vars.}`) */
 export function findMalformedVarRefs(text: string): { text: string; index: number }[] {
   const out: { text: string; index: number }[] = [];
-  for (const m of text.matchAll(/\$(\$?)\{vars\.([^}]*)\}?/g)) {
+  if (!text.includes('${')) return out; // every candidate contains "${"
+  MALFORMED_SCAN.lastIndex = 0;
+  for (let m = MALFORMED_SCAN.exec(text); m !== null; m = MALFORMED_SCAN.exec(text)) {
     if (m[1]) continue;
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(m[2]!) && m[0].endsWith('}')) continue;
+    if (VAR_NAME.test(m[2]!) && m[0].endsWith('}')) continue;
     out.push({ text: m[0], index: m.index });
   }
   return out;

@@ -206,7 +206,7 @@ export function createRunner(o: RunnerOptions): Runner {
     let evidence: EvidenceWriter;
     try {
       evFile = session.evidencePath(item.id, attempt, name);
-      evidence = createEvidenceWriter(evFile, redactor);
+      evidence = createEvidenceWriter(evFile, redactor, { batched: true });
     } catch (err) {
       return fail(`the evidence file could not be created: ${errMessage(err)}`, 'check free space and permissions of the state directory');
     }
@@ -267,7 +267,7 @@ export function createRunner(o: RunnerOptions): Runner {
       for (const s of ['stdout', 'stderr'] as const) feed.bytes(item.id, s, evidence.endStream(s));
       feed.flush(item.id, true);
     }
-    const summaryEv = evidence.close();
+    const summaryEv = await evidence.finish();
     const evidenceRefs: EvidenceRef[] = [
       { path: path.relative(session.dir, summaryEv.file), sha256: summaryEv.sha256, bytes: summaryEv.bytes },
       ...attachments,

@@ -119,7 +119,8 @@ describe('demo --ci (built CLI, real child process)', () => {
     const run = runWatched(process.execPath, [BIN, 'demo', '--ci', '--scenario', 'go'], { root, timeoutMs: 120_000 });
     const started = await waitFor(() => /4\.2 RUNNING/.test(run.output()), 90_000);
     expect(started, run.output()).toBe(true);
-    expect(processesUnder(root).some((p) => /disaster_recovery_test\.sh/.test(p.cmdline))).toBe(true);
+    // "4.2 RUNNING" is journaled just before the script is spawned: wait until it really runs
+    expect(await waitFor(() => processesUnder(root).some((p) => /disaster_recovery_test\.sh/.test(p.cmdline)), 15_000)).toBe(true);
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.code, r.stdout + r.stderr).toBe(143);

@@ -55,4 +55,53 @@ describe('evidence writer', () => {
     expect((w.failed as NodeJS.ErrnoException).code).toBe('ENOSPC');
     expect(w.close().bytes).toBe(0);
   });
+
+  it('batched: coalesces many chunks into large writes, keeps order and masking, and finish() fsyncs and digests', async () => {
+    const file = path.join(dir, 'b.log');
+    const w = createEvidenceWriter(file, createRedactor([{ name: 'tok', value: 's3cr3t-token' }]), { batched: true });
+    const expected: string[] = [];
+    for (let i = 0; i < 20000; i++) {
+      // the secret is split across two chunks every 1000 lines
+      if (i % 1000 === 0) {
+        w.write(`line ${i} s3cr3t`, 'stdout');
+        w.write('-token end\n', 'stdout');
+        expected.push(`line ${i} [REDACTED:tok] end\n`);
+      } else {
+        w.write(`line ${i} ${'x'.repeat(i % 50)}\n`, i % 7 ? 'stdout' : 'stderr');
+        expected.push(`line ${i} ${'x'.repeat(i % 50)}\n`);
+      }
+    }
+    const s = await w.finish();
+    const onDisk = await readFile(file);
+    expect(onDisk.toString('utf8')).toBe(expected.join(''));
+    expect(onDisk.includes('s3cr3t')).toBe(false);
+    expect(s.bytes).toBe(onDisk.length);
+    expect(s.sha256).toBe(createHash('sha256').update(onDisk).digest('hex'));
+    expect(await w.finish()).toEqual(s);
+    expect(w.close()).toEqual(s);
+  });
+
+  it('batched: a slow trickle still reaches the file without waiting for close', async () => {
+    const file = path.join(dir, 't.log');
+    const w = createEvidenceWriter(file, createRedactor([]), { batched: true });
+    w.write('first line\n', 'stdout');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await readFile(file, 'utf8')).toBe('first line\n');
+    w.write('second\n', 'stderr');
+    const s = w.close(); // synchronous close writes what is still pending
+    expect(await readFile(file, 'utf8')).toBe('first line\nsecond\n');
+    expect(s.bytes).toBe(18);
+  });
+
+  it('batched: a write failure is reported once and finish() still resolves', async () => {
+    const w = createEvidenceWriter('/dev/full', createRedactor([]), { batched: true });
+    const seen: Error[] = [];
+    w.onFail = (e) => seen.push(e);
+    w.write(Buffer.alloc(300 * 1024, 1), 'stdout'); // more than one group: written right away
+    w.write('more', 'stdout');
+    const s = await w.finish();
+    expect(seen).toHaveLength(1);
+    expect((w.failed as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(s.bytes).toBe(0);
+  });
 });

@@ -29,9 +29,9 @@
  * Built on node:http/node:https rather than the global fetch: Node 20's fetch cannot take a per-request CA or
  * `rejectUnauthorized: false` without the separate undici package, and both are needed here.
  */
-import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
+// node:http/https/tls load on the first request (they cost ~20 ms of start-up that `validate` and the TUI don't need)
+import type http from 'node:http';
+import type https from 'node:https';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -142,6 +142,7 @@ async function loadCa(caFile: string, cwd: string | undefined, service: string):
     }
     caCache.set(file, pem);
   }
+  const tls = await import('node:tls');
   return [...tls.rootCertificates, pem];
 }
 
@@ -236,7 +237,24 @@ interface RawResult {
   body: Buffer;
 }
 
-function once(url: URL, o: HttpRequestOptions, ca: string[] | undefined, signal: AbortSignal, maxBytes: number, service: string): Promise<RawResult> {
+interface HttpLibs {
+  http: typeof http;
+  https: typeof https;
+}
+let httpLibs: Promise<HttpLibs> | undefined;
+function loadHttpLibs(): Promise<HttpLibs> {
+  return (httpLibs ??= Promise.all([import('node:http'), import('node:https')]).then(([h, s]) => ({ http: h.default, https: s.default })));
+}
+
+function once(
+  { http, https }: HttpLibs,
+  url: URL,
+  o: HttpRequestOptions,
+  ca: string[] | undefined,
+  signal: AbortSignal,
+  maxBytes: number,
+  service: string,
+): Promise<RawResult> {
   return new Promise<RawResult>((resolve, reject) => {
     const isHttps = url.protocol === 'https:';
     const headers: Record<string, string> = { 'user-agent': 'readiness-tui', accept: 'application/json, */*;q=0.5', ...o.headers };
@@ -320,6 +338,7 @@ export async function httpRequest(url: string, o: HttpRequestOptions = {}): Prom
     o.emit?.(`WARNING: TLS certificate verification is OFF for ${safeUrl(current)} (insecure: true) — the answer could come from anyone`, 'stderr');
   }
   const ca = o.tls?.caFile ? await loadCa(o.tls.caFile, o.cwd, service) : undefined;
+  const libs = await loadHttpLibs();
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
   const started = performance.now();
@@ -328,7 +347,7 @@ export async function httpRequest(url: string, o: HttpRequestOptions = {}): Prom
   for (;;) {
     let raw: RawResult;
     try {
-      raw = await once(current, opts, ca, signal, maxBytes, service);
+      raw = await once(libs, current, opts, ca, signal, maxBytes, service);
     } catch (err) {
       if (err instanceof CheckError) throw err;
       const timedOut = timeout.aborted && !(o.signal?.aborted ?? false);

@@ -4,8 +4,7 @@
  * their values are not transferred at all. TLS, proxy and credentials (token, client cert, exec plugins) come
  * from client-node's KubeConfig.applyToHTTPSOptions, exactly as for the typed clients.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { KubeSession } from './kube-session.js';
 
 export interface TableRow {
@@ -39,7 +38,8 @@ function getText(kube: KubeSession, path: string, query: Record<string, string |
     const opts: https.RequestOptions = { method: 'GET', headers: { Accept: TABLE_ACCEPT } };
     await kube.target.kc.applyToHTTPSOptions(opts);
     const reqSignal = AbortSignal.any([signal, AbortSignal.timeout(kube.requestTimeoutMs)]);
-    const lib = url.protocol === 'http:' ? http : https;
+    // loaded on first use: node:http/https cost start-up time that listing nothing doesn't need
+    const lib = url.protocol === 'http:' ? (await import('node:http')).default : (await import('node:https')).default;
     return await new Promise<string>((resolve, reject) => {
       const req = lib.request(url, { ...opts, signal: reqSignal }, (res) => {
         const chunks: Buffer[] = [];
