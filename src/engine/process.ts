@@ -7,7 +7,6 @@
  * never accumulated) and `cleanup: true`. execa skips its exit cleanup for detached children, so this module keeps
  * its own registry of live groups and SIGKILLs them when the readiness-tui process exits (killAllGroups()).
  */
-import { execa } from 'execa';
 
 export interface SpawnOptions {
   /** executable (for a shell line: "/bin/sh" with args ["-c", line]) */
@@ -103,6 +102,8 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   const grace = o.killGraceMs ?? 3000;
   const t0 = performance.now();
   if (o.signal?.aborted) return { aborted: true, durationMs: 0 };
+  // loaded on first use: `validate`, `kinds` and the TUI's first frame never need it
+  const { execa } = await import('execa');
   const child = execa(o.file, o.args, {
     cwd: o.cwd,
     env: o.env,
