@@ -31,7 +31,7 @@ blocks:
         estimate: 5m
         check:
           kind: command
-          run: 'echo started-a2; sleep 300'
+          run: 'echo started-a2; sleep 3017'
       - id: "a3"
         title: Manual review
         metric: reviewed
@@ -107,9 +107,10 @@ async function groupAfter(pgid: number, ms = 6000): Promise<string[]> {
   return m;
 }
 
+/** the long check's `sleep` (an unusual duration, so no other process on the machine is mistaken for it) */
 function sleepPgid(): number | undefined {
   const out = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' });
-  const line = out.split('\n').find((l) => /\bsleep 300\b/.test(l) && !/sh -c/.test(l));
+  const line = out.split('\n').find((l) => /\bsleep 3017\b/.test(l) && !/sh -c/.test(l));
   return line ? Number(line.trim().split(/\s+/)[1]) : undefined;
 }
 
