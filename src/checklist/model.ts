@@ -113,3 +113,9 @@ export interface Checklist {
 export function allItems(c: Checklist): Item[] {
   return c.blocks.flatMap((b) => b.items);
 }
+
+/** Has automation to run: a check other than `manual`, or named `checks`. Manual items only wait for a sign-off. */
+export function isAutomated(item: Item): boolean {
+  if (item.checks && Object.keys(item.checks).length) return true;
+  return Boolean(item.check && item.check.kind !== 'manual');
+}

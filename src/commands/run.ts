@@ -17,6 +17,7 @@ import { resolveVars } from '../checklist/vars.js';
 import { allItems, type Checklist } from '../checklist/model.js';
 import { openSession } from '../engine/session.js';
 import type { Session } from '../engine/session-api.js';
+import { isAutomated as isItemAutomated } from '../checklist/model.js';
 import { createRunner } from '../engine/runner.js';
 import { createPlainReporter, type PlainReporter } from '../engine/plain-reporter.js';
 import { killAllGroups } from '../engine/process.js';
@@ -25,7 +26,8 @@ import type { KubeTargetInfo } from '../engine/events.js';
 import type { Decision } from '../engine/status.js';
 import { EXIT, UsageError } from './exit.js';
 
-export interface RunOptions {
+/** The options `sessionOptions()` in cli.ts gives both the TUI and `run`. */
+export interface SessionCliOptions {
   set?: string[];
   vars?: string;
   stateDir?: string;
@@ -38,6 +40,11 @@ export interface RunOptions {
   as?: string;
   signKey?: string;
   signer?: string;
+  /** the demo sandbox: the session and every report say it was not production */
+  sandbox?: boolean;
+}
+
+export interface RunOptions extends SessionCliOptions {
   json?: boolean;
   ci?: boolean;
   /** tests: where the lines go (default process.stdout) and the environment */
@@ -46,8 +53,6 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** tests: don't install SIGINT/SIGTERM handlers */
   noSignalHandlers?: boolean;
-  /** the demo sandbox: the session and every report say it was not production */
-  sandbox?: boolean;
   /**
    * demo --ci only: after the checks, approve every item still waiting for a sign-off in the name of this
    * principal, with a comment saying it was the sandbox and not a human. Never offered on the command line.
@@ -59,9 +64,7 @@ const DECISION_EXIT: Record<Decision, number> = { GO: EXIT.GO, 'NO-GO': EXIT.NO_
 
 function isAutomated(c: Checklist, id: string): boolean {
   const it = allItems(c).find((i) => i.id === id);
-  if (!it) return false;
-  if (it.checks && Object.keys(it.checks).length) return true;
-  return Boolean(it.check && it.check.kind !== 'manual');
+  return it ? isItemAutomated(it) : false;
 }
 
 function parseConcurrency(v: string | number | undefined): number {

@@ -3,20 +3,9 @@
  * detection); otherwise the headless runner, exactly like `run --ci`.
  */
 import { UsageError } from './exit.js';
+import type { SessionCliOptions } from './run.js';
 
-export interface TuiOptions {
-  set?: string[];
-  vars?: string;
-  stateDir?: string;
-  out?: string;
-  only?: string;
-  concurrency?: string;
-  new?: boolean;
-  kubeContext?: string;
-  context?: string;
-  as?: string;
-  signKey?: string;
-  signer?: string;
+export interface TuiOptions extends SessionCliOptions {
   ci?: boolean;
   json?: boolean;
   /** commander: --no-color gives false */
@@ -27,8 +16,6 @@ export interface TuiOptions {
   screenReader?: boolean;
   fps?: string;
   readonly?: boolean;
-  /** the demo sandbox: recorded in the session and shown in the header */
-  sandbox?: boolean;
 }
 
 export function isInteractive(o: { ci?: boolean; json?: boolean }, stdin = process.stdin, stdout = process.stdout): boolean {

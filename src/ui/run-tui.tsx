@@ -201,7 +201,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
     ...(opts.sandbox ? { sandbox: true } : {}),
   });
   mark('session');
-  const concurrency = Math.max(1, Number.parseInt(opts.concurrency ?? '4', 10) || 4);
+  const concurrency = Math.max(1, Number.parseInt(String(opts.concurrency ?? '4'), 10) || 4);
   const runner: Runner = createRunner({
     session,
     concurrency,

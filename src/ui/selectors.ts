@@ -9,10 +9,7 @@ import type { Status } from '../engine/status.js';
 import { STATUS_LABEL } from '../engine/status.js';
 import { currentScreen, selKey, type Screen, type UiState } from './ui-store.js';
 
-export function isAutomated(item: Item): boolean {
-  if (item.checks && Object.keys(item.checks).length) return true;
-  return !!item.check && item.check.kind !== 'manual';
-}
+export { isAutomated } from '../checklist/model.js';
 
 function matches(item: Item, st: ItemState | undefined, filter: string): boolean {
   if (!filter) return true;
