@@ -6,7 +6,17 @@
  * execa 9 is used with `detached: true` (new process group), `buffer: false` (output is streamed to the caller,
  * never accumulated) and `cleanup: true`. execa skips its exit cleanup for detached children, so this module keeps
  * its own registry of live groups and SIGKILLs them when the readiness-tui process exits (killAllGroups()).
+ *
+ * The child's stdout and stderr are named pipes when they can be made (engine/fifo.ts: cheaper than Node's socket
+ * pairs for floods), else Node's pipes. With FIFOs the output is complete when both read ends see end-of-file; a
+ * process that escaped the group (setsid) but still holds a write end cannot hold the check forever: once the main
+ * child has exited and its group is gone, the readers get DRAIN_MS to finish, then they are closed.
  */
+import type { Readable } from 'node:stream';
+import { openFifos } from './fifo.js';
+
+/** after the child and its group are gone: how long what is left in the pipes may take to arrive */
+const DRAIN_MS = 2000;
 
 export interface SpawnOptions {
   /** executable (for a shell line: "/bin/sh" with args ["-c", line]) */
@@ -97,24 +107,58 @@ export function terminateGroup(pid: number, graceMs: number): Promise<void> {
   });
 }
 
+/** resolves when `r` has ended or closed; after `limit` ms (once armed) it is destroyed instead */
+function ended(r: Readable | null | undefined): { done: Promise<void>; arm(limit: number): void } {
+  if (!r || r.destroyed || r.readableEnded) return { done: Promise.resolve(), arm: () => undefined };
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    const fin = () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    r.once('end', fin);
+    r.once('close', fin);
+    r.once('error', fin);
+  });
+  return {
+    done,
+    arm(limit) {
+      timer ??= setTimeout(() => r.destroy(), limit);
+    },
+  };
+}
+
 export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   installExitHook();
   const grace = o.killGraceMs ?? 3000;
   const t0 = performance.now();
   if (o.signal?.aborted) return { aborted: true, durationMs: 0 };
   // loaded on first use: `validate`, `kinds` and the TUI's first frame never need it
-  const { execa } = await import('execa');
-  const child = execa(o.file, o.args, {
-    cwd: o.cwd,
-    env: o.env,
-    extendEnv: false,
-    detached: true,
-    buffer: false,
-    cleanup: true,
-    reject: false,
-    stdin: 'ignore',
-    stripFinalNewline: false,
-  });
+  const [{ execa }, fifos] = await Promise.all([import('execa'), openFifos(2)]);
+  const [out, err] = fifos ?? [];
+  let child: ReturnType<typeof execa>;
+  try {
+    child = execa(o.file, o.args, {
+      cwd: o.cwd,
+      env: o.env,
+      extendEnv: false,
+      detached: true,
+      buffer: false,
+      cleanup: true,
+      reject: false,
+      stdin: 'ignore',
+      // execa's option types do not take `number | 'pipe'`; both are valid values
+      stdout: (out ? out.writeFd : 'pipe') as 'pipe',
+      stderr: (err ? err.writeFd : 'pipe') as 'pipe',
+      stripFinalNewline: false,
+    });
+  } finally {
+    // the child has its own copies of the write ends now: ours must go, or the readers never see end-of-file
+    out?.closeWriteEnd();
+    err?.closeWriteEnd();
+  }
+  const stdout: Readable | null = out ? out.reader : child.stdout;
+  const stderr: Readable | null = err ? err.reader : child.stderr;
   const pid = child.pid;
   if (pid) live.add(pid);
   let aborted = false;
@@ -124,8 +168,10 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
     if (pid && !killing) killing = terminateGroup(pid, grace);
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  child.stdout?.on('data', (d: Buffer) => o.onData(d, 'stdout'));
-  child.stderr?.on('data', (d: Buffer) => o.onData(d, 'stderr'));
+  stdout?.on('data', (d: Buffer) => o.onData(d, 'stdout'));
+  stderr?.on('data', (d: Buffer) => o.onData(d, 'stderr'));
+  const outEnded = ended(stdout);
+  const errEnded = ended(stderr);
   // the main child exited: anything it left running in its group is an orphan-to-be; stop it (helpers that keep
   // our pipes open would otherwise hold the check until its timeout)
   child.on('exit', () => {
@@ -135,6 +181,9 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   o.signal?.removeEventListener('abort', onAbort);
   if (killing) await killing;
   if (pid) live.delete(pid);
+  outEnded.arm(DRAIN_MS);
+  errEnded.arm(DRAIN_MS);
+  await Promise.all([outEnded.done, errEnded.done]);
   const durationMs = Math.round(performance.now() - t0);
   const cause = (r as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined;
   if (r.exitCode === undefined && !r.signal && cause && typeof cause === 'object' && 'code' in cause) {

@@ -29,6 +29,8 @@ export interface AppProps {
   theme: Theme;
   /** called once after the first frame is on screen and keys are being read (test readiness signal) */
   onReady?: () => void;
+  /** called for every key read, before it is dispatched (the TUI asks Ink to draw the next frame at once) */
+  onKey?: () => void;
 }
 
 /** Body rows available between header and footer for a terminal of `rows` lines. */
@@ -57,11 +59,17 @@ function Body({ width, height }: { width: number; height: number }): React.React
   }
 }
 
-function Root({ onReady, dispatch }: { onReady?: () => void; dispatch: DispatchContext }): React.ReactElement {
+function Root({ onReady, onKey, dispatch }: { onReady?: () => void; onKey?: () => void; dispatch: DispatchContext }): React.ReactElement {
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
   const { cols, rows } = useUi(useShallow((s) => ({ cols: s.cols, rows: s.rows })));
-  useInput((input, key) => dispatchInput(input, key, dispatch), { isActive: isRawModeSupported });
+  useInput(
+    (input, key) => {
+      onKey?.();
+      dispatchInput(input, key, dispatch);
+    },
+    { isActive: isRawModeSupported },
+  );
 
   useEffect(() => {
     const onResize = () => {
@@ -98,7 +106,7 @@ function Root({ onReady, dispatch }: { onReady?: () => void; dispatch: DispatchC
   );
 }
 
-export function App({ live, ui, actions, theme, onReady }: AppProps): React.ReactElement {
+export function App({ live, ui, actions, theme, onReady, onKey }: AppProps): React.ReactElement {
   const deps = useMemo(() => ({ live, ui, actions }), [live, ui, actions]);
   const dispatch = useMemo<DispatchContext>(
     () => ({ live, ui, actions, paneRows: () => paneRowsFor(ui.getState().rows) }),
@@ -107,7 +115,7 @@ export function App({ live, ui, actions, theme, onReady }: AppProps): React.Reac
   return (
     <ThemeContext.Provider value={theme}>
       <AppContext.Provider value={deps}>
-        <Root onReady={onReady} dispatch={dispatch} />
+        <Root onReady={onReady} onKey={onKey} dispatch={dispatch} />
       </AppContext.Provider>
     </ThemeContext.Provider>
   );

@@ -269,7 +269,11 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
   const stdout = inkStdout(process.stdout);
   const mount = () => {
     ui.setState({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-    return render(<App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => (mark('first frame'), term.announceReady())} />, {
+    // keys repaint at once, output stays throttled to maxFps (renderNextNow: scripts/ink-fixes.mjs, bundle only)
+    const onKey = () => (inst as Instance & { renderNextNow?: () => void }).renderNextNow?.();
+    const inst = render(
+      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => (mark('first frame'), term.announceReady())} onKey={onKey} />,
+      {
       stdout,
       maxFps: fps,
       // only changed lines are rewritten (the bundle carries a fix for ink 6.8's row drift: scripts/ink-fixes.mjs);
@@ -278,7 +282,9 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
       patchConsole: false,
       exitOnCtrlC: false,
       isScreenReaderEnabled: theme.screenReader,
-    });
+      },
+    );
+    return inst;
   };
 
   try {

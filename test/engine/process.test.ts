@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { liveGroups, spawnGroup } from '../../src/engine/process.js';
 
@@ -98,5 +101,45 @@ describe('spawnGroup', () => {
     const r = await spawnGroup({ file: 'no-such-program-rt', args: [], onData: () => undefined });
     expect(r.spawnError?.code).toBe('ENOENT');
     expect(r.exitCode).toBeUndefined();
+  });
+});
+
+describe('spawnGroup output channels', () => {
+  it('a check finishing while another still runs is not held by it (no inherited write ends)', async () => {
+    const ac = new AbortController();
+    let longDone = false;
+    const long = spawnGroup({ file: 'sleep', args: ['41.73'], signal: ac.signal, killGraceMs: 200, onData: () => undefined }).then(
+      (r) => ((longDone = true), r),
+    );
+    let out = '';
+    const short = await spawnGroup({ file: '/bin/sh', args: ['-c', 'echo quick'], onData: (c) => (out += c.toString()) });
+    expect(short.exitCode).toBe(0);
+    expect(out).toBe('quick\n');
+    expect(longDone).toBe(false);
+    ac.abort();
+    expect((await long).aborted).toBe(true);
+  });
+
+  it('a process that left the group (setsid) but keeps stdout open does not hold the check', async () => {
+    const marker = `rt-escaped-${process.pid}-${Date.now()}`;
+    const flag = path.join(os.tmpdir(), `${marker}.started`);
+    let out = '';
+    const r = await spawnGroup({
+      file: '/bin/sh',
+      // setsid puts the sleeper in a new session: the group kill cannot reach it, and it inherits our stdout
+      // (the main shell waits until the sleeper has left the group, then exits)
+      args: ['-c', `setsid sh -c "touch ${flag}; sleep 300; : ${marker}" & while [ ! -e ${flag} ]; do sleep 0.05; done; echo before-exit`],
+      killGraceMs: 300,
+      onData: (c) => (out += c.toString()),
+    });
+    try {
+      expect(r.exitCode).toBe(0);
+      expect(out).toBe('before-exit\n');
+      // it returned while the escaped process still runs
+      expect(pidsWith(marker).length).toBeGreaterThan(0);
+    } finally {
+      for (const pid of pidsWith(marker)) process.kill(pid, 'SIGKILL');
+      rmSync(flag, { force: true });
+    }
   });
 });
