@@ -4,6 +4,8 @@
  *
  * - A resumed session (same checklist, unfinished, same state dir) keeps items that already passed; failed,
  *   errored, timed-out, blocked, skipped and never-run items run again. `--only` runs exactly the items named.
+ * - After the items, every deliverable with a `check` is checked (not with `--only`); deliverables are shown and
+ *   reported but never change the decision or the exit code. One without a check is listed as "not checked".
  * - GO and NO-GO close the session; INCOMPLETE keeps it open so sign-offs and waivers can still be added
  *   (`readiness-tui signoff …`), after which `run` again (or `report`) decides.
  * - SIGINT / SIGTERM: running checks are cancelled (their process groups killed), the cancellation is journaled,
@@ -205,6 +207,17 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     }
 
     await runner.run(ids);
+    // the deliverables after the items (not with --only, which runs exactly the items named); never the decision
+    if (!only && !interrupted) {
+      await runner.checkDeliverables();
+      for (const d of session.store.store.getState().deliverables)
+        if (!d.hasCheck)
+          reporter.message(`deliverable ${d.path}: not checked — the checklist gives it no check`, {
+            deliverable: d.index,
+            path: d.path,
+            status: 'unchecked',
+          });
+    }
 
     if (interrupted) {
       await session.record({

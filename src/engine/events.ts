@@ -108,6 +108,40 @@ export interface DecisionData {
   final: boolean;
 }
 
+/**
+ * Deliverables (checklist `deliverables:`) are checked like items, through the same check execution, but they are
+ * not items: their results are shown and reported, and never change GO / NO-GO. `index` is the 0-based position in
+ * the checklist's `deliverables` list; `path` repeats the deliverable's path for readers of the journal.
+ */
+export interface DeliverableStartData {
+  index: number;
+  path: string;
+  attempt: number;
+  /** exact command / API query that runs (secrets redacted) */
+  describe: string;
+}
+
+export interface DeliverableResultData {
+  index: number;
+  path: string;
+  attempt: number;
+  verdict: CheckVerdict;
+  summary: string;
+  measured?: string;
+  threshold?: string;
+  error?: { message: string; hint?: string };
+  expect?: string;
+  durationMs: number;
+  evidence: EvidenceRef[];
+}
+
+/** a deliverable check that was cancelled (before or while it ran): it did not fail */
+export interface DeliverableSkipData {
+  index: number;
+  path: string;
+  reason: string;
+}
+
 export interface SessionCloseData {
   decision: Decision;
 }
@@ -118,6 +152,9 @@ export interface JournalEventMap {
   'item.start': ItemStartData;
   'item.result': ItemResultData;
   'item.skip': ItemSkipData;
+  'deliverable.start': DeliverableStartData;
+  'deliverable.result': DeliverableResultData;
+  'deliverable.skip': DeliverableSkipData;
   signoff: SignoffData;
   waiver: WaiverData;
   note: NoteData;
@@ -145,6 +182,7 @@ export interface JournalRecord {
 /** Streamed output: not journaled. Lines are sanitized (no control sequences) and redacted. */
 export interface OutputEvent {
   type: 'output';
+  /** the item id, or `deliverables[<index>]` for a deliverable's check */
   item: string;
   lines: string[];
   /** lines dropped from this batch because the producer was faster than the flush (still in evidence) */
@@ -155,3 +193,10 @@ export interface OutputEvent {
 export type EngineEvent = JournalEvent | OutputEvent;
 
 export type EventListener = (e: EngineEvent) => void;
+
+/** The evidence files a journal record names (item and deliverable results): what a bundle copies and verify checks. */
+export function recordedEvidence(r: Pick<JournalRecord, 'type' | 'data'>): EvidenceRef[] {
+  if (r.type !== 'item.result' && r.type !== 'deliverable.result') return [];
+  const ev = (r.data as { evidence?: unknown }).evidence;
+  return Array.isArray(ev) ? (ev as EvidenceRef[]) : [];
+}

@@ -5,7 +5,10 @@
  *   12:03:01 1.1 | NAME     STATUS   ROLES
  *   12:03:02 1.1 PASS 5/5 nodes Ready (measured 5 nodes, threshold >= 5) 1.2s
  *   12:03:02 2.1 BLOCKED depends on 1.1 (fail), which did not pass
+ *   12:03:03 deliverable docs/production-runbook.md: pass — found docs/production-runbook.md 4ms
  *
+ * Deliverables (not items: they never change the decision) print as "deliverable <path>: <verdict> — <summary>"; their
+ * output and detail lines are prefixed `deliverables[<index>]`.
  * Output lines are prefixed with the item id ("|" stdout, "!" stderr, ":" info); a flood is shown as its tail
  * (MAX_LINES_PER_BATCH lines per batch, with a count of what was skipped). Colour only when the stream is
  * a TTY and NO_COLOR is unset; otherwise no escape sequence is ever printed (child output is already sanitized).
@@ -68,10 +71,10 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
   const write = (line: string) => {
     o.out.write(line + '\n');
   };
-  const word = (s: Status) => {
-    const w = STATUS_LABEL[s].word;
-    return color && COLOR[s] ? `\x1b[${COLOR[s]}m${w}\x1b[0m` : w;
-  };
+  const word = (s: Status) => paint(STATUS_LABEL[s].word, s);
+  function paint(text: string, s: Status): string {
+    return color && COLOR[s] ? `\x1b[${COLOR[s]}m${text}\x1b[0m` : text;
+  }
 
   if (o.json) {
     return {
@@ -126,6 +129,25 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
           for (const ev of d.evidence) write(`${clock()} ${d.item} :   evidence: ${ev.path} (${ev.bytes} bytes, sha256 ${ev.sha256.slice(0, 12)}…)`);
           return;
         }
+        case 'deliverable.start': {
+          const d = e.data;
+          write(`${clock()} deliverable ${flat(d.path, 200)}: ${paint('running', 'running')} — ${flat(d.describe.split('\n')[0] ?? '')}`);
+          return;
+        }
+        case 'deliverable.result': {
+          const d = e.data;
+          const key = `deliverables[${d.index}]`;
+          const mt = [d.measured ? `measured ${d.measured}` : '', d.threshold ? `threshold ${d.threshold}` : ''].filter(Boolean).join(', ');
+          write(`${clock()} deliverable ${flat(d.path, 200)}: ${paint(d.verdict, d.verdict)} — ${flat(d.summary)}${mt ? ` (${flat(mt, 200)})` : ''} ${dur(d.durationMs)}`);
+          if (d.error && d.error.message !== d.summary) write(`${clock()} ${key} :   error: ${flat(d.error.message)}`);
+          if (d.error?.hint) write(`${clock()} ${key} :   hint: ${flat(d.error.hint)}`);
+          if (d.verdict === 'fail' && d.expect) write(`${clock()} ${key} :   expected: ${flat(d.expect, 200)}`);
+          for (const ev of d.evidence) write(`${clock()} ${key} :   evidence: ${ev.path} (${ev.bytes} bytes, sha256 ${ev.sha256.slice(0, 12)}…)`);
+          return;
+        }
+        case 'deliverable.skip':
+          write(`${clock()} deliverable ${flat(e.data.path, 200)}: ${paint('skipped', 'skipped')} — ${flat(e.data.reason)}`);
+          return;
         case 'item.skip':
           write(`${clock()} ${e.data.item} ${word(e.data.status)} ${flat(e.data.reason)}`);
           return;

@@ -39,11 +39,18 @@ export interface Runner {
    */
   run(itemIds: string[]): Promise<void>;
   /**
-   * cancel one running/queued item, or everything when no id is given. The item is journaled `skipped` with
-   * `reason` (default "cancelled by <operator>").
+   * Check the checklist's deliverables that have a `check`, one after another, through the same check execution as
+   * items (kinds, variables, redaction, evidence with sha256, the default timeout). Each is journaled as
+   * `deliverable.start` then `deliverable.result`, or `deliverable.skip` when cancelled. Deliverables are not items:
+   * they never change GO / NO-GO. A call while a check of the deliverables is under way returns that one.
+   */
+  checkDeliverables(): Promise<void>;
+  /**
+   * cancel one running/queued item, or everything (the deliverable checks too) when no id is given. The item is
+   * journaled `skipped` with `reason` (default "cancelled by <operator>").
    */
   cancel(itemId?: string, reason?: string): void;
-  /** ids currently running */
+  /** ids currently running (a deliverable's check as `deliverables[<index>]`) */
   running(): string[];
   /** true when the item's check (or one of its checks) is mutating */
   isMutating(itemId: string): boolean;

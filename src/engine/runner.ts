@@ -15,6 +15,11 @@
  * skipped with reason "cancelled by <operator>" — a cancelled check did not fail, and its partial output stays in
  * the evidence directory but is not referenced. Manual items are not run (they wait for a sign-off).
  *
+ * Deliverables (checkDeliverables): each deliverable with a `check` runs through the same runCheck as an item's
+ * check (kind registry, variables, redaction, evidence file with its sha256, timeout), one after another, journaled as
+ * `deliverable.start` / `deliverable.result` (`deliverable.skip` when cancelled). Their evidence lives in
+ * evidence/_deliverable-<index>/ (item ids cannot start with "_"). They never change GO / NO-GO.
+ *
  * Output: every byte goes to the evidence file (secrets masked in-stream); lines (sanitized, redacted) go to the
  * store through OutputFeed (output-feed.ts): at most every FLUSH_MS, a bounded window per item (the rest are
  * counted as `dropped`), so a check printing hundreds of MB costs bounded memory.
@@ -22,13 +27,13 @@
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { allItems, type CheckSpec, type Item } from '../checklist/model.js';
+import { allItems, type CheckSpec, type Checklist, type Item } from '../checklist/model.js';
 import { resolveCheckParams } from '../checklist/params.js';
 import { interpolate } from '../checklist/interpolate.js';
 import { evaluateExpect } from '../checklist/expect.js';
 import { getKind } from '../checks/index.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput, type KubeTarget } from '../checks/contract.js';
-import type { EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
+import type { DeliverableResultData, EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
 import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -58,6 +63,36 @@ interface CheckRun {
   expect?: string;
   durationMs: number;
   evidence: EvidenceRef[];
+}
+
+/**
+ * What a check runs for: an item, or a deliverable. `id` keys the live output (an item id, or `deliverables[<n>]`);
+ * `evidenceKey` names the evidence directory (an item id, or `_deliverable-<n>`: item ids cannot start with "_", so
+ * the two never collide).
+ */
+interface CheckTarget {
+  id: string;
+  title: string;
+  evidenceKey: string;
+}
+
+const itemTarget = (item: Item): CheckTarget => ({ id: item.id, title: item.title, evidenceKey: item.id });
+
+type Deliverable = Checklist['deliverables'][number];
+
+const deliverableTarget = (index: number, d: Deliverable): CheckTarget => ({
+  id: `deliverables[${index}]`,
+  title: d.description ?? d.path,
+  evidenceKey: `_deliverable-${index}`,
+});
+
+/** The deliverable checks of one checkDeliverables() call. */
+interface DeliverableRun {
+  cancelled?: string;
+  controller?: AbortController;
+  /** output key of the deliverable being checked */
+  running?: string;
+  done: Promise<void>;
 }
 
 interface Entry {
@@ -170,9 +205,9 @@ export function createRunner(o: RunnerOptions): Runner {
     }
   };
 
-  /** Run one check of an item (one evidence file). */
+  /** Run one check of an item or a deliverable (one evidence file). */
   const runCheck = async (
-    item: Item,
+    item: CheckTarget,
     spec: CheckSpec,
     attempt: number,
     name: string | undefined,
@@ -205,7 +240,7 @@ export function createRunner(o: RunnerOptions): Runner {
     let evFile: string;
     let evidence: EvidenceWriter;
     try {
-      evFile = session.evidencePath(item.id, attempt, name);
+      evFile = session.evidencePath(item.evidenceKey, attempt, name);
       evidence = createEvidenceWriter(evFile, redactor, { batched: true });
     } catch (err) {
       return fail(`the evidence file could not be created: ${errMessage(err)}`, 'check free space and permissions of the state directory');
@@ -339,7 +374,7 @@ export function createRunner(o: RunnerOptions): Runner {
     let data: ItemResultData;
     try {
       if (!item.checks || !Object.keys(item.checks).length) {
-        const r = await runCheck(item, item.check!, attempt, undefined, controller, timeoutMs);
+        const r = await runCheck(itemTarget(item), item.check!, attempt, undefined, controller, timeoutMs);
         if (r.verdict === 'cancelled') return 'cancelled';
         data = {
           item: item.id,
@@ -360,7 +395,7 @@ export function createRunner(o: RunnerOptions): Runner {
         for (const [name, spec] of Object.entries(item.checks)) {
           if (controller.signal.aborted) break;
           feed.line(item.id, 'info', `── ${name} ──`);
-          const r = await runCheck(item, spec, attempt, name, controller, timeoutMs);
+          const r = await runCheck(itemTarget(item), spec, attempt, name, controller, timeoutMs);
           if (r.verdict === 'cancelled') return 'cancelled';
           runs[name] = r;
           if (r.verdict === 'timeout' && controller.signal.aborted) break;
@@ -444,6 +479,48 @@ export function createRunner(o: RunnerOptions): Runner {
     };
   };
 
+  /** One deliverable: deliverable.start … deliverable.result (deliverable.skip when cancelled). */
+  const checkDeliverable = async (index: number, d: Deliverable, run: DeliverableRun): Promise<void> => {
+    const target = deliverableTarget(index, d);
+    const spec = d.check!;
+    const skip = () => record({ type: 'deliverable.skip', data: { index, path: d.path, reason: run.cancelled ?? 'cancelled' } });
+    if (run.cancelled) return skip();
+    const attempt = (session.store.store.getState().deliverables[index]?.attempt ?? 0) + 1;
+    const controller = new AbortController();
+    run.controller = controller;
+    run.running = target.id;
+    const timeoutMs = o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timer = setTimeout(() => controller.abort(new RunAbort('timeout', `timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
+    let r: CheckRun;
+    try {
+      await record({ type: 'deliverable.start', data: { index, path: d.path, attempt, describe: describeSpec(spec) } });
+      if (run.cancelled) controller.abort(new RunAbort('cancel', run.cancelled));
+      r = await runCheck(target, spec, attempt, undefined, controller, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+      feed.flush(target.id, true);
+      run.controller = undefined;
+      run.running = undefined;
+    }
+    if (r.verdict === 'cancelled') return skip();
+    const data: DeliverableResultData = redactor.redactValue({
+      index,
+      path: d.path,
+      attempt,
+      verdict: r.verdict,
+      summary: r.summary,
+      measured: r.measured,
+      threshold: r.threshold,
+      error: r.error,
+      expect: r.expect,
+      durationMs: r.durationMs,
+      evidence: r.evidence,
+    });
+    await record({ type: 'deliverable.result', data });
+  };
+
+  let deliverableRun: DeliverableRun | undefined;
+
   const cancelledSkip = (entry: Entry) =>
     record({ type: 'item.skip', data: { item: entry.item.id, status: 'skipped', reason: entry.cancelled ?? 'cancelled' } });
 
@@ -526,8 +603,27 @@ export function createRunner(o: RunnerOptions): Runner {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     },
+    checkDeliverables() {
+      if (deliverableRun) return deliverableRun.done;
+      const run = { done: Promise.resolve() } as DeliverableRun;
+      deliverableRun = run;
+      run.done = (async () => {
+        try {
+          // one after another: deliverable checks are usually `file` checks that take milliseconds
+          for (const [index, d] of checklist.deliverables.entries()) if (d.check) await checkDeliverable(index, d, run);
+        } finally {
+          feed.flush();
+          deliverableRun = undefined;
+        }
+      })();
+      return run.done;
+    },
     cancel(itemId, reason) {
       const who = reason ?? `cancelled by ${session.operator}`;
+      if (!itemId && deliverableRun && !deliverableRun.cancelled) {
+        deliverableRun.cancelled = who;
+        deliverableRun.controller?.abort(new RunAbort('cancel', who));
+      }
       for (const [id, e] of entries) {
         if (itemId && id !== itemId) continue;
         if (e.state === 'done' || e.cancelled) continue;
@@ -536,7 +632,8 @@ export function createRunner(o: RunnerOptions): Runner {
       }
     },
     running() {
-      return [...entries.values()].filter((e) => e.state === 'running').map((e) => e.item.id);
+      const ids = [...entries.values()].filter((e) => e.state === 'running').map((e) => e.item.id);
+      return deliverableRun?.running ? [...ids, deliverableRun.running] : ids;
     },
     isMutating(itemId) {
       const item = items.get(itemId);

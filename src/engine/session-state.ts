@@ -5,6 +5,7 @@
 import type { Checklist, Item } from '../checklist/model.js';
 import { allItems } from '../checklist/model.js';
 import type {
+  DeliverableResultData,
   ItemResultData,
   JournalEvent,
   NoteData,
@@ -12,7 +13,7 @@ import type {
   SignoffData,
   WaiverData,
 } from './events.js';
-import type { CheckVerdict, Decision, Status } from './status.js';
+import type { CheckVerdict, Decision, DeliverableStatus, Status } from './status.js';
 import { NO_GO } from './status.js';
 
 export interface SignoffEntry extends SignoffData {
@@ -44,6 +45,25 @@ export interface ItemState {
   notes: (NoteData & { seq: number; ts: string })[];
 }
 
+/** A deliverable of the checklist and the outcome of its latest check (deliverables never change the decision). */
+export interface DeliverableState {
+  /** 0-based position in the checklist's `deliverables` */
+  index: number;
+  path: string;
+  description?: string;
+  /** the checklist gives it a `check`; without one it is listed as "not checked" */
+  hasCheck: boolean;
+  status: DeliverableStatus;
+  /** number of the latest check started (numbers its evidence files) */
+  attempt: number;
+  describe?: string;
+  /** latest check outcome, and when it was recorded */
+  result?: DeliverableResultData;
+  checkedAt?: string;
+  /** the latest check was cancelled */
+  skip?: { reason: string };
+}
+
 export interface SessionState {
   start?: SessionStartData & { ts: string };
   resumes: number;
@@ -51,6 +71,8 @@ export interface SessionState {
   /** item ids in checklist order */
   order: string[];
   notes: (NoteData & { seq: number; ts: string })[];
+  /** the checklist's deliverables, in checklist order */
+  deliverables: DeliverableState[];
   decision: Decision;
   deciding: { item: string; status: Status }[];
   finalDecision?: { decision: Decision; ts: string };
@@ -79,6 +101,14 @@ export function initialState(checklist: Checklist): SessionState {
     items,
     order: allItems(checklist).map((i) => i.id),
     notes: [],
+    deliverables: checklist.deliverables.map((d, index) => ({
+      index,
+      path: d.path,
+      ...(d.description !== undefined ? { description: d.description } : {}),
+      hasCheck: Boolean(d.check),
+      status: d.check ? 'pending' : 'unchecked',
+      attempt: 0,
+    })),
     decision: 'INCOMPLETE',
     deciding: [],
     reports: [],
@@ -155,6 +185,11 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
     const st = next.items[id];
     if (st) next.items = { ...next.items, [id]: f(st) };
   };
+  // a deliverable event names its index; one that does not match the checklist (index and path) is ignored
+  const updDeliverable = (index: number, path: string, f: (d: DeliverableState) => DeliverableState) => {
+    const d = next.deliverables[index];
+    if (d && d.path === path && d.hasCheck) next.deliverables = next.deliverables.map((x) => (x === d ? f(d) : x));
+  };
   switch (e.type) {
     case 'session.start':
       next.start = { ...e.data, ts: e.ts };
@@ -163,6 +198,9 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       next.resumes += 1;
       // anything that was running when the previous process died did not finish
       for (const id of next.order) if (next.items[id]!.running) upd(id, (st) => ({ ...st, running: false }));
+      next.deliverables = next.deliverables.map((d) =>
+        d.status === 'running' ? { ...d, status: d.result?.verdict ?? (d.skip ? 'skipped' : 'pending') } : d,
+      );
       break;
     case 'item.start':
       upd(e.data.item, (st) => ({
@@ -188,6 +226,23 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       break;
     case 'item.skip':
       upd(e.data.item, (st) => ({ ...st, running: false, skip: { status: e.data.status, reason: e.data.reason } }));
+      break;
+    case 'deliverable.start':
+      updDeliverable(e.data.index, e.data.path, (d) => ({ ...d, status: 'running', attempt: e.data.attempt, describe: e.data.describe, skip: undefined }));
+      break;
+    case 'deliverable.result':
+      updDeliverable(e.data.index, e.data.path, (d) => ({
+        ...d,
+        status: e.data.verdict,
+        attempt: Math.max(d.attempt, e.data.attempt),
+        result: e.data,
+        checkedAt: e.ts,
+        skip: undefined,
+      }));
+      break;
+    case 'deliverable.skip':
+      // like an item: a cancelled re-check keeps the verdict of the check before it
+      updDeliverable(e.data.index, e.data.path, (d) => ({ ...d, status: d.result?.verdict ?? 'skipped', skip: { reason: e.data.reason } }));
       break;
     case 'signoff':
       upd(e.data.item, (st) => ({

@@ -49,6 +49,19 @@ export const NO_GO: ReadonlySet<Status> = new Set<Status>(['fail', 'error', 'tim
 
 export type Decision = 'GO' | 'NO-GO' | 'INCOMPLETE';
 
+/**
+ * A deliverable's status: the verdict of its check, `pending` (not checked yet), `running`, `skipped` (its check was
+ * cancelled), or `unchecked` (the checklist gives the deliverable no `check`). Deliverables never decide GO / NO-GO.
+ */
+export type DeliverableStatus = CheckVerdict | 'pending' | 'running' | 'skipped' | 'unchecked';
+
+/** Symbol and word of a deliverable without a check. */
+export const UNCHECKED_LABEL = { unicode: '○', ascii: 'o', word: 'NOT CHECKED' } as const;
+
+export function deliverableLabel(s: DeliverableStatus): { unicode: string; ascii: string; word: string } {
+  return s === 'unchecked' ? UNCHECKED_LABEL : STATUS_LABEL[s];
+}
+
 /** Symbol and word for each status, so nothing is conveyed by colour alone. */
 export const STATUS_LABEL: Record<Status, { unicode: string; ascii: string; word: string }> = {
   pending: { unicode: '·', ascii: '.', word: 'PENDING' },

@@ -2,7 +2,8 @@
  * The evidence bundle: one immutable directory per report,
  *
  *   <outDir>/readiness/<UTC ts>-<checklist name>-<session id>/
- *     checklist.yaml  journal.jsonl  evidence/…  signoffs/…      copied from the session (a consistent snapshot)
+ *     checklist.yaml  journal.jsonl  evidence/…  signoffs/…      copied from the session (a consistent snapshot);
+ *                                                                evidence of items and of deliverables alike
  *     report.json  report.html  junit.xml  summary.md             rendered from the journal replay
  *     SHA256SUMS  SHA256SUMS.sig                                   every file above; signed (report@readiness-tui)
  *   <outDir>/production-readiness.html                              copy of the latest report.html
@@ -15,7 +16,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReportOptions, ReportResult } from './bundle-api.js';
-import type { EvidenceRef, ItemResultData, SignoffData } from '../engine/events.js';
+import { recordedEvidence, type SignoffData } from '../engine/events.js';
 import { createRedactor, type SecretValue } from '../engine/redact.js';
 import { openSessionDir, replaySession, safeName } from '../engine/session.js';
 import { UsageError } from '../commands/exit.js';
@@ -137,9 +138,8 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     await writeFile(path.join(dir, 'journal.jsonl'), replay.lines.map((l) => l + '\n').join(''));
     await copyVerified(sessionDir, dir, 'checklist.yaml', replay.state.start.checklist.sha256, 'checklist');
     for (const rec of replay.records) {
-      if (rec.type === 'item.result') {
-        for (const ev of (rec.data as ItemResultData).evidence as EvidenceRef[])
-          await copyVerified(sessionDir, dir, ev.path, ev.sha256, 'evidence file');
+      if (rec.type === 'item.result' || rec.type === 'deliverable.result') {
+        for (const ev of recordedEvidence(rec)) await copyVerified(sessionDir, dir, ev.path, ev.sha256, 'evidence file');
       } else if (rec.type === 'signoff') {
         const st = (rec.data as SignoffData).statement;
         if (st) {

@@ -4,9 +4,9 @@
  * nothing runs). Every value is escaped; check output is stripped of ANSI/OSC and other control sequences first.
  * Deterministic: the same report model and evidence give the same bytes.
  */
-import type { ReportItem, ReportModel } from './model.js';
-import { formatMs, plain, statusWord, type EvidenceTail } from './text.js';
-import type { Status } from '../engine/status.js';
+import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
+import { deliverableCounts, deliverableWord, formatMs, plain, statusWord, type EvidenceTail } from './text.js';
+import type { DeliverableStatus, Status } from '../engine/status.js';
 import { REPORT_NAMESPACE } from './sign.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -157,6 +157,44 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
   return parts.join('\n');
 }
 
+function deliverableStatus(s: DeliverableStatus): string {
+  return `<span class="st ${s === 'unchecked' ? 'muted' : STATUS_CLASS[s]}">${esc(deliverableWord(s))}</span>`;
+}
+
+/** Deliverables: a table (status, what was found, evidence) then each checked one's evidence tail. They never decide. */
+function deliverablesHtml(ds: ReportDeliverable[], tails: Map<string, EvidenceTail>): string {
+  const o: string[] = ['<h2 id="deliverables">Deliverables</h2>'];
+  o.push('<p class="meta">What the work must produce, checked after the items. Deliverables are shown here and never change the decision.</p>');
+  o.push('<table><tr><th>Deliverable</th><th>Status</th><th>Result</th><th>Evidence</th></tr>');
+  for (const d of ds) {
+    const result =
+      d.status === 'unchecked'
+        ? 'the checklist gives it no check'
+        : [
+            d.summary ? esc(d.summary) : d.skip ? esc(`cancelled: ${d.skip.reason}`) : d.status === 'pending' ? 'not checked yet' : '',
+            d.error && d.error.message !== d.summary ? `<br>${esc(d.error.message)}` : '',
+            d.error?.hint ? `<br><span class="meta">${esc(d.error.hint)}</span>` : '',
+            d.status === 'fail' && d.expect ? `<br><span class="meta">expected <code>${esc(d.expect)}</code></span>` : '',
+            d.kind ? `<br><span class="meta"><code>${esc(d.kind)}</code>${d.durationMs !== undefined ? ` · ${esc(formatMs(d.durationMs))}` : ''}${d.checkedAt ? ` · ${esc(d.checkedAt)}` : ''}</span>` : '',
+          ].join('');
+    const evidence = d.evidence
+      .map((ev) => `<a href="${href(ev.path)}">${esc(ev.path)}</a> <span class="meta">${ev.bytes} bytes, sha256 <code>${esc(ev.sha256)}</code></span>`)
+      .join('<br>');
+    o.push(
+      `<tr id="deliverable-${d.index}"><td><code>${esc(d.path)}</code>${d.description ? ` — ${esc(d.description)}` : ''}</td><td>${deliverableStatus(d.status)}</td><td>${result}</td><td>${evidence}</td></tr>`,
+    );
+  }
+  o.push('</table>');
+  for (const d of ds) {
+    if (d.status === 'pass') continue; // what was found is in the table; the tail matters when it was not
+    for (const ev of d.evidence) {
+      const t = tails.get(ev.path);
+      if (t && t.lines.length) o.push(`<p class="meta">${esc(d.path)} — ${esc(ev.path)}${t.truncated ? ` (last ${t.lines.length} lines)` : ''}:</p><pre>${t.lines.map((l) => esc(l, 2000)).join('\n')}</pre>`);
+    }
+  }
+  return o.join('\n');
+}
+
 export function renderHtml(m: ReportModel, tails: Map<string, EvidenceTail>): string {
   const sig = m.bundle.signature;
   const o: string[] = [];
@@ -181,6 +219,7 @@ export function renderHtml(m: ReportModel, tails: Map<string, EvidenceTail>): st
   o.push(
     dl([
       ['Items', `${m.totals.items} (${esc(counts)})`],
+      ['Deliverables', m.deliverables.length ? `<a href="#deliverables">${m.deliverables.length}</a> (${esc(deliverableCounts(m.deliverables))})` : undefined],
       ['Time', `${esc(formatMs(m.totals.durationMs))} of checks, ${esc(formatMs(m.totals.estimateMs))} estimated; wall clock ${esc(formatMs(m.totals.wallMs))}`],
       ['Started', `${esc(m.session.startedAt)} by ${esc(m.session.startedBy)} on ${esc(m.session.host)} (${esc(m.session.mode)})`],
       ['Decision time', esc(m.decision.at)],
@@ -220,11 +259,7 @@ export function renderHtml(m: ReportModel, tails: Map<string, EvidenceTail>): st
     for (const s of m.successMetrics) o.push(`<li>${esc(s)}</li>`);
     o.push('</ul>');
   }
-  if (m.deliverables.length) {
-    o.push('<h2>Deliverables</h2><ul>');
-    for (const d of m.deliverables) o.push(`<li><code>${esc(d.path)}</code>${d.description ? ` — ${esc(d.description)}` : ''}</li>`);
-    o.push('</ul>');
-  }
+  if (m.deliverables.length) o.push(deliverablesHtml(m.deliverables, tails));
   if (m.risks.length) {
     o.push('<h2>Risks</h2><table><tr><th>Risk</th><th>Probability</th><th>Impact</th><th>Mitigation</th><th>Early warning</th></tr>');
     for (const r of m.risks)

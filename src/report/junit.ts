@@ -1,11 +1,12 @@
 /**
- * junit.xml: one <testsuite> per block, one <testcase> per item (what Jenkins, GitLab and GitHub reporters read).
+ * junit.xml: one <testsuite> per block, one <testcase> per item (what Jenkins, GitLab and GitHub reporters read), and a
+ * <testsuite name="deliverables"> with one <testcase> per deliverable (one without a check is <skipped>).
  * pass → bare testcase; fail → <failure>; error/timeout → <error>; skipped/blocked/waived/needs-signoff/pending/
  * inconclusive → <skipped message>. Sign-offs and waivers become testcase properties. The XML never carries control
  * characters (sanitized first; XML 1.0 forbids most C0 controls).
  */
-import type { ReportItem, ReportModel } from './model.js';
-import { plain, statusWord } from './text.js';
+import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
+import { deliverableWord, plain, statusWord } from './text.js';
 
 /** Escape for XML text and attributes; drop characters XML 1.0 cannot carry. */
 export function xml(v: unknown, maxLen = 4000): string {
@@ -49,12 +50,37 @@ function outcome(it: ReportItem): { tag: 'failure' | 'error' | 'skipped'; messag
   }
 }
 
+function deliverableOutcome(d: ReportDeliverable): { tag: 'failure' | 'error' | 'skipped'; message: string } | undefined {
+  const detail = [d.summary, d.measured && d.threshold ? `measured ${d.measured}, threshold ${d.threshold}` : undefined].filter(Boolean).join('; ');
+  switch (d.status) {
+    case 'pass':
+      return undefined;
+    case 'fail':
+      return { tag: 'failure', message: detail || 'failed' };
+    case 'error':
+      return { tag: 'error', message: d.error?.message ?? (detail || 'could not run') };
+    case 'timeout':
+      return { tag: 'error', message: `timed out${detail ? `: ${detail}` : ''}` };
+    case 'unchecked':
+      return { tag: 'skipped', message: 'not checked: the checklist gives this deliverable no check' };
+    case 'pending':
+      return { tag: 'skipped', message: 'not checked yet' };
+    case 'skipped':
+      return { tag: 'skipped', message: `skipped: ${d.skip?.reason ?? ''}` };
+    default:
+      return { tag: 'skipped', message: `${deliverableWord(d.status).toLowerCase()}${detail ? `: ${detail}` : ''}` };
+  }
+}
+
 export function renderJunit(m: ReportModel, sumsNote = 'see SHA256SUMS'): string {
   const o: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const all = m.blocks.flatMap((b) => b.items);
   const count = (items: ReportItem[], tag: string) => items.filter((i) => outcome(i)?.tag === tag).length;
+  const dels = m.deliverables;
+  const dcount = (tag: string) => dels.filter((d) => deliverableOutcome(d)?.tag === tag).length;
+  const delMs = dels.reduce((a, d) => a + (d.durationMs ?? 0), 0);
   o.push(
-    `<testsuites name="${xml(m.checklist.name)}" tests="${all.length}" failures="${count(all, 'failure')}" errors="${count(all, 'error')}" skipped="${count(all, 'skipped')}" time="${secs(m.totals.durationMs)}" timestamp="${xml(m.session.startedAt)}">`,
+    `<testsuites name="${xml(m.checklist.name)}" tests="${all.length + dels.length}" failures="${count(all, 'failure') + dcount('failure')}" errors="${count(all, 'error') + dcount('error')}" skipped="${count(all, 'skipped') + dcount('skipped')}" time="${secs(m.totals.durationMs + delMs)}" timestamp="${xml(m.session.startedAt)}">`,
   );
   for (const b of m.blocks) {
     o.push(
@@ -97,6 +123,32 @@ export function renderJunit(m: ReportModel, sumsNote = 'see SHA256SUMS'): string
         o.push(`      <${r.tag} message="${xml(r.message, 1000)}" type="${xml(it.status)}">${xml(body, 8000)}</${r.tag}>`);
       }
       if (it.evidence.length) o.push(`      <system-out>${xml(it.evidence.map((e) => `evidence: ${e.path}`).join('\n'))}</system-out>`);
+      o.push('    </testcase>');
+    }
+    o.push('  </testsuite>');
+  }
+  if (dels.length) {
+    // deliverables: their own suite; they never change the decision (the `decision` property of the blocks says it)
+    o.push(
+      `  <testsuite name="deliverables" tests="${dels.length}" failures="${dcount('failure')}" errors="${dcount('error')}" skipped="${dcount('skipped')}" time="${secs(delMs)}" timestamp="${xml(m.session.startedAt)}" hostname="${xml(m.session.host)}">`,
+    );
+    for (const d of dels) {
+      o.push(`    <testcase name="${xml(d.path)}" classname="${xml(`${m.checklist.name}.deliverables`)}" time="${secs(d.durationMs ?? 0)}">`);
+      const p: [string, string][] = [['status', d.status]];
+      if (d.description) p.push(['description', d.description]);
+      if (d.kind) p.push(['kind', d.kind]);
+      if (d.measured) p.push(['measured', d.measured]);
+      for (const e of d.evidence) p.push([`evidence.${e.path}`, `sha256:${e.sha256}`]);
+      o.push('      <properties>');
+      for (const [k, v] of p) o.push(`        <property name="${xml(k)}" value="${xml(v)}"/>`);
+      o.push('      </properties>');
+      const r = deliverableOutcome(d);
+      if (r?.tag === 'skipped') o.push(`      <skipped message="${xml(r.message, 1000)}"/>`);
+      else if (r) {
+        const body = [d.summary, d.error?.hint, d.status === 'fail' && d.expect ? `expected: ${d.expect}` : undefined].filter(Boolean).join('\n');
+        o.push(`      <${r.tag} message="${xml(r.message, 1000)}" type="${xml(d.status)}">${xml(body, 8000)}</${r.tag}>`);
+      }
+      if (d.evidence.length) o.push(`      <system-out>${xml(d.evidence.map((e) => `evidence: ${e.path}`).join('\n'))}</system-out>`);
       o.push('    </testcase>');
     }
     o.push('  </testsuite>');

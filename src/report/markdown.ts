@@ -5,7 +5,7 @@
  * 65,536-character comment limit.
  */
 import type { ReportModel } from './model.js';
-import { formatMs, plain, statusWord } from './text.js';
+import { deliverableCounts, deliverableWord, formatMs, plain, statusWord } from './text.js';
 
 export const MAX_MARKDOWN = 60_000;
 const ZWJ = '\u200d';
@@ -62,6 +62,19 @@ export function renderMarkdown(m: ReportModel): string {
     out.push(
       `| ${mdCell(it.id)} | ${mdCell(it.title, 80)}${it.blocking ? '' : ' _(non-blocking)_'} | ${statusWord(it.status)} | ${mdCell(it.measured, 80)} | ${mdCell(it.threshold, 80)} | ${formatMs(it.durationMs)} |`,
     );
+  }
+  if (m.deliverables.length) {
+    out.push('');
+    out.push(`### Deliverables (${deliverableCounts(m.deliverables)}; they do not change the decision)`);
+    out.push('| Deliverable | Status | Result | Evidence |');
+    out.push('|---|---|---|---|');
+    for (const d of m.deliverables) {
+      const result =
+        d.status === 'unchecked' ? 'no check in the checklist' : (d.error?.message ?? d.summary ?? (d.skip ? `cancelled: ${d.skip.reason}` : 'not checked yet'));
+      out.push(
+        `| ${mdCell(d.path, 200)}${d.description ? ` — ${mdCell(d.description, 80)}` : ''} | ${deliverableWord(d.status)} | ${mdCell(result, 200)} | ${d.evidence.map((e) => mdCell(e.path, 200)).join(' ')} |`,
+      );
+    }
   }
   const problems = m.blocks.flatMap((b) => b.items).filter((i) => ['fail', 'error', 'timeout', 'blocked'].includes(i.status));
   if (problems.length) {

@@ -16,7 +16,7 @@ import type {
   SignoffData,
 } from '../engine/events.js';
 import { waiverValid, type SessionState } from '../engine/session-state.js';
-import { STATUSES, type CheckVerdict, type Decision, type Status } from '../engine/status.js';
+import { STATUSES, type CheckVerdict, type Decision, type DeliverableStatus, type Status } from '../engine/status.js';
 
 export const REPORT_TYPE = 'readiness-tui/report/v1';
 
@@ -108,6 +108,31 @@ export interface ReportBlock {
   items: ReportItem[];
 }
 
+/** A deliverable and the outcome of its latest check. Deliverables are not items: they never change the decision. */
+export interface ReportDeliverable {
+  /** 0-based position in the checklist's `deliverables` */
+  index: number;
+  path: string;
+  description?: string;
+  /** the check kind; absent when the checklist gives the deliverable no check (status `unchecked`) */
+  kind?: string;
+  status: DeliverableStatus;
+  summary?: string;
+  measured?: string;
+  threshold?: string;
+  expect?: string;
+  error?: { message: string; hint?: string };
+  /** checks of it started in this session */
+  attempts: number;
+  durationMs?: number;
+  /** when the latest result was recorded */
+  checkedAt?: string;
+  /** evidence of the latest check */
+  evidence: EvidenceRef[];
+  /** the latest check was cancelled */
+  skip?: { reason: string };
+}
+
 export interface SignatureStatus {
   status: 'signed' | 'unsigned';
   namespace: string;
@@ -150,7 +175,7 @@ export interface ReportModel {
   blocks: ReportBlock[];
   notes: ReportNote[];
   successMetrics: string[];
-  deliverables: { path: string; description?: string }[];
+  deliverables: ReportDeliverable[];
   risks: Checklist['risks'];
   rollback?: Checklist['rollback'];
   /** not derived from the journal: how this bundle was made */
@@ -334,7 +359,25 @@ export function deriveReport(r: ReplayInput): DerivedReport {
     blocks,
     notes: state.notes.map((n) => ({ seq: n.seq, ts: n.ts, by: n.by, item: n.item, text: n.text })),
     successMetrics: checklist.successMetrics,
-    deliverables: checklist.deliverables.map((d) => ({ path: d.path, description: d.description })),
+    deliverables: state.deliverables.map(
+      (d): ReportDeliverable => ({
+        index: d.index,
+        path: d.path,
+        description: d.description,
+        kind: checklist.deliverables[d.index]?.check?.kind,
+        status: d.status,
+        summary: d.result?.summary,
+        measured: d.result?.measured,
+        threshold: d.result?.threshold,
+        expect: d.result?.expect,
+        error: d.result?.error,
+        attempts: d.attempt,
+        durationMs: d.result?.durationMs,
+        checkedAt: d.checkedAt,
+        evidence: d.result?.evidence ?? [],
+        skip: d.skip,
+      }),
+    ),
     risks: checklist.risks,
     rollback: checklist.rollback,
   });

@@ -1,7 +1,7 @@
 /** Small text helpers shared by the report renderers (HTML, JUnit, Markdown). */
 import { sanitizeLine } from '../engine/sanitize.js';
-import type { Status } from '../engine/status.js';
-import { STATUS_LABEL } from '../engine/status.js';
+import type { DeliverableStatus, Status } from '../engine/status.js';
+import { deliverableLabel, STATUS_LABEL } from '../engine/status.js';
 
 /** Multi-line untrusted text → plain text: every control/escape sequence removed (engine/sanitize.ts), lines kept. */
 export function plain(text: string | undefined, maxLen = 4000): string {
@@ -26,6 +26,18 @@ export function formatMs(ms: number | undefined): string {
 
 export function statusWord(s: Status): string {
   return STATUS_LABEL[s].word;
+}
+
+/** "PASS", "FAIL" …, and "NOT CHECKED" for a deliverable without a check. */
+export function deliverableWord(s: DeliverableStatus): string {
+  return deliverableLabel(s).word;
+}
+
+/** "PASS 4 · NOT CHECKED 1", in the order of first appearance */
+export function deliverableCounts(ds: { status: DeliverableStatus }[]): string {
+  const n = new Map<string, number>();
+  for (const d of ds) n.set(deliverableWord(d.status), (n.get(deliverableWord(d.status)) ?? 0) + 1);
+  return [...n].map(([w, k]) => `${w} ${k}`).join(' · ');
 }
 
 export interface EvidenceTail {

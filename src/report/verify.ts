@@ -18,7 +18,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../commands/exit.js';
-import type { ItemResultData, JournalRecord, SessionStartData, SignoffData, WaiverData } from '../engine/events.js';
+import { recordedEvidence, type JournalRecord, type SessionStartData, type SignoffData, type WaiverData } from '../engine/events.js';
 import { hashLine, readJournal } from '../engine/journal.js';
 import { replaySession, type Replay } from '../engine/session.js';
 import { waiverValid } from '../engine/session-state.js';
@@ -209,8 +209,8 @@ export async function verifyBundle(bundle: string, o: VerifyOptions): Promise<Ve
     let n = 0;
     const before = findings.length;
     for (const rec of replay.records) {
-      if (rec.type !== 'item.result') continue;
-      for (const ev of (rec.data as ItemResultData).evidence ?? []) {
+      // item and deliverable results alike
+      for (const ev of recordedEvidence(rec)) {
         n++;
         if (!isSafeBundlePath(ev.path)) fail('journal.jsonl', `line ${rec.seq + 1}: evidence path ${JSON.stringify(ev.path)} is not a safe bundle path`);
         else if (!existsSync(path.join(dir, ev.path))) warn(ev.path, `recorded in journal line ${rec.seq + 1} but not in the bundle (withheld?)`);

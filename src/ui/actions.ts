@@ -30,7 +30,8 @@ export interface SaveResult {
 export interface UiActions {
   operator: string;
   readonly: boolean;
-  run(ids: string[]): void;
+  /** run these items; with `deliverables`, check the checklist's deliverables after them (`A`) */
+  run(ids: string[], o?: { deliverables?: boolean }): void;
   /** cancel one item, or everything running when no id */
   cancel(id?: string): void;
   running(): string[];

@@ -35,18 +35,26 @@ export function createController(o: ControllerOptions): Controller {
   const { session, runner } = o;
   const live = session.store;
   const runs = new Set<Promise<void>>();
+  /** bumps on "cancel everything": a run started before it does not go on to the deliverables */
+  let cancels = 0;
   type Rec = Parameters<Session['record']>[0];
   const record = (e: { type: string; data: unknown }) => session.record(e as Rec);
 
   const c: Controller = {
     operator: o.operator,
     readonly: o.readonly,
-    run(ids) {
-      const p = runner.run(ids).catch((err: unknown) => live.message('error', `run failed: ${msg(err)}`));
+    run(ids, ro) {
+      const gen = cancels;
+      const p = runner
+        .run(ids)
+        // the deliverables after the items, unless the operator cancelled everything meanwhile
+        .then(() => (ro?.deliverables && gen === cancels ? runner.checkDeliverables() : undefined))
+        .catch((err: unknown) => live.message('error', `run failed: ${msg(err)}`));
       runs.add(p);
       void p.finally(() => runs.delete(p));
     },
     cancel(id) {
+      if (!id) cancels++;
       runner.cancel(id);
     },
     // what the operator sees: the store (the runner may still be finishing an item whose result is recorded)

@@ -157,7 +157,7 @@ export const KEYMAP: Binding[] = [
   { command: 'nav.decision', keys: ['d'], label: 'decision', help: 'the go/no-go decision screen', footer: true },
   { command: 'run.item', keys: ['r'], label: 'run', help: 'run the item (asks if mutating)', screens: ITEMISH, footer: true },
   { command: 'run.block', keys: ['R'], label: 'run block', help: 'run the block (automated items)', footer: true },
-  { command: 'run.all', keys: ['A'], label: 'run all', help: 'run every automated item', footer: true },
+  { command: 'run.all', keys: ['A'], label: 'run all', help: 'run every automated item, then check the deliverables', footer: true },
   { command: 'run.cancel', keys: ['c'], label: 'cancel', help: 'cancel the running item(s)', footer: true },
   { command: 'item.signoff', keys: ['s'], label: 'sign off', help: 'sign off: approve or reject', screens: ITEMISH, footer: true },
   { command: 'item.waive', keys: ['w'], label: 'waive', help: 'waive: reason, expiry, control', screens: ITEMISH, footer: true },
@@ -349,7 +349,7 @@ function pageRows(ctx: DispatchContext): number {
   return Math.max(1, (ctx.paneRows?.() ?? Math.max(5, ctx.ui.getState().rows - 10)) - 1);
 }
 
-function runTargets(ctx: DispatchContext, ids: string[], what: string): void {
+function runTargets(ctx: DispatchContext, ids: string[], what: string, o: { deliverables?: boolean } = {}): void {
   if (ctx.actions.readonly) return flash(ctx, 'read-only session: running checks is disabled (--readonly)', 'warn');
   const c = ctx.live.checklist;
   const live = ctx.live.store.getState();
@@ -357,6 +357,10 @@ function runTargets(ctx: DispatchContext, ids: string[], what: string): void {
     const it = findItem(c, id);
     return it && isAutomated(it) && !live.items[id]?.running;
   });
+  if (!auto.length && o.deliverables && c.deliverables.some((d) => d.check)) {
+    ctx.actions.run([], o);
+    return flash(ctx, 'checking the deliverables');
+  }
   if (!auto.length) {
     const it = ids.length === 1 ? findItem(c, ids[0]!) : undefined;
     const why = it && !isAutomated(it) ? `${it.id} is a manual item: sign it off with s` : `nothing to run in ${what}`;
@@ -364,11 +368,11 @@ function runTargets(ctx: DispatchContext, ids: string[], what: string): void {
   }
   const mutating = auto.filter((id) => ctx.actions.isMutating(id)).map((id) => ({ item: id, commands: ctx.actions.describe(id) }));
   if (mutating.length) {
-    setUi(ctx, { dialog: { kind: 'confirm-run', ids: auto, mutating } });
+    setUi(ctx, { dialog: { kind: 'confirm-run', ids: auto, mutating, ...(o.deliverables ? { deliverables: true } : {}) } });
     return;
   }
-  ctx.actions.run(auto);
-  flash(ctx, auto.length === 1 ? `running ${auto[0]}` : `running ${auto.length} items of ${what}`);
+  ctx.actions.run(auto, o);
+  flash(ctx, (auto.length === 1 ? `running ${auto[0]}` : `running ${auto.length} items of ${what}`) + (o.deliverables ? ', then the deliverables' : ''));
 }
 
 function today(offsetDays: number): string {
@@ -440,7 +444,7 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       return;
     }
     case 'run.all':
-      return runTargets(ctx, live.order, 'the checklist');
+      return runTargets(ctx, live.order, 'the checklist', { deliverables: true });
     case 'run.cancel': {
       const it = targetItem(c, live, ui);
       const running = ctx.actions.running();
@@ -551,7 +555,7 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
   if (d.kind === 'confirm-run') {
     if (k === 'y') {
       close();
-      ctx.actions.run(d.ids);
+      ctx.actions.run(d.ids, d.deliverables ? { deliverables: true } : undefined);
       flash(ctx, d.ids.length === 1 ? `running ${d.ids[0]}` : `running ${d.ids.length} items`);
     } else if (k === 'n' || k === 'escape') close();
     return;

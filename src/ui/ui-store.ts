@@ -52,6 +52,8 @@ export interface ConfirmRunDialog {
   ids: string[];
   /** mutating items among them, with the exact commands they will run */
   mutating: { item: string; commands: string[] }[];
+  /** check the deliverables after the items (`A`) */
+  deliverables?: boolean;
 }
 
 export interface QuitDialog {

@@ -4,7 +4,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -192,6 +192,85 @@ describe('run --ci', () => {
     expect(started).toEqual(['1.2']);
     expect(events.some((e) => e.type === 'output')).toBe(true);
     expect(events.some((e) => e.type === 'decision')).toBe(true);
+  });
+
+  it('checks the deliverables after the items: printed, journaled, in the bundle, never changing the exit code', async () => {
+    await mkdir(path.join(dir, 'repo', 'docs'), { recursive: true });
+    await mkdir(path.join(dir, 'repo', 'dashboards'), { recursive: true });
+    await writeFile(path.join(dir, 'repo', 'docs', 'runbook.md'), '# runbook\n');
+    await writeFile(path.join(dir, 'repo', 'dashboards', 'slo.json'), '{"panels": [}\n');
+    const f = await checklist(`vars:
+  repoDir: {default: ./repo}
+blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: a
+        blocking: true
+        check: { kind: command, run: "echo item" }
+deliverables:
+  - path: docs/runbook.md
+    description: Operations guide
+    check: {kind: file, cwd: "\${vars.repoDir}", path: docs/runbook.md, type: file}
+  - path: docs/missing.md
+    check: {kind: file, cwd: "\${vars.repoDir}", path: docs/missing.md}
+  - path: dashboards/slo.json
+    check: {kind: file, cwd: "\${vars.repoDir}", path: dashboards/slo.json, parse: json}
+  - path: reports/final.html
+    description: written at the end
+`);
+    const r = await cli(['run', f, '--ci']);
+    // two deliverables failed, the only blocking item passed: GO, exit 0
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d deliverable docs\/runbook\.md: running — test -e repo\/docs\/runbook\.md$/m);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d deliverable docs\/runbook\.md: pass — found docs\/runbook\.md \(measured 1 match\) \d+ms$/m);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d deliverables\[0\] :   evidence: evidence\/_deliverable-0\/1\.log \(\d+ bytes, sha256 [0-9a-f]{12}…\)$/m);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d deliverable docs\/missing\.md: fail — not found: docs\/missing\.md/m);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d deliverables\[1\] :   expected: exists and parseError = null$/m);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d deliverable dashboards\/slo\.json: fail — found dashboards\/slo\.json, but dashboards\/slo\.json: Unexpected token/m);
+    expect(r.stdout).toMatch(/^deliverable reports\/final\.html: not checked — the checklist gives it no check$/m);
+    // after the items, before the decision
+    const at = (re: RegExp) => r.stdout.search(re);
+    expect(at(/1\.1 PASS/)).toBeLessThan(at(/deliverable docs\/runbook\.md: running/));
+    expect(at(/deliverable reports\/final\.html: not checked/)).toBeLessThan(at(/DECISION GO/));
+    const sdir = sessionDirOf(r.stdout);
+    const j = await journalOf(sdir);
+    expect(j.filter((e) => e.type === 'deliverable.result').map((e) => [e.data.index, e.data.verdict])).toEqual([
+      [0, 'pass'],
+      [1, 'fail'],
+      [2, 'fail'],
+    ]);
+    expect(j.find((e) => e.type === 'decision')?.data).toMatchObject({ decision: 'GO', deciding: [] });
+    const reportDir = /^report: (\S+)/m.exec(r.stdout)![1]!;
+    const sums = await readFile(path.join(reportDir, 'SHA256SUMS'), 'utf8');
+    for (const n of [0, 1, 2]) expect(sums).toContain(`  evidence/_deliverable-${n}/1.log`);
+    const report = JSON.parse(await readFile(path.join(reportDir, 'report.json'), 'utf8')) as { deliverables: { status: string }[] };
+    expect(report.deliverables.map((d) => d.status)).toEqual(['pass', 'fail', 'fail', 'unchecked']);
+
+    // --json: the events as NDJSON, the not-checked one as a message
+    const js = await cli(['run', f, '--ci', '--json', '--new', '--state-dir', 'json-state']);
+    expect(js.code).toBe(0);
+    const events = js.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; data?: Record<string, unknown>; status?: string; path?: string; deliverable?: number });
+    expect(events.filter((e) => e.type === 'deliverable.start').map((e) => e.data!.index)).toEqual([0, 1, 2]);
+    const res = events.filter((e) => e.type === 'deliverable.result');
+    expect(res.map((e) => [e.data!.path, e.data!.verdict])).toEqual([
+      ['docs/runbook.md', 'pass'],
+      ['docs/missing.md', 'fail'],
+      ['dashboards/slo.json', 'fail'],
+    ]);
+    expect((res[0]!.data!.evidence as { path: string; sha256: string }[])[0]).toMatchObject({ path: 'evidence/_deliverable-0/1.log', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(events).toContainEqual(expect.objectContaining({ type: 'message', deliverable: 3, path: 'reports/final.html', status: 'unchecked' }));
+    expect(events.some((e) => e.type === 'output' && (e as { item?: string }).item === 'deliverables[0]')).toBe(true);
+
+    // --only runs exactly the items named: no deliverables
+    const only = await cli(['run', f, '--ci', '--only', '1.1', '--new', '--state-dir', 'only-state']);
+    expect(only.code).toBe(0);
+    expect(only.stdout).not.toMatch(/deliverable/);
+    expect((await journalOf(sessionDirOf(only.stdout))).some((e) => e.type.startsWith('deliverable.'))).toBe(false);
   });
 
   it('still prints the decision and exits with its code when the report cannot be written', async () => {

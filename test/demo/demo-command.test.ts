@@ -54,6 +54,10 @@ describe('demo --ci (built CLI, real child process)', () => {
     const st = finalStatuses(r.stdout);
     for (const id of AUTOMATED) expect(st[id], `item ${id}\n${out}`).toMatch(/^PASS/);
     expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d DECISION GO\b/m);
+    // detektor's deliverables are checked against the sandbox's repository; the final report has no check
+    for (const p of ['docs/production-runbook.md', 'scripts/remediation/', 'dashboards/slo-tracking.json', 'configs/security/'])
+      expect(r.stdout).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d deliverable ${p.replace(/[./]/g, '\\$&')}: pass — found `, 'm'));
+    expect(r.stdout).toMatch(/^deliverable reports\/production-readiness\.html: not checked/m);
     // headless, the approvals are the sandbox's, and say so
     expect(r.stdout).toMatch(/4\.3 SIGNOFF approve by \S*sandbox\S*/);
     // the report is written, unsigned (no agent, no ~/.ssh here) and says why

@@ -46,6 +46,40 @@ describe('plain reporter', () => {
     expect(text).toMatch(/DECISION NO-GO — 1\.1 error$/m);
   });
 
+  it('prints deliverables as "deliverable <path>: <verdict> — <summary>", details under deliverables[<index>]', () => {
+    const out = sink(false);
+    const r = createPlainReporter({ out: out.s, env: {} });
+    r.onEvent({ type: 'deliverable.start', ts, actor: 'a', data: { index: 2, path: 'dashboards/slo.json', attempt: 1, describe: 'test -e dashboards/slo.json && parse as json' } });
+    r.onEvent({ type: 'output', item: 'deliverables[2]', lines: ['parse error: x'], dropped: 0, stream: 'stderr' });
+    r.onEvent({
+      type: 'deliverable.result',
+      ts,
+      actor: 'a',
+      data: {
+        index: 2,
+        path: 'dashboards/slo.json',
+        attempt: 1,
+        verdict: 'fail',
+        summary: 'found dashboards/slo.json, but x',
+        measured: '1 match',
+        expect: 'exists and parseError = null',
+        durationMs: 4,
+        evidence: [{ path: 'evidence/_deliverable-2/1.log', sha256: 'cd'.repeat(32), bytes: 40 }],
+      },
+    });
+    r.onEvent({ type: 'deliverable.skip', ts, actor: 'a', data: { index: 3, path: 'docs/x.md', reason: 'cancelled by alice' } });
+    const text = out.text();
+    expect(text).toMatch(/^\d\d:\d\d:\d\d deliverable dashboards\/slo\.json: running — test -e dashboards\/slo\.json && parse as json$/m);
+    expect(text).toMatch(/ deliverables\[2\] ! parse error: x$/m);
+    expect(text).toMatch(/ deliverable dashboards\/slo\.json: fail — found dashboards\/slo\.json, but x \(measured 1 match\) 4ms$/m);
+    expect(text).toMatch(/ deliverables\[2\] :   expected: exists and parseError = null$/m);
+    expect(text).toMatch(/ deliverables\[2\] :   evidence: evidence\/_deliverable-2\/1\.log \(40 bytes, sha256 cdcdcdcdcdcd…\)$/m);
+    expect(text).toMatch(/ deliverable docs\/x\.md: skipped — cancelled by alice$/m);
+    const tty = sink(true);
+    createPlainReporter({ out: tty.s, env: {} }).onEvent({ type: 'deliverable.skip', ts, actor: 'a', data: { index: 0, path: 'p', reason: 'r' } });
+    expect(tty.text()).toContain('\x1b[90mskipped\x1b[0m');
+  });
+
   it('colours status words only on a TTY without NO_COLOR', () => {
     const tty = sink(true);
     createPlainReporter({ out: tty.s, env: {} }).onEvent({ type: 'item.skip', ts, actor: 'a', data: { item: '1', status: 'skipped', reason: 'r' } });

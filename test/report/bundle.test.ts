@@ -43,7 +43,18 @@ describe('the signed bundle', () => {
     const files = await listFiles(result.dir);
     for (const f of ['SHA256SUMS', 'SHA256SUMS.sig', 'checklist.yaml', 'journal.jsonl', 'report.json', 'report.html', 'junit.xml', 'summary.md'])
       expect(files).toContain(f);
-    expect(files.filter((f) => f.startsWith('evidence/'))).toEqual(['evidence/1.1/1.log', 'evidence/1.2/1.log', 'evidence/2.2/1.log', 'evidence/2.3/1.log']); // 2.1 is manual
+    // 2.1 is manual; the deliverables' evidence sits in its own directories
+    expect(files.filter((f) => f.startsWith('evidence/'))).toEqual([
+      'evidence/1.1/1.log',
+      'evidence/1.2/1.log',
+      'evidence/2.2/1.log',
+      'evidence/2.3/1.log',
+      'evidence/_deliverable-0/1.log',
+      'evidence/_deliverable-1/1.log',
+    ]);
+    const sums = readFileSync(path.join(result.dir, 'SHA256SUMS'), 'utf8');
+    expect(sums).toMatch(/^[0-9a-f]{64} {2}evidence\/_deliverable-0\/1\.log$/m);
+    expect(sums).toMatch(/^[0-9a-f]{64} {2}evidence\/_deliverable-1\/1\.log$/m);
     expect(files.filter((f) => f.startsWith('signoffs/'))).toHaveLength(4);
     expect(readFileSync(path.join(result.dir, 'checklist.yaml'))).toEqual(readFileSync(path.join(session.dir, 'checklist.yaml')));
     expect(readFileSync(path.join(root, 'reports', 'production-readiness.html'))).toEqual(readFileSync(path.join(result.dir, 'report.html')));
@@ -141,8 +152,13 @@ describe('report.html', () => {
 describe('junit.xml and summary.md', () => {
   it('maps statuses to JUnit outcomes and is well-formed', () => {
     const xml = readFileSync(path.join(result.dir, 'junit.xml'), 'utf8');
-    expect(xml.match(/<testcase /g)).toHaveLength(5);
-    expect(xml).toMatch(/<testsuites name="shop" tests="5" failures="1" errors="0" skipped="1"/);
+    // five items, then the three deliverables in a suite of their own
+    expect(xml.match(/<testcase /g)).toHaveLength(8);
+    expect(xml).toMatch(/<testsuites name="shop" tests="8" failures="2" errors="0" skipped="2"/);
+    expect(xml).toMatch(/<testsuite name="deliverables" tests="3" failures="1" errors="0" skipped="1"/);
+    expect(xml).toMatch(/<testcase name="docs\/runbook\.md" classname="shop\.deliverables" time="[\d.]+">\s*<properties>[^]*?<\/properties>\s*<system-out>evidence: evidence\/_deliverable-0\/1\.log<\/system-out>/);
+    expect(xml).toMatch(/<testcase name="dashboards\/slo\.json"[^]*?<failure message="found dashboards\/slo\.json, but dashboards\/slo\.json: [^"]+" type="fail">/);
+    expect(xml).toMatch(/<testcase name="reports\/final\.html"[^]*?<skipped message="not checked: the checklist gives this deliverable no check"\/>/);
     expect(xml).toMatch(/name="2\.2 Flaky non-blocking"[^]*?<failure message=/);
     expect(xml).toMatch(/<skipped message="waived by captain@example.com until 2099-01-01: known issue/);
     expect(xml).not.toMatch(/[\x00-\x08\x0b\x0c\x0e-\x1f]/);
@@ -158,6 +174,44 @@ describe('junit.xml and summary.md', () => {
     expect(md).toMatch(/\| 2\.2 \| Flaky non-blocking _\(non-blocking\)_ \| FAIL \|/);
     expect(md).toContain('ssh-keygen -Y verify -f allowed_signers -I captain@example.com -n report@readiness-tui');
     expect(md.length).toBeLessThan(65_536);
+  });
+
+  it('summary.md lists the deliverables with status and evidence, escaped', () => {
+    const md = readFileSync(path.join(result.dir, 'summary.md'), 'utf8');
+    expect(md).toContain('### Deliverables (PASS 1 · FAIL 1 · NOT CHECKED 1; they do not change the decision)');
+    expect(md).toContain('| docs/runbook.md — Operations guide | PASS | found docs/runbook.md | evidence/\\_deliverable-0/1.log |');
+    expect(md).toContain('| dashboards/slo.json — SLO \\<b\\>dashboard\\</b\\> \\| @\u200dhere | FAIL | found dashboards/slo.json, but ');
+    expect(md).toContain('| reports/final.html — written at the end | NOT CHECKED | no check in the checklist |  |');
+  });
+});
+
+describe('deliverables in report.json and report.html', () => {
+  it('report.json records each deliverable with its status, result and evidence digests', () => {
+    const m = report();
+    expect(m.deliverables.map((d) => [d.index, d.path, d.kind ?? null, d.status, d.attempts])).toEqual([
+      [0, 'docs/runbook.md', 'file', 'pass', 1],
+      [1, 'dashboards/slo.json', 'file', 'fail', 1],
+      [2, 'reports/final.html', null, 'unchecked', 0],
+    ]);
+    expect(m.deliverables[0]).toMatchObject({ summary: 'found docs/runbook.md', measured: '1 match', description: 'Operations guide' });
+    expect(m.deliverables[0]!.evidence).toEqual([{ path: 'evidence/_deliverable-0/1.log', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), bytes: expect.any(Number) }]);
+    expect(m.deliverables[1]!.summary).toMatch(/^found dashboards\/slo\.json, but dashboards\/slo\.json: /);
+    expect(m.deliverables[1]!.expect).toBe('exists and parseError = null');
+    expect(Date.parse(m.deliverables[1]!.checkedAt!)).toBeGreaterThan(0);
+    expect(m.deliverables[2]!.evidence).toEqual([]);
+    // a failed deliverable does not change the decision
+    expect(m.decision.decision).toBe('GO');
+  });
+
+  it('report.html has a deliverables table with status words, evidence links, and the tail of a failed one', () => {
+    const html = readFileSync(path.join(result.dir, 'report.html'), 'utf8');
+    expect(html).toMatch(/<dt>Deliverables<\/dt><dd><a href="#deliverables">3<\/a> \(PASS 1 · FAIL 1 · NOT CHECKED 1\)<\/dd>/);
+    expect(html).toMatch(/<tr id="deliverable-0"><td><code>docs\/runbook\.md<\/code> — Operations guide<\/td><td><span class="st ok">PASS<\/span><\/td><td>found docs\/runbook\.md/);
+    expect(html).toContain('<a href="evidence/_deliverable-0/1.log">evidence/_deliverable-0/1.log</a>');
+    expect(html).toContain('SLO &lt;b&gt;dashboard&lt;/b&gt; | @here');
+    expect(html).toMatch(/<tr id="deliverable-1">[^\n]*<span class="st bad">FAIL<\/span>[^\n]*expected <code>exists and parseError = null<\/code>/);
+    expect(html).toMatch(/<tr id="deliverable-2">[^\n]*<span class="st muted">NOT CHECKED<\/span><\/td><td>the checklist gives it no check<\/td><td><\/td><\/tr>/);
+    expect(html).toMatch(/<p class="meta">dashboards\/slo\.json — evidence\/_deliverable-1\/1\.log:<\/p><pre>file dashboards\/slo\.json \(\d+ bytes\)\nparse error: /);
   });
 });
 

@@ -70,6 +70,19 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     expect(failFiles(r)).toContain('evidence/1.2/1.log');
   });
 
+  it("a deliverable's evidence file, like an item's", async () => {
+    const d = copy();
+    flipByte(path.join(d, 'evidence/_deliverable-0/1.log'), () => 0);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(fails(r)).toContainEqual(
+      expect.objectContaining({ file: 'evidence/_deliverable-0/1.log', message: expect.stringMatching(/sha256 does not match SHA256SUMS/) }),
+    );
+    expect(fails(r)).toContainEqual(
+      expect.objectContaining({ file: 'evidence/_deliverable-0/1.log', message: expect.stringMatching(/is not the evidence recorded in journal line \d+/) }),
+    );
+  });
+
   it('a journal line', async () => {
     const d = copy();
     const j = path.join(d, 'journal.jsonl');
@@ -109,6 +122,22 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/cannot be loaded/) }));
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/is not the checklist the session ran/) }));
     expect(r.findings).toContainEqual(expect.objectContaining({ level: 'ok', file: 'journal.jsonl', message: expect.stringMatching(/hash chain intact/) }));
+  });
+
+  it("a deliverable's evidence swapped, SHA256SUMS rebuilt and re-signed: the digest in deliverable.result catches it", async () => {
+    const d = copy();
+    writeFileSync(path.join(d, 'evidence/_deliverable-1/1.log'), 'file dashboards/slo.json (12 bytes)\n');
+    const files = (await listFiles(d)).filter((f) => !f.startsWith('SHA256SUMS'));
+    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
+    rmSync(path.join(d, 'SHA256SUMS.sig'));
+    expect(spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]).status).toBe(0);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(fails(r)).toEqual([
+      expect.objectContaining({ file: 'evidence/_deliverable-1/1.log', message: expect.stringMatching(/is not the evidence recorded in journal line \d+ \(sha256 differs\): it was replaced/) }),
+      // report.html shows the tail of a deliverable's evidence when it did not pass
+      expect.objectContaining({ file: 'report.html', message: expect.stringMatching(/is not what report\.json renders to/) }),
+    ]);
   });
 
   it('evidence swapped, SHA256SUMS rebuilt and re-signed by the trusted captain: the journal digest catches it', async () => {

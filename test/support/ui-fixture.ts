@@ -25,7 +25,7 @@ function item(p: Partial<Item> & { id: string; blockId: string; title: string })
 
 const cmd = (run: string, extra: Partial<{ mutating: boolean }> = {}) => ({ kind: 'command', params: { run }, mutating: extra.mutating ?? false });
 
-export function testChecklist(): Checklist {
+export function testChecklist(o: { deliverables?: Checklist['deliverables'] } = {}): Checklist {
   return {
     apiVersion: 'readiness/v1',
     name: 'shop',
@@ -55,7 +55,7 @@ export function testChecklist(): Checklist {
       },
     ],
     successMetrics: ['GO decision'],
-    deliverables: [],
+    deliverables: o.deliverables ?? [],
     risks: [{ risk: 'Database migration stalls', probability: 'medium', impact: 'high', mitigation: 'pre-run on staging' }],
     rollback: { detection: ['error rate > 5%'], steps: ['switch traffic back to blue', 'restore the database snapshot'], time: '20 minutes' },
     source: { path: '/tmp/test.yaml', sha256: '0'.repeat(64), bytes: Buffer.from('') },
@@ -130,7 +130,7 @@ export function recordingActions(): RecordingActions {
     calls: [],
     runningIds: [],
     mutatingIds: ['1.1'],
-    run: (ids) => a.calls.push({ name: 'run', args: [ids] }),
+    run: (ids, o) => a.calls.push({ name: 'run', args: o ? [ids, o] : [ids] }),
     cancel: (id) => a.calls.push({ name: 'cancel', args: [id] }),
     running: () => a.runningIds,
     isMutating: (id) => a.mutatingIds.includes(id),
@@ -154,7 +154,7 @@ export function recordingActions(): RecordingActions {
   return a;
 }
 
-export function newLive(): { live: SessionStore; feed: EventFeed } {
-  const live = createSessionStore(testChecklist());
+export function newLive(checklist: Checklist = testChecklist()): { live: SessionStore; feed: EventFeed } {
+  const live = createSessionStore(checklist);
   return { live, feed: new EventFeed(live) };
 }

@@ -2,7 +2,7 @@
  * The TUI's actions against a real session and runner: sign-offs are journaled (fsync'd) before the dialog may say
  * "saved", and a sign-off is never lost because signing failed — it is recorded unsigned, and the message says so.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,9 +21,9 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function setup() {
+async function setup(o: Parameters<typeof testChecklist>[0] = {}) {
   dir = mkdtempSync(path.join(tmpdir(), 'rt-ctl-'));
-  const checklist = testChecklist();
+  const checklist = testChecklist(o);
   checklist.source = { ...checklist.source, path: path.join(dir, 'test.yaml'), bytes: Buffer.from('apiVersion: readiness/v1\n') };
   session = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: true });
   // no SSH key anywhere: signing must fail
@@ -31,7 +31,7 @@ async function setup() {
   const runner = createRunner({ session, env });
   const quit: string[] = [];
   const ctl = createController({ session, runner, operator: 'alice@example.com', readonly: false, outDir: path.join(dir, 'reports'), env, openPager: () => undefined, quit: () => quit.push('quit') });
-  return { session, ctl };
+  return { session, ctl, runner };
 }
 
 function journalTypes(s: Session): { type: string; data: Record<string, unknown> }[] {
@@ -61,6 +61,32 @@ describe('controller', () => {
     expect(j.find((x) => x.type === 'waiver')?.data).toMatchObject({ item: '0.2', reason: 'patched tomorrow', expires: '2099-01-01', compensatingControl: 'WAF', by: 'alice@example.com' });
     expect(j.find((x) => x.type === 'note')?.data).toMatchObject({ text: 'cutover started' });
     expect(s.store.store.getState().items['0.2']!.status).toBe('waived');
+  });
+
+  it('run with deliverables checks them after the items through the real runner; "cancel all" before that skips them', async () => {
+    const deliverables = {
+      deliverables: [
+        { path: 'runbook.md', check: { kind: 'file', params: { path: 'runbook.md' }, mutating: false } },
+        { path: 'later.html', description: 'no check' },
+      ],
+    };
+    const { session: s, ctl } = await setup(deliverables);
+    writeFileSync(path.join(dir, 'runbook.md'), '# runbook\n');
+    ctl.run(['1.2'], { deliverables: true });
+    await ctl.settled();
+    let j = journalTypes(s);
+    const types = j.map((x) => x.type).filter((t) => t !== 'session.start');
+    expect(types).toEqual(['item.start', 'item.result', 'deliverable.start', 'deliverable.result']);
+    expect(j.find((x) => x.type === 'deliverable.result')?.data).toMatchObject({ index: 0, path: 'runbook.md', verdict: 'pass' });
+    expect(s.store.store.getState().deliverables.map((d) => d.status)).toEqual(['pass', 'unchecked']);
+    // without the option (r, R) no deliverable is checked; cancelling everything meanwhile stops the chain
+    ctl.run(['1.2']);
+    await ctl.settled();
+    ctl.run(['1.2'], { deliverables: true });
+    ctl.cancel();
+    await ctl.settled();
+    j = journalTypes(s);
+    expect(j.filter((x) => x.type === 'deliverable.start')).toHaveLength(1);
   });
 
   it('describes the exact command and flags mutating checks', async () => {

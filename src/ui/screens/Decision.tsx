@@ -1,5 +1,6 @@
 /**
- * GO / NO-GO / INCOMPLETE with the blocking items that decide it; on NO-GO the checklist's rollback plan and risks.
+ * GO / NO-GO / INCOMPLETE with the blocking items that decide it, the deliverables with their status (they never
+ * decide), and on NO-GO the checklist's rollback plan and risks.
  * `g` writes the report bundle (decided here, written by src/report).
  */
 import React from 'react';
@@ -8,13 +9,44 @@ import { useDeps, useSession, useUiState } from '../context.js';
 import { DECISION_TONE } from '../components/Header.js';
 import { fit, oneLine, truncate } from '../format.js';
 import { decisionRows, findItem, selectedIndex } from '../selectors.js';
-import { fg, glyphs, STATUS_TONE, statusText, useTheme, type Tone } from '../theme.js';
+import { fg, glyphs, STATUS_TONE, statusSymbol, statusText, useTheme, type Theme, type Tone } from '../theme.js';
+import type { DeliverableState } from '../../engine/session-state.js';
+import { deliverableLabel, UNCHECKED_LABEL, type DeliverableStatus } from '../../engine/status.js';
 
 interface L {
   text: string;
   tone?: Tone;
   bold?: boolean;
   inverse?: boolean;
+}
+
+function deliverableSymbol(theme: Theme, s: DeliverableStatus): string {
+  if (s !== 'unchecked') return statusSymbol(theme, s);
+  return theme.ascii ? UNCHECKED_LABEL.ascii : UNCHECKED_LABEL.unicode;
+}
+
+/**
+ * The deliverables: a heading with counts, then one row each (status symbol and word, path, what was found). They
+ * never change the decision, and the heading says so. `compact` lists only those whose check did not pass.
+ */
+function deliverableLines(ds: DeliverableState[], theme: Theme, compact: boolean): L[] {
+  if (!ds.length) return [];
+  const counts = new Map<string, number>();
+  for (const x of ds) counts.set(deliverableLabel(x.status).word.toLowerCase(), (counts.get(deliverableLabel(x.status).word.toLowerCase()) ?? 0) + 1);
+  const out: L[] = [{ text: `Deliverables (not in the decision): ${[...counts].map(([w, n]) => `${n} ${w}`).join(', ')}`, bold: true }];
+  const sep = ` ${glyphs(theme).dot} `;
+  // compact: only the problems (the heading counts the rest), so the rollback plan keeps its room
+  const rows = compact ? ds.filter((x) => !['pass', 'unchecked', 'pending'].includes(x.status)) : ds;
+  const wordW = Math.max(...rows.map((x) => deliverableLabel(x.status).word.length), 0);
+  for (const x of rows) {
+    const label = `${deliverableSymbol(theme, x.status)} ${deliverableLabel(x.status).word.padEnd(wordW)}`;
+    const said = x.result && x.status !== 'pass' ? x.result.summary : x.skip && x.status === 'skipped' ? `cancelled: ${x.skip.reason}` : x.description;
+    out.push({
+      text: `  ${label} ${oneLine(x.path)}${said ? `${sep}${oneLine(said)}` : ''}`,
+      tone: x.status === 'unchecked' ? 'muted' : STATUS_TONE[x.status],
+    });
+  }
+  return out;
 }
 
 export function DecisionScreen({ width, height }: { width: number; height: number }): React.ReactElement {
@@ -54,6 +86,7 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
     if (rows.length > maxRows) lines.push({ text: `  (${rows.length} in all; j/k scrolls, Enter opens)`, tone: 'muted' });
     lines.push({ text: '' });
   }
+  const before = lines.length;
   if (d === 'NO-GO') {
     const rb = c.rollback;
     if (rb) {
@@ -77,10 +110,18 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
     : last
       ? { text: `last report: ${last.path}${last.signed ? ' (signed)' : ' (unsigned)'}${last.interim ? ' interim' : ''}`, tone: 'muted' }
       : { text: `press g to generate the report bundle${d === 'INCOMPLETE' ? ' (interim: the decision is not final)' : ''}`, tone: 'muted' };
-  // never cut the plan silently: drop spacing first, then say how much is hidden
+  // never cut the plan silently: drop spacing first, then list only the deliverables that did not pass, then say
+  // how much is hidden
   const repRows = Math.min(3, Math.max(1, Math.ceil(repLine.text.length / Math.max(1, width))));
   const avail = Math.max(1, height - repRows - 1);
-  let shown = lines.length > avail ? lines.filter((l) => l.text !== '') : lines;
+  const withDeliverables = (compact: boolean): L[] => {
+    const dl = deliverableLines(state.deliverables, theme, compact);
+    return dl.length ? [...lines.slice(0, before), ...dl, { text: '' }, ...lines.slice(before)] : lines;
+  };
+  const full = withDeliverables(false);
+  const nonBlank = (ls: L[]) => ls.filter((l) => l.text !== '');
+  const all = full.length <= avail || nonBlank(full).length <= avail ? full : withDeliverables(true);
+  let shown = all.length > avail ? nonBlank(all) : all;
   if (shown.length > avail) {
     const hidden = shown.length - (avail - 1);
     shown = [

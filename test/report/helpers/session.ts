@@ -3,7 +3,7 @@
  * opened with the engine's openSession, run by the real runner (command checks = real child processes), signed off
  * with real SSH keys through signSignoff, and closed with a final decision — the same path the CLI takes.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadChecklist } from '../../../src/checklist/load.js';
 import type { Decision } from '../../../src/engine/status.js';
@@ -16,8 +16,19 @@ import type { TestKey } from './ssh.js';
 export const SHOP = path.resolve(import.meta.dirname, '../fixtures/shop.yaml');
 export const CAPTAIN = 'captain@example.com';
 
-export async function runShopSession(root: string, secret: string, o: { only?: string[]; sandbox?: boolean } = {}): Promise<Session> {
-  mkdirSync(root, { recursive: true });
+/**
+ * Runs the items (all, or `only`), then, like `run --ci` without --only, checks the deliverables: docs/runbook.md is
+ * there (pass), dashboards/slo.json is broken JSON (fail), reports/final.html has no check (not checked).
+ */
+export async function runShopSession(
+  root: string,
+  secret: string,
+  o: { only?: string[]; sandbox?: boolean; deliverables?: boolean } = {},
+): Promise<Session> {
+  mkdirSync(path.join(root, 'docs'), { recursive: true });
+  mkdirSync(path.join(root, 'dashboards'), { recursive: true });
+  writeFileSync(path.join(root, 'docs', 'runbook.md'), '# Shop runbook\n');
+  writeFileSync(path.join(root, 'dashboards', 'slo.json'), '{"panels": [\n');
   const file = path.join(root, 'shop.yaml');
   copyFileSync(SHOP, file);
   const checklist = await loadChecklist(file);
@@ -35,6 +46,7 @@ export async function runShopSession(root: string, secret: string, o: { only?: s
   });
   const runner = createRunner({ session, vars, secretVars: ['apiToken'], env: { ...process.env, LC_ALL: 'C' } });
   await runner.run(o.only ?? checklist.blocks.flatMap((b) => b.items.map((i) => i.id)));
+  if (o.deliverables ?? !o.only) await runner.checkDeliverables();
   return session;
 }
 
