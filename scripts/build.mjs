@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { inkFixes } from './ink-fixes.mjs';
 import { yogaFix } from './yoga-fix.mjs';
 import { zodLocales } from './zod-locales.mjs';
+import { stringWidthFix } from './string-width-fix.mjs';
+import { ansiTokenizeFix } from './ansi-tokenize-fix.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -40,8 +42,10 @@ await build({
   // Large, rarely-needed runtime dependencies stay external (installed as dependencies) and are loaded lazily.
   external: ['@kubernetes/client-node', '@secretlint/node', '@secretlint/secretlint-rule-preset-recommend'],
   // ink 6.8: incremental renderer row drift and unbounded text caches (see the file)
-  // + yoga-layout: load its WebAssembly without fetch()/undici; zod: its unused locales stay out (see the files)
-  plugins: [inkFixes, yogaFix, zodLocales],
+  // + yoga-layout: load its WebAssembly without fetch()/undici; zod: its unused locales stay out
+  // + string-width 8: no emoji expression compiled for text without emoji; ansi-tokenize: no style diff between
+  //   cells of the same style (both cost the TUI's first frame tens of ms; see the files)
+  plugins: [inkFixes, yogaFix, zodLocales, stringWidthFix, ansiTokenizeFix],
 });
 
 // The demo sandbox runs the seed's scripts as real child processes: ship them next to the bundle.

@@ -185,7 +185,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * zod 4 compiles a specialised parser (new Function) for every object schema the first time it parses one: a win
+ * for a server parsing the same shape a million times, 20–50 ms of start-up for a CLI that validates one checklist
+ * once. zod reads this global config when it loads (src/checklist/schema.ts, the check kinds), so set it first; the
+ * results are the same either way.
+ */
+function zodWithoutCompiledParsers(): void {
+  const g = globalThis as { __zod_globalConfig?: { jitless?: boolean } };
+  g.__zod_globalConfig ??= {};
+  g.__zod_globalConfig.jitless ??= true;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  zodWithoutCompiledParsers();
   // `readiness-tui … | head` closes the pipe early: that is not an error worth a stack trace
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {

@@ -30,6 +30,7 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
   }
   // Ink decides once, when it is loaded, that CI means "render nothing until exit". We decided already.
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  const env = { ...process.env };
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   // start loading the engine while Ink loads (its layout engine compiles WebAssembly asynchronously): the TUI's
@@ -38,8 +39,10 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
     import('../checklist/load.js'),
     import('../checklist/vars.js'),
     import('../engine/session.js'),
-    import('../engine/identity.js'),
   ]).catch(() => undefined);
+  // who the operator is (git config user.email: a child process) is asked now, and git runs while the UI loads
+  const operator = import('../engine/identity.js').then((i) => i.resolveOperatorAsync({ as: opts.as, env }));
+  operator.catch(() => undefined); // awaited (and its errors reported) by runTui
   let m: typeof import('../ui/run-tui.js');
   try {
     m = await import('../ui/run-tui.js');
@@ -47,5 +50,5 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
     for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
   }
   await preload;
-  return m.runTui(file, opts);
+  return m.runTui(file, opts, { operator });
 }

@@ -1,8 +1,9 @@
 /**
  * Who is acting: the operator identity journaled as `actor` (and the sign-off principal).
  * `--as NAME` wins; else `git config user.email`; else `$USER@hostname`.
+ * resolveOperator asks git synchronously; resolveOperatorAsync lets the TUI ask while it loads and validates.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 
 export interface IdentityOptions {
@@ -11,20 +12,35 @@ export interface IdentityOptions {
   cwd?: string;
 }
 
+const GIT_ARGS = ['config', 'user.email'];
+const GIT_TIMEOUT_MS = 2_000;
+
 function gitEmail(env: NodeJS.ProcessEnv, cwd?: string): string | undefined {
   try {
-    const out = execFileSync('git', ['config', 'user.email'], {
+    const out = execFileSync('git', GIT_ARGS, {
       env,
       cwd,
-      timeout: 2_000,
+      timeout: GIT_TIMEOUT_MS,
       stdio: ['ignore', 'pipe', 'ignore'],
       encoding: 'utf8',
     });
-    const v = out.trim();
-    return v || undefined;
+    return out.trim() || undefined;
   } catch {
     return undefined;
   }
+}
+
+function gitEmailAsync(env: NodeJS.ProcessEnv, cwd?: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    try {
+      const child = execFile('git', GIT_ARGS, { env, cwd, timeout: GIT_TIMEOUT_MS, encoding: 'utf8' }, (err, out) =>
+        resolve(err ? undefined : out.trim() || undefined),
+      );
+      child.stdin?.end();
+    } catch {
+      resolve(undefined);
+    }
+  });
 }
 
 function userName(env: NodeJS.ProcessEnv): string {
@@ -37,15 +53,25 @@ function userName(env: NodeJS.ProcessEnv): string {
   }
 }
 
+const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
+
+/** --as, cleaned, when it leaves a name; else undefined (ask git next). */
+function given(o: IdentityOptions): string | undefined {
+  return o.as !== undefined ? clean(o.as) || undefined : undefined;
+}
+
+function fallback(env: NodeJS.ProcessEnv, git: string | undefined): string {
+  return git ? clean(git) : clean(`${userName(env)}@${hostname()}`);
+}
+
 /** The operator identity, never empty. Control characters are stripped so it cannot paint the terminal. */
 export function resolveOperator(o: IdentityOptions = {}): string {
   const env = o.env ?? process.env;
-  const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
-  if (o.as !== undefined) {
-    const v = clean(o.as);
-    if (v) return v;
-  }
-  const g = gitEmail(env, o.cwd);
-  if (g) return clean(g);
-  return clean(`${userName(env)}@${hostname()}`);
+  return given(o) ?? fallback(env, gitEmail(env, o.cwd));
+}
+
+/** resolveOperator without blocking: git runs while the caller carries on. Same answer. */
+export async function resolveOperatorAsync(o: IdentityOptions = {}): Promise<string> {
+  const env = o.env ?? process.env;
+  return given(o) ?? fallback(env, await gitEmailAsync(env, o.cwd));
 }

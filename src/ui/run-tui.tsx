@@ -154,7 +154,13 @@ function mark(name: string): void {
   if (process.env.READINESS_TIMING === '1') marks.push([name, performance.now()]);
 }
 
-export async function runTui(fileArg: string | undefined, opts: TuiOptions): Promise<number> {
+/** Work the caller started before the UI loaded (src/commands/tui.ts). */
+export interface TuiHead {
+  /** the operator identity, being resolved (resolveOperatorAsync: git runs while the UI loads) */
+  operator?: Promise<string>;
+}
+
+export async function runTui(fileArg: string | undefined, opts: TuiOptions, head: TuiHead = {}): Promise<number> {
   const env = process.env;
   mark('runTui');
   if (env.READINESS_TIMING === '1')
@@ -173,19 +179,20 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions): Pro
     if (!file) return EXIT.USAGE;
   }
 
-  const [{ loadChecklist }, { resolveVars }, { openSession }, { resolveOperator }] = await Promise.all([
+  const [{ loadChecklist }, { resolveVars }, { openSession }, { resolveOperatorAsync }] = await Promise.all([
     import('../checklist/load.js'),
     import('../checklist/vars.js'),
     import('../engine/session.js'),
     import('../engine/identity.js'),
   ]);
+  const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env });
   mark('modules-core');
   const { createRunner } = await import('../engine/runner.js');
   mark('modules');
   const checklist = await loadChecklist(file);
   mark('checklist');
   const vars = resolveVars(checklist, { set: opts.set, varsFile: opts.vars, env });
-  const operator = resolveOperator({ as: opts.as, env });
+  const operator = await operatorP;
   mark('operator');
   const kube = await kubeTarget(checklist, opts);
   const session: Session = await openSession({
