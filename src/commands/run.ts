@@ -99,9 +99,9 @@ async function kubeInfo(c: Checklist, context: string | undefined): Promise<Kube
   );
   if (!usesKube) return undefined;
   try {
-    const m = await import('../checks/support/kube.js');
-    const t = await m.resolveKubeTarget({ context });
-    return { context: t.context, cluster: t.cluster, server: t.server, user: t.user };
+    // without @kubernetes/client-node (slow to load): the checks that need it load it themselves
+    const m = await import('../checks/support/kube-target-info.js');
+    return await m.readKubeTargetInfo({ context });
   } catch {
     return undefined; // each kubernetes check reports its own error
   }

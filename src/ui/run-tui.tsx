@@ -88,9 +88,9 @@ async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeT
   );
   if (!usesKube && !context) return undefined;
   try {
-    const { resolveKubeTarget } = await import('../checks/support/kube.js');
-    const t = await resolveKubeTarget({ kubeconfig: process.env.KUBECONFIG, context });
-    return { context: t.context, cluster: t.cluster, server: t.server, ...(t.user ? { user: t.user } : {}) };
+    // read without @kubernetes/client-node: loading it would delay the first frame by most of a second
+    const { readKubeTargetInfo } = await import('../checks/support/kube-target-info.js');
+    return await readKubeTargetInfo({ kubeconfig: process.env.KUBECONFIG, context });
   } catch {
     return undefined;
   }

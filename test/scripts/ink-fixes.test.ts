@@ -9,9 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain ESM build plugins without types
 import { inkFixes } from '../../scripts/ink-fixes.mjs';
-// @ts-expect-error plain ESM build plugins without types
 import { yogaFix } from '../../scripts/yoga-fix.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
