@@ -1,5 +1,8 @@
-// Writes checklist/schema.json from the zod schemas (src/checklist/json-schema.ts): `npm run schema`.
-// A test asserts the committed file equals what this generates, so run it after changing the format or a kind.
+// Writes the files generated from the zod schemas: `npm run schema`.
+// - checklist/schema.json (src/checklist/json-schema.ts): the JSON Schema editors use;
+// - src/checklist/fast-schema.generated.ts (src/checklist/fast-schema-plan.ts): the zod-free plans the validator's
+//   fast path checks a valid checklist with.
+// Tests assert the committed files equal what this generates, so run it after changing the format or a kind.
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +13,13 @@ const tmp = mkdtempSync(path.join(repo, 'node_modules', '.schema-'));
 try {
   const out = path.join(tmp, 'gen.mjs');
   await build({
-    entryPoints: [path.join(repo, 'src/checklist/json-schema.ts')],
+    stdin: {
+      contents:
+        "export { checklistJsonSchemaText } from './src/checklist/json-schema.ts';\n" +
+        "export { fastSchemaPlansText } from './src/checklist/fast-schema-plan.ts';\n",
+      resolveDir: repo,
+      loader: 'ts',
+    },
     outfile: out,
     bundle: true,
     format: 'esm',
@@ -19,10 +28,14 @@ try {
     logLevel: 'warning',
     packages: 'external',
   });
-  const { checklistJsonSchemaText } = await import(pathToFileURL(out).href);
-  const target = path.join(repo, 'checklist/schema.json');
-  writeFileSync(target, checklistJsonSchemaText());
-  console.log(`wrote ${path.relative(process.cwd(), target) || target}`);
+  const { checklistJsonSchemaText, fastSchemaPlansText } = await import(pathToFileURL(out).href);
+  for (const [rel, text] of [
+    ['checklist/schema.json', checklistJsonSchemaText()],
+    ['src/checklist/fast-schema.generated.ts', fastSchemaPlansText()],
+  ]) {
+    writeFileSync(path.join(repo, rel), text);
+    console.log(`wrote ${rel}`);
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

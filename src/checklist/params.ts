@@ -4,7 +4,7 @@
  */
 import { getKind } from '../checks/index.js';
 import { CheckError } from '../checks/contract.js';
-import { formatPath, type PathSeg } from './positions.js';
+import { formatPath, type PathSeg } from './path-format.js';
 import { interpolate, MissingVariableError } from './interpolate.js';
 import type { CheckSpec } from './model.js';
 

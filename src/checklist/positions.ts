@@ -3,24 +3,9 @@
  * (used to point at the exact spot of a bad `${vars.x}` or a JSONata syntax error inside an expression).
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
+import type { LineCol, PathSeg } from './path-format.js';
 
-export type PathSeg = string | number;
-
-export interface LineCol {
-  line: number;
-  col: number;
-}
-
-/** "blocks[1].items[0].check.kind" */
-export function formatPath(path: readonly PathSeg[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
+export { formatPath, type LineCol, type PathSeg } from './path-format.js';
 
 export class SourcePositions {
   constructor(

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.js';
+import { API_VERSION } from './schema-constants.js';
 
-export const API_VERSION = 'readiness/v1';
+export { API_VERSION, CHECK_BASE_KEYS } from './schema-constants.js';
 
 /** item and block ids: what people type in `--only 1.1,2.3` and what names evidence folders */
 export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
@@ -19,9 +20,6 @@ const duration = (description: string) =>
 const id = (description: string) =>
   z.string().regex(new RegExp(ID_PATTERN), { error: 'expected an id of letters, digits, ".", "_" or "-" (e.g. "1.1")' }).describe(description);
 const textList = (description: string) => z.array(z.string()).describe(description);
-
-/** keys of a check mapping that belong to the checklist, not to the kind's params */
-export const CHECK_BASE_KEYS = ['kind', 'expect', 'mutating', 'context'] as const;
 
 export const checkSchema = z
   .looseObject({

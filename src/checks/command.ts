@@ -13,19 +13,10 @@ import { spawnGroup } from '../engine/process.js';
 import { LineSplitter } from '../engine/line-splitter.js';
 import { sanitizeLine } from '../engine/sanitize.js';
 import { CheckError, type CheckKind } from './contract.js';
-import { isDuration, parseDurationMs } from './support/duration.js';
+import { RULES } from './rules.js';
+import { parseDurationMs } from './support/duration.js';
 
-const regex = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
+const regex = z.string().refine(RULES.isRegex, { message: 'not a valid regular expression' });
 
 const params = z
   .object({
@@ -35,7 +26,7 @@ const params = z
     env: z.record(z.string(), z.string()).optional().describe('extra environment variables'),
     timeout: z
       .string()
-      .refine(isDuration, { message: 'expected a duration such as 30s, 5m or 1h' })
+      .refine(RULES.isDuration, { message: 'expected a duration such as 30s, 5m or 1h' })
       .optional()
       .describe("the command's own time limit (the item's timeout applies too)"),
     capture: z
@@ -45,7 +36,7 @@ const params = z
     count: z.record(z.string(), regex).optional().describe('name → regex; how many output lines match'),
   })
   .strict()
-  .refine((p) => Boolean(p.run) !== Boolean(p.argv), { message: 'give exactly one of `run` (shell line) or `argv` (list)' });
+  .refine(RULES.runXorArgv, { message: 'give exactly one of `run` (shell line) or `argv` (list)' });
 
 export type CommandParams = z.infer<typeof params>;
 

@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { httpRequest, httpTlsParams, joinUrl, safeUrl, type HttpResponse } from './support/http.js';
 import { secretRefSchema, resolveSecretRef, type SecretRef } from './support/secret-ref.js';
@@ -42,7 +43,7 @@ const params = z
     ...httpTlsParams,
   })
   .strict()
-  .refine((p) => (p.file ? !p.url && !p.uid : !!p.url && !!p.uid), {
+  .refine(RULES.fileXorUrlAndUid, {
     message: 'give either `file`, or both `url` and `uid`',
   });
 

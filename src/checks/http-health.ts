@@ -9,6 +9,7 @@
  * addresses are wrong, and "the service is unhealthy" would be a guess.
  */
 import { z } from 'zod';
+import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { httpRequest, httpTlsParams, safeUrl } from './support/http.js';
 import { secretRefSchema, resolveSecretRef } from './support/secret-ref.js';
@@ -68,7 +69,7 @@ const params = z
     ...httpTlsParams,
   })
   .strict()
-  .refine((p) => p.targets.length > 0 || p.discover, { message: 'give `targets`, `discover`, or both' });
+  .refine(RULES.targetsOrDiscover, { message: 'give `targets`, `discover`, or both' });
 
 type Params = z.infer<typeof params>;
 type Discover = z.infer<typeof discoverSchema>;

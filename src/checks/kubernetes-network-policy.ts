@@ -7,6 +7,7 @@
  * one in the denied namespace must fail by timeout/refusal. Creates pods → mutating.
  */
 import { z } from 'zod';
+import { RULES } from './rules.js';
 import type * as K8s from '@kubernetes/client-node';
 import { CheckError, type CheckKind } from './contract.js';
 import { openKube } from './support/kube-session.js';
@@ -32,7 +33,7 @@ const probe = z
           .optional()
           .describe('or: the in-cluster URL, e.g. http://detection-service:8080 or http://detection-service.detektor:8080'),
       })
-      .refine((t) => t.service !== undefined || t.url !== undefined, { message: 'give target.service or target.url' })
+      .refine(RULES.serviceOrUrl, { message: 'give target.service or target.url' })
       .describe('the Service to connect to (its ClusterIP is used, so DNS is out of the picture)'),
     image: z.string().min(1).default('busybox:1.36').describe('probe image with busybox wget (default busybox:1.36)'),
     timeoutSeconds: z.int().min(1).max(60).default(3).describe('wget connect/read timeout in seconds (default 3)'),
@@ -54,7 +55,7 @@ const params = z
         'optional live probe, creates two short-lived pods: from.namespace, allowedFrom.namespace, target {service or url, namespace, port}, image, timeoutSeconds, podTimeoutSeconds',
       ),
   })
-  .refine((p) => p.namespaces !== undefined || p.namespaceSelector !== undefined, {
+  .refine(RULES.namespacesOrSelector, {
     message: 'give `namespaces` (a list) or `namespaceSelector` (a label selector)',
   });
 
@@ -172,7 +173,7 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
     '    target: {service: detection-service, namespace: detektor, port: 8080}',
   ].join('\n'),
   defaultExpect: '$count(lacking) = 0 and (probe = null or probe.isolated = true)',
-  mutating: (p) => p.probe !== undefined,
+  mutating: RULES.hasProbe,
   describe: (p) => describeCall(p),
   async run(p, ctx) {
     const kube = await openKube(ctx);

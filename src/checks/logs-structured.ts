@@ -14,6 +14,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { DEFAULT_FIELDS, LogScorer } from './support/log-fields.js';
 import { openKube } from './support/kube-session.js';
@@ -56,7 +57,7 @@ const params = z
       .describe('synonyms per field, replacing the defaults for the fields given (dotted keys are tried flat and nested)'),
   })
   .strict()
-  .refine((p) => [p.files, p.command, p.pods].filter(Boolean).length === 1, { message: 'give exactly one source: `files`, `command` or `pods`' });
+  .refine(RULES.oneLogSource, { message: 'give exactly one source: `files`, `command` or `pods`' });
 
 type Params = z.infer<typeof params>;
 

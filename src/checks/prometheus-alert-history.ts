@@ -11,9 +11,10 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { safeUrl } from './support/http.js';
-import { parseDurationMs, isDuration } from './support/duration.js';
+import { parseDurationMs } from './support/duration.js';
 import { prometheusApi, prometheusParams, type PromApi } from './support/prometheus-api.js';
 import {
   buildEpisodes,
@@ -28,7 +29,7 @@ import {
   type MatrixSeries,
 } from './support/alert-episodes.js';
 
-const duration = (what: string) => z.string().refine(isDuration, { message: `${what}: a duration like 30s, 1m, 1d` });
+const duration = (what: string) => z.string().refine(RULES.isDuration, { message: `${what}: a duration like 30s, 1m, 1d` });
 
 const params = z
   .object({

@@ -9,9 +9,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { spawnGroup } from '../engine/process.js';
-import { parseDuration, DURATION_HINT } from '../checklist/duration.js';
+import { DURATION_HINT } from '../checklist/duration.js';
 
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -35,7 +36,7 @@ const params = z
     ignoreUnfixed: z.boolean().default(false).describe('pass --ignore-unfixed: drop findings that have no fixed version yet'),
     timeout: z
       .string()
-      .refine((t) => parseDuration(t) !== undefined, DURATION_HINT)
+      .refine(RULES.isDuration, DURATION_HINT)
       .optional()
       .describe("trivy's own --timeout for the scan (e.g. 10m); the item's timeout still applies"),
     verbose: z

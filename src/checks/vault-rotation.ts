@@ -5,6 +5,7 @@
  * custom_metadata key (`rotationKey`), as `require` says.
  */
 import { z } from 'zod';
+import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { DURATION_HINT, formatDuration, parseDuration } from '../checklist/duration.js';
 import {
@@ -35,7 +36,7 @@ const params = z
       .describe('list this prefix recursively and check every secret under it ("" = the whole mount)'),
     maxAge: z
       .string()
-      .refine((t) => parseDuration(t) !== undefined, DURATION_HINT)
+      .refine(RULES.isDuration, DURATION_HINT)
       .optional()
       .describe('rotation period: the current version must be younger than this, e.g. "90d"'),
     rotationKey: z
@@ -50,8 +51,8 @@ const params = z
     concurrency: z.number().int().min(1).max(32).default(8).describe('metadata reads at the same time'),
   })
   .strict()
-  .refine((p) => p.paths.length > 0 || p.prefix !== undefined, { message: 'give `paths` or `prefix` (or both)' })
-  .refine((p) => p.maxAge !== undefined || p.rotationKey !== undefined, { message: 'give `maxAge`, `rotationKey`, or both' });
+  .refine(RULES.pathsOrPrefix, { message: 'give `paths` or `prefix` (or both)' })
+  .refine(RULES.maxAgeOrRotationKey, { message: 'give `maxAge`, `rotationKey`, or both' });
 
 export type VaultRotationParams = z.infer<typeof params>;
 

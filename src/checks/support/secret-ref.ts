@@ -3,6 +3,7 @@
  * params — never from the params themselves, so they are never written to the checklist, journal or report.
  */
 import { z } from 'zod';
+import { RULES } from '../rules.js';
 import { CheckError } from '../contract.js';
 
 export const secretRefSchema = z
@@ -11,7 +12,7 @@ export const secretRefSchema = z
     var: z.string().optional().describe('name of the checklist variable (declare it `secret: true`) holding the value'),
     prefix: z.string().default('').describe('text put before the value, e.g. "Bearer "'),
   })
-  .refine((r) => !!r.env !== !!r.var, { message: 'give exactly one of `env` or `var`' });
+  .refine(RULES.envXorVar, { message: 'give exactly one of `env` or `var`' });
 
 export type SecretRef = z.infer<typeof secretRefSchema>;
 

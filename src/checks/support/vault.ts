@@ -6,6 +6,7 @@
  * Like the vault CLI, VAULT_ADDR, VAULT_TOKEN, VAULT_NAMESPACE and VAULT_CACERT are the defaults.
  */
 import { z } from 'zod';
+import { RULES } from '../rules.js';
 import { CheckError, type CheckContext } from '../contract.js';
 import { DURATION_HINT, parseDuration } from '../../checklist/duration.js';
 import { httpRequest, httpTlsParams, joinUrl, safeUrl, type HttpResponse } from './http.js';
@@ -22,7 +23,7 @@ export const vaultConnectionParams = {
   namespace: z.string().optional().describe('Vault Enterprise / OpenBao namespace, sent as X-Vault-Namespace; default $VAULT_NAMESPACE'),
   timeout: z
     .string()
-    .refine((t) => parseDuration(t) !== undefined, DURATION_HINT)
+    .refine(RULES.isDuration, DURATION_HINT)
     .default('10s')
     .describe('deadline of each HTTP request'),
   ...httpTlsParams,

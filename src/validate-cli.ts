@@ -1,0 +1,31 @@
+/**
+ * The entry of `readiness-tui validate FILE` — exactly that command line; bin/readiness-tui.js picks it. The command
+ * CI and editors run on every change starts without the command-line parser (commander) and the child_process and
+ * network modules it pulls in. Any other form (options, --help, more arguments) goes through dist/cli.js (cli.ts),
+ * with the same output and exit codes.
+ */
+import { EXIT, UsageError, reportFatal } from './commands/exit.js';
+import { validateCommand } from './commands/validate.js';
+
+export async function main(file: string): Promise<void> {
+  // `readiness-tui validate … | head` closes the pipe early: that is not an error worth a stack trace
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+  try {
+    process.exitCode = await validateCommand(file);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = EXIT.USAGE;
+      return;
+    }
+    process.exitCode = reportFatal(err);
+  }
+}
+
+// Run when executed (bundled entry), not when imported by tests.
+if (!process.env.VITEST) await main(process.argv[3]!);
