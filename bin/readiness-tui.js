@@ -3,4 +3,5 @@
 // (src/validate-cli.ts); everything else goes through dist/cli.js.
 const [command, file, ...rest] = process.argv.slice(2);
 const plainValidate = command === 'validate' && file !== undefined && !file.startsWith('-') && rest.length === 0;
-await import(plainValidate ? '../dist/validate-cli.js' : '../dist/cli.js');
+if (plainValidate) await (await import('../dist/validate-cli.js')).main(file);
+else await import('../dist/cli.js');

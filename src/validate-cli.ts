@@ -2,7 +2,7 @@
  * The entry of `readiness-tui validate FILE` — exactly that command line; bin/readiness-tui.js picks it. The command
  * CI and editors run on every change starts without the command-line parser (commander) and the child_process and
  * network modules it pulls in. Any other form (options, --help, more arguments) goes through dist/cli.js (cli.ts),
- * with the same output and exit codes.
+ * with the same output and exit codes. bin/readiness-tui.js calls main(FILE).
  */
 import { EXIT, UsageError, reportFatal } from './commands/exit.js';
 import { validateCommand } from './commands/validate.js';
@@ -26,6 +26,3 @@ export async function main(file: string): Promise<void> {
     process.exitCode = reportFatal(err);
   }
 }
-
-// Run when executed (bundled entry), not when imported by tests.
-if (!process.env.VITEST) await main(process.argv[3]!);

@@ -538,6 +538,12 @@ export class Validator {
         mutating = false;
       }
     }
+    if (mutating && c.path[0] === 'deliverables') {
+      this.add(
+        c.raw.mutating === true ? [...c.path, 'mutating'] : [...c.path, 'kind'],
+        "a deliverable's check runs without asking the operator, so it must not change the environment; make it an item (mutating checks are confirmed there)",
+      );
+    }
     c.spec = {
       kind: kindName,
       expect,
