@@ -13,6 +13,7 @@ import { DialogView } from './dialogs/Dialog.js';
 import { Footer, FOOTER_ROWS } from './components/Footer.js';
 import { Header, HEADER_ROWS } from './components/Header.js';
 import { dispatchInput, type DispatchContext } from './keys.js';
+import type { KeyGate } from './lazy-runner.js';
 import { BlockScreen } from './screens/Block.js';
 import { DecisionScreen } from './screens/Decision.js';
 import { Help } from './screens/Help.js';
@@ -31,6 +32,8 @@ export interface AppProps {
   onReady?: () => void;
   /** called for every key read, before it is dispatched (the TUI asks Ink to draw the next frame at once) */
   onKey?: () => void;
+  /** while closed, keys are held and dispatched in order when it opens (lazy-runner.ts) */
+  keyGate?: KeyGate;
 }
 
 /** Body rows available between header and footer for a terminal of `rows` lines. */
@@ -59,14 +62,28 @@ function Body({ width, height }: { width: number; height: number }): React.React
   }
 }
 
-function Root({ onReady, onKey, dispatch }: { onReady?: () => void; onKey?: () => void; dispatch: DispatchContext }): React.ReactElement {
+function Root({
+  onReady,
+  onKey,
+  keyGate,
+  dispatch,
+}: {
+  onReady?: () => void;
+  onKey?: () => void;
+  keyGate?: KeyGate;
+  dispatch: DispatchContext;
+}): React.ReactElement {
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
   const { cols, rows } = useUi(useShallow((s) => ({ cols: s.cols, rows: s.rows })));
   useInput(
     (input, key) => {
-      onKey?.();
-      dispatchInput(input, key, dispatch);
+      const go = () => {
+        onKey?.();
+        dispatchInput(input, key, dispatch);
+      };
+      if (keyGate && !keyGate.isOpen()) keyGate.hold(go);
+      else go();
     },
     { isActive: isRawModeSupported },
   );
@@ -106,7 +123,7 @@ function Root({ onReady, onKey, dispatch }: { onReady?: () => void; onKey?: () =
   );
 }
 
-export function App({ live, ui, actions, theme, onReady, onKey }: AppProps): React.ReactElement {
+export function App({ live, ui, actions, theme, onReady, onKey, keyGate }: AppProps): React.ReactElement {
   const deps = useMemo(() => ({ live, ui, actions }), [live, ui, actions]);
   const dispatch = useMemo<DispatchContext>(
     () => ({ live, ui, actions, paneRows: () => paneRowsFor(ui.getState().rows) }),
@@ -115,7 +132,7 @@ export function App({ live, ui, actions, theme, onReady, onKey }: AppProps): Rea
   return (
     <ThemeContext.Provider value={theme}>
       <AppContext.Provider value={deps}>
-        <Root onReady={onReady} onKey={onKey} dispatch={dispatch} />
+        <Root onReady={onReady} onKey={onKey} keyGate={keyGate} dispatch={dispatch} />
       </AppContext.Provider>
     </ThemeContext.Provider>
   );

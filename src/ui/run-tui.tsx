@@ -18,6 +18,7 @@ import type { TuiOptions } from '../commands/tui.js';
 import { EXIT } from '../commands/exit.js';
 import { App } from './app.js';
 import { createController } from './controller.js';
+import { createLazyRunner } from './lazy-runner.js';
 import { Picker, type PickerEntry } from './screens/Picker.js';
 import { createTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
 import { detectTheme, ThemeContext, type Theme } from './theme.js';
@@ -186,8 +187,6 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     import('../engine/identity.js'),
   ]);
   const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env });
-  mark('modules-core');
-  const { createRunner } = await import('../engine/runner.js');
   mark('modules');
   const checklist = await loadChecklist(file);
   mark('checklist');
@@ -209,14 +208,23 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   });
   mark('session');
   const concurrency = Math.max(1, Number.parseInt(String(opts.concurrency ?? '4'), 10) || 4);
-  const runner: Runner = createRunner({
-    session,
-    concurrency,
-    kubeContext: opts.kubeContext ?? opts.context,
-    env,
-    vars: vars.values,
-    secretVars: vars.secret,
-  });
+  // the runner (every check kind and its schemas) loads right after the first frame; keys wait for it
+  const lazy = createLazyRunner(
+    async () => {
+      const { createRunner } = await import('../engine/runner.js');
+      mark('runner');
+      return createRunner({
+        session,
+        concurrency,
+        kubeContext: opts.kubeContext ?? opts.context,
+        env,
+        vars: vars.values,
+        secretVars: vars.secret,
+      });
+    },
+    (err) => session.store.message('error', `could not load the check runner: ${err instanceof Error ? err.message : String(err)}`),
+  );
+  const runner: Runner = lazy.runner;
   for (const w of session.warnings) session.store.message('warn', w);
   const stopFollow = session.follow();
   const stopWaivers = armWaiverExpiry(session);
@@ -279,7 +287,14 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     // keys repaint at once, output stays throttled to maxFps (renderNextNow: scripts/ink-fixes.mjs, bundle only)
     const onKey = () => (inst as Instance & { renderNextNow?: () => void }).renderNextNow?.();
     const inst = render(
-      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => (mark('first frame'), term.announceReady())} onKey={onKey} />,
+      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => {
+          mark('first frame');
+          term.announceReady();
+          setImmediate(() => void lazy.load().catch(() => undefined));
+        }}
+        onKey={onKey}
+        keyGate={lazy.gate}
+      />,
       {
       stdout,
       maxFps: fps,
