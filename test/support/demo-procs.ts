@@ -13,6 +13,25 @@ export interface Proc {
   pid: number;
   cmdline: string;
   cwd?: string;
+  /** process state letter from /proc (R, S, D = uninterruptible I/O, …) */
+  state?: string;
+  /** a SIGKILL was sent and is pending: the kernel ends the process as soon as it leaves uninterruptible I/O */
+  killPending?: boolean;
+}
+
+/** state letter and whether SIGKILL (signal 9) is pending, from /proc/PID/status */
+function procStatus(pid: number): { state?: string; killPending?: boolean } {
+  try {
+    const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const state = /^State:\s+(\S)/m.exec(st)?.[1];
+    const pending = ['SigPnd', 'ShdPnd'].some((k) => {
+      const hex = new RegExp(`^${k}:\\s+([0-9a-f]+)`, 'm').exec(st)?.[1];
+      return hex !== undefined && (BigInt('0x' + hex) & 0x100n) !== 0n;
+    });
+    return { state, killPending: pending };
+  } catch {
+    return {};
+  }
 }
 
 /** Every process whose command line or working directory mentions `root` (never this test process). */
@@ -35,7 +54,7 @@ export function processesUnder(root: string): Proc[] {
       cwd = undefined;
     }
     if (!cmdline) continue; // zombie or kernel thread
-    if (cmdline.includes(root) || (cwd && (cwd === root || cwd.startsWith(root + '/')))) out.push({ pid, cmdline, cwd });
+    if (cmdline.includes(root) || (cwd && (cwd === root || cwd.startsWith(root + '/')))) out.push({ pid, cmdline, cwd, ...procStatus(pid) });
   }
   return out;
 }
