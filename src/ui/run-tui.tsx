@@ -286,24 +286,23 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     ui.setState({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
     // keys repaint at once, output stays throttled to maxFps (renderNextNow: scripts/ink-fixes.mjs, bundle only)
     const onKey = () => (inst as Instance & { renderNextNow?: () => void }).renderNextNow?.();
+    const onReady = () => {
+      mark('first frame');
+      term.announceReady();
+      // the runner loads once the first frame is out (keys wait for it: lazy-runner.ts)
+      setImmediate(() => void lazy.load().catch(() => undefined));
+    };
     const inst = render(
-      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={() => {
-          mark('first frame');
-          term.announceReady();
-          setImmediate(() => void lazy.load().catch(() => undefined));
-        }}
-        onKey={onKey}
-        keyGate={lazy.gate}
-      />,
+      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={onReady} onKey={onKey} keyGate={lazy.gate} />,
       {
-      stdout,
-      maxFps: fps,
-      // only changed lines are rewritten (the bundle carries a fix for ink 6.8's row drift: scripts/ink-fixes.mjs);
-      // READINESS_INCREMENTAL=0 falls back to repainting the whole frame
-      incrementalRendering: env.READINESS_INCREMENTAL !== '0',
-      patchConsole: false,
-      exitOnCtrlC: false,
-      isScreenReaderEnabled: theme.screenReader,
+        stdout,
+        maxFps: fps,
+        // only changed lines are rewritten (the bundle carries a fix for ink 6.8's row drift: scripts/ink-fixes.mjs);
+        // READINESS_INCREMENTAL=0 falls back to repainting the whole frame
+        incrementalRendering: env.READINESS_INCREMENTAL !== '0',
+        patchConsole: false,
+        exitOnCtrlC: false,
+        isScreenReaderEnabled: theme.screenReader,
       },
     );
     return inst;
