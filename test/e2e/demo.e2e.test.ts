@@ -241,10 +241,8 @@ describe.skipIf(!builtCliPresent())('demo --scenario no-go in a real pty', () =>
     const e = await Promise.race([t.exited, new Promise<never>((_r, rej) => setTimeout(() => rej(new Error('no exit within 15 s of SIGHUP')), 15_000))]);
     expect(e.exitCode === 129 || e.signal === 1, JSON.stringify(e)).toBe(true);
     const left = () => processesUnder(root).filter((p) => !/ssh-agent/.test(p.cmdline));
-    // within 10 s every process is gone or has a SIGKILL pending (one in uninterruptible disk I/O on a busy machine
-    // ends when the I/O does); then those must be gone too
-    expect(await waitFor(() => left().every((p) => p.killPending), 10_000), JSON.stringify(left())).toBe(true);
-    expect(await waitFor(() => left().length === 0, 30_000), JSON.stringify(left())).toBe(true);
+    // (a leftover is listed with its state and whether a SIGKILL is pending)
+    expect(await waitFor(() => left().length === 0, 10_000), JSON.stringify(left())).toBe(true);
   }, 120_000);
 
   it('labels the sandbox in the header', async () => {

@@ -8,6 +8,7 @@
  * Start Prometheus AFTER backfilling: blocks written under a running server are only picked up at its next
  * compaction.
  */
+import { guardAgainstOrphan } from './orphan-guard.js';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises';
 import net from 'node:net';
@@ -104,8 +105,10 @@ export async function startPrometheus(o: StartPrometheusOptions = {}): Promise<P
       `--storage.tsdb.retention.time=${o.retention ?? '30d'}`,
       `--web.listen-address=127.0.0.1:${port}`,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // its own process group, stopped by the guard when we are gone without stopping it (SIGKILL, lost terminal)
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
+  const guard = child.pid ? guardAgainstOrphan(child.pid) : undefined;
   let logTail = '';
   child.stderr?.on('data', (c: Buffer) => {
     logTail = (logTail + c.toString('utf8')).slice(-8000);
@@ -120,6 +123,7 @@ export async function startPrometheus(o: StartPrometheusOptions = {}): Promise<P
       await exitP;
       clearTimeout(t);
     }
+    guard?.stop();
     await rm(work, { recursive: true, force: true });
   };
   const deadline = Date.now() + (o.readyTimeoutMs ?? 30_000);
