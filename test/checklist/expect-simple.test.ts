@@ -6,6 +6,7 @@ import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../../src/checks/index.js';
 import { isSimpleExpect } from '../../src/checklist/expect-simple.js';
+import { rng } from '../support/rng.js';
 
 function parses(expr: string): boolean {
   try {
@@ -14,17 +15,6 @@ function parses(expr: string): boolean {
   } catch {
     return false;
   }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('isSimpleExpect', () => {

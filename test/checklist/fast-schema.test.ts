@@ -12,20 +12,10 @@ import { acceptsPlan, parsePlan, REJECTED } from '../../src/checklist/fast-schem
 import { CHECKLIST_PLAN, KIND_PLANS } from '../../src/checklist/fast-schema.generated.js';
 import { fastSchemaPlansText, schemaPlan } from '../../src/checklist/fast-schema-plan.js';
 import { checklistSchema } from '../../src/checklist/schema.js';
+import { rng } from '../support/rng.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const malformed = path.join(repo, 'test/checklist/malformed');
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALUES: unknown[] = ['', 'x', '30m', '0s', '1.1', 'a b', '^PASS', '(', 'https://x', 'GET', 'ingress', 0, 1, -1, 2.5, 70000, true, false, null, [], ['x'], [1], {}, { a: 'b' }];
 

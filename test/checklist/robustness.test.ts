@@ -6,20 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSource } from '../../src/checklist/validate.js';
+import { rng } from '../support/rng.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const original = readFileSync(path.join(repo, 'checklist/detektor.yaml'), 'utf8');
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JUNK = ['{', '}', '[', ']', ':', '- ', '"', "'", '\t', '&a', '*a', '${vars.', '!!int ', '|', '>', '#', '\u0000', '  ', '\n', '---\n', '1.1', 'kind: x'];
 

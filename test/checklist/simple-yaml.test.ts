@@ -10,6 +10,7 @@ import jsYaml from 'js-yaml';
 import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { readSimpleYaml } from '../../src/checklist/simple-yaml.js';
+import { rng } from '../support/rng.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [(jsYaml as unknown as { types: { merge: jsYaml.Type } }).types.merge] });
@@ -37,17 +38,6 @@ function compare(text: string, label: string): 'same' | 'gave up' {
     throw new Error(`${label}: the reader and js-yaml disagree\n${JSON.stringify(got.data)}\n${JSON.stringify(want)}\n---\n${text}`);
   }
   return 'same';
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const files = yamlFiles(repo);

@@ -37,6 +37,18 @@ function flipByte(file: string, at: (buf: Buffer) => number): void {
   writeFileSync(file, buf);
 }
 
+/** SHA256SUMS rebuilt over the bundle as it is now */
+async function rebuildSums(d: string): Promise<void> {
+  const files = (await listFiles(d)).filter((f) => !f.startsWith('SHA256SUMS'));
+  writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
+}
+
+/** SHA256SUMS signed again (report namespace) with this private key; the ssh-keygen exit status */
+function resign(d: string, priv: string): number | null {
+  rmSync(path.join(d, 'SHA256SUMS.sig'));
+  return spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]).status;
+}
+
 const fails = (r: VerifyResult) => r.findings.filter((f) => f.level === 'fail');
 const failFiles = (r: VerifyResult) => fails(r).map((f) => f.file);
 
@@ -127,10 +139,8 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
   it("a deliverable's evidence swapped, SHA256SUMS rebuilt and re-signed: the digest in deliverable.result catches it", async () => {
     const d = copy();
     writeFileSync(path.join(d, 'evidence/_deliverable-1/1.log'), 'file dashboards/slo.json (12 bytes)\n');
-    const files = (await listFiles(d)).filter((f) => !f.startsWith('SHA256SUMS'));
-    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
-    rmSync(path.join(d, 'SHA256SUMS.sig'));
-    expect(spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]).status).toBe(0);
+    await rebuildSums(d);
+    expect(resign(d, fx.captain.priv)).toBe(0);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toEqual([
@@ -143,10 +153,8 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
   it('evidence swapped, SHA256SUMS rebuilt and re-signed by the trusted captain: the journal digest catches it', async () => {
     const d = copy();
     writeFileSync(path.join(d, 'evidence/2.2/1.log'), 'all good\n');
-    const files = (await listFiles(d)).filter((f) => !f.startsWith('SHA256SUMS'));
-    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
-    rmSync(path.join(d, 'SHA256SUMS.sig'));
-    expect(spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]).status).toBe(0);
+    await rebuildSums(d);
+    expect(resign(d, fx.captain.priv)).toBe(0);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toEqual([
@@ -159,16 +167,14 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
   it('SHA256SUMS rebuilt without re-signing', async () => {
     const d = copy();
     appendFileSync(path.join(d, 'report.html'), '<!-- x -->');
-    const files = (await listFiles(d)).filter((f) => !f.startsWith('SHA256SUMS'));
-    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
+    await rebuildSums(d);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/incorrect signature/) }));
   });
 
   it('re-signed with an untrusted key', async () => {
     const d = copy();
-    rmSync(path.join(d, 'SHA256SUMS.sig'));
-    expect(spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.evil.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]).status).toBe(0);
+    expect(resign(d, fx.evil.priv)).toBe(0);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/is not in allowed_signers/) }));
@@ -179,8 +185,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
 
   it('signed by a sign-off-only key (not permitted for the report namespace)', async () => {
     const d = copy();
-    rmSync(path.join(d, 'SHA256SUMS.sig'));
-    spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.bob.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]);
+    resign(d, fx.bob.priv);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/not permitted for namespace "report@readiness-tui"/) }));
   });
@@ -189,10 +194,8 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const d = copy();
     const f = path.join(d, 'report.json');
     writeFileSync(f, readFileSync(f, 'utf8').replace('"signer":"captain@example.com"', '"signer":"bob@example.com"'));
-    const files = (await listFiles(d)).filter((x) => !x.startsWith('SHA256SUMS'));
-    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
-    rmSync(path.join(d, 'SHA256SUMS.sig'));
-    spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]);
+    await rebuildSums(d);
+    resign(d, fx.captain.priv);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(fails(r)).toContainEqual(
       expect.objectContaining({ file: 'report.json', message: expect.stringMatching(/names bob@example\.com as its signer, but key SHA256:\S+ is not allowed for principal "bob@example\.com"/) }),
@@ -203,10 +206,8 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const d = copy();
     const f = path.join(d, 'report.html');
     writeFileSync(f, readFileSync(f, 'utf8').replace('<span class="st bad">FAIL</span>', '<span class="st ok">PASS</span>'));
-    const files = (await listFiles(d)).filter((x) => !x.startsWith('SHA256SUMS'));
-    writeFileSync(path.join(d, 'SHA256SUMS'), (await computeSums(d, files)).text);
-    rmSync(path.join(d, 'SHA256SUMS.sig'));
-    spawnSync('ssh-keygen', ['-q', '-Y', 'sign', '-f', fx.captain.priv, '-n', 'report@readiness-tui', path.join(d, 'SHA256SUMS')]);
+    await rebuildSums(d);
+    resign(d, fx.captain.priv);
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(fails(r)).toEqual([expect.objectContaining({ file: 'report.html', message: expect.stringMatching(/is not what report\.json renders to/) })]);
   });

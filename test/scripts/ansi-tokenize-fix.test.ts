@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ansiTokenizeFix, patchStyledChars } from '../../scripts/ansi-tokenize-fix.mjs';
 import { bundleWith, removeBundles } from './bundle-with.js';
+import { rng } from '../support/rng.js';
 
 interface StyledChar {
   type: 'char';
@@ -27,16 +28,6 @@ beforeAll(async () => {
   patched = await bundleWith<AnsiTokenize>(ENTRY, [ansiTokenizeFix], INK_DIR);
 });
 afterAll(removeBundles);
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const E = '\x1b[';
 const CODES = [

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAY_BE_RGI_EMOJI, patchStringWidth, stringWidthFix } from '../../scripts/string-width-fix.mjs';
 import { bundleWith, removeBundles } from './bundle-with.js';
+import { rng } from '../support/rng.js';
 
 type StringWidth = (s: string, o?: { ambiguousIsNarrow?: boolean }) => number;
 
@@ -19,15 +20,6 @@ beforeAll(async () => {
 afterAll(removeBundles);
 
 /** A small deterministic generator (mulberry32) for the random sequences. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('string-width 8 with the lazy, guarded emoji test (scripts/string-width-fix.mjs)', () => {
   it('patches the installed string-width 8 and refuses a file it does not know', () => {
