@@ -1,6 +1,7 @@
 // Bench: capture of a 200 MB stream by a `command` check through the real runner (`readiness-tui run --ci`)
 // vs the same generator writing straight to a file with `sh -c 'gen > file'`.
 // Prints: capture time ratio (target ≤ 1.3×), evidence byte-identical (sha256), peak RSS of the CLI (≤ 150 MB).
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,13 @@ const bin = path.join(repo, 'bin', 'readiness-tui.js');
 const probe = path.join(here, 'lib', 'rss-probe.mjs');
 const BYTES = 200_000_000;
 // this 2-core machine is shared and noisy: the best of a few interleaved rounds of each
-const ROUNDS = 3;
+const ROUNDS = 5;
+
+/** same start for both sides: no dirty pages of the previous round being written back, no old file to truncate */
+function settle(file) {
+  rmSync(file, { force: true });
+  spawnSync('sync');
+}
 // realistic log lines (~95 bytes), cut at exactly 200 MB
 const GEN =
   `awk 'BEGIN{for(i=0;;i++) printf "2026-11-27T12:00:00.%06dZ INFO request id=%d path=/api/v1/items status=200 duration_ms=%d\\n", i%1000000, i, i%997}' | head -c ${BYTES}`;
@@ -54,10 +61,13 @@ try {
   const capture = [];
   let last;
   for (let round = 0; round < ROUNDS; round++) {
+    settle(baseFile);
     const b = timed('/bin/sh', ['-c', `${GEN} > ${baseFile}`]);
     base.push(b.ms);
     const rssFile = path.join(dir, `rss-${round}`);
     const state = path.join(dir, `state-${round}`);
+    if (round > 0) rmSync(path.join(dir, `state-${round - 1}`), { recursive: true, force: true });
+    settle(path.join(dir, 'none'));
     const run = timed(
       process.execPath,
       ['--import', probe, bin, 'run', checklist, '--ci', '--json', '--state-dir', state, '--out', path.join(dir, `reports-${round}`)],

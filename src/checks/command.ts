@@ -52,19 +52,39 @@ function toValue(s: string): string | number {
   return /^-?\d+(\.\d+)?$/.test(s.trim()) ? Number(s.trim()) : s;
 }
 
-/** keeps the last `max` bytes of a stream */
+/** keeps (a copy of) the last `max` bytes of a stream in a fixed ring: the chunks it sees are reused by the reader */
 class ByteTail {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  constructor(private readonly max: number) {}
+  private ring: Buffer;
+  /** next write position */
+  private pos = 0;
+  private filled = false;
+  constructor(private readonly max: number) {
+    this.ring = Buffer.allocUnsafe(max);
+  }
   push(b: Buffer): void {
-    this.chunks.push(b);
-    this.size += b.length;
-    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.max) this.size -= this.chunks.shift()!.length;
+    if (b.length >= this.max) {
+      b.copy(this.ring, 0, b.length - this.max);
+      this.pos = 0;
+      this.filled = true;
+      return;
+    }
+    const first = Math.min(b.length, this.max - this.pos);
+    b.copy(this.ring, this.pos, 0, first);
+    if (first < b.length) {
+      b.copy(this.ring, 0, first);
+      this.filled = true;
+    }
+    this.pos += b.length;
+    if (this.pos >= this.max) {
+      this.pos -= this.max;
+      this.filled = true;
+    }
   }
   text(): string {
-    const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+    const bytes = this.filled
+      ? Buffer.concat([this.ring.subarray(this.pos), this.ring.subarray(0, this.pos)])
+      : this.ring.subarray(0, this.pos);
+    return bytes.toString('utf8');
   }
 }
 
@@ -170,7 +190,7 @@ export const command: CheckKind<CommandParams> = {
         if (stream === 'stdout' && jsonChunks) {
           jsonBytes += chunk.length;
           if (jsonBytes > JSON_MAX_BYTES) jsonChunks = undefined;
-          else jsonChunks.push(chunk);
+          else jsonChunks.push(Buffer.from(chunk)); // the chunk's memory is reused after this call
         }
         if (scanning) scan(splitters[stream].push(chunk));
       },
@@ -192,6 +212,10 @@ export const command: CheckKind<CommandParams> = {
       throw new CheckError(`could not start ${what}: ${r.spawnError.message}`);
     }
     if (r.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
+    if (r.outputLost) {
+      // no verdict on output that was not all read
+      throw new CheckError(`the output could not be read to its end (${r.outputLost}); the evidence is incomplete`, 'run the check again');
+    }
 
     const stderrTail = tailLines(tails.stderr.text(), TAIL_LINES);
     const stdoutTail = tailLines(tails.stdout.text(), TAIL_LINES);

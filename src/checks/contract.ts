@@ -16,7 +16,10 @@ export interface CheckContext {
   signal: AbortSignal;
   /** a progress/output line for the live pane and the evidence file (redacted + sanitized by the runner) */
   emit(line: string, stream?: 'stdout' | 'stderr' | 'info'): void;
-  /** raw bytes of a child's output: written losslessly (after redaction) to evidence, split into lines for the pane */
+  /**
+   * raw bytes of a child's output: written losslessly (after redaction) to evidence, split into lines for the pane.
+   * The runner copies what it keeps: the caller may reuse `chunk`'s memory as soon as this returns.
+   */
   write(chunk: Buffer | string, stream: 'stdout' | 'stderr'): void;
   /** attach an extra evidence file (e.g. health_check_results.json); returns its relative path */
   attach(name: string, content: string | Buffer): Promise<string>;

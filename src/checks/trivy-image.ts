@@ -243,7 +243,7 @@ async function runTrivy(p: TrivyImageParams, ctx: CheckContext): Promise<CheckOu
             own.abort();
             return;
           }
-          out.push(chunk);
+          out.push(Buffer.from(chunk)); // the chunk's memory is reused after this call
           return;
         }
         ctx.write(chunk, 'stderr');

@@ -3,10 +3,11 @@
  *
  * - Bytes go to the file as they arrive, with synchronous writes: the kernel's page cache absorbs them and the
  *   producer is naturally held back, so a check printing hundreds of MB never piles up in memory.
- * - Batched mode (`{ batched: true }`, used by the runner): chunks are coalesced (by reference, no copy) into
- *   groups of WRITE_BYTES and each group is written with one writev, so a flood costs a few hundred system calls
- *   instead of tens of thousands. A partly filled group is written after WRITE_DELAY_MS, so a slow check's
- *   output still reaches the file promptly. While streaming, an fdatasync is started now and then in the
+ * - Batched mode (`{ batched: true }`, used by the runner): chunks are copied into one reused buffer of
+ *   WRITE_BYTES and each full buffer is written with one write, so a flood costs a few hundred system calls instead
+ *   of tens of thousands and allocates nothing (the caller may reuse its chunk as soon as write() returns). A chunk
+ *   of WRITE_BYTES or more is written straight from the caller's memory. A partly filled buffer is written after
+ *   WRITE_DELAY_MS, so a slow check's output still reaches the file promptly. While streaming, an fdatasync is started now and then in the
  *   background (thread pool), so the final fsync has little left to do; `await finish()` does that final fsync
  *   without blocking the event loop. close() stays synchronous and safe in both modes.
  * - sha256 and the byte count are computed on the fly over exactly the bytes written.
@@ -15,7 +16,7 @@
  * - stdout and stderr are interleaved in arrival order, as a terminal would show them.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, writeSync, writevSync } from 'node:fs';
+import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Redactor, StreamRedactor } from './redact.js';
 
@@ -37,7 +38,8 @@ export interface EvidenceWriter {
   /**
    * Write raw bytes; returns the redacted bytes that were written (what the screen should show, so the pane and
    * the evidence agree). Some bytes may be held back until the next chunk (possible start of a secret).
-   * In batched mode the writer keeps a reference to `chunk` until it is written: do not modify it afterwards.
+   * The writer keeps no reference to `chunk` (batched mode copies it), but the returned buffer may be `chunk`
+   * itself: use it before reusing `chunk`.
    */
   write(chunk: Buffer | string, stream: EvidenceStream): Buffer;
   /** flush held-back bytes of one stream (it ended); returns them */
@@ -57,26 +59,10 @@ export interface EvidenceWriter {
 export const WRITE_BYTES = 256 * 1024;
 /** a partly filled group is written after this long */
 const WRITE_DELAY_MS = 20;
-/** chunks per writev (IOV_MAX is 1024 on Linux) */
-const MAX_IOV = 1024;
 /** start a background fdatasync after this many bytes */
 const SYNC_EVERY = 32 * 1024 * 1024;
 
 const toErr = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
-
-/** the buffers of `bufs` from byte `off` on */
-function from(bufs: Buffer[], off: number): Buffer[] {
-  if (!off) return bufs;
-  const out: Buffer[] = [];
-  for (const b of bufs) {
-    if (off >= b.length) off -= b.length;
-    else {
-      out.push(off ? b.subarray(off) : b);
-      off = 0;
-    }
-  }
-  return out;
-}
 
 export function createEvidenceWriter(file: string, redactor: Redactor, opts: EvidenceWriterOptions = {}): EvidenceWriter {
   mkdirSync(dirname(file), { recursive: true });
@@ -113,7 +99,8 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
 
   // ---- batched mode -----------------------------------------------------------------------------------------
   const batched = opts.batched === true;
-  let group: Buffer[] = [];
+  /** bytes waiting to be written: a copy, so callers may reuse their chunks at once (allocated on first use) */
+  let group: Buffer | undefined;
   let groupLen = 0;
   let timer: NodeJS.Timeout | undefined;
   let sinceSync = 0;
@@ -121,27 +108,19 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
   let closeAfterSync = false;
   let syncDone: (() => void)[] = [];
 
-  const writeGroup = () => {
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    if (!groupLen) return;
-    const bufs = group;
-    const len = groupLen;
-    group = [];
-    groupLen = 0;
+  /** write `buf` whole, hash it, count it; a background fdatasync now and then */
+  const writeOut = (buf: Buffer) => {
     if (failed) return;
     try {
       let off = 0;
-      while (off < len) off += writevSync(fd, from(bufs, off));
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     } catch (err) {
       fail(err);
       return;
     }
-    for (const b of bufs) hash.update(b);
-    bytes += len;
-    sinceSync += len;
+    hash.update(buf);
+    bytes += buf.length;
+    sinceSync += buf.length;
     if (sinceSync >= SYNC_EVERY && !syncing && !closed) {
       // start writeback now, off the main thread, so the final fsync has little left to do
       sinceSync = 0;
@@ -154,11 +133,31 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     }
   };
 
+  const writeGroup = () => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (!groupLen || !group) return;
+    const len = groupLen;
+    groupLen = 0;
+    writeOut(group.subarray(0, len));
+  };
+
   const rawBatched = (buf: Buffer) => {
     if (!buf.length || closed || failed) return;
-    group.push(buf);
+    if (groupLen + buf.length > WRITE_BYTES) {
+      writeGroup();
+      // a chunk as large as a whole group goes straight to the file, no copy
+      if (buf.length >= WRITE_BYTES) {
+        writeOut(buf);
+        return;
+      }
+    }
+    group ??= Buffer.allocUnsafe(WRITE_BYTES);
+    buf.copy(group, groupLen);
     groupLen += buf.length;
-    if (groupLen >= WRITE_BYTES || group.length >= MAX_IOV) writeGroup();
+    if (groupLen === WRITE_BYTES) writeGroup();
     else if (!timer) {
       timer = setTimeout(writeGroup, WRITE_DELAY_MS);
       timer.unref?.();

@@ -7,13 +7,16 @@
  * never accumulated) and `cleanup: true`. execa skips its exit cleanup for detached children, so this module keeps
  * its own registry of live groups and SIGKILLs them when the readiness-tui process exits (killAllGroups()).
  *
- * The child's stdout and stderr are named pipes when they can be made (engine/fifo.ts: cheaper than Node's socket
- * pairs for floods), else Node's pipes. With FIFOs the output is complete when both read ends see end-of-file; a
- * process that escaped the group (setsid) but still holds a write end cannot hold the check forever: once the main
- * child has exited and its group is gone, the readers get DRAIN_MS to finish, then they are closed.
+ * The child's stdout and stderr are named pipes (FIFOs) when they can be made (engine/fifo.ts), else Node's pipes.
+ * stdout is read by a capture worker with blocking reads (capture-pump.ts: a flood costs the main thread a wake-up
+ * per 256 KB instead of one per 8 KB), stderr on the main thread. With FIFOs the output is complete when both read
+ * ends see end-of-file; a process that escaped the group (setsid) but still holds a write end cannot hold the check
+ * forever: once the main child has exited and its group is gone, the readers get DRAIN_MS to finish, then they are
+ * closed.
  */
 import type { Readable } from 'node:stream';
-import { openFifos } from './fifo.js';
+import { prewarmCapture, pumpPipe } from './capture-pump.js';
+import { openFifos, type FifoChannel } from './fifo.js';
 
 /** after the child and its group are gone: how long what is left in the pipes may take to arrive */
 const DRAIN_MS = 2000;
@@ -28,6 +31,10 @@ export interface SpawnOptions {
   signal?: AbortSignal;
   /** ms between SIGTERM and SIGKILL (default 3000) */
   killGraceMs?: number;
+  /**
+   * Output as it arrives. `chunk` is valid only during the call: its memory is reused for the next read (a flood
+   * then allocates nothing). Copy what you keep.
+   */
   onData(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
 }
 
@@ -40,6 +47,8 @@ export interface SpawnResult {
   spawnError?: { code?: string; message: string };
   /** we killed the group because `signal` aborted */
   aborted: boolean;
+  /** reading the output failed part-way (an I/O error): what onData received is incomplete */
+  outputLost?: string;
   pid?: number;
 }
 
@@ -128,13 +137,40 @@ function ended(r: Readable | null | undefined): { done: Promise<void>; arm(limit
   };
 }
 
+// execa is loaded on first use (`validate`, `kinds` and the TUI's first frame never need it), or by prewarmSpawn()
+let execaModule: Promise<typeof import('execa')> | undefined;
+const loadExeca = () => (execaModule ??= import('execa'));
+
+/** a stdout/stderr FIFO pair made ahead of time, so a check's start does not wait for `mkfifo` */
+let spareFifos: Promise<FifoChannel[] | undefined> | undefined;
+
+function takeFifos(): Promise<FifoChannel[] | undefined> {
+  const taken = spareFifos ?? openFifos(2);
+  spareFifos = undefined;
+  // the next check's pair is made while this one runs
+  void taken.then((ch) => {
+    if (ch && !spareFifos) spareFifos = openFifos(2);
+  });
+  return taken;
+}
+
+/**
+ * Load what starting a check's process needs (execa, a FIFO pair, a capture worker) ahead of the first check:
+ * about 60 ms that would otherwise count in that check's time. The runner calls it when the checklist has kinds
+ * that start processes.
+ */
+export function prewarmSpawn(): void {
+  void loadExeca().catch(() => undefined);
+  spareFifos ??= openFifos(2);
+  prewarmCapture();
+}
+
 export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   installExitHook();
   const grace = o.killGraceMs ?? 3000;
   const t0 = performance.now();
   if (o.signal?.aborted) return { aborted: true, durationMs: 0 };
-  // loaded on first use: `validate`, `kinds` and the TUI's first frame never need it
-  const [{ execa }, fifos] = await Promise.all([import('execa'), openFifos(2)]);
+  const [{ execa }, fifos] = await Promise.all([loadExeca(), takeFifos()]);
   const [out, err] = fifos ?? [];
   let child: ReturnType<typeof execa>;
   try {
@@ -152,13 +188,26 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
       stderr: (err ? err.writeFd : 'pipe') as 'pipe',
       stripFinalNewline: false,
     });
+  } catch (e) {
+    out?.closeReadEnd();
+    err?.closeReadEnd();
+    throw e;
   } finally {
     // the child has its own copies of the write ends now: ours must go, or the readers never see end-of-file
     out?.closeWriteEnd();
     err?.closeWriteEnd();
   }
-  const stdout: Readable | null = out ? out.reader : child.stdout;
-  const stderr: Readable | null = err ? err.reader : child.stderr;
+  // FIFOs: stdout is read by a capture worker (capture-pump.ts), stderr here; what stdout had before a stderr chunk
+  // is handed over first, so the two streams keep their order
+  const onStdout = (c: Buffer) => o.onData(c, 'stdout');
+  const pumped = out ? pumpPipe(out.readFd, onStdout, () => out.reader(onStdout)) : undefined;
+  const stdout: Readable | null = out ? null : child.stdout;
+  const stderr: Readable | null = err
+    ? err.reader((c) => {
+        pumped?.drain();
+        o.onData(c, 'stderr');
+      })
+    : child.stderr;
   const pid = child.pid;
   if (pid) live.add(pid);
   let aborted = false;
@@ -168,8 +217,9 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
     if (pid && !killing) killing = terminateGroup(pid, grace);
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  stdout?.on('data', (d: Buffer) => o.onData(d, 'stdout'));
-  stderr?.on('data', (d: Buffer) => o.onData(d, 'stderr'));
+  // FIFO readers call onData themselves; Node's pipes are streams
+  if (!out) stdout?.on('data', (d: Buffer) => o.onData(d, 'stdout'));
+  if (!err) stderr?.on('data', (d: Buffer) => o.onData(d, 'stderr'));
   const outEnded = ended(stdout);
   const errEnded = ended(stderr);
   // the main child exited: anything it left running in its group is an orphan-to-be; stop it (helpers that keep
@@ -183,11 +233,13 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   if (pid) live.delete(pid);
   outEnded.arm(DRAIN_MS);
   errEnded.arm(DRAIN_MS);
-  await Promise.all([outEnded.done, errEnded.done]);
+  pumped?.stopAfter(DRAIN_MS);
+  await Promise.all([outEnded.done, errEnded.done, pumped?.done]);
+  const lost = pumped?.error ? { outputLost: pumped.error } : {};
   const durationMs = Math.round(performance.now() - t0);
   const cause = (r as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined;
   if (r.exitCode === undefined && !r.signal && cause && typeof cause === 'object' && 'code' in cause) {
-    return { aborted, durationMs, spawnError: { code: cause.code, message: cause.message }, pid };
+    return { aborted, durationMs, spawnError: { code: cause.code, message: cause.message }, pid, ...lost };
   }
-  return { exitCode: r.exitCode, signal: r.signal, durationMs, aborted, pid };
+  return { exitCode: r.exitCode, signal: r.signal, durationMs, aborted, pid, ...lost };
 }

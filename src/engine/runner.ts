@@ -39,6 +39,7 @@ import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createEvidenceWriter, type EvidenceWriter } from './evidence.js';
 import { OutputFeed } from './output-feed.js';
+import { prewarmSpawn } from './process.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -138,6 +139,15 @@ function formatMs(ms: number): string {
   return `${+(ms / 60_000).toFixed(1)}m`;
 }
 
+/** kinds whose runs start a process (engine/process.ts) */
+const SPAWNING_KINDS = new Set(['command', 'trivy.image']);
+
+function startsProcesses(checklist: Checklist): boolean {
+  const specs: (CheckSpec | undefined)[] = checklist.deliverables.map((d) => d.check);
+  for (const item of allItems(checklist)) specs.push(item.check, ...Object.values(item.checks ?? {}));
+  return specs.some((c) => c !== undefined && SPAWNING_KINDS.has(c.kind));
+}
+
 function isManual(item: Item): boolean {
   if (item.checks && Object.keys(item.checks).length) return false;
   return !item.check || item.check.kind === 'manual';
@@ -157,6 +167,8 @@ export function createRunner(o: RunnerOptions): Runner {
   const cwd = path.dirname(checklist.source.path);
   const entries = new Map<string, Entry>();
   const kubeCache = new Map<string, Promise<KubeTarget>>();
+  // the first check that starts a process should not wait for execa to load or for its pipes to be made
+  if (startsProcesses(checklist)) prewarmSpawn();
   // a listener that throws (a closed pipe …) must not stop checks or lose journal lines
   const notify = (e: EngineEvent) => {
     try {

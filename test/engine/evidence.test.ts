@@ -81,6 +81,27 @@ describe('evidence writer', () => {
     expect(w.close()).toEqual(s);
   });
 
+  it('batched: keeps no reference to a chunk, so a reader may reuse its buffer at once (small and large chunks)', async () => {
+    const file = path.join(dir, 'reuse.log');
+    const w = createEvidenceWriter(file, createRedactor([]), { batched: true });
+    const small = Buffer.alloc(1000);
+    const large = Buffer.alloc(300 * 1024);
+    const expected: Buffer[] = [];
+    for (let i = 0; i < 600; i++) {
+      // the same memory every time, refilled as a reader's reused buffer would be
+      const buf = i % 100 === 99 ? large : small;
+      buf.fill(65 + (i % 26));
+      expected.push(Buffer.from(buf));
+      w.write(buf, 'stdout');
+    }
+    small.fill(0);
+    large.fill(0);
+    const s = await w.finish();
+    const onDisk = await readFile(file);
+    expect(onDisk.equals(Buffer.concat(expected))).toBe(true);
+    expect(s.sha256).toBe(createHash('sha256').update(onDisk).digest('hex'));
+  });
+
   it('batched: a slow trickle still reaches the file without waiting for close', async () => {
     const file = path.join(dir, 't.log');
     const w = createEvidenceWriter(file, createRedactor([]), { batched: true });

@@ -34,6 +34,19 @@ describe('OutputFeed', () => {
     ]);
   });
 
+  it('copies what it keeps: the caller may reuse its buffer as soon as bytes() returns', () => {
+    const { feed, lines } = collect();
+    const reused = Buffer.alloc(6);
+    for (const word of ['alpha\n', 'bravo\n', 'charl', 'ie\n']) {
+      reused.fill(0);
+      const n = reused.write(word);
+      feed.bytes('1', 'stdout', reused.subarray(0, n));
+    }
+    reused.fill(0x78);
+    feed.flush('1', true);
+    expect(lines()).toEqual(['alpha', 'bravo', 'charlie']);
+  });
+
   it('under a flood keeps a bounded window and counts every dropped line exactly', () => {
     const { feed, lines, dropped, events } = collect();
     const total = 200_000;

@@ -40,6 +40,16 @@ describe('spawnGroup', () => {
     expect(got.join('')).toContain('stderr:err\n');
   });
 
+  it('keeps the order of stdout and stderr (stdout is read on a worker, stderr on the main thread)', async () => {
+    const got: string[] = [];
+    await spawnGroup({
+      file: '/bin/sh',
+      args: ['-c', 'for i in 1 2 3; do echo o$i; sleep 0.03; echo e$i >&2; sleep 0.03; done'],
+      onData: (c, s) => got.push(...c.toString().trim().split('\n').map((l) => `${s}:${l}`)),
+    });
+    expect(got).toEqual(['stdout:o1', 'stderr:e1', 'stdout:o2', 'stderr:e2', 'stdout:o3', 'stderr:e3']);
+  });
+
   it('on abort kills the whole process group (grandchildren too): no orphans', async () => {
     const marker = `rt-orphan-${process.pid}-${Date.now()}`;
     const ac = new AbortController();
