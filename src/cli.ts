@@ -17,7 +17,7 @@ function sessionOptions(cmd: Command): Command {
     .option('--vars <file>', 'read variables from a YAML file (may hold secrets)')
     .option('--state-dir <dir>', 'where sessions live', '.readiness')
     .option('--out <dir>', 'where reports are written', 'reports')
-    .option('--only <ids>', 'only these item ids, comma separated (e.g. 1.1,2.3)')
+    .option('--only <ids>', 'headless runs: only these item ids, comma separated (e.g. 1.1,2.3)')
     .option('--concurrency <n>', 'checks run at once', '4')
     .option('--new', 'start a new session instead of resuming the unfinished one')
     .option('--kube-context <name>', 'kube context to use (default: the kubeconfig current context)')

@@ -28,6 +28,12 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
     const { runCommand } = await import('./run.js');
     return (runCommand as (f: string, o: unknown) => Promise<number>)(file, { ...opts, ci: true });
   }
+  if (opts.only !== undefined) {
+    // the TUI would run everything on `A` regardless: refuse rather than pretend
+    throw new UsageError(
+      '--only is for headless runs: `readiness-tui run FILE --ci --only 1.1,2.3`. In the TUI, move to an item and press r to run just that one.',
+    );
+  }
   // Ink decides once, when it is loaded, that CI means "render nothing until exit". We decided already.
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
   const env = { ...process.env };

@@ -273,6 +273,16 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     expect((await quit(t)).exitCode).toBe(0);
   });
 
+  it('--only in the TUI is refused with exit 2 and a hint (it is for headless runs), before anything is drawn', async () => {
+    const t = await launchTui({ args: [path.join(dir, 'checklist.yaml'), '--state-dir', path.join(dir, 'only-state'), '--only', 'a1'], cwd: dir, waitReady: false });
+    tuis.push(t);
+    const { exitCode } = await t.exited;
+    expect(exitCode).toBe(2);
+    expect(t.raw()).toMatch(/--only is for headless runs: `readiness-tui run FILE --ci --only/);
+    expect(t.raw()).toContain('press r to run just that one');
+    expect(t.raw()).not.toContain('\x1b[?1049h'); // the alternate screen was never entered
+  });
+
   it('Ctrl-C twice quits and restores the terminal', async () => {
     const t = await start();
     await t.waitForScreen('Live checks');
