@@ -4,6 +4,7 @@
 // blank row). Two style lists with the same codes in the same order diff to nothing, so skip the diff for them; the
 // string produced is the same. A changed file fails the build so nobody ships without re-checking.
 import { readFile } from 'node:fs/promises';
+import { applyPatches } from './patch-source.mjs';
 
 const SAME_CODES = `
 function sameAnsiCodes(a, b) {
@@ -25,13 +26,7 @@ const PATCHES = [
 
 /** ansi-tokenize's styledChars.js with the patches applied (exported for the test). */
 export function patchStyledChars(src, file = '@alcalzone/ansi-tokenize/build/styledChars.js') {
-  for (const [from, to] of PATCHES) {
-    if (!src.includes(from)) {
-      throw new Error(`ansi-tokenize-same-style: ${file} changed (ansi-tokenize upgraded?); re-check it and drop or update the patch in scripts/ansi-tokenize-fix.mjs`);
-    }
-    src = src.replace(from, () => to);
-  }
-  return src;
+  return applyPatches(src, PATCHES, { plugin: 'ansi-tokenize-same-style', file, pkg: 'ansi-tokenize', script: 'scripts/ansi-tokenize-fix.mjs' });
 }
 
 export const ansiTokenizeFix = {

@@ -15,6 +15,7 @@
 // 2. measure-text and wrap-text cache every distinct string forever. A live output pane is a new string on every
 //    frame (10 a second while a check streams): tens of MB an hour. Fix: clear a cache once it holds 2,000 entries.
 import { readFile } from 'node:fs/promises';
+import { applyPatches } from './patch-source.mjs';
 
 const PATCHES = {
   'log-update.js': [
@@ -44,15 +45,10 @@ export const inkFixes = {
   name: 'ink-6.8-fixes',
   setup(build) {
     build.onLoad({ filter: /[\\/]ink[\\/]build[\\/](log-update|measure-text|wrap-text|ink|render)\.js$/ }, async (args) => {
-      let src = await readFile(args.path, 'utf8');
+      const src = await readFile(args.path, 'utf8');
       const name = args.path.split(/[\\/]/).pop();
-      for (const [from, to] of PATCHES[name]) {
-        if (!src.includes(from)) {
-          throw new Error(`ink-6.8-fixes: ${args.path} changed (ink upgraded?); re-check it and drop or update the patch in scripts/ink-fixes.mjs`);
-        }
-        src = src.replace(from, to);
-      }
-      return { contents: src, loader: 'js' };
+      const opts = { plugin: 'ink-6.8-fixes', file: args.path, pkg: 'ink', script: 'scripts/ink-fixes.mjs' };
+      return { contents: applyPatches(src, PATCHES[name], opts), loader: 'js' };
     });
   },
 };

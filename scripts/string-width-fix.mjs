@@ -9,6 +9,7 @@
 // test. test/scripts/string-width-fix.test.ts checks the guard against the real expression for every code point.
 // A changed file fails the build so nobody ships without re-checking.
 import { readFile } from 'node:fs/promises';
+import { applyPatches } from './patch-source.mjs';
 import path from 'node:path';
 
 /** Source of the guard: a grapheme that does not match it cannot match /^\p{RGI_Emoji}$/v. */
@@ -24,13 +25,7 @@ const PATCHES = [
 
 /** string-width 8's index.js with the patches applied (exported for the test). */
 export function patchStringWidth(src, file = 'string-width/index.js') {
-  for (const [from, to] of PATCHES) {
-    if (!src.includes(from)) {
-      throw new Error(`string-width-lazy-emoji: ${file} changed (string-width upgraded?); re-check it and drop or update the patch in scripts/string-width-fix.mjs`);
-    }
-    src = src.replace(from, () => to);
-  }
-  return src;
+  return applyPatches(src, PATCHES, { plugin: 'string-width-lazy-emoji', file, pkg: 'string-width', script: 'scripts/string-width-fix.mjs' });
 }
 
 export const stringWidthFix = {

@@ -5,6 +5,7 @@
 // (~4 ms); Buffer.from(…, 'base64') gives the same bytes in a tenth of that.
 // A changed file fails the build so nobody ships without re-checking.
 import { readFile } from 'node:fs/promises';
+import { applyPatches } from './patch-source.mjs';
 
 const PATCHES = [
   ['function ya(){return w||"function"!=typeof fetch?', 'function ya(){return true?'],
@@ -18,14 +19,9 @@ export const yogaFix = {
   name: 'yoga-no-fetch',
   setup(build) {
     build.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, async (args) => {
-      let src = await readFile(args.path, 'utf8');
-      for (const [from, to] of PATCHES) {
-        if (!src.includes(from)) {
-          throw new Error(`yoga-no-fetch: ${args.path} changed (yoga-layout upgraded?); re-check it and drop or update the patch in scripts/yoga-fix.mjs`);
-        }
-        src = src.replace(from, () => to);
-      }
-      return { contents: src, loader: 'js' };
+      const src = await readFile(args.path, 'utf8');
+      const opts = { plugin: 'yoga-no-fetch', file: args.path, pkg: 'yoga-layout', script: 'scripts/yoga-fix.mjs' };
+      return { contents: applyPatches(src, PATCHES, opts), loader: 'js' };
     });
   },
 };

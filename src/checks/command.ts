@@ -105,6 +105,7 @@ function countNewlines(b: Buffer): number {
 
 export const command: CheckKind<CommandParams> = {
   kind: 'command',
+  startsProcesses: true,
   title: 'run a command or script and judge its exit code or output',
   description:
     'Runs `run` with /bin/sh -c, or `argv` without a shell, in its own process group, streaming stdout and stderr ' +

@@ -84,19 +84,6 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     w.onFail?.(failed);
   };
 
-  const rawSync = (buf: Buffer) => {
-    if (!buf.length || closed || failed) return;
-    try {
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    hash.update(buf);
-    bytes += buf.length;
-  };
-
   // ---- batched mode -----------------------------------------------------------------------------------------
   const batched = opts.batched === true;
   /** bytes waiting to be written: a copy, so callers may reuse their chunks at once (allocated on first use) */
@@ -108,7 +95,7 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
   let closeAfterSync = false;
   let syncDone: (() => void)[] = [];
 
-  /** write `buf` whole, hash it, count it; a background fdatasync now and then */
+  /** write `buf` whole, hash it, count it; in batched mode, a background fdatasync now and then */
   const writeOut = (buf: Buffer) => {
     if (failed) return;
     try {
@@ -121,7 +108,7 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     hash.update(buf);
     bytes += buf.length;
     sinceSync += buf.length;
-    if (sinceSync >= SYNC_EVERY && !syncing && !closed) {
+    if (batched && sinceSync >= SYNC_EVERY && !syncing && !closed) {
       // start writeback now, off the main thread, so the final fsync has little left to do
       sinceSync = 0;
       syncing = true;
@@ -162,6 +149,10 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
       timer = setTimeout(writeGroup, WRITE_DELAY_MS);
       timer.unref?.();
     }
+  };
+
+  const rawSync = (buf: Buffer) => {
+    if (buf.length && !closed) writeOut(buf);
   };
 
   const raw = batched ? rawBatched : rawSync;

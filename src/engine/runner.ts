@@ -139,13 +139,11 @@ function formatMs(ms: number): string {
   return `${+(ms / 60_000).toFixed(1)}m`;
 }
 
-/** kinds whose runs start a process (engine/process.ts) */
-const SPAWNING_KINDS = new Set(['command', 'trivy.image']);
-
+/** does any check of the checklist (items and deliverables) have a kind that starts processes? */
 function startsProcesses(checklist: Checklist): boolean {
   const specs: (CheckSpec | undefined)[] = checklist.deliverables.map((d) => d.check);
   for (const item of allItems(checklist)) specs.push(item.check, ...Object.values(item.checks ?? {}));
-  return specs.some((c) => c !== undefined && SPAWNING_KINDS.has(c.kind));
+  return specs.some((c) => c !== undefined && getKind(c.kind)?.startsProcesses === true);
 }
 
 function isManual(item: Item): boolean {
