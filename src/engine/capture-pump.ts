@@ -26,7 +26,7 @@ import { Worker } from 'node:worker_threads';
 
 /** shared memory per pipe being read */
 const RING_BYTES = 4 * 1024 * 1024;
-/** the largest piece handed to onData at once (a view into the shared ring, valid during the call) */
+/** the largest piece handed to onData at once (a copy in one reused buffer, valid during the call) */
 const PIECE_BYTES = 256 * 1024;
 /** how often the main thread looks at the ring while a pipe is read (the worker announces large amounts itself) */
 const POLL_MS = 20;
@@ -140,6 +140,8 @@ export function pumpPipe(fd: number, onData: (chunk: Buffer) => void, mainReader
   const ringMemory = new SharedArrayBuffer(RING_BYTES);
   const ctlMemory = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   const ring = Buffer.from(ringMemory);
+  /** what onData gets: one buffer for every piece, reused (not shared with the worker) */
+  const piece = Buffer.allocUnsafe(PIECE_BYTES);
   const ctl = new Int32Array(ctlMemory);
   let pos = 0;
   let stopped = false;
@@ -151,14 +153,13 @@ export function pumpPipe(fd: number, onData: (chunk: Buffer) => void, mainReader
     let budget = limit;
     while (used > 0 && budget > 0) {
       const len = Math.min(used, RING_BYTES - pos, PIECE_BYTES, budget);
-      try {
-        // a view into the shared ring: the worker does not touch these bytes until USED says they are free again
-        onData(ring.subarray(pos, pos + len));
-      } finally {
-        pos = (pos + len) % RING_BYTES;
-        Atomics.sub(ctl, USED, len);
-        Atomics.notify(ctl, USED); // a worker waiting for room
-      }
+      // copied out of the shared ring first: Node's fast paths (Buffer#indexOf, the hash, copies) do not take
+      // memory that is shared between threads, and the slow ones cost more than this one copy
+      ring.copy(piece, 0, pos, pos + len);
+      pos = (pos + len) % RING_BYTES;
+      Atomics.sub(ctl, USED, len);
+      Atomics.notify(ctl, USED); // a worker waiting for room
+      onData(piece.subarray(0, len));
       used -= len;
       budget -= len;
     }

@@ -40,17 +40,19 @@ const READ_BYTES = 64 * 1024;
 
 let unavailable = false;
 
-function mkfifo(paths: string[]): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('mkfifo', ['-m', '600', ...paths], { timeout: 5000 }, (err) => resolve(!err));
+/** runs a program and tells whether it exited 0 (how `mkfifo` is run; the engine passes one that uses execa) */
+export type RunProgram = (file: string, args: string[]) => Promise<boolean>;
+
+const execFileRun: RunProgram = (file, args) =>
+  new Promise((resolve) => {
+    execFile(file, args, { timeout: 5000 }, (err) => resolve(!err));
   });
-}
 
 /**
  * `n` FIFO channels, or undefined when FIFOs cannot be made here (no `mkfifo`, no writable temp directory); after
- * the first failure it is not tried again in this process.
+ * the first failure it is not tried again in this process. One `mkfifo` makes all `n`.
  */
-export async function openFifos(n: number): Promise<FifoChannel[] | undefined> {
+export async function openFifos(n: number, run: RunProgram = execFileRun): Promise<FifoChannel[] | undefined> {
   if (unavailable || process.platform === 'win32') return undefined;
   let dir: string | undefined;
   /** descriptors not yet owned by a channel */
@@ -59,7 +61,7 @@ export async function openFifos(n: number): Promise<FifoChannel[] | undefined> {
   try {
     dir = mkdtempSync(path.join(os.tmpdir(), 'readiness-fifo-'));
     const paths = Array.from({ length: n }, (_, i) => path.join(dir!, `out${i}`));
-    if (!(await mkfifo(paths))) {
+    if (!(await run('mkfifo', ['-m', '600', ...paths]))) {
       unavailable = true;
       return undefined;
     }

@@ -16,7 +16,7 @@
  */
 import type { Readable } from 'node:stream';
 import { prewarmCapture, pumpPipe } from './capture-pump.js';
-import { openFifos, type FifoChannel } from './fifo.js';
+import { openFifos, type FifoChannel, type RunProgram } from './fifo.js';
 
 /** after the child and its group are gone: how long what is left in the pipes may take to arrive */
 const DRAIN_MS = 2000;
@@ -137,31 +137,59 @@ function ended(r: Readable | null | undefined): { done: Promise<void>; arm(limit
   };
 }
 
+/** how every check's process is started (see the module comment) */
+const SPAWN_OPTIONS = {
+  extendEnv: false,
+  detached: true,
+  buffer: false,
+  cleanup: true,
+  reject: false,
+  stdin: 'ignore',
+} as const;
+
 // execa is loaded on first use (`validate`, `kinds` and the TUI's first frame never need it), or by prewarmSpawn()
 let execaModule: Promise<typeof import('execa')> | undefined;
 const loadExeca = () => (execaModule ??= import('execa'));
 
-/** a stdout/stderr FIFO pair made ahead of time, so a check's start does not wait for `mkfifo` */
-let spareFifos: Promise<FifoChannel[] | undefined> | undefined;
+/**
+ * stdout/stderr FIFO pairs made ahead of time, so that a check's start neither waits for `mkfifo` nor forks it while
+ * another check's output streams in (a fork blocks the event loop for ~10 ms). prewarmSpawn() sets how many are kept;
+ * a pair taken is made again after a check has ended. With none left, a check makes its own.
+ */
+const sparePairs: Promise<FifoChannel[] | undefined>[] = [];
+let sparesWanted = 0;
+
+/**
+ * mkfifo through execa with the options a check gets: the first check then finds execa's code already run once
+ * (its first call costs ~6 ms more)
+ */
+const runWithExeca: RunProgram = async (file, args) => {
+  const { execa } = await loadExeca();
+  const r = await execa(file, args, { ...SPAWN_OPTIONS, env: process.env, stdout: 'ignore', stderr: 'ignore', timeout: 5000 });
+  return r.exitCode === 0;
+};
+
+function makeSpares(): void {
+  const missing = sparesWanted - sparePairs.length;
+  if (missing <= 0) return;
+  // one mkfifo for all of them
+  const made = openFifos(2 * missing, runWithExeca);
+  for (let i = 0; i < missing; i++) sparePairs.push(made.then((ch) => ch?.slice(2 * i, 2 * i + 2)));
+}
 
 function takeFifos(): Promise<FifoChannel[] | undefined> {
-  const taken = spareFifos ?? openFifos(2);
-  spareFifos = undefined;
-  // the next check's pair is made while this one runs
-  void taken.then((ch) => {
-    if (ch && !spareFifos) spareFifos = openFifos(2);
-  });
-  return taken;
+  return sparePairs.shift() ?? openFifos(2, runWithExeca);
 }
 
 /**
- * Load what starting a check's process needs (execa, a FIFO pair, a capture worker) ahead of the first check:
- * about 60 ms that would otherwise count in that check's time. The runner calls it when the checklist has kinds
- * that start processes.
+ * Load what starting a check's process needs (execa, `pairs` FIFO pairs, a capture worker) ahead of the first
+ * check: about 60 ms that would otherwise count in that check's time. The runner calls it when the checklist has
+ * kinds that start processes, with as many pairs as checks may run at once.
  */
-export function prewarmSpawn(): void {
+export function prewarmSpawn(pairs = 1): void {
   void loadExeca().catch(() => undefined);
-  spareFifos ??= openFifos(2);
+  sparesWanted = Math.max(sparesWanted, pairs);
+  makeSpares();
   prewarmCapture();
 }
 
@@ -175,14 +203,9 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   let child: ReturnType<typeof execa>;
   try {
     child = execa(o.file, o.args, {
+      ...SPAWN_OPTIONS,
       cwd: o.cwd,
       env: o.env,
-      extendEnv: false,
-      detached: true,
-      buffer: false,
-      cleanup: true,
-      reject: false,
-      stdin: 'ignore',
       // execa's option types do not take `number | 'pipe'`; both are valid values
       stdout: (out ? out.writeFd : 'pipe') as 'pipe',
       stderr: (err ? err.writeFd : 'pipe') as 'pipe',
@@ -235,6 +258,8 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   errEnded.arm(DRAIN_MS);
   pumped?.stopAfter(DRAIN_MS);
   await Promise.all([outEnded.done, errEnded.done, pumped?.done]);
+  // the pair this check took is made again now, not while the next check's output streams in
+  if (fifos) setImmediate(makeSpares);
   const lost = pumped?.error ? { outputLost: pumped.error } : {};
   const durationMs = Math.round(performance.now() - t0);
   const cause = (r as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined;

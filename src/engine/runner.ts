@@ -139,17 +139,20 @@ function formatMs(ms: number): string {
   return `${+(ms / 60_000).toFixed(1)}m`;
 }
 
-/** does any check of the checklist (items and deliverables) have a kind that starts processes? */
-function startsProcesses(checklist: Checklist): boolean {
+/** how many checks of the checklist (items and deliverables) have a kind that starts processes */
+function processChecks(checklist: Checklist): number {
   const specs: (CheckSpec | undefined)[] = checklist.deliverables.map((d) => d.check);
   for (const item of allItems(checklist)) specs.push(item.check, ...Object.values(item.checks ?? {}));
-  return specs.some((c) => c !== undefined && getKind(c.kind)?.startsProcesses === true);
+  return specs.filter((c) => c !== undefined && getKind(c.kind)?.startsProcesses === true).length;
 }
 
 function isManual(item: Item): boolean {
   if (item.checks && Object.keys(item.checks).length) return false;
   return !item.check || item.check.kind === 'manual';
 }
+
+/** FIFO pairs kept ready for checks' processes at most (a pair holds four descriptors) */
+const SPARE_PIPES_MAX = 4;
 
 export function createRunner(o: RunnerOptions): Runner {
   const session = o.session;
@@ -165,8 +168,9 @@ export function createRunner(o: RunnerOptions): Runner {
   const cwd = path.dirname(checklist.source.path);
   const entries = new Map<string, Entry>();
   const kubeCache = new Map<string, Promise<KubeTarget>>();
-  // the first check that starts a process should not wait for execa to load or for its pipes to be made
-  if (startsProcesses(checklist)) prewarmSpawn();
+  // the first checks that start processes should not wait for execa to load or for their pipes to be made
+  const processes = processChecks(checklist);
+  if (processes) prewarmSpawn(Math.min(processes, o.concurrency ?? DEFAULT_CONCURRENCY, SPARE_PIPES_MAX));
   // a listener that throws (a closed pipe …) must not stop checks or lose journal lines
   const notify = (e: EngineEvent) => {
     try {

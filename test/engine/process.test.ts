@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { liveGroups, spawnGroup } from '../../src/engine/process.js';
+import { liveGroups, prewarmSpawn, spawnGroup } from '../../src/engine/process.js';
 
 /** pids of live (non-zombie) processes whose command line contains `marker` */
 function pidsWith(marker: string): number[] {
@@ -150,6 +150,52 @@ describe('spawnGroup output channels', () => {
     } finally {
       for (const pid of pidsWith(marker)) process.kill(pid, 'SIGKILL');
       rmSync(flag, { force: true });
+    }
+  });
+});
+
+describe('pipes made ahead of checks', () => {
+  it('prewarmSpawn(n) makes n stdout/stderr pairs with one mkfifo; checks starting then run none, and the pairs taken are made again after the checks', async () => {
+    // a mkfifo on PATH that notes how many arguments each run got, then does the real work
+    const real = execFileSync('/bin/sh', ['-c', 'command -v mkfifo'], { encoding: 'utf8' }).trim();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rt-mkfifo-'));
+    const log = path.join(dir, 'runs');
+    writeFileSync(path.join(dir, 'mkfifo'), `#!/bin/sh\necho "$#" >> '${log}'\nexec '${real}' "$@"\n`);
+    chmodSync(path.join(dir, 'mkfifo'), 0o755);
+    const runs = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+    const until = async (n: number) => {
+      for (let i = 0; i < 100 && runs().length < n; i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${dir}:${oldPath}`;
+    try {
+      prewarmSpawn(2);
+      await until(1);
+      // each check prints whether its stdout and stderr are FIFOs and how many mkfifo runs there were when it ran
+      const check = () => {
+        let out = '';
+        return spawnGroup({
+          file: '/bin/sh',
+          args: ['-c', `test -p /dev/stdout && test -p /dev/stderr && echo fifo; wc -l < '${log}'; sleep 0.3`],
+          env: process.env,
+          onData: (c, s) => (out += s === 'stdout' ? c.toString() : ''),
+        }).then((r) => ({ r, out }));
+      };
+      const both = await Promise.all([check(), check()]);
+      for (const { r, out } of both) {
+        expect(r.exitCode).toBe(0);
+        expect(out.split('\n').map((l) => l.trim())).toEqual(['fifo', '1', '']);
+      }
+      // the one run made both pairs: "-m 600" and four paths
+      expect(runs()[0]).toBe('6');
+      // after the checks, the two pairs taken are made again, with one run
+      await until(2);
+      expect(runs()).toEqual(['6', '6']);
+      const third = await check();
+      expect(third.out.split('\n').map((l) => l.trim())).toEqual(['fifo', '2', '']);
+    } finally {
+      process.env.PATH = oldPath;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
