@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from './version.js';
-import { EXIT, UsageError, reportFatal } from './commands/exit.js';
+import { EXIT, UsageError, exitQuietlyOnClosedPipe, reportFatal } from './commands/exit.js';
 
 function collect(value: string, prev: string[]): string[] {
   return [...prev, value];
@@ -199,13 +199,7 @@ function zodWithoutCompiledParsers(): void {
 
 export async function main(argv: string[]): Promise<void> {
   zodWithoutCompiledParsers();
-  // `readiness-tui … | head` closes the pipe early: that is not an error worth a stack trace
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
-    });
-  }
+  exitQuietlyOnClosedPipe();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

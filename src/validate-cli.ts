@@ -4,17 +4,11 @@
  * network modules it pulls in. Any other form (options, --help, more arguments) goes through dist/cli.js (cli.ts),
  * with the same output and exit codes. bin/readiness-tui.js calls main(FILE).
  */
-import { EXIT, UsageError, reportFatal } from './commands/exit.js';
+import { EXIT, UsageError, exitQuietlyOnClosedPipe, reportFatal } from './commands/exit.js';
 import { validateCommand } from './commands/validate.js';
 
 export async function main(file: string): Promise<void> {
-  // `readiness-tui validate … | head` closes the pipe early: that is not an error worth a stack trace
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
-    });
-  }
+  exitQuietlyOnClosedPipe();
   try {
     process.exitCode = await validateCommand(file);
   } catch (err) {

@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { spawnGroup } from '../engine/process.js';
-import { LineSplitter } from '../engine/line-splitter.js';
+import { countNewlines, LineSplitter } from '../engine/line-splitter.js';
 import { sanitizeLine } from '../engine/sanitize.js';
 import { CheckError, type CheckKind } from './contract.js';
 import { RULES } from './rules.js';
@@ -94,13 +94,6 @@ function tailLines(text: string, n: number): string {
     .slice(-n)
     .map((l) => sanitizeLine(l, 500))
     .join('\n');
-}
-
-function countNewlines(b: Buffer): number {
-  let n = 0;
-  let i = -1;
-  while ((i = b.indexOf(10, i + 1)) !== -1) n++;
-  return n;
 }
 
 export const command: CheckKind<CommandParams> = {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { KINDS } from '../checks/index.js';
 import type { CheckKind } from '../checks/contract.js';
 import { didYouMean } from '../checklist/suggest.js';
-import { EXIT, UsageError } from './exit.js';
+import { EXIT, UsageError, exitQuietlyOnClosedPipe } from './exit.js';
 
 type JsonSchema = {
   type?: string | string[];
@@ -208,16 +208,8 @@ function listKinds(refs: KindReference[]): string {
   );
 }
 
-/** `readiness-tui … | head` closes the pipe early: stop quietly instead of crashing with EPIPE */
-function quietOnClosedPipe(): void {
-  process.stdout.once('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
-
 export async function kindsCommand(kind: string | undefined, opts: { json?: boolean } = {}): Promise<number> {
-  quietOnClosedPipe();
+  exitQuietlyOnClosedPipe([process.stdout]);
   const all = [...KINDS.values()];
   if (kind !== undefined) {
     const k = KINDS.get(kind);

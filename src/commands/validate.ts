@@ -4,18 +4,10 @@
  */
 import { formatProblem } from '../checklist/errors.js';
 import { validateFile } from '../checklist/validate-file.js';
-import { EXIT } from './exit.js';
-
-/** `readiness-tui … | head` closes the pipe early: stop quietly instead of crashing with EPIPE */
-function quietOnClosedPipe(): void {
-  process.stdout.once('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
+import { EXIT, exitQuietlyOnClosedPipe } from './exit.js';
 
 export async function validateCommand(file: string): Promise<number> {
-  quietOnClosedPipe();
+  exitQuietlyOnClosedPipe([process.stdout]);
   // Settling a valid checklist is a short burst of work (~100 ms for 2,000 items): V8's optimizing compiler
   // (TurboFan) costs more than it saves there — it compiles on the other core while the work is nearly done
   // (2,000 items: ~300 → ~255 ms for the whole command). The full path, which can run for seconds on a large file

@@ -9,6 +9,14 @@
  * - Memory stays bounded: a "line" that grows past `maxLineChars` without a newline is cut and emitted in pieces
  *   (the evidence file keeps the bytes; this only feeds the screen).
  */
+/** how many "\n" bytes `b` holds (a native scan per line end) */
+export function countNewlines(b: Buffer): number {
+  let n = 0;
+  let i = -1;
+  while ((i = b.indexOf(10, i + 1)) !== -1) n++;
+  return n;
+}
+
 export interface LineSplitterOptions {
   /** longest line kept in memory before it is emitted in pieces (default 65536 UTF-16 units) */
   maxLineChars?: number;

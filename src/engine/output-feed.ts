@@ -16,6 +16,7 @@
  * split across chunks is never broken; a line still open at a flush waits for the next one (bounded length).
  */
 import type { OutputEvent } from './events.js';
+import { countNewlines } from './line-splitter.js';
 import { sanitizeLine } from './sanitize.js';
 import { FLUSH_MS, OUTPUT_LINES_KEPT } from './store.js';
 
@@ -42,13 +43,6 @@ interface Feed {
   carry: Map<Stream, Buffer>;
   /** output of this stream was dropped mid-line: skip up to the next newline */
   skip: Set<Stream>;
-}
-
-function newlines(b: Buffer): number {
-  let n = 0;
-  let i = -1;
-  while ((i = b.indexOf(10, i + 1)) !== -1) n++;
-  return n;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -121,7 +115,7 @@ export class OutputFeed {
   /** the bytes in `parts` (in order, not empty) are dropped; the stream resumes at the next line start */
   private dropBytes(f: Feed, stream: Stream, parts: Buffer[]): void {
     // every line ending in the dropped bytes is dropped; a line they leave open is skipped up to its end
-    for (const p of parts) f.dropped += newlines(p);
+    for (const p of parts) f.dropped += countNewlines(p);
     const last = parts[parts.length - 1]!;
     if (last[last.length - 1] === 10) f.skip.delete(stream);
     else f.skip.add(stream);
