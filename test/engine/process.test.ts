@@ -26,6 +26,62 @@ async function waitGone(marker: string, ms = 3000): Promise<number[]> {
   return left;
 }
 
+// first in this file: no check of another test may end (and have its pipes made again) while this one counts
+describe('pipes made ahead of checks', () => {
+  it('prewarmSpawn(n) makes n stdout/stderr pairs with one mkfifo; checks starting then run none, and the pairs taken are made again after the checks', async () => {
+    // a mkfifo on PATH that notes how many arguments each run got, then does the real work
+    const real = execFileSync('/bin/sh', ['-c', 'command -v mkfifo'], { encoding: 'utf8' }).trim();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rt-mkfifo-'));
+    const log = path.join(dir, 'runs');
+    writeFileSync(path.join(dir, 'mkfifo'), `#!/bin/sh\necho "$#" >> '${log}'\nexec '${real}' "$@"\n`);
+    chmodSync(path.join(dir, 'mkfifo'), 0o755);
+    const runs = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+    const until = async (n: number) => {
+      for (let i = 0; i < 100 && runs().length < n; i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${dir}:${oldPath}`;
+    try {
+      prewarmSpawn(2);
+      await until(1);
+      // each check prints whether its stdout and stderr are FIFOs and how many mkfifo runs there were when it ran;
+      // the first two then wait for each other, so neither ends (and has its pair made again) before both counted
+      let started = 0;
+      const check = (peers = 1) => {
+        let out = '';
+        const me = path.join(dir, `started.${started++}`);
+        return spawnGroup({
+          file: '/bin/sh',
+          args: [
+            '-c',
+            `test -p /dev/stdout && test -p /dev/stderr && echo fifo; wc -l < '${log}'; touch '${me}'; ` +
+              `while [ "$(ls '${dir}' | grep -c '^started')" -lt ${peers} ]; do sleep 0.02; done`,
+          ],
+          env: process.env,
+          onData: (c, s) => (out += s === 'stdout' ? c.toString() : ''),
+        }).then((r) => ({ r, out }));
+      };
+      const both = await Promise.all([check(2), check(2)]);
+      for (const { r, out } of both) {
+        expect(r.exitCode).toBe(0);
+        expect(out.split('\n').map((l) => l.trim())).toEqual(['fifo', '1', '']);
+      }
+      // the one run made both pairs: "-m 600" and four paths
+      expect(runs()[0]).toBe('6');
+      // after the checks, the two pairs taken are made again, with one run (each check asks for it on the turn of
+      // the event loop after it ended: let both ask before the next check takes a pair)
+      await new Promise((r) => setImmediate(r));
+      await until(2);
+      expect(runs()).toEqual(['6', '6']);
+      const third = await check();
+      expect(third.out.split('\n').map((l) => l.trim())).toEqual(['fifo', '2', '']);
+    } finally {
+      process.env.PATH = oldPath;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('spawnGroup', () => {
   it('streams stdout and stderr and reports the exit code', async () => {
     const got: string[] = [];
@@ -150,52 +206,6 @@ describe('spawnGroup output channels', () => {
     } finally {
       for (const pid of pidsWith(marker)) process.kill(pid, 'SIGKILL');
       rmSync(flag, { force: true });
-    }
-  });
-});
-
-describe('pipes made ahead of checks', () => {
-  it('prewarmSpawn(n) makes n stdout/stderr pairs with one mkfifo; checks starting then run none, and the pairs taken are made again after the checks', async () => {
-    // a mkfifo on PATH that notes how many arguments each run got, then does the real work
-    const real = execFileSync('/bin/sh', ['-c', 'command -v mkfifo'], { encoding: 'utf8' }).trim();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'rt-mkfifo-'));
-    const log = path.join(dir, 'runs');
-    writeFileSync(path.join(dir, 'mkfifo'), `#!/bin/sh\necho "$#" >> '${log}'\nexec '${real}' "$@"\n`);
-    chmodSync(path.join(dir, 'mkfifo'), 0o755);
-    const runs = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
-    const until = async (n: number) => {
-      for (let i = 0; i < 100 && runs().length < n; i++) await new Promise((r) => setTimeout(r, 20));
-    };
-    const oldPath = process.env.PATH;
-    process.env.PATH = `${dir}:${oldPath}`;
-    try {
-      prewarmSpawn(2);
-      await until(1);
-      // each check prints whether its stdout and stderr are FIFOs and how many mkfifo runs there were when it ran
-      const check = () => {
-        let out = '';
-        return spawnGroup({
-          file: '/bin/sh',
-          args: ['-c', `test -p /dev/stdout && test -p /dev/stderr && echo fifo; wc -l < '${log}'; sleep 0.3`],
-          env: process.env,
-          onData: (c, s) => (out += s === 'stdout' ? c.toString() : ''),
-        }).then((r) => ({ r, out }));
-      };
-      const both = await Promise.all([check(), check()]);
-      for (const { r, out } of both) {
-        expect(r.exitCode).toBe(0);
-        expect(out.split('\n').map((l) => l.trim())).toEqual(['fifo', '1', '']);
-      }
-      // the one run made both pairs: "-m 600" and four paths
-      expect(runs()[0]).toBe('6');
-      // after the checks, the two pairs taken are made again, with one run
-      await until(2);
-      expect(runs()).toEqual(['6', '6']);
-      const third = await check();
-      expect(third.out.split('\n').map((l) => l.trim())).toEqual(['fifo', '2', '']);
-    } finally {
-      process.env.PATH = oldPath;
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
