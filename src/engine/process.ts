@@ -7,15 +7,18 @@
  * never accumulated) and `cleanup: true`. execa skips its exit cleanup for detached children, so this module keeps
  * its own registry of live groups and SIGKILLs them when the readiness-tui process exits (killAllGroups()).
  *
- * The child's stdout and stderr are named pipes (FIFOs) when they can be made (engine/fifo.ts), else Node's pipes.
- * stdout is read by a capture worker with blocking reads (capture-pump.ts: a flood costs the main thread a wake-up
- * per 256 KB instead of one per 8 KB), stderr on the main thread. With FIFOs the output is complete when both read
+ * The child's stdout is the evidence file itself when the caller passes a `stdoutSink` (evidence-direct.ts: followed
+ * from the file, and before each stderr chunk is handed on, what stdout wrote until then is). Otherwise, and for
+ * stderr always, the child's output goes to named pipes (FIFOs) when they can be made (engine/fifo.ts), else to
+ * Node's pipes. stdout is read by a capture worker with blocking reads (capture-pump.ts: a flood costs the main
+ * thread a wake-up per 256 KB instead of one per 8 KB), stderr on the main thread. With FIFOs the output is complete when both read
  * ends see end-of-file; a process that escaped the group (setsid) but still holds a write end cannot hold the check
  * forever: once the main child has exited and its group is gone, the readers get DRAIN_MS to finish, then they are
  * closed.
  */
 import type { Readable } from 'node:stream';
 import { prewarmCapture, pumpPipe } from './capture-pump.js';
+import type { StdoutSink } from './evidence-direct.js';
 import { openFifos, type FifoChannel, type RunProgram } from './fifo.js';
 
 /** after the child and its group are gone: how long what is left in the pipes may take to arrive */
@@ -36,6 +39,11 @@ export interface SpawnOptions {
    * then allocates nothing). Copy what you keep.
    */
   onData(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
+  /**
+   * The child's stdout goes straight into this evidence file (evidence-direct.ts) instead of a pipe; its bytes are
+   * read back from the file and handed to onData all the same.
+   */
+  stdoutSink?: StdoutSink;
 }
 
 export interface SpawnResult {
@@ -199,7 +207,14 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   const t0 = performance.now();
   if (o.signal?.aborted) return { aborted: true, durationMs: 0 };
   const [{ execa }, fifos] = await Promise.all([loadExeca(), takeFifos()]);
-  const [out, err] = fifos ?? [];
+  const sink = o.stdoutSink;
+  const [pairOut, err] = fifos ?? [];
+  // with a sink the pair's stdout pipe is not needed
+  const out = sink ? undefined : pairOut;
+  if (sink) {
+    pairOut?.closeWriteEnd();
+    pairOut?.closeReadEnd();
+  }
   let child: ReturnType<typeof execa>;
   try {
     child = execa(o.file, o.args, {
@@ -207,7 +222,7 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
       cwd: o.cwd,
       env: o.env,
       // execa's option types do not take `number | 'pipe'`; both are valid values
-      stdout: (out ? out.writeFd : 'pipe') as 'pipe',
+      stdout: (sink ? sink.fd : out ? out.writeFd : 'pipe') as 'pipe',
       stderr: (err ? err.writeFd : 'pipe') as 'pipe',
       stripFinalNewline: false,
     });
@@ -217,20 +232,23 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
     throw e;
   } finally {
     // the child has its own copies of the write ends now: ours must go, or the readers never see end-of-file
+    sink?.closeChildEnd();
     out?.closeWriteEnd();
     err?.closeWriteEnd();
   }
-  // FIFOs: stdout is read by a capture worker (capture-pump.ts), stderr here; what stdout had before a stderr chunk
-  // is handed over first, so the two streams keep their order
+  // stdout is read by a capture worker (capture-pump.ts) or followed in the evidence file (evidence-direct.ts),
+  // stderr here
   const onStdout = (c: Buffer) => o.onData(c, 'stdout');
   const pumped = out ? pumpPipe(out.readFd, onStdout, () => out.reader(onStdout)) : undefined;
-  const stdout: Readable | null = out ? null : child.stdout;
-  const stderr: Readable | null = err
-    ? err.reader((c) => {
-        pumped?.drain();
-        o.onData(c, 'stderr');
-      })
-    : child.stderr;
+  sink?.follow(onStdout);
+  const stdout: Readable | null = out || sink ? null : child.stdout;
+  // what stdout had before a stderr chunk is handed over first, so the two streams keep their order
+  const onStderr = (c: Buffer) => {
+    pumped?.drain();
+    sink?.catchUp();
+    o.onData(c, 'stderr');
+  };
+  const stderr: Readable | null = err ? err.reader(onStderr) : child.stderr;
   const pid = child.pid;
   if (pid) live.add(pid);
   let aborted = false;
@@ -242,7 +260,7 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   o.signal?.addEventListener('abort', onAbort, { once: true });
   // FIFO readers call onData themselves; Node's pipes are streams
   if (!out) stdout?.on('data', (d: Buffer) => o.onData(d, 'stdout'));
-  if (!err) stderr?.on('data', (d: Buffer) => o.onData(d, 'stderr'));
+  if (!err) stderr?.on('data', onStderr);
   const outEnded = ended(stdout);
   const errEnded = ended(stderr);
   // the main child exited: anything it left running in its group is an orphan-to-be; stop it (helpers that keep
@@ -257,7 +275,7 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   outEnded.arm(DRAIN_MS);
   errEnded.arm(DRAIN_MS);
   pumped?.stopAfter(DRAIN_MS);
-  await Promise.all([outEnded.done, errEnded.done, pumped?.done]);
+  await Promise.all([outEnded.done, errEnded.done, pumped?.done, sink?.end()]);
   // the pair this check took is made again now, not while the next check's output streams in
   if (fifos) setImmediate(makeSpares);
   const lost = pumped?.error ? { outputLost: pumped.error } : {};

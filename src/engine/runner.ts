@@ -273,6 +273,7 @@ export function createRunner(o: RunnerOptions): Runner {
         const out = evidence.write(chunk, stream);
         if (out.length) feed.bytes(item.id, stream, out);
       },
+      stdoutSink: () => evidence.directStdout(),
       async attach(attName, content) {
         const base = path.basename(evFile).replace(/\.log$/, '');
         const safeName = attName.replace(/[^\w.-]+/g, '_');

@@ -12,8 +12,9 @@
  * the reason. Secret values known to the caller are checked against every byte written (defence in depth: the engine
  * already redacted evidence and journal).
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { ReportOptions, ReportResult } from './bundle-api.js';
 import { recordedEvidence, type SignoffData } from '../engine/events.js';
@@ -86,22 +87,37 @@ function secretNeedles(secrets: SecretValue[]): { name: string; bytes: Buffer }[
 interface Copied {
   rel: string;
   sha256: string;
+  /** the source is longer than recorded by this many bytes (only the recorded ones were copied) */
+  grownBy: number;
 }
 
-async function copyVerified(sessionDir: string, bundleDir: string, rel: string, expectSha: string | undefined, what: string): Promise<Copied> {
+async function copyVerified(
+  sessionDir: string,
+  bundleDir: string,
+  rel: string,
+  expectSha: string | undefined,
+  what: string,
+  recordedBytes?: number,
+): Promise<Copied> {
   if (!isSafeBundlePath(rel))
     throw new BundleError(`${what} ${JSON.stringify(rel)} has a file name outside [A-Za-z0-9._/@-]; the bundle cannot list it safely`);
   const src = path.join(sessionDir, rel);
   if (!existsSync(src)) throw new BundleError(`${what} ${rel} is recorded in the journal but missing from ${sessionDir}`);
   const dst = path.join(bundleDir, rel);
   await mkdir(path.dirname(dst), { recursive: true });
-  await copyFile(src, dst);
+  // a check's child writes its stdout straight into its evidence file (engine/evidence-direct.ts): a process that
+  // outlived the check may have appended to it since. The journal's length and digest are those of the verdict.
+  const size = (await stat(src)).size;
+  const grownBy = recordedBytes !== undefined && size > recordedBytes ? size - recordedBytes : 0;
+  if (grownBy === 0) await copyFile(src, dst);
+  else if (recordedBytes === 0) await writeFile(dst, '');
+  else await pipeline(createReadStream(src, { start: 0, end: recordedBytes! - 1 }), createWriteStream(dst));
   const sha = await sha256File(dst);
   if (expectSha && sha !== expectSha.replace(/^sha256:/, ''))
     throw new BundleError(
       `${what} ${rel} in ${sessionDir} does not match the digest recorded in the journal (sha256 ${sha}, journal says ${expectSha}): it was changed after it was recorded`,
     );
-  return { rel, sha256: sha };
+  return { rel, sha256: sha, grownBy };
 }
 
 export async function writeReportBundle(o: ReportOptions): Promise<ReportResult> {
@@ -139,7 +155,13 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     await copyVerified(sessionDir, dir, 'checklist.yaml', replay.state.start.checklist.sha256, 'checklist');
     for (const rec of replay.records) {
       if (rec.type === 'item.result' || rec.type === 'deliverable.result') {
-        for (const ev of recordedEvidence(rec)) await copyVerified(sessionDir, dir, ev.path, ev.sha256, 'evidence file');
+        for (const ev of recordedEvidence(rec)) {
+          const c = await copyVerified(sessionDir, dir, ev.path, ev.sha256, 'evidence file', ev.bytes);
+          if (c.grownBy)
+            warnings.push(
+              `evidence file ${ev.path} has ${c.grownBy} bytes more than were recorded with its result (a process that outlived its check kept writing to it); the bundle holds the ${ev.bytes} recorded bytes`,
+            );
+        }
       } else if (rec.type === 'signoff') {
         const st = (rec.data as SignoffData).statement;
         if (st) {

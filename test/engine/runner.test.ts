@@ -322,6 +322,22 @@ describe('runner', () => {
     expect(results(recs, 'ok')[0]!.verdict).toBe('pass');
   });
 
+  it('a command check with nothing to mask writes its stdout straight into the evidence; stderr lands where it arrived', async () => {
+    const { session, runner } = await setup([
+      // "first" only when the child's stdout is a regular file (the evidence file), not a pipe
+      { id: 'd', check: cmd('[ -f /dev/stdout ] && echo first; sleep 0.05; echo oops >&2; sleep 0.05; printf "last (no newline)"', { count: { lines: '.' } }) },
+    ]);
+    await runner.run(['d']);
+    const [r] = results(await journal(session), 'd');
+    expect(r!.verdict).toBe('pass');
+    const file = path.join(session.dir, r!.evidence[0]!.path);
+    const bytes = await readFile(file);
+    expect(bytes.toString()).toBe('first\noops\nlast (no newline)');
+    expect(r!.evidence[0]).toMatchObject({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(r!.result).toMatchObject({ stdoutTail: 'first\nlast (no newline)', stderrTail: 'oops', lines: 3, captures: { lines: 3 } });
+    expect(session.store.output('d').tail(10).join('\n')).toContain('oops');
+  });
+
   it('interpolates vars, evaluates expect over captures with $vars, and never writes a secret anywhere', async () => {
     const secret = 'Sup3r-S3cret-Value';
     const { session, runner } = await setup(
@@ -329,7 +345,7 @@ describe('runner', () => {
         {
           id: 's',
           check: cmd(
-            'echo "connecting with ${vars.password} to ${vars.host}"; echo "Total recovery time: 420"',
+            'echo "connecting with ${vars.password} to ${vars.host}"; echo "Total recovery time: 420"; [ -p /dev/stdout ] && echo through a pipe',
             { capture: { rto: 'Total recovery time: (\\d+)' } },
             'captures.rto < $number($vars.maxRto)',
           ),
@@ -344,6 +360,8 @@ describe('runner', () => {
     expect((r!.result as { captures: Record<string, unknown> }).captures.rto).toBe(420);
     const evidence = await readFile(path.join(session.dir, r!.evidence[0]!.path), 'utf8');
     expect(evidence).toContain('connecting with [REDACTED:password] to db.internal');
+    // output to mask is read through a pipe, never written by the child itself
+    expect(evidence).toContain('through a pipe');
     expect(text).not.toContain(secret);
     expect(evidence).not.toContain(secret);
     expect(session.store.output('s').tail(10).join('\n')).not.toContain(secret);

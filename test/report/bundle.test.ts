@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -281,5 +282,27 @@ describe('secret defence in depth', () => {
     expect(r.warnings).toContainEqual(expect.stringMatching(/secret variable pin is shorter than 8 characters/));
     expect(spawnSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: r.dir }).status).toBe(0);
     expect(report(r.dir).journal.head).toMatch(/^sha256:[0-9a-f]{64}$/); // digests were not "redacted"
+  });
+});
+
+describe('evidence that grew after its result was recorded', () => {
+  it('the bundle holds the recorded bytes, verifies, and says how much more the file has', async () => {
+    const s = await runShopSession(path.join(root, 'grown'), 'grown-secret-value', { only: ['1.2'] });
+    try {
+      const rec = (await readJournal(path.join(s.dir, 'journal.jsonl'))).records.find((r) => r.type === 'item.result');
+      const ev = (rec!.data as { evidence: { path: string; bytes: number; sha256: string }[] }).evidence[0]!;
+      // what a process that escaped its check's group, still holding the check's stdout, would do
+      appendFileSync(path.join(s.dir, ev.path), 'written after the verdict\n');
+      const r = await writeReportBundle({ sessionDir: s.dir, outDir: path.join(root, 'reports-grown'), sign: false, interim: true, env: env(), session: s });
+      expect(r.warnings).toContainEqual(
+        `evidence file ${ev.path} has 26 bytes more than were recorded with its result (a process that outlived its check kept writing to it); the bundle holds the ${ev.bytes} recorded bytes`,
+      );
+      const copied = readFileSync(path.join(r.dir, ev.path));
+      expect(copied.length).toBe(ev.bytes);
+      expect(createHash('sha256').update(copied).digest('hex')).toBe(ev.sha256);
+      expect(spawnSync('sha256sum', ['--strict', '-c', 'SHA256SUMS'], { cwd: r.dir }).status).toBe(0);
+    } finally {
+      await s.close();
+    }
   });
 });
