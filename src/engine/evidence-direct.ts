@@ -110,6 +110,7 @@ export function openDirectEvidence(
   try {
     // the follower's, ours for appending, the child's, and the hashing worker's (closed once it is done)
     for (const flags of ['r', 'a', 'a', 'r'] as const) opened.push(openSync(file, flags));
+    if (!fstatSync(opened[0]!).isFile()) throw new Error(`${file} is not a regular file`);
     chmodSync(file, 0o400);
   } catch (err) {
     for (const fd of opened) closeSync(fd);

@@ -19,7 +19,7 @@
  *   process a read and a hash per byte instead of a pipe read, a copy, a write and a hash.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { close as closeCb, closeSync, fdatasync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openDirectEvidence, type DirectEvidence, type StdoutSink } from './evidence-direct.js';
 import type { Redactor, StreamRedactor } from './redact.js';
@@ -185,6 +185,8 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     directStdout() {
       if (direct || redactor.active || !batched || bytes + groupLen > 0 || closed || failed) return undefined;
       try {
+        // a regular file only (a device such as /dev/full is neither followed nor given other modes)
+        if (!fstatSync(fd).isFile()) return undefined;
         direct = openDirectEvidence(file, fail);
       } catch {
         return undefined;

@@ -178,6 +178,16 @@ describe('direct stdout: the child writes into the evidence file', () => {
     expect(written.directStdout()).toBeUndefined();
     written.close();
   });
+
+  it('is not offered for anything but a regular file, whose mode is left alone', () => {
+    const before = statSync('/dev/full').mode;
+    const device = createEvidenceWriter('/dev/full', createRedactor([]), { batched: true });
+    expect(device.directStdout()).toBeUndefined();
+    device.close();
+    expect(statSync('/dev/full').mode).toBe(before);
+    expect(() => openDirectEvidence('/dev/null', () => undefined, () => undefined)).toThrow(/is not a regular file/);
+    expect(statSync('/dev/null').mode).toBe(statSync('/dev/null').mode | 0o666);
+  });
 });
 
 describe('hashOnWorker', () => {
