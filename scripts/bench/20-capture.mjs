@@ -72,7 +72,11 @@ function measure(dir, name, gen, rounds) {
     base.push(b.ms);
     const rssFile = path.join(dir, `rss-${name}-${round}`);
     const state = path.join(dir, `state-${name}-${round}`);
-    if (round > 0) rmSync(path.join(dir, `state-${name}-${round - 1}`), { recursive: true, force: true });
+    if (round > 0) {
+      // the previous round's session and report bundle each hold a copy of the 200 MB
+      rmSync(path.join(dir, `state-${name}-${round - 1}`), { recursive: true, force: true });
+      rmSync(path.join(dir, `reports-${name}-${round - 1}`), { recursive: true, force: true });
+    }
     settle(path.join(dir, 'none'));
     const run = timed(
       process.execPath,
@@ -116,6 +120,8 @@ try {
     `  evidence byte-identical: ${identical ? 'yes' : 'NO'} (evidence ${ev.bytes} bytes sha256 ${evSha.slice(0, 16)}…, journal says ${ev.sha256.slice(0, 16)}…, baseline ${baseSha.slice(0, 16)}…) ${identical ? 'PASS' : 'MISS'}\n`,
   );
   figure('peak RSS of the CLI process', last.rss / 1024 / 1024, 'MB', 150);
+  rmSync(path.join(dir, `state-one-${ROUNDS - 1}`), { recursive: true, force: true });
+  rmSync(path.join(dir, `reports-one-${ROUNDS - 1}`), { recursive: true, force: true });
   // the same bytes from `awk | head -c`
   const two = measure(dir, 'two', GEN_PIPELINE, 3);
   process.stdout.write('  the same stream from two processes, `awk … | head -c` (informative, best of 3):\n');
