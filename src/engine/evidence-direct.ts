@@ -68,6 +68,8 @@ export interface DirectEvidence {
   append(buf: Buffer): void;
   /** bytes of the file read so far */
   readonly bytes: number;
+  /** appends that had to be looked up because the child wrote at the same moment (for tests and diagnostics) */
+  readonly appendsLookedUp: number;
   readonly failed: Error | undefined;
   /** read to the end, fsync, close; the digest of the whole file. Idempotent. */
   finish(): Promise<{ sha256: string; bytes: number }>;
@@ -139,6 +141,7 @@ export function openDirectEvidence(
   let sinceSync = 0;
   let syncing: Promise<void> | undefined;
   let synced = false;
+  let lookedUp = 0;
 
   const fail = (err: unknown) => {
     if (failed) return;
@@ -345,6 +348,7 @@ export function openDirectEvidence(
           const i = window.indexOf(buf);
           if (i < 0) throw new Error('the evidence file changed while output was appended to it');
           at = before + i;
+          lookedUp++;
         }
         own.push({ at, len: buf.length });
       } catch (err) {
@@ -353,6 +357,9 @@ export function openDirectEvidence(
     },
     get bytes() {
       return pos;
+    },
+    get appendsLookedUp() {
+      return lookedUp;
     },
     get failed() {
       return failed;
