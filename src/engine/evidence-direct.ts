@@ -121,7 +121,14 @@ export function openDirectEvidence(
   const [readFd, ownFd, , hashFd] = opened as [number, number, number, number];
   let childFd: number | undefined = opened[2];
   const hasher = startHasher(hashFd, SYNC_EVERY);
-  if (!hasher) closeSync(hashFd);
+  let hashFdOpen = true;
+  /** only once the worker has stopped reading it (its number could otherwise be reused under the worker) */
+  const closeHashFd = () => {
+    if (!hashFdOpen) return;
+    hashFdOpen = false;
+    closeSync(hashFd);
+  };
+  if (!hasher) closeHashFd();
   /** the digest computed here instead, while following (no worker) */
   const hash = hasher ? undefined : createHash('sha256');
 
@@ -372,7 +379,7 @@ export function openDirectEvidence(
       if (done) return done;
       checkSpace();
       const fromWorker = hasher ? await hasher.finish(pos) : undefined;
-      if (hasher) closeSync(hashFd);
+      closeHashFd();
       if (syncing) await syncing;
       if (done) return done;
       // refused on some filesystems (some FUSE mounts): the bytes are written either way
@@ -389,7 +396,7 @@ export function openDirectEvidence(
       checkNotShrunk();
       if (hasher) {
         // not waited for here: the digest is computed below, the worker's descriptor closed when it has stopped
-        void hasher.cancel().then(() => closeSync(hashFd));
+        void hasher.cancel().then(closeHashFd);
       }
       return seal(undefined);
     },
