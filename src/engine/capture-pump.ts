@@ -96,6 +96,17 @@ function startWorker(): Worker | undefined {
   return w;
 }
 
+/** an idle worker, or a new one; undefined when none can run */
+function takeWorker(): Worker | undefined {
+  return idle.pop() ?? startWorker();
+}
+
+/** a worker done with its job (it keeps the process alive no longer) goes back to the pool, unless workers failed */
+function giveBack(worker: Worker): void {
+  worker.unref();
+  if (!unavailable) idle.push(worker);
+}
+
 /** Start one worker ahead of the first check that reads a pipe. */
 export function prewarmCapture(): void {
   if (!idle.length) {
@@ -119,7 +130,7 @@ export interface WorkerHash {
  * own, kept open until finish() has resolved) from the start as the file grows. undefined when no worker can run.
  */
 export function hashOnWorker(fd: number, syncEvery: number): WorkerHash | undefined {
-  const found = idle.pop() ?? startWorker();
+  const found = takeWorker();
   if (!found) return undefined;
   const worker: Worker = found;
   const ctl = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -134,8 +145,8 @@ export function hashOnWorker(fd: number, syncEvery: number): WorkerHash | undefi
     worker.off('message', onMessage);
     worker.off('error', onFailure);
     worker.off('exit', onFailure);
-    worker.unref();
-    if (reusable && !unavailable) idle.push(worker);
+    if (reusable) giveBack(worker);
+    else worker.unref();
     settle(r);
   };
   const onMessage = (m: { type: string; sha256?: string; bytes?: number; error?: string }) => {
@@ -195,7 +206,7 @@ export function pumpPipe(fd: number, onData: (chunk: Buffer) => void, mainReader
     socket.once('error', fin);
   };
 
-  const found = idle.pop() ?? startWorker();
+  const found = takeWorker();
   if (!found) {
     useMainThread();
     return { done, drain: () => undefined, stopAfter: (ms) => arm(ms), error: undefined };
@@ -285,8 +296,7 @@ export function pumpPipe(fd: number, onData: (chunk: Buffer) => void, mainReader
     if (stopTimer) clearTimeout(stopTimer);
     if (fromWorker) {
       cleanup();
-      worker.unref();
-      if (!unavailable) idle.push(worker);
+      giveBack(worker);
       // the worker leaves the descriptor open (see capture-worker.mjs); a main-thread socket closes its own
       try {
         closeSync(fd);

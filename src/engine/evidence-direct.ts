@@ -70,14 +70,11 @@ export interface DirectEvidence {
   readonly bytes: number;
   /** appends that had to be looked up because the child wrote at the same moment (for tests and diagnostics) */
   readonly appendsLookedUp: number;
-  readonly failed: Error | undefined;
   /** read to the end, fsync, close; the digest of the whole file. Idempotent. */
   finish(): Promise<{ sha256: string; bytes: number }>;
   /** the same without waiting (synchronous reads and fsync). Idempotent. */
   close(): { sha256: string; bytes: number };
 }
-
-const toErr = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /**
  * sha256 of the first `length` bytes of the file behind `fd` (all of it when undefined), read here: when no worker
@@ -105,7 +102,8 @@ function hashHere(fd: number, length: number | undefined, piece: Buffer): { sha2
  */
 export function openDirectEvidence(
   file: string,
-  onFail: (err: Error) => void,
+  /** called once, with the first error: the evidence is incomplete or untrustworthy from then on */
+  onFail: (err: unknown) => void,
   startHasher: typeof hashOnWorker = hashOnWorker,
 ): DirectEvidence {
   const opened: number[] = [];
@@ -138,7 +136,7 @@ export function openDirectEvidence(
   /** appended by us and not yet read past: [at, at + len), in file order */
   const own: { at: number; len: number }[] = [];
   let onData: ((chunk: Buffer) => void) | undefined;
-  let failed: Error | undefined;
+  let failed = false;
   let done: { sha256: string; bytes: number } | undefined;
   let following = false;
   let ending: Promise<void> | undefined;
@@ -152,8 +150,8 @@ export function openDirectEvidence(
 
   const fail = (err: unknown) => {
     if (failed) return;
-    failed = toErr(err);
-    onFail(failed);
+    failed = true;
+    onFail(err);
   };
 
   /** hand the child's bytes in a piece read at `pos` to onData (and hash it when no worker does) */
@@ -200,14 +198,25 @@ export function openDirectEvidence(
     return n;
   };
 
-  const checkNotShrunk = () => {
+  const sizeNow = (): number => {
     try {
-      const size = fstatSync(readFd).size;
-      if (size < pos) {
-        fail(new Error(`the evidence file shrank from ${pos} to ${size} bytes while the check ran: its stdout was reopened or truncated`));
-      }
+      return fstatSync(readFd).size;
     } catch (err) {
       fail(err);
+      return pos;
+    }
+  };
+
+  /** read up to the file's present end, now (catchUp(), close()) */
+  const readNowSync = () => {
+    const size = sizeNow();
+    while (pos < size && readPiece(size - pos) > 0);
+  };
+
+  const checkNotShrunk = () => {
+    const size = sizeNow();
+    if (size < pos) {
+      fail(new Error(`the evidence file shrank from ${pos} to ${size} bytes while the check ran: its stdout was reopened or truncated`));
     }
   };
 
@@ -240,15 +249,6 @@ export function openDirectEvidence(
     const size = sizeNow();
     while (pos < size && readPiece(size - pos) > 0) await new Promise<void>((r) => setImmediate(r));
     checkNotShrunk();
-  };
-
-  const sizeNow = (): number => {
-    try {
-      return fstatSync(readFd).size;
-    } catch (err) {
-      fail(err);
-      return pos;
-    }
   };
 
   const closeChildEnd = () => {
@@ -326,8 +326,7 @@ export function openDirectEvidence(
     },
     catchUp() {
       if (!following || failed || done) return;
-      const size = sizeNow();
-      while (pos < size && readPiece(size - pos) > 0);
+      readNowSync();
     },
     end() {
       ending ??= (async () => {
@@ -368,9 +367,6 @@ export function openDirectEvidence(
     get appendsLookedUp() {
       return lookedUp;
     },
-    get failed() {
-      return failed;
-    },
     async finish() {
       if (done) return done;
       stopPolling();
@@ -391,8 +387,7 @@ export function openDirectEvidence(
       if (done) return done;
       stopPolling();
       following = false;
-      const size = sizeNow();
-      while (pos < size && readPiece(size - pos) > 0);
+      readNowSync();
       checkNotShrunk();
       if (hasher) {
         // not waited for here: the digest is computed below, the worker's descriptor closed when it has stopped

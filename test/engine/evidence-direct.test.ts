@@ -186,7 +186,7 @@ describe('direct stdout: the child writes into the evidence file', () => {
     await rm(file);
     const { closeSync, openSync } = await import('node:fs');
     closeSync(openSync(file, 'w', 0o600));
-    const fails: Error[] = [];
+    const fails: unknown[] = [];
     const d = openDirectEvidence(file, (e) => fails.push(e), () => undefined);
     const r = await spawnGroup({ file: '/bin/sh', args: ['-c', `awk 'BEGIN{for(i=0;i<50000;i++) print "row", i}'`], stdoutSink: d.sink, onData: () => undefined });
     const s = await d.finish();
