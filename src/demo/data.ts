@@ -1,5 +1,5 @@
 /**
- * The sandbox's world: composed here for the demo (not captured data — tests use ../shared/fixtures).
+ * The sandbox's world: composed here for the demo (not captured data — tests use test/fixtures).
  * Two scenarios: `go` (everything healthy) and `no-go` (a realistic mix: a NotReady node, 2 critical CVEs,
  * a route without retries, one unstructured log source).
  */

@@ -17,7 +17,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface FakeTrivyOptions {
-  /** a trivy JSON report to replay (e.g. one of ../shared/fixtures/trivy/*.json) */
+  /** a trivy JSON report to replay (e.g. one of test/fixtures/trivy/*.json) */
   reportFile?: string;
   /** or the report text itself (written next to the script) */
   reportJson?: string;

@@ -9,7 +9,7 @@ import { formatProblem } from '../../src/checklist/errors.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const file = path.join(repo, 'checklist/detektor.yaml');
-const seed = readFileSync(path.resolve(repo, '../shared/seed/000_30c046164ca06b8e.txt'), 'utf8');
+const seed = readFileSync(path.join(repo, 'test/fixtures/seed/000_30c046164ca06b8e.txt'), 'utf8');
 
 describe('checklist/detektor.yaml', () => {
   const text = readFileSync(file, 'utf8');

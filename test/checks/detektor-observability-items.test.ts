@@ -20,9 +20,10 @@ import { loadDashboardDir, startGrafanaServer, type GrafanaServer } from '../../
 import { backfillAlerts, findPrometheus, startPrometheus, type PrometheusServer } from '../../src/demo/servers/prometheus.js';
 import { detektorAlertHistory } from '../support/alert-history.js';
 import { basicContext, type BasicContext } from '../support/check-context-basic.js';
+import { fixturesDir } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures');
+const fixtures = fixturesDir;
 const TOKEN = 'glsa_' + 'demo'.repeat(8);
 const bins = await findPrometheus();
 

@@ -19,9 +19,10 @@ import type { CheckSpec, Item } from '../../src/checklist/model.js';
 import { writeFakeTrivy } from '../../src/demo/fake-trivy.js';
 import { kvMetadataFor, startVaultApiServer, type VaultApiServer } from '../../src/demo/servers/vault-api.js';
 import { basicContext, type BasicContext } from '../support/check-context-basic.js';
+import { fixturesDir } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures');
+const fixtures = fixturesDir;
 const TOKEN = ['hvs', randomBytes(12).toString('hex')].join('.');
 const daysAgo = (d: number): Date => new Date(Date.now() - d * 86_400_000);
 

@@ -5,8 +5,9 @@ import { CheckError } from '../../src/checks/contract.js';
 import { loadDashboardDir, startGrafanaServer, type GrafanaServer } from '../../src/demo/servers/grafana-api.js';
 import { basicContext, runKind } from '../support/check-context-basic.js';
 import { evaluateDefault } from '../support/expect-default.js';
+import { fixturesDir } from '../support/fixtures.js';
 
-const FIX = path.resolve(__dirname, '../../../shared/fixtures/grafana-dashboards');
+const FIX = path.join(fixturesDir, 'grafana-dashboards');
 const TOKEN = 'glsa_loopback_' + 'x'.repeat(24);
 let g: GrafanaServer;
 

@@ -7,8 +7,9 @@ import { logsStructured } from '../../src/checks/logs-structured.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { basicContext, runKind } from '../support/check-context-basic.js';
 import { evaluateDefault } from '../support/expect-default.js';
+import { fixturesDir } from '../support/fixtures.js';
 
-const FIX = path.resolve(__dirname, '../../../shared/fixtures/structured-logs');
+const FIX = path.join(fixturesDir, 'structured-logs');
 
 // file → [lines, structured %, records, timestamp %, level %, service %, trace_id %]
 // (worked out by hand from the fixtures and their PROVENANCE notes)

@@ -12,8 +12,9 @@ import { backfillAlerts, findPrometheus, startPrometheus, type PrometheusServer 
 import { detektorAlertHistory } from '../support/alert-history.js';
 import { basicContext, runKind } from '../support/check-context-basic.js';
 import { evaluateDefault } from '../support/expect-default.js';
+import { fixturesDir } from '../support/fixtures.js';
 
-const FIX = path.resolve(__dirname, '../../../shared/fixtures');
+const FIX = fixturesDir;
 const bins = await findPrometheus();
 if (!bins) console.warn('SKIPPED prometheus.alert-history tests: the `prometheus` binary is not installed (apt-get install -y prometheus)');
 

@@ -7,9 +7,10 @@ import { trivyImage, parseTrivyReport } from '../../src/checks/trivy-image.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { writeFakeTrivy } from '../../src/demo/fake-trivy.js';
 import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
+import { fixturesDir } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures/trivy');
+const fixtures = path.join(fixturesDir, 'trivy');
 
 let dir: string;
 let bin: string;

@@ -9,10 +9,11 @@ import { CheckError } from '../../src/checks/contract.js';
 import { generateTls } from '../../src/demo/servers/kube-api.js';
 import { startVaultApiServer, type VaultApiServer, type VaultHealthState } from '../../src/demo/servers/vault-api.js';
 import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
+import { fixturesDir } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sample = JSON.parse(
-  readFileSync(path.resolve(repoRoot, '../shared/fixtures/secrets/openbao-docs-sys-health-sample.json'), 'utf8'),
+  readFileSync(path.join(fixturesDir, 'secrets/openbao-docs-sys-health-sample.json'), 'utf8'),
 ) as Record<string, unknown>;
 // built at run time: no credential-shaped literal in the repository
 const TOKEN = ['hvs', 'loopback', String(process.pid), 'x9'].join('.');

@@ -6,11 +6,12 @@ import { vaultRotation } from '../../src/checks/vault-rotation.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { kvMetadataFor, startVaultApiServer, type KvMetadata, type VaultApiServer } from '../../src/demo/servers/vault-api.js';
 import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
+import { fixturesDir } from '../support/fixtures.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // the real OpenBao docs sample: current_version 3, created 2018-03-22 → years old
 const sample = (
-  JSON.parse(readFileSync(path.resolve(repoRoot, '../shared/fixtures/secrets/openbao-docs-kv2-metadata-sample.json'), 'utf8')) as {
+  JSON.parse(readFileSync(path.join(fixturesDir, 'secrets/openbao-docs-kv2-metadata-sample.json'), 'utf8')) as {
     data: KvMetadata;
   }
 ).data;

@@ -6,10 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFakeTrivy } from '../../src/demo/fake-trivy.js';
+import { fixturesDir } from '../support/fixtures.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fixtures = path.resolve(repoRoot, '../shared/fixtures/trivy');
+const fixtures = path.join(fixturesDir, 'trivy');
 
 let dir: string;
 beforeEach(async () => {

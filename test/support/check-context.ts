@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { resolveKubeTarget } from '../../src/checks/support/kube.js';
 import { basicContext, type BasicContext, type BasicContextOptions } from './check-context-basic.js';
@@ -24,8 +23,8 @@ export async function checkContext(o: KubeContextOptions = {}): Promise<BasicCon
   return ctx;
 }
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const fixturesDir = path.resolve(repoRoot, '../shared/fixtures');
+export { repoRoot, fixturesDir } from './fixtures.js';
+import { fixturesDir } from './fixtures.js';
 
 /** every YAML/JSON document of a fixture file (real YAML 1.2 parser: the k8s-website files are flow style) */
 export function loadFixtureObjects(rel: string): KubeObject[] {

@@ -64,9 +64,11 @@ export function testChecklist(o: { deliverables?: Checklist['deliverables'] } = 
 
 export class EventFeed {
   seq = 0;
+  /** the session started an hour before the test runs: screens show the same clock on any date */
+  private readonly base = Date.now() - 3_600_000;
   constructor(readonly live: SessionStore) {}
   ts(offsetMs = 0): string {
-    return new Date(Date.parse('2026-11-27T10:00:00Z') + offsetMs).toISOString();
+    return new Date(this.base + offsetMs).toISOString();
   }
   apply(e: Omit<JournalEvent, 'actor' | 'ts'> & { ts?: string; actor?: string }): void {
     this.live.apply({ actor: 'alice', ts: e.ts ?? this.ts(this.seq * 1000), ...e } as JournalEvent, this.seq++);

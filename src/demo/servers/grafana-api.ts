@@ -6,7 +6,7 @@
  *                                           ?apiVersion=v2… is given (grafana#120842), then {dashboard: <v2 object>, meta}
  *   GET /apis/dashboard.grafana.app/<ver>/namespaces/<ns>/dashboards/<uid>  → the v2 object itself
  *   GET /api/search?query=&tag=           → [{uid, title, tags, url, type}]
- * Dashboards are real exports (e.g. ../shared/fixtures/grafana-dashboards/*.json), bare or wrapped.
+ * Dashboards are real exports (e.g. test/fixtures/grafana-dashboards/*.json), bare or wrapped.
  */
 import http from 'node:http';
 import path from 'node:path';

@@ -4,7 +4,7 @@
  * - TLS: a throw-away CA and a server certificate for 127.0.0.1 are generated at start (x509.ts, node:crypto only);
  *   the CA goes into the generated kubeconfig, so @kubernetes/client-node verifies the server as it would a real one.
  * - Auth: `Authorization: Bearer <token>`, otherwise 401 with a Status body like kube-apiserver.
- * - Data: plain Kubernetes objects given by the caller (tests load ../shared/fixtures; the demo generates its own).
+ * - Data: plain Kubernetes objects given by the caller (tests load test/fixtures; the demo generates its own).
  * - REST: discovery (/version, /api, /api/v1, /apis, /apis/<g>, /apis/<g>/<v>), list (namespaced and across all
  *   namespaces, labelSelector and fieldSelector), get, create, delete of every served resource, and pods/log.
  * - Pods: a created pod "runs" after `probe.runMs`. When its command holds an http:// URL (the network-policy

@@ -1,7 +1,7 @@
 /**
  * A loopback Vault/OpenBao HTTP API for tests and the demo (one implementation for both). It speaks the real wire
  * format of the few endpoints readiness-tui reads; the data is passed in by the caller (tests feed the captured
- * samples in ../shared/fixtures/secrets/, the demo its own scenario):
+ * samples in test/fixtures/secrets/, the demo its own scenario):
  *
  *   GET  /v1/sys/health                     unauthenticated; status from the node's state, with Vault's query
  *                                           overrides (standbyok, perfstandbyok, activecode, standbycode,

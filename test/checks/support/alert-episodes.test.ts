@@ -12,8 +12,9 @@ import {
   runbooksFromWebhookLog,
   type MatrixSeries,
 } from '../../../src/checks/support/alert-episodes.js';
+import { fixturesDir } from '../../support/fixtures.js';
 
-const FIX = path.resolve(__dirname, '../../../../shared/fixtures');
+const FIX = fixturesDir;
 const read = (rel: string) => readFileSync(path.join(FIX, rel), 'utf8');
 
 const series = (labels: Record<string, string>, points: [number, number][]): MatrixSeries => ({

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { matchPanels, walkDashboard } from '../../../src/checks/support/dashboard-walk.js';
+import { fixturesDir } from '../../support/fixtures.js';
 
-const FIX = path.resolve(__dirname, '../../../../shared/fixtures/grafana-dashboards');
+const FIX = path.join(fixturesDir, 'grafana-dashboards');
 const load = (f: string): unknown => JSON.parse(readFileSync(path.join(FIX, f), 'utf8'));
 
 describe('dashboard walker', () => {

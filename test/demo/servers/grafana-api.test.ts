@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { loadDashboardDir, startGrafanaServer, type GrafanaServer } from '../../../src/demo/servers/grafana-api.js';
+import { fixturesDir } from '../../support/fixtures.js';
 
-const FIX = path.resolve(__dirname, '../../../../shared/fixtures/grafana-dashboards');
+const FIX = path.join(fixturesDir, 'grafana-dashboards');
 let g: GrafanaServer;
 const auth = { authorization: 'Bearer t0k' };
 
