@@ -49,6 +49,7 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
     signKey: opts.signKey,
     signer: opts.signer,
     sandbox: true,
+    standIns: sb.standIns,
   };
   try {
     if (opts.ci || !(process.stdin.isTTY && process.stdout.isTTY)) {

@@ -44,6 +44,8 @@ export interface SessionCliOptions {
   signer?: string;
   /** the demo sandbox: the session and every report say it was not production */
   sandbox?: boolean;
+  /** the demo sandbox's stand-ins for programs that are not installed (said in the session and every report) */
+  standIns?: string[];
 }
 
 export interface RunOptions extends SessionCliOptions {
@@ -145,6 +147,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     operator,
     owner: true,
     sandbox: opts.sandbox,
+    standIns: opts.standIns,
   });
 
   let interrupted: NodeJS.Signals | undefined;

@@ -25,6 +25,7 @@ import { startGrafanaServer, type GrafanaServer } from './servers/grafana-api.js
 import { startHealthServer, type HealthServer } from './servers/health.js';
 import { startVaultApiServer, kvMetadataFor, type VaultApiServer } from './servers/vault-api.js';
 import { findPrometheus, startPrometheus, backfillAlerts, type PrometheusServer, type BackfillEpisode } from './servers/prometheus.js';
+import { startPrometheusStandIn, type StandInRule } from './servers/prometheus-standin.js';
 import { writeFakeTrivy } from './fake-trivy.js';
 
 export interface Sandbox {
@@ -40,6 +41,8 @@ export interface Sandbox {
   env: Record<string, string>;
   /** human-readable lines: what was started where */
   notes: string[];
+  /** programs the sandbox replaced with a stand-in of its own because the real one is not installed (e.g. Prometheus) */
+  standIns: string[];
   stop(): Promise<void>;
 }
 
@@ -105,7 +108,8 @@ function episodesFor(s: Scenario, end: number): BackfillEpisode[] {
   });
 }
 
-function alertRules(s: Scenario): string {
+/** the alerting rules whose history the episodes are: none fires now (vector(0) > 1), they carry the runbooks */
+function alertRuleGroups(s: Scenario): { name: string; rules: StandInRule[] }[] {
   const names = new Map<string, { severity: string; runbook: boolean }>();
   for (const e of data.alertEpisodes(s)) names.set(e.alertname, { severity: e.severity, runbook: e.runbook });
   const rules = [...names].map(([alert, m]) => ({
@@ -117,7 +121,7 @@ function alertRules(s: Scenario): string {
       ...(m.runbook ? { runbook_url: `https://runbooks.example.internal/detektor/${alert}` } : {}),
     },
   }));
-  return yamlStringify({ groups: [{ name: 'detektor', rules }] });
+  return [{ name: 'detektor', rules }];
 }
 
 export async function startSandbox(scenario: Scenario, o: { dir?: string; log?: (line: string) => void } = {}): Promise<Sandbox> {
@@ -126,6 +130,7 @@ export async function startSandbox(scenario: Scenario, o: { dir?: string; log?: 
   const repoDir = path.join(dir, 'detektor');
   const binDir = path.join(dir, 'bin');
   const notes: string[] = [];
+  const standIns: string[] = [];
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => {});
@@ -191,16 +196,17 @@ export async function startSandbox(scenario: Scenario, o: { dir?: string; log?: 
     await chmod(path.join(binDir, 'kubectl'), 0o755);
     notes.push(`trivy, kubectl  ${binDir} (replaying the sandbox's scan report and pod logs)`);
 
-    // Prometheus: real, when installed
-    let prometheusUrl = 'http://127.0.0.1:9'; // discard port: nothing listens → the check reports it could not run
-    const bins = await findPrometheus();
-    if (bins) {
+    // Prometheus: the real one when installed, else the sandbox's stand-in over the same history
+    let prometheusUrl: string;
+    // backfilled samples must be older than the head block (~3 h)
+    const episodes = episodesFor(scenario, Math.floor(Date.now() / 1000 / 60) * 60 - 4 * 3600);
+    if (await findPrometheus()) {
       const dataDir = path.join(dir, 'prometheus-data');
       await mkdir(dataDir, { recursive: true });
-      const end = Math.floor(Date.now() / 1000 / 60) * 60 - 4 * 3600;
-      await backfillAlerts(dataDir, episodesFor(scenario, end));
+      await backfillAlerts(dataDir, episodes);
       // backfilled samples are 1 min apart: evaluate at the same interval so episodes are not split
-      const prom: PrometheusServer = await startPrometheus({ dataDir, rules: alertRules(scenario), evaluationInterval: '1m' });
+      const rules = yamlStringify({ groups: alertRuleGroups(scenario) });
+      const prom: PrometheusServer = await startPrometheus({ dataDir, rules, evaluationInterval: '1m' });
       // a signal or process.exit() must not leave Prometheus behind
       const killProm = () => {
         try {
@@ -218,7 +224,11 @@ export async function startSandbox(scenario: Scenario, o: { dir?: string; log?: 
       prometheusUrl = prom.url;
       notes.push(`Prometheus      ${prom.url} (7 days of alert history)`);
     } else {
-      notes.push('Prometheus      not installed: item 3.3 will report that it could not run (apt-get install prometheus)');
+      const standIn = await startPrometheusStandIn({ episodes, rules: alertRuleGroups(scenario), evaluationInterval: '1m' });
+      stops.push(() => standIn.close());
+      prometheusUrl = standIn.url;
+      standIns.push('Prometheus');
+      notes.push(`Prometheus      ${standIn.url} (the sandbox's stand-in, 7 days of alert history; apt-get install prometheus for the real one)`);
     }
 
     const vars = {
@@ -243,7 +253,7 @@ export async function startSandbox(scenario: Scenario, o: { dir?: string; log?: 
       ...scriptEnv(scenario),
     };
     log(`sandbox (${scenario}) ready in ${dir}`);
-    return { scenario, dir, repoDir, varsFile, checklistPath: packageFile('checklist', 'detektor.yaml'), env, notes, stop };
+    return { scenario, dir, repoDir, varsFile, checklistPath: packageFile('checklist', 'detektor.yaml'), env, notes, standIns, stop };
   } catch (err) {
     await stop();
     if (!o.dir) await rm(dir, { recursive: true, force: true }).catch(() => {});

@@ -32,6 +32,8 @@ export interface SessionStartData {
   tool: { name: 'readiness-tui'; version: string; node: string };
   /** demo sandbox sessions say so here and in every report */
   sandbox?: boolean;
+  /** demo sandbox: programs it replaced with a stand-in of its own (e.g. ["Prometheus"] when it is not installed) */
+  standIns?: string[];
   mode: 'tui' | 'ci';
 }
 

@@ -26,6 +26,8 @@ export interface OpenSessionOptions {
   kube?: KubeTargetInfo;
   operator: string;
   sandbox?: boolean;
+  /** demo sandbox: programs replaced by its own stand-ins (recorded in session.start) */
+  standIns?: string[];
   /** take the owner lock (runs checks). Commands like `signoff` open without it. */
   owner: boolean;
 }

@@ -472,6 +472,7 @@ function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
     host: hostname(),
     tool: { name: 'readiness-tui', version: VERSION, node: process.version },
     sandbox: o.sandbox ? true : undefined,
+    standIns: o.standIns?.length ? o.standIns : undefined,
     mode: o.mode,
   };
 }

@@ -5,7 +5,7 @@
  * Deterministic: the same report model and evidence give the same bytes.
  */
 import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
-import { deliverableCounts, deliverableWord, formatMs, plain, statusWord, type EvidenceTail } from './text.js';
+import { deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord, type EvidenceTail } from './text.js';
 import type { DeliverableStatus, Status } from '../engine/status.js';
 import { REPORT_NAMESPACE } from './sign.js';
 
@@ -206,7 +206,7 @@ export function renderHtml(m: ReportModel, tails: Map<string, EvidenceTail>): st
   o.push(`<style>${CSS}</style></head><body>`);
   o.push(`<h1>${esc(m.checklist.title)}</h1>`);
   o.push(`<p class="meta">Checklist <code>${esc(m.checklist.name)}</code> · session <code>${esc(m.session.id)}</code> · generated ${esc(m.bundle.generatedAt)}</p>`);
-  if (m.session.sandbox) o.push('<div class="banner sandbox">SANDBOX — this session ran against a local demo sandbox, not a real environment.</div>');
+  if (m.session.sandbox) o.push(`<div class="banner sandbox">SANDBOX — this session ran against a local demo sandbox, not a real environment.${esc(standInText(m))}</div>`);
   if (m.bundle.interim) o.push('<div class="banner interim">INTERIM report — no final decision had been recorded when this was generated.</div>');
   const deciding = m.decision.deciding.map((d) => `${d.item} ${statusWord(d.status)}`).join(', ');
   o.push(`<div class="banner ${esc(m.decision.decision)}">Decision: ${esc(m.decision.decision)}${deciding ? ` — ${esc(deciding)}` : ''}</div>`);

@@ -5,7 +5,7 @@
  * 65,536-character comment limit.
  */
 import type { ReportModel } from './model.js';
-import { deliverableCounts, deliverableWord, formatMs, plain, statusWord } from './text.js';
+import { deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord } from './text.js';
 
 export const MAX_MARKDOWN = 60_000;
 const ZWJ = '\u200d';
@@ -43,7 +43,7 @@ export function renderMarkdown(m: ReportModel): string {
   const sig = m.bundle.signature;
   out.push(`## ${ICON[m.decision.decision] ?? ''} ${mdText(m.checklist.title)}: **${m.decision.decision}**${m.bundle.interim ? ' (INTERIM)' : ''}`);
   out.push('');
-  if (m.session.sandbox) out.push('> **SANDBOX** — ran against a local demo sandbox, not a real environment.\n');
+  if (m.session.sandbox) out.push(`> **SANDBOX** — ran against a local demo sandbox, not a real environment.${standInText(m)}\n`);
   if (m.bundle.interim) out.push('> **INTERIM** — no final decision had been recorded when this report was generated.\n');
   if (sig.status === 'unsigned') out.push(`> **UNSIGNED** — ${mdText(sig.reason ?? 'no signature')}\n`);
   out.push(

@@ -151,6 +151,8 @@ export interface ReportModel {
     host: string;
     mode: 'tui' | 'ci';
     sandbox: boolean;
+    /** demo sandbox: programs replaced by the sandbox's own stand-ins */
+    standIns?: string[];
     startedBy: string;
     startedAt: string;
     lastEventAt: string;
@@ -325,6 +327,7 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       host: start.host,
       mode: start.mode,
       sandbox: start.sandbox === true,
+      standIns: start.standIns,
       startedBy: startRec?.actor ?? '',
       startedAt: start.ts,
       lastEventAt: last?.ts ?? start.ts,

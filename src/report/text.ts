@@ -47,3 +47,9 @@ export interface EvidenceTail {
   truncated: boolean;
   bytes: number;
 }
+
+/** " Stand-ins: Prometheus (…)." for a demo sandbox that replaced a program that is not installed; "" otherwise */
+export function standInText(m: { session: { standIns?: string[] } }): string {
+  const s = m.session.standIns;
+  return s?.length ? ` Stand-ins of the sandbox's own (not installed here): ${s.join(', ')}.` : '';
+}

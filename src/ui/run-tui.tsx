@@ -204,7 +204,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     ...(kube ? { kube } : {}),
     operator,
     owner: true,
-    ...(opts.sandbox ? { sandbox: true } : {}),
+    ...(opts.sandbox ? { sandbox: true, standIns: opts.standIns } : {}),
   });
   mark('session');
   const concurrency = Math.max(1, Number.parseInt(String(opts.concurrency ?? '4'), 10) || 4);

@@ -4,7 +4,7 @@
  * trivy and the seed scripts live under that root — and find, through /proc, any process still tied to the root.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,4 +131,32 @@ export async function waitFor(pred: () => boolean, timeoutMs: number, everyMs = 
     await new Promise((r) => setTimeout(r, everyMs));
   }
   return pred();
+}
+
+/**
+ * A PATH on which `hidden` programs cannot be found and everything else still can: one directory under `root` with
+ * a link to each executable of the current PATH but those (Debian's /bin is /usr/bin, so dropping a directory from
+ * PATH would drop the shell with it). Used to show the product on a machine without, say, prometheus.
+ */
+export function pathWithout(root: string, hidden: string[]): string {
+  const dir = path.join(root, 'path-without-' + hidden.join('-'));
+  mkdirSync(dir, { recursive: true });
+  for (const d of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      if (hidden.includes(n) || existsSync(path.join(dir, n))) continue;
+      try {
+        accessSync(path.join(d, n), constants.X_OK);
+        symlinkSync(path.join(d, n), path.join(dir, n));
+      } catch {
+        /* not executable, or a dangling name */
+      }
+    }
+  }
+  return dir;
 }

@@ -171,43 +171,55 @@ const labelText = (l: Record<string, string>) =>
     .map((k) => `${k}="${l[k]!.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
     .join(',');
 
-/** the OpenMetrics text for these episodes (exported for tests of the format itself) */
-export function alertsOpenMetrics(episodes: BackfillEpisode[], intervalS = 60): { text: string; samples: number; series: number } {
-  // series key → [ts, value][] for each family; episodes of one label set share a series
-  const alerts = new Map<string, [number, number][]>();
-  const forState = new Map<string, [number, number][]>();
-  const push = (m: Map<string, [number, number][]>, key: string, ts: number, v: number) => {
-    let a = m.get(key);
-    if (!a) m.set(key, (a = []));
-    a.push([ts, v]);
+export interface AlertSeries {
+  name: 'ALERTS' | 'ALERTS_FOR_STATE';
+  labels: Record<string, string>;
+  /** [unix seconds, value], ascending, one sample per timestamp */
+  points: [number, number][];
+}
+
+/**
+ * The series Prometheus keeps for these episodes: ALERTS{alertstate} = 1 and ALERTS_FOR_STATE = the time the alert
+ * became active, one sample per `intervalS` while it is pending or firing. Episodes of one label set share a series.
+ * Both the backfill (through OpenMetrics) and the sandbox's stand-in server read them from here.
+ */
+export function alertSeries(episodes: BackfillEpisode[], intervalS = 60): AlertSeries[] {
+  const series = new Map<string, AlertSeries>();
+  const push = (name: AlertSeries['name'], labels: Record<string, string>, ts: number, v: number) => {
+    const key = `${name}{${labelText(labels)}}`;
+    let s = series.get(key);
+    if (!s) series.set(key, (s = { name, labels, points: [] }));
+    s.points.push([ts, v]);
   };
   for (const e of episodes) {
     const firingFrom = e.activeAt + (e.pendingFor ?? 0);
     for (let ts = e.activeAt; ts <= e.lastAt; ts += intervalS) {
-      const state = ts < firingFrom ? 'pending' : 'firing';
-      push(alerts, labelText({ ...e.labels, alertstate: state }), ts, 1);
-      push(forState, labelText(e.labels), ts, e.activeAt);
+      push('ALERTS', { ...e.labels, alertstate: ts < firingFrom ? 'pending' : 'firing' }, ts, 1);
+      push('ALERTS_FOR_STATE', e.labels, ts, e.activeAt);
     }
   }
+  const out = [...series.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s);
+  for (const s of out) {
+    // overlapping episodes of one series: keep one sample per timestamp
+    s.points = s.points.sort((a, b) => a[0] - b[0]).filter((p, i, a) => i === 0 || a[i - 1]![0] !== p[0]);
+  }
+  return out;
+}
+
+/** the OpenMetrics text for these episodes (exported for tests of the format itself) */
+export function alertsOpenMetrics(episodes: BackfillEpisode[], intervalS = 60): { text: string; samples: number; series: number } {
+  const all = alertSeries(episodes, intervalS);
   let samples = 0;
   const lines: string[] = [];
-  const family = (name: string, m: Map<string, [number, number][]>) => {
+  for (const name of ['ALERTS', 'ALERTS_FOR_STATE'] as const) {
     lines.push(`# TYPE ${name} gauge`);
-    for (const key of [...m.keys()].sort()) {
-      const pts = m.get(key)!.sort((a, b) => a[0] - b[0]);
-      let last = -Infinity;
-      for (const [ts, v] of pts) {
-        if (ts === last) continue; // overlapping episodes of one series: keep one sample per timestamp
-        last = ts;
-        lines.push(`${name}{${key}} ${v} ${ts}`);
-        samples++;
-      }
+    for (const s of all.filter((x) => x.name === name)) {
+      for (const [ts, v] of s.points) lines.push(`${name}{${labelText(s.labels)}} ${v} ${ts}`);
+      samples += s.points.length;
     }
-  };
-  family('ALERTS', alerts);
-  family('ALERTS_FOR_STATE', forState);
+  }
   lines.push('# EOF', '');
-  return { text: lines.join('\n'), samples, series: alerts.size + forState.size };
+  return { text: lines.join('\n'), samples, series: all.length };
 }
 
 /** write the episodes into `dataDir` as TSDB blocks with promtool (Prometheus must not be running on it yet) */

@@ -42,7 +42,8 @@ export function Header({ width }: { width: number }): React.ReactElement {
   const proj = ck.projectedMs !== undefined ? ` ${g.arrow} ${fmtTimeOfDay(startMs + ck.projectedMs)}` : '';
   const clockText = `${fmtClock(ck.elapsedMs)} / est ${fmtEstimate(ck.estimateMs)}${proj}`;
   const decisionText = ` ${decision} `;
-  const sandbox = start?.sandbox ? ' SANDBOX ' : '';
+  const standIns = start?.standIns?.length ? ` (stand-in: ${start.standIns.join(', ')})` : '';
+  const sandbox = start?.sandbox ? ` SANDBOX${standIns} ` : '';
   // line 1: title … clock, sandbox badge, decision — the title gives way first at 80 columns
   const right = `${clockText} `;
   const titleW = Math.max(10, width - decisionText.length - sandbox.length - right.length - 2);
