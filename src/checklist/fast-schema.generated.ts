@@ -3440,6 +3440,17 @@ export const KIND_PLANS: KindPlan[] = [
             },
             "pure": true
           }
+        ],
+        [
+          "failOnMalformed",
+          {
+            "t": "default",
+            "inner": {
+              "t": "boolean",
+              "pure": true
+            },
+            "value": false
+          }
         ]
       ],
       "unknownKeys": "strict",

@@ -6,7 +6,7 @@
  *
  * error vs fail: no file matches / unreadable / the command fails without output → error; nothing sampled
  * (empty files) → inconclusive; otherwise `expect` judges (default: 100 % structured and every required field
- * common).
+ * common; malformed values — a trace id that is not 16/32 hex — fail only with failOnMalformed).
  */
 import path from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
-import { DEFAULT_FIELDS, LogScorer } from './support/log-fields.js';
+import { DEFAULT_FIELDS, LogScorer, describeFields } from './support/log-fields.js';
 import { openKube } from './support/kube-session.js';
 
 const params = z
@@ -54,7 +54,13 @@ const params = z
     fields: z
       .record(z.string(), z.array(z.string()).min(1))
       .optional()
-      .describe('synonyms per field, replacing the defaults for the fields given (dotted keys are tried flat and nested)'),
+      .describe('synonyms per field, replacing the defaults for the fields given (case-insensitive; dotted keys are tried flat and nested)'),
+    failOnMalformed: z
+      .boolean()
+      .default(false)
+      .describe(
+        'a required field present with a malformed value (a trace id that is not 16/32 hex or decimal, a level that is not a name or number) fails the item; otherwise it counts as present and is reported in malformedFields',
+      ),
   })
   .strict()
   .refine(RULES.oneLogSource, { message: 'give exactly one source: `files`, `command` or `pods`' });
@@ -62,18 +68,27 @@ const params = z
 type Params = z.infer<typeof params>;
 
 const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+/** once a command gave sampleSize lines: how long it may take to end by itself before it is stopped */
+const FULL_SAMPLE_GRACE_MS = 1000;
 
-async function expandFiles(patterns: string[], cwd: string): Promise<string[]> {
+/** A log file to read: where it is, and how it is named in results and offenders (as the checklist gave it). */
+interface LogFile {
+  abs: string;
+  shown: string;
+}
+
+async function expandFiles(patterns: string[], cwd: string): Promise<LogFile[]> {
   const { glob } = await import('tinyglobby');
-  const out: string[] = [];
+  const out: LogFile[] = [];
   for (const pat of patterns) {
     if (!/[*?[\]{}]/.test(pat)) {
-      out.push(path.resolve(cwd, pat));
+      out.push({ abs: path.resolve(cwd, pat), shown: pat });
       continue;
     }
     const found = (await glob(pat, { cwd, absolute: true, onlyFiles: true, dot: false })).sort();
     if (found.length === 0) throw new CheckError(`no file matches ${pat} (in ${cwd})`, 'check the path of the logs, or point `files` at them');
-    out.push(...found);
+    // a match is named the way its pattern was written: absolute for an absolute pattern, else relative to cwd
+    out.push(...found.map((abs) => ({ abs, shown: path.isAbsolute(pat) ? abs : path.relative(cwd, abs) })));
   }
   return out;
 }
@@ -87,19 +102,28 @@ function parses(text: string): boolean {
   }
 }
 
-/** last `n` non-blank lines of a file, streamed (memory bounded by n) */
-async function lastLines(file: string, n: number, signal: AbortSignal): Promise<{ lines: { text: string; no: number }[]; total: number }> {
+/**
+ * The last `n` non-blank lines of a file, streamed (memory bounded by n), and whether more non-blank lines came
+ * before them. With n = 0 it stops at the first non-blank line: only "is there anything" is asked.
+ */
+async function lastLines(file: string, n: number, signal: AbortSignal): Promise<{ lines: { text: string; no: number }[]; cut: boolean }> {
   const ring: { text: string; no: number }[] = [];
   let no = 0;
+  let cut = false;
   const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   for await (const line of rl) {
     no++;
     if (signal.aborted) break;
     if (line.trim() === '') continue;
     ring.push({ text: line, no });
-    if (ring.length > n) ring.shift();
+    if (ring.length > n) {
+      ring.shift();
+      cut = true;
+      if (n === 0) break;
+    }
   }
-  return { lines: ring, total: no };
+  rl.close();
+  return { lines: ring, cut };
 }
 
 async function sampleFiles(p: Params, ctx: CheckContext, scorer: LogScorer): Promise<{ files: { file: string; lines: number }[]; truncated: boolean }> {
@@ -109,28 +133,32 @@ async function sampleFiles(p: Params, ctx: CheckContext, scorer: LogScorer): Pro
   let budget = p.sampleSize;
   let truncated = false;
   // later files are newer in rotation order (app.log.2, app.log.1, app.log): sample from the end backwards
-  const picked: { file: string; lines: { text: string; no: number }[]; doc?: unknown }[] = [];
+  const picked: { file: LogFile; lines: { text: string; no: number }[]; doc?: unknown }[] = [];
   for (const file of [...files].reverse()) {
-    if (budget <= 0) {
-      truncated = true;
-      break;
-    }
     let size: number;
     try {
-      size = (await stat(file)).size;
+      size = (await stat(file.abs)).size;
     } catch (e) {
-      throw new CheckError(`cannot read the log file ${file} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`, 'check the path and the permissions');
+      throw new CheckError(`cannot read the log file ${file.shown} (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`, 'check the path and the permissions');
     }
-    ctx.emit(`reading ${file} (${size} bytes)`);
-    const { lines, total } = await lastLines(file, budget, ctx.signal);
-    if (lines.length === budget && total > lines.length) truncated = true;
+    if (budget <= 0) {
+      // the sample is full: an older file with a non-blank line means lines were left out
+      if (size > 0 && (await lastLines(file.abs, 0, ctx.signal)).cut) {
+        truncated = true;
+        break;
+      }
+      continue;
+    }
+    ctx.emit(`reading ${file.shown} (${size} bytes)`);
+    const { lines, cut } = await lastLines(file.abs, budget, ctx.signal);
+    if (cut) truncated = true;
     // a pretty-printed JSON document (e.g. an OTLP export) is one document, not one record per line: when the first
     // line starts a JSON value but is not one by itself, try the whole file
     const first = lines[0]?.text.trim() ?? '';
     let doc: unknown;
     if (/^[{[]/.test(first) && !parses(first) && size <= MAX_DOCUMENT_BYTES) {
       try {
-        doc = JSON.parse(await readFile(file, 'utf8'));
+        doc = JSON.parse(await readFile(file.abs, 'utf8'));
       } catch {
         doc = undefined;
       }
@@ -140,11 +168,11 @@ async function sampleFiles(p: Params, ctx: CheckContext, scorer: LogScorer): Pro
   }
   for (const f of picked) {
     if (f.doc !== undefined) {
-      scorer.addDocument(f.doc, f.file);
-      used.push({ file: f.file, lines: 1 });
+      scorer.addDocument(f.doc, f.file.shown);
+      used.push({ file: f.file.shown, lines: 1 });
     } else {
-      for (const l of f.lines) scorer.addLine(l.text, path.relative(ctx.cwd, f.file) || f.file, l.no);
-      used.push({ file: f.file, lines: f.lines.length });
+      for (const l of f.lines) scorer.addLine(l.text, f.file.shown, l.no);
+      used.push({ file: f.file.shown, lines: f.lines.length });
     }
   }
   return { files: used, truncated };
@@ -174,19 +202,28 @@ async function sampleCommand(p: Params, ctx: CheckContext, scorer: LogScorer): P
     child.on('close', (code) => resolve({ code }));
   });
   let n = 0;
+  // truncated: a line beyond sampleSize came, or the command was still running FULL_SAMPLE_GRACE_MS after the
+  // sample was full (e.g. `kubectl logs -f`) and was stopped; a command that ends right after exactly sampleSize
+  // lines was not cut, and its exit code is kept
   let truncated = false;
+  let grace: NodeJS.Timeout | undefined;
+  const stop = () => {
+    truncated = true;
+    killGroup('SIGTERM');
+  };
   const rl = createInterface({ input: child.stdout, crlfDelay: Infinity });
   for await (const line of rl) {
     if (line.trim() === '') continue;
+    if (n >= p.sampleSize) {
+      stop(); // enough: stop the command
+      break;
+    }
     n++;
     scorer.addLine(line, 'command', n);
     if (n % 1000 === 0) ctx.emit(`  ${n} lines read`);
-    if (n >= p.sampleSize) {
-      truncated = true;
-      killGroup('SIGTERM'); // enough: stop the command (e.g. `kubectl logs -f`)
-      break;
-    }
+    if (n === p.sampleSize) grace = setTimeout(stop, FULL_SAMPLE_GRACE_MS);
   }
+  clearTimeout(grace);
   rl.close();
   const { code, error } = await exited;
   ctx.signal.removeEventListener('abort', onAbort);
@@ -257,11 +294,14 @@ export const logsStructured: CheckKind<Params> = {
   description:
     'Samples up to sampleSize log lines from files/globs (the last lines), a command (the first lines; the command ' +
     'is stopped once enough are read), or pods selected by label through the Kubernetes log API, and reports the % of lines that are JSON objects and, per required field, the ' +
-    '% of records carrying it under any of its synonyms (timestamp: timestamp|ts|time|@timestamp|t|…; level: ' +
-    'level|severity|lvl|log.level|@l|… incl. numeric pino/bunyan levels; service: service|service.name|app|logger|…; ' +
-    'trace_id: trace_id|traceId|trace.id|dd.trace_id|… with a 16/32-hex or decimal value). OTLP/JSON records are ' +
-    'unwrapped, Docker/CRI wrappers removed. Up to 5 offending lines are shown, secrets masked. error = no such ' +
-    'file / the command failed / no pod matches or the cluster is unreachable; inconclusive = no lines at all.',
+    '% of records carrying it under any of its synonyms, matched case-insensitively (' +
+    describeFields() +
+    '; numeric pino/bunyan levels count; `fields` replaces a field\'s synonyms). A field present with a malformed value ' +
+    '(a trace id that is not 16/32 hex or decimal, e.g. zap\'s 15-digit ids without their leading zero) counts as ' +
+    'present and is reported in malformedFields; it fails the item only with failOnMalformed: true. OTLP/JSON records are ' +
+    'unwrapped, Docker/CRI wrappers removed. Up to 5 offending lines are shown (files named as the checklist gives ' +
+    'them), secrets masked. error = no such file / the command failed / no pod matches or the cluster is unreachable; ' +
+    'inconclusive = no lines at all.',
   params,
   resultDoc: {
     source: '"files", "command" or "pods"',
@@ -269,22 +309,27 @@ export const logsStructured: CheckKind<Params> = {
     structuredLines: 'lines that are JSON objects (or records of a JSON document)',
     structuredPercent: '% of lines that are JSON objects (0–100, 2 decimals)',
     records: 'log records found (an OTLP line can hold several)',
-    fields: 'per field: {present, percent, keys {synonym: count}} over records',
+    fields: 'per field: {present, percent, keys {key as found: count}, malformed} over records (present includes malformed values)',
     commonFields: 'fields present in ≥ commonPercent % of records',
+    malformedFields: 'required fields with at least one present-but-malformed value',
+    malformedValues: 'per field, up to 5 malformed values [{source, line, key, value}] (secrets masked)',
+    failOnMalformed: 'the parameter: malformed values of required fields fail the item',
     requiredFields: 'the fields that must be common',
     missingFields: 'required fields that are not common',
     kinds: 'line classification counts: json, otlp, wrapped, text, invalid-json, non-object, *-document',
     offenders: 'up to 5 example lines [{source, line, reason, text}] (secrets masked)',
-    sampled: 'files read {files: [{file, lines}]}, the command\'s {lines, exitCode}, or {pods: [{pod, lines, error?}]}; truncated = more lines existed',
+    sampled:
+      'files read {files: [{file, lines}]}, the command\'s {lines, exitCode} (null when it was stopped), or {pods: [{pod, lines, error?}]}; truncated = more lines existed (or the command still ran 1 s after the sample was full)',
   },
   example: [
     'check:',
     '  kind: logs.structured',
     '  command: kubectl logs -n ${vars.namespace} -l app=detektor --tail=10000 --prefix=false',
     '  sampleSize: 10000',
-    '  expect: structuredPercent = 100 and $count(missingFields) = 0',
+    '  failOnMalformed: true',
+    '  expect: structuredPercent = 100 and $count(missingFields) = 0 and $count(malformedFields) = 0',
   ].join('\n'),
-  defaultExpect: 'structuredPercent = 100 and $count(missingFields) = 0',
+  defaultExpect: 'structuredPercent = 100 and $count(missingFields) = 0 and (failOnMalformed = false or $count(malformedFields) = 0)',
   describe(p) {
     const src = p.files
       ? `read the last ${p.sampleSize} lines of ${[p.files].flat().join(', ')}`
@@ -303,9 +348,14 @@ export const logsStructured: CheckKind<Params> = {
     const sampled = p.files ? await sampleFiles(p, ctx, scorer) : p.pods ? await samplePods(p, ctx, scorer) : await sampleCommand(p, ctx, scorer);
     const a = scorer.result();
     const missingFields = p.requiredFields.filter((f) => !a.commonFields.includes(f));
-    const offenders = a.offenders.map((o) => ({ ...o, text: ctx.redact(o.text) }));
+    const malformedFields = p.requiredFields.filter((f) => a.malformedFields.includes(f));
+    const malformedValues = Object.fromEntries(
+      malformedFields.map((f) => [f, a.malformedValues[f]!.map((m) => ({ ...m, value: ctx.redact(m.value) }))]),
+    );
+    const offenders = a.offenders.map((o) => ({ ...o, reason: ctx.redact(o.reason), text: ctx.redact(o.text) }));
     for (const [f, s] of Object.entries(a.fields)) {
-      ctx.emit(`  ${f.padEnd(10)} ${String(s.percent).padStart(6)} %  ${Object.entries(s.keys).map(([k, n]) => `${k}×${n}`).join(' ') || '(absent)'}`);
+      const keys = Object.entries(s.keys).map(([k, n]) => `${k}×${n}`).join(' ') || '(absent)';
+      ctx.emit(`  ${f.padEnd(10)} ${String(s.percent).padStart(6)} %  ${keys}${s.malformed ? `  (${s.malformed} malformed)` : ''}`);
     }
     for (const o of offenders) ctx.emit(`  offending ${o.source}:${o.line} (${o.reason}): ${o.text.slice(0, 160)}`, 'stderr');
     const result = {
@@ -318,19 +368,27 @@ export const logsStructured: CheckKind<Params> = {
       commonFields: a.commonFields,
       requiredFields: p.requiredFields,
       missingFields,
+      malformedFields,
+      malformedValues,
+      failOnMalformed: p.failOnMalformed,
       kinds: a.kinds,
       offenders,
       sampled,
     };
-    const fieldText = p.requiredFields.map((f) => `${f} ${a.fields[f]?.percent ?? 0}%`).join(', ');
+    const fieldText = p.requiredFields
+      .map((f) => `${f} ${a.fields[f]?.percent ?? 0}%${a.fields[f]?.malformed ? ` (${a.fields[f]!.malformed} malformed)` : ''}`)
+      .join(', ');
     if (a.lines === 0) {
       return { result, summary: 'no log lines to analyse', verdict: 'inconclusive', measured: '0 lines', threshold: '100% JSON' };
     }
     return {
       result,
-      summary: `${a.structuredPercent}% of ${a.lines} lines are JSON; ${fieldText}${missingFields.length ? `; not common: ${missingFields.join(', ')}` : ''}`,
+      summary:
+        `${a.structuredPercent}% of ${a.lines} lines are JSON; ${fieldText}` +
+        `${missingFields.length ? `; not common: ${missingFields.join(', ')}` : ''}` +
+        `${malformedFields.length ? `; malformed values: ${malformedFields.join(', ')}` : ''}`,
       measured: `${a.structuredPercent}% JSON, ${fieldText}`,
-      threshold: `100% JSON; ${p.requiredFields.join(', ')} in ≥ ${p.commonPercent}%`,
+      threshold: `100% JSON; ${p.requiredFields.join(', ')} in ≥ ${p.commonPercent}%${p.failOnMalformed ? ', none malformed' : ''}`,
       offending: offenders.length ? offenders : undefined,
     };
   },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { logsStructured } from '../../src/checks/logs-structured.js';
@@ -16,8 +16,9 @@ const FIX = path.join(fixturesDir, 'structured-logs');
 const EXPECTED: Record<string, [number, number, number, number, number, number, number]> = {
   'humanlog-bunyan.jsonl': [12, 100, 12, 100, 100, 0, 0], // numeric levels 30/50; logger name under "name" (not a synonym)
   'humanlog-log4j2-json.jsonl': [12, 100, 12, 100, 100, 0, 0],
-  'humanlog-logback-mdc-json.jsonl': [12, 100, 12, 100, 100, 0, 0], // Timestamp / Level
-  'humanlog-logrus.jsonl': [12, 100, 12, 100, 100, 25, 0], // service on 3 of 12 lines
+  'humanlog-logback-mdc-json.jsonl': [12, 100, 12, 100, 100, 100, 0], // Timestamp / Level / Logger (names match in any case)
+  // service on 3 of 12 lines; trace_id on 3 lines too, but not hex ("3acdpee66m1ozel1"): present, all malformed
+  'humanlog-logrus.jsonl': [12, 100, 12, 100, 100, 25, 25],
   'humanlog-loguru-json.jsonl': [12, 100, 12, 100, 100, 0, 0], // Time / Level{Name,No}
   'humanlog-mixed-logfmt-and-zapjson.log': [4, 25, 1, 100, 100, 100, 0], // 3 logfmt + 1 zap JSON line
   'humanlog-pino.jsonl': [12, 100, 12, 100, 100, 0, 0],
@@ -25,8 +26,8 @@ const EXPECTED: Record<string, [number, number, number, number, number, number, 
   'humanlog-serilog-clef.jsonl': [12, 100, 12, 100, 100, 0, 0], // @t / @l
   'humanlog-slog.jsonl': [12, 100, 12, 100, 100, 0, 0],
   'humanlog-winston.jsonl': [12, 100, 12, 100, 100, 100, 0],
-  // trace_id on 5 of 12 lines, one of them 15 hex digits (a dropped leading zero) and so not a valid id → 4/12
-  'humanlog-zap.jsonl': [12, 100, 12, 100, 100, 0, 33.33],
+  // trace_id on 5 of 12 lines; one of them has 15 hex digits (a dropped leading zero): present, but malformed
+  'humanlog-zap.jsonl': [12, 100, 12, 100, 100, 0, 41.67],
   'humanlog-zerolog.jsonl': [12, 100, 12, 100, 100, 16.67, 0],
   'lnav-logfile_bunyan.0': [10, 100, 10, 100, 100, 0, 0],
   'lnav-logfile_ecs_log.json': [5, 100, 5, 100, 100, 0, 0], // @timestamp / dotted log.level
@@ -88,6 +89,113 @@ describe('logs.structured over every structured-logs fixture', () => {
     expect(jsonl.lines).toBe(12 * 12);
     expect(jsonl.structuredPercent).toBe(100);
     await ctx.dispose();
+  });
+});
+
+describe('logs.structured: malformed values, field names, sample size and paths (real zap / logback lines)', () => {
+  it('a present-but-malformed trace id (zap\'s 15 hex digits) counts as present and is reported apart', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    const out = await runKind(logsStructured, { files: 'humanlog-zap.jsonl' }, ctx);
+    const r = out.result as Result & {
+      fields: Record<string, { present: number; malformed: number }>;
+      malformedFields: string[];
+      malformedValues: Record<string, { source: string; line: number; key: string; value: string }[]>;
+    };
+    expect(r.fields.trace_id).toMatchObject({ present: 5, malformed: 1 });
+    expect(r.malformedFields).toEqual(['trace_id']);
+    expect(r.malformedValues.trace_id).toEqual([{ source: 'humanlog-zap.jsonl', line: 3, key: 'trace_id', value: 'f8ef5906c42d990' }]);
+    const line3 = r.offenders.find((o) => o.line === 3)!;
+    expect(line3.reason).toBe('missing service; malformed trace_id trace_id=f8ef5906c42d990');
+    expect(out.summary).toContain('trace_id 41.67% (1 malformed)');
+    await ctx.dispose();
+  });
+
+  it('malformed values pass by default and fail with failOnMalformed: true', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    const base = { files: 'humanlog-zap.jsonl', requiredFields: ['timestamp', 'level', 'trace_id'], commonPercent: 40 };
+    const lenient = await runKind(logsStructured, base, ctx);
+    expect(lenient.result.missingFields).toEqual([]);
+    expect(await evaluateDefault(logsStructured, lenient.result)).toBe(true);
+    const strict = await runKind(logsStructured, { ...base, failOnMalformed: true }, ctx);
+    expect(strict.result.failOnMalformed).toBe(true);
+    expect(await evaluateDefault(logsStructured, strict.result)).toBe(false);
+    expect(strict.threshold).toContain('none malformed');
+    await ctx.dispose();
+  });
+
+  it('field names match in any case: logback\'s Logger is the service, TIMESTAMP / LEVEL / Service are recognised', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    const logback = (await runKind(logsStructured, { files: 'humanlog-logback-mdc-json.jsonl' }, ctx)).result as Result & {
+      fields: Record<string, { keys: Record<string, number> }>;
+    };
+    expect(logback.fields.service!.keys).toEqual({ Logger: 12 });
+    expect(logback.fields.timestamp!.keys).toEqual({ Timestamp: 12 });
+    // the real zap lines with their keys upper-cased, plus a Service
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-case-'));
+    const zap = readFileSync(path.join(FIX, 'humanlog-zap.jsonl'), 'utf8').trim().split('\n');
+    const shouted = zap.map((l) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify({ TIMESTAMP: o.timestamp, LEVEL: o.level, Service: 'loggen', MSG: o.msg });
+    });
+    await writeFile(path.join(dir, 'shouted.jsonl'), shouted.join('\n') + '\n');
+    const inDir = await basicContext({ cwd: dir });
+    const out = await runKind(logsStructured, { files: 'shouted.jsonl', requiredFields: ['timestamp', 'level', 'service'] }, inDir);
+    await inDir.dispose();
+    const r = out.result as Result & { fields: Record<string, { keys: Record<string, number> }> };
+    expect(r.fields.timestamp!.keys).toEqual({ TIMESTAMP: 12 });
+    expect(r.fields.level!.keys).toEqual({ LEVEL: 12 });
+    expect(r.fields.service!.keys).toEqual({ Service: 12 });
+    expect(r.missingFields).toEqual([]);
+    // the synonyms are documented per field in the kind's description
+    expect(logsStructured.description).toContain('service: service|service.name|app|logger|');
+    expect(logsStructured.description).toMatch(/case-insensitive/);
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reading exactly sampleSize lines is not truncated, and the command\'s exit code is kept', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    type Sampled = { sampled: { truncated: boolean; lines?: number; exitCode?: number | null } };
+    const file = (n: number) => runKind(logsStructured, { files: 'humanlog-zap.jsonl', sampleSize: n }, ctx).then((o) => (o.result as Sampled).sampled);
+    expect((await file(12)).truncated).toBe(false);
+    expect((await file(11)).truncated).toBe(true);
+    const cmd = (c: string, n: number) => runKind(logsStructured, { command: c, sampleSize: n }, ctx).then((o) => (o.result as Sampled).sampled);
+    expect(await cmd('cat humanlog-zap.jsonl', 12)).toEqual({ lines: 12, exitCode: 0, truncated: false });
+    expect(await cmd('cat humanlog-zap.jsonl; exit 4', 12)).toEqual({ lines: 12, exitCode: 4, truncated: false });
+    expect(await cmd('cat humanlog-zap.jsonl', 11)).toEqual({ lines: 11, exitCode: null, truncated: true });
+    // a command still running once the sample is full (kubectl logs -f) is stopped: truncated, no exit code
+    expect(await cmd('cat humanlog-zap.jsonl; exec sleep 30', 12)).toEqual({ lines: 12, exitCode: null, truncated: true });
+    await ctx.dispose();
+  });
+
+  it('a full sample with only blank older files is not truncated; with older lines it is', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-rot-'));
+    const zap = readFileSync(path.join(FIX, 'humanlog-zap.jsonl'), 'utf8');
+    await writeFile(path.join(dir, 'app.log'), zap);
+    await writeFile(path.join(dir, 'app.log.1'), '\n\n');
+    const ctx = await basicContext({ cwd: dir });
+    const run = () => runKind(logsStructured, { files: ['app.log.1', 'app.log'], sampleSize: 12 }, ctx).then((o) => o.result as Result & { sampled: { truncated: boolean } });
+    expect((await run()).sampled.truncated).toBe(false);
+    await writeFile(path.join(dir, 'app.log.1'), zap);
+    expect((await run()).sampled.truncated).toBe(true);
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('offending lines and sampled files are named as the checklist gave them (absolute stays absolute)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-paths-'));
+    const ctx = await basicContext({ cwd: dir });
+    const abs = path.join(FIX, 'lnav-logfile_json_invalid.json');
+    const r = (await runKind(logsStructured, { files: abs }, ctx)).result as Result & { sampled: { files: { file: string }[] } };
+    expect(r.offenders.map((o) => (o as unknown as { source: string }).source)).toEqual(Array(5).fill(abs));
+    expect(r.sampled.files).toEqual([{ file: abs, lines: 13 }]);
+    const glob = (await runKind(logsStructured, { files: path.join(FIX, 'lnav-logfile_json_inv*.json') }, ctx)).result as Result & { sampled: { files: { file: string }[] } };
+    expect(glob.sampled.files[0]!.file).toBe(abs);
+    const rel = path.relative(dir, abs);
+    const relOut = (await runKind(logsStructured, { files: rel }, ctx)).result as Result;
+    expect((relOut.offenders[0] as unknown as { source: string }).source).toBe(rel);
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
   });
 });
 

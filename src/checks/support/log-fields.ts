@@ -6,48 +6,85 @@
 
 export type Json = Record<string, unknown>;
 
-/** Default synonyms per required field. Dotted names are tried both as a literal key ("log.level") and as a path. */
+/**
+ * Default synonyms per required field. Names are matched case-insensitively (`LEVEL`, `Level` and `level` are one
+ * name), so each is listed once; dotted names are tried both as a literal key ("log.level") and as a path
+ * ({log: {level}}).
+ */
 export const DEFAULT_FIELDS: Record<string, string[]> = {
-  timestamp: [
-    'timestamp', 'ts', 'time', '@timestamp', 't', '@t', 'Timestamp', 'Time', 'timeUnixNano', 'observedTimeUnixNano',
-    'timeMillis', 'asctime',
-  ],
-  level: ['level', 'severity', 'lvl', 'log.level', '@l', 'severityText', 'severityNumber', 'Level', 'levelname'],
+  timestamp: ['timestamp', 'ts', 'time', '@timestamp', 't', '@t', 'timeUnixNano', 'observedTimeUnixNano', 'timeMillis', 'asctime'],
+  level: ['level', 'severity', 'lvl', 'log.level', '@l', 'severityText', 'severityNumber', 'levelname'],
   service: ['service', 'service.name', 'app', 'logger', 'serviceName', 'service_name', 'dd.service', 'application'],
-  trace_id: ['trace_id', 'traceId', 'trace.id', 'dd.trace_id', 'traceID', 'TraceId', 'otelTraceID', '@tr'],
+  trace_id: ['trace_id', 'traceId', 'trace.id', 'dd.trace_id', 'otelTraceID', '@tr'],
 };
+
+/** "timestamp: timestamp|ts|…; level: …" — the synonyms as the kind's documentation shows them */
+export function describeFields(fields: Record<string, string[]> = DEFAULT_FIELDS): string {
+  return Object.entries(fields)
+    .map(([f, syn]) => `${f}: ${syn.join('|')}`)
+    .join('; ');
+}
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Look a key up as a literal key first ("service.name" flat), then as a dotted path (service → name). */
-export function lookup(rec: Json, key: string): unknown {
-  if (key in rec) return rec[key];
-  if (!key.includes('.')) return undefined;
-  const parts = key.split('.');
-  // try every split point so "log.level" finds {log: {level}} and "a.b.c" finds {"a.b": {c}} too
+/** The key of `rec` equal to `name` ignoring case (the exact spelling wins when both exist). */
+function keyOf(rec: Json, name: string): string | undefined {
+  if (name in rec) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(rec).find((k) => k.toLowerCase() === lower);
+}
+
+/** A key found in a record: its value and the path as the record spells it (e.g. "Logger", "log.level"). */
+export interface Found {
+  key: string;
+  value: unknown;
+}
+
+/**
+ * Look a name up case-insensitively, as a literal key first ("service.name" flat), then as a dotted path
+ * (service → name), trying every split point so "a.b.c" finds {"a.b": {c}} too.
+ */
+export function find(rec: Json, name: string): Found | undefined {
+  const flat = keyOf(rec, name);
+  if (flat !== undefined) return { key: flat, value: rec[flat] };
+  if (!name.includes('.')) return undefined;
+  const parts = name.split('.');
   for (let i = 1; i < parts.length; i++) {
-    const head = parts.slice(0, i).join('.');
-    const v = rec[head];
+    const head = keyOf(rec, parts.slice(0, i).join('.'));
+    const v = head === undefined ? undefined : rec[head];
     if (isObj(v)) {
-      const found = lookup(v, parts.slice(i).join('.'));
-      if (found !== undefined) return found;
+      const inner = find(v, parts.slice(i).join('.'));
+      if (inner !== undefined) return { key: `${head}.${inner.key}`, value: inner.value };
     }
   }
   return undefined;
 }
 
+/** The value under a name (see find), or undefined. */
+export function lookup(rec: Json, name: string): unknown {
+  return find(rec, name)?.value;
+}
+
 const TRACE_RE = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/i;
 
-/** Is this a usable value for the field? (trace ids: 16/32 hex or decimal, not all zeros) */
+/** A value that counts as absent: the key carries nothing. */
+function empty(v: unknown): boolean {
+  return v === undefined || v === null || v === '';
+}
+
+/**
+ * Is this present value well-formed for the field? (trace ids: 16/32 hex or decimal, not all zeros; levels: a
+ * name, a number, or loguru's {Name}; OTel severityNumber 1–24). A present value that is not is *malformed*.
+ */
 export function validValue(field: string, key: string, v: unknown): boolean {
-  if (v === undefined || v === null || v === '') return false;
+  if (empty(v)) return false;
   if (field === 'trace_id') {
     const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v : '';
     if (!s || /^0+$/.test(s)) return false;
     return TRACE_RE.test(s) || /^\d{1,20}$/.test(s);
   }
   if (field === 'level') {
-    if (typeof v === 'number') return key === 'severityNumber' ? v >= 1 && v <= 24 : v >= 0;
+    if (typeof v === 'number') return /(^|\.)severitynumber$/i.test(key) ? v >= 1 && v <= 24 : v >= 0;
     if (isObj(v)) return typeof v.Name === 'string' || typeof v.name === 'string'; // loguru {Level: {Name, No}}
     return typeof v === 'string';
   }
@@ -55,14 +92,35 @@ export function validValue(field: string, key: string, v: unknown): boolean {
   return typeof v === 'string' || typeof v === 'number';
 }
 
-/** The key (of the synonyms) that carries a valid value for this field, if any. */
-export function findField(rec: Json, field: string, synonyms: string[]): string | undefined {
-  for (const key of synonyms) {
-    if (validValue(field, key, lookup(rec, key))) return key;
+/** How a record carries a field: the key that holds it, and whether its value is well-formed. */
+export interface FieldMatch {
+  key: string;
+  valid: boolean;
+  /** the value as found (for reporting malformed ones) */
+  value?: unknown;
+}
+
+/**
+ * The key (of the synonyms) that carries the field, if any: a well-formed value wins over a malformed one (a record
+ * with `traceId` valid and `trace_id` malformed carries a trace id); a present-but-malformed value is still present.
+ */
+export function matchField(rec: Json, field: string, synonyms: string[]): FieldMatch | undefined {
+  let malformed: FieldMatch | undefined;
+  for (const name of synonyms) {
+    const f = find(rec, name);
+    if (!f || empty(f.value)) continue;
+    if (validValue(field, f.key, f.value)) return { key: f.key, valid: true };
+    malformed ??= { key: f.key, valid: false, value: f.value };
   }
   // Serilog CLEF: an absent @l means "Information"
-  if (field === 'level' && '@t' in rec && ('@m' in rec || '@mt' in rec)) return '@l (absent = Information)';
-  return undefined;
+  if (!malformed && field === 'level' && '@t' in rec && ('@m' in rec || '@mt' in rec)) return { key: '@l (absent = Information)', valid: true };
+  return malformed;
+}
+
+/** The key carrying a well-formed value for this field, if any. */
+export function findField(rec: Json, field: string, synonyms: string[]): string | undefined {
+  const m = matchField(rec, field, synonyms);
+  return m?.valid ? m.key : undefined;
 }
 
 export type LineKind = 'json' | 'otlp' | 'wrapped' | 'text' | 'invalid-json' | 'non-object';
@@ -144,11 +202,32 @@ export interface LogAnalysis {
   structuredLines: number;
   structuredPercent: number;
   records: number;
-  /** field → {present, percent, keys: {key: count}} over records */
-  fields: Record<string, { present: number; percent: number; keys: Record<string, number> }>;
+  /**
+   * field → {present, percent, keys: {key: count}, malformed} over records; `present` counts every record carrying
+   * the field, `malformed` those whose value is not well-formed (e.g. a 15-digit trace id)
+   */
+  fields: Record<string, FieldStats>;
   commonFields: string[];
+  /** fields with at least one malformed value */
+  malformedFields: string[];
+  /** up to maxOffenders malformed values per field, as found [{source, line, key, value}] */
+  malformedValues: Record<string, MalformedValue[]>;
   kinds: Record<string, number>;
   offenders: Offender[];
+}
+
+export interface FieldStats {
+  present: number;
+  percent: number;
+  keys: Record<string, number>;
+  malformed: number;
+}
+
+export interface MalformedValue {
+  source: string;
+  line: number;
+  key: string;
+  value: string;
 }
 
 export interface AnalyzeOptions {
@@ -166,7 +245,7 @@ export class LogScorer {
   private lines = 0;
   private structured = 0;
   private records = 0;
-  private readonly present: Record<string, { n: number; keys: Record<string, number> }> = {};
+  private readonly present: Record<string, { n: number; keys: Record<string, number>; malformed: MalformedValue[]; malformedN: number }> = {};
   private readonly kinds: Record<string, number> = {};
   private readonly offenders: Offender[] = [];
 
@@ -174,7 +253,7 @@ export class LogScorer {
     this.fields = opts.fields ?? DEFAULT_FIELDS;
     this.threshold = opts.commonThreshold ?? 0.9;
     this.maxOffenders = opts.maxOffenders ?? 5;
-    for (const f of Object.keys(this.fields)) this.present[f] = { n: 0, keys: {} };
+    for (const f of Object.keys(this.fields)) this.present[f] = { n: 0, keys: {}, malformed: [], malformedN: 0 };
   }
 
   addLine(line: string, source: string, lineNo: number): void {
@@ -207,15 +286,24 @@ export class LogScorer {
     for (const rec of recs) {
       this.records++;
       const missing: string[] = [];
+      const malformed: string[] = [];
       for (const [field, syn] of Object.entries(this.fields)) {
-        const key = findField(rec, field, syn);
+        const m = matchField(rec, field, syn);
         const slot = this.present[field]!;
-        if (key) {
-          slot.n++;
-          slot.keys[key] = (slot.keys[key] ?? 0) + 1;
-        } else missing.push(field);
+        if (!m) {
+          missing.push(field);
+          continue;
+        }
+        slot.n++;
+        slot.keys[m.key] = (slot.keys[m.key] ?? 0) + 1;
+        if (m.valid) continue;
+        slot.malformedN++;
+        const value = typeof m.value === 'string' ? m.value : JSON.stringify(m.value);
+        malformed.push(`${field} ${m.key}=${value.length > 80 ? `${value.slice(0, 80)}…` : value}`);
+        if (slot.malformed.length < this.maxOffenders) slot.malformed.push({ source, line: lineNo, key: m.key, value });
       }
-      if (missing.length) this.offend(source, lineNo, `missing ${missing.join(', ')}`, line);
+      const reasons = [missing.length ? `missing ${missing.join(', ')}` : '', malformed.length ? `malformed ${malformed.join(', ')}` : ''];
+      if (missing.length || malformed.length) this.offend(source, lineNo, reasons.filter(Boolean).join('; '), line);
     }
   }
 
@@ -227,8 +315,10 @@ export class LogScorer {
   result(): LogAnalysis {
     const pct = (n: number, d: number) => (d === 0 ? 0 : Math.round((n / d) * 10000) / 100);
     const fields: LogAnalysis['fields'] = {};
+    const malformedValues: LogAnalysis['malformedValues'] = {};
     for (const [f, slot] of Object.entries(this.present)) {
-      fields[f] = { present: slot.n, percent: pct(slot.n, this.records), keys: slot.keys };
+      fields[f] = { present: slot.n, percent: pct(slot.n, this.records), keys: slot.keys, malformed: slot.malformedN };
+      if (slot.malformedN > 0) malformedValues[f] = [...slot.malformed];
     }
     const commonFields = Object.entries(this.present)
       .filter(([, s]) => this.records > 0 && s.n / this.records >= this.threshold)
@@ -240,6 +330,8 @@ export class LogScorer {
       records: this.records,
       fields,
       commonFields,
+      malformedFields: Object.keys(malformedValues),
+      malformedValues,
       kinds: { ...this.kinds },
       offenders: [...this.offenders],
     };

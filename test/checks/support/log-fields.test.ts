@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FIELDS, findField, lookup, unwrapLine, validValue } from '../../../src/checks/support/log-fields.js';
+import { DEFAULT_FIELDS, find, findField, lookup, matchField, unwrapLine, validValue } from '../../../src/checks/support/log-fields.js';
 
 describe('log field detection', () => {
   it('dotted synonyms are found flat ("service.name") and nested ({log: {level}})', () => {
@@ -7,6 +7,18 @@ describe('log field detection', () => {
     expect(lookup({ log: { level: 'info' } }, 'log.level')).toBe('info');
     expect(lookup({ dd: { trace_id: '123' } }, 'dd.trace_id')).toBe('123');
     expect(lookup({ a: 1 }, 'a.b')).toBeUndefined();
+  });
+
+  it('names match in any case, and the key is reported as the record spells it', () => {
+    expect(find({ Logger: 'org.example.A' }, 'logger')).toEqual({ key: 'Logger', value: 'org.example.A' });
+    expect(find({ LOG: { Level: 'info' } }, 'log.level')).toEqual({ key: 'LOG.Level', value: 'info' });
+    expect(find({ level: 'a', LEVEL: 'b' }, 'level')).toEqual({ key: 'level', value: 'a' }); // exact spelling first
+  });
+
+  it('a present value that is not well-formed is present but malformed; a valid synonym wins', () => {
+    expect(matchField({ trace_id: 'f8ef5906c42d990' }, 'trace_id', DEFAULT_FIELDS.trace_id!)).toEqual({ key: 'trace_id', valid: false, value: 'f8ef5906c42d990' });
+    expect(matchField({ trace_id: 'zz', traceId: '35155a4b79bd19f6' }, 'trace_id', DEFAULT_FIELDS.trace_id!)).toEqual({ key: 'traceId', valid: true });
+    expect(matchField({ trace_id: '' }, 'trace_id', DEFAULT_FIELDS.trace_id!)).toBeUndefined();
   });
 
   it('levels: numeric pino/bunyan, OTel severityNumber 1–24, loguru objects; CLEF without @l means Information', () => {
