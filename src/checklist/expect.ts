@@ -82,3 +82,47 @@ export async function evaluateExpect(
     return { ok: false, value: undefined, error: `expect could not be evaluated: ${e.message ?? String(err)}` };
   }
 }
+
+type Ast = { type?: string; value?: unknown; steps?: Ast[] } & Record<string, unknown>;
+
+/** The top-level result fields an expression reads, in order of appearance (`$count(missingFields) = 0` → missingFields). */
+export function fieldsRead(expr: string): string[] {
+  let ast: Ast;
+  try {
+    ast = compile(expr).ast() as Ast;
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as Ast;
+    // a path's later steps and filters are relative to its first step: only the first step is a result field
+    if (n.type === 'path') {
+      const first = n.steps?.[0];
+      if (first?.type === 'name' && typeof first.value === 'string' && !out.includes(first.value)) out.push(first.value);
+      if (first && first.type !== 'name') visit(first);
+      return;
+    }
+    for (const v of Object.values(n)) visit(v);
+  };
+  visit(ast);
+  return out;
+}
+
+/**
+ * What an expression was evaluated against, in words: each top-level field it reads with its value
+ * ("alertsPerDay 2.14, missingFields (0 items)"), so `measured` describes the expression that decided.
+ */
+export function describeMeasured(expr: string, result: Record<string, unknown>): string {
+  const show = (v: unknown): string => {
+    if (Array.isArray(v)) return `(${v.length} item${v.length === 1 ? '' : 's'})`;
+    if (v !== null && typeof v === 'object') return '{…}';
+    if (v === undefined) return '(absent)';
+    return JSON.stringify(v);
+  };
+  return fieldsRead(expr)
+    .map((f) => `${f} ${show(result[f])}`)
+    .join(', ');
+}

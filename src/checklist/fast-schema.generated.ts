@@ -2677,7 +2677,7 @@ export const KIND_PLANS: KindPlan[] = [
                       "t": "string",
                       "pure": true
                     },
-                    "value": ""
+                    "value": "Bearer "
                   }
                 ]
               ],
@@ -2867,7 +2867,7 @@ export const KIND_PLANS: KindPlan[] = [
                       "t": "string",
                       "pure": true
                     },
-                    "value": ""
+                    "value": "Bearer "
                   }
                 ]
               ],
@@ -2992,7 +2992,7 @@ export const KIND_PLANS: KindPlan[] = [
                       "t": "string",
                       "pure": true
                     },
-                    "value": ""
+                    "value": "Bearer "
                   }
                 ]
               ],

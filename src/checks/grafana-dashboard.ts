@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { httpRequest, httpTlsParams, joinUrl, safeUrl, type HttpResponse } from './support/http.js';
-import { secretRefSchema, resolveSecretRef, type SecretRef } from './support/secret-ref.js';
+import { authorizationValue, tokenRefSchema, type TokenRef } from './support/secret-ref.js';
 import { matchPanels, unwrapDashboard, walkDashboard, type WalkedDashboard } from './support/dashboard-walk.js';
 
 const params = z
@@ -22,9 +22,9 @@ const params = z
     url: z.string().optional().describe('Grafana base URL, e.g. http://grafana:3000 (with `uid`)'),
     uid: z.string().optional().describe('dashboard uid (with `url`), e.g. slo-dashboard'),
     file: z.string().optional().describe('a dashboard JSON file instead of the API (bare model or {dashboard, meta}); relative to the checklist'),
-    token: secretRefSchema
+    token: tokenRefSchema
       .optional()
-      .describe('service-account token for `Authorization: Bearer`, from env or a secret variable, e.g. {var: grafanaToken}'),
+      .describe('service-account token from env or a secret variable, e.g. {var: grafanaToken}, sent as `Authorization: <prefix><value>` (prefix default "Bearer ")'),
     titlePattern: z.string().default('SLO').describe('regular expression (case-insensitive) a panel title must match'),
     synonyms: z
       .array(z.string())
@@ -59,8 +59,8 @@ function regexes(list: string[], what: string): RegExp[] {
   });
 }
 
-const authHeaders = (token: SecretRef | undefined, ctx: CheckContext): Record<string, string> =>
-  token ? { authorization: `Bearer ${resolveSecretRef({ ...token, prefix: '' }, ctx, 'Grafana token')}` } : {};
+const authHeaders = (token: TokenRef | undefined, ctx: CheckContext): Record<string, string> =>
+  token ? { authorization: authorizationValue(token, ctx, 'Grafana token') } : {};
 
 interface Fetched {
   doc: unknown;
@@ -192,7 +192,7 @@ export const grafanaDashboard: CheckKind<Params> = {
   describe(p) {
     const what = `count panels: title ~ /${[p.titlePattern, ...p.synonyms].join('|')}/i ${p.match} query ~ /${p.queryPatterns.join('|')}/i; need ≥ ${p.min}`;
     if (p.file) return `read ${p.file}; ${what}`;
-    return `GET ${joinUrl(safeUrl(p.url!), `/api/dashboards/uid/${p.uid}`)}${p.token ? ` (Authorization: Bearer <${p.token.env ? `$${p.token.env}` : `vars.${p.token.var}`}>)` : ''}; on 406 retry with ?apiVersion=v2…; ${what}`;
+    return `GET ${joinUrl(safeUrl(p.url!), `/api/dashboards/uid/${p.uid}`)}${p.token ? ` (Authorization: ${p.token.prefix}<${p.token.env ? `$${p.token.env}` : `vars.${p.token.var}`}>)` : ''}; on 406 retry with ?apiVersion=v2…; ${what}`;
   },
   async run(p, ctx): Promise<CheckOutput> {
     const titleRes = regexes([p.titlePattern, ...p.synonyms], 'title pattern');

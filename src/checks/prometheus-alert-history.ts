@@ -82,7 +82,7 @@ const DEFINITIONS = (p: Params, ackConfigured: boolean) => ({
     : 'transient (no acknowledgement source configured, so acknowledgement is not known) — an operational proxy, not ground truth',
   falsePositiveRate: 'false positives ÷ episodes',
   actionable: `not a false positive, and has a runbook annotation, or severity in [${p.actionableSeverities.join(', ')}], or was acknowledged by a human`,
-  actionablePercent: 'actionable ÷ episodes, as a fraction 0–1 (1 when there were no episodes)',
+  actionableFraction: 'actionable ÷ episodes, as a fraction 0–1 (1 when there were no episodes)',
   flapping: 'one label set firing ≥ 3 times within 1 h (reported, not part of the rates)',
 });
 
@@ -163,7 +163,8 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     falsePositives: 'transient episodes not acknowledged',
     falsePositiveRate: 'falsePositives ÷ episodes (0–1)',
     actionable: 'actionable episodes',
-    actionablePercent: 'actionable ÷ episodes as a fraction 0–1 (named after the seed)',
+    actionableFraction: 'actionable ÷ episodes as a fraction 0–1 (1 when there were no episodes)',
+    actionablePercent: 'deprecated alias of actionableFraction (the same 0–1 fraction, not a percentage): write actionableFraction',
     acknowledged: 'episodes with a human acknowledgement, or null when no acknowledgement source is configured',
     ongoing: 'episodes still firing at the end of the window',
     byAlert: 'per alertname: {alertname, severity, episodes, perDay, transient, falsePositives, actionable, acknowledged, hasRunbook, medianDurationS, maxDurationS}',
@@ -180,9 +181,9 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     '  days: 7',
     '  selector: service="detektor"',
     '  acknowledgements: {pagerdutyIncidents: exports/pagerduty-incidents.json}',
-    '  expect: alertsPerDay < 5 and falsePositiveRate < 0.1 and actionablePercent > 0.9',
+    '  expect: alertsPerDay < 5 and falsePositiveRate < 0.1 and actionableFraction > 0.9',
   ].join('\n'),
-  defaultExpect: 'alertsPerDay < 5 and falsePositiveRate < 0.1 and actionablePercent > 0.9',
+  defaultExpect: 'alertsPerDay < 5 and falsePositiveRate < 0.1 and actionableFraction > 0.9',
   describe(p) {
     const sel = selectorWith('alertstate="firing"', p.selector);
     return (
@@ -328,7 +329,7 @@ export const prometheusAlertHistory: CheckKind<Params> = {
       falsePositives: count((c) => c.falsePositive),
       falsePositiveRate: n ? round(count((c) => c.falsePositive) / n) : 0,
       actionable: count((c) => c.actionable),
-      actionablePercent: n ? round(count((c) => c.actionable) / n) : 1,
+      actionableFraction: n ? round(count((c) => c.actionable) / n) : 1,
       acknowledged: ackConfigured ? count((c) => !!c.acknowledged) : null,
       ongoing: count((c) => c.ongoing),
       byAlert,
@@ -338,6 +339,7 @@ export const prometheusAlertHistory: CheckKind<Params> = {
       definitions: DEFINITIONS(p, ackConfigured),
       queries: api.requests.length,
     };
+    const withAlias = { ...result, actionablePercent: result.actionableFraction };
     await ctx.attach(
       'alert_episodes.json',
       JSON.stringify(
@@ -367,22 +369,22 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     }
     if (n === 0 && (alertingRules ?? 0) === 0) {
       return {
-        result,
+        result: withAlias,
         summary: `no alert episodes and no alerting rules in ${safeUrl(p.url)} — nothing to judge`,
         verdict: 'inconclusive',
         measured: '0 episodes, 0 rules',
-        threshold: '< 5/day, FP < 0.1, actionable > 0.9',
+        threshold: '< 5/day, FP rate < 0.1, actionable fraction > 0.9',
       };
     }
     const worst = byAlert.filter((a) => a.falsePositives > 0 || a.actionable < a.episodes).slice(0, 10);
     return {
-      result,
+      result: withAlias,
       summary:
         `${n} episodes in ${p.days} d = ${result.alertsPerDay}/day; false positives ${result.falsePositives} (${round(result.falsePositiveRate * 100, 1)}%); ` +
-        `actionable ${result.actionable} (${round(result.actionablePercent * 100, 1)}%)` +
+        `actionable ${result.actionable} (${round(result.actionableFraction * 100, 1)}%)` +
         (ackConfigured ? '' : ' — acknowledgements unknown (no PagerDuty/Alertmanager source configured)'),
-      measured: `${result.alertsPerDay}/day, FP rate ${result.falsePositiveRate}, actionable ${result.actionablePercent}`,
-      threshold: '< 5/day, FP rate < 0.1, actionable > 0.9',
+      measured: `${result.alertsPerDay}/day, FP rate ${result.falsePositiveRate}, actionable fraction ${result.actionableFraction}`,
+      threshold: '< 5/day, FP rate < 0.1, actionable fraction > 0.9',
       offending: worst.length ? worst : undefined,
     };
   },

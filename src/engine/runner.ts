@@ -30,7 +30,7 @@ import { createHash } from 'node:crypto';
 import { allItems, type CheckSpec, type Checklist, type Item } from '../checklist/model.js';
 import { resolveCheckParams } from '../checklist/params.js';
 import { interpolate } from '../checklist/interpolate.js';
-import { evaluateExpect } from '../checklist/expect.js';
+import { describeMeasured, evaluateExpect } from '../checklist/expect.js';
 import { getKind } from '../checks/index.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput, type KubeTarget } from '../checks/contract.js';
 import type { DeliverableResultData, EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
@@ -369,7 +369,11 @@ export function createRunner(o: RunnerOptions): Runner {
       const message = `the expectation \`${expr}\` could not be evaluated: ${redactor.redact(ev.error)}`;
       return { ...common, expect: expr, verdict: 'error', error: { message, hint: 'fix `expect` in the checklist; `readiness-tui kinds ' + spec.kind + '` shows the result fields' } };
     }
-    return { ...common, expect: expr, verdict: ev.ok ? 'pass' : 'fail' };
+    // a kind's measured/threshold describe its defaultExpect: the checklist's own expression is described by itself
+    // and by the values it read; offending entries are what made a check fail, so a pass lists none
+    const own = spec.expect !== undefined && spec.expect !== kind.defaultExpect;
+    const judged = own ? { measured: redactor.redact(describeMeasured(expr, o2.result ?? {})), threshold: redactor.redact(expr) } : {};
+    return { ...common, ...judged, ...(ev.ok ? { offending: undefined } : {}), expect: expr, verdict: ev.ok ? 'pass' : 'fail' };
   };
 
   /** One attempt of an item: item.start … item.result (or 'cancelled'). */

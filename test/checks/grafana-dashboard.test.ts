@@ -91,6 +91,23 @@ describe('grafana.dashboard over the API', () => {
     await ctx.dispose();
   });
 
+  it('token.prefix is the Authorization scheme: "Bearer " by default, "" for a value that carries its own', async () => {
+    const ctx = await basicContext({ vars: { withScheme: `Bearer ${TOKEN}`, grafanaToken: TOKEN }, secretVars: ['withScheme', 'grafanaToken'] });
+    const e = await runKind(grafanaDashboard, { url: g.url, uid: 'ccssRIenz', token: { var: 'withScheme' } }, ctx).catch((x) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect(e.message).toBe('Grafana token: variable withScheme already starts with "Bearer " and the token\'s prefix "Bearer " would be put before it');
+    expect(e.hint).toMatch(/set `prefix: ""`/);
+    const asIs = await runKind(grafanaDashboard, { url: g.url, uid: 'ccssRIenz', token: { var: 'withScheme', prefix: '' } }, ctx);
+    expect(asIs.result).toMatchObject({ found: true });
+    const explicit = await runKind(grafanaDashboard, { url: g.url, uid: 'ccssRIenz', token: { var: 'grafanaToken', prefix: 'Bearer ' } }, ctx);
+    expect(explicit.result).toMatchObject({ found: true });
+    // another scheme is sent as given: the server wants Bearer, so it refuses (an error, never a silent "Bearer" added)
+    const basic = await runKind(grafanaDashboard, { url: g.url, uid: 'ccssRIenz', token: { var: 'grafanaToken', prefix: 'Basic ' } }, ctx).catch((x) => x);
+    expect(basic.message).toMatch(/refused the request \(HTTP 401\)/);
+    expect(ctx.everything()).not.toContain(TOKEN);
+    await ctx.dispose();
+  });
+
   it('describe() shows the exact request without the token', () => {
     const p = grafanaDashboard.params.parse({ url: 'http://grafana:3000/', uid: 'slo-dashboard', token: { var: 'grafanaToken' } });
     const d = grafanaDashboard.describe(p, { grafanaToken: TOKEN });

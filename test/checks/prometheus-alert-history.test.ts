@@ -30,6 +30,7 @@ type R = {
   falsePositives: number;
   falsePositiveRate: number;
   actionable: number;
+  actionableFraction: number;
   actionablePercent: number;
   acknowledged: number | null;
   ongoing: number;
@@ -115,7 +116,8 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
     expect(r.falsePositiveRate).toBe(0.5667);
     // actionable: not a false positive, and runbook / critical / acknowledged → 8 SlowQueries + 1 ErrorBudgetBurn
     expect(r.actionable).toBe(9);
-    expect(r.actionablePercent).toBe(0.3);
+    expect(r.actionableFraction).toBe(0.3);
+    expect(r.actionablePercent).toBe(r.actionableFraction); // the deprecated alias, same 0–1 fraction
     expect(r.acknowledged).toBeNull();
     expect(r.alertingRules).toBe(5);
     expect(r.evaluationIntervalS).toBe(15); // the global one, read from Prometheus' config; the group's 1m wins for these alerts
@@ -149,7 +151,7 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
     expect(r.falsePositives).toBe(12); // 17 transient − 5 acknowledged
     expect(r.falsePositiveRate).toBe(0.4);
     expect(r.actionable).toBe(14); // 9 + 5 acknowledged
-    expect(r.actionablePercent).toBe(0.4667);
+    expect(r.actionableFraction).toBe(0.4667);
     expect(r.byAlert.find((a) => a.alertname === 'DiskPressure')).toMatchObject({ falsePositives: 2, actionable: 1 });
     expect(out.summary).not.toMatch(/acknowledgements unknown/);
   });
@@ -159,7 +161,7 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
     expect(r.episodes).toBe(8);
     expect(r.alertsPerDay).toBe(1.14);
     expect(r.falsePositiveRate).toBe(0);
-    expect(r.actionablePercent).toBe(1);
+    expect(r.actionableFraction).toBe(1);
     expect(await evaluateDefault(prometheusAlertHistory, out.result)).toBe(true);
   });
 
@@ -181,6 +183,17 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
     await ctx.dispose();
   });
 
+  it('token.prefix is honoured: a token stored with its scheme needs prefix "", else an error says so', async () => {
+    const ctx = await basicContext({ cwd: work, env: { ...process.env, PROM_TOKEN: 'Bearer abc.def' } });
+    const e = await runKind(prometheusAlertHistory, { url: prom.url, at, token: { env: 'PROM_TOKEN' } }, ctx).catch((x) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect(e.message).toMatch(/Prometheus token: environment variable PROM_TOKEN already starts with "Bearer "/);
+    expect(e.hint).toMatch(/prefix: ""/);
+    const out = await runKind(prometheusAlertHistory, { url: prom.url, at, token: { env: 'PROM_TOKEN', prefix: '' } }, ctx);
+    expect((out.result as R).episodes).toBe(history.expected.episodes);
+    await ctx.dispose();
+  });
+
   it('a window with no history and no rules is inconclusive', async () => {
     const { out } = await run({ at: new Date((history.end - 20 * 86400) * 1000).toISOString(), runbooks: { fromRules: false } });
     expect(out.result).toMatchObject({ episodes: 0 });
@@ -198,7 +211,7 @@ describe.skipIf(!bins)('prometheus.alert-history: a quiet week passes', () => {
       try {
         const ctx = await basicContext({ cwd: dir });
         const out = await runKind(prometheusAlertHistory, { url: p.url, at: new Date(go.end * 1000).toISOString(), selector: 'service="detektor"' }, ctx);
-        expect(out.result).toMatchObject({ episodes: 15, alertsPerDay: 2.14, falsePositives: 1, falsePositiveRate: 0.0667, actionable: 14, actionablePercent: 0.9333 });
+        expect(out.result).toMatchObject({ episodes: 15, alertsPerDay: 2.14, falsePositives: 1, falsePositiveRate: 0.0667, actionable: 14, actionableFraction: 0.9333 });
         expect(await evaluateDefault(prometheusAlertHistory, out.result)).toBe(true);
         await ctx.dispose();
       } finally {

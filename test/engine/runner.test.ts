@@ -10,6 +10,7 @@ import { openSession } from '../../src/engine/session.js';
 import type { Session } from '../../src/engine/session-api.js';
 import type { EngineEvent, ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { cmd, makeChecklist, type ItemInput } from './helpers/checklist.js';
+import { fixturesDir } from '../support/check-context.js';
 
 let dir: string;
 let sessions: Session[] = [];
@@ -398,6 +399,28 @@ describe('runner', () => {
     expect(m.evidence.map((e) => path.basename(e.path))).toEqual(['1-first.log', '1-second.log']);
     expect(await readFile(path.join(session.dir, m.evidence[1]!.path), 'utf8')).toBe('two\n');
     expect(results(recs, 'n')[0]!.verdict).toBe('pass');
+  });
+
+  it('a checklist\'s own expect is what measured/threshold describe; a pass lists no offenders (real Thanos dashboard)', async () => {
+    // thanos-bucket-replicate: 4 panels, none of them an SLO panel, so grafana.dashboard lists all 4 as offending
+    const file = path.join(fixturesDir, 'grafana-dashboards/thanos-bucket-replicate-legacy-rows.json');
+    const dash = (expect?: string) => ({ kind: 'grafana.dashboard', params: { file }, expect });
+    const { session, runner } = await setup([
+      { id: 'default', check: dash() },
+      { id: 'own-pass', check: dash('panels >= 4 and found') },
+      { id: 'own-fail', check: dash('matched >= 1') },
+    ]);
+    await runner.run(['default', 'own-pass', 'own-fail']);
+    const recs = await journal(session);
+    const [d] = results(recs, 'default');
+    expect(d).toMatchObject({ verdict: 'fail', measured: '0 matching panels', threshold: '≥ 5' });
+    expect(d!.offending).toHaveLength(4);
+    const [p] = results(recs, 'own-pass');
+    expect(p).toMatchObject({ verdict: 'pass', measured: 'panels 4, found true', threshold: 'panels >= 4 and found' });
+    expect(p!.offending).toBeUndefined();
+    const [f] = results(recs, 'own-fail');
+    expect(f).toMatchObject({ verdict: 'fail', measured: 'matched 0', threshold: 'matched >= 1' });
+    expect(f!.offending).toHaveLength(4);
   });
 
   it('keeps memory bounded for a check printing a lot, while the evidence gets every byte', async () => {

@@ -6,19 +6,19 @@
 import { z } from 'zod';
 import { CheckError, type CheckContext } from '../contract.js';
 import { httpRequest, httpTlsParams, joinUrl, safeUrl } from './http.js';
-import { resolveSecretRef, secretRefSchema, type SecretRef } from './secret-ref.js';
+import { authorizationValue, tokenRefSchema, type TokenRef } from './secret-ref.js';
 
 /** zod fields shared by the prometheus.* kinds */
 export const prometheusParams = {
   url: z.string().min(1).describe('Prometheus base URL, e.g. http://prometheus:9090 (also Thanos/Mimir query frontends)'),
-  token: secretRefSchema.optional().describe('bearer token from env or a secret variable, when Prometheus sits behind auth'),
+  token: tokenRefSchema.optional().describe('token from env or a secret variable, sent as `Authorization: <prefix><value>` (prefix default "Bearer "), when Prometheus sits behind auth'),
   timeoutMs: z.number().int().positive().default(30_000).describe('per-request timeout'),
   ...httpTlsParams,
 };
 
 export interface PromConn {
   url: string;
-  token?: SecretRef;
+  token?: TokenRef;
   timeoutMs: number;
   caFile?: string;
   insecure?: boolean;
@@ -32,7 +32,7 @@ export interface PromApi {
 }
 
 export function prometheusApi(c: PromConn, ctx: CheckContext, opts: { quiet?: boolean } = {}): PromApi {
-  const headers: Record<string, string> = c.token ? { authorization: `Bearer ${resolveSecretRef({ ...c.token, prefix: '' }, ctx, 'Prometheus token')}` } : {};
+  const headers: Record<string, string> = c.token ? { authorization: authorizationValue(c.token, ctx, 'Prometheus token') } : {};
   const requests: string[] = [];
   const get = async (pathname: string): Promise<unknown> => {
     const url = joinUrl(c.url, pathname);
