@@ -2551,6 +2551,24 @@ export const KIND_PLANS: KindPlan[] = [
           }
         ],
         [
+          "stopAfterTimeouts",
+          {
+            "t": "default",
+            "inner": {
+              "t": "number",
+              "int": true,
+              "bounds": [
+                [
+                  ">=",
+                  1
+                ]
+              ],
+              "pure": true
+            },
+            "value": 1
+          }
+        ],
+        [
           "concurrency",
           {
             "t": "default",

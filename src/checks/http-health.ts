@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
-import { httpRequest, httpTlsParams, safeUrl } from './support/http.js';
+import { RequestTimeoutError, httpRequest, httpTlsParams, safeUrl } from './support/http.js';
 import { secretRefSchema, resolveSecretRef } from './support/secret-ref.js';
 import { openKube } from './support/kube-session.js';
 
@@ -65,6 +65,12 @@ const params = z
       .positive()
       .default(5000)
       .describe('a request with no answer after this long counts as a failed sample (a dead endpoint never hangs the run)'),
+    stopAfterTimeouts: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe('after this many timed-out requests a target gets no more samples (it has failed already): a dead endpoint costs stopAfterTimeouts × requestTimeoutMs, not samples × requestTimeoutMs'),
     concurrency: z.number().int().min(1).max(32).default(4).describe('targets probed at the same time'),
     ...httpTlsParams,
   })
@@ -97,6 +103,8 @@ export interface TargetResult {
   ok: boolean;
   problems: string[];
   samples: Sample[];
+  /** samples not sent because the target had timed out stopAfterTimeouts times */
+  skipped: number;
 }
 
 /** nearest-rank percentile of sorted values */
@@ -126,7 +134,12 @@ async function probe(t: Target, p: Params, ctx: CheckContext): Promise<TargetRes
   const headers: Record<string, string> = { ...t.headers };
   for (const [name, ref] of Object.entries(t.secretHeaders)) headers[name] = resolveSecretRef(ref, ctx, `header ${name} of target ${t.name}`);
   const samples: Sample[] = [];
+  let timeouts = 0;
   for (let n = 1; n <= p.samples && !ctx.signal.aborted; n++) {
+    if (timeouts >= p.stopAfterTimeouts) {
+      ctx.emit(`[${t.name}] stopped after ${timeouts} timeout(s): ${p.samples - n + 1} more sample(s) not sent`, 'stderr');
+      break;
+    }
     if (n > 1) await sleep(p.intervalMs, ctx.signal);
     try {
       const res = await httpRequest(t.url, {
@@ -146,6 +159,7 @@ async function probe(t: Target, p: Params, ctx: CheckContext): Promise<TargetRes
     } catch (err) {
       if (ctx.signal.aborted) break;
       const msg = err instanceof CheckError ? err.message : String(err);
+      if (err instanceof RequestTimeoutError) timeouts++;
       samples.push({ n, error: msg });
       ctx.emit(`[${t.name}] ${t.method} ${safeUrl(t.url)} → ${msg} (${n}/${p.samples})`, 'stderr');
     }
@@ -160,7 +174,9 @@ async function probe(t: Target, p: Params, ctx: CheckContext): Promise<TargetRes
     : null;
   const problems: string[] = [];
   const failed = samples.length - answered.length;
+  const skipped = ctx.signal.aborted ? 0 : p.samples - samples.length;
   if (failed) problems.push(`${failed}/${samples.length} requests got no answer`);
+  if (skipped) problems.push(`stopped after ${timeouts} timeout(s): ${skipped} sample(s) not sent`);
   const bad = answered.filter((s) => !statusOk(t, s.status!));
   if (bad.length) problems.push(`${bad.length} answered ${[...new Set(bad.map((s) => s.status))].join(', ')} (expected ${expectText(t)})`);
   const slow = answered.filter((s) => s.ms! >= budgetMs);
@@ -179,6 +195,7 @@ async function probe(t: Target, p: Params, ctx: CheckContext): Promise<TargetRes
     ok: problems.length === 0 && samples.length === p.samples,
     problems,
     samples,
+    skipped,
   };
 }
 
@@ -238,7 +255,12 @@ export const httpHealth: CheckKind<Params> = {
   description:
     'Sends `samples` timed requests to each target (a few at a time) and reports per target the status codes, ' +
     'min/p50/p95/max latency and errors; writes health_check_results.json into the evidence. A request with no ' +
-    'answer within requestTimeoutMs is a failed sample, so a dead endpoint never hangs the run. ' +
+    'answer within requestTimeoutMs is a failed sample, so a dead endpoint never hangs the run. How long it takes: ' +
+    'one target at most samples × requestTimeoutMs + (samples − 1) × intervalMs, but a target that timed out ' +
+    'stopAfterTimeouts times (default 1) gets no more samples, so a dead one costs stopAfterTimeouts × ' +
+    'requestTimeoutMs (5 s by default, not 5 × 5 s); `concurrency` targets run at a time; the item\'s `timeout` ' +
+    '(default 10 min) bounds the whole check and, when it expires first, the item is `timeout` with nothing judged ' +
+    '(a warning is printed when the worst case exceeds it). ' +
     'Targets can also be discovered from Kubernetes Services annotated readiness.io/health-url (used as is) or ' +
     'readiness.io/health-path (+ readiness.io/health-port) → <service>.<namespace>.svc:<port><path>. ' +
     'fail = some target timed out, answered an unexpected status or was over budget; error = not one target ' +
@@ -249,7 +271,7 @@ export const httpHealth: CheckKind<Params> = {
     budgetMs: 'the default latency budget (ms)',
     samples: 'requests per target',
     targets:
-      'per target: {name, url, method, expectStatus, budgetMs, status (last), statuses {code: count}, answered, errors[], latency {min,p50,p95,max} ms or null, ok, problems[], samples[{n,status,ms,error}]}',
+      'per target: {name, url, method, expectStatus, budgetMs, status (last), statuses {code: count}, answered, errors[], latency {min,p50,p95,max} ms or null, ok, problems[], samples[{n,status,ms,error}], skipped (samples not sent after stopAfterTimeouts timeouts)}',
     allOk: 'true when every target answered every sample with the expected status within its budget',
     failing: 'names of the targets that are not ok',
     maxLatencyMs: 'the slowest answer over all targets (ms), null when none answered',
@@ -281,7 +303,7 @@ export const httpHealth: CheckKind<Params> = {
         `${t.method} ${safeUrl(t.url)} ×${p.samples} (expect ${expectText(t)}, < ${t.budgetMs ?? p.budgetMs} ms` +
         `${Object.keys(t.secretHeaders).length ? `, headers ${Object.keys(t.secretHeaders).join(', ')} from secrets` : ''})`,
     );
-    return `${[...lines, ...disc].join('\n')}\nrequest timeout ${p.requestTimeoutMs} ms${p.insecure ? ' — TLS VERIFICATION OFF (insecure: true)' : ''}`;
+    return `${[...lines, ...disc].join('\n')}\nrequest timeout ${p.requestTimeoutMs} ms, a target gets no more samples after ${p.stopAfterTimeouts} timeout(s)${p.insecure ? ' — TLS VERIFICATION OFF (insecure: true)' : ''}`;
   },
   async run(p, ctx): Promise<CheckOutput> {
     // resolve secrets up front so a missing token is an error before any request goes out
@@ -298,6 +320,13 @@ export const httpHealth: CheckKind<Params> = {
       };
     }
     ctx.emit(`probing ${all.length} health endpoint(s), ${p.samples} sample(s) each, budget ${p.budgetMs} ms`);
+    const worstMs = Math.ceil(all.length / p.concurrency) * (p.samples * p.requestTimeoutMs + (p.samples - 1) * p.intervalMs);
+    if (worstMs > ctx.timeoutMs) {
+      ctx.emit(
+        `  warning: endpoints that answer just under requestTimeoutMs could take ${Math.round(worstMs / 1000)} s, more than the item's timeout of ${Math.round(ctx.timeoutMs / 1000)} s: raise the item's \`timeout\` or lower samples / requestTimeoutMs`,
+        'stderr',
+      );
+    }
     const results: TargetResult[] = new Array(all.length);
     let next = 0;
     const worker = async () => {

@@ -85,6 +85,40 @@ describe('http.health', () => {
     await ctx.dispose();
   });
 
+  it('stops sampling a target after its first timeout (stopAfterTimeouts), and warns when the worst case outlasts the item', async () => {
+    const ctx = await basicContext({ timeoutMs: 2000 });
+    const t0 = Date.now();
+    const out = await runKind(
+      httpHealth,
+      { samples: 5, intervalMs: 0, requestTimeoutMs: 300, targets: [{ name: 'ok', url: `${srv.url}/health` }, { name: 'dead', url: `${srv.url}/dead` }] },
+      ctx,
+    );
+    // 1 × 300 ms for the dead one instead of 5 × 300 ms
+    expect(Date.now() - t0).toBeLessThan(5 * 300);
+    const r = out.result as { failing: string[]; targets: { name: string; skipped: number; samples: unknown[]; problems: string[] }[] };
+    const dead = r.targets.find((t) => t.name === 'dead')!;
+    expect(dead.samples).toHaveLength(1);
+    expect(dead.skipped).toBe(4);
+    expect(dead.problems).toEqual(['1/1 requests got no answer', 'stopped after 1 timeout(s): 4 sample(s) not sent']);
+    expect(r.targets.find((t) => t.name === 'ok')).toMatchObject({ skipped: 0, samples: expect.any(Array) });
+    expect(r.failing).toEqual(['dead']);
+    expect(ctx.lines.some((l) => l.line === '[dead] stopped after 1 timeout(s): 4 more sample(s) not sent')).toBe(true);
+    // worst case ceil(2/4) × (5 × 300 ms) = 1.5 s fits 2 s: no warning
+    expect(ctx.lines.some((l) => l.line.includes('warning:'))).toBe(false);
+    const two = await runKind(
+      httpHealth,
+      { samples: 5, intervalMs: 0, requestTimeoutMs: 300, stopAfterTimeouts: 2, targets: [{ name: 'dead', url: `${srv.url}/dead` }, { name: 'ok', url: `${srv.url}/health` }] },
+      ctx,
+    );
+    expect((two.result as { targets: { skipped: number; samples: unknown[] }[] }).targets[0]).toMatchObject({ skipped: 3, samples: [expect.anything(), expect.anything()] });
+    await ctx.dispose();
+    // the defaults (5 samples × 5 s) against an item timeout of 10 s: the operator is told before waiting
+    const short = await basicContext({ timeoutMs: 10_000 });
+    await runKind(httpHealth, { samples: 5, targets: [{ name: 'ok', url: `${srv.url}/health` }] }, short);
+    expect(short.lines.find((l) => l.line.includes('warning:'))!.line).toMatch(/could take 25 s, more than the item's timeout of 10 s/);
+    await short.dispose();
+  });
+
   it('is an error when no target answers at all, with the reason', async () => {
     const ctx = await basicContext();
     const closed = await startHealthServer([]);

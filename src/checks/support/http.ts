@@ -156,11 +156,14 @@ const TLS_VERIFY_CODES = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
+/** a request that got no answer within its own timeoutMs (not a cancel, not a refused connection) */
+export class RequestTimeoutError extends CheckError {}
+
 /** turn a low-level request failure into a CheckError that says where and what to do */
 export function networkError(err: unknown, url: string, service: string, timedOut: boolean, timeoutMs: number): CheckError {
   const where = `${service} at ${safeUrl(url)}`;
   if (timedOut) {
-    return new CheckError(
+    return new RequestTimeoutError(
       `no response from ${where} within ${formatDuration(timeoutMs)}`,
       'check that the address is right and reachable from this machine (VPN, firewall, port-forward), or raise `timeout`',
     );
