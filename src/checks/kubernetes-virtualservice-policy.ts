@@ -25,7 +25,7 @@ const params = z.strictObject({
   checkBudget: z
     .boolean()
     .default(true)
-    .describe('flag routes where attempts × perTryTimeout exceeds the route timeout (retries cut short); default true'),
+    .describe('flag routes where attempts × perTryTimeout exceeds the route timeout (retries cut short)'),
 });
 
 type Params = z.infer<typeof params>;
@@ -40,7 +40,34 @@ export interface RouteRow {
   retryOn: string | null;
   /** explicit (attempts > 0), disabled (attempts <= 0), implicit-default (no retries block: Istio's 2x default) */
   retries: 'explicit' | 'disabled' | 'implicit-default';
+  /** what is wrong, one short reason per problem (the same order as `problems`) */
+  reasons: Reason[];
+  /** each problem in words, with the values involved */
   problems: string[];
+}
+
+/** what can be wrong with a route, in the words the summary and the offenders use */
+export const REASONS = [
+  'missing timeout',
+  'bad timeout',
+  'missing retries',
+  'retries disabled',
+  'missing attempts',
+  'missing perTryTimeout',
+  'bad perTryTimeout',
+  'missing retryOn',
+  'budget exceeded',
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+/** how many routes have each reason, in REASONS order, reasons no route has left out */
+export function tallyReasons(routes: RouteRow[]): Partial<Record<Reason, number>> {
+  const out: Partial<Record<Reason, number>> = {};
+  for (const reason of REASONS) {
+    const n = routes.filter((r) => r.reasons.includes(reason)).length;
+    if (n > 0) out[reason] = n;
+  }
+  return out;
 }
 
 interface HttpRoute {
@@ -60,10 +87,15 @@ export function analyseVirtualService(vs: VirtualService, checkBudget = true): R
   const namespace = vs.metadata?.namespace ?? 'default';
   return (vs.spec?.http ?? []).map((r, i) => {
     const problems: string[] = [];
+    const reasons: Reason[] = [];
+    const add = (reason: Reason, problem: string) => {
+      reasons.push(reason);
+      problems.push(problem);
+    };
     const timeout = typeof r.timeout === 'string' ? r.timeout : null;
     const timeoutMs = timeout !== null ? parseDurationMs(timeout) : undefined;
-    if (timeout === null) problems.push('no timeout (Istio default: none)');
-    else if (timeoutMs === undefined) problems.push(`timeout "${timeout}" is not a duration`);
+    if (timeout === null) add('missing timeout', 'no timeout (Istio default: none)');
+    else if (timeoutMs === undefined) add('bad timeout', `timeout "${timeout}" is not a duration`);
 
     const rt = r.retries;
     const attempts = rt && typeof rt.attempts === 'number' ? rt.attempts : null;
@@ -72,21 +104,23 @@ export function analyseVirtualService(vs: VirtualService, checkBudget = true): R
     let retries: RouteRow['retries'];
     if (!rt) {
       retries = 'implicit-default';
-      problems.push('no retries (Istio\'s implicit default of 2 retries does not count)');
+      add('missing retries', 'no retries (Istio\'s implicit default of 2 retries does not count)');
     } else if (attempts === null || attempts <= 0) {
       retries = 'disabled';
-      problems.push(attempts === null ? 'retries without attempts' : `retries disabled (attempts ${attempts})`);
+      if (attempts === null) add('missing attempts', 'retries without attempts');
+      else add('retries disabled', `retries disabled (attempts ${attempts})`);
     } else {
       retries = 'explicit';
-      if (perTryTimeout === null) problems.push('retries without perTryTimeout');
-      if (retryOn === null) problems.push('retries without retryOn');
+      if (perTryTimeout === null) add('missing perTryTimeout', 'retries without perTryTimeout');
+      if (retryOn === null) add('missing retryOn', 'retries without retryOn');
     }
     const perTryMs = perTryTimeout !== null ? parseDurationMs(perTryTimeout) : undefined;
-    if (perTryTimeout !== null && perTryMs === undefined) problems.push(`perTryTimeout "${perTryTimeout}" is not a duration`);
+    if (perTryTimeout !== null && perTryMs === undefined) add('bad perTryTimeout', `perTryTimeout "${perTryTimeout}" is not a duration`);
     if (checkBudget && retries === 'explicit' && attempts !== null && perTryMs !== undefined && timeoutMs !== undefined && timeoutMs > 0) {
       const budget = attempts * perTryMs;
       if (budget > timeoutMs) {
-        problems.push(
+        add(
+          'budget exceeded',
           `attempts × perTryTimeout = ${attempts} × ${perTryTimeout} = ${formatDurationMs(budget)} exceeds timeout ${timeout}: retries are cut short`,
         );
       }
@@ -100,6 +134,7 @@ export function analyseVirtualService(vs: VirtualService, checkBudget = true): R
       perTryTimeout,
       retryOn,
       retries,
+      reasons,
       problems,
     };
   });
@@ -120,7 +155,9 @@ export const kubernetesVirtualservicePolicy: CheckKind<Params> = {
     'Lists Istio VirtualServices (networking.istio.io v1, v1beta1 or v1alpha3 — whichever the API server serves, ' +
     'found by discovery) and checks every http route: it must set `timeout`, and `retries` with attempts > 0, ' +
     'perTryTimeout and retryOn. A route without `retries` is reported as "implicit-default": Istio then retries ' +
-    'twice on its own, which is not a configured policy. Also flags attempts × perTryTimeout > timeout. tcp/tls ' +
+    'twice on its own, which is not a configured policy. Also flags attempts × perTryTimeout > timeout. Each route ' +
+    'says what is wrong with it (missing timeout, missing retries, retries disabled, missing attempts / perTryTimeout / ' +
+    'retryOn, bad duration, budget exceeded), in the summary, the offenders and `reasons`. tcp/tls ' +
     'routes are not counted. No VirtualService in scope → inconclusive. Istio API not installed, no access, ' +
     'unreachable API server → error.',
   params,
@@ -132,7 +169,8 @@ export const kubernetesVirtualservicePolicy: CheckKind<Params> = {
     withProblems: 'routes with at least one problem',
     implicitRetries: 'routes relying on Istio\'s implicit default retries',
     routes:
-      'every route: {virtualService, namespace, route (name or #index), timeout, attempts, perTryTimeout, retryOn, retries (explicit|disabled|implicit-default), problems[]}',
+      'every route: {virtualService, namespace, route (name or #index), timeout, attempts, perTryTimeout, retryOn, retries (explicit|disabled|implicit-default), reasons[], problems[]}',
+    reasons: `routes per reason {reason: count}; a reason is one of: ${REASONS.join(', ')}`,
   },
   example: [
     'check:',
@@ -185,6 +223,11 @@ export const kubernetesVirtualservicePolicy: CheckKind<Params> = {
       ctx.emit(`${r.problems.length ? 'PROBLEM' : 'ok     '}  ${r.namespace}/${r.virtualService} route ${r.route}${r.problems.length ? ': ' + r.problems.join('; ') : ''}`);
     }
     const withProblems = routes.filter((r) => r.problems.length > 0).length;
+    const reasonCounts = tallyReasons(routes);
+    // "4 missing timeout, 1 budget exceeded"
+    const reasonText = Object.entries(reasonCounts)
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ');
     const result = {
       apiVersion: `${GROUP}/${version}`,
       virtualServices: inScope.length,
@@ -192,6 +235,7 @@ export const kubernetesVirtualservicePolicy: CheckKind<Params> = {
       compliant: routes.length - withProblems,
       withProblems,
       implicitRetries: routes.filter((r) => r.retries === 'implicit-default').length,
+      reasons: reasonCounts,
       routes,
     };
     const scope = p.namespaces?.length ? `namespace${p.namespaces.length > 1 ? 's' : ''} ${p.namespaces.join(', ')}` : 'all namespaces';
@@ -206,12 +250,14 @@ export const kubernetesVirtualservicePolicy: CheckKind<Params> = {
     }
     return {
       result,
-      summary: `${result.compliant}/${routes.length} http routes in ${inScope.length} VirtualServices (${scope}) have timeout and explicit retries`,
-      measured: `${withProblems} of ${routes.length} routes lack timeout/retries`,
+      summary:
+        `${result.compliant}/${routes.length} http routes in ${inScope.length} VirtualServices (${scope}) have timeout and explicit retries` +
+        (withProblems ? `; ${reasonText}` : ''),
+      measured: withProblems ? `${withProblems} of ${routes.length} routes with problems: ${reasonText}` : `all ${routes.length} routes compliant`,
       threshold: 'every route: timeout + retries{attempts>0, perTryTimeout, retryOn}',
       offending: routes
         .filter((r) => r.problems.length > 0)
-        .map((r) => ({ virtualService: `${r.namespace}/${r.virtualService}`, route: r.route, problems: r.problems.join('; ') })),
+        .map((r) => ({ virtualService: `${r.namespace}/${r.virtualService}`, route: r.route, reasons: r.reasons.join(', '), problems: r.problems.join('; ') })),
     };
   },
 };

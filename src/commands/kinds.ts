@@ -173,7 +173,7 @@ export function explainKind(ref: KindReference, width = 100): string {
         ref.parameters.map((p) => [
           p.name,
           `<${p.type}>`,
-          [p.required ? '-required-' : '', p.description ?? '', p.default !== undefined && !/\(default/.test(p.description ?? '') ? `(default ${JSON.stringify(p.default)})` : '']
+          [p.required ? '-required-' : '', p.description ?? '', p.default !== undefined && !/\bdefault\b/i.test(p.description ?? '') ? `(default ${JSON.stringify(p.default)})` : '']
             .filter(Boolean)
             .join(' '),
         ]),

@@ -8,6 +8,7 @@ import { startKubeApiServer, type KubeApiServer, type KubeObject } from '../../s
 import { runKind } from '../support/check-context-basic.js';
 import { checkContext, fixturesDir, loadFixtureObjects } from '../support/check-context.js';
 import { evaluateDefault } from '../support/expect-default.js';
+import { explainKind, kindReference } from '../../src/commands/kinds.js';
 
 const FIXTURE_DIR = 'istio-virtualservice';
 /** each fixture file goes into its own namespace so one server holds them all */
@@ -41,6 +42,12 @@ let kubeconfig: string;
 
 beforeAll(async () => {
   const objects: KubeObject[] = [passing, budget];
+  // the real istio.io "retries 3 × 2s" route given a 5 s timeout and a retryOn: complete, but its retries outlast it
+  const [retries3x2s] = loadFixtureObjects(`${FIXTURE_DIR}/istio-io-concepts-ratings-retries-3x2s.yaml`);
+  const spec = retries3x2s!.spec as { http: { retries: Record<string, unknown>; timeout?: string }[] };
+  spec.http[0]!.timeout = '5s';
+  spec.http[0]!.retries.retryOn = '5xx,connect-failure';
+  objects.push({ ...retries3x2s!, metadata: { ...retries3x2s!.metadata, namespace: 'perturbed-budget' } });
   for (const f of files) {
     for (const o of loadFixtureObjects(`${FIXTURE_DIR}/${f}`)) {
       objects.push({ ...o, metadata: { ...o.metadata, namespace: nsOf(f) } });
@@ -98,6 +105,40 @@ describe('kubernetes.virtualservice-policy over every Istio sample', () => {
     expect(timeoutOnly.every((r) => r.problems.length === 1 && r.retries === 'implicit-default')).toBe(true);
   });
 
+  it('says what is wrong with each route: per-route reasons, counted in the summary, listed in the offenders', async () => {
+    const { out, routes } = await check([nsOf('istio-gateway-conversion-http.yaml.golden.yaml')]);
+    const explicit = routes.find((r) => r.route === 'default.http-retry-request.0')!;
+    expect(explicit.reasons).toEqual(['missing timeout', 'missing perTryTimeout']);
+    const r = out.result as { reasons: Record<string, number> };
+    expect(r.reasons).toEqual({
+      'missing timeout': routes.filter((x) => x.timeout === null).length,
+      'missing retries': routes.filter((x) => x.retries === 'implicit-default').length,
+      'missing perTryTimeout': routes.filter((x) => x.retries === 'explicit' && x.perTryTimeout === null).length,
+    });
+    expect(out.summary).toBe(
+      `0/21 http routes in 12 VirtualServices (namespace ${nsOf('istio-gateway-conversion-http.yaml.golden.yaml')}) have timeout and explicit retries; ` +
+        `${r.reasons['missing timeout']} missing timeout, ${r.reasons['missing retries']} missing retries, ${r.reasons['missing perTryTimeout']} missing perTryTimeout`,
+    );
+    expect(out.offending!.find((o) => o.route === 'default.http-retry-request.0')).toMatchObject({ reasons: 'missing timeout, missing perTryTimeout' });
+  });
+
+  it('a route with timeout and retries whose budget exceeds the timeout is "budget exceeded", not "lacks timeout/retries"', async () => {
+    const { out, routes } = await check(['perturbed-budget']);
+    expect(routes[0]!.reasons).toEqual(['budget exceeded']);
+    expect(out.summary).toMatch(/have timeout and explicit retries; 1 budget exceeded$/);
+    expect(out.measured).toBe('1 of 1 routes with problems: 1 budget exceeded');
+    expect(out.offending).toEqual([
+      { virtualService: 'perturbed-budget/ratings', route: '#0', reasons: 'budget exceeded', problems: expect.stringMatching(/3 × 2s = 6 ?s exceeds timeout 5s/) },
+    ]);
+  });
+
+  it('the checkBudget parameter states its default once', () => {
+    const text = explainKind(kindReference(kubernetesVirtualservicePolicy), 200);
+    const row = text.split('\n').find((l) => l.trimStart().startsWith('checkBudget'))!;
+    expect(row.match(/default/g)).toHaveLength(1);
+    expect(row).toMatch(/\(default true\)$/);
+  });
+
   it('istio.io concepts retries 3x2s: lacks timeout and retryOn', async () => {
     const { routes } = await check([nsOf('istio-io-concepts-ratings-retries-3x2s.yaml')]);
     expect(routes).toHaveLength(1);
@@ -134,7 +175,7 @@ describe('kubernetes.virtualservice-policy over every Istio sample', () => {
 
   it('all namespaces by default; exclude skips named VirtualServices', async () => {
     const all = await check(undefined);
-    expect(all.out.result.virtualServices).toBe(4 + 1 + 1 + 12 + 3 + 2);
+    expect(all.out.result.virtualServices).toBe(4 + 1 + 1 + 12 + 3 + 2 + 1);
     const ex = await check(['composed-pass', 'composed-budget'], { exclude: ['composed-budget/reviews'] });
     expect(ex.pass).toBe(true);
   });

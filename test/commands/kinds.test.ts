@@ -77,6 +77,8 @@ describe('readiness-tui kinds', () => {
       expect(text, k.kind).toContain(`DEFAULT EXPECT:\n  ${k.defaultExpect}`);
       // an implemented kind's parameters are expressible as JSON Schema (editors and `kinds --json` rely on it)
       if (!k.planned) expect(ref.paramsSchema, k.kind).toBeDefined();
+      // a parameter whose description states its default does not get it a second time
+      for (const row of text.split('\n')) expect(row.match(/\bdefault\b/gi)?.length ?? 0, `${k.kind}: ${row}`).toBeLessThan(2);
     }
   });
 
