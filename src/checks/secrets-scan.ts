@@ -13,6 +13,23 @@ import { PathMatcher, ignoreFileLines } from './support/glob.js';
 
 const DEFAULT_IGNORES = ['.git/', 'node_modules/', 'dist/', 'coverage/'];
 const PRESET = '@secretlint/secretlint-rule-preset-recommend';
+/**
+ * The rules of the preset, in its order (a test compares this with the installed preset, so it cannot go stale).
+ * The aws rule runs with its access-key-id scan on (the preset has it off: an `AKIA…` id alone would pass);
+ * AWS account ids, which that option also reports, are not secrets and stay allowed.
+ */
+export const PRESET_RULES = [
+  'aws', 'gcp', 'privatekey', 'npm', 'basicauth', 'slack', 'sendgrid', 'shopify', 'github', 'openai', 'anthropic',
+  'linear', '1password', 'database-connection-string', 'filter-comments',
+] as const;
+const RULE_CONFIG = {
+  rules: [
+    {
+      id: PRESET,
+      rules: [{ id: '@secretlint/secretlint-rule-aws', options: { enableIDScanRule: true }, allowMessageIds: ['AWSAccountID'] }],
+    },
+  ],
+};
 const BATCH = 200;
 const MAX_FINDINGS = 500;
 
@@ -163,7 +180,7 @@ async function run(p: SecretsScanParams, ctx: CheckContext): Promise<CheckOutput
   try {
     engine = p.configFile
       ? await createEngine({ cwd: root, formatter: 'json', color: false, maskSecrets: true, configFilePath: path.resolve(ctx.cwd, p.configFile) })
-      : await createEngine({ cwd: root, formatter: 'json', color: false, maskSecrets: true, configFileJSON: { rules: [{ id: PRESET }] } });
+      : await createEngine({ cwd: root, formatter: 'json', color: false, maskSecrets: true, configFileJSON: RULE_CONFIG });
   } catch (e) {
     throw new CheckError(
       `secretlint could not load its rules${p.configFile ? ` from ${path.resolve(ctx.cwd, p.configFile)}` : ''}: ${(e as Error).message.split('\n')[0]}`,
@@ -207,7 +224,11 @@ async function run(p: SecretsScanParams, ctx: CheckContext): Promise<CheckOutput
   }
 
   const errors = findings.filter((f) => f.severity === 'error');
-  ctx.emit(`secretlint done: ${files.length} file(s), ${errors.length} secret(s)${findings.length > errors.length ? `, ${findings.length - errors.length} warning(s)` : ''}`, 'info');
+  const withFindings = new Set(errors.map((f) => f.file)).size;
+  ctx.emit(
+    `secretlint done: ${files.length} file(s) scanned, ${withFindings} with findings, ${errors.length} secret(s)${findings.length > errors.length ? `, ${findings.length - errors.length} warning(s)` : ''}`,
+    'info',
+  );
   const byRule: Record<string, number> = {};
   for (const f of errors) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
   const evidence = await ctx.attach(
@@ -221,7 +242,8 @@ async function run(p: SecretsScanParams, ctx: CheckContext): Promise<CheckOutput
     ignoredEntries,
     count: errors.length,
     warnings: findings.length - errors.length,
-    files: new Set(errors.map((f) => f.file)).size,
+    files: withFindings,
+    rules: p.configFile ? null : [...PRESET_RULES],
     byRule,
     findings: findings.slice(0, MAX_FINDINGS),
     findingsOmitted: Math.max(0, findings.length - MAX_FINDINGS),
@@ -230,7 +252,7 @@ async function run(p: SecretsScanParams, ctx: CheckContext): Promise<CheckOutput
     return {
       result,
       summary: `no files to scan under ${root} (all ignored or excluded by include)`,
-      measured: '0 files scanned',
+      measured: '0 files scanned, 0 with findings',
       threshold: '0 secrets',
       verdict: 'inconclusive',
     };
@@ -242,9 +264,9 @@ async function run(p: SecretsScanParams, ctx: CheckContext): Promise<CheckOutput
     result,
     summary:
       errors.length === 0
-        ? `no hardcoded secrets in ${files.length} file(s) under ${root}`
-        : `${errors.length} hardcoded secret(s) in ${result.files} file(s) (${rules}) — move them to Vault and rotate them; details in ${evidence}`,
-    measured: `${errors.length} secret(s) in ${result.files} file(s)`,
+        ? `no hardcoded secrets: ${files.length} file(s) scanned under ${root}, 0 with findings`
+        : `${errors.length} hardcoded secret(s) (${rules}): ${files.length} file(s) scanned, ${withFindings} with findings — move them to Vault and rotate them; details in ${evidence}`,
+    measured: `${errors.length} secret(s); ${files.length} file(s) scanned, ${withFindings} with findings`,
     threshold: '0 secrets',
     offending: errors.slice(0, 200).map((f) => ({ file: f.file, line: f.line, column: f.column, ruleId: f.ruleId, message: f.message })),
   };
@@ -254,8 +276,9 @@ export const secretsScan: CheckKind<SecretsScanParams> = {
   kind: 'secrets.scan',
   title: 'No hardcoded secrets in the source tree (secretlint)',
   description:
-    `Scans a directory with secretlint and its recommended rules (${PRESET}): AWS/GCP/Azure keys, GitHub/Slack/npm ` +
-    'tokens, private keys, database connection strings with passwords, basic-auth URLs and more. Skips .git, ' +
+    `Scans a directory with secretlint and its recommended rules (${PRESET}), exactly these: ${PRESET_RULES.join(', ')} ` +
+    '(aws: secret access keys and access key ids — AKIA…, ASIA…; its id scan is turned on here, AWS account ids are ' +
+    'not reported; filter-comments honours secretlint-disable comments). A `configFile` replaces them. Skips .git, ' +
     'node_modules, dist, coverage and what the root .gitignore / .secretlintignore list. Reports file:line:column and ' +
     'the rule for every finding; the secret itself is masked everywhere (result, screen, evidence). A tree with no ' +
     'files to scan is inconclusive; a missing directory or a broken secretlint config is an error.',
@@ -267,7 +290,8 @@ export const secretsScan: CheckKind<SecretsScanParams> = {
     ignoredEntries: 'files and directories skipped by the ignore patterns',
     count: 'findings of severity error (the default expectation wants 0)',
     warnings: 'findings of severity warning',
-    files: 'files with at least one error finding',
+    files: 'files with findings (at least one of severity error); scannedFiles says how many were scanned',
+    rules: 'the rule ids that ran (null with configFile: its rules)',
     byRule: 'error findings per rule id, e.g. {"aws": 2, "github": 1}',
     findings: `[{file, line, column, ruleId, messageId, severity, message}] — message masked (at most ${MAX_FINDINGS})`,
     findingsOmitted: 'findings left out of `findings` because of the cap (all are in the evidence)',

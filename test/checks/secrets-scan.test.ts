@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { secretsScan, maskMessage } from '../../src/checks/secrets-scan.js';
+import { secretsScan, maskMessage, PRESET_RULES } from '../../src/checks/secrets-scan.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
 
@@ -76,7 +76,7 @@ describe('secrets.scan with secretlint over a temporary tree', () => {
     ]);
     expect(r.byRule).toEqual({ 'database-connection-string': 1, aws: 1, privatekey: 1, github: 1 });
     expect(out.offending).toHaveLength(4);
-    expect(out.measured).toBe('4 secret(s) in 4 file(s)');
+    expect(out.measured).toBe('4 secret(s); 7 file(s) scanned, 4 with findings');
     expect(r.scannedFiles).toBe(7); // app.js, prod.env, db.yaml, id_rsa, README.md, .gitignore, .secretlintignore
 
     // the values are nowhere: result, summary, offending, emitted lines, evidence
@@ -93,8 +93,29 @@ describe('secrets.scan with secretlint over a temporary tree', () => {
     const out = await runKind(secretsScan, {}, ctx);
     expect(out.result).toMatchObject({ count: 0, files: 0, scannedFiles: 2 });
     expect(out.verdict).toBeUndefined();
-    expect(out.summary).toMatch(/no hardcoded secrets in 2 file\(s\)/);
+    expect(out.summary).toMatch(/^no hardcoded secrets: 2 file\(s\) scanned under .*, 0 with findings$/);
+    expect(out.measured).toBe('0 secret(s); 2 file(s) scanned, 0 with findings');
     expect(secretsScan.defaultExpect).toBe('count = 0');
+  });
+
+  it('an AWS access key id alone is flagged (the aws rule\'s id scan is on); an account id is not', async () => {
+    const upper = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+    const keyId = ['AK', 'IA'].join('') + [...randomBytes(16)].map((b) => upper[b % upper.length]).join('');
+    await put('deploy/aws.ini', `[default]\naws_access_key_id = ${keyId}\nregion = eu-west-1\n`);
+    await put('deploy/account.env', 'AWS_ACCOUNT_ID=123456789012\n');
+    ctx = await basicContext({ cwd: root });
+    const out = await runKind(secretsScan, {}, ctx);
+    const r = out.result as Record<string, any>;
+    expect(r.findings.map((f: any) => `${f.file}:${f.line}:${f.column} ${f.ruleId} ${f.messageId}`)).toEqual(['deploy/aws.ini:2:21 aws AWSAccessKeyID']);
+    expect(r.rules).toEqual([...PRESET_RULES]);
+    expect(JSON.stringify(out) + ctx.everything()).not.toContain(keyId);
+    expect(out.measured).toBe('1 secret(s); 2 file(s) scanned, 1 with findings');
+  });
+
+  it('kinds secrets.scan names exactly the rules that run: those of the installed preset', async () => {
+    const { rules } = (await import('@secretlint/secretlint-rule-preset-recommend')) as { rules: { meta: { id: string } }[] };
+    expect(rules.map((x) => x.meta.id.replace('@secretlint/secretlint-rule-', ''))).toEqual([...PRESET_RULES]);
+    expect(secretsScan.description).toContain(`exactly these: ${PRESET_RULES.join(', ')}`);
   });
 
   it('include narrows the files; nothing left to scan → inconclusive', async () => {
