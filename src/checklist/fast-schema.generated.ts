@@ -1933,6 +1933,23 @@ export const KIND_PLANS: KindPlan[] = [
             },
             "value": true
           }
+        ],
+        [
+          "maxClockSkewSeconds",
+          {
+            "t": "default",
+            "inner": {
+              "t": "number",
+              "bounds": [
+                [
+                  ">",
+                  0
+                ]
+              ],
+              "pure": true
+            },
+            "value": 60
+          }
         ]
       ],
       "unknownKeys": "strict"

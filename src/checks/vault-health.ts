@@ -65,10 +65,25 @@ const params = z
       .boolean()
       .default(true)
       .describe('when a token is available, also call /v1/auth/token/lookup-self to prove it is accepted (403 → error)'),
+    maxClockSkewSeconds: z
+      .number()
+      .positive()
+      .default(60)
+      .describe(
+        "warn when Vault's clock (server_time_utc) and this machine's differ by more than this: token TTLs and rotation ages depend on it. A warning, not a fail: write `expect: healthy and clockSkewExceeded = false` to fail on it",
+      ),
   })
   .strict();
 
 export type VaultHealthParams = z.infer<typeof params>;
+
+/** "2.9 years", "25 min", "90 s": the size of a clock difference in words */
+export function skewText(seconds: number): string {
+  const a = Math.abs(seconds);
+  const [n, unit] =
+    a >= 365.25 * 86400 ? [a / (365.25 * 86400), 'years'] : a >= 86400 ? [a / 86400, 'days'] : a >= 3600 ? [a / 3600, 'h'] : a >= 60 ? [a / 60, 'min'] : [a, 's'];
+  return `${unit === 's' ? Math.round(n) : Math.round(n * 10) / 10} ${unit}`;
+}
 
 const healthPath = (p: VaultHealthParams): string => `/v1/sys/health${p.standbyOk ? '?standbyok=true&perfstandbyok=true' : ''}`;
 
@@ -121,8 +136,20 @@ async function run(p: VaultHealthParams, ctx: CheckContext): Promise<CheckOutput
     drMode: body.replication_dr_mode ?? null,
     performanceMode: body.replication_performance_mode ?? null,
     clockSkewSeconds: serverTime !== undefined ? Math.round(serverTime - Date.now() / 1000) : null,
+    clockSkewExceeded: null,
     token: 'not checked',
   };
+  let skewWarning = '';
+  if (typeof result.clockSkewSeconds === 'number') {
+    const skew = result.clockSkewSeconds;
+    result.clockSkewExceeded = Math.abs(skew) > p.maxClockSkewSeconds;
+    if (result.clockSkewExceeded) {
+      skewWarning =
+        `WARNING: Vault's clock is ${skewText(skew)} ${skew < 0 ? 'behind' : 'ahead of'} this machine's (clockSkewSeconds ${skew}, ` +
+        `more than ${p.maxClockSkewSeconds} s): token TTLs and rotation ages are off by as much — check NTP on both`;
+      ctx.emit(skewWarning, 'stderr');
+    }
+  }
 
   if (healthy && token && p.checkToken) {
     ctx.emit('GET /v1/auth/token/lookup-self (X-Vault-Token: ***)', 'info');
@@ -145,9 +172,10 @@ async function run(p: VaultHealthParams, ctx: CheckContext): Promise<CheckOutput
   }
 
   const who = `Vault ${body.cluster_name ? `${String(body.cluster_name)} ` : ''}${body.version ? `${String(body.version)} ` : ''}at ${result.address}`;
-  const summary = healthy
-    ? `${who} is ${known.meaning} (HTTP ${res.status})${result.token === 'valid' ? '; token accepted' : ''}`
-    : `${who} is ${known.meaning} (HTTP ${res.status})${known.todo ? ` — ${known.todo}` : ''}`;
+  const summary =
+    (healthy
+      ? `${who} is ${known.meaning} (HTTP ${res.status})${result.token === 'valid' ? '; token accepted' : ''}`
+      : `${who} is ${known.meaning} (HTTP ${res.status})${known.todo ? ` — ${known.todo}` : ''}`) + (skewWarning ? `; ${skewWarning}` : '');
   return {
     result,
     summary,
@@ -166,7 +194,8 @@ export const vaultHealth: CheckKind<VaultHealthParams> = {
     'initialised, 503 sealed and 530 removed fail, named in the message. With a token (VAULT_TOKEN or `token:`), ' +
     'GET /v1/auth/token/lookup-self then proves the token is accepted. Unreachable, TLS problems, a 403 on the token ' +
     'lookup, or a status Vault does not define (e.g. 404 from a wrong address) are errors. No query parameters are ' +
-    'sent unless standbyOk is set.',
+    'sent unless standbyOk is set. A clock difference between Vault and this machine above maxClockSkewSeconds ' +
+    '(default 60) is a warning in the summary and clockSkewExceeded = true (fail on it with your own `expect`).',
   params,
   resultDoc: {
     address: 'the Vault address that answered',
@@ -182,6 +211,7 @@ export const vaultHealth: CheckKind<VaultHealthParams> = {
     drMode: 'replication_dr_mode',
     performanceMode: 'replication_performance_mode',
     clockSkewSeconds: "server_time_utc minus this machine's clock (null when absent)",
+    clockSkewExceeded: '|clockSkewSeconds| > maxClockSkewSeconds (null when Vault sent no server_time_utc)',
     token: '"valid" after a successful lookup-self, "not checked" without a token or when unhealthy',
     tokenTtlSeconds: 'remaining token ttl (only when checked)',
     tokenPolicies: 'policies of the token (only when checked)',

@@ -3,15 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { vaultHealth } from '../../src/checks/vault-health.js';
+import { skewText, vaultHealth } from '../../src/checks/vault-health.js';
+import { fixturesDir } from '../support/check-context.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { generateTls } from '../../src/demo/servers/kube-api.js';
 import { startVaultApiServer, type VaultApiServer, type VaultHealthState } from '../../src/demo/servers/vault-api.js';
 import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
 import { fixturesDir } from '../support/fixtures.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sample = JSON.parse(
   readFileSync(path.join(fixturesDir, 'secrets/openbao-docs-sys-health-sample.json'), 'utf8'),
 ) as Record<string, unknown>;
@@ -59,6 +58,31 @@ describe('vault.health against the loopback Vault API (OpenBao sample body)', ()
     });
     expect(out.summary).toMatch(/openbao-cluster-6fc973c2 1\.14\.8 .* is initialised, unsealed and active \(HTTP 200\)/);
     expect(server.requests).toEqual([{ method: 'GET', path: '/v1/sys/health', hadToken: false, status: 200 }]);
+  });
+
+  it('warns when Vault\'s clock is off by more than maxClockSkewSeconds (default 60 s), without failing', async () => {
+    // the server's clock 90,353,683 s (2.9 years) behind this machine's, as the outside review met it
+    server = await startVaultApiServer({ healthBody: sample, clockOffsetSeconds: -90_353_683 });
+    const ctx = await context();
+    const out = await runKind(vaultHealth, { address: server.url }, ctx);
+    const r = out.result as { healthy: boolean; clockSkewSeconds: number; clockSkewExceeded: boolean };
+    expect(r).toMatchObject({ healthy: true, clockSkewExceeded: true });
+    expect(Math.abs(r.clockSkewSeconds + 90_353_683)).toBeLessThanOrEqual(1); // whole seconds on both sides
+    expect(out.summary).toMatch(/; WARNING: Vault's clock is 2\.9 years behind this machine's \(clockSkewSeconds -9035368\d, more than 60 s\)/);
+    expect(ctx.lines.some((l) => l.stream === 'stderr' && l.line.startsWith("WARNING: Vault's clock is 2.9 years behind"))).toBe(true);
+    // a warning, not a fail: the default expectation holds; a checklist can fail on it
+    const jsonata = (await import('jsonata')).default;
+    expect(await jsonata(vaultHealth.defaultExpect).evaluate(out.result)).toBe(true);
+    expect(await jsonata('healthy and clockSkewExceeded = false').evaluate(out.result)).toBe(false);
+    await server.close();
+    // 30 s apart: within the default; a stricter threshold of 10 s warns
+    server = await startVaultApiServer({ healthBody: sample, clockOffsetSeconds: 30 });
+    const near = await runKind(vaultHealth, { address: server.url }, await context());
+    expect(near.result).toMatchObject({ clockSkewExceeded: false });
+    expect(near.summary).not.toMatch(/WARNING/);
+    const strict = await runKind(vaultHealth, { address: server.url, maxClockSkewSeconds: 10 }, await context());
+    expect(strict.summary).toMatch(/WARNING: Vault's clock is (29|30|31) s ahead of this machine's/);
+    expect([skewText(90), skewText(-3600 * 5), skewText(86400 * 3)]).toEqual(['1.5 min', '5 h', '3 days']);
   });
 
   const unhealthy: [VaultHealthState, number, RegExp][] = [

@@ -53,6 +53,8 @@ export interface VaultApiOptions {
   healthStatus?: number;
   /** base health body (e.g. the OpenBao sample); state fields (initialized, sealed, standby …) are set from `state` */
   healthBody?: Record<string, unknown>;
+  /** the server's clock runs this many seconds ahead (negative: behind) of this process's: server_time_utc shows it */
+  clockOffsetSeconds?: number;
   /** the one valid token for authenticated endpoints */
   token?: string;
   /** token lookup-self data (policies, ttl …) */
@@ -134,7 +136,7 @@ function healthStatusFor(state: VaultHealthState, q: URLSearchParams): number {
   }
 }
 
-function healthBodyFor(state: VaultHealthState, base: Record<string, unknown>): Record<string, unknown> {
+function healthBodyFor(state: VaultHealthState, base: Record<string, unknown>, clockOffsetSeconds = 0): Record<string, unknown> {
   const body: Record<string, unknown> = {
     initialized: true,
     sealed: false,
@@ -146,7 +148,7 @@ function healthBodyFor(state: VaultHealthState, base: Record<string, unknown>): 
     cluster_name: 'vault-cluster-loopback',
     cluster_id: '00000000-0000-4000-8000-000000000000',
     ...base,
-    server_time_utc: Math.floor(Date.now() / 1000),
+    server_time_utc: Math.floor(Date.now() / 1000) + clockOffsetSeconds,
   };
   if (state === 'standby' || state === 'standby-unhealthy' || state === 'performance-standby') body.standby = true;
   if (state === 'performance-standby') body.performance_standby = true;
@@ -195,7 +197,7 @@ export async function startVaultApiServer(o: VaultApiOptions = {}): Promise<Vaul
 
     if (url.pathname === '/v1/sys/health' && (method === 'GET' || method === 'HEAD')) {
       const status = forcedHealth ?? healthStatusFor(state, url.searchParams);
-      send(status, healthBodyFor(state, o.healthBody ?? {}));
+      send(status, healthBodyFor(state, o.healthBody ?? {}, o.clockOffsetSeconds));
       return;
     }
     if (state === 'sealed' || state === 'uninitialized') {
