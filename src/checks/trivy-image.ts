@@ -97,7 +97,8 @@ export function parseTrivyReport(text: string): TrivyParsed {
     out.schemaVersion = typeof d.SchemaVersion === 'number' ? d.SchemaVersion : undefined;
     out.artifact = str(d.ArtifactName) || undefined;
     const os = ((d.Metadata as Json | undefined)?.OS ?? undefined) as Json | undefined;
-    if (os) out.os = { family: str(os.Family) || undefined, name: str(os.Name) || undefined, eosl: os.EOSL === true };
+    // trivy writes Family "none" when it detected no OS (e.g. a skipped scan): that is no OS, not one named "none"
+    if (os && str(os.Family) !== 'none') out.os = { family: str(os.Family) || undefined, name: str(os.Name) || undefined, eosl: os.EOSL === true };
     if (d.Results !== undefined && d.Results !== null && !Array.isArray(d.Results)) {
       throw new Error('"Results" is not an array');
     }
@@ -323,7 +324,7 @@ async function runTrivy(p: TrivyImageParams, ctx: CheckContext): Promise<CheckOu
   if (s.scanned === 0) {
     return {
       result,
-      summary: `nothing scanned in ${p.image}${s.os ? ` (OS: ${s.os})` : ''}: trivy found no OS packages or language files to check`,
+      summary: `nothing scanned in ${p.image} (${s.os ? `OS: ${s.os}` : 'no OS detected'}): trivy found no OS packages or language files to check`,
       measured: 'no targets scanned',
       threshold: `0 ${label}`,
       verdict: 'inconclusive',
@@ -362,7 +363,7 @@ export const trivyImage: CheckKind<TrivyImageParams> = {
     fixableAtOrAboveThreshold: 'findings at or above `threshold` that have a fix',
     threshold: 'the threshold severity used',
     scanned: 'targets with vulnerability data (0 → inconclusive)',
-    os: 'detected OS family and version, e.g. "alpine 3.9.4"',
+    os: 'detected OS family and version, e.g. "alpine 3.9.4"; "" when trivy detected none (its Family "none")',
     eosl: 'true when trivy reports the OS as end-of-life',
     findings: `[{id, package, installed, fixed, severity, title, target}], most severe first (at most ${MAX_FINDINGS}; the full report is evidence)`,
     findingsOmitted: 'findings left out of `findings` because of the cap',
