@@ -1,6 +1,7 @@
 /**
  * kubernetes.nodes-ready — how many nodes have the condition Ready=True (seed item 0.2: ">= 5 for production").
- * `Unknown` (kubelet stopped posting) and `False` are not ready. Cordoned nodes and nodes tainted not-ready /
+ * `Unknown` (kubelet stopped posting) and `False` are not ready, and so is a node that reports no Ready condition at
+ * all (status "no Ready condition" — never shown as Unknown, a value it did not report). Cordoned nodes and nodes tainted not-ready /
  * unreachable are reported separately (they are Ready but take no new pods).
  */
 import { z } from 'zod';
@@ -29,6 +30,9 @@ interface NodeRow {
   roles: string[];
 }
 
+/** the status of a node whose conditions have no Ready entry (a brand-new node, a broken kubelet) */
+export const NO_READY_CONDITION = 'no Ready condition';
+
 const NOT_READY_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
 
 export function nodeRow(n: {
@@ -37,13 +41,13 @@ export function nodeRow(n: {
   status?: { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] };
 }): NodeRow {
   const cond = (n.status?.conditions ?? []).find((c) => c.type === 'Ready');
-  const status = cond?.status ?? 'Unknown';
+  const status = cond ? (cond.status ?? '') : NO_READY_CONDITION;
   return {
     name: n.metadata?.name ?? '(unnamed)',
     ready: status === 'True',
     status,
-    reason: cond?.reason ?? (cond ? '' : 'NoReadyCondition'),
-    message: cond?.message ?? (cond ? '' : 'the node reports no Ready condition'),
+    reason: cond?.reason ?? '',
+    message: cond?.message ?? '',
     unschedulable: n.spec?.unschedulable === true,
     taints: (n.spec?.taints ?? []).map((t) => `${t.key ?? ''}:${t.effect ?? ''}`),
     roles: Object.keys(n.metadata?.labels ?? {})
@@ -61,7 +65,8 @@ export const kubernetesNodesReady: CheckKind<Params> = {
   title: 'Count Kubernetes nodes whose Ready condition is True',
   description:
     'Lists the nodes (kubectl get nodes) and counts those whose Ready condition has status "True"; "False" and ' +
-    '"Unknown" (kubelet stopped posting) are not ready. Every node is listed with its status, reason and message; ' +
+    '"Unknown" (kubelet stopped posting) are not ready, nor is a node reporting no Ready condition at all (status ' +
+    '"no Ready condition"). Every node is listed with its status, reason and message; ' +
     'cordoned nodes and nodes tainted not-ready/unreachable are reported separately (schedulable). ' +
     'Error (not fail): no kubeconfig, unknown context, credentials rejected, API server unreachable.',
   params,
@@ -71,7 +76,7 @@ export const kubernetesNodesReady: CheckKind<Params> = {
     notReady: 'total − ready',
     schedulable: 'ready nodes that are not cordoned and not tainted not-ready/unreachable',
     min: 'the `min` parameter',
-    nodes: 'every node: {name, ready, status ("True"|"False"|"Unknown"), reason, message, unschedulable, taints[], roles[]}',
+    nodes: 'every node: {name, ready, status ("True"|"False"|"Unknown" as the node reported it, or "no Ready condition"), reason, message, unschedulable, taints[], roles[]}',
   },
   example: [
     'check:',
@@ -91,7 +96,8 @@ export const kubernetesNodesReady: CheckKind<Params> = {
     const nodes = (list.items ?? []).map(nodeRow).sort((a, b) => a.name.localeCompare(b.name));
     for (const n of nodes) {
       const extra = [n.unschedulable ? 'SchedulingDisabled' : '', n.reason, n.ready ? '' : n.message].filter(Boolean).join(' — ');
-      ctx.emit(`${n.ready ? 'Ready   ' : 'NotReady'}  ${n.name}  (Ready=${n.status})${extra ? `  ${extra}` : ''}`);
+      const state = n.status === NO_READY_CONDITION ? NO_READY_CONDITION : `Ready=${n.status}`;
+      ctx.emit(`${n.ready ? 'Ready   ' : 'NotReady'}  ${n.name}  (${state})${extra ? `  ${extra}` : ''}`);
     }
     const ready = nodes.filter((n) => n.ready).length;
     const schedulable = nodes.filter((n) => n.ready && !n.unschedulable && !n.taints.some((t) => NOT_READY_TAINTS.has(t.split(':')[0]!))).length;

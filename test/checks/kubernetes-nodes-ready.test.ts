@@ -52,6 +52,28 @@ describe('kubernetes.nodes-ready against the sonobuoy kind capture', () => {
     await ctx.dispose();
   });
 
+  it('a node without a Ready condition is shown as "no Ready condition", never as Unknown', async () => {
+    // the real kind-worker2 with its Ready condition taken out (the other conditions as captured)
+    const nodeList = loadFixtureObjects('kubernetes-nodes/sonobuoy-kind-3nodes-1notready.json')[0] as { items: KubeObject[] };
+    const worker2 = structuredClone(nodeList.items.find((n) => n.metadata?.name === 'kind-worker2')!) as KubeObject & {
+      status: { conditions: { type: string }[] };
+    };
+    worker2.status.conditions = worker2.status.conditions.filter((c) => c.type !== 'Ready');
+    expect(worker2.status.conditions.length).toBeGreaterThan(0);
+    const bare = await startKubeApiServer({ objects: [worker2] });
+    try {
+      const ctx = await checkContext({ kubeconfig: bare.writeKubeconfig(dir, 'bare') });
+      const out = await runKind(kubernetesNodesReady, {}, ctx);
+      expect(out.result.nodes).toEqual([expect.objectContaining({ name: 'kind-worker2', ready: false, status: 'no Ready condition', reason: '', message: '' })]);
+      expect(out.offending).toEqual([{ node: 'kind-worker2', status: 'no Ready condition', reason: '', message: '' }]);
+      expect(ctx.lines.map((l) => l.line)).toContain('NotReady  kind-worker2  (no Ready condition)');
+      expect(JSON.stringify(out)).not.toContain('Unknown');
+      await ctx.dispose();
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('treats Ready=Unknown as not ready and passes the label selector to the API', async () => {
     const local = await startKubeApiServer({
       objects: [
