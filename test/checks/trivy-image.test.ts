@@ -7,6 +7,7 @@ import { CheckError } from '../../src/checks/contract.js';
 import { writeFakeTrivy } from '../../src/demo/fake-trivy.js';
 import { basicContext, runKind, type BasicContext } from '../support/check-context-basic.js';
 import { fixturesDir } from '../support/fixtures.js';
+
 const fixtures = path.join(fixturesDir, 'trivy');
 
 let dir: string;

@@ -4,7 +4,6 @@ import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { skewText, vaultHealth } from '../../src/checks/vault-health.js';
-import { fixturesDir } from '../support/check-context.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { generateTls } from '../../src/demo/servers/kube-api.js';
 import { startVaultApiServer, type VaultApiServer, type VaultHealthState } from '../../src/demo/servers/vault-api.js';

@@ -10,7 +10,7 @@ import { openSession } from '../../src/engine/session.js';
 import type { Session } from '../../src/engine/session-api.js';
 import type { EngineEvent, ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { cmd, makeChecklist, type ItemInput } from './helpers/checklist.js';
-import { fixturesDir } from '../support/check-context.js';
+import { fixturesDir } from '../support/fixtures.js';
 
 let dir: string;
 let sessions: Session[] = [];
