@@ -108,6 +108,11 @@ export const command: CheckKind<CommandParams> = {
     'A program that cannot be started (not found, not executable, missing cwd) is `error`, not `fail`; so is a ' +
     'shell line whose command is not found (exit 127/126). On timeout or cancel the whole process group gets ' +
     'SIGTERM, then SIGKILL after a grace period.',
+  outcomes: {
+    error: 'the program cannot be started (not found, not executable, missing cwd), or a shell line\'s command is not found (exit 127/126)',
+    fail: '`expect` does not hold (default: exit code not 0)',
+    inconclusive: 'never',
+  },
   params,
   resultDoc: {
     exitCode: 'number | null — exit status (null when killed by a signal)',

@@ -76,12 +76,25 @@ export class CheckError extends Error {
   }
 }
 
+/** see CheckKind.outcomes */
+export interface Outcomes {
+  error: string;
+  fail: string;
+  inconclusive: string;
+}
+
 export interface CheckKind<P = Record<string, unknown>> {
   kind: string;
   /** one line for `readiness-tui kinds` */
   title: string;
   /** paragraph: what it does, what counts as error vs fail */
   description: string;
+  /**
+   * One line each: what makes a run of this kind `error` (could not run), `fail` (ran and found a problem) and
+   * `inconclusive` (ran, nothing to judge) — `readiness-tui kinds KIND` prints them so CI authors know what they
+   * will see. Say "never" when the kind cannot end in that outcome.
+   */
+  outcomes: Outcomes;
   /** zod schema of the params (everything in the check mapping except kind/expect/mutating/context) */
   params: z.ZodType<P>;
   /** documentation of the result object: field → description (for `kinds` and for writing `expect`) */

@@ -31,6 +31,11 @@ export const file: CheckKind<FileParams> = {
     'requested `type`). With `parse`, the first match (sorted) is read and parsed into `content`; a parse problem ' +
     'is reported in `parseError`. Passes when `expect` holds (default: exists and parseError = null). A missing ' +
     'or unparsable deliverable is `fail`; an unreadable base directory is `error`.',
+  outcomes: {
+    error: 'the base directory (cwd) cannot be read',
+    fail: 'nothing matches `path`, or the parsed file has a parseError (default), or your `expect` does not hold',
+    inconclusive: 'never',
+  },
   params,
   resultDoc: {
     exists: 'boolean — at least one path matched',

@@ -159,6 +159,11 @@ export const grafanaDashboard: CheckKind<Params> = {
     'title matches titlePattern/synonyms and panels whose queries match queryPatterns. Both counts are reported; ' +
     '`match` chooses which makes `matched`. error = Grafana unreachable, token refused, file unreadable; ' +
     'fail = dashboard not found or fewer than `min` matching panels.',
+  outcomes: {
+    error: 'Grafana unreachable, the token refused (401/403), an unexpected HTTP status, the dashboard file unreadable',
+    fail: 'the dashboard is not found (404), or fewer than `min` panels match',
+    inconclusive: 'never',
+  },
   params,
   resultDoc: {
     source: '"api" or "file"',

@@ -266,6 +266,11 @@ export const httpHealth: CheckKind<Params> = {
     'fail = some target timed out, answered an unexpected status or was over budget; error = not one target ' +
     'answered at all (wrong addresses or no network path), a header secret is not set, or the cluster could not be ' +
     'read; inconclusive = discovery found nothing to probe.',
+  outcomes: {
+    error: 'not one target answered at all (wrong addresses, no network path), a header secret is not set, discovery cannot read the cluster',
+    fail: 'a target timed out, answered an unexpected status, or was over its latency budget',
+    inconclusive: 'discovery found no annotated Service to probe',
+  },
   params,
   resultDoc: {
     budgetMs: 'the default latency budget (ms)',

@@ -152,6 +152,11 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
     'connection means NOT isolated (fail); a DNS/image failure is an error, not isolation. Probe pods are labelled ' +
     'app.kubernetes.io/managed-by=readiness-tui and deleted on success, failure, cancel, and at the next start. ' +
     'Note: policies are only enforced by a policy-capable CNI — the probe is the proof.',
+  outcomes: {
+    error: 'the cluster cannot be read; with `probe`: the positive control cannot reach the target, or the probe fails for a reason other than isolation (DNS, image pull)',
+    fail: 'a namespace in scope lacks a default-deny policy, or the probe connected from the denied namespace (not isolated)',
+    inconclusive: 'namespaceSelector matches no namespace',
+  },
   params,
   resultDoc: {
     namespaces: 'the namespaces checked',

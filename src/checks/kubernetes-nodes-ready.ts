@@ -69,6 +69,11 @@ export const kubernetesNodesReady: CheckKind<Params> = {
     '"no Ready condition"). Every node is listed with its status, reason and message; ' +
     'cordoned nodes and nodes tainted not-ready/unreachable are reported separately (schedulable). ' +
     'Error (not fail): no kubeconfig, unknown context, credentials rejected, API server unreachable.',
+  outcomes: {
+    error: 'no kubeconfig, unknown context, credentials rejected, API server unreachable, no permission to list nodes',
+    fail: 'fewer than `min` nodes have Ready=True (False, Unknown and "no Ready condition" are not ready)',
+    inconclusive: 'never (no nodes at all is a fail against min)',
+  },
   params,
   resultDoc: {
     total: 'number of nodes listed',

@@ -59,6 +59,11 @@ export const kubernetesQuery: CheckKind<Params> = {
     'plural, singular or short name (like kubectl). Write the verdict in `expect` (JSONata over {items, count}); ' +
     'the default only asks that something exists. Secret values are replaced by "<redacted>". Unknown resource, ' +
     'no access, unreachable → error.',
+  outcomes: {
+    error: 'unknown resource (discovery), no access, API server unreachable',
+    fail: '`expect` does not hold over {items, count} (default: count > 0, so nothing found fails)',
+    inconclusive: 'never',
+  },
   params,
   resultDoc: {
     apiVersion: 'the group/version listed',

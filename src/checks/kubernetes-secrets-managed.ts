@@ -102,6 +102,11 @@ export const kubernetesSecretsManaged: CheckKind<Params> = {
     'With checkExternalSecrets (default), ExternalSecrets that are not Ready=True (e.g. SecretSyncedError) are listed. ' +
     'Secrets are listed as a Table (like `kubectl get secrets`): their values are never transferred, shown or stored. ' +
     'No access / unreachable → error.',
+  outcomes: {
+    error: 'no access to Secrets / ExternalSecrets, API server unreachable',
+    fail: 'a Secret in scope is not managed by External Secrets Operator (nor allowed), or an ExternalSecret is not Ready=True',
+    inconclusive: 'never',
+  },
   params,
   resultDoc: {
     total: 'Secrets counted (after ignores)',

@@ -160,6 +160,11 @@ export const kubernetesVirtualservicePolicy: CheckKind<Params> = {
     'retryOn, bad duration, budget exceeded), in the summary, the offenders and `reasons`. tcp/tls ' +
     'routes are not counted. No VirtualService in scope → inconclusive. Istio API not installed, no access, ' +
     'unreachable API server → error.',
+  outcomes: {
+    error: 'the Istio API (networking.istio.io) is not served, no access, API server unreachable',
+    fail: 'an http route misses timeout / retries / attempts / perTryTimeout / retryOn, or its retry budget exceeds its timeout (each reason named)',
+    inconclusive: 'no http route in the VirtualServices in scope',
+  },
   params,
   resultDoc: {
     apiVersion: 'the networking.istio.io version that was read',

@@ -302,6 +302,11 @@ export const logsStructured: CheckKind<Params> = {
     'unwrapped, Docker/CRI wrappers removed. Up to 5 offending lines are shown (files named as the checklist gives ' +
     'them), secrets masked. error = no such file / the command failed / no pod matches or the cluster is unreachable; ' +
     'inconclusive = no lines at all.',
+  outcomes: {
+    error: 'no file matches / a file is unreadable, the command fails without output, no pod matches or the cluster is unreachable',
+    fail: 'lines that are not JSON, or a required field not common enough (malformed values only with failOnMalformed)',
+    inconclusive: 'no log lines at all',
+  },
   params,
   resultDoc: {
     source: '"files", "command" or "pods"',

@@ -21,6 +21,11 @@ export const manual: CheckKind<ManualParams> = {
     'Nothing is run. The item needs a sign-off: it is `needs-signoff` until the required approvals are recorded ' +
     '(`readiness-tui signoff ITEM --decision approve …` or in the TUI), and `fail` when someone rejects it. ' +
     'Use `instructions` to say exactly what to check, and `evidence` for where to look.',
+  outcomes: {
+    error: 'never (nothing is run)',
+    fail: 'someone rejects it with a sign-off',
+    inconclusive: 'never as a run result: the item stays needs-signoff until the required approvals are recorded',
+  },
   params,
   resultDoc: {},
   example: [

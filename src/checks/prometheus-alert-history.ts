@@ -152,6 +152,11 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     'configured); actionable = not a false positive and runbook annotation / actionable severity / acknowledged. ' +
     'error = Prometheus unreachable or rejecting the query, unreadable export file; inconclusive = no alerting rules ' +
     'and no ALERTS history at all.',
+  outcomes: {
+    error: 'Prometheus unreachable or rejecting the query (too many samples: lower chunk), an export file unreadable or not JSON',
+    fail: 'alertsPerDay, falsePositiveRate or actionableFraction beyond the expectation (default < 5/day, < 0.1, > 0.9)',
+    inconclusive: 'no alerting rules and no ALERTS history at all',
+  },
   params,
   resultDoc: {
     days: 'window length (days)',

@@ -39,6 +39,11 @@ export const prometheusQuery: CheckKind<Params> = {
     'Runs GET /api/v1/query?query=<PromQL>[&time=] and exposes the answer: resultType, the raw result, `value` ' +
     '(the scalar, or the first series\' value, as a number) and per-series samples. error = Prometheus unreachable, ' +
     'the query rejected (bad PromQL, limits) or auth refused; the verdict is the `expect` over the result.',
+  outcomes: {
+    error: 'Prometheus unreachable, the query rejected (bad PromQL, limits), auth refused',
+    fail: '`expect` does not hold (default: the query returned no value)',
+    inconclusive: 'never',
+  },
   params,
   resultDoc: {
     resultType: '"vector", "scalar", "matrix" or "string"',

@@ -282,6 +282,11 @@ export const secretsScan: CheckKind<SecretsScanParams> = {
     'node_modules, dist, coverage and what the root .gitignore / .secretlintignore list. Reports file:line:column and ' +
     'the rule for every finding; the secret itself is masked everywhere (result, screen, evidence). A tree with no ' +
     'files to scan is inconclusive; a missing directory or a broken secretlint config is an error.',
+  outcomes: {
+    error: 'the directory to scan does not exist, secretlint or its config cannot be loaded, secretlint fails on a file',
+    fail: 'a finding of severity error (a hardcoded secret) in a scanned file',
+    inconclusive: 'no file left to scan (all ignored or excluded by include)',
+  },
   params,
   resultDoc: {
     path: 'the scanned directory',

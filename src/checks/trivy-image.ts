@@ -351,6 +351,11 @@ export const trivyImage: CheckKind<TrivyImageParams> = {
     'Counts findings per severity (and distinct CVE ids — one CVE can hit several packages), fixable ones, and those at or ' +
     'above `threshold` (default CRITICAL). A report with no scanned targets is inconclusive, not a pass. ' +
     '.trivyignore in the checklist directory is honoured. trivy missing, a bad image, registry or DB problems are errors.',
+  outcomes: {
+    error: 'trivy not installed / not executable, it writes no usable report, the report is too large, the ignore file is missing',
+    fail: 'findings at or above `threshold` (default CRITICAL) in the report',
+    inconclusive: 'trivy scanned nothing (no OS packages or language files: no Results, OS Family "none")',
+  },
   params,
   resultDoc: {
     image: 'the scanned image reference',

@@ -196,6 +196,11 @@ export const vaultHealth: CheckKind<VaultHealthParams> = {
     'lookup, or a status Vault does not define (e.g. 404 from a wrong address) are errors. No query parameters are ' +
     'sent unless standbyOk is set. A clock difference between Vault and this machine above maxClockSkewSeconds ' +
     '(default 60) is a warning in the summary and clockSkewExceeded = true (fail on it with your own `expect`).',
+  outcomes: {
+    error: 'Vault unreachable, TLS problems, a status Vault does not define (wrong address), something other than Vault answered, the token lookup refused (403)',
+    fail: 'sys/health answers a status outside acceptStatuses: DR secondary 472, performance standby 473, unhealthy standby 474, not initialised 501, sealed 503, removed 530 (clock skew above maxClockSkewSeconds only warns)',
+    inconclusive: 'never',
+  },
   params,
   resultDoc: {
     address: 'the Vault address that answered',

@@ -257,6 +257,11 @@ export const vaultRotation: CheckKind<VaultRotationParams> = {
     'listed path that does not exist, or whose current version is deleted, is not. Needs a token (VAULT_TOKEN or ' +
     '`token:`) with read (and list) on the metadata paths: 403, a sealed Vault or an unreachable address are errors. ' +
     'No secret found at all is inconclusive. Secret values are never read — only metadata.',
+  outcomes: {
+    error: 'no token, 403 on the metadata paths, Vault sealed or unreachable',
+    fail: 'a secret is older than maxAge and/or lacks its rotation metadata (see require), or a listed path does not exist',
+    inconclusive: 'no secret found at all',
+  },
   params,
   resultDoc: {
     address: 'the Vault address',

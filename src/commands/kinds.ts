@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { KINDS } from '../checks/index.js';
-import type { CheckKind } from '../checks/contract.js';
+import type { CheckKind, Outcomes } from '../checks/contract.js';
 import { didYouMean } from '../checklist/suggest.js';
 import { EXIT, UsageError, exitQuietlyOnClosedPipe } from './exit.js';
 
@@ -44,6 +44,8 @@ export interface KindReference {
   paramsSchema?: unknown;
   parameters: KindParam[];
   result: Record<string, string>;
+  /** what makes this kind `error`, `fail` or `inconclusive`, one line each */
+  outcomes: Outcomes;
   defaultExpect: string;
   example: string;
 }
@@ -117,6 +119,7 @@ export function kindReference(k: CheckKind): KindReference {
     paramsSchema: schema,
     parameters: paramsOf(schema),
     result: k.resultDoc,
+    outcomes: k.outcomes,
     defaultExpect: k.defaultExpect,
     example: k.example,
   };
@@ -196,6 +199,8 @@ export function explainKind(ref: KindReference, width = 100): string {
   const res = Object.entries(ref.result);
   out.push(res.length ? table(res.map(([k, v]) => [k, v]), width) : '  (undocumented)');
   out.push('', 'DEFAULT EXPECT:', `  ${ref.defaultExpect}`);
+  out.push('', 'OUTCOMES (besides pass; every kind is also `timeout` when the item\'s timeout expires, `error` when `expect` cannot be evaluated):');
+  out.push(table((['error', 'fail', 'inconclusive'] as const).map((o) => [o, ref.outcomes[o]]), width));
   if (ref.example.trim()) out.push('', 'EXAMPLE:', indent(ref.example));
   return out.join('\n') + '\n';
 }

@@ -77,6 +77,11 @@ describe('readiness-tui kinds', () => {
       expect(text, k.kind).toContain(`DEFAULT EXPECT:\n  ${k.defaultExpect}`);
       // an implemented kind's parameters are expressible as JSON Schema (editors and `kinds --json` rely on it)
       if (!k.planned) expect(ref.paramsSchema, k.kind).toBeDefined();
+      // one line each for error, fail and inconclusive, so CI authors know what they will see
+      for (const o of ['error', 'fail', 'inconclusive'] as const) {
+        expect(k.outcomes[o].trim().length, `${k.kind} ${o}`).toBeGreaterThan(4);
+        expect(text, k.kind).toMatch(new RegExp(`^OUTCOMES[^\\n]*\\n(?:  .*\\n)*?  ${o} +\\S`, 'm'));
+      }
       // a parameter whose description states its default does not get it a second time
       for (const row of text.split('\n')) expect(row.match(/\bdefault\b/gi)?.length ?? 0, `${k.kind}: ${row}`).toBeLessThan(2);
     }
@@ -95,6 +100,7 @@ describe('readiness-tui kinds', () => {
         auth: z.object({ token: z.object({ var: z.string() }) }).optional(),
       }),
       resultDoc: { count: 'number — how many' },
+      outcomes: { error: 'never', fail: 'count < min', inconclusive: 'never' },
       example: 'check:\n  kind: demo.kind\n  url: x',
       defaultExpect: 'count >= min',
       describe: () => 'demo',
@@ -116,6 +122,17 @@ describe('readiness-tui kinds', () => {
     expect(text).toMatch(/^ {2}url +<string> +-required- where$/m);
     expect(text).toMatch(/^ {2}min +<int> +at least this many \(default 5\)$/m);
     expect(text).toMatch(/^ {2}count +number — how many$/m);
+  });
+
+  it('kinds KIND prints which outcomes are error, fail and inconclusive, one line each (secrets.scan)', async () => {
+    const r = await cli('kinds', 'secrets.scan');
+    expect(r.code).toBe(0);
+    const section = r.stdout.split('\nOUTCOMES')[1]!.split('\n\n')[0]!;
+    const rows = section.split('\n').slice(1).filter((l) => /^ {2}\S/.test(l));
+    expect(rows.map((l) => l.trim().split(/\s+/)[0])).toEqual(['error', 'fail', 'inconclusive']);
+    expect(rows[2]).toMatch(/inconclusive +no file left to scan/);
+    const json = JSON.parse((await cli('kinds', 'secrets.scan', '--json')).stdout) as { outcomes: Record<string, string> };
+    expect(Object.keys(json.outcomes)).toEqual(['error', 'fail', 'inconclusive']);
   });
 
   it('an unknown kind exits 2 with a suggestion and the list', async () => {
