@@ -110,19 +110,24 @@ async function lastLines(file: string, n: number, signal: AbortSignal): Promise<
   const ring: { text: string; no: number }[] = [];
   let no = 0;
   let cut = false;
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of rl) {
-    no++;
-    if (signal.aborted) break;
-    if (line.trim() === '') continue;
-    ring.push({ text: line, no });
-    if (ring.length > n) {
-      ring.shift();
-      cut = true;
-      if (n === 0) break;
+  const input = createReadStream(file, { encoding: 'utf8' });
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of rl) {
+      no++;
+      if (signal.aborted) break;
+      if (line.trim() === '') continue;
+      ring.push({ text: line, no });
+      if (ring.length > n) {
+        ring.shift();
+        cut = true;
+        if (n === 0) break;
+      }
     }
+  } finally {
+    rl.close();
+    input.destroy(); // a loop left early (n = 0, cancel) must not keep the file open
   }
-  rl.close();
   return { lines: ring, cut };
 }
 

@@ -27,11 +27,19 @@ export function describeFields(fields: Record<string, string[]> = DEFAULT_FIELDS
 
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** per object: lower-cased key → the key as spelled (the first spelling wins), built once per record */
+const lowerKeys = new WeakMap<Json, Map<string, string>>();
+
 /** The key of `rec` equal to `name` ignoring case (the exact spelling wins when both exist). */
 function keyOf(rec: Json, name: string): string | undefined {
   if (name in rec) return name;
-  const lower = name.toLowerCase();
-  return Object.keys(rec).find((k) => k.toLowerCase() === lower);
+  let index = lowerKeys.get(rec);
+  if (!index) {
+    index = new Map();
+    for (const k of Object.keys(rec)) if (!index.has(k.toLowerCase())) index.set(k.toLowerCase(), k);
+    lowerKeys.set(rec, index);
+  }
+  return index.get(name.toLowerCase());
 }
 
 /** A key found in a record: its value and the path as the record spells it (e.g. "Logger", "log.level"). */
