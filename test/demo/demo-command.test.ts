@@ -108,7 +108,7 @@ describe('demo --ci (built CLI, real child process)', () => {
       expect(r.stdout).toMatch(/0\.2 : NotReady\s+prod-worker-4/);
       expect(st['0.2']).toMatch(/^PASS 5\/6 nodes Ready/);
       expect(st['1.1']).toMatch(/^FAIL .*2 CRITICAL/);
-      expect(st['2.2']).toMatch(/^FAIL .*1 of 3 routes lack/);
+      expect(st['2.2']).toMatch(/^FAIL .*1 of 3 routes with problems: /);
       expect(st['3.1']).toMatch(/^FAIL .*% of \d+ lines are JSON/);
       expect(r.stdout).toMatch(/3\.1 .*alert-dispatcher/);
       // the flapping warning of the no-go history is the 15th episode, a false positive within the thresholds
