@@ -85,7 +85,14 @@ export async function evaluateExpect(
 
 type Ast = { type?: string; value?: unknown; steps?: Ast[] } & Record<string, unknown>;
 
-/** The top-level result fields an expression reads, in order of appearance (`$count(missingFields) = 0` → missingFields). */
+/** a step that only names a field: no filter, sort, group or index on it */
+const plainName = (step: Ast): boolean =>
+  step.type === 'name' && typeof step.value === 'string' && !step.stages && !step.predicate && !step.group && !step.focus && !step.index;
+
+/**
+ * The result fields an expression reads, as dotted paths of plain names in order of appearance
+ * (`captures.readyNodes >= 5 and $count(missingFields) = 0` → captures.readyNodes, missingFields).
+ */
 export function fieldsRead(expr: string): string[] {
   let ast: Ast;
   try {
@@ -98,11 +105,18 @@ export function fieldsRead(expr: string): string[] {
     if (Array.isArray(node)) return node.forEach(visit);
     if (typeof node !== 'object' || node === null) return;
     const n = node as Ast;
-    // a path's later steps and filters are relative to its first step: only the first step is a result field
     if (n.type === 'path') {
-      const first = n.steps?.[0];
-      if (first?.type === 'name' && typeof first.value === 'string' && !out.includes(first.value)) out.push(first.value);
-      if (first && first.type !== 'name') visit(first);
+      const steps = n.steps ?? [];
+      const names: string[] = [];
+      for (const step of steps) {
+        if (!plainName(step)) break;
+        names.push(step.value as string);
+      }
+      // a filtered first step still reads that field ("byAlert[episodes > 3]"); what follows is relative to it
+      if (names.length === 0 && steps[0]?.type === 'name' && typeof steps[0].value === 'string') names.push(steps[0].value);
+      const dotted = names.join('.');
+      if (dotted && !out.includes(dotted)) out.push(dotted);
+      if (steps[0] && steps[0].type !== 'name') visit(steps[0]);
       return;
     }
     for (const v of Object.values(n)) visit(v);
@@ -111,8 +125,18 @@ export function fieldsRead(expr: string): string[] {
   return out;
 }
 
+/** the value at a dotted path, walking objects only (undefined past an array or a missing key) */
+function valueAt(result: Record<string, unknown>, dotted: string): unknown {
+  let v: unknown = result;
+  for (const name of dotted.split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[name];
+  }
+  return v;
+}
+
 /**
- * What an expression was evaluated against, in words: each top-level field it reads with its value
+ * What an expression was evaluated against, in words: each field it reads with its value
  * ("alertsPerDay 2.14, missingFields (0 items)"), so `measured` describes the expression that decided.
  */
 export function describeMeasured(expr: string, result: Record<string, unknown>): string {
@@ -120,9 +144,10 @@ export function describeMeasured(expr: string, result: Record<string, unknown>):
     if (Array.isArray(v)) return `(${v.length} item${v.length === 1 ? '' : 's'})`;
     if (v !== null && typeof v === 'object') return '{…}';
     if (v === undefined) return '(absent)';
-    return JSON.stringify(v);
+    const text = JSON.stringify(v);
+    return text.length > 80 ? `${text.slice(0, 80)}…` : text;
   };
   return fieldsRead(expr)
-    .map((f) => `${f} ${show(result[f])}`)
+    .map((f) => `${f} ${show(valueAt(result, f))}`)
     .join(', ');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkExpectSyntax, evaluateExpect, truthy } from '../../src/checklist/expect.js';
+import { checkExpectSyntax, describeMeasured, evaluateExpect, fieldsRead, truthy } from '../../src/checklist/expect.js';
 
 describe('evaluateExpect', () => {
   const result = { exitCode: 0, captures: { recoverySeconds: 612, passLines: 12 }, json: { cascading_failures: 0, circuit_breaker_trips: 3 } };
@@ -63,5 +63,22 @@ describe('truthy (JSONata $boolean)', () => {
     [[], false], [[false], false], [[0, 1], true], [{}, false], [{ a: 1 }, true],
   ])('%j → %s', (v, want) => {
     expect(truthy(v)).toBe(want);
+  });
+});
+
+describe('fieldsRead / describeMeasured: what an expression read, for `measured`', () => {
+  it('names the result fields as dotted paths of plain names, in order, once each', () => {
+    expect(fieldsRead('alertsPerDay < 5 and falsePositiveRate < 0.1 and actionableFraction > 0.9')).toEqual(['alertsPerDay', 'falsePositiveRate', 'actionableFraction']);
+    expect(fieldsRead('captures.recoverySeconds < 900 and $count(missingFields) = 0 and captures.recoverySeconds > 0')).toEqual(['captures.recoverySeconds', 'missingFields']);
+    // a filter ends the path: what follows is relative to the filtered array; $variables are not result fields
+    expect(fieldsRead('$count(byAlert[episodes > 3].alertname) = 0 and ready >= $number($vars.minNodes)')).toEqual(['byAlert', 'ready']);
+    expect(fieldsRead('(')).toEqual([]);
+  });
+
+  it('shows each value: numbers and strings as JSON, arrays by their length, objects elided, missing as absent', () => {
+    const result = { ready: 2, name: 'x', byAlert: [{}, {}], captures: { recoverySeconds: 812 }, json: { a: 1 } };
+    expect(describeMeasured('ready >= 3 and name = "x" and $count(byAlert) = 0 and captures.recoverySeconds < 900 and json and nope', result)).toBe(
+      'ready 2, name "x", byAlert (2 items), captures.recoverySeconds 812, json {…}, nope (absent)',
+    );
   });
 });
