@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendRecord, hashLine, readJournal, verifyChain, JournalTamperError } from '../../src/engine/journal.js';
 import type { JournalRecord } from '../../src/engine/events.js';
 import { bundleScript } from '../support/bundle-script.js';
+import { watchJournalFs } from '../support/journal-fs.js';
 import { tempDir } from '../support/session-fixtures.js';
 
 const run = promisify(execFile);
@@ -61,7 +62,7 @@ describe('journal chain', () => {
     expect(verifyChain(lines).problems).toEqual([]);
   });
 
-  it('a record is on disk when append resolves (the line is in the file read right after)', async () => {
+  it('a record is in the file when append resolves (the line is in the file read right after)', async () => {
     const p = fresh();
     await appendNotes(p, 1);
     for (let i = 0; i < 10; i++) {
@@ -84,6 +85,45 @@ describe('journal chain', () => {
     // a record without data is written with data: null, so it still verifies
     await appendRecord(p, { type: 'session.resume', actor: 'a', data: undefined });
     expect((await readJournal(p)).problems).toEqual([]);
+  });
+});
+
+describe('journal durability (fsync)', () => {
+  it('a new journal: the line is written, the file fsynced, then its directory fsynced, all before append resolves', async () => {
+    const p = fresh();
+    const dir = path.dirname(p);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    const calls = await watchJournalFs(async (calls) => {
+      await appendRecord(p, { type: 'note', actor: 'a', data: { text: 'first', by: 'a' } });
+      calls.push('resolved');
+    });
+    const d = path.basename(dir);
+    expect(calls).toEqual(['open journal.jsonl', 'write journal.jsonl', 'sync journal.jsonl', `open ${d}`, `sync ${d}`, `close ${d}`, 'close journal.jsonl', 'resolved']);
+  });
+
+  it('an existing journal: every append fsyncs the file after its last write and before it resolves', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    const calls = await watchJournalFs(async (calls) => {
+      for (let i = 0; i < 3; i++) {
+        await appendRecord(p, { type: 'note', actor: 'a', data: { text: `n${i}`, by: 'a' } });
+        calls.push('resolved');
+      }
+    });
+    const round = ['open journal.jsonl', 'write journal.jsonl', 'sync journal.jsonl', 'close journal.jsonl', 'resolved'];
+    expect(calls).toEqual([...round, ...round, ...round]);
+  });
+
+  it('cutting away a torn tail is fsynced together with the new line', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    appendFileSync(p, '{"half');
+    const calls = await watchJournalFs(async (calls) => {
+      await appendRecord(p, { type: 'note', actor: 'a', data: { text: 'after', by: 'a' } });
+      calls.push('resolved');
+    });
+    expect(calls).toEqual(['open journal.jsonl', 'truncate journal.jsonl', 'write journal.jsonl', 'sync journal.jsonl', 'close journal.jsonl', 'resolved']);
   });
 });
 
