@@ -1,8 +1,12 @@
-/** The one reducer keeps the deliverables: listed from the checklist, updated by deliverable events, never deciding. */
+/**
+ * The one reducer: deliverables (listed from the checklist, updated by deliverable events, never deciding) and waivers
+ * (counted only while in force, in the live store as in a replay).
+ */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Checklist } from '../../src/checklist/model.js';
 import type { JournalEvent } from '../../src/engine/events.js';
-import { initialState, reduce, type SessionState } from '../../src/engine/session-state.js';
+import { createSessionStore } from '../../src/engine/store.js';
+import { initialState, reduce, refresh, type SessionState } from '../../src/engine/session-state.js';
 import { cmd, makeChecklist } from './helpers/checklist.js';
 
 const fileCheck = (p: string) => ({ kind: 'file', params: { path: p, type: 'any' as const }, mutating: false });
@@ -82,5 +86,62 @@ describe('reducer: deliverables', () => {
     s = apply(s, c, { type: 'deliverable.result', data: { index: 7, path: 'docs/runbook.md', attempt: 1, verdict: 'pass', summary: 'x', durationMs: 1, evidence: [] } });
     s = apply(s, c, { type: 'deliverable.result', data: { index: 2, path: 'reports/final.html', attempt: 1, verdict: 'pass', summary: 'x', durationMs: 1, evidence: [] } });
     expect(s.deliverables).toEqual(before);
+  });
+});
+
+describe('waivers count only while in force', () => {
+  // item 1 fails its check (blocking), item 2 passes: GO only while 1 is waived
+  const c = () => makeChecklist('/tmp/rt-reducer', [{ id: '1', check: cmd('false') }, { id: '2', check: cmd('true') }]);
+  const failed = (s: SessionState, cl: Checklist) => {
+    s = apply(s, cl, { type: 'item.result', data: { item: '1', attempt: 1, verdict: 'fail', summary: 'exit 1', durationMs: 1, evidence: [] } });
+    return apply(s, cl, { type: 'item.result', data: { item: '2', attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 1, evidence: [] } });
+  };
+  // the events are at 2026-11-27T10:00:00Z + seq seconds
+  const waiver = (expires: string) => ({ type: 'waiver' as const, data: { item: '1', reason: 'accepted', expires, by: 'carol' } });
+
+  it('a waiver in force makes the item waived and the decision GO; once it expires, the item is its verdict again and NO-GO', () => {
+    const cl = c();
+    let s = apply(failed(initialState(cl), cl), cl, waiver('2026-11-27T11:00:00.000Z'));
+    expect(s.items['1']!.status).toBe('waived');
+    expect(s.decision).toBe('GO');
+    expect(refresh(s, cl, new Date('2026-11-27T11:00:00.000Z')).items['1']!.status).toBe('waived');
+    const later = refresh(s, cl, new Date('2026-11-27T11:00:00.001Z'));
+    expect(later.items['1']!.status).toBe('fail');
+    expect(later.decision).toBe('NO-GO');
+    expect(later.deciding).toEqual([{ item: '1', status: 'fail' }]);
+  });
+
+  it('an expiry given as a date lasts through the end of that day (UTC)', () => {
+    const cl = c();
+    const s = apply(failed(initialState(cl), cl), cl, waiver('2026-11-27'));
+    expect(refresh(s, cl, new Date('2026-11-27T23:59:59.999Z')).decision).toBe('GO');
+    expect(refresh(s, cl, new Date('2026-11-28T00:00:00.000Z'))).toMatchObject({ decision: 'NO-GO', items: { '1': { status: 'fail' } } });
+  });
+
+  it('a waiver already expired when it was recorded never counts; nor does one that expired before a resume', () => {
+    const cl = c();
+    const dead = apply(failed(initialState(cl), cl), cl, waiver('2026-11-26'));
+    expect(dead.items['1']!.status).toBe('fail');
+    expect(dead.decision).toBe('NO-GO');
+    // recorded in force, then the session is resumed (replayed) after it ran out: the resume event's time decides
+    let s = apply(failed(initialState(cl), cl), cl, waiver('2026-11-27T10:00:05.000Z'));
+    expect(s.decision).toBe('GO');
+    seq = 100;
+    s = apply(s, cl, { type: 'session.resume', data: { pid: 1, mode: 'ci' } });
+    expect(s.items['1']!.status).toBe('fail');
+    expect(s.decision).toBe('NO-GO');
+  });
+
+  it('the live store (what the TUI shows) turns an expired waiver back into NO-GO on tick', () => {
+    const cl = c();
+    const live = createSessionStore(cl);
+    const at = (i: number) => new Date(Date.parse('2026-11-27T10:00:00Z') + i * 1000).toISOString();
+    live.apply({ type: 'item.result', ts: at(0), actor: 'a', data: { item: '1', attempt: 1, verdict: 'fail', summary: 'exit 1', durationMs: 1, evidence: [] } }, 0);
+    live.apply({ type: 'item.result', ts: at(1), actor: 'a', data: { item: '2', attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 1, evidence: [] } }, 1);
+    live.apply({ type: 'waiver', ts: at(2), actor: 'carol', data: { item: '1', reason: 'accepted', expires: at(60), by: 'carol' } }, 2);
+    expect(live.store.getState()).toMatchObject({ decision: 'GO', items: { '1': { status: 'waived' } } });
+    live.tick(new Date(Date.parse(at(60)) + 1));
+    expect(live.store.getState()).toMatchObject({ decision: 'NO-GO', items: { '1': { status: 'fail' } } });
+    live.dispose();
   });
 });

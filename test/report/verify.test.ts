@@ -243,8 +243,16 @@ describe('verify: policy', () => {
       await signoffAs(session, '1.2', CAPTAIN, base.captain, { env: base.env() });
       await signoffAs(session, '2.1', 'bob@example.com', base.bob, { env: base.env() });
       await session.record({ type: 'waiver', data: { item: '2.3', reason: 'accepted', expires: '2020-01-01', by: CAPTAIN } });
-      await decide(session, true);
+      // the expired waiver never counted: 2.3 is its failed check, the decision NO-GO (live, recorded and reported)
+      expect(session.store.store.getState().items['2.3']!.status).toBe('fail');
+      expect(await decide(session, true)).toBe('NO-GO');
       const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: false, env: base.env(), session });
+      const report = JSON.parse(readFileSync(path.join(res.dir, 'report.json'), 'utf8')) as {
+        decision: { decision: string; deciding: unknown[] };
+        blocks: { items: { id: string; status: string; waiver?: unknown }[] }[];
+      };
+      expect(report.decision).toMatchObject({ decision: 'NO-GO', deciding: [{ item: '2.3', status: 'fail' }] });
+      expect(report.blocks[1]!.items.find((i) => i.id === '2.3')).toMatchObject({ status: 'fail', waiver: { expires: '2020-01-01', validAtDecision: false } });
       const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
       const msgs = fails(r).map((x) => x.message).join('\n');
       expect(msgs).toMatch(/item 1\.2 requires 1 valid signed approval\(s\), found 0 \(captain@example\.com approved their own item/);
