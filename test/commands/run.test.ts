@@ -11,14 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { loadChecklist } from '../../src/checklist/load.js';
 import { openSession } from '../../src/engine/session.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/cli-run.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repo, 'bin', 'readiness-tui.js');
 
 let dir: string;
-beforeAll(() => {
-  if (!existsSync(path.join(repo, 'dist', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' });
-});
+beforeAll(ensureBuilt);
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'rt-run-'));
 });

@@ -10,14 +10,15 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { builtCliPresent, CLI, launchTui, type Tui } from '../support/pty.js';
+import { CLI, launchTui, type Tui } from '../support/pty.js';
+import { ensureBuilt } from '../support/cli-run.js';
 import { cleanupRoot, processesUnder, tempRoot, waitFor } from '../support/demo-procs.js';
 import { findPrometheus } from '../../src/demo/servers/prometheus.js';
 
 const exec = promisify(execFile);
 const PRINCIPAL = 'captain@example.com';
 
-describe.skipIf(!builtCliPresent())('demo --scenario no-go in a real pty', () => {
+describe('demo --scenario no-go in a real pty', () => {
   let root: string;
   let sock: string;
   let agent: ChildProcess | undefined;
@@ -26,6 +27,7 @@ describe.skipIf(!builtCliPresent())('demo --scenario no-go in a real pty', () =>
   let tuis: Tui[] = [];
 
   beforeAll(async () => {
+    ensureBuilt();
     root = await tempRoot('rt-demo-e2e-');
     promInstalled = Boolean(await findPrometheus());
     const key = path.join(root, 'captain_ed25519');

@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { builtCliPresent, launchTui, READY_TITLE, type Tui } from '../support/pty.js';
+import { launchTui, READY_TITLE, type Tui } from '../support/pty.js';
+import { ensureBuilt } from '../support/cli-run.js';
 
 const CHECKLIST = `apiVersion: readiness/v1
 name: e2e
@@ -114,8 +115,9 @@ function sleepPgid(): number | undefined {
   return line ? Number(line.trim().split(/\s+/)[1]) : undefined;
 }
 
-describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
+describe('readiness-tui in a real pty', () => {
   beforeAll(() => {
+    ensureBuilt();
     dir = mkdtempSync(path.join(tmpdir(), 'rt-e2e-'));
     writeFileSync(path.join(dir, 'checklist.yaml'), CHECKLIST);
   });
