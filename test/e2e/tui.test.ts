@@ -1,15 +1,19 @@
 /**
  * The built CLI in a real pseudo-terminal: navigate, run a command check and watch its output stream, cancel a long
  * one (its process group is gone), sign off, waive, quit and resume, resize, NO_COLOR, hostile output.
- * Needs `npm run build` first (the test script does it).
+ * Each test has its own directory and state: none depends on another having run before it. A test that starts from
+ * a session in progress has it made by the engine (prepareSession), as the first test makes it through the keys.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchTui, READY_TITLE, type Tui } from '../support/pty.js';
 import { ensureBuilt } from '../support/cli-run.js';
+import { loadChecklist } from '../../src/checklist/load.js';
+import { createRunner } from '../../src/engine/runner.js';
+import { openSession } from '../../src/engine/session.js';
 
 const CHECKLIST = `apiVersion: readiness/v1
 name: e2e
@@ -60,6 +64,20 @@ function journal(): { type: string; data: Record<string, unknown> }[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> });
+}
+
+/** the session the first test leaves behind — a1 passed, a2 waived, a3 approved — made with the engine's own calls */
+async function prepareSession(): Promise<void> {
+  const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'));
+  const by = 'tester@example.com';
+  const s = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: by, owner: true });
+  try {
+    await createRunner({ session: s, vars: {}, secretVars: [] }).run(['a1']);
+    await s.record({ type: 'waiver', data: { item: 'a2', reason: 'accepted for the drill', expires: '2999-12-31', by } });
+    await s.record({ type: 'signoff', data: { item: 'a3', decision: 'approve', comment: 'runbook read', by, evidence: [] } });
+  } finally {
+    await s.close();
+  }
 }
 
 async function start(extra: { env?: Record<string, string>; cols?: number; rows?: number; args?: string[] } = {}): Promise<Tui> {
@@ -116,16 +134,16 @@ function sleepPgid(): number | undefined {
 }
 
 describe('readiness-tui in a real pty', () => {
-  beforeAll(() => {
-    ensureBuilt();
+  beforeAll(ensureBuilt);
+  beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'rt-e2e-'));
     writeFileSync(path.join(dir, 'checklist.yaml'), CHECKLIST);
   });
   afterEach(() => {
     for (const t of tuis) t.kill('SIGKILL');
     tuis = [];
+    rmSync(dir, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('navigates, streams a running check, cancels a long one, signs off and waives; all journaled', async () => {
     const t = await start();
@@ -198,6 +216,7 @@ describe('readiness-tui in a real pty', () => {
   });
 
   it('resumes the session with results, waiver and sign-off intact', async () => {
+    await prepareSession();
     const t = await start();
     await t.press('enter');
     const s = await t.waitForScreen(/Status.*ID.*Title/);
@@ -209,6 +228,7 @@ describe('readiness-tui in a real pty', () => {
   });
 
   it('g on the decision screen writes the report bundle (unsigned without a key, and says so)', { timeout: 60_000 }, async () => {
+    await prepareSession();
     const t = await start({ env: { HOME: dir, SSH_AUTH_SOCK: '' }, args: ['--out', path.join(dir, 'reports')] });
     await t.press('d');
     await t.waitForScreen(/^ GO\s*$/m);
@@ -236,6 +256,7 @@ describe('readiness-tui in a real pty', () => {
   });
 
   it('NO_COLOR: no colour escapes at all, bold/inverse still used', async () => {
+    await prepareSession();
     const t = await start({ env: { NO_COLOR: '1' } });
     await t.press('enter');
     await t.waitForScreen(/Status.*ID.*Title/);
@@ -265,6 +286,7 @@ describe('readiness-tui in a real pty', () => {
   });
 
   it('o hands the terminal to $PAGER with the evidence file and comes back', async () => {
+    await prepareSession();
     const t = await start({ env: { PAGER: 'cat' } });
     await t.press('enter', 'enter');
     await t.waitForScreen('a1 Streams lines');
