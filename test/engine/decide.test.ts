@@ -72,7 +72,10 @@ describe('planSignoff / recordSignoff', () => {
     const s = await session();
     const p = await planSignoff(s, { item: 'm', decision: 'approve', by: 'x@example.com' });
     const r = await recordSignoff(s, p, { sign: true, env: { PATH: process.env.PATH, HOME: tmp.dir } });
-    expect(r.unsignedReason).toBeTruthy();
+    const key = path.join(tmp.dir, '.ssh', 'id_ed25519');
+    expect(r.unsignedReason).toBe(
+      `no SSH key to sign with: SSH_AUTH_SOCK is not set (no agent); ${key} does not exist. Pass --sign-key, load a key into ssh-agent, or create ${key}`,
+    );
     expect(r.record).toMatchObject({ type: 'signoff', actor: 'x@example.com', data: { item: 'm', role: 'captain' } });
     await expect(
       recordSignoff(s, p, { sign: true, signKey: path.join(tmp.dir, 'nokey'), env: { PATH: process.env.PATH, HOME: tmp.dir } }),

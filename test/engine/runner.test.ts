@@ -320,7 +320,7 @@ describe('runner', () => {
     const x = results(recs, 'x')[0]!;
     expect(x.verdict).toBe('error');
     expect(x.error?.message).toContain('command not found');
-    expect(x.error?.hint).toBeTruthy();
+    expect(x.error?.hint).toBe('install it or add its directory to PATH');
     expect(results(recs, 'y')[0]!.verdict).toBe('error');
     expect(results(recs, 'z')[0]!.error?.message).toContain('no-such-kind');
     expect(results(recs, 'ok')[0]!.verdict).toBe('pass');
