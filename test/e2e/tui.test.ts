@@ -270,6 +270,49 @@ describe('readiness-tui in a real pty', () => {
     expect(t.raw()).toMatch(/\x1b\[(1|7)m/);
   });
 
+  /** colour parameters (30–49, 90–107) in the SGR sequences of `raw` */
+  const colourEscapes = (raw: string) =>
+    [...raw.matchAll(/\x1b\[([0-9;:]*)m/g)]
+      .filter((m) => m[1]!.split(/[;:]/).filter(Boolean).map(Number).some((p) => (p >= 30 && p <= 49) || (p >= 90 && p <= 107)))
+      .map((m) => m[0]);
+  const NON_ASCII_DRAWING = /[─│┌┐└┘┼┬┴├┤✓✗⚠⧗⊘≈✍▶▸·…›→█░⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+
+  it('--no-color: the same screens without one colour escape (and with colour by default)', async () => {
+    await prepareSession();
+    const plain = await start({ args: ['--no-color'] });
+    await plain.press('enter');
+    await plain.waitForScreen(/✓ PASS\s+│ a1/);
+    expect((await quit(plain)).exitCode).toBe(0);
+    expect(colourEscapes(plain.raw())).toEqual([]);
+    // the flag is what took the colour away: the same session without it is in colour
+    const coloured = await start();
+    await coloured.press('enter');
+    await coloured.waitForScreen(/✓ PASS\s+│ a1/);
+    expect((await quit(coloured)).exitCode).toBe(0);
+    expect(colourEscapes(coloured.raw()).length).toBeGreaterThan(0);
+  });
+
+  it('--ascii: ASCII borders and status symbols only', async () => {
+    await prepareSession();
+    const t = await start({ args: ['--ascii'] });
+    await t.press('enter');
+    const s = await t.waitForScreen(/\+ PASS\s+\| a1/);
+    expect(s).toMatch(/~ WAIVED\s+\| a2/);
+    expect(s).not.toMatch(NON_ASCII_DRAWING);
+    expect((await quit(t)).exitCode).toBe(0);
+  });
+
+  it('--screen-reader: no alternate screen, no animation, ASCII symbols', async () => {
+    await prepareSession();
+    const t = await start({ args: ['--screen-reader'] });
+    await t.press('enter');
+    const s = await t.waitForScreen(/\+ PASS/);
+    expect(s).toMatch(/a1/);
+    expect(s).not.toMatch(NON_ASCII_DRAWING);
+    expect((await quit(t)).exitCode).toBe(0);
+    expect(t.raw()).not.toContain('\x1b[?1049h'); // stays on the normal screen, where a reader follows it
+  });
+
   it('with no FILE offers ./checklist/ and the bundled checklists, then opens the chosen one', async () => {
     const sub = path.join(dir, 'picker');
     mkdirSync(path.join(sub, 'checklist'), { recursive: true });

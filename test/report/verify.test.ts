@@ -65,6 +65,32 @@ describe('verify: the good bundle', () => {
 });
 
 describe('verify: tamper suite (one byte flipped in each file)', () => {
+  it('every file of the bundle, junit.xml, SHA256SUMS and each .sig included: a flipped byte fails it, naming the file', async () => {
+    const files = await listFiles(fx.result.dir);
+    // the bundle's kinds of file are all here (no file kind escapes this loop unnoticed)
+    expect(files).toEqual(expect.arrayContaining(['SHA256SUMS', 'SHA256SUMS.sig', 'junit.xml', 'report.json', 'report.html', 'journal.jsonl', 'checklist.yaml']));
+    const sigs = files.filter((f) => f.endsWith('.sig'));
+    expect(sigs.length).toBe(3); // the report's and the two sign-offs'
+    const named: Record<string, string[]> = {};
+    for (const f of files) {
+      const d = copy();
+      // a letter or digit in the middle of the file: content (for a .sig, inside its base64 body)
+      flipByte(path.join(d, f), (b) => {
+        let i = Math.floor(b.length / 2);
+        while (!/[A-Za-z0-9]/.test(String.fromCharCode(b[i]!))) i++;
+        return i;
+      });
+      const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+      expect(r.valid, f).toBe(false);
+      named[f] = failFiles(r);
+    }
+    for (const f of files) {
+      // a flipped SHA256SUMS no longer matches its signature; every other file is named itself
+      const expected = f === 'SHA256SUMS' ? 'SHA256SUMS.sig' : f;
+      expect(named[f], `${f} flipped: ${named[f]!.join(', ')}`).toContain(expected);
+    }
+  });
+
   it('report.json', async () => {
     const d = copy();
     flipByte(path.join(d, 'report.json'), (b) => b.indexOf('"decision":"GO"') + 13);
