@@ -20,8 +20,10 @@ export const MUTATION_TESTS = [
 ];
 
 const config = mergeConfig(base, defineConfig({}));
+// MUTATE_TESTS=a.test.ts,b.test.ts narrows the files for one run (`MUTATE_TESTS=… npx stryker run --mutate src/x.ts`)
+const only = process.env.MUTATE_TESTS?.split(',').filter(Boolean);
 // set, not merged (mergeConfig would append to the base lists): only these files, and no build of dist/
-config.test!.include = MUTATION_TESTS;
+config.test!.include = only?.length ? only : MUTATION_TESTS;
 config.test!.globalSetup = [];
 config.plugins = [
   ...(config.plugins ?? []),

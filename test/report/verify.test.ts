@@ -82,7 +82,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
       });
       const r = await verifyBundle(d, { allowedSigners: fx.allowed });
       expect(r.valid, f).toBe(false);
-      named[f] = failFiles(r);
+      named[f] = fails(r).map((x) => x.file ?? '');
     }
     for (const f of files) {
       // a flipped SHA256SUMS no longer matches its signature; every other file is named itself
