@@ -145,3 +145,112 @@ describe('waivers count only while in force', () => {
     live.dispose();
   });
 });
+
+describe('reducer: items, sign-offs and the decision', () => {
+  // a: a blocking command check; m: a manual item (2 approvals); r: a check that also requires a sign-off;
+  // n: non-blocking; x: a check with signoff none
+  const c = () => {
+    const cl = makeChecklist('/tmp/rt-reducer', [
+      { id: 'a', check: cmd('true') },
+      { id: 'm', approvals: 2 },
+      { id: 'r', check: cmd('true'), signoff: 'required' },
+      { id: 'n', check: cmd('true'), blocking: false },
+      { id: 'x', check: cmd('true'), signoff: 'none' },
+    ]);
+    return cl;
+  };
+  const ev = (sha: string) => [{ path: 'evidence/a/1.log', sha256: sha, bytes: 1 }];
+  const result = (item: string, verdict: 'pass' | 'fail' | 'error' | 'timeout' | 'inconclusive', sha = 'aa', attempt = 1) =>
+    ({ type: 'item.result' as const, data: { item, attempt, verdict, summary: verdict, durationMs: 1, evidence: ev(sha) } });
+  const signoff = (item: string, by: string, decision: 'approve' | 'reject' = 'approve', evidence = ['aa']) =>
+    ({ type: 'signoff' as const, data: { item, decision, comment: 'c', by, evidence } });
+  const statuses = (s: SessionState) => Object.fromEntries(s.order.map((id) => [id, s.items[id]!.status]));
+
+  it('statuses follow verdicts, sign-offs and skips; the decision names what decides it', () => {
+    const cl = c();
+    let s = initialState(cl);
+    expect(statuses(s)).toEqual({ a: 'pending', m: 'needs-signoff', r: 'pending', n: 'pending', x: 'pending' });
+    expect(s).toMatchObject({ decision: 'INCOMPLETE', deciding: [{ item: 'a', status: 'pending' }, { item: 'm', status: 'needs-signoff' }, { item: 'r', status: 'pending' }, { item: 'x', status: 'pending' }] });
+    s = apply(s, cl, { type: 'item.start', data: { item: 'a', attempt: 1, describe: 'true' } });
+    expect(s.items['a']).toMatchObject({ status: 'running', running: true, attempt: 1, describe: 'true', startedAt: expect.any(String) });
+    s = apply(s, cl, result('a', 'pass'));
+    s = apply(s, cl, result('r', 'pass'));
+    s = apply(s, cl, result('n', 'fail'));
+    s = apply(s, cl, result('x', 'pass'));
+    expect(statuses(s)).toEqual({ a: 'pass', m: 'needs-signoff', r: 'needs-signoff', n: 'fail', x: 'pass' });
+    // a non-blocking failure never decides
+    // a manual item has no evidence: its approvals are given on none
+    s = apply(s, cl, signoff('m', 'bob', 'approve', []));
+    expect(s.items['m']!.status).toBe('needs-signoff');
+    s = apply(s, cl, signoff('m', 'carol', 'approve', []));
+    s = apply(s, cl, signoff('r', 'bob'));
+    expect(statuses(s)).toEqual({ a: 'pass', m: 'pass', r: 'pass', n: 'fail', x: 'pass' });
+    expect(s).toMatchObject({ decision: 'GO', deciding: [] });
+    // a rejection fails the item even with approvals; an error, a timeout and an inconclusive are theirs
+    s = apply(s, cl, signoff('m', 'dave', 'reject', []));
+    expect(s.items['m']!.status).toBe('fail');
+    expect(s).toMatchObject({ decision: 'NO-GO', deciding: [{ item: 'm', status: 'fail' }] });
+    s = apply(s, cl, result('a', 'error', 'aa', 2));
+    s = apply(s, cl, result('x', 'timeout', 'aa', 2));
+    s = apply(s, cl, result('r', 'inconclusive', 'aa', 2));
+    expect(statuses(s)).toMatchObject({ a: 'error', x: 'timeout', r: 'inconclusive' });
+    expect(s.deciding).toEqual([{ item: 'a', status: 'error' }, { item: 'm', status: 'fail' }, { item: 'x', status: 'timeout' }]);
+    expect(s.items['a']!.attempts.map((x) => x.verdict)).toEqual(['pass', 'error']);
+    expect(s.seq).toBe(12);
+  });
+
+  it('a result with other evidence makes earlier sign-offs stale; one given on other evidence is stale at once', () => {
+    const cl = c();
+    let s = initialState(cl);
+    s = apply(s, cl, result('r', 'pass', 'aa'));
+    s = apply(s, cl, signoff('r', 'bob'));
+    expect(s.items['r']).toMatchObject({ status: 'pass', signoffs: [{ by: 'bob', stale: false, seq: 1 }] });
+    s = apply(s, cl, result('r', 'pass', 'aa', 2)); // same evidence: still counts
+    expect(s.items['r']!.signoffs[0]!.stale).toBe(false);
+    s = apply(s, cl, result('r', 'pass', 'bb', 3)); // new evidence: the approval no longer counts
+    expect(s.items['r']).toMatchObject({ status: 'needs-signoff', signoffs: [{ stale: true }] });
+    s = apply(s, cl, signoff('r', 'carol', 'approve', ['aa']));
+    expect(s.items['r']).toMatchObject({ status: 'needs-signoff', signoffs: [{ stale: true }, { by: 'carol', stale: true }] });
+    s = apply(s, cl, signoff('r', 'carol', 'reject', ['aa'])); // a stale rejection does not fail it either
+    expect(s.items['r']!.status).toBe('needs-signoff');
+    s = apply(s, cl, signoff('r', 'dave', 'approve', ['bb']));
+    expect(s.items['r']!.status).toBe('pass');
+  });
+
+  it('skips, resumes, notes, decisions, reports and close', () => {
+    const cl = c();
+    let s = initialState(cl);
+    s = apply(s, cl, { type: 'item.skip', data: { item: 'a', status: 'blocked', reason: 'depends on z (fail)' } });
+    expect(s.items['a']).toMatchObject({ status: 'blocked', skip: { status: 'blocked', reason: 'depends on z (fail)' }, running: false });
+    s = apply(s, cl, { type: 'item.start', data: { item: 'a', attempt: 1, describe: 'd' } });
+    expect(s.items['a']!.skip).toBeUndefined();
+    s = apply(s, cl, { type: 'item.skip', data: { item: 'a', status: 'skipped', reason: 'cancelled' } });
+    expect(s.items['a']!.status).toBe('skipped');
+    s = apply(s, cl, result('a', 'fail'));
+    s = apply(s, cl, { type: 'item.start', data: { item: 'a', attempt: 2, describe: 'd' } });
+    s = apply(s, cl, { type: 'item.skip', data: { item: 'a', status: 'skipped', reason: 'cancelled' } });
+    expect(s.items['a']!.status).toBe('fail'); // a cancelled re-run keeps the verdict before it
+    s = apply(s, cl, { type: 'item.start', data: { item: 'x', attempt: 1, describe: 'd' } });
+    s = apply(s, cl, { type: 'session.resume', data: { pid: 2, mode: 'tui' } });
+    expect(s.items['x']).toMatchObject({ running: false, status: 'pending' });
+    expect(s.resumes).toBe(1);
+    s = apply(s, cl, { type: 'note', data: { text: 'general', by: 'bob' } });
+    s = apply(s, cl, { type: 'note', data: { text: 'on a', by: 'bob', item: 'a' } });
+    expect(s.notes).toEqual([{ text: 'general', by: 'bob', seq: 8, ts: expect.any(String) }]);
+    expect(s.items['a']!.notes).toEqual([{ text: 'on a', by: 'bob', item: 'a', seq: 9, ts: expect.any(String) }]);
+    s = apply(s, cl, { type: 'decision', data: { decision: 'NO-GO', deciding: [], final: false } });
+    expect(s.finalDecision).toBeUndefined();
+    s = apply(s, cl, { type: 'decision', data: { decision: 'NO-GO', deciding: [], final: true } });
+    expect(s.finalDecision).toEqual({ decision: 'NO-GO', ts: expect.any(String) });
+    s = apply(s, cl, { type: 'report.generated', data: { path: 'reports/x', signed: true, interim: false } });
+    expect(s.reports).toEqual([{ path: 'reports/x', signed: true, interim: false, ts: expect.any(String) }]);
+    expect(s.closed).toBe(false);
+    s = apply(s, cl, { type: 'session.close', data: { decision: 'NO-GO' } });
+    expect(s.closed).toBe(true);
+    // events about items the checklist does not have change nothing
+    const before = s.items;
+    s = apply(s, cl, result('zz', 'pass'));
+    s = apply(s, cl, signoff('zz', 'bob'));
+    expect(s.items).toEqual(before);
+  });
+});
