@@ -27,6 +27,8 @@ export default defineConfig({
   plugins: [inkTableAsEsm()],
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // rebuilds a stale dist/ before any test file runs (test/global-setup.ts)
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     server: { deps: { inline: ['ink-table'] } },

@@ -321,10 +321,18 @@ export interface AppendResult {
   repaired?: string;
 }
 
+/**
+ * The one way this module opens files for appending, so a test can watch the writes and fsyncs of an append in the
+ * order they happen (test/engine/journal.test.ts). Nothing in the product replaces it.
+ */
+export const journalFs = {
+  open: (path: string, flags: string | number, mode?: number): Promise<fsp.FileHandle> => fsp.open(path, flags, mode),
+};
+
 async function fsyncDir(dir: string): Promise<void> {
   let fh: fsp.FileHandle | undefined;
   try {
-    fh = await fsp.open(dir, FS.O_RDONLY);
+    fh = await journalFs.open(dir, FS.O_RDONLY);
     await fh.sync();
   } catch {
     /* some filesystems refuse to fsync a directory; the file itself is synced */
@@ -351,7 +359,7 @@ export async function appendRecord(
     } catch {
       created = true;
     }
-    const fh = await fsp.open(path, 'a+', 0o666);
+    const fh = await journalFs.open(path, 'a+', 0o666);
     try {
       const size = (await fh.stat()).size;
       const tail = size > 0 ? await readTail(fh, size) : { validBytes: 0 as number, last: undefined, torn: undefined };

@@ -21,11 +21,13 @@ import { backfillAlerts, findPrometheus, startPrometheus, type PrometheusServer 
 import { detektorAlertHistory } from '../support/alert-history.js';
 import { basicContext, type BasicContext } from '../support/check-context-basic.js';
 import { fixturesDir } from '../support/fixtures.js';
+import { withoutTool } from '../support/tools.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtures = fixturesDir;
 const TOKEN = 'glsa_' + 'demo'.repeat(8);
 const bins = await findPrometheus();
+const noProm = withoutTool('prometheus/promtool', Boolean(bins), 'apt-get install -y prometheus');
 
 let dir: string;
 let health: HealthServer;
@@ -124,7 +126,7 @@ describe('detektor observability and operations items as written', () => {
     expect(r.ctx.everything()).not.toContain(TOKEN);
   });
 
-  it.skipIf(!bins)('3.3 alert fatigue: a quiet week in a real Prometheus passes', async () => {
+  it.skipIf(noProm)('3.3 alert fatigue: a quiet week in a real Prometheus passes (needs prometheus, promtool)', async () => {
     const i = await item('3.3');
     expect(i.check!.kind).toBe('prometheus.alert-history');
     const r = await runSpec(i.check!);

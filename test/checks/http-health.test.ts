@@ -53,7 +53,6 @@ describe('http.health', () => {
 
   it('fails (not errors) on a slow endpoint, a wrong status and a never-answering one — bounded by the request timeout', async () => {
     const ctx = await basicContext();
-    const t0 = Date.now();
     const out = await runKind(
       httpHealth,
       {
@@ -70,14 +69,14 @@ describe('http.health', () => {
       },
       ctx,
     );
-    const elapsed = Date.now() - t0;
-    expect(elapsed).toBeLessThan(3000); // 2 samples × 400 ms timeout for the dead one, in parallel with the others
     const r = out.result as { allOk: boolean; failing: string[]; targets: { name: string; ok: boolean; problems: string[]; errors: string[]; latency: unknown }[] };
     expect(r.allOk).toBe(false);
     expect(r.failing).toEqual(['slow', 'broken', 'dead']);
     const dead = r.targets.find((t) => t.name === 'dead')!;
     expect(dead.latency).toBeNull();
-    expect(dead.errors[0]).toMatch(/no response .* within/);
+    // the dead one is given up on after its request timeout, each sample (it ends: no wall clock to guess at)
+    expect(dead.errors).toEqual([expect.stringMatching(/^no response from health endpoint dead at http:\/\/127\.0\.0\.1:\d+\/dead within 400ms$/)]);
+    expect(dead.problems).toEqual(['2/2 requests got no answer']);
     expect(r.targets.find((t) => t.name === 'broken')!.problems[0]).toMatch(/503 \(expected 2xx\)/);
     expect(r.targets.find((t) => t.name === 'slow')!.problems[0]).toMatch(/slower than 200 ms/);
     expect(await evaluateDefault(httpHealth, out.result)).toBe(false);

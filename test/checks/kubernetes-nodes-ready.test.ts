@@ -103,7 +103,7 @@ describe('kubernetes.nodes-ready against the sonobuoy kind capture', () => {
     const err = await runKind(kubernetesNodesReady, {}, ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckError);
     expect((err as CheckError).message).toMatch(/credentials rejected.*401/);
-    expect((err as CheckError).hint).toBeTruthy();
+    expect((err as CheckError).hint).toBe('your token or client certificate is invalid or expired: log in again (cloud CLI / OIDC) and check with `kubectl --context prod get --raw /version`');
     await ctx.dispose();
   });
 });

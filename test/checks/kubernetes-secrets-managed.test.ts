@@ -133,9 +133,7 @@ describe('kubernetes.secrets-managed', () => {
     const gone = await startKubeApiServer({});
     const kc = writeKubeconfig(dir, gone.url, gone.ca, gone.token, 'gone', { fileName: 'gone.json' });
     await gone.close();
-    const t0 = Date.now();
     const err = await check({ namespaces: ['detektor'] }, kc).catch((e: unknown) => e);
-    expect(Date.now() - t0).toBeLessThan(3000);
     expect(String((err as Error).message)).toBe(`API server unreachable at ${gone.url} (ECONNREFUSED) while trying to list secrets in detektor`);
   });
 

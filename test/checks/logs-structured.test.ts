@@ -294,7 +294,7 @@ describe('logs.structured from pods through the Kubernetes log API', () => {
       await createPod('detektor-a', 'detektor', 'detection-service');
       await createPod('detektor-b', 'detektor', 'nowhere');
       await createPod('other', 'billing', 'detection-service');
-      await new Promise((r) => setTimeout(r, 300));
+      await kube.podsSettled();
       const ctx = await checkContext({ kubeconfig: kube.writeKubeconfig(dir) });
       const out = await runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=detektor' } }, ctx);
       const r = out.result as Result & { source: string; sampled: { pods: { pod: string; lines: number }[] } };

@@ -13,10 +13,11 @@ import { detektorAlertHistory } from '../support/alert-history.js';
 import { basicContext, runKind } from '../support/check-context-basic.js';
 import { evaluateDefault } from '../support/expect-default.js';
 import { fixturesDir } from '../support/fixtures.js';
+import { withoutTool } from '../support/tools.js';
 
 const FIX = fixturesDir;
 const bins = await findPrometheus();
-if (!bins) console.warn('SKIPPED prometheus.alert-history tests: the `prometheus` binary is not installed (apt-get install -y prometheus)');
+const noProm = withoutTool('prometheus/promtool', Boolean(bins), 'apt-get install -y prometheus');
 
 const history = detektorAlertHistory();
 const at = new Date(history.end * 1000).toISOString();
@@ -44,7 +45,7 @@ type R = {
 
 const iso = (s: number) => new Date(s * 1000).toISOString().replace(/\.000Z$/, 'Z');
 
-describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
+describe.skipIf(noProm)('prometheus.alert-history on a real Prometheus (needs prometheus, promtool)', () => {
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'rt-alerts-'));
     const dataDir = path.join(work, 'data');
@@ -201,7 +202,7 @@ describe.skipIf(!bins)('prometheus.alert-history on a real Prometheus', () => {
   });
 });
 
-describe.skipIf(!bins)('prometheus.alert-history: a quiet week passes', () => {
+describe.skipIf(noProm)('prometheus.alert-history: a quiet week passes (needs prometheus, promtool)', () => {
   it('15 episodes, 2.14/day, FP 0.0667, actionable 0.9333 → the detektor expectation holds', async () => {
     const go = detektorAlertHistory(Date.now() / 1000, 'go');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-alerts-go-'));

@@ -9,15 +9,16 @@ import { backfillAlerts, findPrometheus, startPrometheus, type PrometheusServer 
 import { detektorAlertHistory } from '../support/alert-history.js';
 import { basicContext, runKind } from '../support/check-context-basic.js';
 import { evaluateDefault } from '../support/expect-default.js';
+import { withoutTool } from '../support/tools.js';
 
 const bins = await findPrometheus();
-if (!bins) console.warn('SKIPPED prometheus.query tests: the `prometheus` binary is not installed (apt-get install -y prometheus)');
+const noProm = withoutTool('prometheus/promtool', Boolean(bins), 'apt-get install -y prometheus');
 const history = detektorAlertHistory();
 const time = new Date(history.end * 1000).toISOString();
 let prom: PrometheusServer;
 let work: string;
 
-describe.skipIf(!bins)('prometheus.query on a real Prometheus', () => {
+describe.skipIf(noProm)('prometheus.query on a real Prometheus (needs prometheus, promtool)', () => {
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'rt-promq-'));
     await backfillAlerts(path.join(work, 'data'), history.episodes);

@@ -1,8 +1,8 @@
 /** `readiness-tui kinds` through the BUILT CLI as a real child process. */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/cli-run.js';
 import { KINDS } from '../../src/checks/index.js';
 import { explainKind, kindReference } from '../../src/commands/kinds.js';
 import type { CheckKind } from '../../src/checks/contract.js';
@@ -26,9 +26,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-beforeAll(() => {
-  if (!existsSync(path.join(repo, 'dist/cli.js'))) throw new Error('run `npm run build` first (npm test does)');
-});
+beforeAll(ensureBuilt);
 
 describe('readiness-tui kinds', () => {
   it('lists every registered kind with its title', async () => {

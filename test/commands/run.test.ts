@@ -8,15 +8,16 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadChecklist } from '../../src/checklist/load.js';
+import { openSession } from '../../src/engine/session.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/cli-run.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repo, 'bin', 'readiness-tui.js');
 
 let dir: string;
-beforeAll(() => {
-  if (!existsSync(path.join(repo, 'dist', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' });
-});
+beforeAll(ensureBuilt);
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'rt-run-'));
 });
@@ -271,6 +272,51 @@ deliverables:
     expect(only.code).toBe(0);
     expect(only.stdout).not.toMatch(/deliverable/);
     expect((await journalOf(sessionDirOf(only.stdout))).some((e) => e.type.startsWith('deliverable.'))).toBe(false);
+  });
+
+  it('a waiver that has expired since it was recorded does not count: the item runs again, NO-GO, and the report says so', async () => {
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: broken
+        blocking: true
+        check: { kind: command, run: "exit 5" }
+      - id: "1.2"
+        title: fine
+        blocking: true
+        check: { kind: command, run: "true" }
+`);
+    // a session of this checklist in which 1.1 was waived (in force when recorded, expired long since): the same
+    // journal the waive command writes, with the waiver's time set in the past
+    const waived = async (stateDir: string, ts: string, expires: string) => {
+      const s = await openSession({ checklist: await loadChecklist(f), stateDir: path.join(dir, stateDir), mode: 'ci', vars: {}, secretVars: [], operator: 'carol@example.com', owner: true });
+      await s.record({ type: 'waiver', ts, data: { item: '1.1', reason: 'accepted until the fix', expires, by: 'carol@example.com' } });
+      await s.close();
+    };
+    await waived('expired', '2020-01-01T08:00:00.000Z', '2020-01-02');
+    const r = await cli(['run', f, '--ci', '--state-dir', 'expired']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).not.toMatch(/kept from the earlier run/);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d 1\.1 FAIL/m);
+    expect(r.stdout).toMatch(/DECISION NO-GO — 1\.1/);
+    const j = await journalOf(sessionDirOf(r.stdout));
+    expect(j.find((e) => e.type === 'decision')?.data).toMatchObject({ decision: 'NO-GO', deciding: [{ item: '1.1', status: 'fail' }], final: true });
+    const reportDir = /^report: (\S+)/m.exec(r.stdout)![1]!;
+    const report = JSON.parse(await readFile(path.join(reportDir, 'report.json'), 'utf8')) as {
+      decision: { decision: string };
+      blocks: { items: { id: string; status: string; waiver?: { validAtDecision: boolean } }[] }[];
+    };
+    expect(report.decision.decision).toBe('NO-GO');
+    expect(report.blocks[0]!.items.find((i) => i.id === '1.1')).toMatchObject({ status: 'fail', waiver: { expires: '2020-01-02', validAtDecision: false } });
+
+    // the same waiver still in force: 1.1 is kept as waived, GO
+    await waived('in-force', '2020-01-01T08:00:00.000Z', '2999-01-01');
+    const ok = await cli(['run', f, '--ci', '--state-dir', 'in-force']);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/kept from the earlier run of this session: 1\.1/);
+    expect(ok.stdout).toMatch(/DECISION GO/);
   });
 
   it('still prints the decision and exits with its code when the report cannot be written', async () => {

@@ -1,10 +1,11 @@
 /** `readiness-tui validate` through the BUILT CLI (`npm run build` first; `npm test` does it) as a real child process. */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/cli-run.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(repo, 'bin/readiness-tui.js');
@@ -29,9 +30,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
 
-beforeAll(() => {
-  if (!existsSync(path.join(repo, 'dist/cli.js'))) throw new Error('run `npm run build` first (npm test does)');
-});
+beforeAll(ensureBuilt);
 
 const GOOD = `apiVersion: readiness/v1
 name: t

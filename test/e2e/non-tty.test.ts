@@ -7,12 +7,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtCliPresent, CLI, cleanEnv } from '../support/pty.js';
+import { CLI, cleanEnv } from '../support/pty.js';
+import { ensureBuilt } from '../support/cli-run.js';
 
 let dir: string;
 
-describe.skipIf(!builtCliPresent())('readiness-tui FILE without a TTY', () => {
+describe('readiness-tui FILE without a TTY', () => {
   beforeAll(() => {
+    ensureBuilt();
     dir = mkdtempSync(path.join(tmpdir(), 'rt-nontty-'));
     writeFileSync(
       path.join(dir, 'ci.yaml'),

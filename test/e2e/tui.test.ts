@@ -1,14 +1,19 @@
 /**
  * The built CLI in a real pseudo-terminal: navigate, run a command check and watch its output stream, cancel a long
  * one (its process group is gone), sign off, waive, quit and resume, resize, NO_COLOR, hostile output.
- * Needs `npm run build` first (the test script does it).
+ * Each test has its own directory and state: none depends on another having run before it. A test that starts from
+ * a session in progress has it made by the engine (prepareSession), as the first test makes it through the keys.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { builtCliPresent, launchTui, READY_TITLE, type Tui } from '../support/pty.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchTui, READY_TITLE, type Tui } from '../support/pty.js';
+import { ensureBuilt } from '../support/cli-run.js';
+import { loadChecklist } from '../../src/checklist/load.js';
+import { createRunner } from '../../src/engine/runner.js';
+import { openSession } from '../../src/engine/session.js';
 
 const CHECKLIST = `apiVersion: readiness/v1
 name: e2e
@@ -59,6 +64,20 @@ function journal(): { type: string; data: Record<string, unknown> }[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> });
+}
+
+/** the session the first test leaves behind — a1 passed, a2 waived, a3 approved — made with the engine's own calls */
+async function prepareSession(): Promise<void> {
+  const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'));
+  const by = 'tester@example.com';
+  const s = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: by, owner: true });
+  try {
+    await createRunner({ session: s, vars: {}, secretVars: [] }).run(['a1']);
+    await s.record({ type: 'waiver', data: { item: 'a2', reason: 'accepted for the drill', expires: '2999-12-31', by } });
+    await s.record({ type: 'signoff', data: { item: 'a3', decision: 'approve', comment: 'runbook read', by, evidence: [] } });
+  } finally {
+    await s.close();
+  }
 }
 
 async function start(extra: { env?: Record<string, string>; cols?: number; rows?: number; args?: string[] } = {}): Promise<Tui> {
@@ -114,16 +133,17 @@ function sleepPgid(): number | undefined {
   return line ? Number(line.trim().split(/\s+/)[1]) : undefined;
 }
 
-describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
-  beforeAll(() => {
+describe('readiness-tui in a real pty', () => {
+  beforeAll(ensureBuilt);
+  beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'rt-e2e-'));
     writeFileSync(path.join(dir, 'checklist.yaml'), CHECKLIST);
   });
   afterEach(() => {
     for (const t of tuis) t.kill('SIGKILL');
     tuis = [];
+    rmSync(dir, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('navigates, streams a running check, cancels a long one, signs off and waives; all journaled', async () => {
     const t = await start();
@@ -196,6 +216,7 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
   });
 
   it('resumes the session with results, waiver and sign-off intact', async () => {
+    await prepareSession();
     const t = await start();
     await t.press('enter');
     const s = await t.waitForScreen(/Status.*ID.*Title/);
@@ -207,6 +228,7 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
   });
 
   it('g on the decision screen writes the report bundle (unsigned without a key, and says so)', { timeout: 60_000 }, async () => {
+    await prepareSession();
     const t = await start({ env: { HOME: dir, SSH_AUTH_SOCK: '' }, args: ['--out', path.join(dir, 'reports')] });
     await t.press('d');
     await t.waitForScreen(/^ GO\s*$/m);
@@ -234,6 +256,7 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
   });
 
   it('NO_COLOR: no colour escapes at all, bold/inverse still used', async () => {
+    await prepareSession();
     const t = await start({ env: { NO_COLOR: '1' } });
     await t.press('enter');
     await t.waitForScreen(/Status.*ID.*Title/);
@@ -245,6 +268,49 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     );
     expect(colours.map((m) => m[0])).toEqual([]);
     expect(t.raw()).toMatch(/\x1b\[(1|7)m/);
+  });
+
+  /** colour parameters (30–49, 90–107) in the SGR sequences of `raw` */
+  const colourEscapes = (raw: string) =>
+    [...raw.matchAll(/\x1b\[([0-9;:]*)m/g)]
+      .filter((m) => m[1]!.split(/[;:]/).filter(Boolean).map(Number).some((p) => (p >= 30 && p <= 49) || (p >= 90 && p <= 107)))
+      .map((m) => m[0]);
+  const NON_ASCII_DRAWING = /[─│┌┐└┘┼┬┴├┤✓✗⚠⧗⊘≈✍▶▸·…›→█░⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+
+  it('--no-color: the same screens without one colour escape (and with colour by default)', async () => {
+    await prepareSession();
+    const plain = await start({ args: ['--no-color'] });
+    await plain.press('enter');
+    await plain.waitForScreen(/✓ PASS\s+│ a1/);
+    expect((await quit(plain)).exitCode).toBe(0);
+    expect(colourEscapes(plain.raw())).toEqual([]);
+    // the flag is what took the colour away: the same session without it is in colour
+    const coloured = await start();
+    await coloured.press('enter');
+    await coloured.waitForScreen(/✓ PASS\s+│ a1/);
+    expect((await quit(coloured)).exitCode).toBe(0);
+    expect(colourEscapes(coloured.raw()).length).toBeGreaterThan(0);
+  });
+
+  it('--ascii: ASCII borders and status symbols only', async () => {
+    await prepareSession();
+    const t = await start({ args: ['--ascii'] });
+    await t.press('enter');
+    const s = await t.waitForScreen(/\+ PASS\s+\| a1/);
+    expect(s).toMatch(/~ WAIVED\s+\| a2/);
+    expect(s).not.toMatch(NON_ASCII_DRAWING);
+    expect((await quit(t)).exitCode).toBe(0);
+  });
+
+  it('--screen-reader: no alternate screen, no animation, ASCII symbols', async () => {
+    await prepareSession();
+    const t = await start({ args: ['--screen-reader'] });
+    await t.press('enter');
+    const s = await t.waitForScreen(/\+ PASS/);
+    expect(s).toMatch(/a1/);
+    expect(s).not.toMatch(NON_ASCII_DRAWING);
+    expect((await quit(t)).exitCode).toBe(0);
+    expect(t.raw()).not.toContain('\x1b[?1049h'); // stays on the normal screen, where a reader follows it
   });
 
   it('with no FILE offers ./checklist/ and the bundled checklists, then opens the chosen one', async () => {
@@ -263,6 +329,7 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
   });
 
   it('o hands the terminal to $PAGER with the evidence file and comes back', async () => {
+    await prepareSession();
     const t = await start({ env: { PAGER: 'cat' } });
     await t.press('enter', 'enter');
     await t.waitForScreen('a1 Streams lines');

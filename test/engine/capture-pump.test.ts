@@ -27,14 +27,14 @@ interface Taken {
 }
 
 /** pump one FIFO channel, hashing what arrives; `each` runs after every piece (a slow consumer) */
-function take(ch: FifoChannel, each?: () => void) {
+function take(ch: FifoChannel, each?: (t: Taken) => void) {
   const t: Taken = { hash: createHash('sha256'), bytes: 0, largest: 0, memories: new Set(), mainReaderUsed: false };
   const onData = (c: Buffer) => {
     t.hash.update(c);
     t.bytes += c.length;
     t.largest = Math.max(t.largest, c.length);
     t.memories.add(c.buffer);
-    each?.();
+    each?.(t);
   };
   const pump = pumpPipe(ch.readFd, onData, () => {
     t.mainReaderUsed = true;
@@ -107,12 +107,16 @@ describe('pumpPipe (stdout read by a capture worker)', () => {
     const [held] = (await openFifos(1))!;
     // we keep the write end: nobody will ever close it during the test, as a daemon that escaped the group would
     writeSync(held!.writeFd, 'before the stop\n');
-    const first = take(held!);
-    await new Promise((r) => setTimeout(r, 100)); // the worker is now blocked in read()
-    const t0 = performance.now();
+    // once the bytes written so far were handed over, the worker reads again: a read nothing will ever answer
+    let handedOver!: () => void;
+    const arrived = new Promise<void>((r) => (handedOver = r));
+    const first = take(held!, (t) => t.bytes === 'before the stop\n'.length && handedOver());
+    let ended = false;
+    void first.pump.done.then(() => (ended = true));
+    await arrived;
+    expect(ended).toBe(false); // the held pipe keeps it reading
     first.pump.stopAfter(150);
     await first.pump.done;
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(first.t.bytes).toBe('before the stop\n'.length);
     // bytes written after the stop are not handed over
     try {

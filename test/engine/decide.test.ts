@@ -72,7 +72,10 @@ describe('planSignoff / recordSignoff', () => {
     const s = await session();
     const p = await planSignoff(s, { item: 'm', decision: 'approve', by: 'x@example.com' });
     const r = await recordSignoff(s, p, { sign: true, env: { PATH: process.env.PATH, HOME: tmp.dir } });
-    expect(r.unsignedReason).toBeTruthy();
+    const key = path.join(tmp.dir, '.ssh', 'id_ed25519');
+    expect(r.unsignedReason).toBe(
+      `no SSH key to sign with: SSH_AUTH_SOCK is not set (no agent); ${key} does not exist. Pass --sign-key, load a key into ssh-agent, or create ${key}`,
+    );
     expect(r.record).toMatchObject({ type: 'signoff', actor: 'x@example.com', data: { item: 'm', role: 'captain' } });
     await expect(
       recordSignoff(s, p, { sign: true, signKey: path.join(tmp.dir, 'nokey'), env: { PATH: process.env.PATH, HOME: tmp.dir } }),
@@ -95,5 +98,50 @@ describe('planWaiver', () => {
     expect(() => planWaiver(checklist, { item: 'a', reason: '', expires: '1d', by: 'c' }, now)).toThrow(/--reason/);
     expect(() => parseExpiry('2026-11-01', now)).toThrow(/in the past/);
     expect(findItem(checklist, 'm').title).toBe('Item m');
+  });
+});
+
+describe('parseExpiry and the sign-off policy, message by message', () => {
+  const now = new Date('2026-11-27T12:00:00Z');
+
+  it('relative, date and timestamp expiries; each refusal says what to write', () => {
+    expect(parseExpiry('72h', now)).toBe('2026-11-30T12:00:00.000Z');
+    expect(parseExpiry(' 7D ', now)).toBe('2026-12-04T12:00:00.000Z');
+    expect(parseExpiry('2w', now)).toBe('2026-12-11T12:00:00.000Z');
+    expect(parseExpiry('2026-11-27', now)).toBe('2026-11-27'); // through the end of today
+    expect(parseExpiry('2026-12-01 18:00', now)).toBe('2026-12-01T18:00:00.000Z');
+    expect(parseExpiry('2026-12-01T18:00:00+02:00', now)).toBe('2026-12-01T16:00:00.000Z');
+    expect(() => parseExpiry('0h', now)).toThrow('--expires 0h: a waiver must last some time');
+    expect(() => parseExpiry('2026-02-30', now)).toThrow('--expires 2026-02-30: not a real calendar date');
+    expect(() => parseExpiry('soonish', now)).toThrow(
+      '--expires "soonish" is not a date: use YYYY-MM-DD (valid through that day, UTC), an ISO timestamp (2026-12-01T18:00:00Z) or a duration from now (72h, 7d, 2w)',
+    );
+    expect(() => parseExpiry('2026-11-26', now)).toThrow(
+      '--expires 2026-11-26 is in the past (now 2026-11-27T12:00:00.000Z): a waiver must expire in the future',
+    );
+    expect(() => parseExpiry('2026-11-27T11:59:59Z', now)).toThrow(/is in the past/);
+    expect(planWaiver(checklist, { item: 'a', reason: 'r', expires: '1d', control: ' WAF ', by: 'c' }, now).compensatingControl).toBe('WAF');
+  });
+
+  it('refusals of a sign-off, exactly', async () => {
+    const s = await session();
+    await expect(planSignoff(s, { item: 'a', decision: 'maybe' as 'approve', by: 'x' })).rejects.toThrow('the decision must be approve or reject (got "maybe")');
+    await expect(planSignoff(s, { item: 'a', decision: 'reject', comment: '  ', by: 'x' })).rejects.toThrow(
+      'a rejection needs a reason: --comment "what is wrong and what must change"',
+    );
+    await expect(planSignoff(s, { item: 'q', decision: 'approve', by: 'x' })).rejects.toThrow('unknown item "q" in checklist dec. Items: a, b, m');
+    await expect(planSignoff(s, { item: 'm', decision: 'approve', role: 'cook', by: 'x' })).rejects.toThrow(
+      'role "cook" may not sign off item m; allowed roles: captain',
+    );
+    // a rejection by the person who ran it is allowed (four-eyes is about approvals)
+    await s.record({ type: 'item.result', actor: 'ron@example.com', data: result('b', 'e1') });
+    expect((await planSignoff(s, { item: 'b', decision: 'reject', comment: 'no', by: 'ron@example.com' })).decision).toBe('reject');
+    // one approval where one is needed: nothing to do
+    const p = await planSignoff(s, { item: 'm', decision: 'approve', by: 'x' });
+    await recordSignoff(s, p, { sign: false });
+    // the same person, whatever the case and spaces (named as they wrote it)
+    await expect(planSignoff(s, { item: 'm', decision: 'approve', by: ' X ' })).rejects.toThrow(
+      ' X  already approved item m (journal line 3); nothing to do',
+    );
   });
 });

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEvidenceWriter } from '../../src/engine/evidence.js';
 import { createRedactor } from '../../src/engine/redact.js';
 
@@ -104,14 +105,22 @@ describe('evidence writer', () => {
 
   it('batched: a slow trickle still reaches the file without waiting for close', async () => {
     const file = path.join(dir, 't.log');
-    const w = createEvidenceWriter(file, createRedactor([]), { batched: true });
-    w.write('first line\n', 'stdout');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(await readFile(file, 'utf8')).toBe('first line\n');
-    w.write('second\n', 'stderr');
-    const s = w.close(); // synchronous close writes what is still pending
-    expect(await readFile(file, 'utf8')).toBe('first line\nsecond\n');
-    expect(s.bytes).toBe(18);
+    // the writer's own timer, not a guess at how long it takes: a partly filled group is written when it fires
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const w = createEvidenceWriter(file, createRedactor([]), { batched: true });
+      w.write('first line\n', 'stdout');
+      expect(readFileSync(file, 'utf8')).toBe(''); // held in the group
+      vi.runOnlyPendingTimers();
+      expect(readFileSync(file, 'utf8')).toBe('first line\n');
+      w.write('second\n', 'stderr');
+      const s = w.close(); // synchronous close writes what is still pending
+      expect(readFileSync(file, 'utf8')).toBe('first line\nsecond\n');
+      expect(s.bytes).toBe(18);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('batched: a write failure is reported once and finish() still resolves', async () => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -120,9 +120,16 @@ describe('runner', () => {
 
   it('honours the concurrency limit', async () => {
     const log = path.join(dir, 'spans');
+    const marks = path.join(dir, 'started');
+    await mkdir(marks);
+    // each check holds until two have started: the first two surely overlap, whatever the machine's load; more than
+    // two at once would show as a third start before an end
     const items = ['1', '2', '3', '4', '5'].map((id) => ({
       id,
-      check: cmd(`echo "start $(date +%s%N)" >> ${log}; sleep 0.3; echo "end $(date +%s%N)" >> ${log}`),
+      check: cmd(
+        `echo "start $(date +%s%N)" >> ${log}; touch ${marks}/${id}; ` +
+          `while [ "$(ls ${marks} | wc -l)" -lt 2 ]; do sleep 0.01; done; echo "end $(date +%s%N)" >> ${log}`,
+      ),
     }));
     const checklist = makeChecklist(dir, items);
     const session = await openSession({
@@ -157,9 +164,7 @@ describe('runner', () => {
     const { session, runner } = await setup([
       { id: 't', timeoutMs: 600, check: cmd(`sh -c "sleep 300; : ${marker}" & sh -c "sleep 301; : ${marker}" & wait`) },
     ]);
-    const t0 = Date.now();
     await runner.run(['t']);
-    expect(Date.now() - t0).toBeLessThan(5000);
     const [r] = results(await journal(session), 't');
     expect(r!.verdict).toBe('timeout');
     expect(r!.summary).toContain('timed out');
@@ -257,14 +262,13 @@ describe('runner', () => {
         if (ctx.item.id === 'boom') throw new TypeError('boom: cannot read properties of undefined');
         return new Promise(() => undefined);
       };
-      const t0 = Date.now();
       await runner.run(['boom', 'deaf']);
       const recs = await journal(session);
       const boom = results(recs, 'boom')[0]!;
       expect(boom.verdict).toBe('error');
       expect(boom.error?.message).toContain('boom: cannot read properties');
+      // run() returned although the kind never settles: it was abandoned after its timeout
       expect(results(recs, 'deaf')[0]!.verdict).toBe('timeout');
-      expect(Date.now() - t0).toBeLessThan(300 + 300 + 2000 + 2000);
     } finally {
       command.run = original;
     }
@@ -317,7 +321,7 @@ describe('runner', () => {
     const x = results(recs, 'x')[0]!;
     expect(x.verdict).toBe('error');
     expect(x.error?.message).toContain('command not found');
-    expect(x.error?.hint).toBeTruthy();
+    expect(x.error?.hint).toBe('install it or add its directory to PATH');
     expect(results(recs, 'y')[0]!.verdict).toBe('error');
     expect(results(recs, 'z')[0]!.error?.message).toContain('no-such-kind');
     expect(results(recs, 'ok')[0]!.verdict).toBe('pass');

@@ -1,8 +1,12 @@
-/** The one reducer keeps the deliverables: listed from the checklist, updated by deliverable events, never deciding. */
+/**
+ * The one reducer: deliverables (listed from the checklist, updated by deliverable events, never deciding) and waivers
+ * (counted only while in force, in the live store as in a replay).
+ */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Checklist } from '../../src/checklist/model.js';
 import type { JournalEvent } from '../../src/engine/events.js';
-import { initialState, reduce, type SessionState } from '../../src/engine/session-state.js';
+import { createSessionStore } from '../../src/engine/store.js';
+import { initialState, reduce, refresh, type SessionState } from '../../src/engine/session-state.js';
 import { cmd, makeChecklist } from './helpers/checklist.js';
 
 const fileCheck = (p: string) => ({ kind: 'file', params: { path: p, type: 'any' as const }, mutating: false });
@@ -82,5 +86,171 @@ describe('reducer: deliverables', () => {
     s = apply(s, c, { type: 'deliverable.result', data: { index: 7, path: 'docs/runbook.md', attempt: 1, verdict: 'pass', summary: 'x', durationMs: 1, evidence: [] } });
     s = apply(s, c, { type: 'deliverable.result', data: { index: 2, path: 'reports/final.html', attempt: 1, verdict: 'pass', summary: 'x', durationMs: 1, evidence: [] } });
     expect(s.deliverables).toEqual(before);
+  });
+});
+
+describe('waivers count only while in force', () => {
+  // item 1 fails its check (blocking), item 2 passes: GO only while 1 is waived
+  const c = () => makeChecklist('/tmp/rt-reducer', [{ id: '1', check: cmd('false') }, { id: '2', check: cmd('true') }]);
+  const failed = (s: SessionState, cl: Checklist) => {
+    s = apply(s, cl, { type: 'item.result', data: { item: '1', attempt: 1, verdict: 'fail', summary: 'exit 1', durationMs: 1, evidence: [] } });
+    return apply(s, cl, { type: 'item.result', data: { item: '2', attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 1, evidence: [] } });
+  };
+  // the events are at 2026-11-27T10:00:00Z + seq seconds
+  const waiver = (expires: string) => ({ type: 'waiver' as const, data: { item: '1', reason: 'accepted', expires, by: 'carol' } });
+
+  it('a waiver in force makes the item waived and the decision GO; once it expires, the item is its verdict again and NO-GO', () => {
+    const cl = c();
+    let s = apply(failed(initialState(cl), cl), cl, waiver('2026-11-27T11:00:00.000Z'));
+    expect(s.items['1']!.status).toBe('waived');
+    expect(s.decision).toBe('GO');
+    expect(refresh(s, cl, new Date('2026-11-27T11:00:00.000Z')).items['1']!.status).toBe('waived');
+    const later = refresh(s, cl, new Date('2026-11-27T11:00:00.001Z'));
+    expect(later.items['1']!.status).toBe('fail');
+    expect(later.decision).toBe('NO-GO');
+    expect(later.deciding).toEqual([{ item: '1', status: 'fail' }]);
+  });
+
+  it('an expiry given as a date lasts through the end of that day (UTC)', () => {
+    const cl = c();
+    const s = apply(failed(initialState(cl), cl), cl, waiver('2026-11-27'));
+    expect(refresh(s, cl, new Date('2026-11-27T23:59:59.999Z')).decision).toBe('GO');
+    expect(refresh(s, cl, new Date('2026-11-28T00:00:00.000Z'))).toMatchObject({ decision: 'NO-GO', items: { '1': { status: 'fail' } } });
+  });
+
+  it('a waiver already expired when it was recorded never counts; nor does one that expired before a resume', () => {
+    const cl = c();
+    const dead = apply(failed(initialState(cl), cl), cl, waiver('2026-11-26'));
+    expect(dead.items['1']!.status).toBe('fail');
+    expect(dead.decision).toBe('NO-GO');
+    // recorded in force, then the session is resumed (replayed) after it ran out: the resume event's time decides
+    let s = apply(failed(initialState(cl), cl), cl, waiver('2026-11-27T10:00:05.000Z'));
+    expect(s.decision).toBe('GO');
+    seq = 100;
+    s = apply(s, cl, { type: 'session.resume', data: { pid: 1, mode: 'ci' } });
+    expect(s.items['1']!.status).toBe('fail');
+    expect(s.decision).toBe('NO-GO');
+  });
+
+  it('the live store (what the TUI shows) turns an expired waiver back into NO-GO on tick', () => {
+    const cl = c();
+    const live = createSessionStore(cl);
+    const at = (i: number) => new Date(Date.parse('2026-11-27T10:00:00Z') + i * 1000).toISOString();
+    live.apply({ type: 'item.result', ts: at(0), actor: 'a', data: { item: '1', attempt: 1, verdict: 'fail', summary: 'exit 1', durationMs: 1, evidence: [] } }, 0);
+    live.apply({ type: 'item.result', ts: at(1), actor: 'a', data: { item: '2', attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 1, evidence: [] } }, 1);
+    live.apply({ type: 'waiver', ts: at(2), actor: 'carol', data: { item: '1', reason: 'accepted', expires: at(60), by: 'carol' } }, 2);
+    expect(live.store.getState()).toMatchObject({ decision: 'GO', items: { '1': { status: 'waived' } } });
+    live.tick(new Date(Date.parse(at(60)) + 1));
+    expect(live.store.getState()).toMatchObject({ decision: 'NO-GO', items: { '1': { status: 'fail' } } });
+    live.dispose();
+  });
+});
+
+describe('reducer: items, sign-offs and the decision', () => {
+  // a: a blocking command check; m: a manual item (2 approvals); r: a check that also requires a sign-off;
+  // n: non-blocking; x: a check with signoff none
+  const c = () => {
+    const cl = makeChecklist('/tmp/rt-reducer', [
+      { id: 'a', check: cmd('true') },
+      { id: 'm', approvals: 2 },
+      { id: 'r', check: cmd('true'), signoff: 'required' },
+      { id: 'n', check: cmd('true'), blocking: false },
+      { id: 'x', check: cmd('true'), signoff: 'none' },
+    ]);
+    return cl;
+  };
+  const ev = (sha: string) => [{ path: 'evidence/a/1.log', sha256: sha, bytes: 1 }];
+  const result = (item: string, verdict: 'pass' | 'fail' | 'error' | 'timeout' | 'inconclusive', sha = 'aa', attempt = 1) =>
+    ({ type: 'item.result' as const, data: { item, attempt, verdict, summary: verdict, durationMs: 1, evidence: ev(sha) } });
+  const signoff = (item: string, by: string, decision: 'approve' | 'reject' = 'approve', evidence = ['aa']) =>
+    ({ type: 'signoff' as const, data: { item, decision, comment: 'c', by, evidence } });
+  const statuses = (s: SessionState) => Object.fromEntries(s.order.map((id) => [id, s.items[id]!.status]));
+
+  it('statuses follow verdicts, sign-offs and skips; the decision names what decides it', () => {
+    const cl = c();
+    let s = initialState(cl);
+    expect(statuses(s)).toEqual({ a: 'pending', m: 'needs-signoff', r: 'pending', n: 'pending', x: 'pending' });
+    expect(s).toMatchObject({ decision: 'INCOMPLETE', deciding: [{ item: 'a', status: 'pending' }, { item: 'm', status: 'needs-signoff' }, { item: 'r', status: 'pending' }, { item: 'x', status: 'pending' }] });
+    s = apply(s, cl, { type: 'item.start', data: { item: 'a', attempt: 1, describe: 'true' } });
+    expect(s.items['a']).toMatchObject({ status: 'running', running: true, attempt: 1, describe: 'true', startedAt: expect.any(String) });
+    s = apply(s, cl, result('a', 'pass'));
+    s = apply(s, cl, result('r', 'pass'));
+    s = apply(s, cl, result('n', 'fail'));
+    s = apply(s, cl, result('x', 'pass'));
+    expect(statuses(s)).toEqual({ a: 'pass', m: 'needs-signoff', r: 'needs-signoff', n: 'fail', x: 'pass' });
+    // a non-blocking failure never decides
+    // a manual item has no evidence: its approvals are given on none
+    s = apply(s, cl, signoff('m', 'bob', 'approve', []));
+    expect(s.items['m']!.status).toBe('needs-signoff');
+    s = apply(s, cl, signoff('m', 'carol', 'approve', []));
+    s = apply(s, cl, signoff('r', 'bob'));
+    expect(statuses(s)).toEqual({ a: 'pass', m: 'pass', r: 'pass', n: 'fail', x: 'pass' });
+    expect(s).toMatchObject({ decision: 'GO', deciding: [] });
+    // a rejection fails the item even with approvals; an error, a timeout and an inconclusive are theirs
+    s = apply(s, cl, signoff('m', 'dave', 'reject', []));
+    expect(s.items['m']!.status).toBe('fail');
+    expect(s).toMatchObject({ decision: 'NO-GO', deciding: [{ item: 'm', status: 'fail' }] });
+    s = apply(s, cl, result('a', 'error', 'aa', 2));
+    s = apply(s, cl, result('x', 'timeout', 'aa', 2));
+    s = apply(s, cl, result('r', 'inconclusive', 'aa', 2));
+    expect(statuses(s)).toMatchObject({ a: 'error', x: 'timeout', r: 'inconclusive' });
+    expect(s.deciding).toEqual([{ item: 'a', status: 'error' }, { item: 'm', status: 'fail' }, { item: 'x', status: 'timeout' }]);
+    expect(s.items['a']!.attempts.map((x) => x.verdict)).toEqual(['pass', 'error']);
+    expect(s.seq).toBe(12);
+  });
+
+  it('a result with other evidence makes earlier sign-offs stale; one given on other evidence is stale at once', () => {
+    const cl = c();
+    let s = initialState(cl);
+    s = apply(s, cl, result('r', 'pass', 'aa'));
+    s = apply(s, cl, signoff('r', 'bob'));
+    expect(s.items['r']).toMatchObject({ status: 'pass', signoffs: [{ by: 'bob', stale: false, seq: 1 }] });
+    s = apply(s, cl, result('r', 'pass', 'aa', 2)); // same evidence: still counts
+    expect(s.items['r']!.signoffs[0]!.stale).toBe(false);
+    s = apply(s, cl, result('r', 'pass', 'bb', 3)); // new evidence: the approval no longer counts
+    expect(s.items['r']).toMatchObject({ status: 'needs-signoff', signoffs: [{ stale: true }] });
+    s = apply(s, cl, signoff('r', 'carol', 'approve', ['aa']));
+    expect(s.items['r']).toMatchObject({ status: 'needs-signoff', signoffs: [{ stale: true }, { by: 'carol', stale: true }] });
+    s = apply(s, cl, signoff('r', 'carol', 'reject', ['aa'])); // a stale rejection does not fail it either
+    expect(s.items['r']!.status).toBe('needs-signoff');
+    s = apply(s, cl, signoff('r', 'dave', 'approve', ['bb']));
+    expect(s.items['r']!.status).toBe('pass');
+  });
+
+  it('skips, resumes, notes, decisions, reports and close', () => {
+    const cl = c();
+    let s = initialState(cl);
+    s = apply(s, cl, { type: 'item.skip', data: { item: 'a', status: 'blocked', reason: 'depends on z (fail)' } });
+    expect(s.items['a']).toMatchObject({ status: 'blocked', skip: { status: 'blocked', reason: 'depends on z (fail)' }, running: false });
+    s = apply(s, cl, { type: 'item.start', data: { item: 'a', attempt: 1, describe: 'd' } });
+    expect(s.items['a']!.skip).toBeUndefined();
+    s = apply(s, cl, { type: 'item.skip', data: { item: 'a', status: 'skipped', reason: 'cancelled' } });
+    expect(s.items['a']!.status).toBe('skipped');
+    s = apply(s, cl, result('a', 'fail'));
+    s = apply(s, cl, { type: 'item.start', data: { item: 'a', attempt: 2, describe: 'd' } });
+    s = apply(s, cl, { type: 'item.skip', data: { item: 'a', status: 'skipped', reason: 'cancelled' } });
+    expect(s.items['a']!.status).toBe('fail'); // a cancelled re-run keeps the verdict before it
+    s = apply(s, cl, { type: 'item.start', data: { item: 'x', attempt: 1, describe: 'd' } });
+    s = apply(s, cl, { type: 'session.resume', data: { pid: 2, mode: 'tui' } });
+    expect(s.items['x']).toMatchObject({ running: false, status: 'pending' });
+    expect(s.resumes).toBe(1);
+    s = apply(s, cl, { type: 'note', data: { text: 'general', by: 'bob' } });
+    s = apply(s, cl, { type: 'note', data: { text: 'on a', by: 'bob', item: 'a' } });
+    expect(s.notes).toEqual([{ text: 'general', by: 'bob', seq: 8, ts: expect.any(String) }]);
+    expect(s.items['a']!.notes).toEqual([{ text: 'on a', by: 'bob', item: 'a', seq: 9, ts: expect.any(String) }]);
+    s = apply(s, cl, { type: 'decision', data: { decision: 'NO-GO', deciding: [], final: false } });
+    expect(s.finalDecision).toBeUndefined();
+    s = apply(s, cl, { type: 'decision', data: { decision: 'NO-GO', deciding: [], final: true } });
+    expect(s.finalDecision).toEqual({ decision: 'NO-GO', ts: expect.any(String) });
+    s = apply(s, cl, { type: 'report.generated', data: { path: 'reports/x', signed: true, interim: false } });
+    expect(s.reports).toEqual([{ path: 'reports/x', signed: true, interim: false, ts: expect.any(String) }]);
+    expect(s.closed).toBe(false);
+    s = apply(s, cl, { type: 'session.close', data: { decision: 'NO-GO' } });
+    expect(s.closed).toBe(true);
+    // events about items the checklist does not have change nothing
+    const before = s.items;
+    s = apply(s, cl, result('zz', 'pass'));
+    s = apply(s, cl, signoff('zz', 'bob'));
+    expect(s.items).toEqual(before);
   });
 });

@@ -8,6 +8,7 @@ import { readJournal } from '../../src/engine/journal.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { findSession, listSessions, openSession, openSessionDir, replaySession, safeName } from '../../src/engine/session.js';
 import { bundleScript } from '../support/bundle-script.js';
+import { watchJournalFs } from '../support/journal-fs.js';
 import { makeChecklist, tempDir, type ItemSpec } from '../support/session-fixtures.js';
 
 const ITEMS: ItemSpec[] = [{ id: '1' }, { id: '2', manual: true, signoff: 'required' }];
@@ -111,6 +112,21 @@ describe('create', () => {
     expect(JSON.parse(lines[r.seq]!)).toEqual(r);
     expect(s.store.store.getState().items['1']!.status).toBe('pass');
     expect(s.store.store.getState().seq).toBe(r.seq + 1);
+  });
+
+  it('a sign-off is written and fsynced before the store shows it and before record resolves', async () => {
+    const s = await start(stateDir());
+    const calls = await watchJournalFs(async (calls) => {
+      const unsub = s.store.store.subscribe((st) => {
+        if (st.items['2']!.signoffs.length && !calls.includes('shown')) calls.push('shown');
+      });
+      await s.record({ type: 'signoff', data: { item: '2', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [] } });
+      calls.push('resolved');
+      unsub();
+    });
+    const append = calls.filter((c) => !c.startsWith('open ') && !c.startsWith('close '));
+    expect(append).toEqual(['write journal.jsonl', 'sync journal.jsonl', 'shown', 'resolved']);
+    expect(s.store.store.getState().items['2']!.status).toBe('pass');
   });
 
   it('evidence paths are created under evidence/<item>/ with safe names', async () => {

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSignedBundle, type Fixture } from './helpers/bundle.js';
+import { withoutTool } from '../support/tools.js';
 
 const DOC = path.resolve(import.meta.dirname, '../../docs/verify.md');
-const hasJq = spawnSync('jq', ['--version']).status === 0;
+const noJq = withoutTool('jq', spawnSync('jq', ['--version']).status === 0, 'apt-get install -y jq');
 
 let root: string;
 let fx: Fixture;
@@ -32,7 +33,7 @@ function run(bundle: string) {
   return spawnSync('bash', ['-c', body], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
 }
 
-describe.skipIf(!hasJq)('docs/verify.md standard-tool commands (need jq)', () => {
+describe.skipIf(noJq)('docs/verify.md standard-tool commands (need jq)', () => {
   it('accept a good bundle', () => {
     const r = run(fx.result.dir);
     const out = r.stdout + r.stderr;

@@ -1,8 +1,9 @@
 import canonicalize from 'canonicalize';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readJournal } from '../../src/engine/journal.js';
 import { createRunner } from '../../src/engine/runner.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { replaySession } from '../../src/engine/session.js';
@@ -24,11 +25,27 @@ afterAll(async () => {
 });
 
 describe('deriveReport', () => {
-  it('is a pure function of the journal: two replays give the same canonical bytes', async () => {
-    const a = deriveReport(await replaySession(session.dir));
-    const b = deriveReport(await replaySession(session.dir));
-    expect(canonicalize(a)).toBe(canonicalize(b));
-    expect(firstDifference(a, b)).toBeUndefined();
+  it('is a pure function of the journal: the live session, and a copy replayed elsewhere years later, give the same bytes', async () => {
+    // what the running session holds (its live store, reduced as each event was recorded)
+    const j = await readJournal(path.join(session.dir, 'journal.jsonl'));
+    const { outputVersion: _v, messages: _m, ...liveState } = session.store.store.getState();
+    const live = deriveReport({ checklist: session.checklist, state: liveState, records: j.records, head: j.head });
+    // a copy of the session directory, replayed from its files in another place with the clock far ahead
+    const copy = path.join(root, 'copied-session');
+    cpSync(session.dir, copy, { recursive: true });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let replayed: ReturnType<typeof deriveReport>;
+    try {
+      vi.setSystemTime(new Date('2099-06-01T00:00:00Z'));
+      replayed = deriveReport(await replaySession(copy));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(firstDifference(live, replayed)).toBeUndefined();
+    expect(canonicalize(replayed)).toBe(canonicalize(live));
+    // and the bytes are about this session, not empty ones
+    expect(live.session.id).toBe(session.id);
+    expect(live.journal).toEqual({ head: j.head, count: j.records.length });
   });
 
   it('keeps every attempt with its times, and totals durations against estimates', async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeSums, isSafeBundlePath, listFiles, parseSums } from '../../src/report/sums.js';
+import { computeSums, isSafeBundlePath, listFiles, parseSums, safeSegment, sha256Hex } from '../../src/report/sums.js';
 
 let dir: string;
 beforeAll(() => {
@@ -41,5 +41,21 @@ describe('SHA256SUMS', () => {
       'line 4: file name "bad name" is outside [A-Za-z0-9._/@-]',
       'ok is listed twice',
     ]);
+  });
+
+  it('maps odd path segments onto the safe charset, never to . or ..; reads the binary-mode marker', () => {
+    expect(safeSegment('run log #1.txt')).toBe('run_log__1.txt');
+    expect(safeSegment('ok-name_1.2@x')).toBe('ok-name_1.2@x');
+    expect(safeSegment('.')).toBe('_');
+    expect(safeSegment('..')).toBe('__');
+    expect(safeSegment('')).toBe('_');
+    expect(isSafeBundlePath('a/./b')).toBe(false);
+    expect(isSafeBundlePath('a//b')).toBe(false);
+    expect(isSafeBundlePath('.hidden')).toBe(true);
+    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    const bin = parseSums(`${'a'.repeat(64)} *evidence/x.log\n`);
+    expect(bin).toEqual({ entries: [{ sha256: 'a'.repeat(64), path: 'evidence/x.log' }], problems: [] });
+    expect(parseSums('')).toEqual({ entries: [], problems: [] });
+    expect(parseSums(`${'A'.repeat(64)}  x\n`).problems).toEqual(['line 1: not "<sha256>  <file>"']);
   });
 });

@@ -65,6 +65,32 @@ describe('verify: the good bundle', () => {
 });
 
 describe('verify: tamper suite (one byte flipped in each file)', () => {
+  it('every file of the bundle, junit.xml, SHA256SUMS and each .sig included: a flipped byte fails it, naming the file', async () => {
+    const files = await listFiles(fx.result.dir);
+    // the bundle's kinds of file are all here (no file kind escapes this loop unnoticed)
+    expect(files).toEqual(expect.arrayContaining(['SHA256SUMS', 'SHA256SUMS.sig', 'junit.xml', 'report.json', 'report.html', 'journal.jsonl', 'checklist.yaml']));
+    const sigs = files.filter((f) => f.endsWith('.sig'));
+    expect(sigs.length).toBe(3); // the report's and the two sign-offs'
+    const named: Record<string, string[]> = {};
+    for (const f of files) {
+      const d = copy();
+      // a letter or digit in the middle of the file: content (for a .sig, inside its base64 body)
+      flipByte(path.join(d, f), (b) => {
+        let i = Math.floor(b.length / 2);
+        while (!/[A-Za-z0-9]/.test(String.fromCharCode(b[i]!))) i++;
+        return i;
+      });
+      const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+      expect(r.valid, f).toBe(false);
+      named[f] = fails(r).map((x) => x.file ?? '');
+    }
+    for (const f of files) {
+      // a flipped SHA256SUMS no longer matches its signature; every other file is named itself
+      const expected = f === 'SHA256SUMS' ? 'SHA256SUMS.sig' : f;
+      expect(named[f], `${f} flipped: ${named[f]!.join(', ')}`).toContain(expected);
+    }
+  });
+
   it('report.json', async () => {
     const d = copy();
     flipByte(path.join(d, 'report.json'), (b) => b.indexOf('"decision":"GO"') + 13);
@@ -243,8 +269,16 @@ describe('verify: policy', () => {
       await signoffAs(session, '1.2', CAPTAIN, base.captain, { env: base.env() });
       await signoffAs(session, '2.1', 'bob@example.com', base.bob, { env: base.env() });
       await session.record({ type: 'waiver', data: { item: '2.3', reason: 'accepted', expires: '2020-01-01', by: CAPTAIN } });
-      await decide(session, true);
+      // the expired waiver never counted: 2.3 is its failed check, the decision NO-GO (live, recorded and reported)
+      expect(session.store.store.getState().items['2.3']!.status).toBe('fail');
+      expect(await decide(session, true)).toBe('NO-GO');
       const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: false, env: base.env(), session });
+      const report = JSON.parse(readFileSync(path.join(res.dir, 'report.json'), 'utf8')) as {
+        decision: { decision: string; deciding: unknown[] };
+        blocks: { items: { id: string; status: string; waiver?: unknown }[] }[];
+      };
+      expect(report.decision).toMatchObject({ decision: 'NO-GO', deciding: [{ item: '2.3', status: 'fail' }] });
+      expect(report.blocks[1]!.items.find((i) => i.id === '2.3')).toMatchObject({ status: 'fail', waiver: { expires: '2020-01-01', validAtDecision: false } });
       const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
       const msgs = fails(r).map((x) => x.message).join('\n');
       expect(msgs).toMatch(/item 1\.2 requires 1 valid signed approval\(s\), found 0 \(captain@example\.com approved their own item/);

@@ -1,6 +1,8 @@
 /**
- * A CheckContext for calling a kind's run() directly in tests (engineer F's kinds). Everything the kind emits,
- * writes and attaches is kept so tests can assert on it — in particular that no secret value ever shows up.
+ * A CheckContext for calling a kind's run() directly in tests. Everything the kind emits, writes and attaches is kept
+ * exactly as the kind handed it over — NOT masked: "the secret is absent from everything()" then judges the kind
+ * itself (a kind that prints its token fails it). `redact` masks like the runner's, for kinds that call it. The
+ * runner's own masking of whatever a kind hands over is tested with the real runner (test/engine/runner-redaction).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,11 +39,11 @@ export async function basicContext(o: BasicContextOptions = {}): Promise<BasicCo
   const redact = (text: string): string => secrets.reduce((t, s) => t.split(s).join('***'), text);
   const ctx: BasicContext = {
     signal: controller.signal,
-    emit: (line, stream = 'info') => lines.push({ line: redact(line), stream }),
-    write: (chunk, stream) => written.push({ chunk: redact(String(chunk)), stream }),
+    emit: (line, stream = 'info') => lines.push({ line, stream }),
+    write: (chunk, stream) => written.push({ chunk: String(chunk), stream }),
     attach: async (name, content) => {
       const rel = `evidence/${name}`;
-      const text = redact(String(content));
+      const text = String(content);
       attachments.set(name, text);
       await writeFile(path.join(dir, name.replace(/[\\/]/g, '_')), text);
       return rel;

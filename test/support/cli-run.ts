@@ -1,13 +1,18 @@
-/** Run the BUILT CLI (bin/readiness-tui.js) as a real child process; builds it once if dist/ is missing. */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+/** Run the BUILT CLI (bin/readiness-tui.js) as a real child process. */
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { distStaleness } from './build.js';
 import { repoRoot } from './session-fixtures.js';
 
 export const BIN = path.join(repoRoot, 'bin', 'readiness-tui.js');
 
+/**
+ * The bundle in dist/ is built from the sources as they are: the vitest global setup rebuilt it before any test
+ * file started (test/support/build.ts). Throws when a source changed since — the run would test an old bundle.
+ */
 export function ensureBuilt(): void {
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
+  const why = distStaleness();
+  if (why) throw new Error(`dist/ is stale (${why}): a source changed during the test run; run the tests again (the global setup rebuilds)`);
 }
 
 export interface CliResult {

@@ -3,7 +3,6 @@
  * screen grid. The app announces that it reads keys by setting the window title (READINESS_TEST_READY=1), so no
  * key is sent before the first frame. Keys are written one per write with a pause, like a person typing.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pty from 'node-pty';
@@ -13,10 +12,6 @@ import { keyBytes } from './keys.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(REPO_ROOT, 'bin', 'readiness-tui.js');
 export const READY_TITLE = 'readiness-tui:ready';
-
-export function builtCliPresent(): boolean {
-  return existsSync(path.join(REPO_ROOT, 'dist', 'cli.js'));
-}
 
 export interface LaunchOptions {
   args: string[];

@@ -110,6 +110,8 @@ export interface KubeApiServer {
   /** names ("namespace/name") of pods created and deleted through the API */
   podsCreated: string[];
   podsDeleted: string[];
+  /** resolves once every pod created so far has run its simulated container (tests wait on it, not on a clock) */
+  podsSettled(): Promise<void>;
   /** current objects of a resource (group "" = core), e.g. list("", "pods") */
   list(group: string, plural: string): KubeObject[];
   /** add or replace an object while running (the demo flips a scenario) */
@@ -291,6 +293,9 @@ function status(code: number, reason: string, message: string, details?: Record<
 interface PodRun {
   log: string;
   timer?: NodeJS.Timeout;
+  /** resolves when the simulated container has run (or was stopped by close) */
+  ended: Promise<void>;
+  end: () => void;
 }
 
 export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<KubeApiServer> {
@@ -434,35 +439,46 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
 
   function startPod(pod: KubeObject): void {
     const key = keyOf(pod.metadata!.namespace, pod.metadata!.name!);
-    const run: PodRun = { log: '' };
+    let end = () => undefined as void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const run: PodRun = { log: '', ended, end };
     runs.set(key, run);
     const image = ((pod.spec as { containers?: { image?: string; name?: string }[] })?.containers?.[0]?.image) ?? 'unknown';
     const cname = ((pod.spec as { containers?: { name?: string }[] })?.containers?.[0]?.name) ?? 'main';
     pod.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }], containerStatuses: [{ name: cname, image, ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] };
     run.timer = setTimeout(() => {
       run.timer = undefined;
-      const cur = bucket(byPlural.get('/pods')!).get(key);
-      if (!cur) return;
-      const d = decide(cur);
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      cur.metadata!.resourceVersion = String(++rv);
-      if (d?.outcome === 'image-pull') {
-        cur.status = { phase: 'Pending', containerStatuses: [{ name: cname, image, ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } }] };
-        return;
+      try {
+        settle(run, key, cname, image);
+      } finally {
+        run.end();
       }
-      if (!d) {
-        cur.status = { phase: 'Running', startTime: now, containerStatuses: [{ name: cname, image, ready: true, restartCount: 0, state: { running: { startedAt: now } } }] };
-        return;
-      }
-      run.log = d.log;
-      const exitCode = d.outcome === 'ok' ? 0 : 1;
-      cur.status = {
-        phase: exitCode === 0 ? 'Succeeded' : 'Failed',
-        startTime: now,
-        containerStatuses: [{ name: cname, image, ready: false, restartCount: 0, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: now, finishedAt: now } } }],
-      };
     }, opts.probe?.runMs ?? 150);
     run.timer.unref?.();
+  }
+
+  /** the simulated container has run: its outcome, log and status */
+  function settle(run: PodRun, key: string, cname: string, image: string): void {
+    const cur = bucket(byPlural.get('/pods')!).get(key);
+    if (!cur) return;
+    const d = decide(cur);
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    cur.metadata!.resourceVersion = String(++rv);
+    if (d?.outcome === 'image-pull') {
+      cur.status = { phase: 'Pending', containerStatuses: [{ name: cname, image, ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } } }] };
+      return;
+    }
+    if (!d) {
+      cur.status = { phase: 'Running', startTime: now, containerStatuses: [{ name: cname, image, ready: true, restartCount: 0, state: { running: { startedAt: now } } }] };
+      return;
+    }
+    run.log = d.log;
+    const exitCode = d.outcome === 'ok' ? 0 : 1;
+    cur.status = {
+      phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+      startTime: now,
+      containerStatuses: [{ name: cname, image, ready: false, restartCount: 0, state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: now, finishedAt: now } } }],
+    };
   }
 
   // ----- HTTP handling
@@ -715,6 +731,7 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
     requests,
     podsCreated,
     podsDeleted,
+    podsSettled: () => Promise.all([...runs.values()].map((r) => r.ended)).then(() => undefined),
     list: (g, p) => {
       const d = byPlural.get(`${g}/${p}`);
       return d ? [...bucket(d).values()].map((o) => clone(o)) : [];
@@ -727,7 +744,10 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
     writeKubeconfig: (dir, contextName = 'fake') => writeKubeconfig(dir, url, tls.ca, token, contextName),
     close: () =>
       new Promise<void>((resolve) => {
-        for (const r of runs.values()) if (r.timer) clearTimeout(r.timer);
+        for (const r of runs.values()) {
+          if (r.timer) clearTimeout(r.timer);
+          r.end();
+        }
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -11,7 +11,6 @@
 import { guardAgainstOrphan } from './orphan-guard.js';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,20 +41,10 @@ export async function findPrometheus(): Promise<PrometheusBinaries | undefined> 
   return prometheus && promtool ? { prometheus, promtool } : undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 export interface StartPrometheusOptions {
   /** use this TSDB directory (e.g. one backfillAlerts wrote); default a new temp dir removed on stop */
   dataDir?: string;
+  /** default: a port Prometheus picks itself (it binds port 0 and logs the port it got) */
   port?: number;
   /** content of an alerting/recording rule file (YAML) loaded by the config */
   rules?: string;
@@ -82,7 +71,6 @@ export async function startPrometheus(o: StartPrometheusOptions = {}): Promise<P
   if (!bins) throw new Error('prometheus is not installed: apt-get install -y prometheus');
   const work = await mkdtemp(path.join(os.tmpdir(), 'rt-prom-'));
   const dataDir = o.dataDir ?? path.join(work, 'data');
-  const port = o.port ?? (await freePort());
   const configFile = path.join(work, 'prometheus.yml');
   const ruleFile = path.join(work, 'rules.yml');
   if (o.rules) await writeFile(ruleFile, o.rules);
@@ -103,19 +91,21 @@ export async function startPrometheus(o: StartPrometheusOptions = {}): Promise<P
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${dataDir}`,
       `--storage.tsdb.retention.time=${o.retention ?? '30d'}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.listen-address=127.0.0.1:${o.port ?? 0}`,
     ],
     // its own process group, stopped by the guard when we are gone without stopping it (SIGKILL, lost terminal)
     { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   const guard = child.pid ? guardAgainstOrphan(child.pid) : undefined;
   let logTail = '';
+  // the port it bound: given, or the one it logs (`msg="Listening on" address=127.0.0.1:43127`) for port 0
+  let port = o.port;
   child.stderr?.on('data', (c: Buffer) => {
     logTail = (logTail + c.toString('utf8')).slice(-8000);
+    port ??= Number(/msg="Listening on" address=127\.0\.0\.1:(\d+)/.exec(logTail)?.[1]) || undefined;
   });
   let exited: number | null | undefined;
   const exitP = new Promise<void>((resolve) => child.on('exit', (code) => ((exited = code), resolve())));
-  const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (exited === undefined) {
       child.kill('SIGTERM');
@@ -133,8 +123,8 @@ export async function startPrometheus(o: StartPrometheusOptions = {}): Promise<P
       throw new Error(`prometheus exited (${exited}) before it was ready:\n${logTail.split('\n').slice(-8).join('\n')}`);
     }
     try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) break;
+      const res = port ? await fetch(`http://127.0.0.1:${port}/-/ready`, { signal: AbortSignal.timeout(1000) }) : undefined;
+      if (res?.status === 200) break;
     } catch {
       /* not listening yet */
     }
@@ -144,7 +134,7 @@ export async function startPrometheus(o: StartPrometheusOptions = {}): Promise<P
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  return { url, port, dataDir, pid: child.pid!, log: () => logTail, stop };
+  return { url: `http://127.0.0.1:${port!}`, port: port!, dataDir, pid: child.pid!, log: () => logTail, stop };
 }
 
 export interface BackfillEpisode {

@@ -114,10 +114,8 @@ describe('httpRequest', () => {
   });
 
   it('timeout → "no response … within", distinct from cancel', async () => {
-    const t0 = Date.now();
     const e = await failure(httpRequest(`${plainUrl}/hang`, { timeoutMs: 300, service: 'Vault' }));
     expect(e.message).toMatch(/^no response from Vault at http:\/\/127\.0\.0\.1:\d+\/hang within 300ms$/);
-    expect(Date.now() - t0).toBeLessThan(3000);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
     const c = await failure(httpRequest(`${plainUrl}/hang`, { signal: ac.signal, timeoutMs: 10_000 }));

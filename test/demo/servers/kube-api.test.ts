@@ -144,7 +144,7 @@ describe('fake kube-apiserver (HTTPS, real wire format)', () => {
     expect(a.status.phase).toBe('Pending');
     const waiting = await call('GET', `/api/v1/namespaces/foo/pods/${a.metadata.name}/log`);
     expect(waiting.status).toBe(400);
-    await new Promise((r) => setTimeout(r, 150));
+    await server.podsSettled();
     const a2 = (await call('GET', `/api/v1/namespaces/foo/pods/${a.metadata.name}`)).json;
     expect(a2.status.phase).toBe('Failed');
     expect(a2.status.containerStatuses[0].state.terminated.exitCode).toBe(1);

@@ -4,9 +4,10 @@ import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { alertsOpenMetrics, backfillAlerts, findPrometheus, startPrometheus } from '../../../src/demo/servers/prometheus.js';
+import { withoutTool } from '../../support/tools.js';
 
 const bins = await findPrometheus();
-if (!bins) console.warn('SKIPPED real-Prometheus launcher tests: `prometheus`/`promtool` not installed (apt-get install -y prometheus)');
+const noProm = withoutTool('prometheus/promtool', Boolean(bins), 'apt-get install -y prometheus');
 
 describe('OpenMetrics for ALERTS backfill', () => {
   it('every sample has a timestamp, families are typed, series ascend, the file ends with # EOF', () => {
@@ -29,7 +30,7 @@ describe('OpenMetrics for ALERTS backfill', () => {
   });
 });
 
-describe.skipIf(!bins)('the real Prometheus launcher', () => {
+describe.skipIf(noProm)('the real Prometheus launcher (needs prometheus, promtool)', () => {
   it('starts on a loopback port, is ready, answers the API, and stop() ends it and removes its temp dir', async () => {
     const p = await startPrometheus();
     const ready = await fetch(`${p.url}/-/ready`);

@@ -3,7 +3,8 @@
  * private socket (killed by pid in stop()).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export interface TestKey {
@@ -44,9 +45,16 @@ export async function startAgent(dir: string): Promise<TestAgent> {
   delete env.SSH_ASKPASS;
   delete env.DISPLAY;
   const child: ChildProcess = spawn('ssh-agent', ['-D', '-a', sock], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // ready when it accepts a connection (its socket file exists from bind(), before it listens)
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
+      const c = net.connect(sock);
+      c.once('connect', () => (c.destroy(), resolve(true)));
+      c.once('error', () => resolve(false));
+    });
   const deadline = Date.now() + 5000;
-  while (!existsSync(sock)) {
-    if (Date.now() > deadline) throw new Error('ssh-agent did not create its socket');
+  while (!(await accepts())) {
+    if (Date.now() > deadline) throw new Error('ssh-agent did not accept connections on its socket');
     await new Promise((r) => setTimeout(r, 20));
   }
   return {
