@@ -1,4 +1,4 @@
-// Bundles the CLI into dist/cli.js (and dist/validate-cli.js, see src/validate-cli.ts) with esbuild (ESM, Node 20).
+// Bundles the CLI into dist/cli.js with esbuild (ESM, Node 20).
 // Bundling makes `npx readiness-tui` start fast and lets ink-table (CommonJS, require('ink')) sit next to
 // ink 6 (ESM with top-level await): esbuild wraps them so the require() never meets the async graph.
 import { build } from 'esbuild';
@@ -15,8 +15,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 await (await import('node:fs/promises')).rm('dist', { recursive: true, force: true });
 
 await build({
-  // validate-cli: `readiness-tui validate FILE` without the command-line parser (bin/readiness-tui.js picks it)
-  entryPoints: { cli: 'src/cli.ts', 'validate-cli': 'src/validate-cli.ts' },
+  entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

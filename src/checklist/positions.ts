@@ -1,11 +1,44 @@
 /**
- * Source positions for a parsed YAML document: YAML path → file line:col, and a character inside a scalar → line:col
+ * The checklist's YAML Document (the `yaml` package: exact syntax errors, positions) and its source positions: YAML path → file line:col, and a character inside a scalar → line:col
  * (used to point at the exact spot of a bad `${vars.x}` or a JSONata syntax error inside an expression).
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
 import type { LineCol, PathSeg } from './path-format.js';
 
 export { formatPath, type LineCol, type PathSeg } from './path-format.js';
+
+/** ids and dependsOn written as numbers (1.1, 2) become the exact text written, so "1.10" stays "1.10" */
+function stringifyNumericIds(doc: Document, text: string) {
+  const fix = (n: unknown) => {
+    if (isScalar(n) && typeof n.value === 'number' && n.range) n.value = text.slice(n.range[0], n.range[1]).trim();
+  };
+  const root = doc.contents;
+  if (!isMap(root)) return;
+  const blocks = root.get('blocks', true);
+  if (!isSeq(blocks)) return;
+  for (const b of blocks.items) {
+    if (!isMap(b)) continue;
+    fix(b.get('id', true));
+    const items = b.get('items', true);
+    if (!isSeq(items)) continue;
+    for (const it of items.items) {
+      if (!isMap(it)) continue;
+      fix(it.get('id', true));
+      const deps = it.get('dependsOn', true);
+      if (isSeq(deps)) deps.items.forEach(fix);
+      else fix(deps);
+    }
+  }
+}
+
+/** the YAML Document with positions (numeric ids turned into their exact text) */
+export function readDocument(text: string): { doc: Document; pos: SourcePositions } {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true, merge: true });
+  const pos = new SourcePositions(doc, lc, text);
+  stringifyNumericIds(doc, text);
+  return { doc, pos };
+}
 
 export class SourcePositions {
   constructor(
