@@ -2,7 +2,8 @@
  * The checklist's YAML Document (the `yaml` package: exact syntax errors, positions) and its source positions: YAML path → file line:col, and a character inside a scalar → line:col
  * (used to point at the exact spot of a bad `${vars.x}` or a JSONata syntax error inside an expression).
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
+import { Composer, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type Node, type Scalar } from 'yaml';
+import { aliasLimit, nestingLimit, type LimitCrossed } from './limits.js';
 import type { LineCol, PathSeg } from './path-format.js';
 
 export { formatPath, type LineCol, type PathSeg } from './path-format.js';
@@ -31,13 +32,39 @@ function stringifyNumericIds(doc: Document, text: string) {
   }
 }
 
-/** the YAML Document with positions (numeric ids turned into their exact text) */
-export function readDocument(text: string): { doc: Document; pos: SourcePositions } {
+/**
+ * The YAML Document with positions (numeric ids turned into their exact text), or where an input limit (limits.ts)
+ * was crossed — then `doc` is empty. parseDocument() in two steps, so that nesting is checked on the parser's tokens
+ * before the composer (which recurses) sees them.
+ */
+export function readDocument(text: string, tooBig?: LimitCrossed): { doc: Document; pos: SourcePositions; limit?: LimitCrossed } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true, merge: true });
+  if (tooBig) {
+    // not parsed at all: only the line breaks, for the position
+    lc.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < tooBig.offset; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+    const doc = new Document();
+    return { doc, pos: new SourcePositions(doc, lc, text), limit: tooBig };
+  }
+  const tokens = [...new Parser(lc.addNewLine).parse(text)];
+  const tooDeep = nestingLimit(tokens);
+  if (tooDeep) {
+    const doc = new Document();
+    return { doc, pos: new SourcePositions(doc, lc, text), limit: tooDeep };
+  }
+  let doc: Document | undefined;
+  const options = { prettyErrors: false, uniqueKeys: true, strict: true, merge: true } as const;
+  for (const d of new Composer(options).compose(tokens, true, text.length)) {
+    if (!doc) doc = d;
+    else {
+      doc.errors.push(new YAMLParseError(d.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  doc ??= new Document();
   const pos = new SourcePositions(doc, lc, text);
   stringifyNumericIds(doc, text);
-  return { doc, pos };
+  return { doc, pos, limit: doc.errors.length ? undefined : aliasLimit(doc) };
 }
 
 export class SourcePositions {

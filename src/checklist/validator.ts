@@ -19,6 +19,7 @@ import { findMalformedVarRefs, findVarRefs } from './interpolate.js';
 import type { Block, CheckSpec, Checklist, Item, Position, SignoffPolicy, VarDef } from './model.js';
 import { formatPath, type LineCol, type PathSeg } from './path-format.js';
 import { checkExpectSyntax } from './expect.js';
+import { expressionLimit, fileSizeLimit, type LimitCrossed } from './limits.js';
 import { readDocument, type SourcePositions } from './positions.js';
 import { checklistSchema } from './schema.js';
 import { API_VERSION, CHECK_BASE_KEYS } from './schema-constants.js';
@@ -184,6 +185,7 @@ export class Validator {
   private readonly text: string;
   private readonly doc: Document;
   private readonly pos: SourcePositions;
+  private readonly limit?: LimitCrossed;
   private knownKinds?: string[];
 
   constructor(
@@ -191,7 +193,7 @@ export class Validator {
     private readonly file: string,
   ) {
     this.text = bytes.toString('utf8');
-    ({ doc: this.doc, pos: this.pos } = readDocument(this.text));
+    ({ doc: this.doc, pos: this.pos, limit: this.limit } = readDocument(this.text, fileSizeLimit(bytes)));
   }
 
   private add(
@@ -224,6 +226,10 @@ export class Validator {
   private load(): unknown {
     const pos = this.pos;
     const doc = this.doc;
+    if (this.limit) {
+      this.add([], `${this.limit.message} (see "Limits" in docs/checklist-format.md)`, { at: pos.at(this.limit.offset) });
+      return FAILED;
+    }
     if (doc.errors.length > 0) {
       // after the first syntax error the parser's recovery produces follow-on noise: show the first few
       const shown = doc.errors.slice(0, MAX_YAML_ERRORS);
@@ -251,7 +257,8 @@ export class Validator {
     }
     for (const w of doc.warnings) this.warn([], `YAML: ${w.message}`, { at: pos.at(w.pos[0]) });
     try {
-      return doc.toJS({ maxAliasCount: 1000 });
+      // aliases are bounded by aliasLimit() (limits.ts), which says where
+      return doc.toJS({ maxAliasCount: -1 });
     } catch (err) {
       this.add([], `YAML: ${(err as Error).message}`);
       return FAILED;
@@ -437,6 +444,11 @@ export class Validator {
 
   /** JSONata syntax of the expression at `parent`.`key` */
   private expectSyntax(parent: readonly PathSeg[], key: string, expr: string) {
+    const limit = expressionLimit(expr);
+    if (limit) {
+      this.add([...parent, key], `${limit.message} (see "Limits" in docs/checklist-format.md)`, { scalarIndex: limit.offset });
+      return;
+    }
     const err = expectError(expr);
     if (!err) return;
     this.add([...parent, key], `invalid JSONata expression: ${err.message}`, { scalarIndex: err.position });

@@ -92,6 +92,21 @@ describe('readiness-tui validate', () => {
     expect(r.stderr).toBe('error: cannot read checklist no/such/checklist.yaml: no such file\n');
   });
 
+  it('deep or cyclic input is a located error with exit 2 (limits in docs/checklist-format.md)', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['cycle.yaml', 'a: &a [*a]\n', /:1:8: error: alias \*a refers to a node that contains it/],
+      ['deep.yaml', '['.repeat(10_000) + '\n', /:1:65: error: mappings and lists nest more than 64 levels deep/],
+    ];
+    for (const [name, text, want] of cases) {
+      const f = path.join(tmp, name);
+      writeFileSync(f, text);
+      const r = await cli('validate', f);
+      expect(r.code, name).toBe(2);
+      expect(r.stdout, name).toMatch(want);
+      noStack(r.stdout + r.stderr);
+    }
+  });
+
   it('a directory and binary garbage are refused cleanly', async () => {
     const d = await cli('validate', tmp);
     expect(d.code).toBe(2);
