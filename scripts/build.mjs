@@ -4,10 +4,6 @@
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { inkFixes } from './ink-fixes.mjs';
-import { yogaFix } from './yoga-fix.mjs';
-import { zodLocales } from './zod-locales.mjs';
-import { stringWidthFix } from './string-width-fix.mjs';
-import { ansiTokenizeFix } from './ansi-tokenize-fix.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -41,11 +37,9 @@ await build({
   alias: { 'react-devtools-core': './scripts/stub-devtools.mjs' },
   // Large, rarely-needed runtime dependencies stay external (installed as dependencies) and are loaded lazily.
   external: ['@kubernetes/client-node', '@secretlint/node', '@secretlint/secretlint-rule-preset-recommend'],
-  // ink 6.8: incremental renderer row drift and unbounded text caches (see the file)
-  // + yoga-layout: load its WebAssembly without fetch()/undici; zod: its unused locales stay out
-  // + string-width 8: no emoji expression compiled for text without emoji; ansi-tokenize: no style diff between
-  //   cells of the same style (both cost the TUI's first frame tens of ms; see the files)
-  plugins: [inkFixes, yogaFix, zodLocales, stringWidthFix, ansiTokenizeFix],
+  // ink 6.8's defects a user sees: row drift of the incremental renderer, unbounded text caches, keys waiting for
+  // the output throttle (see the file). Dependencies are otherwise used as they are: no patch only for start-up time.
+  plugins: [inkFixes],
 });
 
 // A check's stdout is read by worker threads started from this file (src/engine/capture-pump.ts): ship it next to

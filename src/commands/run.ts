@@ -101,9 +101,8 @@ async function kubeInfo(c: Checklist, context: string | undefined): Promise<Kube
   );
   if (!usesKube) return undefined;
   try {
-    // without @kubernetes/client-node (slow to load): the checks that need it load it themselves
-    const m = await import('../checks/support/kube-target-info.js');
-    return await m.readKubeTargetInfo({ context });
+    const m = await import('../checks/support/kube.js');
+    return await m.kubeTargetInfo({ context });
   } catch {
     return undefined; // each kubernetes check reports its own error
   }

@@ -89,9 +89,10 @@ async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeT
   );
   if (!usesKube && !context) return undefined;
   try {
-    // read without @kubernetes/client-node: loading it would delay the first frame by most of a second
-    const { readKubeTargetInfo } = await import('../checks/support/kube-target-info.js');
-    return await readKubeTargetInfo({ kubeconfig: process.env.KUBECONFIG, context });
+    // through @kubernetes/client-node, loaded here only for a checklist with kubernetes checks (or a context given):
+    // the header and the session's start record show the context the checks will use, resolved the same way
+    const { kubeTargetInfo } = await import('../checks/support/kube.js');
+    return await kubeTargetInfo({ kubeconfig: process.env.KUBECONFIG, context });
   } catch {
     return undefined;
   }

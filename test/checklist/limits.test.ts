@@ -128,7 +128,10 @@ const VALUES = ['[1, 2]', '{a: 1}', '123', 'true', 'null', '~', '""', '-1', '1e4
 const MUTANTS: Record<string, Mutant> = {
   'byte flips': (t, r) => {
     const b = Buffer.from(t);
-    for (let n = 1 + Math.floor(r() * 4); n > 0; n--) b[Math.floor(r() * b.length)] ^= 1 << Math.floor(r() * 8);
+    for (let n = 1 + Math.floor(r() * 4); n > 0; n--) {
+      const i = Math.floor(r() * b.length);
+      b[i] = b[i]! ^ (1 << Math.floor(r() * 8));
+    }
     return b;
   },
   truncation: (t, r) => Buffer.from(t).subarray(0, Math.floor(r() * Buffer.byteLength(t))),
