@@ -42,10 +42,6 @@ await build({
   plugins: [inkFixes],
 });
 
-// A check's stdout is read by worker threads started from this file (src/engine/capture-pump.ts): ship it next to
-// the chunks, where `new URL('./capture-worker.mjs', import.meta.url)` finds it.
-await (await import('node:fs/promises')).copyFile('src/engine/capture-worker.mjs', 'dist/capture-worker.mjs');
-
 // The demo sandbox runs the seed's scripts as real child processes: ship them next to the bundle.
 const { cp, rm } = await import('node:fs/promises');
 await rm('dist/demo/scripts', { recursive: true, force: true });

@@ -5,8 +5,6 @@
  * The child runs in its own process group; on timeout or cancel the whole group is killed (see engine/process.ts).
  * Output goes byte for byte to the evidence file through ctx.write; the kind itself keeps only what the result
  * needs (line counts, a tail, up to 1 MiB of stdout for `json`, the captures), so a 200 MB stream costs no memory.
- * When the runner offers it (nothing to mask), the child's stdout is the evidence file itself (ctx.stdoutSink,
- * engine/evidence-direct.ts) and its bytes are read back from there; stderr always comes through a pipe.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -183,7 +181,6 @@ export const command: CheckKind<CommandParams> = {
       env,
       signal,
       killGraceMs: ctx.killGraceMs,
-      stdoutSink: ctx.stdoutSink?.(),
       onData(chunk, stream) {
         ctx.write(chunk, stream);
         tails[stream].push(chunk);

@@ -14,14 +14,10 @@
  * - Secret values are masked in-stream (one StreamRedactor per stream, each with a carry-over window so a secret
  *   split across two chunks is still masked). Without secrets the bytes pass through untouched (fast path).
  * - stdout and stderr are interleaved in arrival order, as a terminal would show them.
- * - Direct stdout (`directStdout()`, used by the `command` kind when there is nothing to mask): the child writes its
- *   stdout into this file itself and the bytes are read back from it (evidence-direct.ts); a flood then costs this
- *   process a read and a hash per byte instead of a pipe read, a copy, a write and a hash.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { close as closeCb, closeSync, fdatasync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openDirectEvidence, type DirectEvidence, type StdoutSink } from './evidence-direct.js';
 import type { Redactor, StreamRedactor } from './redact.js';
 
 export type EvidenceStream = 'stdout' | 'stderr' | 'info';
@@ -52,13 +48,6 @@ export interface EvidenceWriter {
   close(): EvidenceSummary;
   /** like close(), but the final fsync does not block the event loop. Idempotent. */
   finish(): Promise<EvidenceSummary>;
-  /**
-   * Let a child write its stdout straight into this file (evidence-direct.ts). Returns undefined when it cannot be:
-   * there are secrets to mask (every byte must pass through the redactor), the writer is not batched, or something
-   * was written already. Once a sink is returned the caller must give it to the child: stdout bytes then handed to
-   * write() are taken as read back from the file and not written again; other streams are appended.
-   */
-  directStdout(): StdoutSink | undefined;
   readonly bytes: number;
   /** set when writing failed (disk full, I/O error): nothing more is written and the evidence is incomplete */
   readonly failed: Error | undefined;
@@ -167,36 +156,14 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
   };
 
   const raw = batched ? rawBatched : rawSync;
-  let direct: DirectEvidence | undefined;
 
   const w: EvidenceWriter = {
     write(chunk, stream) {
       if (closed) return Buffer.alloc(0);
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      if (direct) {
-        // stdout is the child's own writes, read back from the file; anything else is appended
-        if (stream !== 'stdout') direct.append(buf);
-        return buf;
-      }
       const out = redactor.active ? redactorOf(stream).push(buf) : buf;
       raw(out);
       return out;
-    },
-    directStdout() {
-      if (direct || redactor.active || !batched || bytes + groupLen > 0 || closed || failed) return undefined;
-      try {
-        // a regular file only (a device such as /dev/full is neither followed nor given other modes)
-        if (!fstatSync(fd).isFile()) return undefined;
-        direct = openDirectEvidence(file, fail);
-      } catch {
-        return undefined;
-      }
-      try {
-        closeSync(fd);
-      } catch {
-        // closed already
-      }
-      return direct.sink;
     },
     endStream(stream) {
       const r = streams.get(stream);
@@ -207,7 +174,6 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     },
     close() {
       if (closed) return closed;
-      if (direct) return (closed = { file, ...direct.close() });
       for (const r of streams.values()) raw(r.end());
       if (batched) writeGroup();
       try {
@@ -230,10 +196,6 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     },
     async finish() {
       if (closed || !batched) return w.close();
-      if (direct) {
-        const sum = await direct.finish();
-        return (closed ??= { file, ...sum });
-      }
       for (const r of streams.values()) raw(r.end());
       writeGroup();
       if (syncing) await new Promise<void>((r) => syncDone.push(r));
@@ -245,7 +207,6 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
       return w.close(); // the final fsync there finds nothing left to flush
     },
     get bytes() {
-      if (direct) return direct.bytes;
       return bytes + groupLen;
     },
     get failed() {

@@ -39,7 +39,6 @@ import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createEvidenceWriter, type EvidenceWriter } from './evidence.js';
 import { OutputFeed } from './output-feed.js';
-import { prewarmSpawn } from './process.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -139,20 +138,11 @@ function formatMs(ms: number): string {
   return `${+(ms / 60_000).toFixed(1)}m`;
 }
 
-/** how many checks of the checklist (items and deliverables) have a kind that starts processes */
-function processChecks(checklist: Checklist): number {
-  const specs: (CheckSpec | undefined)[] = checklist.deliverables.map((d) => d.check);
-  for (const item of allItems(checklist)) specs.push(item.check, ...Object.values(item.checks ?? {}));
-  return specs.filter((c) => c !== undefined && getKind(c.kind)?.startsProcesses === true).length;
-}
-
 function isManual(item: Item): boolean {
   if (item.checks && Object.keys(item.checks).length) return false;
   return !item.check || item.check.kind === 'manual';
 }
 
-/** FIFO pairs kept ready for checks' processes at most (a pair holds four descriptors) */
-const SPARE_PIPES_MAX = 4;
 
 export function createRunner(o: RunnerOptions): Runner {
   const session = o.session;
@@ -168,9 +158,6 @@ export function createRunner(o: RunnerOptions): Runner {
   const cwd = path.dirname(checklist.source.path);
   const entries = new Map<string, Entry>();
   const kubeCache = new Map<string, Promise<KubeTarget>>();
-  // the first checks that start processes should not wait for execa to load or for their pipes to be made
-  const processes = processChecks(checklist);
-  if (processes) prewarmSpawn(Math.min(processes, o.concurrency ?? DEFAULT_CONCURRENCY, SPARE_PIPES_MAX));
   // a listener that throws (a closed pipe …) must not stop checks or lose journal lines
   const notify = (e: EngineEvent) => {
     try {
@@ -273,7 +260,6 @@ export function createRunner(o: RunnerOptions): Runner {
         const out = evidence.write(chunk, stream);
         if (out.length) feed.bytes(item.id, stream, out);
       },
-      stdoutSink: () => evidence.directStdout(),
       async attach(attName, content) {
         const base = path.basename(evFile).replace(/\.log$/, '');
         const safeName = attName.replace(/[^\w.-]+/g, '_');

@@ -323,10 +323,10 @@ describe('runner', () => {
     expect(results(recs, 'ok')[0]!.verdict).toBe('pass');
   });
 
-  it('a command check with nothing to mask writes its stdout straight into the evidence; stderr lands where it arrived', async () => {
+  it('a command check\'s output comes through this process, not a file the child writes: the evidence is its bytes, stderr where it arrived', async () => {
     const { session, runner } = await setup([
-      // "first" only when the child's stdout is a regular file (the evidence file), not a pipe
-      { id: 'd', check: cmd('[ -f /dev/stdout ] && echo first; sleep 0.05; echo oops >&2; sleep 0.05; printf "last (no newline)"', { count: { lines: '.' } }) },
+      // "first" only when the child's stdout is not a regular file (it is a pipe read by the runner)
+      { id: 'd', check: cmd('[ ! -f /dev/stdout ] && echo first; sleep 0.05; echo oops >&2; sleep 0.05; printf "last (no newline)"', { count: { lines: '.' } }) },
     ]);
     await runner.run(['d']);
     const [r] = results(await journal(session), 'd');
@@ -346,7 +346,7 @@ describe('runner', () => {
         {
           id: 's',
           check: cmd(
-            'echo "connecting with ${vars.password} to ${vars.host}"; echo "Total recovery time: 420"; [ -p /dev/stdout ] && echo through a pipe',
+            'echo "connecting with ${vars.password} to ${vars.host}"; echo "Total recovery time: 420"; [ ! -f /dev/stdout ] && echo through a pipe',
             { capture: { rto: 'Total recovery time: (\\d+)' } },
             'captures.rto < $number($vars.maxRto)',
           ),
