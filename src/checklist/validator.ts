@@ -21,6 +21,7 @@ import { formatPath, type LineCol, type PathSeg } from './path-format.js';
 import { checkExpectSyntax } from './expect.js';
 import { expressionLimit, fileSizeLimit, type LimitCrossed } from './limits.js';
 import { readDocument, type SourcePositions } from './positions.js';
+import { parseSize, SIZE_PATTERN } from './size.js';
 import { checklistSchema } from './schema.js';
 import { API_VERSION, CHECK_BASE_KEYS } from './schema-constants.js';
 import { didYouMean } from './suggest.js';
@@ -494,6 +495,9 @@ export class Validator {
         }
         if (typeof it.estimate === 'string' && durationMs(it.estimate) === 0) this.add(p('estimate'), `expected a duration greater than zero, got ${typeName(it.estimate)}`);
         if (typeof it.timeout === 'string' && durationMs(it.timeout) === 0) this.add(p('timeout'), `expected a duration greater than zero, got ${typeName(it.timeout)}`);
+        if (typeof it.outputLimit === 'string' && new RegExp(SIZE_PATTERN, 'i').test(it.outputLimit) && parseSize(it.outputLimit) === undefined) {
+          this.add(p('outputLimit'), `expected a size greater than zero, got ${typeName(it.outputLimit)}`);
+        }
       });
     });
   }
@@ -717,6 +721,7 @@ export class Validator {
           runbook: str(it.runbook),
           dependsOn: typeof deps === 'string' ? [deps] : Array.isArray(deps) ? deps.map(String) : [],
           timeoutMs: typeof it.timeout === 'string' ? durationMs(it.timeout) : undefined,
+          outputLimitBytes: typeof it.outputLimit === 'string' ? parseSize(it.outputLimit) : undefined,
           retries: typeof it.retries === 'number' ? it.retries : 0,
           reference: str(it.reference),
           pos: this.position(['blocks', bi, 'items', ii]),

@@ -20,6 +20,7 @@ import { allItems, type Checklist } from '../checklist/model.js';
 import { openSession } from '../engine/session.js';
 import type { Session } from '../engine/session-api.js';
 import { isAutomated as isItemAutomated } from '../checklist/model.js';
+import { parseSize, SIZE_HINT } from '../checklist/size.js';
 import { createRunner } from '../engine/runner.js';
 import { createPlainReporter, type PlainReporter } from '../engine/plain-reporter.js';
 import { killAllGroups } from '../engine/process.js';
@@ -36,6 +37,8 @@ export interface SessionCliOptions {
   out?: string;
   only?: string;
   concurrency?: string | number;
+  /** --output-limit: a size such as 2GiB */
+  outputLimit?: string;
   new?: boolean;
   kubeContext?: string;
   context?: string;
@@ -75,6 +78,14 @@ function parseConcurrency(v: string | number | undefined): number {
   if (v === undefined) return 4;
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${v}"`);
+  return n;
+}
+
+/** --output-limit, in bytes (default: the runner's, 1 GiB) */
+export function parseOutputLimit(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = parseSize(v);
+  if (n === undefined) throw new UsageError(`--output-limit must be ${SIZE_HINT}, got "${v}"`);
   return n;
 }
 
@@ -128,6 +139,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   const vars = resolveVars(checklist, { set: opts.set ?? [], varsFile: opts.vars, env });
   const only = parseOnly(checklist, opts.only);
   const concurrency = parseConcurrency(opts.concurrency);
+  const outputLimitBytes = parseOutputLimit(opts.outputLimit);
   const kubeContext = opts.kubeContext ?? opts.context;
   const operator = resolveOperator({ as: opts.as, env });
   // a closed pipe (`run … | head`) must not crash the run: the journal is the record, keep running the checks
@@ -183,6 +195,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     const runner = createRunner({
       session,
       concurrency,
+      outputLimitBytes,
       kubeContext,
       env,
       vars: vars.values,

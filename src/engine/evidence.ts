@@ -14,9 +14,14 @@
  * - Secret values are masked in-stream (one StreamRedactor per stream, each with a carry-over window so a secret
  *   split across two chunks is still masked). Without secrets the bytes pass through untouched (fast path).
  * - stdout and stderr are interleaved in arrival order, as a terminal would show them.
+ * - Bounded: past `limitBytes` (the output limit) nothing more is written — the file keeps exactly the first
+ *   `limitBytes` — and the writer stops with an EvidenceStop('limit'); every SPACE_EVERY bytes the free space of
+ *   the file's filesystem is checked and below `reserveBytes` it stops with an EvidenceStop('space'). Either way
+ *   onFail tells the runner, which stops the check.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, statfsSync, writeSync } from 'node:fs';
+import { formatSize } from '../checklist/size.js';
 import { dirname } from 'node:path';
 import type { Redactor, StreamRedactor } from './redact.js';
 
@@ -32,6 +37,38 @@ export interface EvidenceSummary {
 export interface EvidenceWriterOptions {
   /** coalesce chunks into large writes (see the module comment); finish with `await finish()` */
   batched?: boolean;
+  /** the output limit: bytes kept at most (see the module comment) */
+  limitBytes?: number;
+  /** stop when the filesystem has less than this free */
+  reserveBytes?: number;
+}
+
+/** why the writer stopped on purpose: the output limit or the free-space reserve (`failed` holds it) */
+export class EvidenceStop extends Error {
+  constructor(
+    readonly reason: 'limit' | 'space',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EvidenceStop';
+  }
+}
+
+/** bytes free for an unprivileged writer on the filesystem holding `dir` (undefined when it cannot be told) */
+export function freeBytes(dir: string): number | undefined {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** undefined when `dir`'s filesystem has at least `reserve` bytes free, else what to say */
+export function belowReserve(dir: string, reserve: number): string | undefined {
+  const free = freeBytes(dir);
+  if (free === undefined || free >= reserve) return undefined;
+  return `the state directory's filesystem has ${formatSize(free)} free, below the reserve of ${formatSize(reserve)}`;
 }
 
 export interface EvidenceWriter {
@@ -61,6 +98,8 @@ export const WRITE_BYTES = 256 * 1024;
 const WRITE_DELAY_MS = 20;
 /** start a background fdatasync after this many bytes */
 const SYNC_EVERY = 32 * 1024 * 1024;
+/** check the free space after this many bytes */
+const SPACE_EVERY = 64 * 1024 * 1024;
 
 const toErr = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
@@ -95,9 +134,15 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
   let closeAfterSync = false;
   let syncDone: (() => void)[] = [];
 
-  /** write `buf` whole, hash it, count it; in batched mode, a background fdatasync now and then */
-  const writeOut = (buf: Buffer) => {
+  const limit = opts.limitBytes ?? Infinity;
+  let sinceSpace = 0;
+  const dir = dirname(file);
+
+  /** write `buf` whole (up to the limit), hash it, count it; in batched mode, a background fdatasync now and then */
+  const writeOut = (whole: Buffer) => {
     if (failed) return;
+    const over = bytes + whole.length > limit;
+    const buf = over ? whole.subarray(0, limit - bytes) : whole;
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
@@ -108,6 +153,13 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     hash.update(buf);
     bytes += buf.length;
     sinceSync += buf.length;
+    sinceSpace += buf.length;
+    if (over) fail(new EvidenceStop('limit', `output exceeded ${formatSize(limit)}`));
+    else if (opts.reserveBytes && sinceSpace >= SPACE_EVERY) {
+      sinceSpace = 0;
+      const low = belowReserve(dir, opts.reserveBytes);
+      if (low) fail(new EvidenceStop('space', low));
+    }
     if (batched && sinceSync >= SYNC_EVERY && !syncing && !closed) {
       // start writeback now, off the main thread, so the final fsync has little left to do
       sinceSync = 0;

@@ -37,10 +37,14 @@ import type { DeliverableResultData, EngineEvent, EvidenceRef, ItemResultData, J
 import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { createEvidenceWriter, type EvidenceWriter } from './evidence.js';
+import { belowReserve, createEvidenceWriter, EvidenceStop, type EvidenceWriter } from './evidence.js';
 import { OutputFeed } from './output-feed.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+/** a check's output kept at most, when neither the item nor the run sets it */
+export const DEFAULT_OUTPUT_LIMIT_BYTES = 2 ** 30;
+/** free space left on the state directory's filesystem below which checks stop (and do not start) */
+export const DEFAULT_FREE_SPACE_RESERVE_BYTES = 256 * 2 ** 20;
 export const DEFAULT_CONCURRENCY = 4;
 /** how long after an abort the runner waits for a kind to return before it records the outcome anyway */
 const ABANDON_EXTRA_MS = 2000;
@@ -74,9 +78,11 @@ interface CheckTarget {
   id: string;
   title: string;
   evidenceKey: string;
+  /** the item's own output limit (`outputLimit:`) */
+  outputLimitBytes?: number;
 }
 
-const itemTarget = (item: Item): CheckTarget => ({ id: item.id, title: item.title, evidenceKey: item.id });
+const itemTarget = (item: Item): CheckTarget => ({ id: item.id, title: item.title, evidenceKey: item.id, outputLimitBytes: item.outputLimitBytes });
 
 type Deliverable = Checklist['deliverables'][number];
 
@@ -238,11 +244,15 @@ export function createRunner(o: RunnerOptions): Runner {
       return fail(errMessage(err), err instanceof CheckError ? err.hint : undefined);
     }
 
+    const reserveBytes = o.freeSpaceReserveBytes ?? DEFAULT_FREE_SPACE_RESERVE_BYTES;
+    const limitBytes = item.outputLimitBytes ?? o.outputLimitBytes ?? DEFAULT_OUTPUT_LIMIT_BYTES;
+    const low = belowReserve(session.dir, reserveBytes);
+    if (low) return fail(`not started: ${low}`, 'free disk space in the state directory and run the item again');
     let evFile: string;
     let evidence: EvidenceWriter;
     try {
       evFile = session.evidencePath(item.evidenceKey, attempt, name);
-      evidence = createEvidenceWriter(evFile, redactor, { batched: true });
+      evidence = createEvidenceWriter(evFile, redactor, { batched: true, limitBytes, reserveBytes });
     } catch (err) {
       return fail(`the evidence file could not be created: ${errMessage(err)}`, 'check free space and permissions of the state directory');
     }
@@ -311,6 +321,12 @@ export function createRunner(o: RunnerOptions): Runner {
     const durationMs = took();
     const base = { expect, durationMs, evidence: evidenceRefs };
 
+    if (evidence.failed instanceof EvidenceStop) {
+      const limit = evidence.failed.reason === 'limit';
+      const message = `${evidence.failed.message}; the check was stopped (the evidence keeps ${limit ? 'its first bytes up to the limit' : 'what was written until then'})`;
+      const hint = limit ? 'raise `outputLimit:` on the item (or --output-limit) if the check needs more' : 'free disk space in the state directory and run the item again';
+      return { ...base, verdict: 'error', summary: message, error: { message, hint } };
+    }
     if (evidence.failed) {
       const message = `the evidence file could not be written (${errMessage(evidence.failed)}); the check was stopped`;
       return { ...base, verdict: 'error', summary: message, error: { message, hint: 'free disk space in the state directory and run the item again' } };

@@ -15,7 +15,8 @@ import type { KubeTargetInfo } from '../engine/events.js';
 import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
 import type { TuiOptions } from '../commands/tui.js';
-import { EXIT } from '../commands/exit.js';
+import { EXIT, UsageError } from '../commands/exit.js';
+import { parseSize, SIZE_HINT } from '../checklist/size.js';
 import { App } from './app.js';
 import { createController } from './controller.js';
 import { createLazyRunner } from './lazy-runner.js';
@@ -194,6 +195,8 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   const vars = resolveVars(checklist, { set: opts.set, varsFile: opts.vars, env });
   const operator = await operatorP;
   mark('operator');
+  const outputLimitBytes = opts.outputLimit === undefined ? undefined : parseSize(opts.outputLimit);
+  if (opts.outputLimit !== undefined && outputLimitBytes === undefined) throw new UsageError(`--output-limit must be ${SIZE_HINT}, got "${opts.outputLimit}"`);
   const kube = await kubeTarget(checklist, opts);
   const session: Session = await openSession({
     checklist,
@@ -217,6 +220,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       return createRunner({
         session,
         concurrency,
+        outputLimitBytes,
         kubeContext: opts.kubeContext ?? opts.context,
         env,
         vars: vars.values,

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/engine/runner.js';
 import { openSession } from '../../src/engine/session.js';
 import type { Session } from '../../src/engine/session-api.js';
+import type { RunnerOptions } from '../../src/engine/runner-api.js';
 import type { EngineEvent, ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { cmd, makeChecklist, type ItemInput } from './helpers/checklist.js';
 import { fixturesDir } from '../support/fixtures.js';
@@ -23,7 +24,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function setup(items: ItemInput[], o: { vars?: Record<string, string>; secretVars?: string[] } = {}) {
+async function setup(items: ItemInput[], o: { vars?: Record<string, string>; secretVars?: string[]; runner?: Partial<RunnerOptions> } = {}) {
   const checklist = makeChecklist(dir, items, { secretVars: o.secretVars });
   const session = await openSession({
     checklist,
@@ -42,6 +43,7 @@ async function setup(items: ItemInput[], o: { vars?: Record<string, string>; sec
     secretVars: o.secretVars,
     killGraceMs: 300,
     onEvent: (e) => events.push(e),
+    ...o.runner,
   });
   return { session, runner, events };
 }
@@ -337,6 +339,39 @@ describe('runner', () => {
     expect(r!.evidence[0]).toMatchObject({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
     expect(r!.result).toMatchObject({ stdoutTail: 'first\nlast (no newline)', stderrTail: 'oops', lines: 3, captures: { lines: 3 } });
     expect(session.store.output('d').tail(10).join('\n')).toContain('oops');
+  });
+
+  it('the output limit: an item\'s outputLimit (else the run\'s) stops a flood with an error; the evidence keeps exactly the limit', async () => {
+    const { session, runner } = await setup(
+      [
+        { id: 'own', outputLimitBytes: 64 * 1024, check: cmd('yes readiness') },
+        { id: 'run', check: cmd('yes readiness') },
+        { id: 'small', check: cmd('echo fine') },
+      ],
+      { runner: { outputLimitBytes: 200_000 } },
+    );
+    await runner.run(['own', 'run', 'small']);
+    const recs = await journal(session);
+    const own = results(recs, 'own')[0]!;
+    expect(own.verdict).toBe('error');
+    expect(own.error?.message).toMatch(/^output exceeded 64 KiB; the check was stopped/);
+    expect(own.error?.hint).toMatch(/outputLimit/);
+    const bytes = await readFile(path.join(session.dir, own.evidence[0]!.path));
+    expect(bytes.length).toBe(64 * 1024);
+    expect(own.evidence[0]).toMatchObject({ bytes: 64 * 1024, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(bytes.toString().split('\n').slice(0, -1).every((l) => l === 'readiness')).toBe(true);
+    const run = results(recs, 'run')[0]!;
+    expect(run.error?.message).toMatch(/^output exceeded 195.3 KiB/);
+    expect(run.evidence[0]!.bytes).toBe(200_000);
+    expect(results(recs, 'small')[0]!.verdict).toBe('pass');
+  });
+
+  it('the free-space reserve: a check does not start when the state directory\'s filesystem has less free', async () => {
+    const { session, runner } = await setup([{ id: 'x', check: cmd('echo never') }], { runner: { freeSpaceReserveBytes: Number.MAX_SAFE_INTEGER } });
+    await runner.run(['x']);
+    const r = results(await journal(session), 'x')[0]!;
+    expect(r.verdict).toBe('error');
+    expect(r.error?.message).toMatch(/^not started: the state directory's filesystem has [\d.]+ [KMGT]iB free, below the reserve of /);
   });
 
   it('interpolates vars, evaluates expect over captures with $vars, and never writes a secret anywhere', async () => {
