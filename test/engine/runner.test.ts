@@ -366,6 +366,17 @@ describe('runner', () => {
     expect(results(recs, 'small')[0]!.verdict).toBe('pass');
   });
 
+  it('a 1 MB line is shown cut with its length; the evidence keeps it whole', async () => {
+    const { session, runner, events } = await setup([{ id: 'long', check: cmd("head -c 1048576 /dev/zero | tr '\\0' x; echo; echo done") }]);
+    await runner.run(['long']);
+    const r = results(await journal(session), 'long')[0]!;
+    expect(r.verdict).toBe('pass');
+    const bytes = await readFile(path.join(session.dir, r.evidence[0]!.path));
+    expect(bytes.toString()).toBe('x'.repeat(1048576) + '\ndone\n');
+    const shown = events.flatMap((e) => (e.type === 'output' && e.item === 'long' ? e.lines : []));
+    expect(shown).toEqual(['x'.repeat(2000) + '… (+1,046,576 bytes)', 'done']);
+  });
+
   it('the free-space reserve: a check does not start when the state directory\'s filesystem has less free', async () => {
     const { session, runner } = await setup([{ id: 'x', check: cmd('echo never') }], { runner: { freeSpaceReserveBytes: Number.MAX_SAFE_INTEGER } });
     await runner.run(['x']);
