@@ -3,18 +3,20 @@
  * typed model of model.ts. Never throws for bad content.
  *
  * One way to read a checklist: the `yaml` package's Document (exact syntax errors, positions; positions.ts) and the
- * zod schemas. Order: YAML syntax (stop there: positions after a syntax error are unreliable) → structure (zod
- * schema) → kinds and their params (each kind's own zod schema) → expectations (JSONata syntax) → ids, dependencies,
- * cycles → variables. All problems are collected; the model is built only when
- * there is no error.
+ * zod schemas. Order: input limits (limits.ts) → YAML syntax (stop there: positions after a syntax error are
+ * unreliable) → structure (zod schema, worded by schema-issues.ts) → kinds and their params (each kind's own zod
+ * schema) → expectations (JSONata syntax) → ids, dependencies, cycles (ids.ts) → variables. All problems are
+ * collected; the model is built only when there is no error.
+ *
+ * Over 400 lines: the per-item rules, the checks, the variables and the model all add problems at YAML paths that
+ * become positions only at the end (resolve()); they share that list and the Document, so they stay one class.
  */
 import { createHash } from 'node:crypto';
 import type { Document } from 'yaml';
-import type { z } from 'zod';
 import type { CheckKind } from '../checks/contract.js';
 import { getKind, KINDS } from '../checks/index.js';
 import { parseDuration } from './duration.js';
-import type { Problem } from './errors.js';
+import type { AddProblem, Message, Problem } from './errors.js';
 import { findMalformedVarRefs, findVarRefs } from './interpolate.js';
 import type { Block, CheckSpec, Checklist, Item, Position, SignoffPolicy, VarDef } from './model.js';
 import { formatPath, type LineCol, type PathSeg } from './path-format.js';
@@ -25,6 +27,8 @@ import { parseSize, SIZE_PATTERN } from './size.js';
 import { checklistSchema } from './schema.js';
 import { API_VERSION, CHECK_BASE_KEYS } from './schema-constants.js';
 import { didYouMean } from './suggest.js';
+import { checkIds } from './ids.js';
+import { getAt, schemaIssues, typeName } from './schema-issues.js';
 
 export interface ValidationResult {
   /** present only when there is no error (warnings allowed) */
@@ -43,10 +47,6 @@ const MAX_YAML_ERRORS = 5;
 const SECRET_REF_KEYS = new Set(['var', 'env', 'prefix']);
 const BASE_KEYS = new Set<string>(CHECK_BASE_KEYS);
 const FAILED = Symbol('failed');
-const NO_IDS: string[] = [];
-const NO_AT: number[] = [];
-
-type Message = string | ((lineOf: (p: readonly PathSeg[]) => number) => string);
 interface Pending {
   path: PathSeg[];
   message: Message;
@@ -112,56 +112,6 @@ function unclosedFlowStart(text: string, end: number): number | undefined {
   return stack.length ? stack[stack.length - 1] : undefined;
 }
 
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 37) + '...' : v)}`;
-  return `${typeof v} ${String(v)}`;
-}
-
-const EXPECTED_NAMES: Record<string, string> = {
-  array: 'a list',
-  object: 'a mapping',
-  record: 'a mapping',
-  string: 'a string',
-  number: 'a number',
-  int: 'an integer',
-  boolean: 'true or false',
-};
-
-function getAt(data: unknown, p: readonly PathSeg[]): unknown {
-  let cur = data;
-  for (const seg of p) {
-    if (Array.isArray(cur) && typeof seg === 'number') cur = cur[seg];
-    else if (isObj(cur)) cur = cur[String(seg)];
-    else return undefined;
-  }
-  return cur;
-}
-
-/** the keys an object schema allows at `p` (for did-you-mean on unknown keys) */
-function keysAt(schema: z.ZodType, p: readonly PathSeg[]): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let s: any = schema;
-  const unwrap = () => {
-    while (s?.def && ['optional', 'default', 'nullable', 'readonly', 'pipe'].includes(s.def.type)) {
-      s = s.def.type === 'pipe' ? s.def.in : s.def.innerType;
-    }
-  };
-  unwrap();
-  for (const seg of p) {
-    if (!s?.def) return [];
-    if (s.def.type === 'object') s = s.def.shape[String(seg)];
-    else if (s.def.type === 'array') s = s.def.element;
-    else if (s.def.type === 'record') s = s.def.valueType;
-    else if (s.def.type === 'union') s = s.def.options.find((o: { def?: { type?: string } }) => o.def?.type === (typeof seg === 'number' ? 'array' : 'object'));
-    else return [];
-    unwrap();
-  }
-  return s?.def?.type === 'object' ? Object.keys(s.def.shape) : [];
-}
-
 /** checklist.source; the sha256 is computed when first read */
 function sourceOf(bytes: Buffer): Checklist['source'] {
   let sha256: string | undefined;
@@ -204,6 +154,7 @@ export class Validator {
   ) {
     this.pending.push({ path: [...p], message, severity: o.severity ?? 'error', key: o.key, at: o.at, scalarIndex: o.scalarIndex });
   }
+  private readonly addFn: AddProblem = (p, message, o) => this.add(p, message, o);
   private warn(p: readonly PathSeg[], message: Message, o: { key?: boolean; at?: LineCol; scalarIndex?: number } = {}) {
     this.add(p, message, { ...o, severity: 'warning' });
   }
@@ -282,7 +233,7 @@ export class Validator {
     const checks = this.collectChecks(data);
     for (let i = 0; i < checks.length; i++) this.check(checks[i]!);
     this.itemRules(data);
-    this.ids(data);
+    checkIds(data, this.addFn);
     this.variables(data);
     return this.finish(data, checks);
   }
@@ -296,76 +247,7 @@ export class Validator {
   // ── structure ────────────────────────────────────────────────────────────
   private structure(data: unknown) {
     const r = checklistSchema.safeParse(data);
-    if (!r.success) this.zodIssues(r.error.issues, [], data, checklistSchema);
-  }
-
-  private zodIssues(issues: readonly z.core.$ZodIssue[], base: readonly PathSeg[], data: unknown, schema: z.ZodType) {
-    for (const issue of issues) {
-      const rel = issue.path.map((s) => (typeof s === 'symbol' ? String(s) : s)) as PathSeg[];
-      const p = [...base, ...rel];
-      const value = getAt(data, rel);
-      const last = rel[rel.length - 1];
-      switch (issue.code) {
-        case 'unrecognized_keys': {
-          const allowed = keysAt(schema, rel);
-          for (const key of issue.keys) {
-            const hint = didYouMean(key, allowed);
-            this.add([...p, key], `unknown key "${key}"${hint}${allowed.length && !hint ? `; expected one of: ${allowed.join(', ')}` : ''}`, { key: true });
-          }
-          break;
-        }
-        case 'invalid_type': {
-          const parent = getAt(data, rel.slice(0, -1));
-          if (value === undefined && (isObj(parent) || rel.length === 0) && !(isObj(parent) && last !== undefined && String(last) in parent)) {
-            this.add(p, `missing required key "${String(last)}" (expected ${EXPECTED_NAMES[issue.expected] ?? issue.expected})`);
-          } else if (issue.expected === 'string' && (last === 'estimate' || last === 'timeout') && typeof value === 'number') {
-            this.add(p, `expected a duration with a unit such as 30m, 2.5h, 90s or 500ms, got number ${value} (no unit)`);
-          } else {
-            this.add(p, `expected ${EXPECTED_NAMES[issue.expected] ?? issue.expected}, got ${typeName(value)}`);
-          }
-          break;
-        }
-        case 'invalid_value': {
-          const values = issue.values.map((v) => String(v));
-          if (rel.length === 1 && last === 'apiVersion') {
-            this.add(p, `unsupported apiVersion ${typeName(value)}: this version reads "${API_VERSION}"`);
-          } else {
-            const hint = typeof value === 'string' ? didYouMean(value, values) : '';
-            this.add(p, `expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}, got ${typeName(value)}${hint}`);
-          }
-          break;
-        }
-        case 'invalid_union': {
-          const branches = issue.errors;
-          const deeper = branches.find((b) => b.length > 0 && b.every((i) => i.path.length > 0));
-          if (deeper) {
-            this.zodIssues(deeper, p, value, schema);
-            break;
-          }
-          const expected = [...new Set(branches.flat().filter((i) => i.path.length === 0 && i.code === 'invalid_type').map((i) => EXPECTED_NAMES[(i as z.core.$ZodIssueInvalidType).expected] ?? (i as z.core.$ZodIssueInvalidType).expected))];
-          const other = branches.flat().find((i) => i.code !== 'invalid_type');
-          if (other && typeof value === 'string') this.add(p, `${other.message}, got ${typeName(value)}`);
-          else this.add(p, `expected ${expected.join(' or ') || 'a different value'}, got ${typeName(value)}`);
-          break;
-        }
-        case 'invalid_key': {
-          this.add(p, `invalid name "${String(last)}": ${issue.issues[0]?.message ?? 'not allowed'}`, { key: true });
-          break;
-        }
-        case 'too_small':
-          if (Array.isArray(value)) this.add(p, issue.message.startsWith('Too small') ? `expected at least ${String(issue.minimum)} entries` : issue.message);
-          else this.add(p, `expected a value >= ${String(issue.minimum)}, got ${typeName(value)}`);
-          break;
-        case 'too_big':
-          this.add(p, Array.isArray(value) ? `expected at most ${String(issue.maximum)} entries` : `expected a value <= ${String(issue.maximum)}, got ${typeName(value)}`);
-          break;
-        case 'invalid_format':
-          this.add(p, `${issue.message.startsWith('Invalid') ? `invalid ${issue.format}` : issue.message}, got ${typeName(value)}`);
-          break;
-        default:
-          this.add(p, issue.message);
-      }
-    }
+    if (!r.success) schemaIssues(r.error.issues, [], data, checklistSchema, this.addFn);
   }
 
   // ── checks ───────────────────────────────────────────────────────────────
@@ -417,7 +299,7 @@ export class Validator {
         const v = getAt(params, i.path as PathSeg[]);
         return !(typeof v === 'string' && findVarRefs(v).length > 0);
       });
-      if (issues.length > 0) this.zodIssues(issues, c.path, params, def.params);
+      if (issues.length > 0) schemaIssues(issues, c.path, params, def.params, this.addFn);
     }
     let mutating = c.raw.mutating === true;
     if (c.raw.mutating === undefined && def.mutating) {
@@ -500,109 +382,6 @@ export class Validator {
         }
       });
     });
-  }
-
-  // ── ids and dependencies ────────────────────────────────────────────────
-  private ids(data: unknown) {
-    if (!isObj(data) || !Array.isArray(data.blocks)) return;
-    // items by number (their block and index); paths are only built for a problem
-    const bis: number[] = [];
-    const iis: number[] = [];
-    const itemPath = (n: number, ...rest: PathSeg[]): PathSeg[] => ['blocks', bis[n]!, 'items', iis[n]!, ...rest];
-    const blockIds = new Map<string, number>();
-    const itemIds = new Map<string, number>();
-    /** per item id: the ids it depends on, and where each is written (-1: `dependsOn: x`, else the list index) */
-    const deps = new Map<string, { n: number; ids: string[]; at: number[] }>();
-    const order: string[] = [];
-    const depPath = (d: { n: number; at: number[] }, k: number) => (d.at[k]! < 0 ? itemPath(d.n, 'dependsOn') : itemPath(d.n, 'dependsOn', d.at[k]!));
-    data.blocks.forEach((b, bi) => {
-      if (!isObj(b)) return;
-      const bid = str(b.id);
-      if (bid !== undefined) {
-        const first = blockIds.get(bid);
-        if (first !== undefined) this.add(['blocks', bi, 'id'], (lineOf) => `duplicate block id "${bid}" (first used at line ${lineOf(['blocks', first, 'id'])})`);
-        else blockIds.set(bid, bi);
-      }
-      if (!Array.isArray(b.items)) return;
-      b.items.forEach((it, ii) => {
-        if (!isObj(it)) return;
-        const id = str(it.id);
-        if (id === undefined) return;
-        const n = bis.length;
-        bis.push(bi);
-        iis.push(ii);
-        const first = itemIds.get(id);
-        if (first !== undefined) {
-          this.add(itemPath(n, 'id'), (lineOf) => `duplicate item id "${id}" (first used at line ${lineOf(itemPath(first, 'id'))})`);
-          return;
-        }
-        itemIds.set(id, n);
-        order.push(id);
-        const d = it.dependsOn;
-        if (typeof d === 'string') deps.set(id, { n, ids: [d], at: [-1] });
-        else if (Array.isArray(d) && d.length === 1 && typeof d[0] === 'string') deps.set(id, { n, ids: [d[0]], at: [0] });
-        else if (Array.isArray(d)) {
-          const ids: string[] = [];
-          const at: number[] = [];
-          for (let xi = 0; xi < d.length; xi++) {
-            const x: unknown = d[xi];
-            if (typeof x === 'string') {
-              ids.push(x);
-              at.push(xi);
-            }
-          }
-          deps.set(id, { n, ids, at });
-        } else deps.set(id, { n, ids: NO_IDS, at: NO_AT });
-      });
-    });
-    deps.forEach((d, id) => {
-      for (let k = 0; k < d.ids.length; k++) {
-        const dep = d.ids[k]!;
-        if (dep === id) this.add(depPath(d, k), `item "${id}" cannot depend on itself`);
-        else if (!itemIds.has(dep)) {
-          const isBlock = blockIds.has(dep) ? ` ("${dep}" is a block id; list the block's item ids)` : '';
-          this.add(depPath(d, k), `unknown item "${dep}" in dependsOn${isBlock || didYouMean(dep, [...itemIds.keys()].filter((k) => k !== id))}`);
-        }
-      }
-    });
-    // cycles (self-dependencies already reported); none is possible when every item depends only on items above it
-    let backward = true;
-    deps.forEach((d) => {
-      for (let k = 0; k < d.ids.length && backward; k++) {
-        const to = itemIds.get(d.ids[k]!);
-        if (to !== undefined && to >= d.n) backward = false;
-      }
-    });
-    if (backward) return;
-    const state = new Map<string, 1 | 2>();
-    const stack: string[] = [];
-    const seen = new Set<string>();
-    const visit = (id: string) => {
-      state.set(id, 1);
-      stack.push(id);
-      const mine = deps.get(id)!.ids;
-      for (let k = 0; k < mine.length; k++) {
-        const dep = mine[k]!;
-        if (dep === id || !deps.has(dep)) continue;
-        const s = state.get(dep);
-        if (s === 1) {
-          const cycle = stack.slice(stack.indexOf(dep));
-          const key = [...cycle].sort().join('\u0000');
-          if (!seen.has(key)) {
-            seen.add(key);
-            const firstInFile = [...cycle].sort((a, b) => order.indexOf(a) - order.indexOf(b))[0]!;
-            const i = cycle.indexOf(firstInFile);
-            const rotated = [...cycle.slice(i), ...cycle.slice(0, i)];
-            const next = rotated[1] ?? rotated[0]!;
-            const d = deps.get(firstInFile)!;
-            this.add(depPath(d, d.ids.indexOf(next)), `dependency cycle: ${[...rotated, firstInFile].join(' → ')}`);
-          }
-        } else if (s === undefined) visit(dep);
-      }
-      stack.pop();
-      state.set(id, 2);
-    };
-    for (let i = 0; i < order.length; i++) if (!state.has(order[i]!)) visit(order[i]!);
   }
 
   // ── variables ───────────────────────────────────────────────────────────
