@@ -98,7 +98,6 @@ function tailLines(text: string, n: number): string {
 
 export const command: CheckKind<CommandParams> = {
   kind: 'command',
-  startsProcesses: true,
   title: 'run a command or script and judge its exit code or output',
   description:
     'Runs `run` with /bin/sh -c, or `argv` without a shell, in its own process group, streaming stdout and stderr ' +

@@ -102,6 +102,4 @@ export interface CheckKind<P = Record<string, unknown>> {
   run(params: P, ctx: CheckContext): Promise<CheckOutput>;
   /** true while the kind is only a placeholder: validation refuses it with a clear message */
   planned?: boolean;
-  /** its runs start child processes (engine/process.ts): the runner gets process start-up ready ahead */
-  startsProcesses?: boolean;
 }
