@@ -1,13 +1,9 @@
-// Bundles the CLI into dist/cli.js (and dist/validate-cli.js, see src/validate-cli.ts) with esbuild (ESM, Node 20).
+// Bundles the CLI into dist/cli.js with esbuild (ESM, Node 20).
 // Bundling makes `npx readiness-tui` start fast and lets ink-table (CommonJS, require('ink')) sit next to
 // ink 6 (ESM with top-level await): esbuild wraps them so the require() never meets the async graph.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { inkFixes } from './ink-fixes.mjs';
-import { yogaFix } from './yoga-fix.mjs';
-import { zodLocales } from './zod-locales.mjs';
-import { stringWidthFix } from './string-width-fix.mjs';
-import { ansiTokenizeFix } from './ansi-tokenize-fix.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -15,8 +11,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 await (await import('node:fs/promises')).rm('dist', { recursive: true, force: true });
 
 await build({
-  // validate-cli: `readiness-tui validate FILE` without the command-line parser (bin/readiness-tui.js picks it)
-  entryPoints: { cli: 'src/cli.ts', 'validate-cli': 'src/validate-cli.ts' },
+  entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -42,16 +37,10 @@ await build({
   alias: { 'react-devtools-core': './scripts/stub-devtools.mjs' },
   // Large, rarely-needed runtime dependencies stay external (installed as dependencies) and are loaded lazily.
   external: ['@kubernetes/client-node', '@secretlint/node', '@secretlint/secretlint-rule-preset-recommend'],
-  // ink 6.8: incremental renderer row drift and unbounded text caches (see the file)
-  // + yoga-layout: load its WebAssembly without fetch()/undici; zod: its unused locales stay out
-  // + string-width 8: no emoji expression compiled for text without emoji; ansi-tokenize: no style diff between
-  //   cells of the same style (both cost the TUI's first frame tens of ms; see the files)
-  plugins: [inkFixes, yogaFix, zodLocales, stringWidthFix, ansiTokenizeFix],
+  // ink 6.8's defects a user sees: row drift of the incremental renderer, unbounded text caches, keys waiting for
+  // the output throttle (see the file). Dependencies are otherwise used as they are: no patch only for start-up time.
+  plugins: [inkFixes],
 });
-
-// A check's stdout is read by worker threads started from this file (src/engine/capture-pump.ts): ship it next to
-// the chunks, where `new URL('./capture-worker.mjs', import.meta.url)` finds it.
-await (await import('node:fs/promises')).copyFile('src/engine/capture-worker.mjs', 'dist/capture-worker.mjs');
 
 // The demo sandbox runs the seed's scripts as real child processes: ship them next to the bundle.
 const { cp, rm } = await import('node:fs/promises');

@@ -1,5 +1,6 @@
-// esbuild plugin: small fixes to ink 6.8, applied while bundling (ink is pinned ~6.8.0; a changed file fails the
-// build so nobody ships without re-checking).
+// esbuild plugin: fixes of ink 6.8 defects a user sees, applied while bundling (ink is pinned ~6.8.0; a changed
+// file fails the build so nobody ships without re-checking). Each has a test in test/scripts/ink-fixes.test.ts that
+// fails on the unpatched file.
 //
 // 1. log-update's incremental path moves the cursor up `previousVisible - 1` lines before rewriting the changed
 //    lines. That is right only when the previous frame did NOT end in a newline (a frame as tall as the terminal).

@@ -1,9 +1,9 @@
 // Checks what `npm pack` would ship: `node scripts/pack-check.mjs [PACKAGE_DIR]` (default: this repository).
 //
-// - everything the CLI and the demo need at run time is there (bin/, dist/cli.js, dist/validate-cli.js, the demo
+// - everything the CLI and the demo need at run time is there (bin/, dist/cli.js, the demo
 //   scripts, checklist/);
 // - nothing outside bin/, dist/, checklist/, README.md, LICENSE, package.json; no source maps, no TypeScript;
-// - every dist/*.js is reachable from the entries (dist/cli.js, dist/validate-cli.js) — esbuild never deletes old
+// - every dist/*.js is reachable from the entry (dist/cli.js) — esbuild never deletes old
 //   chunks, so a dist/ that saw many builds ships megabytes of stale ones (`rm -rf dist && npm run build` fixes that);
 // - the unpacked size stays under a budget.
 // Prints one line per finding and exits 1 when something is wrong. The package test uses analysePack() too.
@@ -17,7 +17,6 @@ export const REQUIRED = [
   'README.md',
   'bin/readiness-tui.js',
   'dist/cli.js',
-  'dist/validate-cli.js',
   'checklist/detektor.yaml',
   'checklist/schema.json',
   'dist/demo/scripts/check_optimizations.sh',
@@ -30,7 +29,7 @@ export const REQUIRED = [
 
 export const MAX_UNPACKED_BYTES = 8 * 1024 * 1024;
 
-/** dist/*.js files reachable from the entries (dist/cli.js, dist/validate-cli.js) through static and dynamic relative imports */
+/** dist/*.js files reachable from the entry (dist/cli.js) through static and dynamic relative imports */
 export function reachableChunks(distDir) {
   const seen = new Set();
   const visit = (f) => {
@@ -40,7 +39,6 @@ export function reachableChunks(distDir) {
     for (const m of text.matchAll(/(?:from|import)\s*\(?\s*["']\.\/([\w.-]+\.js)["']/g)) visit(m[1]);
   };
   visit('cli.js');
-  visit('validate-cli.js');
   return seen;
 }
 
@@ -62,7 +60,7 @@ export function analysePack(pack, distDir) {
   if (stale.length) {
     const bytes = pack.files.filter((f) => stale.includes(f.path)).reduce((s, f) => s + f.size, 0);
     problems.push(
-      `${stale.length} stale chunk(s) in dist/ not reachable from dist/cli.js or dist/validate-cli.js (${(bytes / 1e6).toFixed(1)} MB), e.g. ${stale[0]}: rm -rf dist && npm run build`,
+      `${stale.length} stale chunk(s) in dist/ not reachable from dist/cli.js (${(bytes / 1e6).toFixed(1)} MB), e.g. ${stale[0]}: rm -rf dist && npm run build`,
     );
   }
   if (pack.unpackedSize > MAX_UNPACKED_BYTES) {

@@ -1,5 +1,4 @@
-// Exact-text patches of dependency files at bundle time, shared by the esbuild plugins in scripts/ (ink-fixes,
-// yoga-fix, string-width-fix, ansi-tokenize-fix). Every patch must find its text: a changed upstream file fails the
+// Exact-text patches of dependency files at bundle time (scripts/ink-fixes.mjs). Every patch must find its text: a changed upstream file fails the
 // build, so nobody ships a patch that silently stopped applying.
 
 /**

@@ -1,8 +1,6 @@
-// Writes the files generated from the zod schemas: `npm run schema`.
-// - checklist/schema.json (src/checklist/json-schema.ts): the JSON Schema editors use;
-// - src/checklist/fast-schema.generated.ts (src/checklist/fast-schema-plan.ts): the zod-free plans the validator's
-//   fast path checks a valid checklist with.
-// Tests assert the committed files equal what this generates, so run it after changing the format or a kind.
+// Writes checklist/schema.json (src/checklist/json-schema.ts), the JSON Schema editors use, from the zod schemas:
+// `npm run schema`. A test asserts the committed file equals what this generates, so run it after changing the
+// format or a kind.
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,8 +13,7 @@ try {
   await build({
     stdin: {
       contents:
-        "export { checklistJsonSchemaText } from './src/checklist/json-schema.ts';\n" +
-        "export { fastSchemaPlansText } from './src/checklist/fast-schema-plan.ts';\n",
+        "export { checklistJsonSchemaText } from './src/checklist/json-schema.ts';\n",
       resolveDir: repo,
       loader: 'ts',
     },
@@ -28,14 +25,9 @@ try {
     logLevel: 'warning',
     packages: 'external',
   });
-  const { checklistJsonSchemaText, fastSchemaPlansText } = await import(pathToFileURL(out).href);
-  for (const [rel, text] of [
-    ['checklist/schema.json', checklistJsonSchemaText()],
-    ['src/checklist/fast-schema.generated.ts', fastSchemaPlansText()],
-  ]) {
-    writeFileSync(path.join(repo, rel), text);
-    console.log(`wrote ${rel}`);
-  }
+  const { checklistJsonSchemaText } = await import(pathToFileURL(out).href);
+  writeFileSync(path.join(repo, 'checklist/schema.json'), checklistJsonSchemaText());
+  console.log('wrote checklist/schema.json');
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

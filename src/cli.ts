@@ -19,6 +19,7 @@ function sessionOptions(cmd: Command): Command {
     .option('--out <dir>', 'where reports are written', 'reports')
     .option('--only <ids>', 'headless runs: only these item ids, comma separated (e.g. 1.1,2.3)')
     .option('--concurrency <n>', 'checks run at once', '4')
+    .option('--output-limit <size>', "a check's output kept at most when its item sets no outputLimit (e.g. 2GiB)", '1GiB')
     .option('--new', 'start a new session instead of resuming the unfinished one')
     .option('--kube-context <name>', 'kube context to use (default: the kubeconfig current context)')
     .option('--context <name>', 'alias of --kube-context')

@@ -1,6 +1,6 @@
 // Bench: capture of a 200 MB stream by a `command` check through the real runner (`readiness-tui run --ci`)
 // vs the same generator writing straight to a file with `sh -c 'gen > file'`.
-// Prints: capture time ratio (target ≤ 1.3×), evidence byte-identical (sha256), peak RSS of the CLI (≤ 150 MB);
+// Prints: capture time ratio (target ≤ 1.7×), evidence byte-identical (sha256), peak RSS of the CLI (≤ 150 MB);
 // then, informative, the same bytes from a two-process generator (`awk … | head -c`).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -111,7 +111,7 @@ try {
   process.stdout.write(`  stream: ${(BYTES / 1e6).toFixed(0)} MB of log lines from one awk process\n`);
   figure(`sh -c "gen > file" (best of ${ROUNDS})`, baseMs, 'ms');
   figure(`command check through the runner (the check's durationMs, best of ${ROUNDS})`, capMs, 'ms');
-  figure('capture ratio runner / plain redirect', capMs / baseMs, '×', 1.3);
+  figure('capture ratio runner / plain redirect', capMs / baseMs, '×', 1.7);
   figure(`the item, incl. evidence set-up and fsync (item durationMs, best of ${ROUNDS})`, one.itemMs, 'ms');
   figure('item ratio (informative: the redirect does not fsync)', one.itemMs / baseMs, '×');
   figure('whole `run --ci` wall time incl. start-up, session, report bundle (last round)', last.run.ms, 'ms');

@@ -9,6 +9,12 @@ export interface Problem {
   severity: 'error' | 'warning';
 }
 
+/** a problem's message, or one that needs the line of another path ("first used at line 12") */
+export type Message = string | ((lineOf: (p: readonly (string | number)[]) => number) => string);
+
+/** how the validator's parts report a problem at a YAML path (`key`: point at the key, not its value) */
+export type AddProblem = (p: readonly (string | number)[], message: Message, o?: { key?: boolean }) => void;
+
 export function formatProblem(p: Problem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.severity}: ${p.path ? p.path + ': ' : ''}${p.message}`;
 }

@@ -43,23 +43,6 @@ export function findMalformedVarRefs(text: string): { text: string; index: numbe
   return out;
 }
 
-const SIMPLE_REF = /\$\{vars\.[A-Za-z_][A-Za-z0-9_]*\}/y;
-
-/**
- * For a text whose every `${` starts a well-formed `${vars.name}` and none is escaped (`$${`): push the names, in
- * order, to `out` and return true — then findVarRefs() gives exactly those names and findMalformedVarRefs()
- * nothing. Otherwise false (ask those two). Allocates nothing but the names.
- */
-export function simpleVarRefNames(text: string, out: string[]): boolean {
-  for (let i = text.indexOf('${'); i !== -1; i = text.indexOf('${', i + 2)) {
-    if (i > 0 && text.charCodeAt(i - 1) === 36 /* $ */) return false;
-    SIMPLE_REF.lastIndex = i;
-    if (!SIMPLE_REF.test(text)) return false;
-    out.push(text.slice(i + 7, SIMPLE_REF.lastIndex - 1));
-  }
-  return true;
-}
-
 /** the environment variable that sets checklist variable `name`: READINESS_VAR_<NAME>, non-alphanumerics → _ */
 export function envVarName(name: string): string {
   return 'READINESS_VAR_' + name.toUpperCase().replace(/[^A-Z0-9]/g, '_');

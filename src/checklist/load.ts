@@ -1,6 +1,6 @@
 import type { Checklist } from './model.js';
 import { ChecklistError } from './errors.js';
-import { validateFile } from './validate-file.js';
+import { validateFile } from './validate.js';
 
 /**
  * Load + validate a checklist file. Resolves with the typed model (source.bytes = the exact file bytes, sha256 of

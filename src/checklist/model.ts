@@ -66,6 +66,8 @@ export interface Item {
   /** milliseconds */
   timeoutMs?: number;
   retries: number;
+  /** the output kept at most per check run (`outputLimit:`), bytes */
+  outputLimitBytes?: number;
   /** the original validation text from the source plan, shown to the operator */
   reference?: string;
   pos: Position;

@@ -1,11 +1,71 @@
 /**
- * Source positions for a parsed YAML document: YAML path → file line:col, and a character inside a scalar → line:col
+ * The checklist's YAML Document (the `yaml` package: exact syntax errors, positions) and its source positions: YAML path → file line:col, and a character inside a scalar → line:col
  * (used to point at the exact spot of a bad `${vars.x}` or a JSONata syntax error inside an expression).
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar } from 'yaml';
+import { Composer, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Parser, YAMLParseError, type Node, type Scalar } from 'yaml';
+import { aliasLimit, nestingLimit, type LimitCrossed } from './limits.js';
 import type { LineCol, PathSeg } from './path-format.js';
 
 export { formatPath, type LineCol, type PathSeg } from './path-format.js';
+
+/** ids and dependsOn written as numbers (1.1, 2) become the exact text written, so "1.10" stays "1.10" */
+function stringifyNumericIds(doc: Document, text: string) {
+  const fix = (n: unknown) => {
+    if (isScalar(n) && typeof n.value === 'number' && n.range) n.value = text.slice(n.range[0], n.range[1]).trim();
+  };
+  const root = doc.contents;
+  if (!isMap(root)) return;
+  const blocks = root.get('blocks', true);
+  if (!isSeq(blocks)) return;
+  for (const b of blocks.items) {
+    if (!isMap(b)) continue;
+    fix(b.get('id', true));
+    const items = b.get('items', true);
+    if (!isSeq(items)) continue;
+    for (const it of items.items) {
+      if (!isMap(it)) continue;
+      fix(it.get('id', true));
+      const deps = it.get('dependsOn', true);
+      if (isSeq(deps)) deps.items.forEach(fix);
+      else fix(deps);
+    }
+  }
+}
+
+/**
+ * The YAML Document with positions (numeric ids turned into their exact text), or where an input limit (limits.ts)
+ * was crossed — then `doc` is empty. parseDocument() in two steps, so that nesting is checked on the parser's tokens
+ * before the composer (which recurses) sees them.
+ */
+export function readDocument(text: string, tooBig?: LimitCrossed): { doc: Document; pos: SourcePositions; limit?: LimitCrossed } {
+  const lc = new LineCounter();
+  if (tooBig) {
+    // not parsed at all: only the line breaks, for the position
+    lc.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < tooBig.offset; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+    const doc = new Document();
+    return { doc, pos: new SourcePositions(doc, lc, text), limit: tooBig };
+  }
+  const tokens = [...new Parser(lc.addNewLine).parse(text)];
+  const tooDeep = nestingLimit(tokens);
+  if (tooDeep) {
+    const doc = new Document();
+    return { doc, pos: new SourcePositions(doc, lc, text), limit: tooDeep };
+  }
+  let doc: Document | undefined;
+  const options = { prettyErrors: false, uniqueKeys: true, strict: true, merge: true } as const;
+  for (const d of new Composer(options).compose(tokens, true, text.length)) {
+    if (!doc) doc = d;
+    else {
+      doc.errors.push(new YAMLParseError(d.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents'));
+      break;
+    }
+  }
+  doc ??= new Document();
+  const pos = new SourcePositions(doc, lc, text);
+  stringifyNumericIds(doc, text);
+  return { doc, pos, limit: doc.errors.length ? undefined : aliasLimit(doc) };
+}
 
 export class SourcePositions {
   constructor(

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN } from './duration.js';
+import { SIZE_HINT, SIZE_PATTERN } from './size.js';
 import { API_VERSION } from './schema-constants.js';
 
 export { API_VERSION, CHECK_BASE_KEYS } from './schema-constants.js';
@@ -77,6 +78,11 @@ export const itemSchema = z
       .optional(),
     timeout: duration('per-attempt timeout, e.g. 10m (default 10m)').optional(),
     retries: z.int().min(0).max(10).describe('extra attempts after a failure (default 0)').optional(),
+    outputLimit: z
+      .string()
+      .regex(new RegExp(SIZE_PATTERN, 'i'), { error: `expected ${SIZE_HINT}` })
+      .describe("output kept at most per check run, e.g. 2GiB (default 1GiB or the run's --output-limit); past it the check stops with an error")
+      .optional(),
     reference: text('the original validation text from the source plan, shown to the operator').optional(),
   })
   .describe('a checklist item');

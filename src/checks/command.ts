@@ -5,8 +5,6 @@
  * The child runs in its own process group; on timeout or cancel the whole group is killed (see engine/process.ts).
  * Output goes byte for byte to the evidence file through ctx.write; the kind itself keeps only what the result
  * needs (line counts, a tail, up to 1 MiB of stdout for `json`, the captures), so a 200 MB stream costs no memory.
- * When the runner offers it (nothing to mask), the child's stdout is the evidence file itself (ctx.stdoutSink,
- * engine/evidence-direct.ts) and its bytes are read back from there; stderr always comes through a pipe.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -100,7 +98,6 @@ function tailLines(text: string, n: number): string {
 
 export const command: CheckKind<CommandParams> = {
   kind: 'command',
-  startsProcesses: true,
   title: 'run a command or script and judge its exit code or output',
   description:
     'Runs `run` with /bin/sh -c, or `argv` without a shell, in its own process group, streaming stdout and stderr ' +
@@ -183,7 +180,6 @@ export const command: CheckKind<CommandParams> = {
       env,
       signal,
       killGraceMs: ctx.killGraceMs,
-      stdoutSink: ctx.stdoutSink?.(),
       onData(chunk, stream) {
         ctx.write(chunk, stream);
         tails[stream].push(chunk);

@@ -4,7 +4,6 @@
  */
 import type { z } from 'zod';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { StdoutSink } from '../engine/evidence-direct.js';
 import type { CheckVerdict } from '../engine/status.js';
 import type { KubeTargetInfo } from '../engine/events.js';
 
@@ -22,13 +21,6 @@ export interface CheckContext {
    * The runner copies what it keeps: the caller may reuse `chunk`'s memory as soon as this returns.
    */
   write(chunk: Buffer | string, stream: 'stdout' | 'stderr'): void;
-  /**
-   * A descriptor that writes a child's stdout straight into the evidence file (engine/evidence-direct.ts), or
-   * undefined when the bytes must pass through the runner (secrets to mask). Once taken it must be given to the
-   * child (engine/process.ts does); the bytes read back from the file still go through write(), which does not
-   * write them twice.
-   */
-  stdoutSink?(): StdoutSink | undefined;
   /** attach an extra evidence file (e.g. health_check_results.json); returns its relative path */
   attach(name: string, content: string | Buffer): Promise<string>;
   /** resolved checklist variables (secrets included: never print them; ctx.redact masks them) */
@@ -110,6 +102,4 @@ export interface CheckKind<P = Record<string, unknown>> {
   run(params: P, ctx: CheckContext): Promise<CheckOutput>;
   /** true while the kind is only a placeholder: validation refuses it with a clear message */
   planned?: boolean;
-  /** its runs start child processes (engine/process.ts): the runner gets process start-up ready ahead */
-  startsProcesses?: boolean;
 }

@@ -1,8 +1,6 @@
 /**
- * Named refinements of the kinds' param schemas (`z.string().refine(RULES.isRegex, …)`). They live here, free of zod
- * and of the kinds' run code, so the validator's fast path can check params without loading either: the schema plans
- * (src/checklist/fast-schema.ts) refer to a refinement by its name in RULES. A refinement written inline in a kind
- * still works; that kind's params are then always checked by zod.
+ * Named refinements of the kinds' param schemas (`z.string().refine(RULES.isRegex, …)`), shared by the kinds that
+ * need them.
  */
 import { isDuration } from './support/duration.js';
 

@@ -343,7 +343,6 @@ async function runTrivy(p: TrivyImageParams, ctx: CheckContext): Promise<CheckOu
 
 export const trivyImage: CheckKind<TrivyImageParams> = {
   kind: 'trivy.image',
-  startsProcesses: true,
   title: 'Scan a container image for vulnerabilities with trivy',
   description:
     'Runs `trivy image --format json --scanners vuln --quiet IMAGE` and judges the JSON report, never the exit code: ' +

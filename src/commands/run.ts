@@ -20,6 +20,7 @@ import { allItems, type Checklist } from '../checklist/model.js';
 import { openSession } from '../engine/session.js';
 import type { Session } from '../engine/session-api.js';
 import { isAutomated as isItemAutomated } from '../checklist/model.js';
+import { parseSize, SIZE_HINT } from '../checklist/size.js';
 import { createRunner } from '../engine/runner.js';
 import { createPlainReporter, type PlainReporter } from '../engine/plain-reporter.js';
 import { killAllGroups } from '../engine/process.js';
@@ -36,6 +37,8 @@ export interface SessionCliOptions {
   out?: string;
   only?: string;
   concurrency?: string | number;
+  /** --output-limit: a size such as 2GiB */
+  outputLimit?: string;
   new?: boolean;
   kubeContext?: string;
   context?: string;
@@ -78,6 +81,14 @@ function parseConcurrency(v: string | number | undefined): number {
   return n;
 }
 
+/** --output-limit, in bytes (default: the runner's, 1 GiB) */
+export function parseOutputLimit(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = parseSize(v);
+  if (n === undefined) throw new UsageError(`--output-limit must be ${SIZE_HINT}, got "${v}"`);
+  return n;
+}
+
 function parseOnly(c: Checklist, only: string | undefined): string[] | undefined {
   if (only === undefined) return undefined;
   const ids = only
@@ -101,9 +112,8 @@ async function kubeInfo(c: Checklist, context: string | undefined): Promise<Kube
   );
   if (!usesKube) return undefined;
   try {
-    // without @kubernetes/client-node (slow to load): the checks that need it load it themselves
-    const m = await import('../checks/support/kube-target-info.js');
-    return await m.readKubeTargetInfo({ context });
+    const m = await import('../checks/support/kube.js');
+    return await m.kubeTargetInfo({ context });
   } catch {
     return undefined; // each kubernetes check reports its own error
   }
@@ -129,6 +139,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   const vars = resolveVars(checklist, { set: opts.set ?? [], varsFile: opts.vars, env });
   const only = parseOnly(checklist, opts.only);
   const concurrency = parseConcurrency(opts.concurrency);
+  const outputLimitBytes = parseOutputLimit(opts.outputLimit);
   const kubeContext = opts.kubeContext ?? opts.context;
   const operator = resolveOperator({ as: opts.as, env });
   // a closed pipe (`run … | head`) must not crash the run: the journal is the record, keep running the checks
@@ -184,6 +195,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     const runner = createRunner({
       session,
       concurrency,
+      outputLimitBytes,
       kubeContext,
       env,
       vars: vars.values,

@@ -14,14 +14,15 @@
  * - Secret values are masked in-stream (one StreamRedactor per stream, each with a carry-over window so a secret
  *   split across two chunks is still masked). Without secrets the bytes pass through untouched (fast path).
  * - stdout and stderr are interleaved in arrival order, as a terminal would show them.
- * - Direct stdout (`directStdout()`, used by the `command` kind when there is nothing to mask): the child writes its
- *   stdout into this file itself and the bytes are read back from it (evidence-direct.ts); a flood then costs this
- *   process a read and a hash per byte instead of a pipe read, a copy, a write and a hash.
+ * - Bounded: past `limitBytes` (the output limit) nothing more is written — the file keeps exactly the first
+ *   `limitBytes` — and the writer stops with an EvidenceStop('limit'); every SPACE_EVERY bytes the free space of
+ *   the file's filesystem is checked and below `reserveBytes` it stops with an EvidenceStop('space'). Either way
+ *   onFail tells the runner, which stops the check.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { close as closeCb, closeSync, fdatasync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, statfsSync, writeSync } from 'node:fs';
+import { formatSize } from '../checklist/size.js';
 import { dirname } from 'node:path';
-import { openDirectEvidence, type DirectEvidence, type StdoutSink } from './evidence-direct.js';
 import type { Redactor, StreamRedactor } from './redact.js';
 
 export type EvidenceStream = 'stdout' | 'stderr' | 'info';
@@ -36,6 +37,38 @@ export interface EvidenceSummary {
 export interface EvidenceWriterOptions {
   /** coalesce chunks into large writes (see the module comment); finish with `await finish()` */
   batched?: boolean;
+  /** the output limit: bytes kept at most (see the module comment) */
+  limitBytes?: number;
+  /** stop when the filesystem has less than this free */
+  reserveBytes?: number;
+}
+
+/** why the writer stopped on purpose: the output limit or the free-space reserve (`failed` holds it) */
+export class EvidenceStop extends Error {
+  constructor(
+    readonly reason: 'limit' | 'space',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EvidenceStop';
+  }
+}
+
+/** bytes free for an unprivileged writer on the filesystem holding `dir` (undefined when it cannot be told) */
+export function freeBytes(dir: string): number | undefined {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/** undefined when `dir`'s filesystem has at least `reserve` bytes free, else what to say */
+export function belowReserve(dir: string, reserve: number): string | undefined {
+  const free = freeBytes(dir);
+  if (free === undefined || free >= reserve) return undefined;
+  return `the state directory's filesystem has ${formatSize(free)} free, below the reserve of ${formatSize(reserve)}`;
 }
 
 export interface EvidenceWriter {
@@ -52,13 +85,6 @@ export interface EvidenceWriter {
   close(): EvidenceSummary;
   /** like close(), but the final fsync does not block the event loop. Idempotent. */
   finish(): Promise<EvidenceSummary>;
-  /**
-   * Let a child write its stdout straight into this file (evidence-direct.ts). Returns undefined when it cannot be:
-   * there are secrets to mask (every byte must pass through the redactor), the writer is not batched, or something
-   * was written already. Once a sink is returned the caller must give it to the child: stdout bytes then handed to
-   * write() are taken as read back from the file and not written again; other streams are appended.
-   */
-  directStdout(): StdoutSink | undefined;
   readonly bytes: number;
   /** set when writing failed (disk full, I/O error): nothing more is written and the evidence is incomplete */
   readonly failed: Error | undefined;
@@ -72,6 +98,8 @@ export const WRITE_BYTES = 256 * 1024;
 const WRITE_DELAY_MS = 20;
 /** start a background fdatasync after this many bytes */
 const SYNC_EVERY = 32 * 1024 * 1024;
+/** check the free space after this many bytes */
+const SPACE_EVERY = 64 * 1024 * 1024;
 
 const toErr = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
@@ -106,9 +134,15 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
   let closeAfterSync = false;
   let syncDone: (() => void)[] = [];
 
-  /** write `buf` whole, hash it, count it; in batched mode, a background fdatasync now and then */
-  const writeOut = (buf: Buffer) => {
+  const limit = opts.limitBytes ?? Infinity;
+  let sinceSpace = 0;
+  const dir = dirname(file);
+
+  /** write `buf` whole (up to the limit), hash it, count it; in batched mode, a background fdatasync now and then */
+  const writeOut = (whole: Buffer) => {
     if (failed) return;
+    const over = bytes + whole.length > limit;
+    const buf = over ? whole.subarray(0, limit - bytes) : whole;
     try {
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
@@ -119,6 +153,13 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     hash.update(buf);
     bytes += buf.length;
     sinceSync += buf.length;
+    sinceSpace += buf.length;
+    if (over) fail(new EvidenceStop('limit', `output exceeded ${formatSize(limit)}`));
+    else if (opts.reserveBytes && sinceSpace >= SPACE_EVERY) {
+      sinceSpace = 0;
+      const low = belowReserve(dir, opts.reserveBytes);
+      if (low) fail(new EvidenceStop('space', low));
+    }
     if (batched && sinceSync >= SYNC_EVERY && !syncing && !closed) {
       // start writeback now, off the main thread, so the final fsync has little left to do
       sinceSync = 0;
@@ -167,36 +208,14 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
   };
 
   const raw = batched ? rawBatched : rawSync;
-  let direct: DirectEvidence | undefined;
 
   const w: EvidenceWriter = {
     write(chunk, stream) {
       if (closed) return Buffer.alloc(0);
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      if (direct) {
-        // stdout is the child's own writes, read back from the file; anything else is appended
-        if (stream !== 'stdout') direct.append(buf);
-        return buf;
-      }
       const out = redactor.active ? redactorOf(stream).push(buf) : buf;
       raw(out);
       return out;
-    },
-    directStdout() {
-      if (direct || redactor.active || !batched || bytes + groupLen > 0 || closed || failed) return undefined;
-      try {
-        // a regular file only (a device such as /dev/full is neither followed nor given other modes)
-        if (!fstatSync(fd).isFile()) return undefined;
-        direct = openDirectEvidence(file, fail);
-      } catch {
-        return undefined;
-      }
-      try {
-        closeSync(fd);
-      } catch {
-        // closed already
-      }
-      return direct.sink;
     },
     endStream(stream) {
       const r = streams.get(stream);
@@ -207,7 +226,6 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     },
     close() {
       if (closed) return closed;
-      if (direct) return (closed = { file, ...direct.close() });
       for (const r of streams.values()) raw(r.end());
       if (batched) writeGroup();
       try {
@@ -230,10 +248,6 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     },
     async finish() {
       if (closed || !batched) return w.close();
-      if (direct) {
-        const sum = await direct.finish();
-        return (closed ??= { file, ...sum });
-      }
       for (const r of streams.values()) raw(r.end());
       writeGroup();
       if (syncing) await new Promise<void>((r) => syncDone.push(r));
@@ -245,7 +259,6 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
       return w.close(); // the final fsync there finds nothing left to flush
     },
     get bytes() {
-      if (direct) return direct.bytes;
       return bytes + groupLen;
     },
     get failed() {

@@ -13,7 +13,9 @@
  * flushes (up to 28 ms each), 64 KB cost 47 ms.
  *
  * Lines are split on "\n" (CRLF's "\r" dropped); decoding happens only on whole lines, so a multi-byte character
- * split across chunks is never broken; a line still open at a flush waits for the next one (bounded length).
+ * split across chunks is never broken. Only complete lines enter the window: the line still open on each stream
+ * waits beside it, keeping at most its first LONG_LINE_BYTES and counting the rest. A line longer than LINE_MAX
+ * characters is shown cut, with what was left out: `… (+1,048,320 bytes)` (the evidence keeps it whole).
  */
 import type { OutputEvent } from './events.js';
 import { countNewlines } from './line-splitter.js';
@@ -27,6 +29,17 @@ type Seg = { stream: Stream; at: number; len: number; line?: undefined } | { str
 export const WINDOW_BYTES = 64 * 1024;
 const LINE_MAX = 2000;
 const CARRY_MAX = 64 * 1024;
+/** of a line still open, only this much is kept (enough for its first LINE_MAX characters) */
+const LONG_LINE_BYTES = 4 * LINE_MAX;
+
+/** a line shown cut: its first LINE_MAX characters and how many bytes of `totalBytes` were left out */
+export function cutLine(text: string, totalBytes: number): string {
+  let shown = text.slice(0, LINE_MAX);
+  const c = shown.charCodeAt(shown.length - 1);
+  if (c >= 0xd800 && c <= 0xdbff) shown = shown.slice(0, -1);
+  if (shown.endsWith('\r')) shown = shown.slice(0, -1);
+  return `${shown}… (+${(totalBytes - Buffer.byteLength(shown)).toLocaleString('en-US')} bytes)`;
+}
 
 interface Feed {
   segs: Seg[];
@@ -43,6 +56,8 @@ interface Feed {
   carry: Map<Stream, Buffer>;
   /** output of this stream was dropped mid-line: skip up to the next newline */
   skip: Set<Stream>;
+  /** per stream, the line still open: its first LONG_LINE_BYTES and its length so far */
+  open: Map<Stream, { head: Buffer; len: number }>;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -70,7 +85,7 @@ export class OutputFeed {
 
   private feed(item: string): Feed {
     let f = this.feeds.get(item);
-    if (!f) this.feeds.set(item, (f = { segs: [], bytes: 0, dropped: 0, head: 0, carry: new Map(), skip: new Set() }));
+    if (!f) this.feeds.set(item, (f = { segs: [], bytes: 0, dropped: 0, head: 0, carry: new Map(), skip: new Set(), open: new Map() }));
     return f;
   }
 
@@ -82,6 +97,40 @@ export class OutputFeed {
   bytes(item: string, stream: Stream, data: Buffer): void {
     if (!data.length) return;
     const f = this.feed(item);
+    const first = data.indexOf(10);
+    if (first < 0) {
+      this.extend(f, stream, data);
+      return;
+    }
+    let rest = data;
+    const open = f.open.get(stream);
+    if (open) {
+      // the open line ends here
+      f.open.delete(stream);
+      const len = open.len + first + 1;
+      if (len <= LONG_LINE_BYTES) this.store(f, stream, Buffer.concat([open.head, data.subarray(0, first + 1)]));
+      else {
+        const head = Buffer.concat([open.head, data.subarray(0, Math.max(0, Math.min(first, LONG_LINE_BYTES - open.head.length)))]);
+        this.line(item, stream, cutLine(decoder.decode(head), len - 1));
+      }
+      rest = data.subarray(first + 1);
+    }
+    const last = rest.lastIndexOf(10);
+    if (last >= 0) this.store(f, stream, rest.subarray(0, last + 1));
+    if (last + 1 < rest.length) this.extend(f, stream, rest.subarray(last + 1));
+  }
+
+  /** bytes of the line still open on `stream`: its first LONG_LINE_BYTES are kept (copied), the rest counted */
+  private extend(f: Feed, stream: Stream, part: Buffer): void {
+    const o = f.open.get(stream) ?? { head: Buffer.alloc(0), len: 0 };
+    const room = LONG_LINE_BYTES - o.head.length;
+    if (room > 0) o.head = Buffer.concat([o.head, part.subarray(0, room)]);
+    o.len += part.length;
+    f.open.set(stream, o);
+  }
+
+  /** complete lines into the window */
+  private store(f: Feed, stream: Stream, data: Buffer): void {
     if (data.length > WINDOW_BYTES) {
       // more than a window at once: everything before its last WINDOW_BYTES is dropped
       const cut = data.length - WINDOW_BYTES;
@@ -166,7 +215,10 @@ export class OutputFeed {
         let rest: Buffer = last < 0 ? buf : buf.subarray(last + 1);
         if (last >= 0) {
           const text = decoder.decode(buf.subarray(0, last));
-          for (const l of text.split('\n')) rows.push({ stream: s.stream, line: l.endsWith('\r') ? l.slice(0, -1) : l });
+          for (const l of text.split('\n')) {
+            const line = l.endsWith('\r') ? l.slice(0, -1) : l;
+            rows.push({ stream: s.stream, line: line.length > LINE_MAX ? cutLine(line, Buffer.byteLength(line)) : line });
+          }
         }
         if (rest.length > CARRY_MAX) {
           // a very long line without a newline: show its start now (the screen caps lines anyway), skip its rest
@@ -187,6 +239,13 @@ export class OutputFeed {
         }
         f.carry.clear();
         f.skip.clear();
+        // a last line without a newline
+        for (const [stream, o] of f.open) {
+          const l = decoder.decode(o.head);
+          const line = l.endsWith('\r') ? l.slice(0, -1) : l;
+          rows.push({ stream, line: o.len > o.head.length || line.length > LINE_MAX ? cutLine(line, o.len) : line });
+        }
+        f.open.clear();
       }
       let dropped = f.dropped;
       f.dropped = 0;
@@ -200,7 +259,8 @@ export class OutputFeed {
         const stream = kept[i]!.stream;
         const lines: string[] = [];
         while (i < kept.length && kept[i]!.stream === stream) {
-          lines.push(sanitizeLine(kept[i]!.line, LINE_MAX, { keepSgr: this.keepSgr }));
+          // LINE_MAX plus room for the "… (+N bytes)" of a line cut above
+          lines.push(sanitizeLine(kept[i]!.line, LINE_MAX + 40, { keepSgr: this.keepSgr }));
           i++;
         }
         this.deliver({ type: 'output', item, lines, dropped, stream });

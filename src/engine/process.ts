@@ -1,25 +1,24 @@
 /**
- * Child processes of checks: each runs in its OWN process group, and the whole group is killed on timeout or
- * cancel (SIGTERM, then SIGKILL after a grace period), and when the main child exits while helpers it started in
- * the background still run. No orphans survive a check.
+ * Child processes of checks, and the one path their output takes: each runs in its OWN process group, and the whole
+ * group is killed on timeout or cancel (SIGTERM, then SIGKILL after a grace period), and when the main child exits
+ * while helpers it started in the background still run. No orphans survive a check.
  *
  * execa 9 is used with `detached: true` (new process group), `buffer: false` (output is streamed to the caller,
  * never accumulated) and `cleanup: true`. execa skips its exit cleanup for detached children, so this module keeps
  * its own registry of live groups and SIGKILLs them when the readiness-tui process exits (killAllGroups()).
  *
- * The child's stdout is the evidence file itself when the caller passes a `stdoutSink` (evidence-direct.ts: followed
- * from the file, and before each stderr chunk is handed on, what stdout wrote until then is). Otherwise, and for
- * stderr always, the child's output goes to named pipes (FIFOs) when they can be made (engine/fifo.ts), else to
- * Node's pipes. stdout is read by a capture worker with blocking reads (capture-pump.ts: a flood costs the main
- * thread a wake-up per 256 KB instead of one per 8 KB), stderr on the main thread. With FIFOs the output is complete when both read
- * ends see end-of-file; a process that escaped the group (setsid) but still holds a write end cannot hold the check
- * forever: once the main child has exited and its group is gone, the readers get DRAIN_MS to finish, then they are
- * closed.
+ * Output: the child's stdout and stderr are two pipes read by this process, and every chunk goes to onData as it is
+ * read; the runner (engine/runner.ts, its CheckContext.write) hands it to the evidence writer (engine/evidence.ts:
+ * secrets masked, written, hashed) and then to the live pane (engine/output-feed.ts). Pipes rather than the child
+ * writing its own files (`>out 2>err`) because every byte then passes through one place before it reaches the disk:
+ * secrets are masked before they are written, the output limit and free-space reserve stop a flood at once, and the
+ * pane needs no second reader following a file. onData handles a chunk synchronously (the evidence write included),
+ * so while this process is behind, the kernel's pipe buffer fills and the child's writes wait: back-pressure, and no
+ * output piles up in memory. The output is complete when both pipes reach end-of-file; a process that escaped the
+ * group (setsid) but still holds a pipe cannot hold the check forever: once the main child has exited and its group
+ * is gone, the pipes get DRAIN_MS to finish, then they are closed.
  */
 import type { Readable } from 'node:stream';
-import { prewarmCapture, pumpPipe } from './capture-pump.js';
-import type { StdoutSink } from './evidence-direct.js';
-import { openFifos, type FifoChannel, type RunProgram } from './fifo.js';
 
 /** after the child and its group are gone: how long what is left in the pipes may take to arrive */
 const DRAIN_MS = 2000;
@@ -34,16 +33,8 @@ export interface SpawnOptions {
   signal?: AbortSignal;
   /** ms between SIGTERM and SIGKILL (default 3000) */
   killGraceMs?: number;
-  /**
-   * Output as it arrives. `chunk` is valid only during the call: its memory is reused for the next read (a flood
-   * then allocates nothing). Copy what you keep.
-   */
+  /** Output as it is read from the pipes, in the order read. Copy what you keep beyond the call. */
   onData(chunk: Buffer, stream: 'stdout' | 'stderr'): void;
-  /**
-   * The child's stdout goes straight into this evidence file (evidence-direct.ts) instead of a pipe; its bytes are
-   * read back from the file and handed to onData all the same.
-   */
-  stdoutSink?: StdoutSink;
 }
 
 export interface SpawnResult {
@@ -155,100 +146,17 @@ const SPAWN_OPTIONS = {
   stdin: 'ignore',
 } as const;
 
-// execa is loaded on first use (`validate`, `kinds` and the TUI's first frame never need it), or by prewarmSpawn()
+// execa is loaded on first use (`validate`, `kinds` and the TUI's first frame never need it)
 let execaModule: Promise<typeof import('execa')> | undefined;
 const loadExeca = () => (execaModule ??= import('execa'));
-
-/**
- * stdout/stderr FIFO pairs made ahead of time, so that a check's start neither waits for `mkfifo` nor forks it while
- * another check's output streams in (a fork blocks the event loop for ~10 ms). prewarmSpawn() sets how many are kept;
- * a pair taken is made again after a check has ended. With none left, a check makes its own.
- */
-const sparePairs: Promise<FifoChannel[] | undefined>[] = [];
-let sparesWanted = 0;
-
-/**
- * mkfifo through execa with the options a check gets: the first check then finds execa's code already run once
- * (its first call costs ~6 ms more)
- */
-const runWithExeca: RunProgram = async (file, args) => {
-  const { execa } = await loadExeca();
-  const r = await execa(file, args, { ...SPAWN_OPTIONS, env: process.env, stdout: 'ignore', stderr: 'ignore', timeout: 5000 });
-  return r.exitCode === 0;
-};
-
-function makeSpares(): void {
-  const missing = sparesWanted - sparePairs.length;
-  if (missing <= 0) return;
-  // one mkfifo for all of them
-  const made = openFifos(2 * missing, runWithExeca);
-  for (let i = 0; i < missing; i++) sparePairs.push(made.then((ch) => ch?.slice(2 * i, 2 * i + 2)));
-}
-
-function takeFifos(): Promise<FifoChannel[] | undefined> {
-  return sparePairs.shift() ?? openFifos(2, runWithExeca);
-}
-
-/**
- * Load what starting a check's process needs (execa, `pairs` FIFO pairs, a capture worker) ahead of the first
- * check: about 60 ms that would otherwise count in that check's time. The runner calls it when the checklist has
- * kinds that start processes, with as many pairs as checks may run at once.
- */
-export function prewarmSpawn(pairs = 1): void {
-  void loadExeca().catch(() => undefined);
-  sparesWanted = Math.max(sparesWanted, pairs);
-  makeSpares();
-  prewarmCapture();
-}
 
 export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   installExitHook();
   const grace = o.killGraceMs ?? 3000;
   const t0 = performance.now();
   if (o.signal?.aborted) return { aborted: true, durationMs: 0 };
-  const [{ execa }, fifos] = await Promise.all([loadExeca(), takeFifos()]);
-  const sink = o.stdoutSink;
-  const [pairOut, err] = fifos ?? [];
-  // with a sink the pair's stdout pipe is not needed
-  const out = sink ? undefined : pairOut;
-  if (sink) {
-    pairOut?.closeWriteEnd();
-    pairOut?.closeReadEnd();
-  }
-  let child: ReturnType<typeof execa>;
-  try {
-    child = execa(o.file, o.args, {
-      ...SPAWN_OPTIONS,
-      cwd: o.cwd,
-      env: o.env,
-      // execa's option types do not take `number | 'pipe'`; both are valid values
-      stdout: (sink ? sink.fd : out ? out.writeFd : 'pipe') as 'pipe',
-      stderr: (err ? err.writeFd : 'pipe') as 'pipe',
-      stripFinalNewline: false,
-    });
-  } catch (e) {
-    out?.closeReadEnd();
-    err?.closeReadEnd();
-    throw e;
-  } finally {
-    // the child has its own copies of the write ends now: ours must go, or the readers never see end-of-file
-    sink?.closeChildEnd();
-    out?.closeWriteEnd();
-    err?.closeWriteEnd();
-  }
-  // stdout is read by a capture worker (capture-pump.ts) or followed in the evidence file (evidence-direct.ts),
-  // stderr here
-  const onStdout = (c: Buffer) => o.onData(c, 'stdout');
-  const pumped = out ? pumpPipe(out.readFd, onStdout, () => out.reader(onStdout)) : undefined;
-  sink?.follow(onStdout);
-  const stdout: Readable | null = out || sink ? null : child.stdout;
-  // what stdout had before a stderr chunk is handed over first, so the two streams keep their order
-  const onStderr = (c: Buffer) => {
-    pumped?.drain();
-    sink?.catchUp();
-    o.onData(c, 'stderr');
-  };
-  const stderr: Readable | null = err ? err.reader(onStderr) : child.stderr;
+  const { execa } = await loadExeca();
+  const child = execa(o.file, o.args, { ...SPAWN_OPTIONS, cwd: o.cwd, env: o.env, stdout: 'pipe', stderr: 'pipe', stripFinalNewline: false });
   const pid = child.pid;
   if (pid) live.add(pid);
   let aborted = false;
@@ -258,28 +166,34 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
     if (pid && !killing) killing = terminateGroup(pid, grace);
   };
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  // FIFO readers call onData themselves; Node's pipes are streams
-  if (!out) stdout?.on('data', (d: Buffer) => o.onData(d, 'stdout'));
-  if (!err) stderr?.on('data', onStderr);
-  const outEnded = ended(stdout);
-  const errEnded = ended(stderr);
+  let outputLost: string | undefined;
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream]?.on('data', (d: Buffer) => o.onData(d, stream));
+    child[stream]?.on('error', (e: Error) => (outputLost ??= `${stream}: ${e.message}`));
+  }
+  const outEnded = ended(child.stdout);
+  const errEnded = ended(child.stderr);
   // the main child exited: anything it left running in its group is an orphan-to-be; stop it (helpers that keep
   // our pipes open would otherwise hold the check until its timeout)
   child.on('exit', () => {
     if (pid && !killing && groupAlive(pid)) killing = terminateGroup(pid, grace);
   });
-  const r = await child;
+  // the main child is gone (or never started); execa's own promise also waits for the pipes to end, which a process
+  // that escaped the group may hold open: wait for the exit, then give the pipes DRAIN_MS
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+  });
   o.signal?.removeEventListener('abort', onAbort);
   if (killing) await killing;
   if (pid) live.delete(pid);
   outEnded.arm(DRAIN_MS);
   errEnded.arm(DRAIN_MS);
-  pumped?.stopAfter(DRAIN_MS);
-  await Promise.all([outEnded.done, errEnded.done, pumped?.done, sink?.end()]);
-  // the pair this check took is made again now, not while the next check's output streams in
-  if (fifos) setImmediate(makeSpares);
-  const lost = pumped?.error ? { outputLost: pumped.error } : {};
+  await Promise.all([outEnded.done, errEnded.done]);
+  const r = await child;
   const durationMs = Math.round(performance.now() - t0);
+  const lost = outputLost ? { outputLost } : {};
   const cause = (r as { cause?: unknown }).cause as NodeJS.ErrnoException | undefined;
   if (r.exitCode === undefined && !r.signal && cause && typeof cause === 'object' && 'code' in cause) {
     return { aborted, durationMs, spawnError: { code: cause.code, message: cause.message }, pid, ...lost };

@@ -29,6 +29,10 @@ export interface RunnerOptions {
   keepSgr?: boolean;
   /** per-item timeout when the checklist gives none (ms, default 10 minutes) */
   defaultTimeoutMs?: number;
+  /** a check's output kept at most when the item gives no `outputLimit:` (bytes, default 1 GiB); past it the check stops */
+  outputLimitBytes?: number;
+  /** checks stop (and do not start) when the state directory's filesystem has less free (bytes, default 256 MiB) */
+  freeSpaceReserveBytes?: number;
 }
 
 export interface Runner {

@@ -20,64 +20,36 @@
  * `deliverable.start` / `deliverable.result` (`deliverable.skip` when cancelled). Their evidence lives in
  * evidence/_deliverable-<index>/ (item ids cannot start with "_"). They never change GO / NO-GO.
  *
+ * One run of one check — its context, evidence, output, abort and verdict — is check-run.ts (runOneCheck); this file
+ * decides when checks run and records what they gave: dependencies and the concurrency slots (runItem), attempts
+ * and retries (runAttempt), the aggregate of named checks (aggregate), deliverables (checkDeliverable), cancel.
+ *
  * Output: every byte goes to the evidence file (secrets masked in-stream); lines (sanitized, redacted) go to the
  * store through OutputFeed (output-feed.ts): at most every FLUSH_MS, a bounded window per item (the rest are
  * counted as `dropped`), so a check printing hundreds of MB costs bounded memory.
+ *
+ * Over 400 lines: createRunner is one closure over the session, the entries being run and the output feed, which
+ * every part above reads and changes; its parts are named functions inside it, each under ~80 lines.
  */
 import path from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { allItems, type CheckSpec, type Checklist, type Item } from '../checklist/model.js';
 import { resolveCheckParams } from '../checklist/params.js';
 import { interpolate } from '../checklist/interpolate.js';
-import { describeMeasured, evaluateExpect } from '../checklist/expect.js';
+import { evaluateExpect } from '../checklist/expect.js';
 import { getKind } from '../checks/index.js';
-import { CheckError, type CheckContext, type CheckKind, type CheckOutput, type KubeTarget } from '../checks/contract.js';
-import type { DeliverableResultData, EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
+import { type KubeTarget } from '../checks/contract.js';
+import type { DeliverableResultData, EngineEvent, ItemResultData, JournalEvent } from './events.js';
 import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
-import { createEvidenceWriter, type EvidenceWriter } from './evidence.js';
 import { OutputFeed } from './output-feed.js';
-import { prewarmSpawn } from './process.js';
+import { errMessage, formatMs, RunAbort, runOneCheck, type CheckRun, type CheckRunEnv, type CheckTarget } from './check-run.js';
+
+export { DEFAULT_FREE_SPACE_RESERVE_BYTES, DEFAULT_OUTPUT_LIMIT_BYTES } from './check-run.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_CONCURRENCY = 4;
-/** how long after an abort the runner waits for a kind to return before it records the outcome anyway */
-const ABANDON_EXTRA_MS = 2000;
-
-class RunAbort {
-  constructor(
-    readonly why: 'timeout' | 'cancel' | 'evidence',
-    readonly detail: string,
-  ) {}
-}
-
-interface CheckRun {
-  verdict: CheckVerdict | 'cancelled';
-  summary: string;
-  measured?: string;
-  threshold?: string;
-  offending?: Record<string, unknown>[];
-  result?: Record<string, unknown>;
-  error?: { message: string; hint?: string };
-  expect?: string;
-  durationMs: number;
-  evidence: EvidenceRef[];
-}
-
-/**
- * What a check runs for: an item, or a deliverable. `id` keys the live output (an item id, or `deliverables[<n>]`);
- * `evidenceKey` names the evidence directory (an item id, or `_deliverable-<n>`: item ids cannot start with "_", so
- * the two never collide).
- */
-interface CheckTarget {
-  id: string;
-  title: string;
-  evidenceKey: string;
-}
-
-const itemTarget = (item: Item): CheckTarget => ({ id: item.id, title: item.title, evidenceKey: item.id });
+const itemTarget = (item: Item): CheckTarget => ({ id: item.id, title: item.title, evidenceKey: item.id, outputLimitBytes: item.outputLimitBytes });
 
 type Deliverable = Checklist['deliverables'][number];
 
@@ -124,35 +96,11 @@ function semaphore(n: number): Semaphore {
   };
 }
 
-function errMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
-}
-
-function isTimeoutError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'TimeoutError';
-}
-
-function formatMs(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
-  return `${+(ms / 60_000).toFixed(1)}m`;
-}
-
-/** how many checks of the checklist (items and deliverables) have a kind that starts processes */
-function processChecks(checklist: Checklist): number {
-  const specs: (CheckSpec | undefined)[] = checklist.deliverables.map((d) => d.check);
-  for (const item of allItems(checklist)) specs.push(item.check, ...Object.values(item.checks ?? {}));
-  return specs.filter((c) => c !== undefined && getKind(c.kind)?.startsProcesses === true).length;
-}
-
 function isManual(item: Item): boolean {
   if (item.checks && Object.keys(item.checks).length) return false;
   return !item.check || item.check.kind === 'manual';
 }
 
-/** FIFO pairs kept ready for checks' processes at most (a pair holds four descriptors) */
-const SPARE_PIPES_MAX = 4;
 
 export function createRunner(o: RunnerOptions): Runner {
   const session = o.session;
@@ -168,9 +116,6 @@ export function createRunner(o: RunnerOptions): Runner {
   const cwd = path.dirname(checklist.source.path);
   const entries = new Map<string, Entry>();
   const kubeCache = new Map<string, Promise<KubeTarget>>();
-  // the first checks that start processes should not wait for execa to load or for their pipes to be made
-  const processes = processChecks(checklist);
-  if (processes) prewarmSpawn(Math.min(processes, o.concurrency ?? DEFAULT_CONCURRENCY, SPARE_PIPES_MAX));
   // a listener that throws (a closed pipe …) must not stop checks or lose journal lines
   const notify = (e: EngineEvent) => {
     try {
@@ -219,162 +164,20 @@ export function createRunner(o: RunnerOptions): Runner {
     }
   };
 
-  /** Run one check of an item or a deliverable (one evidence file). */
-  const runCheck = async (
-    item: CheckTarget,
-    spec: CheckSpec,
-    attempt: number,
-    name: string | undefined,
-    controller: AbortController,
-    timeoutMs: number,
-  ): Promise<CheckRun> => {
-    const signal = controller.signal;
-    const t0 = performance.now();
-    const took = () => Math.round(performance.now() - t0);
-    const expect = spec.expect;
-    const fail = (message: string, hint?: string): CheckRun => ({
-      verdict: 'error',
-      summary: redactor.redact(message),
-      error: { message: redactor.redact(message), hint },
-      expect,
-      durationMs: took(),
-      evidence: [],
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const kind: CheckKind<any> | undefined = getKind(spec.kind);
-    if (!kind) return fail(`unknown check kind "${spec.kind}"`, 'run `readiness-tui kinds` for the list');
-    if (kind.planned) return fail(`check kind "${spec.kind}" is not implemented in this version`);
-    let params: Record<string, unknown>;
-    try {
-      params = resolveCheckParams(spec, vars);
-    } catch (err) {
-      return fail(errMessage(err), err instanceof CheckError ? err.hint : undefined);
-    }
-
-    let evFile: string;
-    let evidence: EvidenceWriter;
-    try {
-      evFile = session.evidencePath(item.evidenceKey, attempt, name);
-      evidence = createEvidenceWriter(evFile, redactor, { batched: true });
-    } catch (err) {
-      return fail(`the evidence file could not be created: ${errMessage(err)}`, 'check free space and permissions of the state directory');
-    }
-    // no evidence, no verdict: stop the check when its output can no longer be kept
-    evidence.onFail = (err) => controller.abort(new RunAbort('evidence', errMessage(err)));
-    const attachments: EvidenceRef[] = [];
-    const ctx: CheckContext = {
-      signal,
-      emit(line, stream = 'info') {
-        const safe = redactor.redact(String(line));
-        evidence.write(safe + '\n', stream);
-        for (const l of safe.split('\n')) feed.line(item.id, stream, l);
-      },
-      write(chunk, stream) {
-        const out = evidence.write(chunk, stream);
-        if (out.length) feed.bytes(item.id, stream, out);
-      },
-      stdoutSink: () => evidence.directStdout(),
-      async attach(attName, content) {
-        const base = path.basename(evFile).replace(/\.log$/, '');
-        const safeName = attName.replace(/[^\w.-]+/g, '_');
-        const file = path.join(path.dirname(evFile), `${base}-${safeName}`);
-        const text = typeof content === 'string' ? content : content.toString('utf8');
-        const bytes = Buffer.from(Buffer.isBuffer(content) && !redactor.active ? content : redactor.redact(text));
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(file, bytes, { mode: 0o600 });
-        const rel = path.relative(session.dir, file);
-        attachments.push({ path: rel, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
-        return rel;
-      },
-      vars,
-      redact: (t) => redactor.redact(t),
-      kube: kube(spec),
-      cwd,
-      env,
-      timeoutMs,
-      killGraceMs,
-      item: { id: item.id, title: item.title },
-    };
-
-    let out: CheckOutput | undefined;
-    let thrown: unknown;
-    let abandonTimer: NodeJS.Timeout | undefined;
-    try {
-      const running = Promise.resolve().then(() => kind.run(params, ctx));
-      const abandon = new Promise<never>((_, reject) => {
-        const arm = () => {
-          abandonTimer = setTimeout(() => reject(signal.reason), killGraceMs + ABANDON_EXTRA_MS);
-        };
-        if (signal.aborted) arm();
-        else signal.addEventListener('abort', arm, { once: true });
-      });
-      running.catch(() => undefined);
-      out = await Promise.race([running, abandon]);
-    } catch (err) {
-      thrown = err;
-    } finally {
-      if (abandonTimer) clearTimeout(abandonTimer);
-      for (const s of ['stdout', 'stderr'] as const) feed.bytes(item.id, s, evidence.endStream(s));
-      feed.flush(item.id, true);
-    }
-    const summaryEv = await evidence.finish();
-    const evidenceRefs: EvidenceRef[] = [
-      { path: path.relative(session.dir, summaryEv.file), sha256: summaryEv.sha256, bytes: summaryEv.bytes },
-      ...attachments,
-    ];
-    const durationMs = took();
-    const base = { expect, durationMs, evidence: evidenceRefs };
-
-    if (evidence.failed) {
-      const message = `the evidence file could not be written (${errMessage(evidence.failed)}); the check was stopped`;
-      return { ...base, verdict: 'error', summary: message, error: { message, hint: 'free disk space in the state directory and run the item again' } };
-    }
-    if (signal.aborted) {
-      const why = signal.reason instanceof RunAbort ? signal.reason : new RunAbort('timeout', '');
-      if (why.why === 'cancel') return { ...base, verdict: 'cancelled', summary: why.detail };
-      return {
-        ...base,
-        verdict: 'timeout',
-        summary: `timed out after ${formatMs(timeoutMs)}`,
-        error: { message: `timed out after ${formatMs(timeoutMs)}`, hint: 'raise `timeout:` on the item if the check needs longer' },
-      };
-    }
-    if (thrown !== undefined) {
-      if (isTimeoutError(thrown)) {
-        return { ...base, verdict: 'timeout', summary: 'timed out (the check\'s own time limit)', error: { message: redactor.redact(errMessage(thrown)) } };
-      }
-      const message = redactor.redact(errMessage(thrown));
-      const hint = thrown instanceof CheckError && thrown.hint ? redactor.redact(thrown.hint) : undefined;
-      return { ...base, verdict: 'error', summary: message, error: { message, hint } };
-    }
-    const o2 = out!;
-    const result = redactor.redactValue(o2.result ?? {});
-    const common = {
-      ...base,
-      summary: redactor.redact(o2.summary ?? ''),
-      measured: o2.measured !== undefined ? redactor.redact(o2.measured) : undefined,
-      threshold: o2.threshold !== undefined ? redactor.redact(o2.threshold) : undefined,
-      offending: o2.offending ? redactor.redactValue(o2.offending) : undefined,
-      result,
-    };
-    if (o2.verdict === 'inconclusive') return { ...common, verdict: 'inconclusive' };
-    let expr = spec.expect ?? kind.defaultExpect;
-    try {
-      expr = interpolate(expr, vars);
-    } catch (err) {
-      return { ...common, verdict: 'error', error: { message: redactor.redact(errMessage(err)), hint: 'provide the variable the expectation uses' } };
-    }
-    const ev = await evaluateExpect(expr, o2.result ?? {}, { vars });
-    if (ev.error) {
-      const message = `the expectation \`${expr}\` could not be evaluated: ${redactor.redact(ev.error)}`;
-      return { ...common, expect: expr, verdict: 'error', error: { message, hint: 'fix `expect` in the checklist; `readiness-tui kinds ' + spec.kind + '` shows the result fields' } };
-    }
-    // a kind's measured/threshold describe its defaultExpect: the checklist's own expression is described by itself
-    // and by the values it read; offending entries are what made a check fail, so a pass lists none
-    const own = spec.expect !== undefined && spec.expect !== kind.defaultExpect;
-    const judged = own ? { measured: redactor.redact(describeMeasured(expr, o2.result ?? {})), threshold: redactor.redact(expr) } : {};
-    return { ...common, ...judged, ...(ev.ok ? { offending: undefined } : {}), expect: expr, verdict: ev.ok ? 'pass' : 'fail' };
+  const checkEnv: CheckRunEnv = {
+    session,
+    redactor,
+    vars,
+    env,
+    cwd,
+    killGraceMs,
+    feed,
+    kube,
+    outputLimitBytes: o.outputLimitBytes,
+    freeSpaceReserveBytes: o.freeSpaceReserveBytes,
   };
+  const runCheck = (item: CheckTarget, spec: CheckSpec, attempt: number, name: string | undefined, controller: AbortController, timeoutMs: number) =>
+    runOneCheck(checkEnv, item, spec, attempt, name, controller, timeoutMs);
 
   /** One attempt of an item: item.start … item.result (or 'cancelled'). */
   const runAttempt = async (entry: Entry, attempt: number): Promise<CheckVerdict | 'cancelled'> => {

@@ -105,8 +105,8 @@ async function copyVerified(
   if (!existsSync(src)) throw new BundleError(`${what} ${rel} is recorded in the journal but missing from ${sessionDir}`);
   const dst = path.join(bundleDir, rel);
   await mkdir(path.dirname(dst), { recursive: true });
-  // a check's child writes its stdout straight into its evidence file (engine/evidence-direct.ts): a process that
-  // outlived the check may have appended to it since. The journal's length and digest are those of the verdict.
+  // an evidence file that grew after its verdict was recorded: the journal's length and digest are those of the
+  // verdict, so the bundle takes that prefix (and verify finds any other change)
   const size = (await stat(src)).size;
   const grownBy = recordedBytes !== undefined && size > recordedBytes ? size - recordedBytes : 0;
   if (grownBy === 0) await copyFile(src, dst);

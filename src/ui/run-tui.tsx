@@ -15,7 +15,8 @@ import type { KubeTargetInfo } from '../engine/events.js';
 import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
 import type { TuiOptions } from '../commands/tui.js';
-import { EXIT } from '../commands/exit.js';
+import { EXIT, UsageError } from '../commands/exit.js';
+import { parseSize, SIZE_HINT } from '../checklist/size.js';
 import { App } from './app.js';
 import { createController } from './controller.js';
 import { createLazyRunner } from './lazy-runner.js';
@@ -89,9 +90,10 @@ async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeT
   );
   if (!usesKube && !context) return undefined;
   try {
-    // read without @kubernetes/client-node: loading it would delay the first frame by most of a second
-    const { readKubeTargetInfo } = await import('../checks/support/kube-target-info.js');
-    return await readKubeTargetInfo({ kubeconfig: process.env.KUBECONFIG, context });
+    // through @kubernetes/client-node, loaded here only for a checklist with kubernetes checks (or a context given):
+    // the header and the session's start record show the context the checks will use, resolved the same way
+    const { kubeTargetInfo } = await import('../checks/support/kube.js');
+    return await kubeTargetInfo({ kubeconfig: process.env.KUBECONFIG, context });
   } catch {
     return undefined;
   }
@@ -193,6 +195,8 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   const vars = resolveVars(checklist, { set: opts.set, varsFile: opts.vars, env });
   const operator = await operatorP;
   mark('operator');
+  const outputLimitBytes = opts.outputLimit === undefined ? undefined : parseSize(opts.outputLimit);
+  if (opts.outputLimit !== undefined && outputLimitBytes === undefined) throw new UsageError(`--output-limit must be ${SIZE_HINT}, got "${opts.outputLimit}"`);
   const kube = await kubeTarget(checklist, opts);
   const session: Session = await openSession({
     checklist,
@@ -216,6 +220,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       return createRunner({
         session,
         concurrency,
+        outputLimitBytes,
         kubeContext: opts.kubeContext ?? opts.context,
         env,
         vars: vars.values,

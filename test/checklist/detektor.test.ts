@@ -24,16 +24,11 @@ describe('checklist/detektor.yaml', () => {
     expect(errors.map(formatProblem)).toEqual([]);
   });
 
-  it('reads the same through the fast path (js-yaml) and the YAML Document path, positions included', () => {
-    const fast = validateSource(Buffer.from(text), 'detektor.yaml');
-    const slow = validateSource(Buffer.from(text), 'detektor.yaml', undefined, { documentPath: true });
-    expect(fast.problems).toEqual(slow.problems);
-    expect(fast.checklist).toBeDefined();
-    const plain = (r: typeof fast) => JSON.parse(JSON.stringify(r.checklist, (k, v) => (k === 'bytes' ? undefined : v)));
-    expect(plain(fast)).toEqual(plain(slow));
-    // lazily computed item positions point at the item's `id:` line
+  it('item positions point at the item\'s `id:` line', () => {
+    const r = validateSource(Buffer.from(text), 'detektor.yaml');
+    expect(r.checklist).toBeDefined();
     const lines = text.split('\n');
-    for (const it of fast.checklist?.blocks.flatMap((b) => b.items) ?? []) {
+    for (const it of r.checklist?.blocks.flatMap((b) => b.items) ?? []) {
       expect(lines[it.pos.line - 1]!.slice(it.pos.col - 1), it.id).toBe(`id: "${it.id}"`);
     }
   });

@@ -44,9 +44,6 @@ describe('validator robustness', () => {
       } catch (err) {
         throw new Error(`edit #${n} made the validator throw: ${(err as Error).stack}\n---\n${text}`);
       }
-      const slow = validateSource(Buffer.from(text), 'detektor.yaml', undefined, { documentPath: true });
-      const gist = (r: typeof res) => r.problems.map((p) => `${p.line}:${p.col} ${p.severity} ${p.path}: ${p.message}`);
-      expect(gist(res), `edit #${n}: fast and Document paths disagree\n---\n${text}`).toEqual(gist(slow));
       if (!res.checklist) {
         invalid++;
         expect(res.problems.some((p) => p.severity === 'error')).toBe(true);

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEvidenceWriter } from '../../src/engine/evidence.js';
+import { belowReserve, createEvidenceWriter, EvidenceStop, freeBytes } from '../../src/engine/evidence.js';
 import { createRedactor } from '../../src/engine/redact.js';
 
 let dir: string;
@@ -133,5 +133,28 @@ describe('evidence writer', () => {
     expect(seen).toHaveLength(1);
     expect((w.failed as NodeJS.ErrnoException).code).toBe('ENOSPC');
     expect(s.bytes).toBe(0);
+  });
+
+  it('bounded: past limitBytes the file keeps exactly the first limitBytes and the writer stops once, with the reason', async () => {
+    const file = path.join(dir, 'limited.log');
+    const w = createEvidenceWriter(file, createRedactor([]), { batched: true, limitBytes: 100_000 });
+    const stops: Error[] = [];
+    w.onFail = (e) => stops.push(e);
+    const chunk = Buffer.alloc(30_000, 'a');
+    for (let i = 0; i < 10; i++) w.write(chunk, i % 2 ? 'stderr' : 'stdout');
+    const sum = await w.finish();
+    const bytes = await readFile(file);
+    expect(bytes.length).toBe(100_000);
+    expect(sum).toMatchObject({ bytes: 100_000, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(stops).toHaveLength(1);
+    expect(stops[0]).toBeInstanceOf(EvidenceStop);
+    expect(stops[0]).toMatchObject({ reason: 'limit', message: 'output exceeded 97.7 KiB' });
+    expect(w.failed).toBe(stops[0]);
+  });
+
+  it('the free-space reserve: belowReserve says how much is free against the reserve', () => {
+    expect(freeBytes(dir)).toBeGreaterThan(0);
+    expect(belowReserve(dir, 1)).toBeUndefined();
+    expect(belowReserve(dir, Number.MAX_SAFE_INTEGER)).toMatch(/^the state directory's filesystem has [\d.]+ [KMGT]iB free, below the reserve of 8192 TiB$/);
   });
 });

@@ -73,6 +73,21 @@ describe('OutputFeed', () => {
     expect(events.every((e) => e.lines.length <= 5000)).toBe(true);
   });
 
+  it('a long line is shown cut with how many bytes were left out: across chunks, inside one chunk, and as the last line', () => {
+    const { feed, lines, dropped } = collect();
+    // 1 MiB of "a" in 64 KB chunks, then its newline and a short line
+    for (let i = 0; i < 16; i++) feed.bytes('1', 'stdout', Buffer.alloc(64 * 1024, 0x61));
+    feed.bytes('1', 'stdout', Buffer.from('\nafter\n'));
+    feed.flush('1');
+    expect(lines()).toEqual(['a'.repeat(2000) + '… (+1,046,576 bytes)', 'after']);
+    expect(dropped()).toBe(0);
+    // a 10,000-character line inside one chunk (multi-byte characters counted as bytes), then one without a newline
+    const { feed: f2, lines: l2 } = collect();
+    f2.bytes('2', 'stderr', Buffer.from(`short\n${'é'.repeat(10_000)}\nmid\n${'b'.repeat(5000)}`));
+    f2.flush('2', true);
+    expect(l2()).toEqual(['short', 'é'.repeat(2000) + '… (+16,000 bytes)', 'mid', 'b'.repeat(2000) + '… (+3,000 bytes)']);
+  });
+
   it('shows the start of a huge line without a newline and stays bounded', () => {
     const { feed, lines, dropped } = collect();
     for (let i = 0; i < 40; i++) feed.bytes('1', 'stdout', Buffer.alloc(64 * 1024, 0x61));
@@ -80,7 +95,8 @@ describe('OutputFeed', () => {
     feed.flush('1', true);
     const shown = lines();
     expect(shown[shown.length - 1]).toBe('after');
-    expect(shown.every((l) => l.length <= 2000 + 20)).toBe(true);
+    expect(shown.every((l) => l.length <= 2000 + 40)).toBe(true);
+    expect(shown[0]).toBe('a'.repeat(2000) + '… (+2,619,440 bytes)');
     expect(dropped()).toBeGreaterThanOrEqual(0);
   });
 });

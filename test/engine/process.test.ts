@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { liveGroups, prewarmSpawn, spawnGroup } from '../../src/engine/process.js';
+import { liveGroups, spawnGroup } from '../../src/engine/process.js';
 
 /** pids of live (non-zombie) processes whose command line contains `marker` */
 function pidsWith(marker: string): number[] {
@@ -26,62 +26,6 @@ async function waitGone(marker: string, ms = 3000): Promise<number[]> {
   return left;
 }
 
-// first in this file: no check of another test may end (and have its pipes made again) while this one counts
-describe('pipes made ahead of checks', () => {
-  it('prewarmSpawn(n) makes n stdout/stderr pairs with one mkfifo; checks starting then run none, and the pairs taken are made again after the checks', async () => {
-    // a mkfifo on PATH that notes how many arguments each run got, then does the real work
-    const real = execFileSync('/bin/sh', ['-c', 'command -v mkfifo'], { encoding: 'utf8' }).trim();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'rt-mkfifo-'));
-    const log = path.join(dir, 'runs');
-    writeFileSync(path.join(dir, 'mkfifo'), `#!/bin/sh\necho "$#" >> '${log}'\nexec '${real}' "$@"\n`);
-    chmodSync(path.join(dir, 'mkfifo'), 0o755);
-    const runs = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
-    const until = async (n: number) => {
-      for (let i = 0; i < 100 && runs().length < n; i++) await new Promise((r) => setTimeout(r, 20));
-    };
-    const oldPath = process.env.PATH;
-    process.env.PATH = `${dir}:${oldPath}`;
-    try {
-      prewarmSpawn(2);
-      await until(1);
-      // each check prints whether its stdout and stderr are FIFOs and how many mkfifo runs there were when it ran;
-      // the first two then wait for each other, so neither ends (and has its pair made again) before both counted
-      let started = 0;
-      const check = (peers = 1) => {
-        let out = '';
-        const me = path.join(dir, `started.${started++}`);
-        return spawnGroup({
-          file: '/bin/sh',
-          args: [
-            '-c',
-            `test -p /dev/stdout && test -p /dev/stderr && echo fifo; wc -l < '${log}'; touch '${me}'; ` +
-              `while [ "$(ls '${dir}' | grep -c '^started')" -lt ${peers} ]; do sleep 0.02; done`,
-          ],
-          env: process.env,
-          onData: (c, s) => (out += s === 'stdout' ? c.toString() : ''),
-        }).then((r) => ({ r, out }));
-      };
-      const both = await Promise.all([check(2), check(2)]);
-      for (const { r, out } of both) {
-        expect(r.exitCode).toBe(0);
-        expect(out.split('\n').map((l) => l.trim())).toEqual(['fifo', '1', '']);
-      }
-      // the one run made both pairs: "-m 600" and four paths
-      expect(runs()[0]).toBe('6');
-      // after the checks, the two pairs taken are made again, with one run (each check asks for it on the turn of
-      // the event loop after it ended: let both ask before the next check takes a pair)
-      await new Promise((r) => setImmediate(r));
-      await until(2);
-      expect(runs()).toEqual(['6', '6']);
-      const third = await check();
-      expect(third.out.split('\n').map((l) => l.trim())).toEqual(['fifo', '2', '']);
-    } finally {
-      process.env.PATH = oldPath;
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
 describe('spawnGroup', () => {
   it('streams stdout and stderr and reports the exit code', async () => {
     const got: string[] = [];
@@ -96,7 +40,7 @@ describe('spawnGroup', () => {
     expect(got.join('')).toContain('stderr:err\n');
   });
 
-  it('keeps the order of stdout and stderr (stdout is read on a worker, stderr on the main thread)', async () => {
+  it('keeps the order of stdout and stderr', async () => {
     const got: string[] = [];
     await spawnGroup({
       file: '/bin/sh',
@@ -170,6 +114,29 @@ describe('spawnGroup', () => {
 });
 
 describe('spawnGroup output channels', () => {
+  it('back-pressure: while onData is busy the child cannot write ahead (its output waits in the pipe, not in memory)', async () => {
+    const flag = path.join(os.tmpdir(), `rt-backpressure-${process.pid}-${Date.now()}`);
+    let first = true;
+    let doneWhileBlocked: boolean | undefined;
+    let bytes = 0;
+    const r = await spawnGroup({
+      file: '/bin/sh',
+      args: ['-c', `head -c 8388608 /dev/zero; touch '${flag}'`],
+      onData: (c) => {
+        bytes += c.length;
+        if (!first) return;
+        first = false;
+        // hold the event loop for 300 ms: nothing is read meanwhile, so the child blocks on the full pipe
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+        doneWhileBlocked = existsSync(flag);
+      },
+    });
+    rmSync(flag, { force: true });
+    expect(r.exitCode).toBe(0);
+    expect(doneWhileBlocked).toBe(false);
+    expect(bytes).toBe(8388608);
+  });
+
   it('a check finishing while another still runs is not held by it (no inherited write ends)', async () => {
     const ac = new AbortController();
     let longDone = false;

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRunner } from '../../src/engine/runner.js';
 import { openSession } from '../../src/engine/session.js';
 import type { Session } from '../../src/engine/session-api.js';
+import type { RunnerOptions } from '../../src/engine/runner-api.js';
 import type { EngineEvent, ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { cmd, makeChecklist, type ItemInput } from './helpers/checklist.js';
 import { fixturesDir } from '../support/fixtures.js';
@@ -23,7 +24,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function setup(items: ItemInput[], o: { vars?: Record<string, string>; secretVars?: string[] } = {}) {
+async function setup(items: ItemInput[], o: { vars?: Record<string, string>; secretVars?: string[]; runner?: Partial<RunnerOptions> } = {}) {
   const checklist = makeChecklist(dir, items, { secretVars: o.secretVars });
   const session = await openSession({
     checklist,
@@ -42,6 +43,7 @@ async function setup(items: ItemInput[], o: { vars?: Record<string, string>; sec
     secretVars: o.secretVars,
     killGraceMs: 300,
     onEvent: (e) => events.push(e),
+    ...o.runner,
   });
   return { session, runner, events };
 }
@@ -327,10 +329,10 @@ describe('runner', () => {
     expect(results(recs, 'ok')[0]!.verdict).toBe('pass');
   });
 
-  it('a command check with nothing to mask writes its stdout straight into the evidence; stderr lands where it arrived', async () => {
+  it('a command check\'s output comes through this process, not a file the child writes: the evidence is its bytes, stderr where it arrived', async () => {
     const { session, runner } = await setup([
-      // "first" only when the child's stdout is a regular file (the evidence file), not a pipe
-      { id: 'd', check: cmd('[ -f /dev/stdout ] && echo first; sleep 0.05; echo oops >&2; sleep 0.05; printf "last (no newline)"', { count: { lines: '.' } }) },
+      // "first" only when the child's stdout is not a regular file (it is a pipe read by the runner)
+      { id: 'd', check: cmd('[ ! -f /dev/stdout ] && echo first; sleep 0.05; echo oops >&2; sleep 0.05; printf "last (no newline)"', { count: { lines: '.' } }) },
     ]);
     await runner.run(['d']);
     const [r] = results(await journal(session), 'd');
@@ -343,6 +345,50 @@ describe('runner', () => {
     expect(session.store.output('d').tail(10).join('\n')).toContain('oops');
   });
 
+  it('the output limit: an item\'s outputLimit (else the run\'s) stops a flood with an error; the evidence keeps exactly the limit', async () => {
+    const { session, runner } = await setup(
+      [
+        { id: 'own', outputLimitBytes: 64 * 1024, check: cmd('yes readiness') },
+        { id: 'run', check: cmd('yes readiness') },
+        { id: 'small', check: cmd('echo fine') },
+      ],
+      { runner: { outputLimitBytes: 200_000 } },
+    );
+    await runner.run(['own', 'run', 'small']);
+    const recs = await journal(session);
+    const own = results(recs, 'own')[0]!;
+    expect(own.verdict).toBe('error');
+    expect(own.error?.message).toMatch(/^output exceeded 64 KiB; the check was stopped/);
+    expect(own.error?.hint).toMatch(/outputLimit/);
+    const bytes = await readFile(path.join(session.dir, own.evidence[0]!.path));
+    expect(bytes.length).toBe(64 * 1024);
+    expect(own.evidence[0]).toMatchObject({ bytes: 64 * 1024, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(bytes.toString().split('\n').slice(0, -1).every((l) => l === 'readiness')).toBe(true);
+    const run = results(recs, 'run')[0]!;
+    expect(run.error?.message).toMatch(/^output exceeded 195.3 KiB/);
+    expect(run.evidence[0]!.bytes).toBe(200_000);
+    expect(results(recs, 'small')[0]!.verdict).toBe('pass');
+  });
+
+  it('a 1 MB line is shown cut with its length; the evidence keeps it whole', async () => {
+    const { session, runner, events } = await setup([{ id: 'long', check: cmd("head -c 1048576 /dev/zero | tr '\\0' x; echo; echo done") }]);
+    await runner.run(['long']);
+    const r = results(await journal(session), 'long')[0]!;
+    expect(r.verdict).toBe('pass');
+    const bytes = await readFile(path.join(session.dir, r.evidence[0]!.path));
+    expect(bytes.toString()).toBe('x'.repeat(1048576) + '\ndone\n');
+    const shown = events.flatMap((e) => (e.type === 'output' && e.item === 'long' ? e.lines : []));
+    expect(shown).toEqual(['x'.repeat(2000) + '… (+1,046,576 bytes)', 'done']);
+  });
+
+  it('the free-space reserve: a check does not start when the state directory\'s filesystem has less free', async () => {
+    const { session, runner } = await setup([{ id: 'x', check: cmd('echo never') }], { runner: { freeSpaceReserveBytes: Number.MAX_SAFE_INTEGER } });
+    await runner.run(['x']);
+    const r = results(await journal(session), 'x')[0]!;
+    expect(r.verdict).toBe('error');
+    expect(r.error?.message).toMatch(/^not started: the state directory's filesystem has [\d.]+ [KMGT]iB free, below the reserve of /);
+  });
+
   it('interpolates vars, evaluates expect over captures with $vars, and never writes a secret anywhere', async () => {
     const secret = 'Sup3r-S3cret-Value';
     const { session, runner } = await setup(
@@ -350,7 +396,7 @@ describe('runner', () => {
         {
           id: 's',
           check: cmd(
-            'echo "connecting with ${vars.password} to ${vars.host}"; echo "Total recovery time: 420"; [ -p /dev/stdout ] && echo through a pipe',
+            'echo "connecting with ${vars.password} to ${vars.host}"; echo "Total recovery time: 420"; [ ! -f /dev/stdout ] && echo through a pipe',
             { capture: { rto: 'Total recovery time: (\\d+)' } },
             'captures.rto < $number($vars.maxRto)',
           ),

@@ -1,16 +1,20 @@
 /**
- * The ink patches applied while bundling (scripts/ink-fixes.mjs), checked on a real bundle of ink built with the
- * same plugin: `renderNextNow()` draws the next commit at once instead of at the end of the maxFps window.
+ * The ink patches applied while bundling (scripts/ink-fixes.mjs), each checked on a real bundle of ink built with
+ * the same plugin and, where the defect can be shown, against the same file bundled without it:
+ * - `renderNextNow()` draws the next commit at once instead of at the end of the maxFps window;
+ * - log-update's incremental path keeps a frame that ends in a newline in place (unpatched: it drifts a row down);
+ * - measure-text's and wrap-text's caches stop growing (unpatched: every distinct text is kept for good).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inkFixes } from '../../scripts/ink-fixes.mjs';
-import { yogaFix } from '../../scripts/yoga-fix.mjs';
+import xterm from '@xterm/headless';
+import { bundleWith, removeBundles } from './bundle-with.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -59,11 +63,14 @@ beforeAll(async () => {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     define: { 'process.env.DEV': '"false"', 'process.env.NODE_ENV': '"production"' },
     alias: { 'react-devtools-core': path.join(repo, 'scripts/stub-devtools.mjs') },
-    plugins: [inkFixes, yogaFix],
+    plugins: [inkFixes],
   });
 }, 60_000);
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeBundles();
+});
 
 function run(mode: string): { first: boolean; shownWithin300ms: boolean; hasMethod: boolean } {
   // ink renders nothing until exit when it believes it runs in CI (is-in-ci: CI, CONTINUOUS_INTEGRATION, CI_*)
@@ -80,4 +87,67 @@ describe('ink patches (bundle)', () => {
     const now = run('now');
     expect(now).toEqual({ first: true, shownWithin300ms: true, hasMethod: true });
   });
+});
+
+const inkFile = (name: string) => path.join(repo, 'node_modules/ink/build', name);
+
+type LogUpdate = { create(stream: { write(s: string): boolean }, o: { incremental: boolean }): (s: string) => void };
+
+/** the rows of a 40×10 terminal after log-update drew `frames` one after another */
+async function drawn(logUpdate: LogUpdate, frames: string[]): Promise<string[]> {
+  const term = new xterm.Terminal({ cols: 40, rows: 10, allowProposedApi: true });
+  let out = '';
+  const render = logUpdate.create({ write: (s: string) => ((out += s), true) }, { incremental: true });
+  for (const f of frames) render(f);
+  await new Promise<void>((resolve) => term.write(out, resolve));
+  const rows: string[] = [];
+  for (let i = 0; i < 5; i++) rows.push(term.buffer.active.getLine(i)!.translateToString(true));
+  term.dispose();
+  return rows;
+}
+
+describe('ink patches (defects shown against the unpatched file)', () => {
+  // upstream defect: ink 6.8 log-update.js, incremental mode, `cursorUp(previousVisible - 1)` after a frame that
+  // ended in "\n" (every frame shorter than the terminal) — each later frame lands one row lower
+  it('log-update: a frame ending in a newline is redrawn in place', async () => {
+    const entry = `export { default } from ${JSON.stringify(inkFile('log-update.js'))};`;
+    const frames = ['head\nrow 1\nrow 2\n', 'head\nrow 1*\nrow 2\n', 'head\nrow 1*\nrow 2*\n'];
+    const patched = (await bundleWith<{ default: LogUpdate }>(entry, [inkFixes], repo)).default;
+    expect(await drawn(patched, frames)).toEqual(['head', 'row 1*', 'row 2*', '', '']);
+    const original = (await bundleWith<{ default: LogUpdate }>(entry, [], repo)).default;
+    expect(await drawn(original, frames)).not.toEqual(['head', 'row 1*', 'row 2*', '', '']);
+  });
+
+  // upstream defect: ink 6.8 measure-text.js (a Map) and wrap-text.js (an object) cache every distinct text forever;
+  // a live output pane is a new text ten times a second. Measured in a child with --expose-gc: heap kept after
+  // 20,000 distinct 400-character texts went through both.
+  it('measure-text and wrap-text: the caches stop growing', async () => {
+    const kept = async (plugins: typeof inkFixes[]) => {
+      const out = await build({
+        stdin: {
+          contents: `import measureText from ${JSON.stringify(inkFile('measure-text.js'))};
+import wrapText from ${JSON.stringify(inkFile('wrap-text.js'))};
+globalThis.gc(); const before = process.memoryUsage().heapUsed;
+for (let i = 0; i < 20000; i++) { const t = String(i).padStart(400, 'x'); measureText(t); wrapText(t, 1000, 'truncate-end'); }
+globalThis.gc(); process.stdout.write(String(process.memoryUsage().heapUsed - before));`,
+          resolveDir: repo,
+          loader: 'js',
+        },
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        write: false,
+        plugins,
+        logLevel: 'silent',
+      });
+      const file = path.join(dir, `caches-${plugins.length}.mjs`);
+      writeFileSync(file, out.outputFiles[0]!.text);
+      const r = spawnSync(process.execPath, ['--expose-gc', file], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return Number(r.stdout) / 1e6;
+    };
+    expect(await kept([inkFixes])).toBeLessThan(4);
+    expect(await kept([])).toBeGreaterThan(12);
+  }, 60_000);
 });

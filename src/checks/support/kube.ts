@@ -8,6 +8,7 @@ import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import type { KubeTarget } from '../contract.js';
 import { CheckError } from '../contract.js';
+import type { KubeTargetInfo } from '../../engine/events.js';
 import type { KubeResolveOptions } from './kube-api.js';
 
 export type ClientNode = typeof K8s;
@@ -98,6 +99,20 @@ export async function resolveKubeTarget(o: KubeResolveOptions, env: NodeJS.Proce
     throw new CheckError(`cluster "${cluster.name}" in the kubeconfig has no server URL`, 'fix the kubeconfig');
   }
   return { kc, context: wanted, cluster: cluster.name, server: cluster.server, user: ctxObj.user || undefined };
+}
+
+/**
+ * The kube target for the header and the journal's session start: context, cluster, server and user, resolved by
+ * client-node like every check's (resolveKubeTarget). Undefined when it cannot be resolved: the header then shows
+ * no context and each kubernetes check reports its own error with a hint.
+ */
+export async function kubeTargetInfo(o: KubeResolveOptions, env: NodeJS.ProcessEnv = process.env): Promise<KubeTargetInfo | undefined> {
+  try {
+    const t = await resolveKubeTarget(o, env);
+    return { context: t.context, cluster: t.cluster, server: t.server, ...(t.user ? { user: t.user } : {}) };
+  } catch {
+    return undefined;
+  }
 }
 
 function mergeMissing(into: K8s.KubeConfig, from: K8s.KubeConfig): void {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckError } from '../../../src/checks/contract.js';
 import { kubernetesNodesReady } from '../../../src/checks/kubernetes-nodes-ready.js';
-import { kubeClient, resolveKubeTarget } from '../../../src/checks/support/kube.js';
+import { kubeClient, kubeTargetInfo, resolveKubeTarget } from '../../../src/checks/support/kube.js';
 import { kubeError } from '../../../src/checks/support/kube-errors.js';
 import { generateTls, startKubeApiServer, writeKubeconfig, type KubeApiServer } from '../../../src/demo/servers/kube-api.js';
 import { runKind } from '../../support/check-context-basic.js';
@@ -88,6 +88,20 @@ describe('resolveKubeTarget', () => {
     const err = await resolveKubeTarget({ kubeconfig: bad }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckError);
     expect((err as CheckError).message).toContain(`cannot read kubeconfig ${bad}`);
+  });
+});
+
+describe('kubeTargetInfo (the header and the session start)', () => {
+  it('gives context, cluster, server and user of the target; undefined when there is none', async () => {
+    const f = writeKubeconfig(dir, 'https://10.0.0.9:6443', undefined, 't', 'info-ctx', { fileName: 'info.json', extraContexts: [{ name: 'other', server: 'https://10.0.0.8:6443', token: 'x' }] });
+    const t = await resolveKubeTarget({ kubeconfig: f, context: 'other' }, {});
+    expect(await kubeTargetInfo({ kubeconfig: f, context: 'other' }, {})).toEqual({ context: 'other', cluster: t.cluster, server: 'https://10.0.0.8:6443', ...(t.user ? { user: t.user } : {}) });
+    expect(await kubeTargetInfo({ kubeconfig: f }, {})).toMatchObject({ context: 'info-ctx', server: 'https://10.0.0.9:6443' });
+    expect(await kubeTargetInfo({ kubeconfig: f, context: 'nope' }, {})).toBeUndefined();
+    expect(await kubeTargetInfo({}, { HOME: path.join(dir, 'nobody') })).toBeUndefined();
+    const bad = path.join(dir, 'broken-info');
+    writeFileSync(bad, 'clusters: [\n  - name: x\n');
+    expect(await kubeTargetInfo({ kubeconfig: bad }, {})).toBeUndefined();
   });
 });
 
