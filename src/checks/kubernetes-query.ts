@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type * as K8s from '@kubernetes/client-node';
 import { CheckError, type CheckKind } from './contract.js';
 import { openKube } from './support/kube-session.js';
+import { listAll, PAGE_LIMIT } from './support/kube-list.js';
 
 const params = z.strictObject({
   apiVersion: z.string().min(1).default('v1').describe('API group/version, e.g. "v1" (core), "apps/v1", "networking.istio.io/v1"'),
@@ -118,11 +119,13 @@ export const kubernetesQuery: CheckKind<Params> = {
     if (p.namespace && !res.namespaced) ctx.emit(`${res.name} are cluster-scoped: namespace ${p.namespace} is ignored`);
     const path = `${where}${ns ? `/namespaces/${ns}` : ''}/${res.name}`;
     const q = [p.labelSelector ? `labelSelector=${p.labelSelector}` : '', p.fieldSelector ? `fieldSelector=${p.fieldSelector}` : ''].filter(Boolean).join('&');
-    ctx.emit(`GET ${path}${q ? `?${q}` : ''}`);
-    const out = await kube.call(`list ${res.name}${ns ? ` in ${ns}` : ''}`, () =>
-      objects.list(gv, res.kind, ns, undefined, undefined, undefined, p.fieldSelector, p.labelSelector),
+    ctx.emit(`GET ${path}?${q ? `${q}&` : ''}limit=${PAGE_LIMIT} (pages joined by continue)`);
+    const items = await listAll(
+      kube,
+      `list ${res.name}${ns ? ` in ${ns}` : ''}`,
+      (page) => objects.list(gv, res.kind, ns, undefined, undefined, undefined, p.fieldSelector, p.labelSelector, page.limit, page._continue),
+      (o) => sanitizeObject(o as unknown as Record<string, unknown>, res.kind),
     );
-    const items = (out.items ?? []).map((o) => sanitizeObject(o as unknown as Record<string, unknown>, res.kind));
     for (const o of items.slice(0, 50)) {
       const m = o.metadata as { name?: string; namespace?: string } | undefined;
       ctx.emit(`  ${m?.namespace ? `${m.namespace}/` : ''}${m?.name ?? '?'}`);
