@@ -24,6 +24,7 @@
  * store through OutputFeed (output-feed.ts): at most every FLUSH_MS, a bounded window per item (the rest are
  * counted as `dropped`), so a check printing hundreds of MB costs bounded memory.
  */
+import { boundRecord } from './bounded-record.js';
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -429,6 +430,7 @@ export function createRunner(o: RunnerOptions): Runner {
       entry.controller = undefined;
     }
     data = redactor.redactValue(data);
+    data = await boundRecord(data, session.evidencePath(itemTarget(item).evidenceKey, attempt, 'record').replace(/\.log$/, '.json'), session.dir);
     await record({ type: 'item.result', data });
     return data.verdict;
   };
