@@ -25,6 +25,13 @@ describe('boundRecord', () => {
     expect(readdirSync(dir)).not.toContain('small.json');
   });
 
+  it('leaves a long list of small entries alone when the whole still fits, and keeps no file of it', async () => {
+    const d = base({ offending: Array.from({ length: 60 }, (_, i) => ({ n: i })), result: { rows: Array.from({ length: 500 }, (_, i) => i) } });
+    const file = path.join(dir, 'fits.json');
+    expect(await boundRecord(d, file, dir)).toBe(d);
+    expect(readdirSync(dir)).not.toContain('fits.json');
+  });
+
   it('cuts long lists to their first entries, names the full lengths and keeps the whole record in a hashed evidence file', async () => {
     const offending = Array.from({ length: 4832 }, (_, i) => ({ secret: `ns-${i}/legacy-${i}`, problem: 'not managed by External Secrets' }));
     const d = base({ offending, result: { total: 4832, unmanaged: offending, nested: { rows: Array.from({ length: 30 }, (_, i) => i) } } });
@@ -38,6 +45,7 @@ describe('boundRecord', () => {
     const bytes = readFileSync(file);
     expect(out.evidence).toEqual([{ path: 'big.json', bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }]);
     const whole = JSON.parse(bytes.toString('utf8')) as { offending: unknown[]; result: { unmanaged: unknown[] } };
+    expect(whole).toEqual(JSON.parse(JSON.stringify(d)));
     expect(whole.offending).toHaveLength(4832);
     expect(whole.result.unmanaged).toEqual(offending);
     expect(moreOffending(out, 20)).toBe('… and 4,812 more (see big.json)');

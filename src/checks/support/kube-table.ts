@@ -7,6 +7,7 @@
 import type https from 'node:https';
 import type { KubeSession } from './kube-session.js';
 import { listAll } from './kube-list.js';
+import type { CheckError } from '../contract.js';
 
 export interface TableRow {
   /** column name → printed cell (e.g. Name, Type, Data, Age for secrets) */
@@ -33,11 +34,11 @@ class HttpStatusError extends Error {
   }
 }
 
-function getText(kube: KubeSession, path: string, query: Record<string, string | undefined>, signal: AbortSignal): Promise<string> {
+function getText(kube: KubeSession, path: string, query: Record<string, string | undefined>, signal: AbortSignal, accept = METADATA_ACCEPT): Promise<string> {
   return (async () => {
     const url = new URL(kube.target.server.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
-    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: METADATA_ACCEPT } };
+    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: accept } };
     await kube.target.kc.applyToHTTPSOptions(opts);
     const reqSignal = AbortSignal.any([signal, AbortSignal.timeout(kube.requestTimeoutMs)]);
     // loaded on first use: node:http/https cost start-up time that listing nothing doesn't need
@@ -112,4 +113,32 @@ export async function listMetadata(
     (row) => row,
   );
   return { form, rows };
+}
+
+/**
+ * Every object of a collection as plain JSON, page by page (as listAll), each passed through `keep` at once. For
+ * kinds that return objects as they are (kubernetes.query): no typed model is built for each item.
+ */
+export async function listJson<R>(
+  kube: KubeSession,
+  action: string,
+  path: string,
+  query: Record<string, string | undefined>,
+  keep: (item: Record<string, unknown>) => R | undefined,
+  notFound?: () => CheckError,
+): Promise<R[]> {
+  return listAll(
+    kube,
+    action,
+    async (page) => {
+      const text = await getText(kube, path, { ...query, limit: String(page.limit), continue: page._continue }, kube.signal, 'application/json');
+      try {
+        return JSON.parse(text) as { items?: Record<string, unknown>[]; metadata?: { continue?: string } };
+      } catch {
+        throw new Error(`the API server answered ${path} with something that is not JSON`);
+      }
+    },
+    keep,
+    notFound,
+  );
 }
