@@ -13,6 +13,7 @@ import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { RequestTimeoutError, httpRequest, httpTlsParams, safeUrl } from './support/http.js';
 import { secretRefSchema, resolveSecretRef } from './support/secret-ref.js';
+import { listAll, PAGE_LIMIT } from './support/kube-list.js';
 import { openKube } from './support/kube-session.js';
 
 const targetSchema = z.object({
@@ -236,11 +237,11 @@ async function discoverTargets(d: Discover, ctx: CheckContext): Promise<Target[]
   const services: ServiceLike[] = [];
   const q = d.labelSelector ? { labelSelector: d.labelSelector } : {};
   for (const ns of d.namespaces ?? [undefined]) {
-    ctx.emit(ns ? `GET /api/v1/namespaces/${ns}/services` : 'GET /api/v1/services');
-    const list = await kube.call(ns ? `list services in ${ns}` : 'list services in all namespaces', () =>
-      ns ? core.listNamespacedService({ namespace: ns, ...q }) : core.listServiceForAllNamespaces(q),
-    );
-    services.push(...((list.items ?? []) as ServiceLike[]));
+    ctx.emit(`${ns ? `GET /api/v1/namespaces/${ns}/services` : 'GET /api/v1/services'}?limit=${PAGE_LIMIT}`);
+    const list = await listAll(kube, ns ? `list services in ${ns}` : 'list services in all namespaces', (page) =>
+      ns ? core.listNamespacedService({ namespace: ns, ...q, ...page }) : core.listServiceForAllNamespaces({ ...q, ...page }),
+    (svc) => svc as ServiceLike);
+    services.push(...list);
   }
   const { targets, skipped } = targetsFromServices(services, d);
   ctx.emit(`  ${services.length} Service(s), ${targets.length} with ${d.urlAnnotation} or ${d.pathAnnotation}`);

@@ -13,6 +13,7 @@ import { CheckError, type CheckKind } from './contract.js';
 import { openKube } from './support/kube-session.js';
 import { kubeError, kubeStatusCode } from './support/kube-errors.js';
 import { Prober, type ProbeRun } from './support/kube-probe.js';
+import { listAll, mapBounded, PAGE_LIMIT } from './support/kube-list.js';
 
 const direction = z.enum(['ingress', 'egress']);
 
@@ -128,8 +129,12 @@ export function analyseNamespace(namespace: string, policies: Policy[], dirs: Di
 function describeCall(p: Params): string {
   const ns = p.namespaces?.length ? p.namespaces : ['<namespaces matching ' + p.namespaceSelector + '>'];
   const lines = [
-    ...(p.namespaceSelector ? [`GET /api/v1/namespaces?labelSelector=${encodeURIComponent(p.namespaceSelector)}`] : []),
-    ...ns.map((n) => `GET /apis/networking.k8s.io/v1/namespaces/${n}/networkpolicies`),
+    ...(p.namespaceSelector
+      ? [
+          `GET /api/v1/namespaces?labelSelector=${encodeURIComponent(p.namespaceSelector)}&limit=${PAGE_LIMIT}`,
+          `GET /apis/networking.k8s.io/v1/networkpolicies?limit=${PAGE_LIMIT} (all namespaces, pages joined by continue)`,
+        ]
+      : ns.map((n) => `GET /apis/networking.k8s.io/v1/namespaces/${n}/networkpolicies?limit=${PAGE_LIMIT}`)),
   ];
   if (p.probe) {
     const t = probeTarget(p.probe.target);
@@ -187,10 +192,12 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
 
     let namespaces: string[];
     const missing = new Set<string>();
+    /** namespace → its policies, read by one list across all namespaces (selector) or one per namespace */
+    const policiesOf = new Map<string, Policy[]>();
     if (p.namespaceSelector) {
-      ctx.emit(`GET /api/v1/namespaces?labelSelector=${p.namespaceSelector}`);
-      const list = await kube.call(`list namespaces matching ${p.namespaceSelector}`, () => core.listNamespace({ labelSelector: p.namespaceSelector }));
-      namespaces = [...new Set([...(p.namespaces ?? []), ...(list.items ?? []).map((n) => n.metadata?.name ?? '').filter(Boolean)])].sort();
+      ctx.emit(`GET /api/v1/namespaces?labelSelector=${p.namespaceSelector}&limit=${PAGE_LIMIT}`);
+      const selected = await listAll(kube, `list namespaces matching ${p.namespaceSelector}`, (page) => core.listNamespace({ ...page, labelSelector: p.namespaceSelector }), (n) => n.metadata?.name || undefined);
+      namespaces = [...new Set([...(p.namespaces ?? []), ...selected])].sort();
       if (namespaces.length === 0) {
         return {
           result: { namespaces: [], total: 0, compliant: 0, findings: [], lacking: [], probe: null },
@@ -198,9 +205,20 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
           verdict: 'inconclusive',
         };
       }
+      const inScope = new Set(namespaces);
+      ctx.emit(`GET /apis/networking.k8s.io/v1/networkpolicies?limit=${PAGE_LIMIT} (all namespaces)`);
+      const all = await listAll(kube, 'list networkpolicies in all namespaces', (page) => net.listNetworkPolicyForAllNamespaces(page), (np) =>
+        inScope.has(np.metadata?.namespace ?? '') ? (np as Policy) : undefined,
+      );
+      for (const np of all) {
+        const ns = np.metadata?.namespace ?? '';
+        const list = policiesOf.get(ns);
+        if (list) list.push(np);
+        else policiesOf.set(ns, [np]);
+      }
     } else {
       namespaces = [...new Set(p.namespaces ?? [])];
-      for (const ns of namespaces) {
+      await mapBounded(namespaces, async (ns) => {
         try {
           await core.readNamespace({ name: ns });
         } catch (e) {
@@ -209,7 +227,14 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
           else if (code !== 403) throw kubeError(e, { target: kube.target, action: `read namespace ${ns}`, signal: ctx.signal, requestTimeoutMs: kube.requestTimeoutMs });
           // 403: no cluster-scope read of namespaces — go on and list its policies
         }
-      }
+      });
+      await mapBounded(
+        namespaces.filter((ns) => !missing.has(ns)),
+        async (ns) => {
+          const got = await listAll(kube, `list networkpolicies in ${ns}`, (page) => net.listNamespacedNetworkPolicy({ ...page, namespace: ns }), (np) => np as Policy);
+          policiesOf.set(ns, got);
+        },
+      );
     }
 
     const findings: NamespaceFinding[] = [];
@@ -219,10 +244,7 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
         ctx.emit(`namespace ${ns}: not found`, 'stderr');
         continue;
       }
-      ctx.emit(`GET /apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`);
-      const list = await kube.call(`list networkpolicies in ${ns}`, () => net.listNamespacedNetworkPolicy({ namespace: ns }));
-      const policies = (list.items ?? []) as Policy[];
-      for (const f of analyseNamespace(ns, policies, p.directions)) {
+      for (const f of analyseNamespace(ns, policiesOf.get(ns) ?? [], p.directions)) {
         findings.push(f);
         ctx.emit(`${f.defaultDeny ? 'ok     ' : 'MISSING'}  ${ns} ${f.direction}: ${f.reason}`);
       }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { CheckKind } from './contract.js';
 import { openKube } from './support/kube-session.js';
+import { listAll, PAGE_LIMIT } from './support/kube-list.js';
 
 const params = z
   .strictObject({
@@ -57,7 +58,7 @@ export function nodeRow(n: {
 }
 
 function path(p: Params): string {
-  return `GET /api/v1/nodes${p.labelSelector ? `?labelSelector=${encodeURIComponent(p.labelSelector)}` : ''}`;
+  return `GET /api/v1/nodes?limit=${PAGE_LIMIT}${p.labelSelector ? `&labelSelector=${encodeURIComponent(p.labelSelector)}` : ''} (pages joined by continue)`;
 }
 
 export const kubernetesNodesReady: CheckKind<Params> = {
@@ -95,10 +96,8 @@ export const kubernetesNodesReady: CheckKind<Params> = {
     const kube = await openKube(ctx);
     const core = await kube.client(kube.k8s.CoreV1Api);
     ctx.emit(path(p));
-    const list = await kube.call('list nodes', () =>
-      core.listNode(p.labelSelector ? { labelSelector: p.labelSelector } : {}),
-    );
-    const nodes = (list.items ?? []).map(nodeRow).sort((a, b) => a.name.localeCompare(b.name));
+    const listed = await listAll(kube, 'list nodes', (page) => core.listNode({ ...page, ...(p.labelSelector ? { labelSelector: p.labelSelector } : {}) }), nodeRow);
+    const nodes = listed.sort((a, b) => a.name.localeCompare(b.name));
     for (const n of nodes) {
       const extra = [n.unschedulable ? 'SchedulingDisabled' : '', n.reason, n.ready ? '' : n.message].filter(Boolean).join(' — ');
       const state = n.status === NO_READY_CONDITION ? NO_READY_CONDITION : `Ready=${n.status}`;

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type * as K8s from '@kubernetes/client-node';
 import { CheckError, type CheckKind } from './contract.js';
 import { openKube } from './support/kube-session.js';
+import { PAGE_LIMIT } from './support/kube-list.js';
+import { listJson } from './support/kube-table.js';
 
 const params = z.strictObject({
   apiVersion: z.string().min(1).default('v1').describe('API group/version, e.g. "v1" (core), "apps/v1", "networking.istio.io/v1"'),
@@ -113,16 +115,15 @@ export const kubernetesQuery: CheckKind<Params> = {
         `resources of ${gv}: ${[...new Set(known)].sort().join(', ') || '(none)'}`,
       );
     }
-    const objects = await kube.client(kube.k8s.KubernetesObjectApi);
     const ns = res.namespaced ? p.namespace : undefined;
     if (p.namespace && !res.namespaced) ctx.emit(`${res.name} are cluster-scoped: namespace ${p.namespace} is ignored`);
     const path = `${where}${ns ? `/namespaces/${ns}` : ''}/${res.name}`;
     const q = [p.labelSelector ? `labelSelector=${p.labelSelector}` : '', p.fieldSelector ? `fieldSelector=${p.fieldSelector}` : ''].filter(Boolean).join('&');
-    ctx.emit(`GET ${path}${q ? `?${q}` : ''}`);
-    const out = await kube.call(`list ${res.name}${ns ? ` in ${ns}` : ''}`, () =>
-      objects.list(gv, res.kind, ns, undefined, undefined, undefined, p.fieldSelector, p.labelSelector),
+    ctx.emit(`GET ${path}?${q ? `${q}&` : ''}limit=${PAGE_LIMIT} (pages joined by continue)`);
+    const items = await listJson(kube, `list ${res.name}${ns ? ` in ${ns}` : ''}`, path, { labelSelector: p.labelSelector, fieldSelector: p.fieldSelector }, (o) =>
+      // a real API server leaves apiVersion/kind out of list items: give them back so each item says what it is
+      sanitizeObject({ apiVersion: gv, kind: res.kind, ...o }, res.kind),
     );
-    const items = (out.items ?? []).map((o) => sanitizeObject(o as unknown as Record<string, unknown>, res.kind));
     for (const o of items.slice(0, 50)) {
       const m = o.metadata as { name?: string; namespace?: string } | undefined;
       ctx.emit(`  ${m?.namespace ? `${m.namespace}/` : ''}${m?.name ?? '?'}`);

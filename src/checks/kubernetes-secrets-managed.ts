@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import type { CheckKind } from './contract.js';
 import { openKube } from './support/kube-session.js';
-import { listTable } from './support/kube-table.js';
+import { listMetadata, type TableRow } from './support/kube-table.js';
+import { listAll, mapBounded, PAGE_LIMIT } from './support/kube-list.js';
 
 export const ESO_MANAGED_LABEL = 'reconcile.external-secrets.io/managed';
 const ESO_GROUP = 'external-secrets.io';
@@ -88,7 +89,7 @@ function describeCall(p: Params): string {
       ? p.namespaces.map((n) => `GET /apis/${ESO_GROUP}/{v1|v1beta1}/namespaces/${n}/externalsecrets`)
       : [`GET /apis/${ESO_GROUP}/{v1|v1beta1}/externalsecrets`]
     : [];
-  return [...secrets, ...es].join('; ') + ' (as Table: names, types, metadata — never the values)';
+  return [...secrets, ...es].map((c) => `${c}${c.includes('?') ? '&' : '?'}limit=${PAGE_LIMIT}`).join('; ') + ' (as Table or metadata-only: names, types, metadata — never the values)';
 }
 
 export const kubernetesSecretsManaged: CheckKind<Params> = {
@@ -129,15 +130,16 @@ export const kubernetesSecretsManaged: CheckKind<Params> = {
     const kube = await openKube(ctx);
     const raw: ReturnType<typeof meta>[] = [];
     const scopes = p.namespaces?.length ? p.namespaces : [undefined];
-    for (const ns of scopes) {
+    const lists = await mapBounded(scopes, async (ns) => {
       const path = ns ? `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets` : '/api/v1/secrets';
-      ctx.emit(`GET ${path} (as Table: names, types and metadata only — no values)`);
-      const got = await kube.call(ns ? `list secrets in ${ns}` : 'list secrets in all namespaces', () =>
-        listTable(kube, path, { labelSelector: p.labelSelector }, ctx.signal),
-      );
-      if (!got.table) ctx.emit('the API server ignored the Table request: values were received and discarded at once', 'stderr');
-      for (const r of got.rows) raw.push(meta({ type: typeof r.cells.Type === 'string' ? r.cells.Type : undefined, metadata: r.metadata }));
-    }
+      ctx.emit(`GET ${path}?limit=${PAGE_LIMIT} (as Table, else metadata-only: names, types and metadata — no values)`);
+      const action = ns ? `list secrets in ${ns}` : 'list secrets in all namespaces';
+      const got = await listMetadata(kube, action, path, { labelSelector: p.labelSelector });
+      if (got.form === 'full') ctx.emit('the API server ignored the metadata-only request: values were received and discarded at once', 'stderr');
+      if (got.form === 'metadata') await learnTypes(got.rows, [...p.ignoreTypes, ...p.allowTypes], (type) => listMetadata(kube, `${action} of type ${type}`, path, { labelSelector: p.labelSelector, fieldSelector: `type=${type}` }));
+      return got.rows;
+    });
+    for (const rows of lists) for (const r of rows) raw.push(meta({ type: typeof r.cells.Type === 'string' ? r.cells.Type : undefined, metadata: r.metadata }));
 
     const ignoreTypes = new Set(p.ignoreTypes);
     const allowTypes = new Set(p.allowTypes);
@@ -187,15 +189,19 @@ async function readExternalSecrets(p: Params, kube: Awaited<ReturnType<typeof op
   }
   const version = g.preferredVersion?.version && versions.includes(g.preferredVersion.version) ? g.preferredVersion.version : versions[0]!;
   const custom = await kube.client(kube.k8s.CustomObjectsApi);
-  const items: { metadata?: { name?: string; namespace?: string }; status?: { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } }[] = [];
+  type Es = { metadata?: { name?: string; namespace?: string }; status?: { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } };
   const base = { group: ESO_GROUP, version, plural: 'externalsecrets' };
-  for (const ns of p.namespaces?.length ? p.namespaces : [undefined]) {
-    ctx.emit(ns ? `GET /apis/${ESO_GROUP}/${version}/namespaces/${ns}/externalsecrets` : `GET /apis/${ESO_GROUP}/${version}/externalsecrets`);
-    const list = (await kube.call(`list externalsecrets${ns ? ` in ${ns}` : ''}`, () =>
-      ns ? custom.listNamespacedCustomObject({ ...base, namespace: ns }) : custom.listCustomObjectForAllNamespaces(base),
-    )) as { items?: typeof items };
-    items.push(...(list.items ?? []));
-  }
+  const keep = (es: unknown) => {
+    const e = es as Es;
+    return { metadata: { name: e.metadata?.name, namespace: e.metadata?.namespace }, status: e.status };
+  };
+  const lists = await mapBounded(p.namespaces?.length ? p.namespaces : [undefined], (ns) => {
+    ctx.emit(`${ns ? `GET /apis/${ESO_GROUP}/${version}/namespaces/${ns}/externalsecrets` : `GET /apis/${ESO_GROUP}/${version}/externalsecrets`}?limit=${PAGE_LIMIT}`);
+    return listAll(kube, `list externalsecrets${ns ? ` in ${ns}` : ''}`, (page) =>
+      ns ? custom.listNamespacedCustomObject({ ...base, ...page, namespace: ns }) : custom.listCustomObjectForAllNamespaces({ ...base, ...page }),
+    keep);
+  });
+  const items: Es[] = lists.flat();
   const notReady = items
     .map((es) => {
       const c = (es.status?.conditions ?? []).find((x) => x.type === 'Ready');
@@ -207,4 +213,19 @@ async function readExternalSecrets(p: Params, kube: Awaited<ReturnType<typeof op
     })
     .map(({ namespace, name, reason, message }) => ({ namespace, name, reason, message }));
   return { apiVersion: `${ESO_GROUP}/${version}`, total: items.length, ready: items.length - notReady.length, notReady };
+}
+
+/** the type a metadata-only list does not carry: a Secret in none of the `fieldSelector=type=…` lists is "(other)" */
+export const UNLISTED_TYPE = '(other)';
+
+/**
+ * Fill `cells.Type` of metadata-only rows for the types the check judges by (ignored / allowed types): one
+ * metadata-only list per type with `fieldSelector=type=<type>`, as the API server supports for Secrets.
+ */
+async function learnTypes(rows: TableRow[], types: string[], listOfType: (type: string) => Promise<{ rows: TableRow[] }>): Promise<void> {
+  const typeOf = new Map<string, string>();
+  await mapBounded([...new Set(types)], async (type) => {
+    for (const r of (await listOfType(type)).rows) typeOf.set(`${r.metadata.namespace ?? ''}/${r.metadata.name ?? ''}`, type);
+  });
+  for (const r of rows) r.cells.Type = typeOf.get(`${r.metadata.namespace ?? ''}/${r.metadata.name ?? ''}`) ?? UNLISTED_TYPE;
 }

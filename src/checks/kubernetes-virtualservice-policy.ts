@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CheckError, type CheckKind } from './contract.js';
 import { formatDurationMs, parseDurationMs } from './support/duration.js';
 import { openKube } from './support/kube-session.js';
+import { listAll, mapBounded, PAGE_LIMIT } from './support/kube-list.js';
 
 const GROUP = 'networking.istio.io';
 const KNOWN_VERSIONS = ['v1', 'v1beta1', 'v1alpha3'];
@@ -141,7 +142,7 @@ export function analyseVirtualService(vs: VirtualService, checkBudget = true): R
 }
 
 function describeCall(p: Params, version = '{v1|v1beta1}'): string {
-  const q = p.labelSelector ? `?labelSelector=${encodeURIComponent(p.labelSelector)}` : '';
+  const q = `?limit=${PAGE_LIMIT}${p.labelSelector ? `&labelSelector=${encodeURIComponent(p.labelSelector)}` : ''}`;
   const paths = p.namespaces?.length
     ? p.namespaces.map((ns) => `GET /apis/${GROUP}/${version}/namespaces/${ns}/virtualservices${q}`)
     : [`GET /apis/${GROUP}/${version}/virtualservices${q}`];
@@ -204,19 +205,19 @@ export const kubernetesVirtualservicePolicy: CheckKind<Params> = {
     ctx.emit(`${GROUP}: serving ${served.join(', ')} — reading ${version}`);
     const custom = await kube.client(kube.k8s.CustomObjectsApi);
     const base = { group: GROUP, version, plural: 'virtualservices', ...(p.labelSelector ? { labelSelector: p.labelSelector } : {}) };
-    const items: VirtualService[] = [];
     const notInstalled = () =>
       new CheckError(`${GROUP}/${version} virtualservices are not served by ${kube.target.server}`, 'check that the Istio CRDs are installed');
+    const keep = (vs: unknown) => vs as VirtualService;
+    let items: VirtualService[];
     if (p.namespaces?.length) {
-      for (const namespace of p.namespaces) {
-        ctx.emit(`GET /apis/${GROUP}/${version}/namespaces/${namespace}/virtualservices`);
-        const list = (await kube.call(`list virtualservices in namespace ${namespace}`, () => custom.listNamespacedCustomObject({ ...base, namespace }), notInstalled)) as { items?: VirtualService[] };
-        items.push(...(list.items ?? []));
-      }
+      const perNs = await mapBounded(p.namespaces, (namespace) => {
+        ctx.emit(`GET /apis/${GROUP}/${version}/namespaces/${namespace}/virtualservices?limit=${PAGE_LIMIT}`);
+        return listAll(kube, `list virtualservices in namespace ${namespace}`, (page) => custom.listNamespacedCustomObject({ ...base, ...page, namespace }), keep, notInstalled);
+      });
+      items = perNs.flat();
     } else {
-      ctx.emit(`GET /apis/${GROUP}/${version}/virtualservices`);
-      const list = (await kube.call('list virtualservices in all namespaces', () => custom.listCustomObjectForAllNamespaces(base), notInstalled)) as { items?: VirtualService[] };
-      items.push(...(list.items ?? []));
+      ctx.emit(`GET /apis/${GROUP}/${version}/virtualservices?limit=${PAGE_LIMIT} (pages joined by continue)`);
+      items = await listAll(kube, 'list virtualservices in all namespaces', (page) => custom.listCustomObjectForAllNamespaces({ ...base, ...page }), keep, notInstalled);
     }
     const excluded = new Set(p.exclude ?? []);
     const inScope = items.filter((vs) => {

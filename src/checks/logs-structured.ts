@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
 import { DEFAULT_FIELDS, LogScorer, describeFields } from './support/log-fields.js';
+import { listAll, PAGE_LIMIT } from './support/kube-list.js';
 import { openKube } from './support/kube-session.js';
 
 const params = z
@@ -248,11 +249,12 @@ async function samplePods(p: Params, ctx: CheckContext, scorer: LogScorer): Prom
   const sel = p.pods!;
   const kube = await openKube(ctx);
   const core = await kube.client(kube.k8s.CoreV1Api);
-  ctx.emit(`GET /api/v1/namespaces/${sel.namespace}/pods?labelSelector=${sel.labelSelector}`);
-  const list = await kube.call(`list pods ${sel.labelSelector} in ${sel.namespace}`, () =>
-    core.listNamespacedPod({ namespace: sel.namespace, labelSelector: sel.labelSelector }),
-  );
-  const names = (list.items ?? []).map((x) => x.metadata?.name).filter((n): n is string => !!n).sort();
+  ctx.emit(`GET /api/v1/namespaces/${sel.namespace}/pods?labelSelector=${sel.labelSelector}&limit=${PAGE_LIMIT}`);
+  const names = (
+    await listAll(kube, `list pods ${sel.labelSelector} in ${sel.namespace}`, (page) =>
+      core.listNamespacedPod({ namespace: sel.namespace, labelSelector: sel.labelSelector, ...page }),
+    (x) => x.metadata?.name || undefined)
+  ).sort();
   if (names.length === 0) {
     throw new CheckError(
       `no pod in namespace ${sel.namespace} matches ${sel.labelSelector}`,

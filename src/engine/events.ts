@@ -58,8 +58,13 @@ export interface ItemResultData {
   threshold?: string;
   /** objects that caused the failure (nodes, namespaces, CVEs …), each a flat record */
   offending?: Record<string, unknown>[];
-  /** the kind's full result object (what `expect` ran against), secrets redacted */
+  /** the kind's result object (what `expect` ran against), secrets redacted; long lists cut when `omitted` says so */
   result?: unknown;
+  /**
+   * set when the record was bounded (bounded-record.ts): `file` holds the whole offending list and result,
+   * `offending` the full number of offending objects, `result` each cut list's path → full length
+   */
+  omitted?: { file: string; offending?: number; result?: Record<string, number> };
   /** for error verdicts: what went wrong and what to do */
   error?: { message: string; hint?: string };
   expect?: string;

@@ -341,6 +341,9 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** one input of appendRecords: its result, or why it alone could not be written (the others still are) */
+export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: Error };
+
 /**
  * Append one record durably. Resolves only after the line is written and fsynced (and the lock released).
  * Safe against other processes appending to the same journal at the same time.
@@ -350,6 +353,22 @@ export async function appendRecord(
   e: AppendInput,
   o: { lockTimeoutMs?: number; /** called with the record just before its line is written */ beforeWrite?: (r: JournalRecord) => void } = {},
 ): Promise<AppendResult> {
+  const [out] = await appendRecords(path, [e], o);
+  if (!out!.ok) throw out!.error;
+  return out!.result;
+}
+
+/**
+ * Group commit: append several records under one lock with one write and ONE fsync, in order. Resolves only after
+ * all their lines are on disk. An input that cannot be written (not canonical JSON, malformed) gets its own error
+ * and takes no seq; the others are written. A failure of the file itself (lock, tamper, I/O) rejects the whole call:
+ * then nothing of it was acknowledged.
+ */
+export async function appendRecords(
+  path: string,
+  inputs: AppendInput[],
+  o: { lockTimeoutMs?: number; /** called with each record just before the lines are written */ beforeWrite?: (r: JournalRecord) => void } = {},
+): Promise<AppendOutcome[]> {
   const dir = dirname(path);
   const lock = await acquireLock(join(dir, JOURNAL_LOCK), { timeoutMs: o.lockTimeoutMs ?? 5_000, what: 'journal lock' });
   try {
@@ -383,29 +402,43 @@ export async function appendRecord(
         seq = last.seq + 1;
         prev = hashLine(tail.last);
       }
-      const record: JournalRecord = {
-        v: 1,
-        seq,
-        prev,
-        ts: e.ts ?? new Date().toISOString(),
-        type: e.type,
-        actor: e.actor,
-        data: e.data === undefined ? null : e.data,
-      };
-      const line = canonicalJson(record);
-      // never write a line our own verifier would reject
-      const shape = shapeProblem(JSON.parse(line));
-      if (shape) throw new Error(`journal: refusing to write a malformed ${e.type} record: ${shape}`);
-      o.beforeWrite?.(record);
-      const bytes = Buffer.from(line + '\n', 'utf8');
+      const outcomes: AppendOutcome[] = [];
+      const lines: string[] = [];
+      for (const e of inputs) {
+        try {
+          const record: JournalRecord = {
+            v: 1,
+            seq,
+            prev,
+            ts: e.ts ?? new Date().toISOString(),
+            type: e.type,
+            actor: e.actor,
+            data: e.data === undefined ? null : e.data,
+          };
+          const line = canonicalJson(record);
+          // never write a line our own verifier would reject
+          const shape = shapeProblem(JSON.parse(line));
+          if (shape) throw new Error(`journal: refusing to write a malformed ${e.type} record: ${shape}`);
+          outcomes.push({ ok: true, result: { record: JSON.parse(line) as JournalRecord, line, ...(repaired && lines.length === 0 ? { repaired } : {}) } });
+          lines.push(line);
+          seq++;
+          prev = hashLine(line);
+        } catch (err) {
+          outcomes.push({ ok: false, error: err instanceof Error ? err : new Error(String(err)) });
+        }
+      }
+      if (lines.length === 0) return outcomes;
+      for (const out of outcomes) if (out.ok) o.beforeWrite?.(out.result.record);
+      const bytes = Buffer.from(lines.join('\n') + '\n', 'utf8');
       let off = 0;
       while (off < bytes.length) {
         const { bytesWritten } = await fh.write(bytes, off, bytes.length - off);
         off += bytesWritten;
       }
+      // the one place a journal append reaches the disk: nothing is acknowledged before this
       await fh.sync();
       if (created) await fsyncDir(dir);
-      return { record: JSON.parse(line) as JournalRecord, line, repaired };
+      return outcomes;
     } finally {
       await fh.close();
     }

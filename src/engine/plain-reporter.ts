@@ -14,6 +14,7 @@
  * a TTY and NO_COLOR is unset; otherwise no escape sequence is ever printed (child output is already sanitized).
  * NDJSON: one JSON object per line — journal events as {type, ts, actor, data}, output as {type:"output", …}.
  */
+import { moreOffending } from './bounded-record.js';
 import type { EngineEvent } from './events.js';
 import { STATUS_LABEL, type Status } from './status.js';
 import { sanitizeLine, stripSgr } from './sanitize.js';
@@ -125,7 +126,8 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
               .join(' ');
             write(`${clock()} ${d.item} :   offending: ${flat(text, 300)}`);
           }
-          if ((d.offending?.length ?? 0) > 10) write(`${clock()} ${d.item} :   … ${d.offending!.length - 10} more offending`);
+          const more = moreOffending(d, Math.min(10, d.offending?.length ?? 0));
+          if (more) write(`${clock()} ${d.item} :   ${more}`);
           for (const ev of d.evidence) write(`${clock()} ${d.item} :   evidence: ${ev.path} (${ev.bytes} bytes, sha256 ${ev.sha256.slice(0, 12)}…)`);
           return;
         }

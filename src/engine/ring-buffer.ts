@@ -7,7 +7,9 @@ export class RingBuffer {
   total = 0;
 
   constructor(readonly capacity: number) {
-    this.buf = new Array(capacity);
+    // grows as lines come (an item with 3 lines of output holds 3 slots, not `capacity`): thousands of items each
+    // holding an empty 5,000-slot array made the process big, and every spawn of a big process costs more
+    this.buf = [];
   }
 
   push(line: string): void {
@@ -35,6 +37,7 @@ export class RingBuffer {
   }
 
   clear(): void {
+    this.buf = [];
     this.start = 0;
     this.len = 0;
   }

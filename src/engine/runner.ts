@@ -31,6 +31,7 @@
  * Over 400 lines: createRunner is one closure over the session, the entries being run and the output feed, which
  * every part above reads and changes; its parts are named functions inside it, each under ~80 lines.
  */
+import { boundRecord } from './bounded-record.js';
 import path from 'node:path';
 import { allItems, type CheckSpec, type Checklist, type Item } from '../checklist/model.js';
 import { resolveCheckParams } from '../checklist/params.js';
@@ -232,6 +233,7 @@ export function createRunner(o: RunnerOptions): Runner {
       entry.controller = undefined;
     }
     data = redactor.redactValue(data);
+    data = await boundRecord(data, session.evidencePath(itemTarget(item).evidenceKey, attempt, 'record').replace(/\.log$/, '.json'), session.dir);
     await record({ type: 'item.result', data });
     return data.verdict;
   };

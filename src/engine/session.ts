@@ -19,12 +19,14 @@ import { UsageError } from '../commands/exit.js';
 import { VERSION } from '../version.js';
 import type { JournalEvent, JournalRecord, SessionStartData } from './events.js';
 import {
-  appendRecord,
+  appendRecords,
   JOURNAL_FILE,
   JournalTamperError,
   readJournal,
   verifyChain,
   hashLine,
+  type AppendInput,
+  type AppendOutcome,
   type JournalProblem,
 } from './journal.js';
 import { acquireLock, describeHolder, LockBusyError, pidAlive, readLockInfo, tryLock, type HeldLock, type LockInfo } from './lock.js';
@@ -94,6 +96,13 @@ function describeRecord(r: JournalRecord): string | undefined {
   }
 }
 
+/** an event waiting to be written, and its caller's promise */
+interface PendingEvent {
+  input: AppendInput;
+  resolve: (r: JournalRecord) => void;
+  reject: (err: unknown) => void;
+}
+
 class LocalSession implements Session {
   readonly journalPath: string;
   readonly store: SessionStore;
@@ -112,6 +121,8 @@ class LocalSession implements Session {
   private watcher?: FSWatcher;
   private poll?: NodeJS.Timeout;
   private appendQueue: Promise<unknown> = Promise.resolve();
+  /** events waiting for the append in flight to finish; written together as the next batch */
+  private nextBatch?: PendingEvent[];
   private syncQueue: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly onExit = () => this.ownerLock?.release();
@@ -149,47 +160,80 @@ class LocalSession implements Session {
     }
   }
 
+  /**
+   * Record an event: resolves once its line is fsynced in the journal (and replayed into the store), never before.
+   * Group commit: events recorded while an append is in flight wait for it and are then written together, with
+   * one lock, one write and one fsync — concurrent checks share the cost of reaching the disk.
+   */
   record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }): Promise<JournalRecord> {
     if (this.closed) return Promise.reject(new Error(`session ${this.id} is closed`));
-    const run = async (): Promise<JournalRecord> => {
+    return new Promise<JournalRecord>((resolve, reject) => {
       const ev = e as unknown as { type: JournalEvent['type']; data: unknown; actor?: string; ts?: string };
-      await this.sync(); // catch up first: never extend a chain that fails its check
-      if (this.broken) {
-        throw new JournalTamperError(this.journalPath, [{ line: 0, message: this.broken }], 'Nothing was recorded.');
+      const waiting = { input: { type: ev.type, actor: ev.actor ?? this.operator, ts: ev.ts, data: ev.data }, resolve, reject };
+      if (this.nextBatch) {
+        this.nextBatch.push(waiting);
+        return;
       }
-      let pending: number | undefined;
-      let r: Awaited<ReturnType<typeof appendRecord>>;
-      try {
-        r = await appendRecord(
-          this.journalPath,
-          { type: ev.type, actor: ev.actor ?? this.operator, ts: ev.ts, data: ev.data },
-          {
-            // mark the line as ours before it becomes visible, so a follower does not report it as foreign
-            beforeWrite: (rec) => {
-              pending = rec.seq;
-              this.own.add(rec.seq);
-            },
-          },
-        );
-      } catch (err) {
-        if (pending !== undefined) this.own.delete(pending);
-        throw err;
-      }
-      if (r.repaired) {
-        this.warnings.push(r.repaired);
-        this.store.message('warn', r.repaired);
-      }
-      await this.sync();
-      if (this.nextSeq <= r.record.seq) {
-        throw new Error(
-          `event recorded as journal line ${r.record.seq + 1}, but the journal could not be replayed up to it: ${this.broken ?? 'unknown problem'}`,
-        );
-      }
-      return r.record;
+      const batch = [waiting];
+      this.nextBatch = batch;
+      const run = () => {
+        if (this.nextBatch === batch) this.nextBatch = undefined; // later events form the next batch
+        return this.commit(batch);
+      };
+      this.appendQueue = this.appendQueue.then(run, run).catch(() => undefined);
+    });
+  }
+
+  /** write one batch of events (see record) and settle each caller's promise */
+  private async commit(batch: PendingEvent[]): Promise<void> {
+    const fail = (err: unknown) => {
+      for (const w of batch) w.reject(err);
     };
-    const p = this.appendQueue.then(run, run);
-    this.appendQueue = p.catch(() => undefined);
-    return p;
+    try {
+      await this.sync(); // catch up first: never extend a chain that fails its check
+    } catch (err) {
+      return fail(err);
+    }
+    if (this.broken) return fail(new JournalTamperError(this.journalPath, [{ line: 0, message: this.broken }], 'Nothing was recorded.'));
+    const pending: number[] = [];
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await appendRecords(
+        this.journalPath,
+        batch.map((w) => w.input),
+        {
+          // mark the lines as ours before they become visible, so a follower does not report them as foreign
+          beforeWrite: (rec) => {
+            pending.push(rec.seq);
+            this.own.add(rec.seq);
+          },
+        },
+      );
+    } catch (err) {
+      for (const seq of pending) this.own.delete(seq);
+      return fail(err);
+    }
+    for (const out of outcomes) {
+      if (out.ok && out.result.repaired) {
+        this.warnings.push(out.result.repaired);
+        this.store.message('warn', out.result.repaired);
+      }
+    }
+    try {
+      await this.sync();
+    } catch (err) {
+      return fail(err);
+    }
+    outcomes.forEach((out, i) => {
+      const w = batch[i]!;
+      if (!out.ok) return w.reject(out.error);
+      if (this.nextSeq <= out.result.record.seq) {
+        return w.reject(
+          new Error(`event recorded as journal line ${out.result.record.seq + 1}, but the journal could not be replayed up to it: ${this.broken ?? 'unknown problem'}`),
+        );
+      }
+      w.resolve(out.result.record);
+    });
   }
 
   /** Read records appended since the last sync (by anyone) and apply them in order. */

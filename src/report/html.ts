@@ -4,6 +4,7 @@
  * nothing runs). Every value is escaped; check output is stripped of ANSI/OSC and other control sequences first.
  * Deterministic: the same report model and evidence give the same bytes.
  */
+import { moreOffending } from '../engine/bounded-record.js';
 import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
 import { deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord, type EvidenceTail } from './text.js';
 import type { DeliverableStatus, Status } from '../engine/status.js';
@@ -111,14 +112,16 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
       parts.push(`<tr><td><code>${esc(name)}</code></td><td>${status(c.verdict)}</td><td>${esc(c.summary)}</td><td>${esc(formatMs(c.durationMs))}</td></tr>`);
     parts.push('</table>');
   }
-  const off = it.attempts[it.attempts.length - 1]?.offending;
+  const lastAttempt = it.attempts[it.attempts.length - 1];
+  const off = lastAttempt?.offending;
   if (off?.length) {
     const cols = [...new Set(off.flatMap((o) => Object.keys(o)))].slice(0, 8);
     parts.push(`<table><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`);
     for (const o of off.slice(0, 50))
       parts.push(`<tr>${cols.map((c) => `<td>${esc(typeof o[c] === 'object' ? JSON.stringify(o[c]) : o[c], 300)}</td>`).join('')}</tr>`);
     parts.push('</table>');
-    if (off.length > 50) parts.push(`<p class="meta">… ${off.length - 50} more offending objects in report.json</p>`);
+    const more = moreOffending(lastAttempt!, Math.min(50, off.length));
+    if (more) parts.push(`<p class="meta">${esc(lastAttempt!.omitted ? more : `${more} offending objects in report.json`)}</p>`);
   }
   if (it.signoffs.length) {
     parts.push('<table><tr><th>Sign-off</th><th>Signer</th><th>Role</th><th>Key</th><th>When</th><th>Comment</th></tr>');

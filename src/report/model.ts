@@ -33,6 +33,8 @@ export interface ReportAttempt {
   finishedAt: string;
   evidence: EvidenceRef[];
   offending?: Record<string, unknown>[];
+  /** set when the journaled record was bounded: the full counts and the evidence file holding everything */
+  omitted?: ItemResultData['omitted'];
   checks?: ItemResultData['checks'];
 }
 
@@ -248,6 +250,7 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       finishedAt: finishedAt.get(it.id)?.[i] ?? '',
       evidence: a.evidence,
       offending: a.offending,
+      ...(a.omitted ? { omitted: a.omitted } : {}),
       checks: a.checks,
     }));
     const latest = st.result;

@@ -94,7 +94,7 @@ describe('kubernetes.nodes-ready against the sonobuoy kind capture', () => {
   });
 
   it('describe() names the API call', () => {
-    expect(kubernetesNodesReady.describe(kubernetesNodesReady.params.parse({ min: 5 }), {})).toBe('GET /api/v1/nodes');
+    expect(kubernetesNodesReady.describe(kubernetesNodesReady.params.parse({ min: 5 }), {})).toBe('GET /api/v1/nodes?limit=500 (pages joined by continue)');
   });
 
   it('is an error (not a fail) when the token is rejected', async () => {

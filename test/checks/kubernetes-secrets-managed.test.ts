@@ -60,6 +60,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+function writeKubeconfigFor(s: KubeApiServer): string {
+  return s.writeKubeconfig(mkdtempSync(path.join(dir, 'kc-')), 'prod');
+}
+
 async function check(params: Record<string, unknown>, kc = kubeconfig) {
   const ctx = await checkContext({ kubeconfig: kc });
   try {
@@ -110,14 +114,30 @@ describe('kubernetes.secrets-managed', () => {
     expect(everything).not.toContain(DATA.password);
   });
 
-  it('asks for the Table representation, so secret values never even cross the wire', async () => {
+  it('asks for the Table representation, else the metadata-only list, so secret values never even cross the wire', async () => {
     const before = server.requests.length;
     await check({ namespaces: ['detektor', 'other'], checkExternalSecrets: false });
     const secretCalls = server.requests.slice(before).filter((r) => r.path.endsWith('/secrets'));
-    expect(secretCalls.map((r) => r.path)).toEqual(['/api/v1/namespaces/detektor/secrets', '/api/v1/namespaces/other/secrets']);
+    expect(secretCalls.map((r) => r.path).sort()).toEqual(['/api/v1/namespaces/detektor/secrets', '/api/v1/namespaces/other/secrets']);
     for (const r of secretCalls) {
-      expect(r.accept).toBe('application/json;as=Table;v=v1;g=meta.k8s.io');
+      expect(r.accept).toBe('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
       expect(r.query).toContain('includeObject=Metadata');
+      expect(new URLSearchParams(r.query).get('limit')).toBe('500');
+    }
+  });
+
+  it('from a server without Tables: the metadata-only list, types learned by type= field selectors, no value on the wire', async () => {
+    const plain = await startKubeApiServer({ objects, tables: false });
+    try {
+      const kc = writeKubeconfigFor(plain);
+      const before = plain.requests.length;
+      const { out, everything } = await check({ namespaces: ['detektor'], allow: ['detektor/bootstrap-ca'], checkExternalSecrets: false }, kc);
+      expect(out.result).toMatchObject({ total: 4, managed: 3, ignored: 3, unmanaged: [{ namespace: 'detektor', name: 'legacy-env', type: '(other)' }] });
+      expect(everything).not.toContain(DATA.password);
+      const typed = plain.requests.slice(before).map((r) => new URLSearchParams(r.query).get('fieldSelector')).filter(Boolean).sort();
+      expect(typed).toEqual(['type=helm.sh/release.v1', 'type=kubernetes.io/service-account-token']);
+    } finally {
+      await plain.close();
     }
   });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendRecord, hashLine, readJournal, verifyChain, JournalTamperError } from '../../src/engine/journal.js';
+import { appendRecord, appendRecords, hashLine, readJournal, verifyChain, JournalTamperError } from '../../src/engine/journal.js';
 import type { JournalRecord } from '../../src/engine/events.js';
 import { bundleScript } from '../support/bundle-script.js';
 import { watchJournalFs } from '../support/journal-fs.js';
@@ -124,6 +124,32 @@ describe('journal durability (fsync)', () => {
       calls.push('resolved');
     });
     expect(calls).toEqual(['open journal.jsonl', 'truncate journal.jsonl', 'write journal.jsonl', 'sync journal.jsonl', 'close journal.jsonl', 'resolved']);
+  });
+});
+
+describe('group commit (appendRecords)', () => {
+  it('writes several records in order under one lock, chained, and gives each its own outcome', async () => {
+    const p = fresh();
+    await appendNotes(p, 2);
+    const seen: number[] = [];
+    const out = await appendRecords(
+      p,
+      [
+        { type: 'note', actor: 'a', data: { text: 'one', by: 'a' } },
+        { type: 'note', actor: 'a', data: { n: Number.NaN } },
+        { type: 'note', actor: 'b', data: { text: 'three', by: 'b' } },
+      ],
+      { beforeWrite: (r) => seen.push(r.seq) },
+    );
+    expect(out.map((o) => o.ok)).toEqual([true, false, true]);
+    expect(out[1]!.ok ? '' : out[1]!.error.message).toMatch(/canonical JSON/);
+    // the refused one takes no seq: the chain has no gap
+    expect(out.flatMap((o) => (o.ok ? [o.result.record.seq] : []))).toEqual([2, 3]);
+    expect(seen).toEqual([2, 3]);
+    const j = await readJournal(p);
+    expect(j.problems).toEqual([]);
+    expect(j.records.map((r) => (r.data as { text?: string }).text)).toEqual(['note 0 — żółw ✓', 'note 1 — żółw ✓', 'one', 'three']);
+    expect(existsSync(path.join(path.dirname(p), 'journal.lock'))).toBe(false);
   });
 });
 

@@ -28,6 +28,7 @@ const leaky: CheckKind<{ fail: boolean }> = {
   kind: 'test.leaky',
   title: 'a check kind that hands its secret to the runner every way it can',
   description: 'test only',
+  outcomes: { error: 'when asked to fail', fail: 'never', inconclusive: 'never' },
   params: z.object({ fail: z.boolean() }),
   resultDoc: {},
   example: '',

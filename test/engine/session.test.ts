@@ -129,6 +129,41 @@ describe('create', () => {
     expect(s.store.store.getState().items['2']!.status).toBe('pass');
   });
 
+  it('concurrent records are committed together, in call order, each on disk when it resolves', async () => {
+    const s = await start(stateDir());
+    const jp = path.join(s.dir, 'journal.jsonl');
+    const onDiskAtResolve: boolean[] = [];
+    const texts = Array.from({ length: 40 }, (_, i) => `concurrent ${i}`);
+    const recs = await Promise.all(
+      texts.map((text) =>
+        s.record({ type: 'note', data: { text, by: 'alice@example.com' } }).then((r) => {
+          onDiskAtResolve.push(readFileSync(jp, 'utf8').includes(`"text":"${text}"`));
+          return r;
+        }),
+      ),
+    );
+    expect(onDiskAtResolve).toEqual(texts.map(() => true));
+    const seqs = recs.map((r) => r.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(40);
+    const j = await readJournal(jp);
+    expect(j.problems).toEqual([]);
+    expect(j.records.filter((r) => r.type === 'note').map((r) => (r.data as { text: string }).text)).toEqual(texts);
+  });
+
+  it('one event JSON cannot hold fails alone; the events committed with it are recorded', async () => {
+    const s = await start(stateDir());
+    const results = await Promise.allSettled([
+      s.record({ type: 'note', data: { text: 'before', by: 'alice@example.com' } }),
+      s.record({ type: 'note', data: { text: 'bad', by: 'alice@example.com', n: Number.NaN } } as never),
+      s.record({ type: 'note', data: { text: 'after', by: 'alice@example.com' } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const j = await readJournal(path.join(s.dir, 'journal.jsonl'));
+    expect(j.problems).toEqual([]);
+    expect(j.records.filter((r) => r.type === 'note').map((r) => (r.data as { text: string }).text)).toEqual(['before', 'after']);
+  });
+
   it('evidence paths are created under evidence/<item>/ with safe names', async () => {
     const s = await start(stateDir());
     const p = s.evidencePath('1.1', 2, 'trivy scan/../x');

@@ -175,6 +175,21 @@ describe.each(SIZES)('screens at %ix%i', (cols, rows) => {
 });
 
 describe('behaviour', () => {
+  it('item: a bounded record shows its first offending objects and "… and N more (see evidence/…)"', async () => {
+    const h = await mount(COLOUR, 120, 40, (feed) => {
+      feed.start();
+      feed.result('0.1', 'pass');
+      feed.result('0.2', 'fail', {
+        offending: Array.from({ length: 20 }, (_, i) => ({ secret: `team-${i}/legacy-${i}` })),
+        omitted: { file: 'evidence/0.2/1-record.json', offending: 4832 },
+      });
+    });
+    await h.r.press('enter', 'j', 'enter');
+    const s = await h.r.waitFor('more (see');
+    expect(s).toMatch(/offending: secret=team-0\/legacy-0/);
+    expect(s).toContain('… and 4,827 more (see evidence/0.2/1-record.json)');
+  });
+
   it('a reject needs a comment; the dialog says so and saves nothing', async () => {
     const h = await mount(COLOUR, 80, 24);
     await h.r.press('enter', 'j', 'j', 's', 'x', 'tab', 'tab', 'enter');

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type * as K8s from '@kubernetes/client-node';
 import { CheckError, type CheckContext } from '../contract.js';
 import type { KubeSession } from './kube-session.js';
+import { listAll } from './kube-list.js';
 import { kubeClient } from './kube.js';
 
 export const PROBE_LABELS = { 'app.kubernetes.io/managed-by': 'readiness-tui', 'readiness-tui/probe': 'network-policy' } as const;
@@ -73,12 +74,10 @@ export class Prober {
   async removeLeftovers(namespaces: string[]): Promise<number> {
     let n = 0;
     for (const namespace of [...new Set(namespaces)]) {
-      const list = await this.kube.call(`list leftover probe pods in ${namespace}`, () =>
-        this.core.listNamespacedPod({ namespace, labelSelector: PROBE_SELECTOR }),
-      );
-      for (const p of list.items ?? []) {
-        const name = p.metadata?.name;
-        if (!name) continue;
+      const names = await listAll(this.kube, `list leftover probe pods in ${namespace}`, (page) =>
+        this.core.listNamespacedPod({ namespace, labelSelector: PROBE_SELECTOR, ...page }),
+      (p) => p.metadata?.name || undefined);
+      for (const name of names) {
         await this.deletePod(namespace, name);
         this.ctx.emit(`removed leftover probe pod ${namespace}/${name} from an earlier run`);
         n++;

@@ -12,6 +12,8 @@ export interface KubeSession {
   target: KubeTarget;
   k8s: ClientNode;
   requestTimeoutMs: number;
+  /** the check's signal (cancel / timeout) */
+  signal: AbortSignal;
   client<T>(Api: new (config: K8s.Configuration) => T): Promise<T>;
   call<T>(action: string, fn: () => Promise<T>, notFound?: () => CheckError): Promise<T>;
 }
@@ -26,6 +28,7 @@ export async function openKube(ctx: CheckContext): Promise<KubeSession> {
     target,
     k8s,
     requestTimeoutMs,
+    signal: ctx.signal,
     client: (Api) => kubeClient(target, Api, ctx.signal, requestTimeoutMs),
     call: (action, fn, notFound) => kubeCall({ target, action, signal: ctx.signal, requestTimeoutMs }, fn, notFound),
   };

@@ -7,6 +7,9 @@
  * - Data: plain Kubernetes objects given by the caller (tests load test/fixtures; the demo generates its own).
  * - REST: discovery (/version, /api, /api/v1, /apis, /apis/<g>, /apis/<g>/<v>), list (namespaced and across all
  *   namespaces, labelSelector and fieldSelector), get, create, delete of every served resource, and pods/log.
+ * - Lists paginate like kube-apiserver: `limit` cuts a page and sets metadata.continue (and remainingItemCount);
+ *   `continue` resumes after the last key. A token issued before `compact()` is expired: 410 Gone, reason Expired.
+ *   Besides the plain list, a list answers as a Table (`as=Table`) or metadata-only (`as=PartialObjectMetadataList`).
  * - Pods: a created pod "runs" after `probe.runMs`. When its command holds an http:// URL (the network-policy
  *   probe's wget), the outcome comes from the reachability rules: ok / timeout / refused / dns / image-pull.
  */
@@ -87,6 +90,10 @@ export interface KubeApiOptions {
   forbid?: RegExp;
   /** fixed port (default 0 = any free port) */
   port?: number;
+  /** answer `as=Table` requests with a Table (default true); false acts like a server that does not serve Tables */
+  tables?: boolean;
+  /** called with every request as it arrives, before it is answered (tests compact the store mid-list with it) */
+  onRequest?: (r: KubeApiRequest, server: KubeApiServer) => void;
 }
 
 export interface KubeApiRequest {
@@ -118,6 +125,10 @@ export interface KubeApiServer {
   put(obj: KubeObject): void;
   /** remove an object; true when it existed */
   remove(group: string, plural: string, namespace: string | undefined, name: string): boolean;
+  /** expire every continue token issued so far (like etcd compaction): resuming one answers 410 Gone */
+  compact(): void;
+  /** list requests (GET of a collection) that asked for no `limit`: the whole collection in one answer */
+  unpaginatedLists(): KubeApiRequest[];
   /** write a kubeconfig for this server; returns its path */
   writeKubeconfig(dir: string, contextName?: string): string;
   close(): Promise<void>;
@@ -286,6 +297,28 @@ function clone<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;
 }
 
+/** a continue token: the resourceVersion the list started at and the key of the last item served */
+interface ContinueToken {
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify(t)).toString('base64url');
+}
+
+function decodeContinue(text: string): ContinueToken | undefined {
+  try {
+    const t = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<ContinueToken>;
+    return typeof t.rv === 'number' && typeof t.start === 'string' ? { rv: t.rv, start: t.start } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const EXPIRED_MESSAGE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+
 function status(code: number, reason: string, message: string, details?: Record<string, unknown>) {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
@@ -317,6 +350,8 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
   const podsCreated: string[] = [];
   const podsDeleted: string[] = [];
   let rv = 1000;
+  /** continue tokens issued at or before this resourceVersion are expired */
+  let compactedRv = 0;
   let nextIp = 0x0a10; // 10.96.10.16 upwards
 
   const keyOf = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
@@ -481,6 +516,37 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
     };
   }
 
+  // ----- pagination (limit / continue), as kube-apiserver does it from the watch cache
+
+  function paginate(
+    all: KubeObject[],
+    q: URLSearchParams,
+  ): { items: KubeObject[]; rv: number; more: { continue?: string; remainingItemCount?: number } } | string | 'expired' {
+    const key = (o: KubeObject) => keyOf(o.metadata?.namespace, o.metadata?.name ?? '');
+    const sorted = all.map((o) => ({ k: key(o), o })).sort((a, c) => (a.k < c.k ? -1 : a.k > c.k ? 1 : 0));
+    const limitText = q.get('limit');
+    const limit = limitText ? Number(limitText) : 0;
+    if (limitText && (!Number.isInteger(limit) || limit < 0)) return `invalid limit: ${limitText}`;
+    let from = 0;
+    let startRv = rv;
+    const cont = q.get('continue');
+    if (cont) {
+      const t = decodeContinue(cont);
+      if (!t) return 'continue key is not valid: illegal base64 data';
+      if (t.rv <= compactedRv) return 'expired';
+      startRv = t.rv;
+      from = sorted.findIndex((x) => x.k > t.start);
+      if (from < 0) from = sorted.length;
+    }
+    if (limit <= 0 || from + limit >= sorted.length) return { items: sorted.slice(from).map((x) => x.o), rv: startRv, more: {} };
+    const items = sorted.slice(from, from + limit);
+    return {
+      items: items.map((x) => x.o),
+      rv: startRv,
+      more: { continue: encodeContinue({ rv: startRv, start: items[items.length - 1]!.k }), remainingItemCount: sorted.length - from - limit },
+    };
+  }
+
   // ----- HTTP handling
 
   function send(res: ServerResponse, code: number, body: unknown): void {
@@ -571,8 +637,10 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
     const method = req.method ?? 'GET';
     const auth = req.headers.authorization;
     const authorized = auth === `Bearer ${token}`;
-    requests.push({ method, path: u.pathname, query: u.search, authorized, accept: String(req.headers.accept ?? '') });
+    const entry: KubeApiRequest = { method, path: u.pathname, query: u.search, authorized, accept: String(req.headers.accept ?? '') };
+    requests.push(entry);
     if (requests.length > 10_000) requests.splice(0, requests.length - 10_000); // long demo sessions
+    opts.onRequest?.(entry, api);
     if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
     if (!authorized) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     if (opts.forbid?.test(`${method} ${u.pathname}`)) {
@@ -645,13 +713,27 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
           if (typeof reqs === 'string') return send(res, 400, status(400, 'BadRequest', reqs));
           items = items.filter((o) => reqs.every((r) => r(o)));
         }
-        items.sort((a, c) => keyOf(a.metadata?.namespace, a.metadata?.name ?? '').localeCompare(keyOf(c.metadata?.namespace, c.metadata?.name ?? '')));
-        if (/(^|[;,\s])as=Table/.test(String(req.headers.accept ?? ''))) return send(res, 200, table(d, items, u.searchParams.get('includeObject') ?? 'Metadata', version));
+        const page = paginate(items, u.searchParams);
+        if (page === 'expired') return send(res, 410, status(410, 'Expired', EXPIRED_MESSAGE));
+        if (typeof page === 'string') return send(res, 400, status(400, 'BadRequest', page));
+        const accept = String(req.headers.accept ?? '');
+        const listMeta = { resourceVersion: String(page.rv), ...page.more };
+        if (opts.tables !== false && /(^|[;,\s])as=Table/.test(accept)) {
+          return send(res, 200, { ...table(d, page.items, u.searchParams.get('includeObject') ?? 'Metadata', version), metadata: listMeta });
+        }
+        if (/(^|[;,\s])as=PartialObjectMetadataList/.test(accept)) {
+          return send(res, 200, {
+            kind: 'PartialObjectMetadataList',
+            apiVersion: 'meta.k8s.io/v1',
+            metadata: listMeta,
+            items: page.items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: clone(o.metadata) })),
+          });
+        }
         return send(res, 200, {
           kind: `${d.kind}List`,
           apiVersion: d.group ? `${d.group}/${version}` : version,
-          metadata: { resourceVersion: String(rv) },
-          items: items.map((o) => versionedCopy(o, d, version)),
+          metadata: listMeta,
+          items: page.items.map((o) => versionedCopy(o, d, version)),
         });
       }
       if (method === 'POST') {
@@ -723,7 +805,7 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
   const port = (server.address() as AddressInfo).port;
   const url = `https://127.0.0.1:${port}`;
 
-  return {
+  const api: KubeApiServer = {
     url,
     port,
     ca: tls.ca,
@@ -741,6 +823,10 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
       const d = byPlural.get(`${g}/${p}`);
       return d ? bucket(d).delete(keyOf(d.namespaced ? ns : undefined, name)) : false;
     },
+    compact: () => {
+      compactedRv = rv++;
+    },
+    unpaginatedLists: () => requests.filter((r) => r.method === 'GET' && isCollection(r.path) && !new URLSearchParams(r.query).get('limit')),
     writeKubeconfig: (dir, contextName = 'fake') => writeKubeconfig(dir, url, tls.ca, token, contextName),
     close: () =>
       new Promise<void>((resolve) => {
@@ -752,4 +838,13 @@ export async function startKubeApiServer(opts: KubeApiOptions = {}): Promise<Kub
         server.closeAllConnections();
       }),
   };
+  return api;
+
+  /** a path naming a collection of a served resource (what a list GETs), not one object, discovery or a log */
+  function isCollection(p: string): boolean {
+    const seg = p.split('/').filter(Boolean);
+    const rest = seg[0] === 'api' ? seg.slice(2) : seg[0] === 'apis' ? seg.slice(3) : [];
+    if (rest.length === 1) return true;
+    return rest.length === 3 && rest[0] === 'namespaces';
+  }
 }

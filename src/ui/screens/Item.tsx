@@ -5,6 +5,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { STATUS_LABEL } from '../../engine/status.js';
+import { moreOffending } from '../../engine/bounded-record.js';
 import { useDeps, useSession } from '../context.js';
 import { useTicker } from '../components/Header.js';
 import { OutputPane } from '../components/OutputPane.js';
@@ -70,7 +71,9 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
     if (off.length) {
       const n = big ? Math.min(off.length, 5) : 1;
       for (let i = 0; i < n; i++)
-        result.push(<Line key={`off${i}`} label={i ? '          ' : 'offending:'} text={`${flat(off[i]!)}${i === n - 1 && off.length > n ? ` (+${off.length - n} more)` : ''}`} width={width} tone="bad" />);
+        result.push(<Line key={`off${i}`} label={i ? '          ' : 'offending:'} text={flat(off[i]!)} width={width} tone="bad" />);
+      const more = moreOffending(r, n);
+      if (more) result.push(<Line key="offmore" label="          " text={more} width={width} tone="bad" />);
     }
     const ev = r.evidence.map((e) => `${e.path} (${fmtBytes(e.bytes)})`).join(', ');
     const attempts = st.attempts.length > 1 ? ` ${g.dot} attempts ${st.attempts.map((a) => a.verdict).join(', ')}` : '';

@@ -171,3 +171,68 @@ describe('fake kube-apiserver (HTTPS, real wire format)', () => {
     expect(doc.clusters[0].cluster.server).toBe(server.url);
   });
 });
+
+describe('fake kube-apiserver: pagination and the metadata-only list', () => {
+  let paged: KubeApiServer;
+  beforeAll(async () => {
+    const secrets = Array.from({ length: 7 }, (_, i) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}`, namespace: i < 4 ? 'a' : 'b' }, type: 'Opaque', data: { v: 'c2VjcmV0LXZhbHVl' } }));
+    paged = await startKubeApiServer({ token: 't', objects: secrets });
+  });
+  afterAll(async () => {
+    await paged?.close();
+  });
+
+  function get(p: string, accept = 'application/json'): Promise<{ status: number; json: any; text: string }> {
+    return new Promise((resolve, reject) => {
+      https
+        .get(`${paged.url}${p}`, { ca: paged.ca, headers: { authorization: 'Bearer t', accept } }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), text }));
+        })
+        .on('error', reject);
+    });
+  }
+
+  it('cuts pages at `limit` and resumes after the last key with `continue`, with remainingItemCount', async () => {
+    const names: string[] = [];
+    const remaining: (number | undefined)[] = [];
+    let cont = '';
+    do {
+      const r = await get(`/api/v1/secrets?limit=3${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+      expect(r.status).toBe(200);
+      names.push(...r.json.items.map((o: { metadata: { name: string } }) => o.metadata.name));
+      remaining.push(r.json.metadata.remainingItemCount);
+      cont = r.json.metadata.continue ?? '';
+    } while (cont);
+    expect(names).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
+    expect(remaining).toEqual([4, 1, undefined]);
+    expect(paged.unpaginatedLists()).toEqual([]);
+    await get('/api/v1/namespaces/a/secrets');
+    expect(paged.unpaginatedLists().map((r) => r.path)).toEqual(['/api/v1/namespaces/a/secrets']);
+  });
+
+  it('answers 410 Gone (reason Expired) for a token issued before compact(); a new list works', async () => {
+    const first = await get('/api/v1/secrets?limit=2');
+    paged.compact();
+    const stale = await get(`/api/v1/secrets?limit=2&continue=${encodeURIComponent(first.json.metadata.continue)}`);
+    expect(stale.status).toBe(410);
+    expect(stale.json).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+    const fresh = await get('/api/v1/secrets?limit=2');
+    const next = await get(`/api/v1/secrets?limit=2&continue=${encodeURIComponent(fresh.json.metadata.continue)}`);
+    expect(next.status).toBe(200);
+    expect(next.json.items.map((o: { metadata: { name: string } }) => o.metadata.name)).toEqual(['s2', 's3']);
+    expect((await get('/api/v1/secrets?limit=2&continue=not-a-token')).status).toBe(400);
+  });
+
+  it('answers the metadata-only form (PartialObjectMetadataList): metadata of each item, never its data', async () => {
+    const r = await get('/api/v1/namespaces/b/secrets?limit=2', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
+    expect(r.json).toMatchObject({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1' });
+    expect(r.json.items).toEqual([
+      expect.objectContaining({ kind: 'PartialObjectMetadata', metadata: expect.objectContaining({ name: 's4', namespace: 'b' }) }),
+      expect.objectContaining({ kind: 'PartialObjectMetadata', metadata: expect.objectContaining({ name: 's5', namespace: 'b' }) }),
+    ]);
+    expect(r.json.metadata.continue).toBeTruthy();
+    expect(r.text).not.toContain('c2VjcmV0LXZhbHVl');
+  });
+});
