@@ -16,7 +16,7 @@
  */
 import type { EngineEvent } from './events.js';
 import { STATUS_LABEL, type Status } from './status.js';
-import { sanitizeLine, stripSgr } from './sanitize.js';
+import { sanitizeLine, stripSgr, visibleControls } from './sanitize.js';
 
 export interface PlainReporterOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean };
@@ -60,9 +60,10 @@ function clock(): string {
   return new Date().toISOString().slice(11, 19);
 }
 
-/** one line, no control characters (messages from checks can carry anything) */
+/** one line, every control character shown visibly (visibleControls), cut at `max`: checklist text and messages
+ * from checks can carry anything */
 function flat(s: string, max = 400): string {
-  return sanitizeLine(s.replace(/\r?\n/g, ' ⏎ '), max);
+  return sanitizeLine(visibleControls(s.replace(/\r?\n/g, ' ⏎ ')), max);
 }
 
 export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
@@ -180,7 +181,8 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
       }
     },
     message(text) {
-      write(text);
+      // messages name checklist text (deliverable paths, warnings quoting a file): its lines are shown, not interpreted
+      write(text.split('\n').map((l) => visibleControls(l)).join('\n'));
     },
   };
 }
