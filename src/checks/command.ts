@@ -258,7 +258,10 @@ export const command: CheckKind<CommandParams> = {
     const capText = Object.entries(captures)
       .map(([k, v]) => `${k}=${v === null ? '—' : v}`)
       .join(', ');
-    const summary = [ended, capText, lastLine && r.exitCode !== 0 ? `last line: ${lastLine.slice(0, 160)}` : '']
+    const n = r.escaped?.length ?? 0;
+    // processes that left the group (setsid) were not stopped with it: say so, they may still be changing things
+    const escaped = n ? `${n} process${n === 1 ? '' : 'es'} left ${n === 1 ? 'its' : 'their'} process group: pid${n === 1 ? '' : 's'} ${r.escaped!.join(', ')}` : '';
+    const summary = [ended, capText, lastLine && r.exitCode !== 0 ? `last line: ${lastLine.slice(0, 160)}` : '', escaped]
       .filter(Boolean)
       .join('; ');
     return { result, summary, measured: capText || ended };
