@@ -16,10 +16,11 @@
  */
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import { constants as FS, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../commands/exit.js';
 import type { JournalEventType, JournalRecord } from './events.js';
+import { fsyncDir } from './durable.js';
 import { acquireLock } from './lock.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -321,17 +322,6 @@ export interface AppendResult {
   repaired?: string;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  let fh: fsp.FileHandle | undefined;
-  try {
-    fh = await fsp.open(dir, FS.O_RDONLY);
-    await fh.sync();
-  } catch {
-    /* some filesystems refuse to fsync a directory; the file itself is synced */
-  } finally {
-    await fh?.close();
-  }
-}
 
 /**
  * Append one record durably. Resolves only after the line is written and fsynced (and the lock released).
