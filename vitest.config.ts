@@ -27,6 +27,8 @@ export default defineConfig({
   plugins: [inkTableAsEsm()],
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    // the fault suite runs on its own: `npm run faults` (scripts/faults.mjs, vitest.faults.config.ts)
+    exclude: ['node_modules/**', 'test/faults/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     server: { deps: { inline: ['ink-table'] } },
