@@ -29,6 +29,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     // rebuilds a stale dist/ before any test file runs (test/global-setup.ts)
     globalSetup: ['test/global-setup.ts'],
+    // the fault suite runs on its own: `npm run faults` (scripts/faults.mjs, vitest.faults.config.ts)
+    exclude: ['node_modules/**', 'test/faults/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     server: { deps: { inline: ['ink-table'] } },

@@ -151,6 +151,7 @@ export function buildProgram(): Command {
     .argument('<bundle>')
     .requiredOption('--allowed-signers <file>', 'trusted allowed_signers file (never the copy in the bundle)')
     .option('--json', 'machine-readable findings')
+    .option('--lenient', 'a statement whose signature allowed_signers does not trust is a warning, not a failure')
     .action(async (bundle: string, opts) => {
       const m = await import('./commands/verify.js');
       process.exitCode = await m.verifyCommand(bundle, opts);

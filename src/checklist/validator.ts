@@ -235,6 +235,7 @@ export class Validator {
     this.itemRules(data);
     checkIds(data, this.addFn);
     this.variables(data);
+    this.secretsOnCommandLines(data);
     return this.finish(data, checks);
   }
 
@@ -382,6 +383,45 @@ export class Validator {
         }
       });
     });
+  }
+
+  /**
+   * A secret interpolated into a command's `run:` or `argv:` is on its command line while it runs, and every user of
+   * the machine reads command lines (`ps`): warn, and show the form that keeps it in the environment.
+   */
+  private secretsOnCommandLines(data: Obj) {
+    const vars = isObj(data) && isObj(data.vars) ? data.vars : {};
+    const secret = (name: string) => isObj(vars[name]) && (vars[name] as Obj).secret === true;
+    if (!Object.keys(vars).some(secret)) return;
+    const checkAt = (check: unknown, at: PathSeg[]) => {
+      if (!isObj(check) || check.kind !== 'command') return;
+      const lines: [PathSeg[], unknown][] = [[[...at, 'run'], check.run]];
+      if (Array.isArray(check.argv)) check.argv.forEach((a, i) => lines.push([[...at, 'argv', i], a]));
+      for (const [path, text] of lines) {
+        if (typeof text !== 'string') continue;
+        for (const ref of findVarRefs(text)) {
+          if (!secret(ref.name)) continue;
+          const envName = ref.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+          this.warn(
+            path,
+            `secret variable "${ref.name}" is interpolated into the command line, which every user of the machine can read (ps) while it runs; ` +
+              `pass it in the environment instead: env: {${envName}: "\${vars.${ref.name}}"} and use "$${envName}"`,
+            { scalarIndex: ref.index },
+          );
+        }
+      }
+    };
+    const blocks = isObj(data) && Array.isArray(data.blocks) ? data.blocks : [];
+    blocks.forEach((b, bi) => {
+      const items = isObj(b) && Array.isArray(b.items) ? b.items : [];
+      items.forEach((it, ii) => {
+        if (!isObj(it)) return;
+        checkAt(it.check, ['blocks', bi, 'items', ii, 'check']);
+        if (isObj(it.checks)) for (const [name, c] of Object.entries(it.checks)) checkAt(c, ['blocks', bi, 'items', ii, 'checks', name]);
+      });
+    });
+    const deliverables = isObj(data) && Array.isArray(data.deliverables) ? data.deliverables : [];
+    deliverables.forEach((d, di) => isObj(d) && checkAt(d.check, ['deliverables', di, 'check']));
   }
 
   // ── variables ───────────────────────────────────────────────────────────

@@ -209,6 +209,10 @@ export const command: CheckKind<CommandParams> = {
       if (r.spawnError.code === 'EACCES') throw new CheckError(`not executable: ${what}`, `chmod +x ${what}`);
       throw new CheckError(`could not start ${what}: ${r.spawnError.message}`);
     }
+    const n = r.escaped?.length ?? 0;
+    // processes that left the group (setsid) were not stopped with it: say so, they may still be changing things
+    const escaped = n ? `${n} process${n === 1 ? '' : 'es'} left ${n === 1 ? 'its' : 'their'} process group: pid${n === 1 ? '' : 's'} ${r.escaped!.join(', ')}` : '';
+    if (escaped) ctx.emit(`${escaped} (still running, not stopped with the check)`, 'info');
     if (r.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
     if (r.outputLost) {
       // no verdict on output that was not all read
@@ -259,7 +263,7 @@ export const command: CheckKind<CommandParams> = {
     const capText = Object.entries(captures)
       .map(([k, v]) => `${k}=${v === null ? '—' : v}`)
       .join(', ');
-    const summary = [ended, capText, lastLine && r.exitCode !== 0 ? `last line: ${lastLine.slice(0, 160)}` : '']
+    const summary = [ended, capText, lastLine && r.exitCode !== 0 ? `last line: ${lastLine.slice(0, 160)}` : '', escaped]
       .filter(Boolean)
       .join('; ');
     return { result, summary, measured: capText || ended };

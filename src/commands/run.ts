@@ -8,8 +8,11 @@
  *   reported but never change the decision or the exit code. One without a check is listed as "not checked".
  * - GO and NO-GO close the session; INCOMPLETE keeps it open so sign-offs and waivers can still be added
  *   (`readiness-tui signoff …`), after which `run` again (or `report`) decides.
- * - SIGINT / SIGTERM: running checks are cancelled (their process groups killed), the cancellation is journaled,
- *   and the process exits 130 / 143. A second signal exits at once (every journal line already written is fsynced).
+ * - SIGINT / SIGTERM / SIGHUP: running checks are cancelled (their process groups killed), the cancellation is
+ *   journaled, and the process exits 130 / 143 / 129. A second signal exits at once (every journal line already
+ *   written is fsynced).
+ * - Each check's process group is recorded in the session while it may run (engine/group-ledger.ts); at start,
+ *   groups left running by a runner that died (SIGKILL, power loss) are reported, journaled as a note and terminated.
  * - If the report cannot be written, the decision is still printed and the exit code is still the decision's.
  */
 import path from 'node:path';
@@ -24,6 +27,8 @@ import { parseSize, SIZE_HINT } from '../checklist/size.js';
 import { createRunner } from '../engine/runner.js';
 import { createPlainReporter, type PlainReporter } from '../engine/plain-reporter.js';
 import { killAllGroups } from '../engine/process.js';
+import { describeOrphan, findOrphanGroups, recordGroupsIn } from '../engine/group-ledger.js';
+import { createRedactor } from '../engine/redact.js';
 import { resolveOperator } from '../engine/identity.js';
 import type { KubeTargetInfo } from '../engine/events.js';
 import type { Decision } from '../engine/status.js';
@@ -145,6 +150,8 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   // a closed pipe (`run … | head`) must not crash the run: the journal is the record, keep running the checks
   const onOutError = () => undefined;
   stdout.on?.('error', onOutError);
+  // after a hang-up the terminal is gone: writing the cancellation to it must not end the run before it is journaled
+  stderr.on?.('error', onOutError);
   const reporter: PlainReporter = createPlainReporter({ out: stdout, json: opts.json, env });
 
   const session: Session = await openSession({
@@ -161,8 +168,9 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     standIns: opts.standIns,
   });
 
-  let interrupted: NodeJS.Signals | undefined;
+  let interrupted: keyof typeof SIGNAL_EXIT | undefined;
   const handlers: [NodeJS.Signals, () => void][] = [];
+  let stopRecording = () => undefined as void;
   try {
     reporter.message(
       `readiness-tui run: ${checklist.title} (${path.relative(process.cwd(), checklist.source.path) || checklist.source.path})`,
@@ -180,6 +188,9 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
         { level: 'warn' },
       );
     }
+
+    await reapOrphanGroups(opts.stateDir ?? '.readiness', session, reporter, operator);
+    stopRecording = recordGroupsIn(session.dir, createRedactor(vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }))).redact);
 
     const state = session.store.store.getState();
     let ids = only ?? allItems(checklist).map((i) => i.id);
@@ -204,13 +215,14 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     });
 
     if (!opts.noSignalHandlers) {
-      for (const sig of ['SIGINT', 'SIGTERM'] as NodeJS.Signals[]) {
+      // a hang-up (the SSH connection dropped) is handled like SIGTERM: checks cancelled, groups killed, journaled
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
         const h = () => {
           if (interrupted) {
             // second signal: stop now (every recorded journal line is already fsynced)
             killAllGroups('SIGKILL');
             stderr.write(`\n${sig} again: stopping now; session ${session.dir} stays open\n`);
-            process.exit(sig === 'SIGINT' ? 130 : 143);
+            process.exit(SIGNAL_EXIT[sig]);
           }
           interrupted = sig;
           stderr.write(`\n${sig}: cancelling running checks (again to stop at once)\n`);
@@ -240,7 +252,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
         data: { text: `run --ci interrupted by ${interrupted}: running checks were cancelled`, by: operator },
       });
       reporter.message(`interrupted by ${interrupted}; the session stays open: ${session.dir}`, { session: session.dir });
-      return interrupted === 'SIGINT' ? 130 : 143;
+      return SIGNAL_EXIT[interrupted];
     }
 
     if (opts.sandboxApprover) await approveInSandbox(session, opts.sandboxApprover, reporter);
@@ -283,7 +295,20 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     return DECISION_EXIT[decision];
   } finally {
     for (const [sig, h] of handlers) process.removeListener(sig, h);
+    stopRecording();
     await session.close();
+  }
+}
+
+/** 128 + the signal's number, as a shell reports a process ended by it */
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+
+/** Check groups a runner that died left running (engine/group-ledger.ts): reported, journaled, terminated. */
+async function reapOrphanGroups(stateDir: string, session: Session, reporter: PlainReporter, operator: string): Promise<void> {
+  for (const g of await findOrphanGroups(stateDir, { terminate: true })) {
+    const text = describeOrphan(g);
+    reporter.message(`warning: ${text}`, { level: 'warn', orphanGroup: g.pgid, pids: g.pids });
+    await session.record({ type: 'note', data: { text, by: operator } });
   }
 }
 

@@ -1,12 +1,12 @@
 /**
- * `readiness-tui verify BUNDLE --allowed-signers FILE [--json]`: one line per finding; exit 0 valid, 1 invalid,
+ * `readiness-tui verify BUNDLE --allowed-signers FILE [--json] [--lenient]`: one line per finding; exit 0 valid, 1 invalid,
  * 2 usage (no bundle, no allowed_signers).
  */
 import { formatFinding, verifyBundle } from '../report/verify.js';
 import { EXIT } from './exit.js';
 
-export async function verifyCommand(bundle: string, opts: { allowedSigners: string; json?: boolean }): Promise<number> {
-  const r = await verifyBundle(bundle, { allowedSigners: opts.allowedSigners });
+export async function verifyCommand(bundle: string, opts: { allowedSigners: string; json?: boolean; lenient?: boolean }): Promise<number> {
+  const r = await verifyBundle(bundle, { allowedSigners: opts.allowedSigners, lenient: opts.lenient });
   if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   else {
     for (const f of r.findings) process.stdout.write(formatFinding(f) + '\n');

@@ -204,6 +204,6 @@ export type EventListener = (e: EngineEvent) => void;
 /** The evidence files a journal record names (item and deliverable results): what a bundle copies and verify checks. */
 export function recordedEvidence(r: Pick<JournalRecord, 'type' | 'data'>): EvidenceRef[] {
   if (r.type !== 'item.result' && r.type !== 'deliverable.result') return [];
-  const ev = (r.data as { evidence?: unknown }).evidence;
+  const ev = (r.data as { evidence?: unknown } | null | undefined)?.evidence;
   return Array.isArray(ev) ? (ev as EvidenceRef[]) : [];
 }

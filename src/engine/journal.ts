@@ -16,10 +16,11 @@
  */
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
-import { constants as FS, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../commands/exit.js';
 import type { JournalEventType, JournalRecord } from './events.js';
+import { fsyncDir } from './durable.js';
 import { acquireLock } from './lock.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -329,17 +330,6 @@ export const journalFs = {
   open: (path: string, flags: string | number, mode?: number): Promise<fsp.FileHandle> => fsp.open(path, flags, mode),
 };
 
-async function fsyncDir(dir: string): Promise<void> {
-  let fh: fsp.FileHandle | undefined;
-  try {
-    fh = await journalFs.open(dir, FS.O_RDONLY);
-    await fh.sync();
-  } catch {
-    /* some filesystems refuse to fsync a directory; the file itself is synced */
-  } finally {
-    await fh?.close();
-  }
-}
 
 /** one input of appendRecords: its result, or why it alone could not be written (the others still are) */
 export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: Error };
@@ -437,7 +427,7 @@ export async function appendRecords(
       }
       // the one place a journal append reaches the disk: nothing is acknowledged before this
       await fh.sync();
-      if (created) await fsyncDir(dir);
+      if (created) await fsyncDir(dir, journalFs.open);
       return outcomes;
     } finally {
       await fh.close();

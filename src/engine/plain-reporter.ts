@@ -17,7 +17,7 @@
 import { moreOffending } from './bounded-record.js';
 import type { EngineEvent } from './events.js';
 import { STATUS_LABEL, type Status } from './status.js';
-import { sanitizeLine, stripSgr } from './sanitize.js';
+import { sanitizeLine, stripSgr, visibleControls } from './sanitize.js';
 
 export interface PlainReporterOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean };
@@ -61,9 +61,10 @@ function clock(): string {
   return new Date().toISOString().slice(11, 19);
 }
 
-/** one line, no control characters (messages from checks can carry anything) */
+/** one line, every control character shown visibly (visibleControls), cut at `max`: checklist text and messages
+ * from checks can carry anything */
 function flat(s: string, max = 400): string {
-  return sanitizeLine(s.replace(/\r?\n/g, ' ⏎ '), max);
+  return sanitizeLine(visibleControls(s.replace(/\r?\n/g, ' ⏎ ')), max);
 }
 
 export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
@@ -182,7 +183,8 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
       }
     },
     message(text) {
-      write(text);
+      // messages name checklist text (deliverable paths, warnings quoting a file): its lines are shown, not interpreted
+      write(text.split('\n').map((l) => visibleControls(l)).join('\n'));
     },
   };
 }

@@ -18,6 +18,9 @@
  * group (setsid) but still holds a pipe cannot hold the check forever: once the main child has exited and its group
  * is gone, the pipes get DRAIN_MS to finish, then they are closed.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 /** after the child and its group are gone: how long what is left in the pipes may take to arrive */
@@ -49,7 +52,70 @@ export interface SpawnResult {
   /** reading the output failed part-way (an I/O error): what onData received is incomplete */
   outputLost?: string;
   pid?: number;
+  /** processes of the check still alive after its group was stopped: they left the group (setsid), Linux only */
+  escaped?: number[];
 }
+
+/** Told when a check's process group starts and when it is gone (engine/group-ledger.ts records them). */
+export interface GroupWatch {
+  started(pgid: number, command: string): void;
+  ended(pgid: number): void;
+}
+
+let watch: GroupWatch | undefined;
+
+export function watchGroups(w: GroupWatch | undefined): void {
+  watch = w;
+}
+
+const PROC = process.platform === 'linux';
+
+/** /proc/<pid>/stat split after the command (which may hold spaces and parentheses) */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The start time of a process (clock ticks since boot), to tell it from a later one with the same pid. Linux. */
+export function procStartTime(pid: number): string | undefined {
+  return PROC ? statFields(pid)?.[19] : undefined;
+}
+
+/** The live members of process group `pgid` (zombies left out). Linux; elsewhere []. */
+export function groupMembers(pgid: number): number[] {
+  if (!PROC) return [];
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const f = statFields(pid);
+    if (f && Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(pid));
+  }
+  return out;
+}
+
+/** Processes that carry `marker` in their environment (a check's, so its own and its children's). Linux. */
+async function processesMarked(marker: string): Promise<number[]> {
+  if (!PROC) return [];
+  const pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  const needle = Buffer.from(`${MARKER_VAR}=${marker}\0`);
+  const hits = await Promise.all(
+    pids.map(async (p) => {
+      try {
+        return (await readFile(`/proc/${p}/environ`)).includes(needle) && statFields(p)?.[0] !== 'Z' ? Number(p) : 0;
+      } catch {
+        return 0;
+      }
+    }),
+  );
+  return hits.filter((p) => p > 0);
+}
+
+/** every check process gets a marker in its environment, by which processes that left its group are found */
+const MARKER_VAR = 'READINESS_CHECK_RUN';
 
 const live = new Set<number>();
 let exitHookInstalled = false;
@@ -156,9 +222,15 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   const t0 = performance.now();
   if (o.signal?.aborted) return { aborted: true, durationMs: 0 };
   const { execa } = await loadExeca();
-  const child = execa(o.file, o.args, { ...SPAWN_OPTIONS, cwd: o.cwd, env: o.env, stdout: 'pipe', stderr: 'pipe', stripFinalNewline: false });
+  // every check process carries a marker in its environment, by which processes that left its group are found
+  const marker = randomUUID();
+  const env = { ...(o.env ?? process.env), [MARKER_VAR]: marker };
+  const child = execa(o.file, o.args, { ...SPAWN_OPTIONS, cwd: o.cwd, env, stdout: 'pipe', stderr: 'pipe', stripFinalNewline: false });
   const pid = child.pid;
-  if (pid) live.add(pid);
+  if (pid) {
+    live.add(pid);
+    watch?.started(pid, [o.file, ...o.args].join(' '));
+  }
   let aborted = false;
   let killing: Promise<void> | undefined;
   const onAbort = () => {
@@ -187,10 +259,14 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   });
   o.signal?.removeEventListener('abort', onAbort);
   if (killing) await killing;
-  if (pid) live.delete(pid);
+  if (pid) {
+    live.delete(pid);
+    watch?.ended(pid);
+  }
+  const found = processesMarked(marker);
   outEnded.arm(DRAIN_MS);
   errEnded.arm(DRAIN_MS);
-  await Promise.all([outEnded.done, errEnded.done]);
+  const [escaped] = await Promise.all([found, outEnded.done, errEnded.done]);
   const r = await child;
   const durationMs = Math.round(performance.now() - t0);
   const lost = outputLost ? { outputLost } : {};
@@ -198,5 +274,5 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
   if (r.exitCode === undefined && !r.signal && cause && typeof cause === 'object' && 'code' in cause) {
     return { aborted, durationMs, spawnError: { code: cause.code, message: cause.message }, pid, ...lost };
   }
-  return { exitCode: r.exitCode, signal: r.signal, durationMs, aborted, pid, ...lost };
+  return { exitCode: r.exitCode, signal: r.signal, durationMs, aborted, pid, ...lost, ...(escaped.length ? { escaped } : {}) };
 }

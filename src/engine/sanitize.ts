@@ -132,3 +132,29 @@ const SGR = /\x1b\[[0-9;:]*m/g;
 export function stripSgr(line: string): string {
   return line.includes('\x1b') ? line.replace(SGR, '') : line;
 }
+
+// every C0 control but "\n", DEL, every C1 control, bidirectional overrides and isolates
+const CONTROLS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+const CONTROLS_ALL = new RegExp(CONTROLS.source, 'g');
+
+/**
+ * Text from a file (checklist, variable, journal, report, a check's summary) made visible instead of interpreted:
+ * the one sanitiser the TUI applies where it renders text (ui/components/Text.tsx and the width helpers of
+ * ui/format.ts). Nothing is dropped, so the operator sees that something odd was there:
+ *
+ * - C0 controls (TAB, ESC, BEL, CR …) become their Control Pictures: `␉ ␛ ␇ ␍`; DEL becomes `␡`
+ * - C1 controls become ␛ and their 7-bit twin: 0x9B (CSI) → `␛[`, 0x9D (OSC) → `␛]`
+ * - bidirectional overrides/isolates become `<U+202E>`
+ *
+ * so an OSC 52 clipboard write shows as `␛]52;c;…␇`. "\n" stays a line break. Idempotent.
+ */
+export function visibleControls(s: string): string {
+  if (!CONTROLS.test(s)) return s;
+  return s.replace(CONTROLS_ALL, (ch) => {
+    const c = ch.charCodeAt(0);
+    if (c < 0x20) return String.fromCharCode(0x2400 + c);
+    if (c === 0x7f) return '\u2421';
+    if (c <= 0x9f) return '\u241b' + String.fromCharCode(c - 0x40);
+    return `<U+${c.toString(16).toUpperCase()}>`;
+  });
+}

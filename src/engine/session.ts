@@ -29,6 +29,7 @@ import {
   type AppendOutcome,
   type JournalProblem,
 } from './journal.js';
+import { fsyncDir } from './durable.js';
 import { acquireLock, describeHolder, LockBusyError, pidAlive, readLockInfo, tryLock, type HeldLock, type LockInfo } from './lock.js';
 import type { OpenSessionOptions, Session } from './session-api.js';
 import { initialState, reduce, type SessionState } from './session-state.js';
@@ -69,18 +70,6 @@ async function writeFileDurably(path: string, bytes: Buffer): Promise<void> {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const fh = await fsp.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    /* not supported on every filesystem */
-  }
-}
 
 function describeRecord(r: JournalRecord): string | undefined {
   const d = r.data as Record<string, unknown>;

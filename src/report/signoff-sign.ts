@@ -10,6 +10,7 @@
 import canonicalize from 'canonicalize';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { syncFiles } from '../engine/durable.js';
 import path from 'node:path';
 import type { SessionStartData, SignoffData } from '../engine/events.js';
 import { JOURNAL_FILE, readJournal } from '../engine/journal.js';
@@ -102,6 +103,8 @@ export async function signSignoff(r: SignoffSignRequest): Promise<NonNullable<Si
   });
   try {
     const signed = await signWithKey(file, SIGNOFF_NAMESPACE, key, { env });
+    // on disk (file and directory entries) before the journal line that names them is written
+    await syncFiles([file, signed.sigPath], [r.session.dir]);
     return {
       path: `signoffs/${name}`,
       sha256: await sha256File(file),

@@ -53,14 +53,25 @@ export interface SshSignature {
   sigAlg: string;
 }
 
-/** Parse an armored SSHSIG (whitespace-tolerant). Throws an Error saying what is wrong. */
-export function parseArmoredSignature(text: string): SshSignature {
+/** The blob inside an armored SSHSIG (whitespace-tolerant). Throws an Error saying what is wrong. */
+export function dearmorSignature(text: string): Buffer {
   const start = text.indexOf(ARMOR_BEGIN);
   const end = text.indexOf(ARMOR_END);
   if (start < 0 || end < start) throw new Error('not an SSH signature (no BEGIN/END SSH SIGNATURE armor)');
   const b64 = text.slice(start + ARMOR_BEGIN.length, end).replace(/\s+/g, '');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new Error('SSH signature armor holds invalid base64');
-  const blob = Buffer.from(b64, 'base64');
+  return Buffer.from(b64, 'base64');
+}
+
+/** The armor exactly as `ssh-keygen -Y sign` writes it: base64 lines of 70 characters, each line ended by \n. */
+export function armorSignature(blob: Buffer): string {
+  const lines = blob.toString('base64').match(/.{1,70}/g) ?? [];
+  return [ARMOR_BEGIN, ...lines, ARMOR_END, ''].join('\n');
+}
+
+/** Parse an armored SSHSIG (whitespace-tolerant). Throws an Error saying what is wrong. */
+export function parseArmoredSignature(text: string): SshSignature {
+  const blob = dearmorSignature(text);
   const r = new WireReader(blob);
   if (!r.bytes(6).equals(MAGIC)) throw new Error('SSH signature has a bad magic preamble (not SSHSIG)');
   const version = r.uint32();

@@ -13,8 +13,9 @@ export const SUMS_SIG_FILE = 'SHA256SUMS.sig';
 
 const SAFE_NAME = /^[A-Za-z0-9._@-]+(\/[A-Za-z0-9._@-]+)*$/;
 
-export function isSafeBundlePath(p: string): boolean {
-  return SAFE_NAME.test(p) && !p.split('/').some((seg) => seg === '.' || seg === '..');
+/** A relative path inside a bundle in the safe charset, no `.`/`..` segment (anything not a string is not one). */
+export function isSafeBundlePath(p: unknown): p is string {
+  return typeof p === 'string' && SAFE_NAME.test(p) && !p.split('/').some((seg) => seg === '.' || seg === '..');
 }
 
 /** Map one path segment onto the safe charset (used when copying evidence with odd names into a bundle). */

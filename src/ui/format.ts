@@ -1,5 +1,6 @@
 /** Small text helpers for the screens: durations, clock, width-aware truncation and padding. */
 import stringWidth from 'string-width';
+import { visibleControls } from '../engine/sanitize.js';
 
 export function fmtDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '-';
@@ -40,7 +41,8 @@ export function fmtBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-export const width = (s: string): number => stringWidth(s);
+/** Terminal cells `s` takes as the TUI shows it (controls made visible, ui/components/Text.tsx). */
+export const width = (s: string): number => stringWidth(visibleControls(s));
 
 // eslint-disable-next-line no-control-regex
 const SGR = /\x1b\[[0-9;:]*m/g;
@@ -50,10 +52,19 @@ export function stripSgr(s: string): string {
 }
 
 /**
- * Cut `s` to at most `w` terminal cells (SGR sequences kept and closed), adding `ellipsis` when cut.
- * Lines that fit are returned as they are.
+ * Cut `s` to at most `w` terminal cells as the TUI shows it (controls made visible: visibleControls), adding
+ * `ellipsis` when cut.
  */
 export function truncate(s: string, w: number, ellipsis = '…'): string {
+  return truncateOutput(visibleControls(s), w, ellipsis);
+}
+
+/**
+ * Cut a line of check output, sanitised by the engine (sanitizeLine: no control left but SGR colour), to at most
+ * `w` terminal cells (SGR sequences kept and closed), adding `ellipsis` when cut. Lines that fit are returned as
+ * they are.
+ */
+export function truncateOutput(s: string, w: number, ellipsis = '…'): string {
   if (w <= 0) return '';
   if (stringWidth(s) <= w) return s;
   const ew = stringWidth(ellipsis);

@@ -368,4 +368,98 @@ deliverables:
       .filter((l) => l.includes(marker) && !l.trim().startsWith('Z'));
     expect(ps).toEqual([]);
   });
+
+  it('SIGHUP (the SSH connection dropped) is handled like SIGTERM: checks cancelled, no orphans, journaled, exit 129', async () => {
+    const marker = `rt-run-sighup-${process.pid}-${Date.now()}`;
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: long
+        check: { kind: command, run: 'echo going; sh -c "sleep 300; : ${marker}" & sh -c "sleep 301; : ${marker}"; wait' }
+`);
+    let sent = false;
+    const r = await cli(['run', f, '--ci'], {
+      onStdout: (all, kill) => {
+        if (!sent && all.includes('1.1 | going')) {
+          sent = true;
+          kill('SIGHUP');
+        }
+      },
+    });
+    expect(r.code, r.stderr).toBe(129);
+    const sdir = /session \S+ started in (\S+)/.exec(r.stdout)![1]!;
+    const j = await journalOf(sdir);
+    expect(String(j.find((e) => e.type === 'item.skip')?.data.reason)).toContain('SIGHUP');
+    expect(j.some((e) => e.type === 'note' && String(e.data.text).includes('SIGHUP'))).toBe(true);
+    expect(marked(marker)).toEqual([]);
+    // the group's record is gone with the group
+    expect(readdirSync(path.join(sdir, 'process-groups'))).toEqual([]);
+  });
+
+  it('after a SIGKILL of the runner, the next start reports, journals and terminates the check groups it left', async () => {
+    const marker = `rt-run-orphan-${process.pid}-${Date.now()}`;
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: long
+        check: { kind: command, run: 'echo going; sh -c "sleep 302; : ${marker}"; echo never' }
+      - id: "1.2"
+        title: quick
+        check: { kind: command, run: 'echo quick' }
+`);
+    let sent = false;
+    const first = await cli(['run', f, '--ci', '--only', '1.1'], {
+      onStdout: (all, kill) => {
+        if (!sent && all.includes('1.1 | going')) {
+          sent = true;
+          kill('SIGKILL');
+        }
+      },
+    });
+    expect(first.signal).toBe('SIGKILL');
+    const left = marked(marker);
+    expect(left.length).toBeGreaterThan(0); // nothing reaped them: the runner had no chance
+    const second = await cli(['run', f, '--ci', '--only', '1.2']);
+    expect(second.stdout).toMatch(/warning: process group \d+ of a check \(\/bin\/sh -c echo going; sh -c "sleep 302.*\) started \S+ by readiness-tui pid \d+, which is gone, was still running: \d+ process(es)? \(pids [\d, ]+\); terminated/);
+    expect(marked(marker)).toEqual([]);
+    const sdir = /session \S+ (?:started|resumed) in (\S+)/.exec(second.stdout)![1]!;
+    expect((await journalOf(sdir)).some((e) => e.type === 'note' && /process group \d+ of a check .* terminated/.test(String(e.data.text)))).toBe(true);
+  });
+
+  it('a check whose process escaped its group with setsid says so in its result', async () => {
+    const marker = `rt-run-setsid-${process.pid}-${Date.now()}`;
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: daemon
+        check: { kind: command, run: 'setsid sh -c "sleep 303; : ${marker}" </dev/null >/dev/null 2>&1 & setsid sh -c "sleep 304; : ${marker}" </dev/null >/dev/null 2>&1 & sleep 0.2; echo started' }
+`);
+    try {
+      const r = await cli(['run', f, '--ci']);
+      const pids = marked(marker).map((l) => l.split(/\s+/)[0]);
+      expect(pids.length).toBeGreaterThanOrEqual(2);
+      // each escaped shell and its sleep
+      const m = /1\.1 PASS exit 0; 4 processes left their process group: pids ([\d, ]+)/.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(m![1]!.split(', ')).toEqual(expect.arrayContaining(pids));
+    } finally {
+      for (const l of marked(marker)) process.kill(Number(l.split(/\s+/)[0]), 'SIGKILL');
+    }
+  });
 });
+
+/** live processes (pid and args, zombies left out) whose command line carries `marker` */
+function marked(marker: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.includes(marker) && !/^\d+ Z/.test(l) && !l.includes(' -c echo going'))
+    .map((l) => l.replace(/^(\d+) \S+ /, '$1 '));
+}
+

@@ -6,7 +6,7 @@ import { loadChecklist } from '../../src/checklist/load.js';
 import type { ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { openSession } from '../../src/engine/session.js';
-import { cli, ensureBuilt } from '../support/cli-run.js';
+import { BIN, cli, ensureBuilt } from '../support/cli-run.js';
 import { checklistYaml, tempDir, type ItemSpec } from '../support/session-fixtures.js';
 
 const ITEMS: ItemSpec[] = [
@@ -162,6 +162,29 @@ describe('signoff', () => {
     expect(out).toMatch(/Good "signoff@readiness-tui" signature for dave@example.com/);
   });
 
+  it.skipIf(!hasStrace())('the statement and its signature are fsynced (file and directory) before the journal line naming them', async () => {
+    const s = await session();
+    const key = path.join(home, 'erin');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'erin@example.com', '-f', key]);
+    const trace = path.join(tmp.dir, 'signoff.strace');
+    // the built CLI under strace: -y names each descriptor's file, -f follows threads (libuv's pool does the fsyncs)
+    execFileSync(
+      'strace',
+      ['-f', '-qq', '-y', '-s', '4096', '-o', trace, '-e', 'trace=fsync,fdatasync,write,pwrite64,writev,pwritev', process.execPath, BIN,
+        'signoff', '2', '--decision', 'approve', '--comment', 'synced', '--role', 'security', '--as', 'erin@example.com', '--sign-key', key],
+      { cwd: s.cwd, env },
+    );
+    const lines = readFileSync(trace, 'utf8').split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    const journalWrite = at(/(write|pwrite64|writev|pwritev)\(\d+<[^>]*journal\.jsonl>, .*signoffs\/3-erin@example\.com\.json/);
+    expect(journalWrite, lines.filter((l) => /journal|signoffs|sync/.test(l)).join('\n')).toBeGreaterThan(0);
+    for (const synced of [/signoffs\/3-erin@example\.com\.json>\)/, /signoffs\/3-erin@example\.com\.json\.sig>\)/, /\/signoffs>\)/, new RegExp(`${s.dir.replace(/[.]/g, '\\.')}>\\)`)]) {
+      const i = at(new RegExp(`^\\d+ +f(data)?sync\\(\\d+<.*${synced.source}`));
+      expect(i, `fsync of ${synced.source}`).toBeGreaterThanOrEqual(0);
+      expect(i).toBeLessThan(journalWrite);
+    }
+  });
+
   it('session not found: clear exit 2 for --session and for an empty --state-dir', async () => {
     const r = await cli(['signoff', '1', '--decision', 'approve', '--session', path.join(tmp.dir, 'nope'), '--no-sign'], { cwd: tmp.dir, env });
     expect(r.code).toBe(2);
@@ -213,3 +236,12 @@ describe('signoff', () => {
     }
   });
 });
+
+function hasStrace(): boolean {
+  try {
+    execFileSync('strace', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

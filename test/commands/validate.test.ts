@@ -57,6 +57,40 @@ blocks:
 `;
 
 describe('readiness-tui validate', () => {
+  it('warns where a secret variable is interpolated into a command line, and says how to pass it in the environment', async () => {
+    const f = path.join(tmp, 'secret-argv.yaml');
+    writeFileSync(
+      f,
+      `apiVersion: readiness/v1
+name: sec
+title: Secrets
+vars:
+  apiToken: {secret: true}
+blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: in run
+        check: {kind: command, run: 'curl -H "Authorization: Bearer \${vars.apiToken}" https://example.invalid'}
+      - id: "1.2"
+        title: in argv
+        check: {kind: command, argv: [curl, "-u", "ops:\${vars.apiToken}", "https://example.invalid"]}
+      - id: "1.3"
+        title: the safe form
+        check: {kind: command, run: 'curl -H "Authorization: Bearer $API_TOKEN" https://example.invalid', env: {API_TOKEN: "\${vars.apiToken}"}}
+`,
+    );
+    const r = await cli('validate', f);
+    expect(r.code).toBe(0);
+    const how = 'pass it in the environment instead: env: {API_TOKEN: "${vars.apiToken}"} and use "$API_TOKEN"';
+    expect(r.stdout).toBe(
+      `${f}:12:69: warning: blocks[0].items[0].check.run: secret variable "apiToken" is interpolated into the command line, which every user of the machine can read (ps) while it runs; ${how}\n` +
+        `${f}:15:56: warning: blocks[0].items[1].check.argv[2]: secret variable "apiToken" is interpolated into the command line, which every user of the machine can read (ps) while it runs; ${how}\n` +
+        'OK: 1 blocks, 3 items\n',
+    );
+  });
+
   it('valid: warnings, then exactly "OK: <B> blocks, <I> items", exit 0', async () => {
     const f = path.join(tmp, 'good.yaml');
     writeFileSync(f, GOOD);

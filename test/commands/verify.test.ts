@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,21 @@ describe('readiness-tui verify', () => {
     expect(r.stdout).toContain('FAIL summary.md: sha256 does not match SHA256SUMS');
     expect(r.stdout).toContain('FAIL summary.md: is not what report.json renders to');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^INVALID: 2 problem\(s\)/);
+  });
+
+  it('exits 1 with findings, not a crash, for a journal whose first byte was flipped', async () => {
+    const d = path.join(root, 'first-byte');
+    cpSync(fx.result.dir, d, { recursive: true });
+    const j = path.join(d, 'journal.jsonl');
+    const b = readFileSync(j);
+    b[0] = b[0]! ^ 0x01;
+    writeFileSync(j, b);
+    const r = await cli(['verify', d, '--allowed-signers', fx.allowed], { env: fx.env() });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('FAIL journal.jsonl: sha256 does not match SHA256SUMS');
+    expect(r.stdout).toMatch(/FAIL journal\.jsonl:1: /);
+    expect(r.stdout).not.toContain('verify stopped here');
   });
 
   it('--json gives a machine-readable verdict', async () => {

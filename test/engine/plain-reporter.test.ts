@@ -13,6 +13,19 @@ function sink(isTTY = false) {
 const ts = '2026-11-27T12:00:00.000Z';
 
 describe('plain reporter', () => {
+  it('shows control sequences in checklist text and check messages visibly, never raw (even on a TTY)', () => {
+    const out = sink(true);
+    const r = createPlainReporter({ out: out.s, env: {} });
+    r.onEvent({ type: 'item.start', ts, actor: 'a', data: { item: '1.1', attempt: 1, describe: 'run \x1b]0;pwned\x07 it' } });
+    r.onEvent({ type: 'item.skip', ts, actor: 'a', data: { item: '2.1', status: 'skipped', reason: 'by \x1b]52;c;ZXZpbA==\x07 hand' } });
+    r.message('deliverable \x1b]52;c;ZXZpbA==\x07.md: not checked\nsecond \x9b2J line');
+    const text = out.text();
+    expect(text).toContain('run ␛]0;pwned␇ it');
+    expect(text).toContain('by ␛]52;c;ZXZpbA==␇ hand');
+    expect(text).toContain('deliverable ␛]52;c;ZXZpbA==␇.md: not checked\nsecond ␛[2J line');
+    expect(text).not.toMatch(/\x1b\]|\x07|\x9b/);
+  });
+
   it('prints one plain line per event, output prefixed with the item id, no ANSI without a TTY', () => {
     const out = sink(false);
     const r = createPlainReporter({ out: out.s, env: {} });

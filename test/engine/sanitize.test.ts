@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeLine, stripSgr } from '../../src/engine/sanitize.js';
+import { sanitizeLine, stripSgr, visibleControls } from '../../src/engine/sanitize.js';
 
 const ESC = '\x1b';
 
@@ -49,5 +49,19 @@ describe('sanitizeLine', () => {
     expect(out).toBe('x'.repeat(10) + '… [+40 chars]');
     // escape sequences do not count, surrogate pairs are not split
     expect(sanitizeLine(`${ESC}[2J` + '🚀'.repeat(5), 3)).toBe('🚀🚀🚀… [+2 chars]');
+  });
+});
+
+describe('visibleControls', () => {
+  it('shows every control and escape sequence instead of letting a terminal interpret it', () => {
+    expect(visibleControls('title \x1b]0;pwned\x07 ok')).toBe('title ␛]0;pwned␇ ok');
+    expect(visibleControls('\x1b]52;c;ZXZpbA==\x1b\\')).toBe('␛]52;c;ZXZpbA==␛\\');
+    expect(visibleControls('a\tb\rc\x00d\x7fe')).toBe('a␉b␍c␀d␡e');
+    expect(visibleControls('\x9b31m \x9d8;;x\x9c')).toBe('␛[31m ␛]8;;x␛\\');
+    expect(visibleControls('abc\u202Efed')).toBe('abc<U+202E>fed');
+    expect(visibleControls('two\nlines')).toBe('two\nlines');
+    const once = visibleControls('\x1b[2J\x07');
+    expect(visibleControls(once)).toBe(once);
+    expect(once).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,6 +243,45 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     writeFileSync(path.join(d, 'evidence', 'extra.log'), 'planted\n');
     const r = await verifyBundle(d, { allowedSigners: fx.allowed });
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'evidence/extra.log', message: expect.stringMatching(/not listed in SHA256SUMS/) }));
+  });
+});
+
+describe('verify: every file is accounted for by the journal', () => {
+  for (const extra of ['evidence/4.1/2.log', 'extra.txt', 'signoffs/99-evil@example.com.json']) {
+    it(`${extra} added and listed in a SHA256SUMS re-signed by the trusted captain is INVALID`, async () => {
+      const d = copy();
+      mkdirSync(path.dirname(path.join(d, extra)), { recursive: true });
+      writeFileSync(path.join(d, extra), 'planted\n');
+      await rebuildSums(d);
+      expect(resign(d, fx.captain.priv)).toBe(0);
+      const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+      expect(r.valid).toBe(false);
+      expect(fails(r)).toEqual([expect.objectContaining({ file: extra, message: expect.stringMatching(/^no journal record names this file .* it was added/) })]);
+    });
+  }
+
+  it('a symlink in place of an evidence file is a finding, and is not followed', async () => {
+    const d = copy();
+    rmSync(path.join(d, 'evidence/1.2/1.log'));
+    symlinkSync('/dev/zero', path.join(d, 'evidence/1.2/1.log'));
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'evidence/1.2/1.log', message: expect.stringMatching(/is not a regular file/) }));
+  });
+});
+
+describe('verify: untrusted sign-off statements', () => {
+  it("are failures by default and warnings with lenient (bob's key no longer in allowed_signers)", async () => {
+    const as = path.join(root, 'allowed_without_bob');
+    writeFileSync(as, readFileSync(fx.allowed, 'utf8').split('\n').filter((l) => !l.startsWith('bob@')).join('\n'));
+    const strict = await verifyBundle(fx.result.dir, { allowedSigners: as });
+    const untrusted = (r: VerifyResult) => r.findings.filter((f) => /\.sig$/.test(f.file ?? '') && /signature not accepted for bob@example\.com/.test(f.message));
+    expect(untrusted(strict).map((f) => f.level)).toEqual(['fail', 'fail']);
+    expect(strict.valid).toBe(false);
+    const lenient = await verifyBundle(fx.result.dir, { allowedSigners: as, lenient: true });
+    expect(untrusted(lenient).map((f) => f.level)).toEqual(['warn', 'warn']);
+    // lenient does not make an untrusted approval count: the items that need it still lack it
+    expect(fails(lenient)).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/^item 1\.2 requires 1 valid signed approval\(s\), found 0 \(bob@example\.com's approval is not validly signed\)/) }));
   });
 });
 

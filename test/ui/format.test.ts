@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fit, fmtDuration, fmtEstimate, stripSgr, truncate, width } from '../../src/ui/format.js';
+import { fit, fmtDuration, fmtEstimate, stripSgr, truncate, truncateOutput, width } from '../../src/ui/format.js';
 
 describe('format', () => {
   it('durations and estimates', () => {
@@ -14,9 +14,18 @@ describe('format', () => {
   it('truncates by terminal cells, keeping and closing SGR', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(width(truncate('日本語テキスト', 5))).toBeLessThanOrEqual(5);
-    const t = truncate('\x1b[31mred text here\x1b[0m', 6);
+    const t = truncateOutput('\x1b[31mred text here\x1b[0m', 6);
     expect(stripSgr(t)).toBe('red t…');
     expect(t.endsWith('\x1b[0m…')).toBe(true);
     expect(fit('ab', 4)).toBe('ab  ');
+  });
+
+  it('measures, cuts and pads text from files as it is shown: controls visible, never raw', () => {
+    const osc52 = 'Block \x1b]52;c;ZXZpbA==\x07 done';
+    expect(truncate(osc52, 100)).toBe('Block ␛]52;c;ZXZpbA==␇ done');
+    expect(width(osc52)).toBe(width('Block ␛]52;c;ZXZpbA==␇ done'));
+    expect(truncate(osc52, 10)).toBe('Block ␛]5…');
+    expect(fit('\x1b[31mred', 8)).toBe('␛[31mred');
+    expect(truncate('a\x9b2Jb', 10)).toBe('a␛[2Jb');
   });
 });

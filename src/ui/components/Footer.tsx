@@ -1,6 +1,7 @@
 /** The status line (flash, running checks, messages) and the key hints of the current screen, from the keymap. */
 import React, { useEffect, useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useDeps, useLive, useUi } from '../context.js';
 import { truncate } from '../format.js';

@@ -1,6 +1,7 @@
 /** Always on screen: checklist, decision so far, kube context (highlighted when it looks like production), operator, clock, session. */
 import React, { useEffect, useState } from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { useShallow } from 'zustand/react/shallow';
 import type { Decision } from '../../engine/status.js';
 import { useDeps, useLive } from '../context.js';

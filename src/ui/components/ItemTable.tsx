@@ -6,7 +6,7 @@
  * (ink-table does not pass the row to cells); it is stripped before display.
  */
 import React, { useMemo } from 'react';
-import { Text } from 'ink';
+import { Text } from './Text.js';
 import type { Status } from '../../engine/status.js';
 import { STATUS_LABEL, STATUSES } from '../../engine/status.js';
 import { fit, width as strWidth } from '../format.js';

@@ -4,10 +4,11 @@
  * first. Lines arrive sanitized by the engine; with colour off their SGR sequences are removed too.
  */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { RawOutputText, Text } from './Text.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useDeps, useLive, useUi } from '../context.js';
-import { stripSgr, truncate } from '../format.js';
+import { stripSgr, truncate, truncateOutput } from '../format.js';
 import { fg, glyphs, useTheme } from '../theme.js';
 
 export function OutputPane({ itemId, width, height }: { itemId: string; width: number; height: number }): React.ReactElement {
@@ -21,7 +22,7 @@ export function OutputPane({ itemId, width, height }: { itemId: string; width: n
   const stats = live.outputStats(itemId);
   const rows = Math.max(1, height - 1);
   const fromEnd = pane.follow ? 0 : Math.max(0, buf.total - pane.end);
-  const lines = buf.tail(rows, fromEnd).map((l) => truncate(theme.color ? l : stripSgr(l), width, theme.ascii ? '~' : '…'));
+  const lines = buf.tail(rows, fromEnd).map((l) => truncateOutput(theme.color ? l : stripSgr(l), width, theme.ascii ? '~' : '…'));
   const firstShown = buf.total - fromEnd - lines.length + 1;
   const lastShown = buf.total - fromEnd;
   const state = pane.follow ? (running ? 'following' : 'end') : 'paused';
@@ -33,7 +34,7 @@ export function OutputPane({ itemId, width, height }: { itemId: string; width: n
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text color={fg(theme, pane.follow ? 'muted' : 'warn')}>{rule}</Text>
       <Box height={rows} overflow="hidden">
-        <Text wrap="truncate">{lines.join('\n')}</Text>
+        <RawOutputText wrap="truncate">{lines.join('\n')}</RawOutputText>
       </Box>
     </Box>
   );

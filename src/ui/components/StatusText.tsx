@@ -1,6 +1,6 @@
 /** A status as symbol and word, coloured by the theme (readable without colour). */
 import React from 'react';
-import { Text } from 'ink';
+import { Text } from './Text.js';
 import type { Status } from '../../engine/status.js';
 import { fg, STATUS_TONE, statusText, useTheme } from '../theme.js';
 

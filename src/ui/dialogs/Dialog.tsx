@@ -4,7 +4,8 @@
  * after the journal append resolved.
  */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useDeps, useUi } from '../context.js';
 import { truncate } from '../format.js';
 import { findItem } from '../selectors.js';

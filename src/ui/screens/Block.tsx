@@ -1,6 +1,7 @@
 /** A block: its success metrics and an ink-table of its items. */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import type { Item } from '../../checklist/model.js';
 import type { ItemState } from '../../engine/session-state.js';
 import { useDeps, useSession, useUiState } from '../context.js';

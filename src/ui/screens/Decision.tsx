@@ -4,7 +4,8 @@
  * `g` writes the report bundle (decided here, written by src/report).
  */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useDeps, useSession, useUiState } from '../context.js';
 import { DECISION_TONE } from '../components/Header.js';
 import { fit, oneLine, truncate } from '../format.js';

@@ -1,6 +1,7 @@
 /** The help overlay, generated from the keymap for the current screen. */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useUi } from '../context.js';
 import { truncate } from '../format.js';
 import { helpRows } from '../keys.js';

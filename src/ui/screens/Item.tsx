@@ -3,7 +3,8 @@
  * then the result: measured vs threshold, offending objects, evidence, attempts, sign-offs and waiver.
  */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { STATUS_LABEL } from '../../engine/status.js';
 import { moreOffending } from '../../engine/bounded-record.js';
 import { useDeps, useSession } from '../context.js';

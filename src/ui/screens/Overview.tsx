@@ -1,6 +1,7 @@
 /** The blocks with per-status counts and progress; Enter opens the selected block. */
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import type { Status } from '../../engine/status.js';
 import { STATUS_LABEL, STATUSES } from '../../engine/status.js';
 import { useDeps, useSession, useUiState } from '../context.js';

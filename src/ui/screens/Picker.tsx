@@ -1,6 +1,7 @@
 /** Before a checklist is open: pick one of ./checklist/*.yaml and the bundled checklists. */
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
+import { Text } from '../components/Text.js';
 import { toKeys } from '../keys.js';
 import { fg, glyphs, useTheme } from '../theme.js';
 import { truncate } from '../format.js';

@@ -1,5 +1,6 @@
 import React from 'react';
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { MIN_COLS, MIN_ROWS } from '../ui-store.js';
 
 export function TooSmall({ cols, rows }: { cols: number; rows: number }): React.ReactElement {
