@@ -10,8 +10,8 @@
  * 1.05–1.4× there too.)
  *
  * How.
- * - The child gets a descriptor opened O_APPEND on the evidence file. While it runs the file is read-only (0400), so
- *   a script that reopens its stdout (`echo x > /dev/stdout`, `tee /dev/stdout`) is refused instead of truncating
+ * - The child gets a descriptor opened O_APPEND on the evidence file. While it runs the file is read-only (for
+ *   owner and group), so a script that reopens its stdout (`echo x > /dev/stdout`, `tee /dev/stdout`) is refused instead of truncating
  *   the evidence; root ignores file modes, and a file that shrank under the follower is reported (end()).
  * - Bytes of the check's other streams (its stderr, read from a pipe) are appended by this process through its own
  *   O_APPEND descriptor (append()). Where they landed is known from the file's size just before and after: when the
@@ -33,9 +33,10 @@
  * Only for output that needs no masking: bytes that must pass through the redactor cannot be written by the child.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, readSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync, readSync, statfsSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hashOnWorker } from './capture-pump.js';
+import { sharePath } from './shared-files.js';
 
 /**
  * the largest piece read from the file at once: one per turn of the event loop, so keys and the screen wait for at
@@ -96,7 +97,7 @@ function hashHere(fd: number, length: number | undefined, piece: Buffer): { sha2
 }
 
 /**
- * Follow `file` (created empty, mode 0600, by the caller) as the evidence file of a child writing to it directly.
+ * Follow `file` (created empty and group-shared by the caller; read-only while the child writes) as the evidence file of a child writing to it directly.
  * `startHasher` starts the worker that computes the digest (tests pass one that returns undefined, so it is computed
  * here).
  */
@@ -111,7 +112,7 @@ export function openDirectEvidence(
     // the follower's, ours for appending, the child's, and the hashing worker's (closed once it is done)
     for (const flags of ['r', 'a', 'a', 'r'] as const) opened.push(openSync(file, flags));
     if (!fstatSync(opened[0]!).isFile()) throw new Error(`${file} is not a regular file`);
-    chmodSync(file, 0o400);
+    sharePath(file, 'readonly');
   } catch (err) {
     for (const fd of opened) closeSync(fd);
     throw err;
@@ -303,7 +304,7 @@ export function openDirectEvidence(
     }
     try {
       closeSync(ownFd);
-      chmodSync(file, 0o600);
+      sharePath(file, 'file');
     } catch (err) {
       fail(err);
     }

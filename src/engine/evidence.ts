@@ -19,8 +19,9 @@
  *   process a read and a hash per byte instead of a pipe read, a copy, a write and a hash.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { close as closeCb, closeSync, fdatasync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { close as closeCb, closeSync, fdatasync, fstatSync, fsync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { mkdirShared, shareFd } from './shared-files.js';
 import { openDirectEvidence, type DirectEvidence, type StdoutSink } from './evidence-direct.js';
 import type { Redactor, StreamRedactor } from './redact.js';
 
@@ -76,8 +77,9 @@ const SYNC_EVERY = 32 * 1024 * 1024;
 const toErr = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 export function createEvidenceWriter(file: string, redactor: Redactor, opts: EvidenceWriterOptions = {}): EvidenceWriter {
-  mkdirSync(dirname(file), { recursive: true });
-  const fd = openSync(file, 'w', 0o600);
+  mkdirShared(dirname(file));
+  const fd = openSync(file, 'w', 0o666);
+  shareFd(fd, 'file');
   const hash: Hash = createHash('sha256');
   let bytes = 0;
   let closed: EvidenceSummary | undefined;

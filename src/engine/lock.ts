@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { UsageError } from '../commands/exit.js';
+import { shareFd } from './shared-files.js';
 
 export interface LockInfo {
   pid: number;
@@ -104,6 +105,7 @@ function tryCreate(path: string, info: LockInfo): boolean {
     throw err;
   }
   try {
+    shareFd(fd, 'file');
     writeSync(fd, JSON.stringify(info) + '\n');
   } finally {
     closeSync(fd);

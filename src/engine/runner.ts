@@ -25,7 +25,7 @@
  * counted as `dropped`), so a check printing hundreds of MB costs bounded memory.
  */
 import path from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { allItems, type CheckSpec, type Checklist, type Item } from '../checklist/model.js';
 import { resolveCheckParams } from '../checklist/params.js';
@@ -40,6 +40,7 @@ import { createRedactor, type Redactor } from './redact.js';
 import { createEvidenceWriter, type EvidenceWriter } from './evidence.js';
 import { OutputFeed } from './output-feed.js';
 import { prewarmSpawn } from './process.js';
+import { mkdirShared, sharePath } from './shared-files.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -280,8 +281,9 @@ export function createRunner(o: RunnerOptions): Runner {
         const file = path.join(path.dirname(evFile), `${base}-${safeName}`);
         const text = typeof content === 'string' ? content : content.toString('utf8');
         const bytes = Buffer.from(Buffer.isBuffer(content) && !redactor.active ? content : redactor.redact(text));
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(file, bytes, { mode: 0o600 });
+        mkdirShared(path.dirname(file));
+        await writeFile(file, bytes);
+        sharePath(file, 'file');
         const rel = path.relative(session.dir, file);
         attachments.push({ path: rel, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
         return rel;

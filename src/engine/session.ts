@@ -9,9 +9,9 @@
  * - `replaySession` is the pure read-only replay used by report and verify.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { watch, mkdirSync, promises as fsp, type FSWatcher } from 'node:fs';
+import { watch, promises as fsp, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Checklist } from '../checklist/model.js';
 import { loadChecklist } from '../checklist/load.js';
 import { ChecklistError } from '../checklist/errors.js';
@@ -31,6 +31,7 @@ import { acquireLock, describeHolder, LockBusyError, pidAlive, readLockInfo, try
 import type { OpenSessionOptions, Session } from './session-api.js';
 import { initialState, reduce, type SessionState } from './session-state.js';
 import { createSessionStore, type SessionStore } from './store.js';
+import { groupAccessWarning, mkdirShared, shareFd, sharePath } from './shared-files.js';
 
 export const SESSIONS_DIR = 'sessions';
 export const OWNER_LOCK = 'owner.lock';
@@ -60,6 +61,7 @@ function toEvent(r: JournalRecord): JournalEvent {
 async function writeFileDurably(path: string, bytes: Buffer): Promise<void> {
   const fh = await fsp.open(path, 'wx', 0o666);
   try {
+    shareFd(fh.fd, 'file');
     await fh.writeFile(bytes);
     await fh.sync();
   } finally {
@@ -124,6 +126,16 @@ class LocalSession implements Session {
   ) {
     this.journalPath = join(dir, JOURNAL_FILE);
     this.store = createSessionStore(checklist);
+  }
+
+  /** Say what the state dir's group cannot use in this session (the state dir is the parent of `sessions/`). */
+  checkGroupAccess(): void {
+    const parent = dirname(this.dir);
+    if (basename(parent) !== SESSIONS_DIR) return;
+    const w = groupAccessWarning(dirname(parent), this.dir);
+    if (!w) return;
+    this.warnings.push(w);
+    this.store.message('warn', w);
   }
 
   setOwnerLock(l: HeldLock): void {
@@ -297,7 +309,7 @@ class LocalSession implements Session {
 
   evidencePath(item: string, attempt: number, check?: string): string {
     const d = join(this.dir, 'evidence', safeName(item));
-    mkdirSync(d, { recursive: true });
+    mkdirShared(d);
     return join(d, `${Math.max(0, Math.trunc(attempt))}${check ? '-' + safeName(check) : ''}.log`);
   }
 
@@ -479,7 +491,7 @@ function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
 
 async function createSession(stateDir: string, o: OpenSessionOptions): Promise<LocalSession> {
   const root = join(stateDir, SESSIONS_DIR);
-  await fsp.mkdir(root, { recursive: true });
+  mkdirShared(root);
   let id = '';
   let dir = '';
   for (let i = 0; ; i++) {
@@ -487,6 +499,7 @@ async function createSession(stateDir: string, o: OpenSessionOptions): Promise<L
     dir = join(root, id);
     try {
       await fsp.mkdir(dir);
+      sharePath(dir, 'dir');
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 20) throw err;
@@ -552,19 +565,24 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
   return s;
 }
 
+function withAccessCheck(s: LocalSession): LocalSession {
+  s.checkGroupAccess();
+  return s;
+}
+
 /** Create a session, or resume the latest unfinished one of the same checklist in the state dir (unless `fresh`). */
 export async function openSession(o: OpenSessionOptions): Promise<Session> {
   const stateDir = resolve(o.stateDir);
-  await fsp.mkdir(join(stateDir, SESSIONS_DIR), { recursive: true });
+  mkdirShared(join(stateDir, SESSIONS_DIR));
   // find-or-create is atomic across processes: two TUIs started at once end up on one session (the second is
   // refused by its owner lock) instead of two parallel sessions of the same checklist
   const guard = await acquireLock(join(stateDir, SESSIONS_DIR, OPEN_LOCK), { timeoutMs: 10_000, what: 'session open lock' });
   try {
     if (!o.fresh) {
       const dir = await findSession(stateDir, { checklistName: o.checklist.name, unfinished: true });
-      if (dir) return await resumeSession(dir, o);
+      if (dir) return withAccessCheck(await resumeSession(dir, o));
     }
-    return await createSession(stateDir, o);
+    return withAccessCheck(await createSession(stateDir, o));
   } finally {
     guard.release();
   }
@@ -618,7 +636,7 @@ export async function openSessionDir(dir: string, o: { operator: string; checkli
   const s = new LocalSession(basename(abs), abs, checklist, o.operator);
   s.warnings.push(...j.warnings);
   s.load(j.records, j.validBytes, j.head);
-  return s;
+  return withAccessCheck(s);
 }
 
 export interface Replay {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashOnWorker } from '../../src/engine/capture-pump.js';
 import { openDirectEvidence } from '../../src/engine/evidence-direct.js';
+import { sharedMode } from '../../src/engine/shared-files.js';
 import { createEvidenceWriter, type EvidenceWriter } from '../../src/engine/evidence.js';
 import { spawnGroup } from '../../src/engine/process.js';
 import { createRedactor } from '../../src/engine/redact.js';
@@ -59,8 +60,9 @@ describe('direct stdout: the child writes into the evidence file', () => {
     expect(c.stdout.equals(c.onDisk)).toBe(true);
     expect(c.stderr.length).toBe(0);
     // read-only while the child ran (a reopened /dev/stdout is refused), writable by its owner again afterwards
-    expect(c.got.modeWhileRunning).toBe(0o400);
-    expect(statSync(c.summary.file).mode & 0o777).toBe(0o600);
+    // read-only for owner and group while the child writes, then shared with the group (engine/shared-files.ts)
+    expect(c.got.modeWhileRunning).toBe(sharedMode('readonly'));
+    expect(statSync(c.summary.file).mode & 0o777).toBe(sharedMode('file'));
   });
 
   it('stderr is appended where it arrived: the file reads like a terminal, and each stream is handed on apart', async () => {
