@@ -48,11 +48,30 @@ export function buildProgram(): Command {
       .option('--no-animation', 'no spinners or animated elements')
       .option('--screen-reader', 'linear output for screen readers')
       .option('--fps <n>', 'maximum frames per second', '15')
-      .option('--readonly', 'browse only: no runs, sign-offs or waivers'),
+      .option('--readonly', 'watch a session another operator drives (same as `watch`)')
+      .option('--session <dir>', 'with --readonly: the session to watch'),
   ).action(async (file: string | undefined, opts) => {
     const m = await import('./commands/tui.js');
     process.exitCode = await m.tuiCommand(file, opts);
   });
+
+  program
+    .command('watch')
+    .description('watch a session another operator drives, live: no lock, nothing journaled but your own sign-offs, waivers and notes')
+    .argument('[file]', 'checklist YAML whose unfinished session to watch (default: the only unfinished session)')
+    .option('--session <dir>', 'session directory')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .option('--as <name>', 'your identity (default: git user.email, else $USER)')
+    .option('--sign-key <key>', 'SSH key to sign your sign-offs with')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('--ascii', 'ASCII borders and symbols')
+    .option('--no-animation', 'no spinners or animated elements')
+    .option('--screen-reader', 'linear output for screen readers')
+    .option('--fps <n>', 'maximum frames per second', '15')
+    .action(async (file: string | undefined, opts) => {
+      const m = await import('./commands/tui.js');
+      process.exitCode = await m.tuiCommand(file, { ...opts, readonly: true });
+    });
 
   program
     .command('validate')

@@ -29,6 +29,7 @@ export interface SaveResult {
 
 export interface UiActions {
   operator: string;
+  /** a watcher (--readonly, `watch`): follows the session, signs off, waives, notes; never runs, cancels or reports */
   readonly: boolean;
   /** run these items; with `deliverables`, check the checklist's deliverables after them (`A`) */
   run(ids: string[], o?: { deliverables?: boolean }): void;

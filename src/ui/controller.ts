@@ -9,7 +9,8 @@ import type { SaveResult, UiActions } from './actions.js';
 
 export interface ControllerOptions {
   session: Session;
-  runner: Runner;
+  /** absent for a watcher: it never runs anything */
+  runner?: Runner;
   operator: string;
   readonly: boolean;
   outDir: string;
@@ -44,6 +45,7 @@ export function createController(o: ControllerOptions): Controller {
     operator: o.operator,
     readonly: o.readonly,
     run(ids, ro) {
+      if (!runner) return live.message('warn', 'watching: only the driver runs checks');
       const gen = cancels;
       const p = runner
         .run(ids)
@@ -55,15 +57,17 @@ export function createController(o: ControllerOptions): Controller {
     },
     cancel(id) {
       if (!id) cancels++;
-      runner.cancel(id);
+      runner?.cancel(id);
     },
     // what the operator sees: the store (the runner may still be finishing an item whose result is recorded)
     running: () => {
       const items = live.store.getState().items;
       return Object.keys(items).filter((id) => items[id]!.running);
     },
-    isMutating: (id) => runner.isMutating(id),
+    isMutating: (id) => runner?.isMutating(id) ?? false,
     describe(id) {
+      // a watcher shows what the driver journaled when the item started
+      if (!runner) return (live.store.getState().items[id]?.describe ?? '(not started yet)').split('\n');
       try {
         return runner.describe(id);
       } catch (err) {
@@ -96,6 +100,7 @@ export function createController(o: ControllerOptions): Controller {
       return { message: i.item ? `note added to ${i.item}` : 'note added to the session' };
     },
     async generateReport() {
+      if (o.readonly) throw new Error('watching: the driver writes the report (or `readiness-tui report` from a shell)');
       const s = live.store.getState();
       const interim = s.decision === 'INCOMPLETE';
       await record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: !interim } });

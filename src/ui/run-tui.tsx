@@ -15,7 +15,7 @@ import type { KubeTargetInfo } from '../engine/events.js';
 import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
 import type { TuiOptions } from '../commands/tui.js';
-import { EXIT } from '../commands/exit.js';
+import { EXIT, UsageError } from '../commands/exit.js';
 import { App } from './app.js';
 import { createController } from './controller.js';
 import { createLazyRunner } from './lazy-runner.js';
@@ -130,7 +130,7 @@ function armWaiverExpiry(session: Session): () => void {
   };
 }
 
-function summary(session: Session, file: string, opts: TuiOptions): string {
+function summary(session: Session, file: string | undefined, opts: TuiOptions): string {
   const s = session.store.store.getState();
   const rel = (p: string) => {
     const r = path.relative(process.cwd(), path.resolve(p)) || '.';
@@ -145,7 +145,8 @@ function summary(session: Session, file: string, opts: TuiOptions): string {
   const last = s.reports[s.reports.length - 1];
   lines.push(last ? `  report:   ${last.path}${last.signed ? ' (signed)' : ' (unsigned)'}` : `  report:   none yet (readiness-tui report --session ${rel(session.dir)})`);
   const stateDir = opts.stateDir && opts.stateDir !== '.readiness' ? ` --state-dir ${opts.stateDir}` : '';
-  lines.push(`  resume:   readiness-tui ${rel(file)}${stateDir}`);
+  if (opts.readonly || !file) lines.push(`  watch:    readiness-tui watch --session ${rel(session.dir)}`);
+  else lines.push(`  resume:   readiness-tui ${rel(file)}${stateDir}`);
   return lines.join('\n') + '\n';
 }
 
@@ -159,40 +160,54 @@ function mark(name: string): void {
 export interface TuiHead {
   /** the operator identity, being resolved (resolveOperatorAsync: git runs while the UI loads) */
   operator?: Promise<string>;
+  /** watch mode: the session directory chosen by the command (--session, or the only unfinished one) */
+  watchDir?: string;
 }
 
-export async function runTui(fileArg: string | undefined, opts: TuiOptions, head: TuiHead = {}): Promise<number> {
-  const env = process.env;
-  mark('runTui');
-  if (env.READINESS_TIMING === '1')
-    process.on('exit', () => process.stderr.write(marks.map(([n, t]) => `${n} ${t.toFixed(0)}ms`).join('\n') + '\n'));
-  const theme = detectTheme(env, { color: opts.color, ascii: opts.ascii, animation: opts.animation, screenReader: opts.screenReader });
-  const term = createTerminal({ out: process.stdout, input: process.stdin, altScreen: !theme.screenReader });
+/** A session opened to drive (owner lock, runner) or to watch (no lock, no runner, evidence followed). */
+interface Opened {
+  session: Session;
+  runner?: Runner;
+  /** loads the runner once the first frame is out; keys wait for it */
+  lazy?: ReturnType<typeof createLazyRunner>;
+  secrets: { name: string; value: string }[];
+  /** stops what follows the session */
+  stop(): void;
+}
 
-  let file = fileArg;
-  if (!file) {
-    term.enter();
-    try {
-      file = await pick(theme, term);
-    } finally {
-      term.restore();
-    }
-    if (!file) return EXIT.USAGE;
+async function openToWatch(file: string | undefined, opts: TuiOptions, operator: string, head: TuiHead): Promise<Opened> {
+  const [{ loadChecklist }, { findSession, openSessionDir }, { followEvidence }] = await Promise.all([
+    import('../checklist/load.js'),
+    import('../engine/session.js'),
+    import('../engine/evidence-follow.js'),
+  ]);
+  let dir = head.watchDir;
+  if (!dir) {
+    const checklist = await loadChecklist(file!);
+    const stateDir = opts.stateDir ?? '.readiness';
+    dir = await findSession(stateDir, { checklistName: checklist.name, unfinished: true });
+    if (!dir)
+      throw new UsageError(
+        `no unfinished session of checklist "${checklist.name}" in ${path.resolve(stateDir, 'sessions')} to watch: the driver starts it with \`readiness-tui ${file}\``,
+      );
   }
+  // the checklist the session pinned (checklist.yaml in its directory), not whatever FILE says now
+  const session = await openSessionDir(dir, { operator });
+  const follower = followEvidence(session.dir, session.store);
+  session.store.message('info', `watching session ${session.id} as ${operator}: the driver runs the checks; you can sign off, waive and add notes`);
+  return { session, secrets: [], stop: () => follower.stop() };
+}
 
-  const [{ loadChecklist }, { resolveVars }, { openSession }, { resolveOperatorAsync }] = await Promise.all([
+async function openToDrive(file: string, opts: TuiOptions, operator: string): Promise<Opened> {
+  const env = process.env;
+  const [{ loadChecklist }, { resolveVars }, { openSession }] = await Promise.all([
     import('../checklist/load.js'),
     import('../checklist/vars.js'),
     import('../engine/session.js'),
-    import('../engine/identity.js'),
   ]);
-  const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env });
-  mark('modules');
   const checklist = await loadChecklist(file);
   mark('checklist');
   const vars = resolveVars(checklist, { set: opts.set, varsFile: opts.vars, env });
-  const operator = await operatorP;
-  mark('operator');
   const kube = await kubeTarget(checklist, opts);
   const session: Session = await openSession({
     checklist,
@@ -224,7 +239,36 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     },
     (err) => session.store.message('error', `could not load the check runner: ${err instanceof Error ? err.message : String(err)}`),
   );
-  const runner: Runner = lazy.runner;
+  const secrets = vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }));
+  return { session, runner: lazy.runner, lazy, secrets, stop: () => undefined };
+}
+
+export async function runTui(fileArg: string | undefined, opts: TuiOptions, head: TuiHead = {}): Promise<number> {
+  const env = process.env;
+  mark('runTui');
+  if (env.READINESS_TIMING === '1')
+    process.on('exit', () => process.stderr.write(marks.map(([n, t]) => `${n} ${t.toFixed(0)}ms`).join('\n') + '\n'));
+  const theme = detectTheme(env, { color: opts.color, ascii: opts.ascii, animation: opts.animation, screenReader: opts.screenReader });
+  const term = createTerminal({ out: process.stdout, input: process.stdin, altScreen: !theme.screenReader });
+
+  let file = fileArg;
+  if (!file && !head.watchDir) {
+    term.enter();
+    try {
+      file = await pick(theme, term);
+    } finally {
+      term.restore();
+    }
+    if (!file) return EXIT.USAGE;
+  }
+
+  const { resolveOperatorAsync } = await import('../engine/identity.js');
+  const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env });
+  mark('modules');
+  const operator = await operatorP;
+  mark('operator');
+  const opened = opts.readonly ? await openToWatch(file, opts, operator, head) : await openToDrive(file!, opts, operator);
+  const { session, runner, lazy } = opened;
   for (const w of session.warnings) session.store.message('warn', w);
   const stopFollow = session.follow();
   const stopWaivers = armWaiverExpiry(session);
@@ -241,7 +285,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     signKey: opts.signKey,
     signer: opts.signer,
     env,
-    secrets: vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! })),
+    secrets: opened.secrets,
     openPager(f) {
       pagerFile = f;
       instance?.unmount();
@@ -257,7 +301,8 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     (shuttingDown ??= (async () => {
       stopWaivers();
       stopFollow();
-      if (runner.running().length) {
+      opened.stop();
+      if (runner?.running().length) {
         runner.cancel();
         write(`readiness-tui: cancelling ${runner.running().length} running check(s)…\n`);
       }
@@ -270,7 +315,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     async onSignal(sig) {
       instance?.unmount();
       await shutdown();
-      write(summary(session, file!, opts).replace('readiness-tui:', `readiness-tui (${sig}):`));
+      write(summary(session, file, opts).replace('readiness-tui:', `readiness-tui (${sig}):`));
     },
     onFatal(err) {
       write(`readiness-tui: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -290,10 +335,10 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       mark('first frame');
       term.announceReady();
       // the runner loads once the first frame is out (keys wait for it: lazy-runner.ts)
-      setImmediate(() => void lazy.load().catch(() => undefined));
+      if (lazy) setImmediate(() => void lazy.load().catch(() => undefined));
     };
     const inst = render(
-      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={onReady} onKey={onKey} keyGate={lazy.gate} />,
+      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={onReady} onKey={onKey} keyGate={lazy?.gate} />,
       {
         stdout,
         maxFps: fps,
