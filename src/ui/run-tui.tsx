@@ -20,7 +20,7 @@ import { App } from './app.js';
 import { createController } from './controller.js';
 import { createLazyRunner } from './lazy-runner.js';
 import { Picker, type PickerEntry } from './screens/Picker.js';
-import { createTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
+import { createTerminal, detachFromTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
 import { detectTheme, ThemeContext, type Theme } from './theme.js';
 import { createUiStore } from './ui-store.js';
 
@@ -311,7 +311,32 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       session.store.dispose();
     })());
 
+  // A hang-up (ssh dropped, terminal closed) never kills running checks: the UI goes away, this process finishes
+  // the runs started from it headless, journals their results, then releases the session (README: pairing).
+  let hangup: Promise<void> | undefined;
+  const finishHeadless = (): Promise<void> =>
+    (hangup ??= (async () => {
+      detachFromTerminal();
+      try {
+        instance?.unmount();
+      } catch {
+        // the terminal is gone
+      }
+      stopWaivers();
+      stopFollow();
+      opened.stop();
+      const running = runner?.running() ?? [];
+      if (running.length) {
+        const text = `the driver's terminal hung up: ${running.length} running check(s) (${running.join(', ')}) finish headless in pid ${process.pid}, then the session is released`;
+        await session.record({ type: 'note', data: { text, by: operator } } as Parameters<Session['record']>[0]).catch(() => undefined);
+      }
+      await controller.settled();
+      await session.close().catch(() => undefined);
+      session.store.dispose();
+    })());
+
   const removeHandlers = installExitHandlers(term, {
+    onHangup: finishHeadless,
     async onSignal(sig) {
       instance?.unmount();
       await shutdown();
@@ -370,7 +395,8 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     }
   } finally {
     term.restore();
-    await shutdown();
+    if (hangup) await hangup;
+    else await shutdown();
     removeHandlers();
   }
   process.stdout.write(summary(session, file, opts));
