@@ -6,13 +6,16 @@
  * - `owner.lock`: held for the whole life of the process that runs checks (TUI or `run`). Not waited for: a second
  *   owner is refused at once with a message naming the holder.
  *
- * A lock file is created with O_EXCL and holds JSON {pid, host, since, token, ...}. A lock whose pid is dead on this
- * host is stale and is taken over (by renaming it away first, so two processes breaking the same stale lock cannot
- * remove each other's fresh one). A process only ever removes a lock file that carries its own token.
+ * A lock file holds JSON {pid, host, since, token, ...}. It is written whole under a private name first and then
+ * linked into place (link fails when the lock exists), so a lock file is never seen empty or half written: one that
+ * cannot be read is a leftover (a crash of an older version) and is stale at once. A lock whose pid is dead on this
+ * host is stale too. A stale lock is taken over by renaming it away first, so two processes breaking the same stale
+ * lock cannot remove each other's fresh one. A process only ever removes a lock file that carries its own token.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, linkSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { UsageError } from '../commands/exit.js';
 import { shareFd } from './shared-files.js';
 
@@ -34,9 +37,6 @@ export interface HeldLock {
   tookOver?: LockInfo;
   release(): void;
 }
-
-/** A lock file whose content cannot be read yet is treated as "being written" for this long. */
-const UNREADABLE_GRACE_MS = 5_000;
 
 export class LockBusyError extends UsageError {
   constructor(
@@ -69,14 +69,10 @@ export function readLockInfo(path: string): LockInfo | undefined {
   return undefined;
 }
 
-/** Stale = held by a dead process on this host, or unreadable for longer than the grace period. */
-export function lockIsStale(path: string, info: LockInfo | undefined, now = Date.now()): boolean {
+/** Stale = held by a dead process on this host, or unreadable (empty or garbage: nobody holds it). */
+export function lockIsStale(path: string, info: LockInfo | undefined): boolean {
   if (info) return info.host === hostname() && !pidAlive(info.pid);
-  try {
-    return now - statSync(path).mtimeMs > UNREADABLE_GRACE_MS;
-  } catch {
-    return false;
-  }
+  return existsSync(path);
 }
 
 export function describeHolder(info: LockInfo | undefined): string {
@@ -95,22 +91,25 @@ function newInfo(extra: Record<string, unknown>): LockInfo {
   };
 }
 
-/** Create the lock file exclusively. Returns false when it already exists. */
+/** Create the lock file exclusively, whole (written aside, then linked into place). False when it already exists. */
 function tryCreate(path: string, info: LockInfo): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o666);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
+  const aside = `${dirname(path)}/.${basename(path)}.${process.pid}-${info.token}`;
+  const fd = openSync(aside, 'wx', 0o666);
   try {
     shareFd(fd, 'file');
     writeSync(fd, JSON.stringify(info) + '\n');
   } finally {
     closeSync(fd);
   }
-  return true;
+  try {
+    linkSync(aside, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    unlinkSync(aside);
+  }
 }
 
 /**
