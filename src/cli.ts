@@ -20,6 +20,7 @@ function sessionOptions(cmd: Command): Command {
     .option('--only <ids>', 'headless runs: only these item ids, comma separated (e.g. 1.1,2.3)')
     .option('--concurrency <n>', 'checks run at once', '4')
     .option('--new', 'start a new session instead of resuming the unfinished one')
+    .option('--take-over', 'take the driver role from a holder whose terminal is idle or gone, or on another host (journaled)')
     .option('--kube-context <name>', 'kube context to use (default: the kubeconfig current context)')
     .option('--context <name>', 'alias of --kube-context')
     .option('--as <name>', 'operator identity (default: git user.email, else $USER)')

@@ -37,6 +37,8 @@ export interface SessionCliOptions {
   only?: string;
   concurrency?: string | number;
   new?: boolean;
+  /** --take-over: take the driver role from an idle, gone or remote holder (session.ts) */
+  takeOver?: boolean;
   kubeContext?: string;
   context?: string;
   as?: string;
@@ -146,6 +148,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     kube: await kubeInfo(checklist, kubeContext),
     operator,
     owner: true,
+    takeOver: opts.takeOver,
     sandbox: opts.sandbox,
     standIns: opts.standIns,
   });

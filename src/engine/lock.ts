@@ -13,7 +13,7 @@
  * lock cannot remove each other's fresh one. A process only ever removes a lock file that carries its own token.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, openSync, closeSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, linkSync, openSync, closeSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import { UsageError } from '../commands/exit.js';
@@ -164,6 +164,51 @@ function held(path: string, info: LockInfo, tookOver?: LockInfo): HeldLock {
       }
     },
   };
+}
+
+/** The terminal this process reads from (the owner lock names it so a takeover can see how long it has been idle). */
+export function ownTty(): string | undefined {
+  if (!process.stdin.isTTY) return undefined;
+  try {
+    return readlinkSync('/proc/self/fd/0');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How long the holder's terminal has had no input (the tty's access time, as `w` shows it), or 'gone' when that
+ * terminal no longer exists. Undefined when it cannot be told (another host, no tty recorded).
+ */
+export function holderIdleMs(info: LockInfo, now = Date.now()): number | 'gone' | undefined {
+  if (info.host !== hostname() || typeof info.tty !== 'string') return undefined;
+  try {
+    return Math.max(0, now - statSync(info.tty).atimeMs);
+  } catch {
+    return 'gone';
+  }
+}
+
+/**
+ * Replace a live or unknowable holder's lock by our own (an explicit takeover the operator confirmed). Written aside
+ * and renamed over the lock, only if the lock is still the one `seen`; undefined when it changed meanwhile.
+ */
+export function replaceLock(path: string, seen: LockInfo, extra: Record<string, unknown> = {}): HeldLock | undefined {
+  const info = newInfo(extra);
+  const aside = `${dirname(path)}/.${basename(path)}.${process.pid}-${info.token}`;
+  const fd = openSync(aside, 'wx', 0o666);
+  try {
+    shareFd(fd, 'file');
+    writeSync(fd, JSON.stringify(info) + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  if (readLockInfo(path)?.token !== seen.token) {
+    unlinkSync(aside);
+    return undefined;
+  }
+  renameSync(aside, path);
+  return held(path, info, seen);
 }
 
 /** Try once (taking over a stale lock). Returns the lock, or the current holder when busy. */

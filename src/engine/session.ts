@@ -27,7 +27,19 @@ import {
   hashLine,
   type JournalProblem,
 } from './journal.js';
-import { acquireLock, describeHolder, LockBusyError, pidAlive, readLockInfo, tryLock, type HeldLock, type LockInfo } from './lock.js';
+import {
+  acquireLock,
+  describeHolder,
+  holderIdleMs,
+  LockBusyError,
+  ownTty,
+  pidAlive,
+  readLockInfo,
+  replaceLock,
+  tryLock,
+  type HeldLock,
+  type LockInfo,
+} from './lock.js';
 import type { OpenSessionOptions, Session } from './session-api.js';
 import { initialState, reduce, type SessionState } from './session-state.js';
 import { createSessionStore, type SessionStore } from './store.js';
@@ -102,6 +114,8 @@ class LocalSession implements Session {
   resumed = false;
   readonly warnings: string[] = [];
   ownerLock?: HeldLock;
+  /** set when the owner lock was taken from another holder: journaled as a note once the session is open */
+  takeover?: string;
 
   /** bytes of the journal already applied to the store, the hash of the last applied line, the next seq */
   private offset = 0;
@@ -307,6 +321,12 @@ class LocalSession implements Session {
     this.poll = undefined;
   }
 
+  driverTakenBy(): LockInfo | undefined {
+    if (!this.ownerLock || this.closed) return undefined;
+    const now = readLockInfo(this.ownerLock.path);
+    return now && now.token !== this.ownerLock.info.token ? now : undefined;
+  }
+
   evidencePath(item: string, attempt: number, check?: string): string {
     const d = join(this.dir, 'evidence', safeName(item));
     mkdirShared(d);
@@ -327,23 +347,50 @@ class LocalSession implements Session {
   }
 }
 
-function takeOwnerLock(session: LocalSession, o: { mode: string; operator: string }): void {
+/** A holder whose terminal has had no input for this long may be replaced (after the operator confirms). */
+export const TAKEOVER_IDLE_MS = 10 * 60_000;
+
+const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
+
+/** What is known about a busy holder, and whether the driver role may be taken from it. */
+function holderState(h: LockInfo | undefined): { text: string; mayTake: boolean } {
+  if (!h) return { text: 'The lock file cannot be read.', mayTake: true };
+  if (h.host !== hostname())
+    return { text: `It is held from another host (${h.host}): whether that process is still there cannot be told from here.`, mayTake: true };
+  const idle = holderIdleMs(h);
+  if (idle === 'gone') return { text: `Its terminal ${String(h.tty)} is gone.`, mayTake: true };
+  if (idle === undefined) return { text: 'It has no terminal (a headless run).', mayTake: false };
+  return { text: `Its terminal ${String(h.tty)} has had no input for ${minutes(idle)}.`, mayTake: idle >= TAKEOVER_IDLE_MS };
+}
+
+function takeOwnerLock(session: LocalSession, o: { mode: string; operator: string; takeOver?: boolean }): void {
   const path = join(session.dir, OWNER_LOCK);
-  const r = tryLock(path, { mode: o.mode, operator: o.operator });
+  const extra = { mode: o.mode, operator: o.operator, tty: ownTty() };
+  const r = tryLock(path, extra);
+  let lock: HeldLock;
   if ('busy' in r) {
-    throw new LockBusyError(
-      `session ${session.id} is already open by ${describeHolder(r.busy)}. Only one TUI or run can drive a session: ` +
-        `close it there, or start a separate session with --new. (A second operator can still use \`readiness-tui signoff\`, ` +
-        `\`waive\` and \`note\` on it.) Lock file: ${path}`,
-      r.busy,
-    );
+    const st = holderState(r.busy);
+    const refuse = (why: string) =>
+      new LockBusyError(
+        `session ${session.id} is driven by ${describeHolder(r.busy)}. ${st.text} ${why} ` +
+          `To follow it meanwhile: readiness-tui watch --session ${session.dir} (sign-offs, waivers and notes work there too). Lock file: ${path}`,
+        r.busy,
+      );
+    if (!st.mayTake) throw refuse(`Only one TUI or run drives a session: it can be taken over once its terminal has had no input for ${minutes(TAKEOVER_IDLE_MS)}.`);
+    if (!o.takeOver) throw refuse('To take the driver role from it, run again with --take-over (journaled; the old holder becomes a watcher).');
+    const l = r.busy && replaceLock(path, r.busy, extra);
+    if (!l) throw refuse('The lock changed while it was being taken over: try again.');
+    lock = l;
+    session.takeover = `took over the driver role from ${describeHolder(r.busy)} (confirmed with --take-over): ${st.text}`;
+  } else {
+    lock = r.lock;
+    if (lock.tookOver) session.takeover = `took over the driver role from ${describeHolder(lock.tookOver)}: that process is gone`;
   }
-  if (r.lock.tookOver) {
-    const msg = `took over the owner lock of session ${session.id} from ${describeHolder(r.lock.tookOver)}: that process is gone`;
-    session.warnings.push(msg);
-    session.store.message('warn', msg);
+  if (session.takeover) {
+    session.warnings.push(session.takeover);
+    session.store.message('warn', session.takeover);
   }
-  session.setOwnerLock(r.lock);
+  session.setOwnerLock(lock);
 }
 
 export interface SessionSummary {
@@ -557,6 +604,7 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
   if (o.owner) {
     try {
       await s.record({ type: 'session.resume', data: { pid: process.pid, mode: o.mode } });
+      if (s.takeover) await s.record({ type: 'note', data: { text: s.takeover, by: o.operator } });
     } catch (err) {
       await s.close();
       throw err;

@@ -17,7 +17,8 @@ import type { Session } from '../engine/session-api.js';
 import type { TuiOptions } from '../commands/tui.js';
 import { EXIT, UsageError } from '../commands/exit.js';
 import { App } from './app.js';
-import { createController } from './controller.js';
+import { createController, type Controller } from './controller.js';
+import { describeHolder } from '../engine/lock.js';
 import { createLazyRunner } from './lazy-runner.js';
 import { Picker, type PickerEntry } from './screens/Picker.js';
 import { createTerminal, detachFromTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
@@ -96,6 +97,24 @@ async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeT
     return undefined;
   }
 }
+
+/**
+ * The driver role can be taken from this process (`--take-over` by another operator once this terminal was idle):
+ * it then becomes a watcher. Its own running checks still finish and are journaled.
+ */
+function watchForTakeover(session: Session, controller: () => Controller): () => void {
+  const timer = setInterval(() => {
+    const by = session.driverTakenBy();
+    if (!by) return;
+    clearInterval(timer);
+    controller().readonly = true;
+    session.store.message('warn', `the driver role was taken over by ${describeHolder(by)}: you are watching now (checks you started still finish and are journaled)`);
+  }, TAKEOVER_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+const TAKEOVER_POLL_MS = 1000;
 
 /** Re-evaluate waiver expiry exactly when the next waiver runs out (no periodic timer). */
 function armWaiverExpiry(session: Session): () => void {
@@ -219,6 +238,7 @@ async function openToDrive(file: string, opts: TuiOptions, operator: string): Pr
     ...(kube ? { kube } : {}),
     operator,
     owner: true,
+    takeOver: !!opts.takeOver,
     ...(opts.sandbox ? { sandbox: true, standIns: opts.standIns } : {}),
   });
   mark('session');
@@ -272,6 +292,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   for (const w of session.warnings) session.store.message('warn', w);
   const stopFollow = session.follow();
   const stopWaivers = armWaiverExpiry(session);
+  const stopTakeoverWatch = opts.readonly ? () => undefined : watchForTakeover(session, () => controller);
 
   let instance: Instance | undefined;
   let pagerFile: string | undefined;
@@ -301,6 +322,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     (shuttingDown ??= (async () => {
       stopWaivers();
       stopFollow();
+      stopTakeoverWatch();
       opened.stop();
       if (runner?.running().length) {
         runner.cancel();
@@ -324,6 +346,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       }
       stopWaivers();
       stopFollow();
+      stopTakeoverWatch();
       opened.stop();
       const running = runner?.running() ?? [];
       if (running.length) {
