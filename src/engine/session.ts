@@ -501,6 +501,12 @@ export async function listSessions(stateDir: string, o: { verify?: boolean } = {
   return out.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.id.localeCompare(b.id));
 }
 
+/** One line naming a session for a choice: id, checklist, driver, start time, and how to pick it. */
+export function describeSession(s: SessionSummary): string {
+  const driver = s.owner ? `driven by ${describeHolder(s.owner)}` : 'no driver now';
+  return `${s.id} (checklist ${s.checklist?.name ?? '?'}, ${driver}, started ${s.startedAt ?? '?'}): --session ${s.dir}`;
+}
+
 /** The latest (unfinished) session directory in a state dir, optionally for one checklist name. */
 export async function findSession(
   stateDir: string,
@@ -630,7 +636,18 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
       const dir = await findSession(stateDir, { checklistName: o.checklist.name, unfinished: true });
       if (dir) return withAccessCheck(await resumeSession(dir, o));
     }
-    return withAccessCheck(await createSession(stateDir, o));
+    const others = (await listSessions(stateDir, { verify: false })).filter((s) => !s.closed && s.checklist?.name === o.checklist.name);
+    const s = withAccessCheck(await createSession(stateDir, o));
+    if (others.length) {
+      // never a silent second session: say which one is already open, and what the others now have to choose
+      const w =
+        `started a second open session ${s.id} of checklist ${o.checklist.name} (--new); already open: ` +
+        others.map(describeSession).join('; ') +
+        `. \`signoff\`, \`waive\`, \`note\`, \`report\` and \`watch\` now ask which one (--session DIR).`;
+      s.warnings.push(w);
+      s.store.message('warn', w);
+    }
+    return s;
   } finally {
     guard.release();
   }
