@@ -4,6 +4,7 @@
  * print a plain summary to the normal screen on the way out.
  */
 import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,12 +103,13 @@ async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeT
  * The driver role can be taken from this process (`--take-over` by another operator once this terminal was idle):
  * it then becomes a watcher. Its own running checks still finish and are journaled.
  */
-function watchForTakeover(session: Session, controller: () => Controller): () => void {
+function watchForTakeover(session: Session, controller: () => Controller, nowWatching: () => void): () => void {
   const timer = setInterval(() => {
     const by = session.driverTakenBy();
     if (!by) return;
     clearInterval(timer);
     controller().readonly = true;
+    nowWatching();
     session.store.message('warn', `the driver role was taken over by ${describeHolder(by)}: you are watching now (checks you started still finish and are journaled)`);
   }, TAKEOVER_POLL_MS);
   timer.unref();
@@ -292,7 +294,16 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   for (const w of session.warnings) session.store.message('warn', w);
   const stopFollow = session.follow();
   const stopWaivers = armWaiverExpiry(session);
-  const stopTakeoverWatch = opts.readonly ? () => undefined : watchForTakeover(session, () => controller);
+  const { announce, followPresence } = await import('../engine/presence.js');
+  const presence = announce(session.dir, { principal: operator, role: opts.readonly ? 'watcher' : 'driver' });
+  const stopPresence = followPresence(session.dir, session.store, { pid: process.pid, host: hostname() });
+  const leave = () => {
+    stopPresence();
+    presence.stop();
+  };
+  const stopTakeoverWatch = opts.readonly
+    ? () => undefined
+    : watchForTakeover(session, () => controller, () => presence.setRole('watcher'));
 
   let instance: Instance | undefined;
   let pagerFile: string | undefined;
@@ -323,6 +334,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       stopWaivers();
       stopFollow();
       stopTakeoverWatch();
+      leave();
       opened.stop();
       if (runner?.running().length) {
         runner.cancel();
@@ -347,6 +359,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       stopWaivers();
       stopFollow();
       stopTakeoverWatch();
+      leave();
       opened.stop();
       const running = runner?.running() ?? [];
       if (running.length) {

@@ -76,6 +76,9 @@ describe.skipIf(!builtCliPresent())('watch mode: a second operator follows the s
     expect(bob.screen()).not.toMatch(/run block|run all|cancel/);
     expect(readFileSync(path.join(sessionDir(), 'owner.lock'), 'utf8')).toBe(lock); // the driver's lock, untouched
     expect(journal()).toHaveLength(before);
+    // presence: each sees the other in the header, with role and since when (not a journal event)
+    await alice.waitForScreen(/with bob@example\.com \(watcher since \d\d:\d\d\)/, 5000);
+    await bob.waitForScreen(/with alice@example\.com \(driver since \d\d:\d\d\)/, 5000);
 
     // both go to a1; alice runs it
     await alice.press('enter');
@@ -127,6 +130,8 @@ describe.skipIf(!builtCliPresent())('watch mode: a second operator follows the s
     expect(e.exitCode).toBe(0);
     expect(bob.screen()).toMatch(/watch: +readiness-tui watch --session /);
     expect(existsSync(path.join(sessionDir(), 'owner.lock'))).toBe(true);
+    await alice.waitForScreen(/bob@example\.com \(watcher\) left/, 5000);
+    expect(alice.screen()).not.toMatch(/with bob@example\.com/);
     expect(journal().filter((r) => r.actor === 'bob@example.com').map((r) => r.type)).toEqual(['signoff']);
   });
 
