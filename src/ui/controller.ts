@@ -23,6 +23,11 @@ export interface ControllerOptions {
   quit(): void;
 }
 
+async function liveAgent(env: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; note?: string }> {
+  const { withLiveAgent } = await import('../report/agent-socket.js');
+  return withLiveAgent(env);
+}
+
 function msg(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -79,10 +84,12 @@ export function createController(o: ControllerOptions): Controller {
     async signoff(i): Promise<SaveResult> {
       const { planSignoff, recordSignoff } = await import('../engine/decide.js');
       const plan = await planSignoff(session, { item: i.item, decision: i.decision, comment: i.comment, role: i.role, by: o.operator });
+      // the agent this TUI started with may be gone (tmux after the ssh login dropped): a live one of the same user
+      const agent = await liveAgent(o.env);
       // never lose a sign-off because signing failed: without an explicit --sign-key it is recorded unsigned
-      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: o.env });
+      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: agent.env });
       const verb = i.decision === 'approve' ? 'approved' : 'rejected';
-      const warn = plan.warnings.length ? ` — ${plan.warnings.join('; ')}` : '';
+      const warn = [...plan.warnings, ...(agent.note ? [agent.note] : [])].map((w) => ` — ${w}`).join('');
       return {
         message: r.statement
           ? `${verb} ${i.item}, signed with ${r.statement.keyFingerprint}${warn}`
@@ -105,6 +112,7 @@ export function createController(o: ControllerOptions): Controller {
       const interim = s.decision === 'INCOMPLETE';
       await record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: !interim } });
       const { writeReportBundle } = await import('../report/bundle.js');
+      const agent = await liveAgent(o.env);
       const r = await writeReportBundle({
         sessionDir: session.dir,
         outDir: o.outDir,
@@ -112,12 +120,13 @@ export function createController(o: ControllerOptions): Controller {
         signer: o.signer,
         sign: true,
         interim,
-        env: o.env,
+        env: agent.env,
         session,
         operator: o.operator,
         ...(o.secrets?.length ? { secrets: o.secrets } : {}),
       });
-      const warn = r.warnings?.length ? ` (${r.warnings.join('; ')})` : '';
+      const notes = [...(r.warnings ?? []), ...(agent.note ? [agent.note] : [])];
+      const warn = notes.length ? ` (${notes.join('; ')})` : '';
       return {
         message: r.signed
           ? `signed ${interim ? 'interim ' : ''}report${r.keyFingerprint ? ` (${r.keyFingerprint})` : ''}: ${r.dir}${warn}`
