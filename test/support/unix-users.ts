@@ -54,11 +54,13 @@ export function teamUsers(homeRoot: string): { alice: UnixUser; bob: UnixUser } 
     const name = `rt-${short}`;
     if (id(['-u', name]) === undefined) {
       try {
-        execFileSync('useradd', ['-M', '-N', '-g', TEAM_GROUP, '-s', '/bin/sh', '-d', `/nonexistent-${name}`, name], { stdio: 'ignore' });
+        // password '*': no password login, but not a locked account (sshd refuses locked ones)
+        execFileSync('useradd', ['-M', '-N', '-g', TEAM_GROUP, '-p', '*', '-s', '/bin/sh', '-d', `/nonexistent-${name}`, name], { stdio: 'ignore' });
       } catch {
         /* created meanwhile */
       }
     }
+    execFileSync('usermod', ['-p', '*', name], { stdio: 'ignore' }); // made locked by an earlier version of this helper
     return { name, uid: id(['-u', name])!, gid, home: `${homeRoot}/home-${short}` };
   };
   return { alice: make('alice'), bob: make('bob') };
