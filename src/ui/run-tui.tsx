@@ -100,6 +100,48 @@ async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeT
 }
 
 /**
+ * What follows an open session while the UI shows it: the journal, waiver expiry, the evidence of running checks (a
+ * watcher), presence, and (a driver) whether the driver role was taken from it. Returns the function that stops all.
+ */
+async function attach(opened: Opened, operator: string, watching: boolean, controller: () => Controller): Promise<() => void> {
+  const { session } = opened;
+  const stopFollow = session.follow();
+  const stopWaivers = armWaiverExpiry(session);
+  const { announce, followPresence } = await import('../engine/presence.js');
+  const presence = announce(session.dir, { principal: operator, role: watching ? 'watcher' : 'driver' });
+  const stopPresence = followPresence(session.dir, session.store, { pid: process.pid, host: hostname() });
+  const stopTakeoverWatch = watching ? () => undefined : watchForTakeover(session, controller, () => presence.setRole('watcher'));
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    stopWaivers();
+    stopFollow();
+    stopTakeoverWatch();
+    stopPresence();
+    presence.stop();
+    opened.stop();
+  };
+}
+
+/**
+ * A hang-up (ssh dropped, terminal closed) never kills running checks: the UI goes away (`leave`), this process
+ * finishes the runs started from it headless, journals their results, then releases the session (README: pairing).
+ */
+async function finishHeadless(o: { session: Session; runner?: Runner; controller: Controller; operator: string; leave(): void }): Promise<void> {
+  detachFromTerminal();
+  o.leave();
+  const running = o.runner?.running() ?? [];
+  if (running.length) {
+    const text = `the driver's terminal hung up: ${running.length} running check(s) (${running.join(', ')}) finish headless in pid ${process.pid}, then the session is released`;
+    await o.session.record({ type: 'note', data: { text, by: o.operator } } as Parameters<Session['record']>[0]).catch(() => undefined);
+  }
+  await o.controller.settled();
+  await o.session.close().catch(() => undefined);
+  o.session.store.dispose();
+}
+
+/**
  * The driver role can be taken from this process (`--take-over` by another operator once this terminal was idle):
  * it then becomes a watcher. Its own running checks still finish and are journaled.
  */
@@ -292,18 +334,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   const opened = opts.readonly ? await openToWatch(file, opts, operator, head) : await openToDrive(file!, opts, operator);
   const { session, runner, lazy } = opened;
   for (const w of session.warnings) session.store.message('warn', w);
-  const stopFollow = session.follow();
-  const stopWaivers = armWaiverExpiry(session);
-  const { announce, followPresence } = await import('../engine/presence.js');
-  const presence = announce(session.dir, { principal: operator, role: opts.readonly ? 'watcher' : 'driver' });
-  const stopPresence = followPresence(session.dir, session.store, { pid: process.pid, host: hostname() });
-  const leave = () => {
-    stopPresence();
-    presence.stop();
-  };
-  const stopTakeoverWatch = opts.readonly
-    ? () => undefined
-    : watchForTakeover(session, () => controller, () => presence.setRole('watcher'));
+  const detach = await attach(opened, operator, !!opts.readonly, () => controller);
 
   let instance: Instance | undefined;
   let pagerFile: string | undefined;
@@ -331,11 +362,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (shuttingDown ??= (async () => {
-      stopWaivers();
-      stopFollow();
-      stopTakeoverWatch();
-      leave();
-      opened.stop();
+      detach();
       if (runner?.running().length) {
         runner.cancel();
         write(`readiness-tui: cancelling ${runner.running().length} running check(s)…\n`);
@@ -345,34 +372,23 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       session.store.dispose();
     })());
 
-  // A hang-up (ssh dropped, terminal closed) never kills running checks: the UI goes away, this process finishes
-  // the runs started from it headless, journals their results, then releases the session (README: pairing).
   let hangup: Promise<void> | undefined;
-  const finishHeadless = (): Promise<void> =>
-    (hangup ??= (async () => {
-      detachFromTerminal();
-      try {
-        instance?.unmount();
-      } catch {
-        // the terminal is gone
-      }
-      stopWaivers();
-      stopFollow();
-      stopTakeoverWatch();
-      leave();
-      opened.stop();
-      const running = runner?.running() ?? [];
-      if (running.length) {
-        const text = `the driver's terminal hung up: ${running.length} running check(s) (${running.join(', ')}) finish headless in pid ${process.pid}, then the session is released`;
-        await session.record({ type: 'note', data: { text, by: operator } } as Parameters<Session['record']>[0]).catch(() => undefined);
-      }
-      await controller.settled();
-      await session.close().catch(() => undefined);
-      session.store.dispose();
-    })());
-
   const removeHandlers = installExitHandlers(term, {
-    onHangup: finishHeadless,
+    onHangup: () =>
+      (hangup ??= finishHeadless({
+        session,
+        runner,
+        controller,
+        operator,
+        leave() {
+          try {
+            instance?.unmount();
+          } catch {
+            // the terminal is gone
+          }
+          detach();
+        },
+      })),
     async onSignal(sig) {
       instance?.unmount();
       await shutdown();
