@@ -55,6 +55,8 @@ export interface Session {
   record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }): Promise<JournalRecord>;
   /** Pick up records appended by other processes (a second operator's sign-off) and apply them to the store. */
   follow(onRecord?: (r: JournalRecord) => void): () => void;
+  /** give up the owner lock (a handover): the session stays open for reading and contributing */
+  releaseOwner(): void;
   /** the holder that took the driver role from this process (its owner lock now carries another token), if any */
   driverTakenBy(): LockInfo | undefined;
   /** directory for evidence files of an item attempt */

@@ -321,6 +321,12 @@ class LocalSession implements Session {
     this.poll = undefined;
   }
 
+  releaseOwner(): void {
+    this.ownerLock?.release();
+    this.ownerLock = undefined;
+    process.removeListener('exit', this.onExit);
+  }
+
   driverTakenBy(): LockInfo | undefined {
     if (!this.ownerLock || this.closed) return undefined;
     const now = readLockInfo(this.ownerLock.path);

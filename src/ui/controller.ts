@@ -21,6 +21,8 @@ export interface ControllerOptions {
   secrets?: { name: string; value: string }[];
   openPager(file: string): void;
   quit(): void;
+  /** after a handover: release the owner lock and follow the session as a watcher */
+  releaseDriver?(): void;
 }
 
 async function liveAgent(env: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; note?: string }> {
@@ -59,6 +61,17 @@ export function createController(o: ControllerOptions): Controller {
         .catch((err: unknown) => live.message('error', `run failed: ${msg(err)}`));
       runs.add(p);
       void p.finally(() => runs.delete(p));
+    },
+    async handOver() {
+      if (c.readonly) return;
+      c.readonly = true;
+      await record({
+        type: 'note',
+        data: { text: `${o.operator} hands the driver role over: running checks finish in pid ${process.pid}, then the session is free to drive`, by: o.operator },
+      }).catch((err: unknown) => live.message('error', `could not journal the handover: ${msg(err)}`));
+      await c.settled();
+      o.releaseDriver?.();
+      live.message('info', 'you handed the driver role over and are watching now: a watcher drives with `readiness-tui FILE`');
     },
     cancel(id) {
       if (!id) cancels++;

@@ -122,6 +122,7 @@ export type Command =
   | 'pane.follow'
   | 'pane.open'
   | 'report.generate'
+  | 'session.handover'
   | 'app.help'
   | 'app.quit'
   | 'app.interrupt';
@@ -167,6 +168,7 @@ export const KEYMAP: Binding[] = [
   { command: 'list.filter', keys: ['/'], label: 'filter', help: 'filter by id, title, status', screens: ['overview', 'block'], footer: true },
   { command: 'pane.follow', keys: ['f'], label: 'follow', help: 'follow / pause the output', screens: ['item'], footer: true },
   { command: 'pane.open', keys: ['o'], label: 'pager', help: 'open the evidence in $PAGER', screens: ['item'], footer: true },
+  { command: 'session.handover', keys: ['H'], label: 'hand over', help: 'hand the driver role over (running checks finish first; a watcher then drives)', driver: true },
   { command: 'app.help', keys: ['?'], label: 'help', help: 'show / hide this help', footer: true },
   { command: 'app.quit', keys: ['q'], label: 'quit', help: 'quit (asks if checks run)', footer: true },
   { command: 'app.interrupt', keys: ['ctrl-c'], label: 'cancel/quit', help: 'cancel checks; twice: quit' },
@@ -481,6 +483,8 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
     }
     case 'list.filter':
       return setUi(ctx, { filterEditing: true });
+    case 'session.handover':
+      return setUi(ctx, { dialog: { kind: 'handover', running: ctx.actions.running() } });
     case 'pane.follow': {
       if (screen.name !== 'item') return;
       const total = ctx.live.output(screen.itemId).total;
@@ -551,6 +555,14 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
   if (d.kind === 'quit') {
     if (k === 'y' || k === 'enter') ctx.actions.quit();
     else if (k === 'n' || k === 'escape' || k === 'q') close();
+    return;
+  }
+  if (d.kind === 'handover') {
+    if (k === 'y') {
+      close();
+      if (d.running.length) flash(ctx, `handing over: waiting for ${d.running.join(', ')} to finish`);
+      void ctx.actions.handOver();
+    } else if (k === 'n' || k === 'escape') close();
     return;
   }
   if (d.kind === 'confirm-run') {

@@ -101,9 +101,15 @@ async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeT
 
 /**
  * What follows an open session while the UI shows it: the journal, waiver expiry, the evidence of running checks (a
- * watcher), presence, and (a driver) whether the driver role was taken from it. Returns the function that stops all.
+ * watcher), presence, and (a driver) whether the driver role was taken from it. `stop` ends all; `nowWatching`
+ * tells the others this process watches now (after a handover).
  */
-async function attach(opened: Opened, operator: string, watching: boolean, controller: () => Controller): Promise<() => void> {
+async function attach(
+  opened: Opened,
+  operator: string,
+  watching: boolean,
+  controller: () => Controller,
+): Promise<{ stop(): void; nowWatching(): void }> {
   const { session } = opened;
   const stopFollow = session.follow();
   const stopWaivers = armWaiverExpiry(session);
@@ -112,15 +118,18 @@ async function attach(opened: Opened, operator: string, watching: boolean, contr
   const stopPresence = followPresence(session.dir, session.store, { pid: process.pid, host: hostname() });
   const stopTakeoverWatch = watching ? () => undefined : watchForTakeover(session, controller, () => presence.setRole('watcher'));
   let done = false;
-  return () => {
-    if (done) return;
-    done = true;
-    stopWaivers();
-    stopFollow();
-    stopTakeoverWatch();
-    stopPresence();
-    presence.stop();
-    opened.stop();
+  return {
+    nowWatching: () => presence.setRole('watcher'),
+    stop() {
+      if (done) return;
+      done = true;
+      stopWaivers();
+      stopFollow();
+      stopTakeoverWatch();
+      stopPresence();
+      presence.stop();
+      opened.stop();
+    },
   };
 }
 
@@ -139,6 +148,13 @@ async function finishHeadless(o: { session: Session; runner?: Runner; controller
   await o.controller.settled();
   await o.session.close().catch(() => undefined);
   o.session.store.dispose();
+}
+
+/** After a handover this process watches: the evidence of checks run by the next driver is followed too. */
+async function handedOver(session: Session): Promise<() => void> {
+  const { followEvidence } = await import('../engine/evidence-follow.js');
+  const f = followEvidence(session.dir, session.store);
+  return () => f.stop();
 }
 
 /**
@@ -334,7 +350,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   const opened = opts.readonly ? await openToWatch(file, opts, operator, head) : await openToDrive(file!, opts, operator);
   const { session, runner, lazy } = opened;
   for (const w of session.warnings) session.store.message('warn', w);
-  const detach = await attach(opened, operator, !!opts.readonly, () => controller);
+  const attached = await attach(opened, operator, !!opts.readonly, () => controller);
 
   let instance: Instance | undefined;
   let pagerFile: string | undefined;
@@ -357,12 +373,18 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       quitRequested = true;
       instance?.unmount();
     },
+    releaseDriver() {
+      session.releaseOwner();
+      attached.nowWatching();
+      void handedOver(session).then((stop) => (stopHandedOver = stop));
+    },
   });
+  let stopHandedOver = (): void => undefined;
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (shuttingDown ??= (async () => {
-      detach();
+      detachAll();
       if (runner?.running().length) {
         runner.cancel();
         write(`readiness-tui: cancelling ${runner.running().length} running check(s)…\n`);
@@ -372,6 +394,10 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       session.store.dispose();
     })());
 
+  const detachAll = () => {
+    stopHandedOver();
+    attached.stop();
+  };
   let hangup: Promise<void> | undefined;
   const removeHandlers = installExitHandlers(term, {
     onHangup: () =>
@@ -386,7 +412,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
           } catch {
             // the terminal is gone
           }
-          detach();
+          detachAll();
         },
       })),
     async onSignal(sig) {

@@ -98,6 +98,35 @@ describe.skipIf(!builtCliPresent())('taking over the driver role', () => {
     await bob.waitForScreen(/✓ PASS/);
   });
 
+  it('H hands the driver role over (confirmed): journaled, the lock released, the driver watches; the watcher then drives', async () => {
+    const alice = await launch('alice@example.com');
+    await alice.waitForScreen('Handover drill');
+    const bobW = await launchTui({ args: ['watch', '--state-dir', state(), '--as', 'bob@example.com'], cwd: dir, cols: 110, rows: 30 });
+    tuis.push(bobW);
+    await bobW.waitForScreen('Handover drill');
+    const before = journal().length;
+    await alice.press('H');
+    await alice.waitForScreen('Hand the driver role over?');
+    await alice.press('y');
+    await alice.waitForScreen(/you handed the driver role over and are watching now/, 5000);
+    const note = journal().slice(before).find((r) => r.type === 'note');
+    expect(note).toMatchObject({ actor: 'alice@example.com' });
+    expect(note!.data.text).toMatch(/^alice@example\.com hands the driver role over: running checks finish in pid \d+, then the session is free to drive$/);
+    const sessions = path.join(state(), 'sessions');
+    const sd = path.join(sessions, readdirSync(sessions).filter((n) => !n.endsWith('.lock')).sort().pop()!);
+    expect(readdirSync(sd)).not.toContain('owner.lock');
+    await alice.press('enter');
+    await alice.waitForScreen(/Status.*ID.*Title/);
+    expect(alice.screen()).not.toMatch(/run block|run all|hand over/);
+    // bob confirms by taking the role: he leaves his watcher and drives
+    await bobW.waitForScreen(/hands the driver role over/, 5000);
+    await bobW.press('q');
+    await exitOf(bobW);
+    const bob = await launch('bob@example.com');
+    await bob.waitForScreen(/with alice@example\.com \(watcher since/, 8000);
+    await alice.waitForScreen(/with bob@example\.com \(driver since/, 8000);
+  });
+
   it('a holder that died is taken over at once, with a note', async () => {
     const a = await launch('alice@example.com');
     await a.waitForScreen('Handover drill');
