@@ -84,6 +84,15 @@ async function pick(theme: Theme, term: TerminalSession): Promise<string | undef
   });
 }
 
+async function pickOnScreen(theme: Theme, term: TerminalSession): Promise<string | undefined> {
+  term.enter();
+  try {
+    return await pick(theme, term);
+  } finally {
+    term.restore();
+  }
+}
+
 async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeTargetInfo | undefined> {
   const context = opts.kubeContext ?? opts.context;
   const usesKube = allItems(checklist).some((i) =>
@@ -331,16 +340,9 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   const theme = detectTheme(env, { color: opts.color, ascii: opts.ascii, animation: opts.animation, screenReader: opts.screenReader });
   const term = createTerminal({ out: process.stdout, input: process.stdin, altScreen: !theme.screenReader });
 
-  let file = fileArg;
-  if (!file && !head.watchDir) {
-    term.enter();
-    try {
-      file = await pick(theme, term);
-    } finally {
-      term.restore();
-    }
-    if (!file) return EXIT.USAGE;
-  }
+  // with no FILE: pick one on screen (a watcher given its session needs none)
+  const file = fileArg ?? (head.watchDir ? undefined : await pickOnScreen(theme, term));
+  if (!file && !head.watchDir) return EXIT.USAGE;
 
   const { resolveOperatorAsync } = await import('../engine/identity.js');
   const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env });
