@@ -21,6 +21,7 @@ function sessionOptions(cmd: Command): Command {
     .option('--concurrency <n>', 'checks run at once', '4')
     .option('--output-limit <size>', "a check's output kept at most when its item sets no outputLimit (e.g. 2GiB)", '1GiB')
     .option('--new', 'start a new session instead of resuming the unfinished one')
+    .option('--take-over', 'take the driver role from a holder whose terminal is idle or gone, or on another host (journaled)')
     .option('--kube-context <name>', 'kube context to use (default: the kubeconfig current context)')
     .option('--context <name>', 'alias of --kube-context')
     .option('--as <name>', 'operator identity (default: git user.email, else $USER)')
@@ -49,11 +50,30 @@ export function buildProgram(): Command {
       .option('--no-animation', 'no spinners or animated elements')
       .option('--screen-reader', 'linear output for screen readers')
       .option('--fps <n>', 'maximum frames per second', '15')
-      .option('--readonly', 'browse only: no runs, sign-offs or waivers'),
+      .option('--readonly', 'watch a session another operator drives (same as `watch`)')
+      .option('--session <dir>', 'with --readonly: the session to watch'),
   ).action(async (file: string | undefined, opts) => {
     const m = await import('./commands/tui.js');
     process.exitCode = await m.tuiCommand(file, opts);
   });
+
+  program
+    .command('watch')
+    .description('watch a session another operator drives, live: no lock, nothing journaled but your own sign-offs, waivers and notes')
+    .argument('[file]', 'checklist YAML whose unfinished session to watch (default: the only unfinished session)')
+    .option('--session <dir>', 'session directory')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .option('--as <name>', 'your identity (default: git user.email, else $USER)')
+    .option('--sign-key <key>', 'SSH key to sign your sign-offs with')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('--ascii', 'ASCII borders and symbols')
+    .option('--no-animation', 'no spinners or animated elements')
+    .option('--screen-reader', 'linear output for screen readers')
+    .option('--fps <n>', 'maximum frames per second', '15')
+    .action(async (file: string | undefined, opts) => {
+      const m = await import('./commands/tui.js');
+      process.exitCode = await m.tuiCommand(file, { ...opts, readonly: true });
+    });
 
   program
     .command('validate')

@@ -45,6 +45,8 @@ export interface SessionCliOptions {
   /** --output-limit: a size such as 2GiB */
   outputLimit?: string;
   new?: boolean;
+  /** --take-over: take the driver role from an idle, gone or remote holder (session.ts) */
+  takeOver?: boolean;
   kubeContext?: string;
   context?: string;
   as?: string;
@@ -164,6 +166,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     kube: await kubeInfo(checklist, kubeContext),
     operator,
     owner: true,
+    takeOver: opts.takeOver,
     sandbox: opts.sandbox,
     standIns: opts.standIns,
   });

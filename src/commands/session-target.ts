@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveOperator } from '../engine/identity.js';
 import { JOURNAL_FILE } from '../engine/journal.js';
-import { listSessions } from '../engine/session.js';
+import { describeSession, listSessions } from '../engine/session.js';
 import { UsageError } from './exit.js';
 
 export { findItem } from '../engine/decide.js';
@@ -34,11 +34,11 @@ export async function resolveSessionDir(o: TargetOptions): Promise<string> {
         `or name one with --session DIR (see \`readiness-tui info\`).`,
     );
   }
-  const names = new Set(open.map((s) => s.checklist?.name ?? '?'));
-  if (names.size > 1) {
+  if (open.length > 1) {
+    // never pick one of several silently (even of the same checklist: a second session made with --new)
     throw new UsageError(
-      `several unfinished sessions in ${join(stateDir, 'sessions')} — say which one with --session DIR:\n` +
-        open.map((s) => `  ${s.dir}  (${s.checklist?.name ?? 'unreadable'}, started ${s.startedAt ?? '?'})`).join('\n'),
+      `${open.length} unfinished sessions in ${join(stateDir, 'sessions')} — say which one with --session DIR:\n` +
+        open.map((s) => `  ${describeSession(s)}`).join('\n'),
     );
   }
   return open[open.length - 1]!.dir;

@@ -15,7 +15,10 @@ export interface TuiOptions extends SessionCliOptions {
   animation?: boolean;
   screenReader?: boolean;
   fps?: string;
+  /** watch mode: follow a session another process drives (no lock, nothing journaled but your own acts) */
   readonly?: boolean;
+  /** watch mode: the session directory (default: the unfinished session of FILE, or the only one, in --state-dir) */
+  session?: string;
 }
 
 export function isInteractive(o: { ci?: boolean; json?: boolean }, stdin = process.stdin, stdout = process.stdout): boolean {
@@ -23,7 +26,12 @@ export function isInteractive(o: { ci?: boolean; json?: boolean }, stdin = proce
 }
 
 export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}): Promise<number> {
+  if (opts.session !== undefined && !opts.readonly) {
+    throw new UsageError('--session picks a session to watch: `readiness-tui watch --session DIR` (to drive one, give its checklist FILE)');
+  }
+  if (opts.readonly && opts.new) throw new UsageError('--new starts a session to drive; a watcher (--readonly) follows an existing one');
   if (!isInteractive(opts)) {
+    if (opts.readonly) throw new UsageError('watching needs a terminal (stdin and stdout): for a one-off look, `readiness-tui info`');
     if (!file) throw new UsageError('no checklist given: without a terminal, run `readiness-tui FILE` (same as `readiness-tui run FILE --ci`)');
     const { runCommand } = await import('./run.js');
     return (runCommand as (f: string, o: unknown) => Promise<number>)(file, { ...opts, ci: true });
@@ -33,6 +41,11 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
     throw new UsageError(
       '--only is for headless runs: `readiness-tui run FILE --ci --only 1.1,2.3`. In the TUI, move to an item and press r to run just that one.',
     );
+  }
+  let watchDir: string | undefined;
+  if (opts.readonly && (opts.session !== undefined || file === undefined)) {
+    const { resolveSessionDir } = await import('./session-target.js');
+    watchDir = await resolveSessionDir({ session: opts.session, stateDir: opts.stateDir });
   }
   // Ink decides once, when it is loaded, that CI means "render nothing until exit". We decided already.
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
@@ -56,5 +69,5 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
     for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
   }
   await preload;
-  return m.runTui(file, opts, { operator });
+  return m.runTui(file, opts, { operator, watchDir });
 }

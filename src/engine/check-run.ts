@@ -5,7 +5,7 @@
  * runner (runner.ts) decides when a check runs and records what it gave.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CheckSpec } from '../checklist/model.js';
 import { describeMeasured, evaluateExpect } from '../checklist/expect.js';
@@ -18,6 +18,7 @@ import type { EvidenceRef } from './events.js';
 import type { OutputFeed } from './output-feed.js';
 import type { Redactor } from './redact.js';
 import type { Session } from './session-api.js';
+import { mkdirShared, sharePath } from './shared-files.js';
 import type { CheckVerdict } from './status.js';
 
 /** a check's output kept at most, when neither the item nor the run sets it */
@@ -161,8 +162,9 @@ export async function runOneCheck(
       const file = path.join(path.dirname(evFile), `${base}-${safeName}`);
       const text = typeof content === 'string' ? content : content.toString('utf8');
       const bytes = Buffer.from(Buffer.isBuffer(content) && !redactor.active ? content : redactor.redact(text));
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, bytes, { mode: 0o600 });
+      mkdirShared(path.dirname(file));
+      await writeFile(file, bytes);
+      sharePath(file, 'file');
       const rel = path.relative(session.dir, file);
       attachments.push({ path: rel, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length });
       return rel;

@@ -20,9 +20,10 @@
  *   onFail tells the runner, which stops the check.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, mkdirSync, openSync, statfsSync, writeSync } from 'node:fs';
+import { close as closeCb, closeSync, fdatasync, fsync, fsyncSync, openSync, statfsSync, writeSync } from 'node:fs';
 import { formatSize } from '../checklist/size.js';
 import { dirname } from 'node:path';
+import { mkdirShared, shareFd } from './shared-files.js';
 import type { Redactor, StreamRedactor } from './redact.js';
 
 export type EvidenceStream = 'stdout' | 'stderr' | 'info';
@@ -104,8 +105,9 @@ const SPACE_EVERY = 64 * 1024 * 1024;
 const toErr = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 export function createEvidenceWriter(file: string, redactor: Redactor, opts: EvidenceWriterOptions = {}): EvidenceWriter {
-  mkdirSync(dirname(file), { recursive: true });
-  const fd = openSync(file, 'w', 0o600);
+  mkdirShared(dirname(file));
+  const fd = openSync(file, 'w', 0o666);
+  shareFd(fd, 'file');
   const hash: Hash = createHash('sha256');
   let bytes = 0;
   let closed: EvidenceSummary | undefined;

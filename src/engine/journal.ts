@@ -22,6 +22,7 @@ import { UsageError } from '../commands/exit.js';
 import type { JournalEventType, JournalRecord } from './events.js';
 import { fsyncDir } from './durable.js';
 import { acquireLock } from './lock.js';
+import { shareFd } from './shared-files.js';
 
 export const JOURNAL_FILE = 'journal.jsonl';
 export const JOURNAL_LOCK = 'journal.lock';
@@ -370,6 +371,7 @@ export async function appendRecords(
     }
     const fh = await journalFs.open(path, 'a+', 0o666);
     try {
+      if (created) shareFd(fh.fd, 'file');
       const size = (await fh.stat()).size;
       const tail = size > 0 ? await readTail(fh, size) : { validBytes: 0 as number, last: undefined, torn: undefined };
       let repaired: string | undefined;

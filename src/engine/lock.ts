@@ -6,14 +6,18 @@
  * - `owner.lock`: held for the whole life of the process that runs checks (TUI or `run`). Not waited for: a second
  *   owner is refused at once with a message naming the holder.
  *
- * A lock file is created with O_EXCL and holds JSON {pid, host, since, token, ...}. A lock whose pid is dead on this
- * host is stale and is taken over (by renaming it away first, so two processes breaking the same stale lock cannot
- * remove each other's fresh one). A process only ever removes a lock file that carries its own token.
+ * A lock file holds JSON {pid, host, since, token, ...}. It is written whole under a private name first and then
+ * linked into place (link fails when the lock exists), so a lock file is never seen empty or half written: one that
+ * cannot be read is a leftover (a crash of an older version) and is stale at once. A lock whose pid is dead on this
+ * host is stale too. A stale lock is taken over by renaming it away first, so two processes breaking the same stale
+ * lock cannot remove each other's fresh one. A process only ever removes a lock file that carries its own token.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, openSync, closeSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, linkSync, openSync, closeSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { UsageError } from '../commands/exit.js';
+import { shareFd } from './shared-files.js';
 
 export interface LockInfo {
   pid: number;
@@ -33,9 +37,6 @@ export interface HeldLock {
   tookOver?: LockInfo;
   release(): void;
 }
-
-/** A lock file whose content cannot be read yet is treated as "being written" for this long. */
-const UNREADABLE_GRACE_MS = 5_000;
 
 export class LockBusyError extends UsageError {
   constructor(
@@ -68,14 +69,10 @@ export function readLockInfo(path: string): LockInfo | undefined {
   return undefined;
 }
 
-/** Stale = held by a dead process on this host, or unreadable for longer than the grace period. */
-export function lockIsStale(path: string, info: LockInfo | undefined, now = Date.now()): boolean {
+/** Stale = held by a dead process on this host, or unreadable (empty or garbage: nobody holds it). */
+export function lockIsStale(path: string, info: LockInfo | undefined): boolean {
   if (info) return info.host === hostname() && !pidAlive(info.pid);
-  try {
-    return now - statSync(path).mtimeMs > UNREADABLE_GRACE_MS;
-  } catch {
-    return false;
-  }
+  return existsSync(path);
 }
 
 export function describeHolder(info: LockInfo | undefined): string {
@@ -94,21 +91,25 @@ function newInfo(extra: Record<string, unknown>): LockInfo {
   };
 }
 
-/** Create the lock file exclusively. Returns false when it already exists. */
+/** Create the lock file exclusively, whole (written aside, then linked into place). False when it already exists. */
 function tryCreate(path: string, info: LockInfo): boolean {
-  let fd: number;
+  const aside = `${dirname(path)}/.${basename(path)}.${process.pid}-${info.token}`;
+  const fd = openSync(aside, 'wx', 0o666);
   try {
-    fd = openSync(path, 'wx', 0o666);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-  try {
+    shareFd(fd, 'file');
     writeSync(fd, JSON.stringify(info) + '\n');
   } finally {
     closeSync(fd);
   }
-  return true;
+  try {
+    linkSync(aside, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    unlinkSync(aside);
+  }
 }
 
 /**
@@ -163,6 +164,51 @@ function held(path: string, info: LockInfo, tookOver?: LockInfo): HeldLock {
       }
     },
   };
+}
+
+/** The terminal this process reads from (the owner lock names it so a takeover can see how long it has been idle). */
+export function ownTty(): string | undefined {
+  if (!process.stdin.isTTY) return undefined;
+  try {
+    return readlinkSync('/proc/self/fd/0');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How long the holder's terminal has had no input (the tty's access time, as `w` shows it), or 'gone' when that
+ * terminal no longer exists. Undefined when it cannot be told (another host, no tty recorded).
+ */
+export function holderIdleMs(info: LockInfo, now = Date.now()): number | 'gone' | undefined {
+  if (info.host !== hostname() || typeof info.tty !== 'string') return undefined;
+  try {
+    return Math.max(0, now - statSync(info.tty).atimeMs);
+  } catch {
+    return 'gone';
+  }
+}
+
+/**
+ * Replace a live or unknowable holder's lock by our own (an explicit takeover the operator confirmed). Written aside
+ * and renamed over the lock, only if the lock is still the one `seen`; undefined when it changed meanwhile.
+ */
+export function replaceLock(path: string, seen: LockInfo, extra: Record<string, unknown> = {}): HeldLock | undefined {
+  const info = newInfo(extra);
+  const aside = `${dirname(path)}/.${basename(path)}.${process.pid}-${info.token}`;
+  const fd = openSync(aside, 'wx', 0o666);
+  try {
+    shareFd(fd, 'file');
+    writeSync(fd, JSON.stringify(info) + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  if (readLockInfo(path)?.token !== seen.token) {
+    unlinkSync(aside);
+    return undefined;
+  }
+  renameSync(aside, path);
+  return held(path, info, seen);
 }
 
 /** Try once (taking over a stale lock). Returns the lock, or the current holder when busy. */

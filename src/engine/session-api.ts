@@ -12,6 +12,7 @@
  */
 import type { Checklist } from '../checklist/model.js';
 import type { JournalEvent, JournalRecord, KubeTargetInfo } from './events.js';
+import type { LockInfo } from './lock.js';
 import type { SessionStore } from './store.js';
 
 export interface OpenSessionOptions {
@@ -30,6 +31,11 @@ export interface OpenSessionOptions {
   standIns?: string[];
   /** take the owner lock (runs checks). Commands like `signoff` open without it. */
   owner: boolean;
+  /**
+   * the operator confirmed taking the driver role from a holder whose terminal is idle or gone, or who holds it from
+   * another host (--take-over); journaled as a note
+   */
+  takeOver?: boolean;
 }
 
 export interface Session {
@@ -49,6 +55,10 @@ export interface Session {
   record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }): Promise<JournalRecord>;
   /** Pick up records appended by other processes (a second operator's sign-off) and apply them to the store. */
   follow(onRecord?: (r: JournalRecord) => void): () => void;
+  /** give up the owner lock (a handover): the session stays open for reading and contributing */
+  releaseOwner(): void;
+  /** the holder that took the driver role from this process (its owner lock now carries another token), if any */
+  driverTakenBy(): LockInfo | undefined;
   /** directory for evidence files of an item attempt */
   evidencePath(item: string, attempt: number, check?: string): string;
   close(): Promise<void>;

@@ -9,9 +9,9 @@
  * - `replaySession` is the pure read-only replay used by report and verify.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { watch, mkdirSync, promises as fsp, type FSWatcher } from 'node:fs';
+import { watch, promises as fsp, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Checklist } from '../checklist/model.js';
 import { loadChecklist } from '../checklist/load.js';
 import { ChecklistError } from '../checklist/errors.js';
@@ -30,10 +30,23 @@ import {
   type JournalProblem,
 } from './journal.js';
 import { fsyncDir } from './durable.js';
-import { acquireLock, describeHolder, LockBusyError, pidAlive, readLockInfo, tryLock, type HeldLock, type LockInfo } from './lock.js';
+import {
+  acquireLock,
+  describeHolder,
+  holderIdleMs,
+  LockBusyError,
+  ownTty,
+  pidAlive,
+  readLockInfo,
+  replaceLock,
+  tryLock,
+  type HeldLock,
+  type LockInfo,
+} from './lock.js';
 import type { OpenSessionOptions, Session } from './session-api.js';
 import { initialState, reduce, type SessionState } from './session-state.js';
 import { createSessionStore, type SessionStore } from './store.js';
+import { groupAccessWarning, mkdirShared, shareFd, sharePath } from './shared-files.js';
 
 export const SESSIONS_DIR = 'sessions';
 export const OWNER_LOCK = 'owner.lock';
@@ -63,6 +76,7 @@ function toEvent(r: JournalRecord): JournalEvent {
 async function writeFileDurably(path: string, bytes: Buffer): Promise<void> {
   const fh = await fsp.open(path, 'wx', 0o666);
   try {
+    shareFd(fh.fd, 'file');
     await fh.writeFile(bytes);
     await fh.sync();
   } finally {
@@ -98,6 +112,8 @@ class LocalSession implements Session {
   resumed = false;
   readonly warnings: string[] = [];
   ownerLock?: HeldLock;
+  /** set when the owner lock was taken from another holder: journaled as a note once the session is open */
+  takeover?: string;
 
   /** bytes of the journal already applied to the store, the hash of the last applied line, the next seq */
   private offset = 0;
@@ -124,6 +140,16 @@ class LocalSession implements Session {
   ) {
     this.journalPath = join(dir, JOURNAL_FILE);
     this.store = createSessionStore(checklist);
+  }
+
+  /** Say what the state dir's group cannot use in this session (the state dir is the parent of `sessions/`). */
+  checkGroupAccess(): void {
+    const parent = dirname(this.dir);
+    if (basename(parent) !== SESSIONS_DIR) return;
+    const w = groupAccessWarning(dirname(parent), this.dir);
+    if (!w) return;
+    this.warnings.push(w);
+    this.store.message('warn', w);
   }
 
   setOwnerLock(l: HeldLock): void {
@@ -328,9 +354,21 @@ class LocalSession implements Session {
     this.poll = undefined;
   }
 
+  releaseOwner(): void {
+    this.ownerLock?.release();
+    this.ownerLock = undefined;
+    process.removeListener('exit', this.onExit);
+  }
+
+  driverTakenBy(): LockInfo | undefined {
+    if (!this.ownerLock || this.closed) return undefined;
+    const now = readLockInfo(this.ownerLock.path);
+    return now && now.token !== this.ownerLock.info.token ? now : undefined;
+  }
+
   evidencePath(item: string, attempt: number, check?: string): string {
     const d = join(this.dir, 'evidence', safeName(item));
-    mkdirSync(d, { recursive: true });
+    mkdirShared(d);
     return join(d, `${Math.max(0, Math.trunc(attempt))}${check ? '-' + safeName(check) : ''}.log`);
   }
 
@@ -348,23 +386,50 @@ class LocalSession implements Session {
   }
 }
 
-function takeOwnerLock(session: LocalSession, o: { mode: string; operator: string }): void {
+/** A holder whose terminal has had no input for this long may be replaced (after the operator confirms). */
+export const TAKEOVER_IDLE_MS = 10 * 60_000;
+
+const minutes = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
+
+/** What is known about a busy holder, and whether the driver role may be taken from it. */
+function holderState(h: LockInfo | undefined): { text: string; mayTake: boolean } {
+  if (!h) return { text: 'The lock file cannot be read.', mayTake: true };
+  if (h.host !== hostname())
+    return { text: `It is held from another host (${h.host}): whether that process is still there cannot be told from here.`, mayTake: true };
+  const idle = holderIdleMs(h);
+  if (idle === 'gone') return { text: `Its terminal ${String(h.tty)} is gone.`, mayTake: true };
+  if (idle === undefined) return { text: 'It has no terminal (a headless run).', mayTake: false };
+  return { text: `Its terminal ${String(h.tty)} has had no input for ${minutes(idle)}.`, mayTake: idle >= TAKEOVER_IDLE_MS };
+}
+
+function takeOwnerLock(session: LocalSession, o: { mode: string; operator: string; takeOver?: boolean }): void {
   const path = join(session.dir, OWNER_LOCK);
-  const r = tryLock(path, { mode: o.mode, operator: o.operator });
+  const extra = { mode: o.mode, operator: o.operator, tty: ownTty() };
+  const r = tryLock(path, extra);
+  let lock: HeldLock;
   if ('busy' in r) {
-    throw new LockBusyError(
-      `session ${session.id} is already open by ${describeHolder(r.busy)}. Only one TUI or run can drive a session: ` +
-        `close it there, or start a separate session with --new. (A second operator can still use \`readiness-tui signoff\`, ` +
-        `\`waive\` and \`note\` on it.) Lock file: ${path}`,
-      r.busy,
-    );
+    const st = holderState(r.busy);
+    const refuse = (why: string) =>
+      new LockBusyError(
+        `session ${session.id} is driven by ${describeHolder(r.busy)}. ${st.text} ${why} ` +
+          `To follow it meanwhile: readiness-tui watch --session ${session.dir} (sign-offs, waivers and notes work there too). Lock file: ${path}`,
+        r.busy,
+      );
+    if (!st.mayTake) throw refuse(`Only one TUI or run drives a session: it can be taken over once its terminal has had no input for ${minutes(TAKEOVER_IDLE_MS)}.`);
+    if (!o.takeOver) throw refuse('To take the driver role from it, run again with --take-over (journaled; the old holder becomes a watcher).');
+    const l = r.busy && replaceLock(path, r.busy, extra);
+    if (!l) throw refuse('The lock changed while it was being taken over: try again.');
+    lock = l;
+    session.takeover = `took over the driver role from ${describeHolder(r.busy)} (confirmed with --take-over): ${st.text}`;
+  } else {
+    lock = r.lock;
+    if (lock.tookOver) session.takeover = `took over the driver role from ${describeHolder(lock.tookOver)}: that process is gone`;
   }
-  if (r.lock.tookOver) {
-    const msg = `took over the owner lock of session ${session.id} from ${describeHolder(r.lock.tookOver)}: that process is gone`;
-    session.warnings.push(msg);
-    session.store.message('warn', msg);
+  if (session.takeover) {
+    session.warnings.push(session.takeover);
+    session.store.message('warn', session.takeover);
   }
-  session.setOwnerLock(r.lock);
+  session.setOwnerLock(lock);
 }
 
 export interface SessionSummary {
@@ -475,6 +540,12 @@ export async function listSessions(stateDir: string, o: { verify?: boolean } = {
   return out.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.id.localeCompare(b.id));
 }
 
+/** One line naming a session for a choice: id, checklist, driver, start time, and how to pick it. */
+export function describeSession(s: SessionSummary): string {
+  const driver = s.owner ? `driven by ${describeHolder(s.owner)}` : 'no driver now';
+  return `${s.id} (checklist ${s.checklist?.name ?? '?'}, ${driver}, started ${s.startedAt ?? '?'}): --session ${s.dir}`;
+}
+
 /** The latest (unfinished) session directory in a state dir, optionally for one checklist name. */
 export async function findSession(
   stateDir: string,
@@ -512,7 +583,7 @@ function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
 
 async function createSession(stateDir: string, o: OpenSessionOptions): Promise<LocalSession> {
   const root = join(stateDir, SESSIONS_DIR);
-  await fsp.mkdir(root, { recursive: true });
+  mkdirShared(root);
   let id = '';
   let dir = '';
   for (let i = 0; ; i++) {
@@ -520,6 +591,7 @@ async function createSession(stateDir: string, o: OpenSessionOptions): Promise<L
     dir = join(root, id);
     try {
       await fsp.mkdir(dir);
+      sharePath(dir, 'dir');
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 20) throw err;
@@ -577,6 +649,7 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
   if (o.owner) {
     try {
       await s.record({ type: 'session.resume', data: { pid: process.pid, mode: o.mode } });
+      if (s.takeover) await s.record({ type: 'note', data: { text: s.takeover, by: o.operator } });
     } catch (err) {
       await s.close();
       throw err;
@@ -585,19 +658,35 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
   return s;
 }
 
+function withAccessCheck(s: LocalSession): LocalSession {
+  s.checkGroupAccess();
+  return s;
+}
+
 /** Create a session, or resume the latest unfinished one of the same checklist in the state dir (unless `fresh`). */
 export async function openSession(o: OpenSessionOptions): Promise<Session> {
   const stateDir = resolve(o.stateDir);
-  await fsp.mkdir(join(stateDir, SESSIONS_DIR), { recursive: true });
+  mkdirShared(join(stateDir, SESSIONS_DIR));
   // find-or-create is atomic across processes: two TUIs started at once end up on one session (the second is
   // refused by its owner lock) instead of two parallel sessions of the same checklist
   const guard = await acquireLock(join(stateDir, SESSIONS_DIR, OPEN_LOCK), { timeoutMs: 10_000, what: 'session open lock' });
   try {
     if (!o.fresh) {
       const dir = await findSession(stateDir, { checklistName: o.checklist.name, unfinished: true });
-      if (dir) return await resumeSession(dir, o);
+      if (dir) return withAccessCheck(await resumeSession(dir, o));
     }
-    return await createSession(stateDir, o);
+    const others = (await listSessions(stateDir, { verify: false })).filter((s) => !s.closed && s.checklist?.name === o.checklist.name);
+    const s = withAccessCheck(await createSession(stateDir, o));
+    if (others.length) {
+      // never a silent second session: say which one is already open, and what the others now have to choose
+      const w =
+        `started a second open session ${s.id} of checklist ${o.checklist.name} (--new); already open: ` +
+        others.map(describeSession).join('; ') +
+        `. \`signoff\`, \`waive\`, \`note\`, \`report\` and \`watch\` now ask which one (--session DIR).`;
+      s.warnings.push(w);
+      s.store.message('warn', w);
+    }
+    return s;
   } finally {
     guard.release();
   }
@@ -651,7 +740,7 @@ export async function openSessionDir(dir: string, o: { operator: string; checkli
   const s = new LocalSession(basename(abs), abs, checklist, o.operator);
   s.warnings.push(...j.warnings);
   s.load(j.records, j.validBytes, j.head);
-  return s;
+  return withAccessCheck(s);
 }
 
 export interface Replay {

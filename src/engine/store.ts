@@ -7,6 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Checklist } from '../checklist/model.js';
 import type { EngineEvent, JournalEvent } from './events.js';
+import type { PresenceEntry } from './presence.js';
 import { RingBuffer } from './ring-buffer.js';
 import { initialState, reduce, refresh, type SessionState } from './session-state.js';
 
@@ -23,6 +24,8 @@ export interface LiveState extends SessionState {
   outputVersion: number;
   /** transient messages for the status line: warnings, external sign-offs arriving, errors */
   messages: { ts: string; level: 'info' | 'warn' | 'error'; text: string }[];
+  /** who is attached to the session now (presence.ts; not journaled) */
+  presence: PresenceEntry[];
 }
 
 export interface SessionStore {
@@ -39,7 +42,7 @@ export interface SessionStore {
 }
 
 export function createSessionStore(checklist: Checklist): SessionStore {
-  const store = createStore<LiveState>(() => ({ ...initialState(checklist), outputVersion: 0, messages: [] }));
+  const store = createStore<LiveState>(() => ({ ...initialState(checklist), outputVersion: 0, messages: [], presence: [] }));
   const buffers = new Map<string, RingBuffer>();
   const stats = new Map<string, OutputStats>();
   let flushTimer: NodeJS.Timeout | undefined;

@@ -13,13 +13,15 @@
  * already redacted evidence and journal).
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { ReportOptions, ReportResult } from './bundle-api.js';
 import { recordedEvidence, type SignoffData } from '../engine/events.js';
 import { createRedactor, type SecretValue } from '../engine/redact.js';
 import { openSessionDir, replaySession, safeName } from '../engine/session.js';
+import { mkdirShared, sharePath, shareTree } from '../engine/shared-files.js';
 import { UsageError } from '../commands/exit.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
@@ -104,7 +106,7 @@ async function copyVerified(
   const src = path.join(sessionDir, rel);
   if (!existsSync(src)) throw new BundleError(`${what} ${rel} is recorded in the journal but missing from ${sessionDir}`);
   const dst = path.join(bundleDir, rel);
-  await mkdir(path.dirname(dst), { recursive: true });
+  mkdirShared(path.dirname(dst));
   // an evidence file that grew after its verdict was recorded: the journal's length and digest are those of the
   // verdict, so the bundle takes that prefix (and verify finds any other change)
   const size = (await stat(src)).size;
@@ -118,6 +120,22 @@ async function copyVerified(
       `${what} ${rel} in ${sessionDir} does not match the digest recorded in the journal (sha256 ${sha}, journal says ${expectSha}): it was changed after it was recorded`,
     );
   return { rel, sha256: sha, grownBy };
+}
+
+/**
+ * Put a copy of `src` at `dst` by renaming a fresh file over it: whoever wrote the previous one (another member of
+ * the team), it is replaced whole or left as it was, never deleted.
+ */
+async function replaceLatest(src: string, dst: string): Promise<void> {
+  const tmp = `${dst}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await copyFile(src, tmp);
+    sharePath(tmp, 'file');
+    await rename(tmp, dst);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 export async function writeReportBundle(o: ReportOptions): Promise<ReportResult> {
@@ -142,11 +160,12 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
 
   const now = o.now ?? new Date();
   const root = path.resolve(o.outDir, 'readiness');
-  await mkdir(root, { recursive: true });
+  mkdirShared(root);
   const base = `${stamp(now)}-${safeName(replay.checklist.name)}-${safeName(replay.state.start.sessionId)}`;
   let dir = path.join(root, base);
   for (let i = 2; existsSync(dir); i++) dir = path.join(root, `${base}-${i}`);
   await mkdir(dir);
+  sharePath(dir, 'dir');
 
   let key: SigningKey | undefined;
   try {
@@ -239,8 +258,8 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     }
 
     const files = await listFiles(dir);
-    await mkdir(path.resolve(o.outDir), { recursive: true });
-    await copyFile(path.join(dir, 'report.html'), path.join(path.resolve(o.outDir), LATEST_HTML));
+    shareTree(dir);
+    await replaceLatest(path.join(dir, 'report.html'), path.join(path.resolve(o.outDir), LATEST_HTML));
 
     const unsignedReason = model.bundle.signature.status === 'unsigned' ? model.bundle.signature.reason : undefined;
     // 5. the session remembers that a report was generated

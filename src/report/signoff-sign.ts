@@ -9,13 +9,14 @@
  */
 import canonicalize from 'canonicalize';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { syncFiles } from '../engine/durable.js';
 import path from 'node:path';
 import type { SessionStartData, SignoffData } from '../engine/events.js';
 import { JOURNAL_FILE, readJournal } from '../engine/journal.js';
 import type { Session } from '../engine/session-api.js';
 import { safeName } from '../engine/session.js';
+import { mkdirShared, sharePath } from '../engine/shared-files.js';
 import { resolveSigningKey, SignError, signWithKey, SIGNOFF_NAMESPACE } from './sign.js';
 import { sha256File } from './sums.js';
 
@@ -90,12 +91,13 @@ export async function signSignoff(r: SignoffSignRequest): Promise<NonNullable<Si
   };
 
   const dirAbs = path.join(r.session.dir, 'signoffs');
-  await mkdir(dirAbs, { recursive: true });
+  mkdirShared(dirAbs);
   const base = `${last.seq}-${safeName(principal)}`;
   let name = `${base}.json`;
   for (let i = 2; existsSync(path.join(dirAbs, name)) || existsSync(path.join(dirAbs, name + '.sig')); i++) name = `${base}-${i}.json`;
   const file = path.join(dirAbs, name);
   await writeFile(file, statementBytes(statement), { flag: 'wx' });
+  sharePath(file, 'file');
 
   const key = await resolveSigningKey({ signKey: r.signKey, env }).catch(async (err) => {
     await rm(file, { force: true });
@@ -103,6 +105,7 @@ export async function signSignoff(r: SignoffSignRequest): Promise<NonNullable<Si
   });
   try {
     const signed = await signWithKey(file, SIGNOFF_NAMESPACE, key, { env });
+    sharePath(signed.sigPath, 'file');
     // on disk (file and directory entries) before the journal line that names them is written
     await syncFiles([file, signed.sigPath], [r.session.dir]);
     return {

@@ -29,9 +29,12 @@ export interface SaveResult {
 
 export interface UiActions {
   operator: string;
+  /** a watcher (--readonly, `watch`): follows the session, signs off, waives, notes; never runs, cancels or reports */
   readonly: boolean;
   /** run these items; with `deliverables`, check the checklist's deliverables after them (`A`) */
   run(ids: string[], o?: { deliverables?: boolean }): void;
+  /** hand the driver role over: no new runs, the running ones finish, then the session is released; this UI watches */
+  handOver(): Promise<void>;
   /** cancel one item, or everything running when no id */
   cancel(id?: string): void;
   running(): string[];

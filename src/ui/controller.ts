@@ -9,7 +9,8 @@ import type { SaveResult, UiActions } from './actions.js';
 
 export interface ControllerOptions {
   session: Session;
-  runner: Runner;
+  /** absent for a watcher: it never runs anything */
+  runner?: Runner;
   operator: string;
   readonly: boolean;
   outDir: string;
@@ -20,6 +21,13 @@ export interface ControllerOptions {
   secrets?: { name: string; value: string }[];
   openPager(file: string): void;
   quit(): void;
+  /** after a handover: release the owner lock and follow the session as a watcher */
+  releaseDriver?(): void;
+}
+
+async function liveAgent(env: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; note?: string }> {
+  const { withLiveAgent } = await import('../report/agent-socket.js');
+  return withLiveAgent(env);
 }
 
 function msg(err: unknown): string {
@@ -44,6 +52,7 @@ export function createController(o: ControllerOptions): Controller {
     operator: o.operator,
     readonly: o.readonly,
     run(ids, ro) {
+      if (!runner) return live.message('warn', 'watching: only the driver runs checks');
       const gen = cancels;
       const p = runner
         .run(ids)
@@ -53,17 +62,30 @@ export function createController(o: ControllerOptions): Controller {
       runs.add(p);
       void p.finally(() => runs.delete(p));
     },
+    async handOver() {
+      if (c.readonly) return;
+      c.readonly = true;
+      await record({
+        type: 'note',
+        data: { text: `${o.operator} hands the driver role over: running checks finish in pid ${process.pid}, then the session is free to drive`, by: o.operator },
+      }).catch((err: unknown) => live.message('error', `could not journal the handover: ${msg(err)}`));
+      await c.settled();
+      o.releaseDriver?.();
+      live.message('info', 'you handed the driver role over and are watching now: a watcher drives with `readiness-tui FILE`');
+    },
     cancel(id) {
       if (!id) cancels++;
-      runner.cancel(id);
+      runner?.cancel(id);
     },
     // what the operator sees: the store (the runner may still be finishing an item whose result is recorded)
     running: () => {
       const items = live.store.getState().items;
       return Object.keys(items).filter((id) => items[id]!.running);
     },
-    isMutating: (id) => runner.isMutating(id),
+    isMutating: (id) => runner?.isMutating(id) ?? false,
     describe(id) {
+      // a watcher shows what the driver journaled when the item started
+      if (!runner) return (live.store.getState().items[id]?.describe ?? '(not started yet)').split('\n');
       try {
         return runner.describe(id);
       } catch (err) {
@@ -75,10 +97,12 @@ export function createController(o: ControllerOptions): Controller {
     async signoff(i): Promise<SaveResult> {
       const { planSignoff, recordSignoff } = await import('../engine/decide.js');
       const plan = await planSignoff(session, { item: i.item, decision: i.decision, comment: i.comment, role: i.role, by: o.operator });
+      // the agent this TUI started with may be gone (tmux after the ssh login dropped): a live one of the same user
+      const agent = await liveAgent(o.env);
       // never lose a sign-off because signing failed: without an explicit --sign-key it is recorded unsigned
-      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: o.env });
+      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: agent.env });
       const verb = i.decision === 'approve' ? 'approved' : 'rejected';
-      const warn = plan.warnings.length ? ` — ${plan.warnings.join('; ')}` : '';
+      const warn = [...plan.warnings, ...(agent.note ? [agent.note] : [])].map((w) => ` — ${w}`).join('');
       return {
         message: r.statement
           ? `${verb} ${i.item}, signed with ${r.statement.keyFingerprint}${warn}`
@@ -96,10 +120,12 @@ export function createController(o: ControllerOptions): Controller {
       return { message: i.item ? `note added to ${i.item}` : 'note added to the session' };
     },
     async generateReport() {
+      if (o.readonly) throw new Error('watching: the driver writes the report (or `readiness-tui report` from a shell)');
       const s = live.store.getState();
       const interim = s.decision === 'INCOMPLETE';
       await record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: !interim } });
       const { writeReportBundle } = await import('../report/bundle.js');
+      const agent = await liveAgent(o.env);
       const r = await writeReportBundle({
         sessionDir: session.dir,
         outDir: o.outDir,
@@ -107,12 +133,13 @@ export function createController(o: ControllerOptions): Controller {
         signer: o.signer,
         sign: true,
         interim,
-        env: o.env,
+        env: agent.env,
         session,
         operator: o.operator,
         ...(o.secrets?.length ? { secrets: o.secrets } : {}),
       });
-      const warn = r.warnings?.length ? ` (${r.warnings.join('; ')})` : '';
+      const notes = [...(r.warnings ?? []), ...(agent.note ? [agent.note] : [])];
+      const warn = notes.length ? ` (${notes.join('; ')})` : '';
       return {
         message: r.signed
           ? `signed ${interim ? 'interim ' : ''}report${r.keyFingerprint ? ` (${r.keyFingerprint})` : ''}: ${r.dir}${warn}`

@@ -122,6 +122,7 @@ export type Command =
   | 'pane.follow'
   | 'pane.open'
   | 'report.generate'
+  | 'session.handover'
   | 'app.help'
   | 'app.quit'
   | 'app.interrupt';
@@ -136,6 +137,8 @@ export interface Binding {
   /** screens where it works; undefined = everywhere */
   screens?: ScreenName[];
   footer?: boolean;
+  /** only the driver may: a watcher (--readonly) is neither shown nor given it */
+  driver?: true;
 }
 
 const LISTS: ScreenName[] = ['overview', 'block', 'decision'];
@@ -143,7 +146,7 @@ const ITEMISH: ScreenName[] = ['block', 'item', 'decision'];
 
 /** Screen-specific bindings come first: the first binding that matches the key on the current screen wins. */
 export const KEYMAP: Binding[] = [
-  { command: 'report.generate', keys: ['g'], label: 'report', help: 'write the report bundle', screens: ['decision'], footer: true },
+  { command: 'report.generate', keys: ['g'], label: 'report', help: 'write the report bundle', screens: ['decision'], footer: true, driver: true },
   { command: 'nav.up', keys: ['up', 'k'], label: 'move', help: 'up (pane: scroll back a line)', footer: true },
   { command: 'nav.down', keys: ['down', 'j'], label: 'move', help: 'down (pane: forward a line)' },
   { command: 'nav.top', keys: ['g', 'home'], label: 'top', help: 'first row (pane: oldest line)' },
@@ -155,27 +158,29 @@ export const KEYMAP: Binding[] = [
   { command: 'nav.next', keys: ['tab'], label: 'next', help: 'next block / item, ⇄ decision', footer: true },
   { command: 'nav.prev', keys: ['shift-tab'], label: 'prev', help: 'previous block / item' },
   { command: 'nav.decision', keys: ['d'], label: 'decision', help: 'the go/no-go decision screen', footer: true },
-  { command: 'run.item', keys: ['r'], label: 'run', help: 'run the item (asks if mutating)', screens: ITEMISH, footer: true },
-  { command: 'run.block', keys: ['R'], label: 'run block', help: 'run the block (automated items)', footer: true },
-  { command: 'run.all', keys: ['A'], label: 'run all', help: 'run every automated item, then check the deliverables', footer: true },
-  { command: 'run.cancel', keys: ['c'], label: 'cancel', help: 'cancel the running item(s)', footer: true },
+  { command: 'run.item', keys: ['r'], label: 'run', help: 'run the item (asks if mutating)', screens: ITEMISH, footer: true, driver: true },
+  { command: 'run.block', keys: ['R'], label: 'run block', help: 'run the block (automated items)', footer: true, driver: true },
+  { command: 'run.all', keys: ['A'], label: 'run all', help: 'run every automated item, then check the deliverables', footer: true, driver: true },
+  { command: 'run.cancel', keys: ['c'], label: 'cancel', help: 'cancel the running item(s)', footer: true, driver: true },
   { command: 'item.signoff', keys: ['s'], label: 'sign off', help: 'sign off: approve or reject', screens: ITEMISH, footer: true },
   { command: 'item.waive', keys: ['w'], label: 'waive', help: 'waive: reason, expiry, control', screens: ITEMISH, footer: true },
   { command: 'note.add', keys: ['n'], label: 'note', help: 'add a note (item or session)' },
   { command: 'list.filter', keys: ['/'], label: 'filter', help: 'filter by id, title, status', screens: ['overview', 'block'], footer: true },
   { command: 'pane.follow', keys: ['f'], label: 'follow', help: 'follow / pause the output', screens: ['item'], footer: true },
   { command: 'pane.open', keys: ['o'], label: 'pager', help: 'open the evidence in $PAGER', screens: ['item'], footer: true },
+  { command: 'session.handover', keys: ['H'], label: 'hand over', help: 'hand the driver role over (running checks finish first; a watcher then drives)', driver: true },
   { command: 'app.help', keys: ['?'], label: 'help', help: 'show / hide this help', footer: true },
   { command: 'app.quit', keys: ['q'], label: 'quit', help: 'quit (asks if checks run)', footer: true },
   { command: 'app.interrupt', keys: ['ctrl-c'], label: 'cancel/quit', help: 'cancel checks; twice: quit' },
 ];
 
-export function bindingsFor(screen: ScreenName): Binding[] {
-  return KEYMAP.filter((b) => !b.screens || b.screens.includes(screen));
+/** The bindings of a screen; a watcher's (`watching`) leave out what only the driver may do. */
+export function bindingsFor(screen: ScreenName, watching = false): Binding[] {
+  return KEYMAP.filter((b) => (!b.screens || b.screens.includes(screen)) && !(watching && b.driver));
 }
 
-export function commandFor(k: KeyName, screen: ScreenName): Command | undefined {
-  return KEYMAP.find((b) => b.keys.includes(k) && (!b.screens || b.screens.includes(screen)))?.command;
+export function commandFor(k: KeyName, screen: ScreenName, watching = false): Command | undefined {
+  return bindingsFor(screen, watching).find((b) => b.keys.includes(k))?.command;
 }
 
 const KEY_LABEL: Record<string, [string, string]> = {
@@ -220,14 +225,14 @@ const FOOTER_FIRST: Command[] = [
 ];
 
 /** Footer hints for a screen: "⏎ open  r run … ? help  q quit". */
-export function footerHints(screen: ScreenName, ascii: boolean): { keys: string; label: string }[] {
+export function footerHints(screen: ScreenName, ascii: boolean, watching = false): { keys: string; label: string }[] {
   const seen = new Set<string>();
   const out: { keys: string; label: string }[] = [];
   const rank = (b: Binding) => {
     const i = FOOTER_FIRST.indexOf(b.command);
     return i < 0 ? FOOTER_FIRST.length : i;
   };
-  for (const b of [...bindingsFor(screen)].sort((x, y) => rank(x) - rank(y))) {
+  for (const b of [...bindingsFor(screen, watching)].sort((x, y) => rank(x) - rank(y))) {
     if (!b.footer || seen.has(b.label)) continue;
     // on the decision screen g means "report", not "top"
     const keys = b.command === 'nav.up' ? [keyLabel('up', ascii) + keyLabel('down', ascii), 'j/k'].join(' ') : b.keys.slice(0, 1).map((k) => keyLabel(k, ascii)).join('/');
@@ -238,10 +243,10 @@ export function footerHints(screen: ScreenName, ascii: boolean): { keys: string;
 }
 
 /** Help overlay rows for a screen. */
-export function helpRows(screen: ScreenName, ascii: boolean): { keys: string; help: string }[] {
+export function helpRows(screen: ScreenName, ascii: boolean, watching = false): { keys: string; help: string }[] {
   const taken = new Set<string>();
   const out: { keys: string; help: string }[] = [];
-  for (const b of bindingsFor(screen)) {
+  for (const b of bindingsFor(screen, watching)) {
     const keys = b.keys.filter((k) => !taken.has(k));
     keys.forEach((k) => taken.add(k));
     if (!keys.length) continue;
@@ -293,7 +298,7 @@ export function handleKey(k: KeyName, ctx: DispatchContext): void {
     return;
   }
   const screen = currentScreen(ui);
-  const cmd = commandFor(k, screen.name);
+  const cmd = commandFor(k, screen.name, ctx.actions.readonly);
   if (cmd) runCommand(cmd, ctx);
 }
 
@@ -303,7 +308,8 @@ function interrupt(ctx: DispatchContext, now: number): void {
     ctx.actions.quit();
     return;
   }
-  const running = ctx.actions.running();
+  // a watcher's Ctrl-C never cancels the driver's checks
+  const running = ctx.actions.readonly ? [] : ctx.actions.running();
   if (running.length) {
     ctx.actions.cancel();
     setUi(ctx, { ctrlCAt: now, flash: { text: `cancelling ${running.length} running check(s) — press Ctrl-C again to quit`, level: 'warn' } });
@@ -313,7 +319,7 @@ function interrupt(ctx: DispatchContext, now: number): void {
 }
 
 function quit(ctx: DispatchContext): void {
-  const running = ctx.actions.running();
+  const running = ctx.actions.readonly ? [] : ctx.actions.running();
   if (running.length) setUi(ctx, { dialog: { kind: 'quit', running } });
   else ctx.actions.quit();
 }
@@ -350,7 +356,7 @@ function pageRows(ctx: DispatchContext): number {
 }
 
 function runTargets(ctx: DispatchContext, ids: string[], what: string, o: { deliverables?: boolean } = {}): void {
-  if (ctx.actions.readonly) return flash(ctx, 'read-only session: running checks is disabled (--readonly)', 'warn');
+  if (ctx.actions.readonly) return flash(ctx, 'watching: only the driver runs checks', 'warn');
   const c = ctx.live.checklist;
   const live = ctx.live.store.getState();
   const auto = ids.filter((id) => {
@@ -458,7 +464,6 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       return flash(ctx, `cancelling ${running.length} running check(s)`, 'warn');
     }
     case 'item.signoff': {
-      if (ctx.actions.readonly) return flash(ctx, 'read-only session: sign-offs are disabled (--readonly)', 'warn');
       const it = targetItem(c, live, ui);
       if (!it) return;
       if (live.items[it.id]?.running) return flash(ctx, `${it.id} is still running: sign off once it has finished`, 'warn');
@@ -468,18 +473,18 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       });
     }
     case 'item.waive': {
-      if (ctx.actions.readonly) return flash(ctx, 'read-only session: waivers are disabled (--readonly)', 'warn');
       const it = targetItem(c, live, ui);
       if (!it) return;
       return setUi(ctx, { dialog: { kind: 'waiver', item: it.id, reason: '', expires: today(1), control: '', field: 0, phase: 'edit' } });
     }
     case 'note.add': {
-      if (ctx.actions.readonly) return flash(ctx, 'read-only session: notes are disabled (--readonly)', 'warn');
       const it = screen.name === 'overview' ? undefined : targetItem(c, live, ui);
       return setUi(ctx, { dialog: { kind: 'note', item: it?.id, text: '', field: 0, phase: 'edit' } });
     }
     case 'list.filter':
       return setUi(ctx, { filterEditing: true });
+    case 'session.handover':
+      return setUi(ctx, { dialog: { kind: 'handover', running: ctx.actions.running() } });
     case 'pane.follow': {
       if (screen.name !== 'item') return;
       const total = ctx.live.output(screen.itemId).total;
@@ -550,6 +555,14 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
   if (d.kind === 'quit') {
     if (k === 'y' || k === 'enter') ctx.actions.quit();
     else if (k === 'n' || k === 'escape' || k === 'q') close();
+    return;
+  }
+  if (d.kind === 'handover') {
+    if (k === 'y') {
+      close();
+      if (d.running.length) flash(ctx, `handing over: waiting for ${d.running.join(', ')} to finish`);
+      void ctx.actions.handOver();
+    } else if (k === 'n' || k === 'escape') close();
     return;
   }
   if (d.kind === 'confirm-run') {

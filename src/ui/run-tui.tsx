@@ -4,6 +4,7 @@
  * print a plain summary to the normal screen on the way out.
  */
 import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +19,11 @@ import type { TuiOptions } from '../commands/tui.js';
 import { EXIT, UsageError } from '../commands/exit.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
 import { App } from './app.js';
-import { createController } from './controller.js';
+import { createController, type Controller } from './controller.js';
+import { describeHolder } from '../engine/lock.js';
 import { createLazyRunner } from './lazy-runner.js';
 import { Picker, type PickerEntry } from './screens/Picker.js';
-import { createTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
+import { createTerminal, detachFromTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
 import { detectTheme, ThemeContext, type Theme } from './theme.js';
 import { createUiStore } from './ui-store.js';
 
@@ -83,6 +85,15 @@ async function pick(theme: Theme, term: TerminalSession): Promise<string | undef
   });
 }
 
+async function pickOnScreen(theme: Theme, term: TerminalSession): Promise<string | undefined> {
+  term.enter();
+  try {
+    return await pick(theme, term);
+  } finally {
+    term.restore();
+  }
+}
+
 async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeTargetInfo | undefined> {
   const context = opts.kubeContext ?? opts.context;
   const usesKube = allItems(checklist).some((i) =>
@@ -98,6 +109,83 @@ async function kubeTarget(checklist: Checklist, opts: TuiOptions): Promise<KubeT
     return undefined;
   }
 }
+
+/**
+ * What follows an open session while the UI shows it: the journal, waiver expiry, the evidence of running checks (a
+ * watcher), presence, and (a driver) whether the driver role was taken from it. `stop` ends all; `nowWatching`
+ * tells the others this process watches now (after a handover).
+ */
+async function attach(
+  opened: Opened,
+  operator: string,
+  watching: boolean,
+  controller: () => Controller,
+): Promise<{ stop(): void; nowWatching(): void }> {
+  const { session } = opened;
+  const stopFollow = session.follow();
+  const stopWaivers = armWaiverExpiry(session);
+  const { announce, followPresence } = await import('../engine/presence.js');
+  const presence = announce(session.dir, { principal: operator, role: watching ? 'watcher' : 'driver' });
+  const stopPresence = followPresence(session.dir, session.store, { pid: process.pid, host: hostname() });
+  const stopTakeoverWatch = watching ? () => undefined : watchForTakeover(session, controller, () => presence.setRole('watcher'));
+  let done = false;
+  return {
+    nowWatching: () => presence.setRole('watcher'),
+    stop() {
+      if (done) return;
+      done = true;
+      stopWaivers();
+      stopFollow();
+      stopTakeoverWatch();
+      stopPresence();
+      presence.stop();
+      opened.stop();
+    },
+  };
+}
+
+/**
+ * A hang-up (ssh dropped, terminal closed) never kills running checks: the UI goes away (`leave`), this process
+ * finishes the runs started from it headless, journals their results, then releases the session (README: pairing).
+ */
+async function finishHeadless(o: { session: Session; runner?: Runner; controller: Controller; operator: string; leave(): void }): Promise<void> {
+  detachFromTerminal();
+  o.leave();
+  const running = o.runner?.running() ?? [];
+  if (running.length) {
+    const text = `the driver's terminal hung up: ${running.length} running check(s) (${running.join(', ')}) finish headless in pid ${process.pid}, then the session is released`;
+    await o.session.record({ type: 'note', data: { text, by: o.operator } } as Parameters<Session['record']>[0]).catch(() => undefined);
+  }
+  await o.controller.settled();
+  await o.session.close().catch(() => undefined);
+  o.session.store.dispose();
+}
+
+/** After a handover this process watches: the evidence of checks run by the next driver is followed too. */
+async function handedOver(session: Session): Promise<() => void> {
+  const { followEvidence } = await import('../engine/evidence-follow.js');
+  const f = followEvidence(session.dir, session.store);
+  return () => f.stop();
+}
+
+/**
+ * The driver role can be taken from this process (`--take-over` by another operator once this terminal was idle):
+ * it then becomes a watcher. Its own running checks still finish and are journaled.
+ */
+function watchForTakeover(session: Session, controller: () => Controller, nowWatching: () => void): () => void {
+  const timer = setInterval(() => {
+    const by = session.driverTakenBy();
+    if (!by) return;
+    clearInterval(timer);
+    controller().readonly = true;
+    nowWatching();
+    session.store.message('warn', `the driver role was taken over by ${describeHolder(by)}: you are watching now (checks you started still finish and are journaled)`);
+  }, TAKEOVER_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+const TAKEOVER_POLL_MS = 1000;
 
 /** Re-evaluate waiver expiry exactly when the next waiver runs out (no periodic timer). */
 function armWaiverExpiry(session: Session): () => void {
@@ -132,7 +220,7 @@ function armWaiverExpiry(session: Session): () => void {
   };
 }
 
-function summary(session: Session, file: string, opts: TuiOptions): string {
+function summary(session: Session, file: string | undefined, opts: TuiOptions): string {
   const s = session.store.store.getState();
   const rel = (p: string) => {
     const r = path.relative(process.cwd(), path.resolve(p)) || '.';
@@ -147,7 +235,8 @@ function summary(session: Session, file: string, opts: TuiOptions): string {
   const last = s.reports[s.reports.length - 1];
   lines.push(last ? `  report:   ${last.path}${last.signed ? ' (signed)' : ' (unsigned)'}` : `  report:   none yet (readiness-tui report --session ${rel(session.dir)})`);
   const stateDir = opts.stateDir && opts.stateDir !== '.readiness' ? ` --state-dir ${opts.stateDir}` : '';
-  lines.push(`  resume:   readiness-tui ${rel(file)}${stateDir}`);
+  if (opts.readonly || !file) lines.push(`  watch:    readiness-tui watch --session ${rel(session.dir)}`);
+  else lines.push(`  resume:   readiness-tui ${rel(file)}${stateDir}`);
   return lines.join('\n') + '\n';
 }
 
@@ -161,40 +250,54 @@ function mark(name: string): void {
 export interface TuiHead {
   /** the operator identity, being resolved (resolveOperatorAsync: git runs while the UI loads) */
   operator?: Promise<string>;
+  /** watch mode: the session directory chosen by the command (--session, or the only unfinished one) */
+  watchDir?: string;
 }
 
-export async function runTui(fileArg: string | undefined, opts: TuiOptions, head: TuiHead = {}): Promise<number> {
-  const env = process.env;
-  mark('runTui');
-  if (env.READINESS_TIMING === '1')
-    process.on('exit', () => process.stderr.write(marks.map(([n, t]) => `${n} ${t.toFixed(0)}ms`).join('\n') + '\n'));
-  const theme = detectTheme(env, { color: opts.color, ascii: opts.ascii, animation: opts.animation, screenReader: opts.screenReader });
-  const term = createTerminal({ out: process.stdout, input: process.stdin, altScreen: !theme.screenReader });
+/** A session opened to drive (owner lock, runner) or to watch (no lock, no runner, evidence followed). */
+interface Opened {
+  session: Session;
+  runner?: Runner;
+  /** loads the runner once the first frame is out; keys wait for it */
+  lazy?: ReturnType<typeof createLazyRunner>;
+  secrets: { name: string; value: string }[];
+  /** stops what follows the session */
+  stop(): void;
+}
 
-  let file = fileArg;
-  if (!file) {
-    term.enter();
-    try {
-      file = await pick(theme, term);
-    } finally {
-      term.restore();
-    }
-    if (!file) return EXIT.USAGE;
+async function openToWatch(file: string | undefined, opts: TuiOptions, operator: string, head: TuiHead): Promise<Opened> {
+  const [{ loadChecklist }, { findSession, openSessionDir }, { followEvidence }] = await Promise.all([
+    import('../checklist/load.js'),
+    import('../engine/session.js'),
+    import('../engine/evidence-follow.js'),
+  ]);
+  let dir = head.watchDir;
+  if (!dir) {
+    const checklist = await loadChecklist(file!);
+    const stateDir = opts.stateDir ?? '.readiness';
+    dir = await findSession(stateDir, { checklistName: checklist.name, unfinished: true });
+    if (!dir)
+      throw new UsageError(
+        `no unfinished session of checklist "${checklist.name}" in ${path.resolve(stateDir, 'sessions')} to watch: the driver starts it with \`readiness-tui ${file}\``,
+      );
   }
+  // the checklist the session pinned (checklist.yaml in its directory), not whatever FILE says now
+  const session = await openSessionDir(dir, { operator });
+  const follower = followEvidence(session.dir, session.store);
+  session.store.message('info', `watching session ${session.id} as ${operator}: the driver runs the checks; you can sign off, waive and add notes`);
+  return { session, secrets: [], stop: () => follower.stop() };
+}
 
-  const [{ loadChecklist }, { resolveVars }, { openSession }, { resolveOperatorAsync }] = await Promise.all([
+async function openToDrive(file: string, opts: TuiOptions, operator: string): Promise<Opened> {
+  const env = process.env;
+  const [{ loadChecklist }, { resolveVars }, { openSession }] = await Promise.all([
     import('../checklist/load.js'),
     import('../checklist/vars.js'),
     import('../engine/session.js'),
-    import('../engine/identity.js'),
   ]);
-  const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env });
-  mark('modules');
   const checklist = await loadChecklist(file);
   mark('checklist');
   const vars = resolveVars(checklist, { set: opts.set, varsFile: opts.vars, env });
-  const operator = await operatorP;
-  mark('operator');
   const outputLimitBytes = opts.outputLimit === undefined ? undefined : parseSize(opts.outputLimit);
   if (opts.outputLimit !== undefined && outputLimitBytes === undefined) throw new UsageError(`--output-limit must be ${SIZE_HINT}, got "${opts.outputLimit}"`);
   const kube = await kubeTarget(checklist, opts);
@@ -208,6 +311,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     ...(kube ? { kube } : {}),
     operator,
     owner: true,
+    takeOver: !!opts.takeOver,
     ...(opts.sandbox ? { sandbox: true, standIns: opts.standIns } : {}),
   });
   mark('session');
@@ -229,10 +333,31 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     },
     (err) => session.store.message('error', `could not load the check runner: ${err instanceof Error ? err.message : String(err)}`),
   );
-  const runner: Runner = lazy.runner;
+  const secrets = vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }));
+  return { session, runner: lazy.runner, lazy, secrets, stop: () => undefined };
+}
+
+export async function runTui(fileArg: string | undefined, opts: TuiOptions, head: TuiHead = {}): Promise<number> {
+  const env = process.env;
+  mark('runTui');
+  if (env.READINESS_TIMING === '1')
+    process.on('exit', () => process.stderr.write(marks.map(([n, t]) => `${n} ${t.toFixed(0)}ms`).join('\n') + '\n'));
+  const theme = detectTheme(env, { color: opts.color, ascii: opts.ascii, animation: opts.animation, screenReader: opts.screenReader });
+  const term = createTerminal({ out: process.stdout, input: process.stdin, altScreen: !theme.screenReader });
+
+  // with no FILE: pick one on screen (a watcher given its session needs none)
+  const file = fileArg ?? (head.watchDir ? undefined : await pickOnScreen(theme, term));
+  if (!file && !head.watchDir) return EXIT.USAGE;
+
+  const { resolveOperatorAsync } = await import('../engine/identity.js');
+  const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env });
+  mark('modules');
+  const operator = await operatorP;
+  mark('operator');
+  const opened = opts.readonly ? await openToWatch(file, opts, operator, head) : await openToDrive(file!, opts, operator);
+  const { session, runner, lazy } = opened;
   for (const w of session.warnings) session.store.message('warn', w);
-  const stopFollow = session.follow();
-  const stopWaivers = armWaiverExpiry(session);
+  const attached = await attach(opened, operator, !!opts.readonly, () => controller);
 
   let instance: Instance | undefined;
   let pagerFile: string | undefined;
@@ -246,7 +371,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     signKey: opts.signKey,
     signer: opts.signer,
     env,
-    secrets: vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! })),
+    secrets: opened.secrets,
     openPager(f) {
       pagerFile = f;
       instance?.unmount();
@@ -255,14 +380,19 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       quitRequested = true;
       instance?.unmount();
     },
+    releaseDriver() {
+      session.releaseOwner();
+      attached.nowWatching();
+      void handedOver(session).then((stop) => (stopHandedOver = stop));
+    },
   });
+  let stopHandedOver = (): void => undefined;
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (shuttingDown ??= (async () => {
-      stopWaivers();
-      stopFollow();
-      if (runner.running().length) {
+      detachAll();
+      if (runner?.running().length) {
         runner.cancel();
         write(`readiness-tui: cancelling ${runner.running().length} running check(s)…\n`);
       }
@@ -271,11 +401,31 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       session.store.dispose();
     })());
 
+  const detachAll = () => {
+    stopHandedOver();
+    attached.stop();
+  };
+  let hangup: Promise<void> | undefined;
   const removeHandlers = installExitHandlers(term, {
+    onHangup: () =>
+      (hangup ??= finishHeadless({
+        session,
+        runner,
+        controller,
+        operator,
+        leave() {
+          try {
+            instance?.unmount();
+          } catch {
+            // the terminal is gone
+          }
+          detachAll();
+        },
+      })),
     async onSignal(sig) {
       instance?.unmount();
       await shutdown();
-      write(summary(session, file!, opts).replace('readiness-tui:', `readiness-tui (${sig}):`));
+      write(summary(session, file, opts).replace('readiness-tui:', `readiness-tui (${sig}):`));
     },
     onFatal(err) {
       write(`readiness-tui: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -295,10 +445,10 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       mark('first frame');
       term.announceReady();
       // the runner loads once the first frame is out (keys wait for it: lazy-runner.ts)
-      setImmediate(() => void lazy.load().catch(() => undefined));
+      if (lazy) setImmediate(() => void lazy.load().catch(() => undefined));
     };
     const inst = render(
-      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={onReady} onKey={onKey} keyGate={lazy.gate} />,
+      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={onReady} onKey={onKey} keyGate={lazy?.gate} />,
       {
         stdout,
         maxFps: fps,
@@ -330,7 +480,8 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     }
   } finally {
     term.restore();
-    await shutdown();
+    if (hangup) await hangup;
+    else await shutdown();
     removeHandlers();
   }
   process.stdout.write(summary(session, file, opts));

@@ -81,7 +81,27 @@ export function createTerminal(o: TerminalOptions): TerminalSession {
 export interface ExitHooks {
   /** restore the terminal first (synchronously), then stop checks and close the session; resolve when done */
   onSignal(signal: NodeJS.Signals): Promise<void>;
+  /**
+   * The terminal hung up (SIGHUP, or writing to it failed with EIO/EPIPE): the UI goes away, the work does not.
+   * Resolve when the running checks have finished and the session is closed (no time limit: a check has its own);
+   * the process then exits 129. A SIGTERM or SIGINT meanwhile takes the onSignal way (cancel and exit).
+   */
+  onHangup?(): Promise<void>;
   onFatal(err: unknown): void;
+}
+
+/** After a hang-up nothing reaches the (gone) terminal: writes to stdout and stderr are dropped from then on. */
+export function detachFromTerminal(): void {
+  for (const s of [process.stdout, process.stderr]) {
+    s.write = (() => true) as typeof s.write;
+    s.on('error', () => undefined);
+  }
+  process.stdin.on('error', () => undefined);
+  try {
+    process.stdin.pause();
+  } catch {
+    // already closed
+  }
 }
 
 function isGoneTerminal(err: unknown): boolean {
@@ -94,8 +114,16 @@ const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGTERM: 143, SIG
 /** Install handlers for SIGTERM, SIGHUP, SIGINT (sent from outside: in raw mode Ctrl-C is a key), uncaught errors. */
 export function installExitHandlers(term: TerminalSession, hooks: ExitHooks): () => void {
   let exiting = false;
+  let hungUp = false;
   const onSignal = (sig: NodeJS.Signals) => {
     term.restore();
+    if (sig === 'SIGHUP' && hooks.onHangup) {
+      // once: the checks finish headless; a second hang-up (or an EIO from the gone terminal) changes nothing
+      if (hungUp || exiting) return;
+      hungUp = true;
+      void hooks.onHangup().finally(() => process.exit(SIGNAL_EXIT.SIGHUP));
+      return;
+    }
     if (exiting) return;
     exiting = true;
     const code = SIGNAL_EXIT[sig] ?? 1;

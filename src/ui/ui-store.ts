@@ -61,7 +61,13 @@ export interface QuitDialog {
   running: string[];
 }
 
-export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | QuitDialog;
+/** the driver hands the driver role over (H): its running checks finish here first */
+export interface HandoverDialog {
+  kind: 'handover';
+  running: string[];
+}
+
+export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | QuitDialog | HandoverDialog;
 
 export interface UiState {
   stack: Screen[];

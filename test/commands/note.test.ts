@@ -44,6 +44,21 @@ describe('note', () => {
     await cliSession(cwd, ITEMS, { name: 'beta' });
     const r = await cli(['note', 'which one?', '--as', 'alice'], { cwd, env: env() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/several unfinished sessions .* --session DIR:\n.*\(alpha, started .*\n.*\(beta, started/);
+    expect(r.stderr).toMatch(/2 unfinished sessions .* --session DIR:\n.*\(checklist alpha, no driver now, started .*\): --session .*\n.*\(checklist beta, no driver now, started/);
+  });
+
+  it('never picks one of two unfinished sessions of the same checklist silently; --new says which one is already open', async () => {
+    const cwd = path.join(tmp.dir, `w${n++}`);
+    const first = await cliSession(cwd, ITEMS, { name: 'alpha' });
+    const file = path.join(cwd, 'alpha.yaml');
+    const run = await cli(['run', file, '--ci', '--new', '--as', 'bob', '--only', '1'], { cwd, env: env() });
+    expect(run.stdout + run.stderr).toMatch(
+      new RegExp(`started a second open session \\S+ of checklist alpha \\(--new\\); already open: ${first.id} \\(checklist alpha, no driver now, started \\S+\\): --session ${first.dir}`),
+    );
+    const r = await cli(['note', 'which one?', '--as', 'alice'], { cwd, env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`2 unfinished sessions .*\n  ${first.id} \\(checklist alpha, no driver now, started .*\n  \\S+ \\(checklist alpha`));
+    const j = await readJournal(path.join(first.dir, 'journal.jsonl'));
+    expect(j.records.filter((x) => x.type === 'note')).toEqual([]);
   });
 });

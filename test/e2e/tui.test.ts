@@ -362,7 +362,29 @@ describe('readiness-tui in a real pty', () => {
     for (const seq of ['\x1b[?1049l', '\x1b[?25h', '\x1b[?7h']) expect(tail).toContain(seq);
   });
 
-  it.each(['SIGTERM', 'SIGHUP'])('%s while a check runs: the check is cancelled, its group killed, the terminal restored', async (sig) => {
+  it('SIGHUP (the terminal hung up) while a check runs: the check runs to its end headless, its result is journaled, the session released', async () => {
+    const t = await start();
+    await t.press('enter', 'enter');
+    await t.waitForScreen('a1 Streams lines for three seconds');
+    await t.press('r');
+    await t.waitForScreen('tick-2');
+    const before = journal().length;
+    t.kill('SIGHUP');
+    const e = await Promise.race([t.exited, new Promise<never>((_r, rej) => setTimeout(() => rej(new Error('no exit')), 20_000))]);
+    expect(e.exitCode === 129 || e.signal === 1, JSON.stringify(e)).toBe(true);
+    const after = journal().slice(before);
+    expect(after.find((r) => r.type === 'note')?.data.text).toMatch(/^the driver's terminal hung up: 1 running check\(s\) \(a1\) finish headless in pid \d+/);
+    const res = after.find((r) => r.type === 'item.result' && r.data.item === 'a1');
+    expect(res?.data.verdict).toBe('pass');
+    expect(after.some((r) => r.type === 'item.skip')).toBe(false);
+    const sessions = path.join(dir, 'state', 'sessions');
+    const sd = path.join(sessions, readdirSync(sessions).filter((n) => !n.endsWith('.lock')).sort().pop()!);
+    expect(readFileSync(path.join(sd, 'evidence', 'a1', `${res!.data.attempt as number}.log`), 'utf8')).toContain('tick-12');
+    expect(readdirSync(sd)).not.toContain('owner.lock');
+  });
+
+  it('SIGTERM while a check runs: the check is cancelled, its group killed, the terminal restored', async () => {
+    const sig = 'SIGTERM';
     const t = await start();
     await t.press('enter', 'j', 'enter');
     await t.waitForScreen('a2 Sleeps until cancelled');

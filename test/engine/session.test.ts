@@ -279,7 +279,7 @@ describe('owner lock', () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe('LockBusyError');
     expect((err as Error).message).toMatch(
-      new RegExp(`already open by pid ${proc.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\dT.* \\(ci, owner@test\\)`),
+      new RegExp(`is driven by pid ${proc.pid} on host ${hostname()} since \\d{4}-\\d\\d-\\d\\dT.* \\(ci, owner@test\\)\\. It has no terminal \\(a headless run\\)\\.`),
     );
     proc.stdin.end();
     await exited(proc);
@@ -311,7 +311,7 @@ describe('owner lock', () => {
     expect(winners).toHaveLength(1);
     await exited(losers[0]!.proc);
     expect(losers[0]!.proc.exitCode).toBe(2);
-    expect(losers[0]!.err()).toMatch(new RegExp(`already open by pid ${winners[0]!.proc.pid} on host`));
+    expect(losers[0]!.err()).toMatch(new RegExp(`is driven by pid ${winners[0]!.proc.pid} on host`));
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(path.join(sd, 'sessions')).filter((f) => !f.endsWith('.lock'))).toHaveLength(1);
     winners[0]!.proc.stdin.end();
@@ -327,7 +327,32 @@ describe('owner lock', () => {
     expect(existsSync(path.join(ready, 'owner.lock'))).toBe(true);
     const s = await start(sd);
     expect(s.dir).toBe(ready);
-    expect(s.warnings.join('\n')).toMatch(new RegExp(`took over the owner lock .* pid ${proc.pid} .*: that process is gone`));
+    expect(s.warnings.join('\n')).toMatch(new RegExp(`took over the driver role from pid ${proc.pid} .*: that process is gone`));
+    const j = await readJournal(path.join(s.dir, 'journal.jsonl'));
+    expect(j.records.slice(-2).map((r) => r.type)).toEqual(['session.resume', 'note']);
+    expect((j.records.at(-1)!.data as { text: string }).text).toMatch(new RegExp(`^took over the driver role from pid ${proc.pid} `));
+  });
+
+  it('a lock held from another host is shown with that host and only taken with --take-over, journaled', async () => {
+    const sd = stateDir();
+    const first = await start(sd);
+    const dir = first.dir;
+    await first.close();
+    open.splice(open.indexOf(first), 1);
+    const remote = { pid: 4242, host: 'jump-host-2', since: '2026-12-06T01:00:00.000Z', token: 'remote', mode: 'tui', operator: 'alice@example.com' };
+    writeFileSync(path.join(dir, 'owner.lock'), JSON.stringify(remote));
+    const err = await start(sd).catch((e: Error) => e);
+    expect((err as Error).message).toContain(
+      'is driven by pid 4242 on host jump-host-2 since 2026-12-06T01:00:00.000Z (tui, alice@example.com). It is held from another host (jump-host-2): whether that process is still there cannot be told from here. To take the driver role from it, run again with --take-over',
+    );
+    expect(JSON.parse(readFileSync(path.join(dir, 'owner.lock'), 'utf8'))).toEqual(remote); // never broken silently
+    const s = await start(sd, { takeOver: true });
+    expect(s.dir).toBe(dir);
+    const j = await readJournal(path.join(dir, 'journal.jsonl'));
+    expect((j.records.at(-1)!.data as { text: string }).text).toMatch(/^took over the driver role from pid 4242 on host jump-host-2 .*\(confirmed with --take-over\): It is held from another host/);
+    expect(s.driverTakenBy()).toBeUndefined();
+    writeFileSync(path.join(dir, 'owner.lock'), JSON.stringify(remote)); // taken back from over there
+    expect(s.driverTakenBy()).toMatchObject({ host: 'jump-host-2' });
   });
 
   it('non-owners (signoff from another shell) can append while the owner holds the session', async () => {

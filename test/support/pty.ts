@@ -15,6 +15,8 @@ export const READY_TITLE = 'readiness-tui:ready';
 
 export interface LaunchOptions {
   args: string[];
+  /** run this program with `args` instead of the built CLI (e.g. `ssh -tt … readiness-tui …`) */
+  program?: string;
   cols?: number;
   rows?: number;
   cwd?: string;
@@ -56,7 +58,7 @@ export async function launchTui(o: LaunchOptions): Promise<Tui> {
   const cols = o.cols ?? 100;
   const rows = o.rows ?? 30;
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
-  const p = pty.spawn(process.execPath, [CLI, ...o.args], {
+  const p = pty.spawn(o.program ?? process.execPath, o.program ? o.args : [CLI, ...o.args], {
     name: 'xterm-256color',
     cols,
     rows,

@@ -134,6 +134,9 @@ export function recordingActions(): RecordingActions {
     mutatingIds: ['1.1'],
     run: (ids, o) => a.calls.push({ name: 'run', args: o ? [ids, o] : [ids] }),
     cancel: (id) => a.calls.push({ name: 'cancel', args: [id] }),
+    handOver: async () => {
+      a.calls.push({ name: 'handOver', args: [] });
+    },
     running: () => a.runningIds,
     isMutating: (id) => a.mutatingIds.includes(id),
     describe: (id) => (id === '1.1' ? ['./dr.sh --really'] : [`sh -c 'check ${id}'`]),

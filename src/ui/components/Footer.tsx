@@ -52,7 +52,7 @@ export function Footer({ width }: { width: number }): React.ReactElement {
     })),
   );
   const running = useLive(useShallow((s) => s.order.filter((id) => s.items[id]?.running)));
-  const { ui } = useDeps();
+  const { ui, actions } = useDeps();
   // a flash message goes away by itself after a few seconds (one timeout, only while one is shown)
   useEffect(() => {
     if (!flash) return;
@@ -75,7 +75,7 @@ export function Footer({ width }: { width: number }): React.ReactElement {
   let hints: string;
   if (dialog) hints = `Tab next field ${g.dot} Enter save ${g.dot} Esc cancel`;
   else if (help) hints = `? or Esc close help`;
-  else hints = fitHints(footerHints(screen, theme.ascii).map((h) => `${h.keys} ${h.label}`), width);
+  else hints = fitHints(footerHints(screen, theme.ascii, actions.readonly).map((h) => `${h.keys} ${h.label}`), width);
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate" color={fg(theme, status.tone)}>

@@ -30,6 +30,7 @@ export function Header({ width }: { width: number }): React.ReactElement {
   const { start, decision, anyRunning } = useLive(
     useShallow((s) => ({ start: s.start, decision: s.decision, anyRunning: s.order.some((id) => s.items[id]?.running) })),
   );
+  const presence = useLive((s) => s.presence);
   // the clock is derived from the whole state; subscribe to the pieces it reads
   useLive((s) => s.seq);
   const now = useTicker(anyRunning);
@@ -51,7 +52,12 @@ export function Header({ width }: { width: number }): React.ReactElement {
   const ctxText = kube ? `ctx ${kube.context}${kube.cluster && kube.cluster !== kube.context ? ` (${kube.cluster})` : ''}` : ctxName;
   // line 2: the kube context (with its [PROD] mark) is never cut before the operator and session are
   const ctxFull = prod ? `${ctxText} [PROD]` : ctxText;
-  const rest = ` ${g.dot} op ${actions.operator} ${g.dot} ${sid}`;
+  // who else is attached (presence files of other processes; this one is the operator shown already)
+  const others = presence.filter((p) => p.pid !== process.pid);
+  const with_ = others.length
+    ? ` ${g.dot} with ${others.map((p) => `${p.principal} (${p.role} since ${fmtTimeOfDay(Date.parse(p.since))})`).join(', ')}`
+    : '';
+  const rest = ` ${g.dot} op ${actions.operator}${with_} ${g.dot} ${sid}`;
   const ctxW = Math.min(ctxFull.length, width);
   return (
     <Box flexDirection="column" width={width}>

@@ -105,6 +105,19 @@ export function DialogView({ width, height }: { width: number; height: number })
         <Text bold>y run {g.dot} n / Esc cancel</Text>
       </>
     );
+  } else if (d.kind === 'handover') {
+    body = (
+      <>
+        {title('Hand the driver role over?')}
+        <Text wrap="wrap">
+          {d.running.length
+            ? `${d.running.join(', ')} finish here first and are journaled; no new runs start. `
+            : ''}
+          Then the session is free: a watcher drives with `readiness-tui FILE`. This screen keeps watching.
+        </Text>
+        <Text bold>y hand over {g.dot} n / Esc keep driving</Text>
+      </>
+    );
   } else {
     body = (
       <>
