@@ -9,7 +9,7 @@ import { UsageError } from '../commands/exit.js';
 import type { JournalRecord, SignoffData, WaiverData } from './events.js';
 import { JOURNAL_FILE, readJournal } from './journal.js';
 import type { Session } from './session-api.js';
-import { waiverValid } from './session-state.js';
+import { approvalRefusal, waiverValid } from './session-state.js';
 
 export class DecisionRefused extends UsageError {
   constructor(message: string) {
@@ -82,6 +82,8 @@ export async function planSignoff(session: Session, r: SignoffRequest): Promise<
   }
   const st = session.store.store.getState().items[item.id]!;
   if (r.decision === 'approve') {
+    const refusal = approvalRefusal(item, st);
+    if (refusal) throw new DecisionRefused(refusal);
     if (item.noSelfApproval) {
       const run = await lastRunBy(session, item.id);
       if (run && same(run.actor, r.by)) {

@@ -40,6 +40,7 @@ import { createRedactor, type Redactor } from './redact.js';
 import { createEvidenceWriter, type EvidenceWriter } from './evidence.js';
 import { OutputFeed } from './output-feed.js';
 import { prewarmSpawn } from './process.js';
+import { prerequisiteProblem } from './session-state.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -587,18 +588,9 @@ export function createRunner(o: RunnerOptions): Runner {
             await cancelledSkip(entry);
             return;
           }
-          const bad = item.dependsOn
-            .map((d) => ({ d, s: statusOf(d) }))
-            .filter((x) => x.s !== 'pass' && x.s !== 'waived');
-          if (bad.length) {
-            await record({
-              type: 'item.skip',
-              data: {
-                item: id,
-                status: 'blocked',
-                reason: `depends on ${bad.map((x) => `${x.d} (${x.s ?? 'unknown'})`).join(', ')}, which did not pass`,
-              },
-            });
+          const blockedBy = prerequisiteProblem(item, statusOf);
+          if (blockedBy) {
+            await record({ type: 'item.skip', data: { item: id, status: 'blocked', reason: blockedBy } });
             return;
           }
           await sem.acquire();

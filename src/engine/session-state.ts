@@ -3,7 +3,7 @@
  * journal.jsonl) and `verify` all use this one reducer, so the screen and the signed report cannot disagree.
  */
 import type { Checklist, Item } from '../checklist/model.js';
-import { allItems } from '../checklist/model.js';
+import { allItems, isAutomated } from '../checklist/model.js';
 import type {
   DeliverableResultData,
   ItemResultData,
@@ -14,7 +14,7 @@ import type {
   WaiverData,
 } from './events.js';
 import type { CheckVerdict, Decision, DeliverableStatus, Status } from './status.js';
-import { NO_GO } from './status.js';
+import { NO_GO, STATUS_LABEL } from './status.js';
 
 export interface SignoffEntry extends SignoffData {
   seq: number;
@@ -38,7 +38,11 @@ export interface ItemState {
   startedAt?: string;
   /** latest check outcome (all attempts are kept in `attempts`) */
   result?: ItemResultData;
+  /** who recorded the latest result (the journal actor of its item.result): the person who ran it */
+  ranBy?: string;
   attempts: ItemResultData[];
+  /** a manual item whose prerequisites (dependsOn) did not pass: why it is blocked (derived, not journaled) */
+  blockedBy?: string;
   skip?: { status: 'blocked' | 'skipped'; reason: string };
   signoffs: SignoffEntry[];
   waiver?: WaiverEntry;
@@ -133,11 +137,21 @@ function approvalsOf(st: ItemState): SignoffEntry[] {
   return st.signoffs.filter((s) => !s.stale && s.decision === 'approve');
 }
 
-/** The item's status from its check verdict, sign-offs, waiver and skip. */
+/** Statuses a prerequisite must have before an item that depends on it may run or be approved. */
+export const PREREQ_OK: ReadonlySet<Status> = new Set<Status>(['pass', 'waived']);
+
+/** "depends on 2.2 (fail), 3.1 (pending), which did not pass", or undefined when every prerequisite passed. */
+export function prerequisiteProblem(item: Item, statusOf: (id: string) => Status | undefined): string | undefined {
+  const bad = item.dependsOn.map((d) => ({ d, s: statusOf(d) })).filter((x) => !x.s || !PREREQ_OK.has(x.s));
+  if (!bad.length) return undefined;
+  return `depends on ${bad.map((x) => `${x.d} (${x.s ?? 'unknown'})`).join(', ')}, which did not pass`;
+}
+
+/** The item's status from its check verdict, sign-offs, waiver and skip (and, for a manual item, its prerequisites). */
 export function deriveStatus(item: Item, st: ItemState, now: Date): Status {
   if (st.running) return 'running';
   if (waiverValid(st.waiver, now)) return 'waived';
-  const hasCheck = Boolean(item.check || item.checks) && item.check?.kind !== 'manual';
+  const hasCheck = isAutomated(item);
   const verdict: CheckVerdict | undefined = st.result?.verdict;
   const live = st.signoffs.filter((s) => !s.stale);
   const rejected = live.some((s) => s.decision === 'reject');
@@ -147,10 +161,41 @@ export function deriveStatus(item: Item, st: ItemState, now: Date): Status {
     if (verdict !== 'pass') return verdict;
   }
   if (rejected) return 'fail';
+  if (!hasCheck && st.blockedBy) return 'blocked';
   const need = item.signoff === 'required' || !hasCheck ? Math.max(1, item.approvals) : 0;
   if (item.signoff === 'none' && hasCheck) return 'pass';
   if (approvalsOf(st).length >= need) return 'pass';
   return 'needs-signoff';
+}
+
+/** Results that say the item is not ready: approving over them would sign off a known problem. */
+const NOT_APPROVABLE: ReadonlySet<Status> = new Set<Status>(['fail', 'error', 'timeout', 'inconclusive', 'blocked']);
+
+/**
+ * Why an item cannot be approved now (its latest result is fail, error, timeout or inconclusive, it is blocked by
+ * its prerequisites, or it is running), with what to do instead; undefined when an approval may be recorded.
+ * A rejection is always allowed.
+ */
+export function approvalRefusal(item: Item, st: ItemState): string | undefined {
+  const instead = 'A rejection is always allowed.';
+  if (st.running) return `item ${item.id} is running now: approve it once its result is in. ${instead}`;
+  if (st.blockedBy || st.skip?.status === 'blocked') {
+    const why = st.blockedBy ?? st.skip!.reason;
+    return (
+      `item ${item.id} is BLOCKED (${why}): it cannot be approved until its prerequisites pass or are waived. ` +
+      `Fix and re-run them first. ${instead}`
+    );
+  }
+  const verdict = st.result?.verdict;
+  if (!verdict || !NOT_APPROVABLE.has(verdict)) return undefined;
+  const word = STATUS_LABEL[verdict].word;
+  const what = verdict === 'fail' ? 'the check found a problem' : verdict === 'inconclusive' ? 'the check had nothing to judge' : 'the check could not run';
+  const hint = st.result!.error?.hint ? ` (${st.result!.error.hint})` : '';
+  return (
+    `item ${item.id} cannot be approved: its latest result (attempt ${st.result!.attempt}) is ${word} — ${what}: ${st.result!.summary}${hint}. ` +
+    `Fix it and run the item again (r in the TUI, or \`readiness-tui run FILE --only ${item.id}\`), or accept the risk with a ` +
+    `waiver (w in the TUI, or \`readiness-tui waive ${item.id} --reason … --expires …\`). ${instead}`
+  );
 }
 
 /** GO / NO-GO / INCOMPLETE and the blocking items that decide it. */
@@ -166,14 +211,27 @@ export function deriveDecision(checklist: Checklist, items: Record<string, ItemS
   return { decision: 'GO', deciding: [] };
 }
 
-/** Recompute derived fields (statuses, decision). `now` decides waiver expiry. */
+/**
+ * Recompute derived fields (statuses, decision). `now` decides waiver expiry. Prerequisites are settled first
+ * (dependsOn has no cycles: the checklist validator refuses them), so a manual item sees their current status.
+ */
 export function refresh(s: SessionState, checklist: Checklist, now: Date): SessionState {
   const items = { ...s.items };
-  for (const it of allItems(checklist)) {
-    const st = items[it.id]!;
-    const status = deriveStatus(it, st, now);
-    if (status !== st.status) items[it.id] = { ...st, status };
-  }
+  const byId = new Map(allItems(checklist).map((i) => [i.id, i]));
+  const done = new Set<string>();
+  const settle = (id: string): Status | undefined => {
+    const it = byId.get(id);
+    const st = items[id];
+    if (!it || !st) return undefined;
+    if (done.has(id)) return st.status;
+    done.add(id);
+    const blockedBy = isAutomated(it) ? undefined : prerequisiteProblem(it, settle);
+    const next = st.blockedBy === blockedBy ? st : { ...st, blockedBy };
+    const status = deriveStatus(it, next, now);
+    items[id] = status === next.status ? next : { ...next, status };
+    return status;
+  };
+  for (const it of byId.values()) settle(it.id);
   const d = deriveDecision(checklist, items);
   return { ...s, items, decision: d.decision, deciding: d.deciding };
 }
@@ -219,6 +277,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
           ...st,
           running: false,
           result: e.data,
+          ranBy: e.actor,
           attempts: [...st.attempts, e.data],
           signoffs: changed ? st.signoffs.map((x) => ({ ...x, stale: true })) : st.signoffs,
         };

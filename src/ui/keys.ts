@@ -6,6 +6,7 @@
  * the stores (getState), never from a render closure, so a burst of keys acts on the state each key left behind.
  */
 import type { Checklist } from '../checklist/model.js';
+import { approvalRefusal } from '../engine/session-state.js';
 import type { LiveState, SessionStore } from '../engine/store.js';
 import type { UiActions } from './actions.js';
 import {
@@ -463,8 +464,11 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       if (!it) return;
       if (live.items[it.id]?.running) return flash(ctx, `${it.id} is still running: sign off once it has finished`, 'warn');
       const roles = it.signoffRoles.length ? it.signoffRoles : it.role ? [it.role] : [];
+      // an item that cannot be approved (failed, could not run, blocked) opens on "reject", saying why
+      const notice = approvalRefusal(it, live.items[it.id]!);
+      const decision = notice ? 'reject' : 'approve';
       return setUi(ctx, {
-        dialog: { kind: 'signoff', item: it.id, decision: 'approve', role: roles[0] ?? '', roles, comment: '', field: 0, phase: 'edit' },
+        dialog: { kind: 'signoff', item: it.id, decision, role: roles[0] ?? '', roles, comment: '', field: 0, phase: 'edit', ...(notice ? { notice } : {}) },
       });
     }
     case 'item.waive': {

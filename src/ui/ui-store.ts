@@ -24,6 +24,8 @@ export interface SignoffDialog {
   field: number;
   phase: DialogPhase;
   message?: string;
+  /** why the item cannot be approved now (the dialog opens on "reject" and says so) */
+  notice?: string;
 }
 
 export interface WaiverDialog {

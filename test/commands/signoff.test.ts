@@ -212,4 +212,91 @@ describe('signoff', () => {
       await owner.close();
     }
   });
+
+  describe('only what can be approved is approved', () => {
+    const GATE: ItemSpec[] = [
+      { id: 'f', signoff: 'required' },
+      { id: 'e', signoff: 'required' },
+      { id: 't', signoff: 'required' },
+      { id: 'i', signoff: 'required' },
+      { id: 'm', manual: true, dependsOn: ['f', 'e'] },
+      { id: 'ok', manual: true, dependsOn: ['p'] },
+      { id: 'p', signoff: 'optional' },
+    ];
+    const outcome = (item: string, verdict: ItemResultData['verdict'], summary: string, hint?: string): ItemResultData => ({
+      ...result(item, `${item}${'c'.repeat(63)}`),
+      verdict,
+      summary,
+      ...(verdict === 'error' ? { error: { message: summary, ...(hint ? { hint } : {}) } } : {}),
+    });
+
+    /** f failed, e could not run, t timed out, i had nothing to judge, p passed; m (manual) depends on f and e */
+    async function gated(): Promise<{ cwd: string; dir: string }> {
+      const cwd = path.join(tmp.dir, `w${n++}`);
+      mkdirSync(cwd);
+      writeFileSync(path.join(cwd, 'c.yaml'), checklistYaml('gate', GATE));
+      const checklist = await loadChecklist(path.join(cwd, 'c.yaml'));
+      const s = await openSession({ checklist, stateDir: path.join(cwd, '.readiness'), mode: 'ci', vars: {}, secretVars: [], operator: 'runner@example.com', owner: false });
+      await s.record({ type: 'item.result', data: outcome('f', 'fail', '3 CRITICAL CVEs') });
+      await s.record({ type: 'item.result', data: outcome('e', 'error', 'scanner unreachable', 'start the trivy server') });
+      await s.record({ type: 'item.result', data: outcome('t', 'timeout', 'timed out after 30s') });
+      await s.record({ type: 'item.result', data: outcome('i', 'inconclusive', 'no images scanned') });
+      await s.record({ type: 'item.result', data: outcome('p', 'pass', 'exit 0') });
+      await s.close();
+      return { cwd, dir: s.dir };
+    }
+
+    it('approving a fail / error / timeout / inconclusive item: exit 2 saying what to do instead; nothing recorded', async () => {
+      const s = await gated();
+      const cases: [string, RegExp][] = [
+        ['f', /^error: item f cannot be approved: its latest result \(attempt 1\) is FAIL — the check found a problem: 3 CRITICAL CVEs\. Fix it and run the item again \(r in the TUI, or `readiness-tui run FILE --only f`\), or accept the risk with a waiver \(w in the TUI, or `readiness-tui waive f --reason … --expires …`\)\. A rejection is always allowed\.\n$/],
+        ['e', /is ERROR — the check could not run: scanner unreachable \(start the trivy server\)\. Fix it/],
+        ['t', /is TIMEOUT — the check could not run: timed out after 30s\./],
+        ['i', /is INCONCL — the check had nothing to judge: no images scanned\./],
+      ];
+      for (const [id, msg] of cases) {
+        const r = await cli(['signoff', id, '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+        expect(r.code, id).toBe(2);
+        expect(r.stderr, id).toMatch(msg);
+        expect(r.stdout).toBe('');
+      }
+      expect(await records(s.dir)).toHaveLength(6);
+    });
+
+    it('a rejection of a failed item is always allowed', async () => {
+      const s = await gated();
+      const r = await cli(['signoff', 'f', '--decision', 'reject', '--comment', 'CVE-2024-1 is exploitable here', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/REJECT by bob@example.com, unsigned — item is now fail/);
+    });
+
+    it('a manual item whose prerequisites did not pass is blocked: approval refused, rejection allowed', async () => {
+      const s = await gated();
+      const r = await cli(['signoff', 'm', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        'error: item m is BLOCKED (depends on f (fail), e (error), which did not pass): it cannot be approved until its ' +
+          'prerequisites pass or are waived. Fix and re-run them first. A rejection is always allowed.\n',
+      );
+      const rj = await cli(['signoff', 'm', '--decision', 'reject', '--comment', 'not before the CVEs are fixed', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(rj.code).toBe(0);
+      expect(rj.stdout).toMatch(/item is now fail$/m);
+      // once the prerequisite passes, its dependant can be approved
+      const ok = await cli(['signoff', 'ok', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(ok.stderr).toBe('');
+      expect(ok.stdout).toMatch(/APPROVE by bob@example.com, unsigned — item is now pass/);
+    });
+
+    it('a waived prerequisite unblocks its manual dependant', async () => {
+      const s = await gated();
+      for (const id of ['f', 'e']) {
+        const w = await cli(['waive', id, '--reason', 'compensated by WAF rule 7', '--expires', '7d', '--as', 'carol@example.com'], { cwd: s.cwd, env });
+        expect(w.code, w.stderr).toBe(0);
+      }
+      const r = await cli(['signoff', 'm', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/item is now pass/);
+    });
+  });
 });

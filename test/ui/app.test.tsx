@@ -182,6 +182,14 @@ describe('behaviour', () => {
     expect(h.actions.calls.some((c) => c.name === 'signoff')).toBe(false);
   });
 
+  it('sign-off on a failed item opens on "reject" and says why it cannot be approved and what to do', async () => {
+    const h = await mount(COLOUR, 100, 30);
+    await h.r.press('enter', 'j', 's');
+    const s = await h.r.waitFor('Sign off 0.2 Image scan');
+    expect(s.replace(/[│\s]+/g, ' ')).toMatch(/item 0\.2 cannot be approved: its latest result \(attempt 1\) is FAIL .* waiver .* A rejection is always allowed\./);
+    expect(s).toMatch(/decision\s+‹ reject ›/);
+  });
+
   it('waiver dialog requires a reason and a future expiry, then records it', async () => {
     const h = await mount(COLOUR, 80, 24);
     await h.r.press('enter', 'j', 'w');

@@ -62,6 +62,11 @@ export function DialogView({ width, height }: { width: number; height: number })
         <Text color={fg(theme, 'muted')} wrap="truncate">
           {truncate(`as ${actions.operator} ${g.dot} recorded in the journal before it shows as saved`, inner)}
         </Text>
+        {d.notice ? (
+          <Text color={fg(theme, 'warn')} wrap="wrap">
+            {d.notice}
+          </Text>
+        ) : null}
         <Field label="decision" value={d.decision} focused={d.field === 0} width={inner} choice hint="←/→ a approve, x reject" />
         <Field label="role" value={d.role} focused={d.field === 1} width={inner} choice={d.roles.length > 0} hint={d.roles.length ? '←/→ choose' : 'optional'} />
         <Field label="comment" value={d.comment} focused={d.field === 2} width={inner} hint={d.decision === 'reject' ? 'required' : 'optional'} />
