@@ -18,6 +18,7 @@ import { ChecklistError, formatProblem } from '../checklist/errors.js';
 import { resolveVars } from '../checklist/vars.js';
 import { allItems, type Checklist } from '../checklist/model.js';
 import { openSession } from '../engine/session.js';
+import { decisionLine } from '../engine/session-state.js';
 import type { Session } from '../engine/session-api.js';
 import { isAutomated as isItemAutomated } from '../checklist/model.js';
 import { createRunner } from '../engine/runner.js';
@@ -268,6 +269,8 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     else reporter.message(`session stays open for sign-offs: readiness-tui signoff ITEM --session ${session.dir} …`);
     reporter.message(`session: ${session.dir}`, { session: session.dir });
     reporter.message(...reportLine);
+    // the last line says the decision and why (exit 1 NO-GO: measured to fail or rejected; 3 INCOMPLETE: could not run, open)
+    reporter.message(decisionLine(checklist, after), { decision, deciding: after.deciding });
     return DECISION_EXIT[decision];
   } finally {
     for (const [sig, h] of handlers) process.removeListener(sig, h);

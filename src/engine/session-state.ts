@@ -211,6 +211,42 @@ export function deriveDecision(checklist: Checklist, items: Record<string, ItemS
   return { decision: 'GO', deciding: [] };
 }
 
+/** Why one deciding item holds the decision where it is, for humans: "3.3 could not run: scanner unreachable". */
+export function decidingReason(st: ItemState): string {
+  const r = st.result;
+  const one = (t: string | undefined) => (t ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const rejection = st.signoffs.find((s) => !s.stale && s.decision === 'reject');
+  switch (st.status) {
+    case 'fail':
+      if (rejection && r?.verdict !== 'fail') return `${st.id} rejected by ${rejection.by}: ${one(rejection.comment)}`;
+      return `${st.id} failed: ${one(r?.summary)}`;
+    case 'error':
+    case 'timeout':
+      return `${st.id} could not run: ${one(r?.error?.message ?? r?.summary)}`;
+    case 'inconclusive':
+      return `${st.id} could not run to a verdict (inconclusive): ${one(r?.summary)}`;
+    case 'blocked':
+      return `${st.id} blocked: ${one(st.blockedBy ?? st.skip?.reason)}`;
+    case 'skipped':
+      return `${st.id} skipped: ${one(st.skip?.reason)}`;
+    case 'needs-signoff':
+      return `${st.id} needs a sign-off`;
+    case 'running':
+      return `${st.id} is still running`;
+    default:
+      return `${st.id} ${st.status === 'pending' ? 'has not run' : st.status}`;
+  }
+}
+
+/** The decision in one line: "INCOMPLETE — 3.3 could not run: …; 4.3 needs a sign-off", "GO — all 12 blocking items passed or are waived". */
+export function decisionLine(checklist: Checklist, s: Pick<SessionState, 'decision' | 'deciding' | 'items'>): string {
+  if (s.decision === 'GO') {
+    const n = allItems(checklist).filter((i) => i.blocking).length;
+    return `GO — all ${n} blocking item${n === 1 ? '' : 's'} passed or are waived`;
+  }
+  return `${s.decision} — ${s.deciding.map((d) => decidingReason(s.items[d.item]!)).join('; ')}`;
+}
+
 /**
  * Recompute derived fields (statuses, decision). `now` decides waiver expiry. Prerequisites are settled first
  * (dependsOn has no cycles: the checklist validator refuses them), so a manual item sees their current status.

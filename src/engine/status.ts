@@ -44,8 +44,14 @@ export const TERMINAL: ReadonlySet<Status> = new Set<Status>([
   'waived',
 ]);
 
-/** Statuses that make a blocking item decide NO-GO. */
-export const NO_GO: ReadonlySet<Status> = new Set<Status>(['fail', 'error', 'timeout']);
+/**
+ * Statuses that make a blocking item decide NO-GO: something was measured to fail, or a human rejected it. An item
+ * that could not run (error, timeout) or could not judge (inconclusive) leaves the decision INCOMPLETE instead.
+ */
+export const NO_GO: ReadonlySet<Status> = new Set<Status>(['fail']);
+
+/** Statuses of an item whose check could not run or had nothing to judge (the decision is INCOMPLETE, not NO-GO). */
+export const COULD_NOT_RUN: ReadonlySet<Status> = new Set<Status>(['error', 'timeout', 'inconclusive']);
 
 export type Decision = 'GO' | 'NO-GO' | 'INCOMPLETE';
 
