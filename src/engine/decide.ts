@@ -3,13 +3,13 @@
  * (`readiness-tui signoff` / `waive` in a shell, the TUI's dialogs). The checks throw `DecisionRefused` (a
  * UsageError: exit 2 on the CLI, a message in the TUI); recording is durable before it resolves.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allItems, type Checklist, type Item } from '../checklist/model.js';
+import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
 import { UsageError } from '../commands/exit.js';
 import type { JournalRecord, SignoffData, WaiverData } from './events.js';
-import { JOURNAL_FILE, readJournal } from './journal.js';
 import type { Session } from './session-api.js';
-import { approvalRefusal, waiverValid } from './session-state.js';
+import { approvalRefusal, waiverValid, type ItemState, type SessionState } from './session-state.js';
 
 export class DecisionRefused extends UsageError {
   constructor(message: string) {
@@ -51,17 +51,36 @@ export interface SignoffPlan {
   warnings: string[];
 }
 
-/** Who recorded the latest result of an item (the person who ran it), from the journal. */
-export async function lastRunBy(session: Session, itemId: string): Promise<JournalRecord | undefined> {
-  const j = await readJournal(join(session.dir, JOURNAL_FILE));
-  return [...j.records]
-    .reverse()
-    .find((r) => r.type === 'item.result' && (r.data as { item?: string }).item === itemId);
+/**
+ * The rules an approval must meet against the session as it is now: the item can be approved (approvalRefusal),
+ * four-eyes (`noSelfApproval`: not the person who ran the item, nor its owner) and one approval per person. Pure:
+ * checked once before signing (quick answer) and again inside the journal lock, against the journal at the moment of
+ * the append (two approvals by one person at the same instant: one is recorded, the other refused).
+ */
+export function approvalRuleBroken(item: Item, st: ItemState, by: string): string | undefined {
+  const refusal = approvalRefusal(item, st);
+  if (refusal) return refusal;
+  if (item.noSelfApproval) {
+    if (st.ranBy && same(st.ranBy.by, by)) {
+      return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} ran it (journal line ${st.ranBy.seq + 1}): someone else must approve it`;
+    }
+    if (same(item.owner, by)) {
+      return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} owns it: someone else must approve it`;
+    }
+  }
+  const mine = st.signoffs.find((s) => !s.stale && s.decision === 'approve' && same(s.by, by));
+  if (mine) {
+    return (
+      `${by} already approved item ${item.id} (journal line ${mine.seq + 1}); ` +
+      (item.approvals > 1 ? `its ${item.approvals} approvals must come from different people` : 'nothing to do')
+    );
+  }
+  return undefined;
 }
 
 /**
  * Check a sign-off against the item's policy: known item, a reason for a rejection, an allowed role (the only one
- * by default), four-eyes (`noSelfApproval`: not the person who ran or owns the item) and one approval per person.
+ * by default) and, for an approval, approvalRuleBroken. Nothing is recorded here.
  */
 export async function planSignoff(session: Session, r: SignoffRequest): Promise<SignoffPlan> {
   if (r.decision !== 'approve' && r.decision !== 'reject') {
@@ -82,30 +101,12 @@ export async function planSignoff(session: Session, r: SignoffRequest): Promise<
   }
   const st = session.store.store.getState().items[item.id]!;
   if (r.decision === 'approve') {
-    const refusal = approvalRefusal(item, st);
-    if (refusal) throw new DecisionRefused(refusal);
-    if (item.noSelfApproval) {
-      const run = await lastRunBy(session, item.id);
-      if (run && same(run.actor, r.by)) {
-        throw new DecisionRefused(
-          `item ${item.id} requires four-eyes approval (noSelfApproval) and ${r.by} ran it (journal line ${run.seq + 1}): someone else must approve it`,
-        );
-      }
-      if (same(item.owner, r.by)) {
-        throw new DecisionRefused(`item ${item.id} requires four-eyes approval (noSelfApproval) and ${r.by} owns it: someone else must approve it`);
-      }
-    }
-    const mine = st.signoffs.find((s) => !s.stale && s.decision === 'approve' && same(s.by, r.by));
-    if (mine) {
-      throw new DecisionRefused(
-        `${r.by} already approved item ${item.id} (journal line ${mine.seq + 1}); ` +
-          (item.approvals > 1 ? `its ${item.approvals} approvals must come from different people` : 'nothing to do'),
-      );
-    }
+    const broken = approvalRuleBroken(item, st, r.by);
+    if (broken) throw new DecisionRefused(broken);
   }
   const warnings: string[] = [];
   if (item.signoff === 'none') warnings.push(`item ${item.id} does not ask for a sign-off (signoff: none); recording it anyway`);
-  if (!st.result && item.check && item.check.kind !== 'manual') {
+  if (!st.result && isAutomated(item)) {
     warnings.push(`item ${item.id} has not run yet in this session: the sign-off covers no evidence and turns stale when it runs`);
   }
   return { item, decision: r.decision, comment, role, by: r.by, evidence: (st.result?.evidence ?? []).map((e) => e.sha256), warnings };
@@ -162,8 +163,22 @@ export async function recordSignoff(session: Session, plan: SignoffPlan, o: Reco
     evidence: plan.evidence,
     statement,
   };
-  const record = await session.record({ type: 'signoff', actor: plan.by, data });
-  return { record, statement, unsignedReason };
+  // the approval rules again, inside the journal lock: what was true before signing may not be true now
+  const check =
+    plan.decision === 'approve'
+      ? (state: SessionState) => {
+          const broken = approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by);
+          if (broken) throw new DecisionRefused(`${broken} — nothing was recorded`);
+        }
+      : undefined;
+  try {
+    const record = await session.record({ type: 'signoff', actor: plan.by, data }, { check });
+    return { record, statement, unsignedReason };
+  } catch (err) {
+    // a statement that was not recorded must not lie around looking like a sign-off
+    if (statement) await Promise.all([statement.path, statement.sigPath].map((p) => rm(join(session.dir, p), { force: true })));
+    throw err;
+  }
 }
 
 /** Normalise an expiry: YYYY-MM-DD stays a date; relative (72h, 7d, 2w) and timestamps become ISO UTC. */

@@ -340,11 +340,22 @@ async function fsyncDir(dir: string): Promise<void> {
 export async function appendRecord(
   path: string,
   e: AppendInput,
-  o: { lockTimeoutMs?: number; /** called with the record just before its line is written */ beforeWrite?: (r: JournalRecord) => void } = {},
+  o: {
+    lockTimeoutMs?: number;
+    /**
+     * called once the journal lock is held, before anything is read or written: no other process can append until
+     * the line is written, so a rule checked here holds against the journal as it is at that moment. Throwing
+     * appends nothing.
+     */
+    underLock?: () => Promise<void>;
+    /** called with the record just before its line is written */
+    beforeWrite?: (r: JournalRecord) => void;
+  } = {},
 ): Promise<AppendResult> {
   const dir = dirname(path);
   const lock = await acquireLock(join(dir, JOURNAL_LOCK), { timeoutMs: o.lockTimeoutMs ?? 5_000, what: 'journal lock' });
   try {
+    await o.underLock?.();
     let created = false;
     try {
       await fsp.access(path);

@@ -38,8 +38,8 @@ export interface ItemState {
   startedAt?: string;
   /** latest check outcome (all attempts are kept in `attempts`) */
   result?: ItemResultData;
-  /** who recorded the latest result (the journal actor of its item.result): the person who ran it */
-  ranBy?: string;
+  /** who recorded the latest result (the journal actor of its item.result, and that record's seq): who ran it */
+  ranBy?: { by: string; seq: number };
   attempts: ItemResultData[];
   /** a manual item whose prerequisites (dependsOn) did not pass: why it is blocked (derived, not journaled) */
   blockedBy?: string;
@@ -313,7 +313,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
           ...st,
           running: false,
           result: e.data,
-          ranBy: e.actor,
+          ranBy: { by: e.actor, seq },
           attempts: [...st.attempts, e.data],
           signoffs: changed ? st.signoffs.map((x) => ({ ...x, stale: true })) : st.signoffs,
         };

@@ -28,7 +28,7 @@ import {
   type JournalProblem,
 } from './journal.js';
 import { acquireLock, describeHolder, LockBusyError, pidAlive, readLockInfo, tryLock, type HeldLock, type LockInfo } from './lock.js';
-import type { OpenSessionOptions, Session } from './session-api.js';
+import type { OpenSessionOptions, RecordOptions, Session } from './session-api.js';
 import { initialState, reduce, type SessionState } from './session-state.js';
 import { createSessionStore, type SessionStore } from './store.js';
 
@@ -149,7 +149,7 @@ class LocalSession implements Session {
     }
   }
 
-  record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }): Promise<JournalRecord> {
+  record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }, o: RecordOptions = {}): Promise<JournalRecord> {
     if (this.closed) return Promise.reject(new Error(`session ${this.id} is closed`));
     const run = async (): Promise<JournalRecord> => {
       const ev = e as unknown as { type: JournalEvent['type']; data: unknown; actor?: string; ts?: string };
@@ -164,6 +164,16 @@ class LocalSession implements Session {
           this.journalPath,
           { type: ev.type, actor: ev.actor ?? this.operator, ts: ev.ts, data: ev.data },
           {
+            // a deciding event: catch up with what others appended, then check its rule while no one else can append
+            underLock: o.check
+              ? async () => {
+                  await this.sync();
+                  if (this.broken) {
+                    throw new JournalTamperError(this.journalPath, [{ line: 0, message: this.broken }], 'Nothing was recorded.');
+                  }
+                  o.check!(this.store.store.getState());
+                }
+              : undefined,
             // mark the line as ours before it becomes visible, so a follower does not report it as foreign
             beforeWrite: (rec) => {
               pending = rec.seq;

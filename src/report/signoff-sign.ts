@@ -90,11 +90,20 @@ export async function signSignoff(r: SignoffSignRequest): Promise<NonNullable<Si
 
   const dirAbs = path.join(r.session.dir, 'signoffs');
   await mkdir(dirAbs, { recursive: true });
+  // the name is claimed by creating the file exclusively: two signers at the same instant never share one
   const base = `${last.seq}-${safeName(principal)}`;
-  let name = `${base}.json`;
-  for (let i = 2; existsSync(path.join(dirAbs, name)) || existsSync(path.join(dirAbs, name + '.sig')); i++) name = `${base}-${i}.json`;
+  let name = '';
+  for (let i = 1; ; i++) {
+    name = i === 1 ? `${base}.json` : `${base}-${i}.json`;
+    if (existsSync(path.join(dirAbs, name + '.sig'))) continue;
+    try {
+      await writeFile(path.join(dirAbs, name), statementBytes(statement), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 1000) throw err;
+    }
+  }
   const file = path.join(dirAbs, name);
-  await writeFile(file, statementBytes(statement), { flag: 'wx' });
 
   const key = await resolveSigningKey({ signKey: r.signKey, env }).catch(async (err) => {
     await rm(file, { force: true });

@@ -7,6 +7,8 @@ import type { ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { openSession } from '../../src/engine/session.js';
 import { cli, ensureBuilt } from '../support/cli-run.js';
+import { cliSession } from '../support/cli-session.js';
+import { genKey } from '../report/helpers/ssh.js';
 import { checklistYaml, tempDir, type ItemSpec } from '../support/session-fixtures.js';
 
 const ITEMS: ItemSpec[] = [
@@ -298,5 +300,63 @@ describe('signoff', () => {
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/item is now pass/);
     });
+  });
+
+  describe('concurrent approvals (the rules are checked inside the journal lock)', () => {
+    const PAIRS = 50;
+    const AT_ONCE = 5;
+
+    /** one session with PAIRS items that each need 2 approvals; every item gets one pair of signoff processes */
+    async function race(signers: [string, string]): Promise<{ dir: string; results: { item: string; runs: Awaited<ReturnType<typeof cli>>[] }[] }> {
+      const items: ItemSpec[] = Array.from({ length: PAIRS }, (_, i) => ({ id: `p${i}`, signoff: 'required', approvals: 2 }));
+      const s = await cliSession(path.join(tmp.dir, `race${n++}`), items, { name: 'race' });
+      const keys = Object.fromEntries(signers.map((who) => [who, genKey(home, `${who.split('@')[0]}-${n++}`).priv]));
+      const results: { item: string; runs: Awaited<ReturnType<typeof cli>>[] }[] = [];
+      for (let i = 0; i < PAIRS; i += AT_ONCE) {
+        const batch = items.slice(i, i + AT_ONCE).map(async ({ id }) => ({
+          item: id,
+          runs: await Promise.all(
+            signers.map((who) => cli(['signoff', id, '--decision', 'approve', '--as', who, '--sign-key', keys[who]!, '--session', s.dir], { cwd: s.cwd, env, timeoutMs: 60_000 })),
+          ),
+        }));
+        results.push(...(await Promise.all(batch)));
+      }
+      return { dir: s.dir, results };
+    }
+
+    it(`${PAIRS} pairs of same-person approvals at the same instant: one recorded, the other refused clearly; no statement left behind`, async () => {
+      const { dir, results } = await race(['alice@example.com', 'alice@example.com']);
+      for (const { item, runs } of results) {
+        const ok = runs.filter((r) => r.code === 0);
+        const refused = runs.filter((r) => r.code === 2);
+        expect(ok, `${item}: ${runs.map((r) => r.stderr).join(' | ')}`).toHaveLength(1);
+        expect(refused).toHaveLength(1);
+        expect(refused[0]!.stderr).toMatch(
+          new RegExp(`^error: alice@example\\.com already approved item ${item} \\(journal line \\d+\\); its 2 approvals must come from different people — nothing was recorded\\n$`),
+        );
+        expect(ok[0]!.stdout).toMatch(new RegExp(`APPROVE by alice@example.com, signed with SHA256:\\S+ .* — item is now needs-signoff`));
+      }
+      const recs = (await records(dir)).filter((r) => r.type === 'signoff');
+      expect(recs).toHaveLength(PAIRS);
+      expect(new Set(recs.map((r) => (r.data as { item: string }).item)).size).toBe(PAIRS);
+      // exactly the recorded statements (and their signatures) remain, each under its own name
+      const files = execFileSync('ls', [path.join(dir, 'signoffs')]).toString().trim().split('\n').sort();
+      const named = recs.flatMap((r) => {
+        const st = (r.data as { statement: { path: string; sigPath: string } }).statement;
+        return [st.path, st.sigPath].map((p) => p.replace(/^signoffs\//, ''));
+      });
+      expect(files).toEqual(named.sort());
+    }, 180_000);
+
+    it(`${PAIRS} pairs by two different people at the same instant: all recorded, every item passes`, async () => {
+      const { dir, results } = await race(['alice@example.com', 'bob@example.com']);
+      for (const { item, runs } of results) for (const r of runs) expect(r.code, `${item}: ${r.stderr}`).toBe(0);
+      const recs = (await records(dir)).filter((r) => r.type === 'signoff');
+      expect(recs).toHaveLength(2 * PAIRS);
+      const paths = recs.map((r) => (r.data as { statement: { path: string } }).statement.path);
+      expect(new Set(paths).size).toBe(2 * PAIRS);
+      const st = await (await import('../../src/engine/session.js')).replaySession(dir);
+      for (let i = 0; i < PAIRS; i++) expect(st.state.items[`p${i}`]!.status).toBe('pass');
+    }, 180_000);
   });
 });
