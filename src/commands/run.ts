@@ -203,7 +203,12 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
           }
           interrupted = sig;
           stderr.write(`\n${sig}: cancelling running checks (again to stop at once)\n`);
-          runner.cancel(undefined, `cancelled by ${operator} (${sig})`);
+          runner.cancel(
+            undefined,
+            sig === 'SIGINT'
+              ? `cancelled by ${operator} (Ctrl-C / SIGINT to run --ci)`
+              : `run --ci received ${sig} (sent by the system, the CI or another process); not cancelled by a person`,
+          );
         };
         process.on(sig, h);
         handlers.push([sig, h]);

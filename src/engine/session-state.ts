@@ -6,6 +6,7 @@ import type { Checklist, Item } from '../checklist/model.js';
 import { allItems, isAutomated } from '../checklist/model.js';
 import type {
   DeliverableResultData,
+  EvidenceRef,
   ItemResultData,
   JournalEvent,
   NoteData,
@@ -21,6 +22,15 @@ export interface SignoffEntry extends SignoffData {
   ts: string;
   /** the item was re-run after this sign-off and its evidence changed */
   stale: boolean;
+}
+
+export interface CancelledAttempt {
+  attempt: number;
+  reason: string;
+  ts: string;
+  durationMs: number;
+  evidence: EvidenceRef[];
+  halfChanged?: string;
 }
 
 export interface WaiverEntry extends WaiverData {
@@ -43,7 +53,9 @@ export interface ItemState {
   attempts: ItemResultData[];
   /** a manual item whose prerequisites (dependsOn) did not pass: why it is blocked (derived, not journaled) */
   blockedBy?: string;
-  skip?: { status: 'blocked' | 'skipped'; reason: string };
+  skip?: { status: 'blocked' | 'skipped' | 'cancelled'; reason: string; halfChanged?: string };
+  /** attempts stopped while they ran, in order (their partial evidence is kept and reported) */
+  cancelled: CancelledAttempt[];
   signoffs: SignoffEntry[];
   waiver?: WaiverEntry;
   notes: (NoteData & { seq: number; ts: string })[];
@@ -96,6 +108,7 @@ export function initialState(checklist: Checklist): SessionState {
       running: false,
       attempt: 0,
       attempts: [],
+      cancelled: [],
       signoffs: [],
       notes: [],
     };
@@ -151,6 +164,8 @@ export function prerequisiteProblem(item: Item, statusOf: (id: string) => Status
 export function deriveStatus(item: Item, st: ItemState, now: Date): Status {
   if (st.running) return 'running';
   if (waiverValid(st.waiver, now)) return 'waived';
+  // the latest attempt was stopped: never fall back to an earlier attempt's verdict
+  if (st.skip?.status === 'cancelled') return 'cancelled';
   const hasCheck = isAutomated(item);
   const verdict: CheckVerdict | undefined = st.result?.verdict;
   const live = st.signoffs.filter((s) => !s.stale);
@@ -179,6 +194,12 @@ const NOT_APPROVABLE: ReadonlySet<Status> = new Set<Status>(['fail', 'error', 't
 export function approvalRefusal(item: Item, st: ItemState): string | undefined {
   const instead = 'A rejection is always allowed.';
   if (st.running) return `item ${item.id} is running now: approve it once its result is in. ${instead}`;
+  if (st.skip?.status === 'cancelled') {
+    return (
+      `item ${item.id} cannot be approved: its latest attempt (${st.attempt}) was CANCELLED (${st.skip.reason}), so there is no ` +
+      `result to approve. Run it again to the end, or accept the risk with a waiver. ${instead}`
+    );
+  }
   if (st.blockedBy || st.skip?.status === 'blocked') {
     const why = st.blockedBy ?? st.skip!.reason;
     return (
@@ -229,6 +250,8 @@ export function decidingReason(st: ItemState): string {
       return `${st.id} blocked: ${one(st.blockedBy ?? st.skip?.reason)}`;
     case 'skipped':
       return `${st.id} skipped: ${one(st.skip?.reason)}`;
+    case 'cancelled':
+      return `${st.id} cancelled (attempt ${st.attempt}): ${one(st.skip?.reason)}`;
     case 'needs-signoff':
       return `${st.id} needs a sign-off`;
     case 'running':
@@ -319,9 +342,20 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
         };
       });
       break;
-    case 'item.skip':
-      upd(e.data.item, (st) => ({ ...st, running: false, skip: { status: e.data.status, reason: e.data.reason } }));
+    case 'item.skip': {
+      const d = e.data;
+      const halfChanged = d.halfChanged ? { halfChanged: d.halfChanged } : {};
+      upd(d.item, (st) => ({
+        ...st,
+        running: false,
+        skip: { status: d.status, reason: d.reason, ...halfChanged },
+        cancelled:
+          d.status === 'cancelled'
+            ? [...st.cancelled, { attempt: d.attempt ?? st.attempt, reason: d.reason, ts: e.ts, durationMs: d.durationMs ?? 0, evidence: d.evidence ?? [], ...halfChanged }]
+            : st.cancelled,
+      }));
       break;
+    }
     case 'deliverable.start':
       updDeliverable(e.data.index, e.data.path, (d) => ({ ...d, status: 'running', attempt: e.data.attempt, describe: e.data.describe, skip: undefined }));
       break;

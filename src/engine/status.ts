@@ -10,6 +10,7 @@
  * - inconclusive   the check ran but had no data to judge (e.g. nothing scanned)
  * - blocked        not run because an item it depends on did not pass
  * - skipped        deliberately not run (--only, cancelled before start)
+ * - cancelled      the latest attempt was stopped while it ran (key, hang-up, signal): no verdict, partial evidence
  * - waived         a human accepted the risk with a reason and an expiry
  * - needs-signoff  automation is done (or there is none); a human decision is required
  */
@@ -23,6 +24,7 @@ export const STATUSES = [
   'inconclusive',
   'blocked',
   'skipped',
+  'cancelled',
   'waived',
   'needs-signoff',
 ] as const;
@@ -41,6 +43,7 @@ export const TERMINAL: ReadonlySet<Status> = new Set<Status>([
   'inconclusive',
   'blocked',
   'skipped',
+  'cancelled',
   'waived',
 ]);
 
@@ -79,6 +82,7 @@ export const STATUS_LABEL: Record<Status, { unicode: string; ascii: string; word
   inconclusive: { unicode: '?', ascii: '?', word: 'INCONCL' },
   blocked: { unicode: '⊘', ascii: '#', word: 'BLOCKED' },
   skipped: { unicode: '-', ascii: '-', word: 'SKIPPED' },
+  cancelled: { unicode: '⊗', ascii: 'c', word: 'CANCELLED' },
   waived: { unicode: '≈', ascii: '~', word: 'WAIVED' },
   'needs-signoff': { unicode: '✍', ascii: '*', word: 'SIGNOFF' },
 };

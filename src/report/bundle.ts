@@ -154,7 +154,8 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     await writeFile(path.join(dir, 'journal.jsonl'), replay.lines.map((l) => l + '\n').join(''));
     await copyVerified(sessionDir, dir, 'checklist.yaml', replay.state.start.checklist.sha256, 'checklist');
     for (const rec of replay.records) {
-      if (rec.type === 'item.result' || rec.type === 'deliverable.result') {
+      // results, and the partial evidence of cancelled attempts
+      if (rec.type === 'item.result' || rec.type === 'deliverable.result' || rec.type === 'item.skip') {
         for (const ev of recordedEvidence(rec)) {
           const c = await copyVerified(sessionDir, dir, ev.path, ev.sha256, 'evidence file', ev.bytes);
           if (c.grownBy)

@@ -32,8 +32,8 @@ export interface UiActions {
   readonly: boolean;
   /** run these items; with `deliverables`, check the checklist's deliverables after them (`A`) */
   run(ids: string[], o?: { deliverables?: boolean }): void;
-  /** cancel one item, or everything running when no id */
-  cancel(id?: string): void;
+  /** cancel one item, or everything running when no id; `how` says what the operator did ("key c in the TUI") */
+  cancel(id?: string, how?: string): void;
   running(): string[];
   isMutating(id: string): boolean;
   /** the exact command(s) / API queries the item's check runs (secrets redacted) */

@@ -53,9 +53,9 @@ export function createController(o: ControllerOptions): Controller {
       runs.add(p);
       void p.finally(() => runs.delete(p));
     },
-    cancel(id) {
+    cancel(id, how) {
       if (!id) cancels++;
-      runner.cancel(id);
+      runner.cancel(id, `cancelled by ${o.operator}${how ? ` (${how})` : ''}`);
     },
     // what the operator sees: the store (the runner may still be finishing an item whose result is recorded)
     running: () => {

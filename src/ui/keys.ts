@@ -306,7 +306,7 @@ function interrupt(ctx: DispatchContext, now: number): void {
   }
   const running = ctx.actions.running();
   if (running.length) {
-    ctx.actions.cancel();
+    ctx.actions.cancel(undefined, 'Ctrl-C in the TUI');
     setUi(ctx, { ctrlCAt: now, flash: { text: `cancelling ${running.length} running check(s) — press Ctrl-C again to quit`, level: 'warn' } });
   } else {
     setUi(ctx, { ctrlCAt: now, flash: { text: 'press Ctrl-C again to quit', level: 'warn' } });
@@ -451,11 +451,11 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       const running = ctx.actions.running();
       if (it && screen.name !== 'overview') {
         if (!running.includes(it.id)) return flash(ctx, `${it.id} is not running`, 'warn');
-        ctx.actions.cancel(it.id);
+        ctx.actions.cancel(it.id, 'key c in the TUI');
         return flash(ctx, `cancelling ${it.id}`, 'warn');
       }
       if (!running.length) return flash(ctx, 'nothing is running', 'warn');
-      ctx.actions.cancel();
+      ctx.actions.cancel(undefined, 'key c in the TUI');
       return flash(ctx, `cancelling ${running.length} running check(s)`, 'warn');
     }
     case 'item.signoff': {

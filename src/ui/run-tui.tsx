@@ -253,12 +253,13 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   });
 
   let shuttingDown: Promise<void> | undefined;
-  const shutdown = (): Promise<void> =>
+  /** `why`: what ends the TUI while checks run, journaled as the reason of their cancellation */
+  const shutdown = (why: string): Promise<void> =>
     (shuttingDown ??= (async () => {
       stopWaivers();
       stopFollow();
       if (runner.running().length) {
-        runner.cancel();
+        runner.cancel(undefined, why);
         write(`readiness-tui: cancelling ${runner.running().length} running check(s)…\n`);
       }
       await Promise.race([controller.settled(), new Promise((r) => setTimeout(r, 6000).unref())]);
@@ -269,13 +270,17 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   const removeHandlers = installExitHandlers(term, {
     async onSignal(sig) {
       instance?.unmount();
-      await shutdown();
+      await shutdown(
+        sig === 'SIGHUP'
+          ? 'the terminal hung up (SIGHUP: the SSH connection dropped or the window closed); not cancelled by a person'
+          : `the TUI received ${sig} (sent by the system or another process); not cancelled by a person`,
+      );
       write(summary(session, file!, opts).replace('readiness-tui:', `readiness-tui (${sig}):`));
     },
     onFatal(err) {
       write(`readiness-tui: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
       if (env.READINESS_DEBUG === '1' && err instanceof Error && err.stack) write(err.stack + '\n');
-      void shutdown().finally(() => process.exit(EXIT.USAGE));
+      void shutdown(`the TUI stopped on an internal error: ${err instanceof Error ? err.message : String(err)}`).finally(() => process.exit(EXIT.USAGE));
     },
   });
 
@@ -325,7 +330,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     }
   } finally {
     term.restore();
-    await shutdown();
+    await shutdown(`cancelled by ${operator} (quit the TUI while it ran)`);
     removeHandlers();
   }
   process.stdout.write(summary(session, file, opts));

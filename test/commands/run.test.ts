@@ -354,8 +354,8 @@ deliverables:
     const sdir = /session \S+ started in (\S+)/.exec(r.stdout)![1]!;
     const j = await journalOf(sdir);
     const skip = j.find((e) => e.type === 'item.skip');
-    expect(skip?.data).toMatchObject({ item: '1.1', status: 'skipped' });
-    expect(String(skip?.data.reason)).toContain('SIGINT');
+    expect(skip?.data).toMatchObject({ item: '1.1', status: 'cancelled', attempt: 1 });
+    expect(String(skip?.data.reason)).toMatch(/^cancelled by .+ \(Ctrl-C \/ SIGINT to run --ci\)$/);
     expect(j.some((e) => e.type === 'note')).toBe(true);
     const ps = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
       .split('\n')

@@ -153,7 +153,8 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     expect(pgid).toBeTruthy();
     expect(groupMembers(pgid!).length).toBeGreaterThan(0);
     await t.press('c');
-    await t.waitForScreen(/SKIPPED/, 15_000);
+    const cancelled = await t.waitForScreen(/CANCELLED:\s+attempt 1 · cancelled by tester@example\.com \(key c in the TUI\)/, 15_000);
+    expect(cancelled).toMatch(/⊗ CANCELLED/);
     expect(await groupAfter(pgid!)).toEqual([]);
 
     // waive a2 (it did not pass)
@@ -181,7 +182,11 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     const types = j.map((r) => `${r.type}:${(r.data.item as string) ?? ''}`);
     expect(types).toContain('item.start:a1');
     expect(j.find((r) => r.type === 'item.result' && r.data.item === 'a1')?.data.verdict).toBe('pass');
-    expect(j.find((r) => r.type === 'item.skip' && r.data.item === 'a2')?.data.reason).toMatch(/cancelled/);
+    expect(j.find((r) => r.type === 'item.skip' && r.data.item === 'a2')?.data).toMatchObject({
+      status: 'cancelled',
+      attempt: 1,
+      reason: 'cancelled by tester@example.com (key c in the TUI)',
+    });
     expect(j.find((r) => r.type === 'waiver')?.data).toMatchObject({ item: 'a2', reason: 'accepted for the drill', by: 'tester@example.com' });
     expect(j.find((r) => r.type === 'signoff')?.data).toMatchObject({ item: 'a3', decision: 'approve', comment: 'runbook read', by: 'tester@example.com' });
 
@@ -314,7 +319,12 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     for (const seq of ['\x1b[?1049l', '\x1b[?25h', '\x1b[?7h']) expect(tail).toContain(seq);
     expect(await groupAfter(pgid!)).toEqual([]);
     const after = journal().slice(before);
-    expect(after.some((r) => r.type === 'item.skip' && r.data.item === 'a2')).toBe(true);
+    const skip = after.find((r) => r.type === 'item.skip' && r.data.item === 'a2');
+    expect(skip?.data.status).toBe('cancelled');
+    // the reason says what happened, and that no person cancelled it
+    expect(skip?.data.reason).toMatch(
+      sig === 'SIGHUP' ? /^the terminal hung up \(SIGHUP: the SSH connection dropped or the window closed\); not cancelled by a person$/ : /^the TUI received SIGTERM .*not cancelled by a person$/,
+    );
   });
 
   it('hostile output: OSC 52, title changes, cursor moves and clear screen never reach the terminal', { timeout: 60_000 }, async () => {
