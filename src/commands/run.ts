@@ -42,6 +42,8 @@ export interface SessionCliOptions {
   context?: string;
   as?: string;
   signKey?: string;
+  /** the team's allowed_signers (default: allowed_signers in the state dir) */
+  allowedSigners?: string;
   signer?: string;
   /** the demo sandbox: the session and every report say it was not production */
   sandbox?: boolean;

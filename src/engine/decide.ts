@@ -4,12 +4,13 @@
  * UsageError: exit 2 on the CLI, a message in the TUI); recording is durable before it resolves.
  */
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
 import { UsageError } from '../commands/exit.js';
 import type { JournalRecord, SignoffData, WaiverData } from './events.js';
 import type { Session } from './session-api.js';
-import { approvalRefusal, waiverValid, type ItemState, type SessionState } from './session-state.js';
+import { approvalRefusal, keyBindingBroken, waiverValid, type ItemState, type SessionState } from './session-state.js';
 
 export class DecisionRefused extends UsageError {
   constructor(message: string) {
@@ -112,9 +113,28 @@ export async function planSignoff(session: Session, r: SignoffRequest): Promise<
   return { item, decision: r.decision, comment, role, by: r.by, evidence: (st.result?.evidence ?? []).map((e) => e.sha256), warnings };
 }
 
+/**
+ * The team file (OpenSSH allowed_signers) that says which key may sign as whom: `--allowed-signers FILE` (must
+ * exist), else `allowed_signers` in the session's state directory when there is one. Undefined: trust on first use.
+ */
+export function teamFile(sessionDir: string, given?: string): string | undefined {
+  if (given !== undefined) {
+    const f = resolve(given);
+    if (!existsSync(f)) throw new DecisionRefused(`--allowed-signers ${given}: no such file (the team's allowed_signers)`);
+    return f;
+  }
+  const f = join(sessionDir, '..', '..', TEAM_FILE);
+  return existsSync(f) ? resolve(f) : undefined;
+}
+
+/** name of the team file in a state directory (`.readiness/allowed_signers`) */
+export const TEAM_FILE = 'allowed_signers';
+
 export interface RecordSignoffOptions {
   /** false: record unsigned on purpose */
   sign: boolean;
+  /** the team file (teamFile()); without one a principal is bound to the first key it signs with */
+  allowedSigners?: string;
   /** explicit key: when it cannot sign, nothing is recorded (the error is thrown) */
   signKey?: string;
   env?: NodeJS.ProcessEnv;
@@ -163,20 +183,31 @@ export async function recordSignoff(session: Session, plan: SignoffPlan, o: Reco
     evidence: plan.evidence,
     statement,
   };
-  // the approval rules again, inside the journal lock: what was true before signing may not be true now
-  const check =
-    plan.decision === 'approve'
-      ? (state: SessionState) => {
-          const broken = approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by);
-          if (broken) throw new DecisionRefused(`${broken} — nothing was recorded`);
-        }
-      : undefined;
+  const removeStatement = async () => {
+    if (statement) await Promise.all([statement.path, statement.sigPath].map((p) => rm(join(session.dir, p), { force: true })));
+  };
+  // identity = key: the team file says whether this key may sign as this principal
+  if (statement && o.allowedSigners) {
+    const { signerNotAllowed } = await import('../report/signoff-sign.js');
+    const why = await signerNotAllowed(session.dir, statement, plan.by, o.allowedSigners, o.env);
+    if (why) {
+      await removeStatement();
+      throw new DecisionRefused(`${why} — nothing was recorded`);
+    }
+  }
+  // the rules again, inside the journal lock: what was true before signing may not be true now
+  const check = (state: SessionState) => {
+    const broken =
+      (statement && !o.allowedSigners ? keyBindingBroken(state.keys, plan.by, statement.keyFingerprint) : undefined) ??
+      (plan.decision === 'approve' ? approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by) : undefined);
+    if (broken) throw new DecisionRefused(`${broken} — nothing was recorded`);
+  };
   try {
     const record = await session.record({ type: 'signoff', actor: plan.by, data }, { check });
     return { record, statement, unsignedReason };
   } catch (err) {
     // a statement that was not recorded must not lie around looking like a sign-off
-    if (statement) await Promise.all([statement.path, statement.sigPath].map((p) => rm(join(session.dir, p), { force: true })));
+    await removeStatement();
     throw err;
   }
 }

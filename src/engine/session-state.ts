@@ -93,6 +93,11 @@ export interface SessionState {
   deciding: { item: string; status: Status }[];
   finalDecision?: { decision: Decision; ts: string };
   reports: { path: string; signed: boolean; interim: boolean; ts: string }[];
+  /**
+   * Who signed with which key in this session (trust on first use when there is no team file): the first signed
+   * sign-off of a principal binds that principal and that key fingerprint to each other. Principals in lower case.
+   */
+  keys: { byKey: Record<string, { principal: string; seq: number }>; byPrincipal: Record<string, { key: string; seq: number }> };
   closed: boolean;
   /** number of journal records applied */
   seq: number;
@@ -129,6 +134,7 @@ export function initialState(checklist: Checklist): SessionState {
     decision: 'INCOMPLETE',
     deciding: [],
     reports: [],
+    keys: { byKey: {}, byPrincipal: {} },
     closed: false,
     seq: 0,
   };
@@ -147,7 +153,50 @@ export function waiverValid(w: WaiverData | undefined, now: Date): boolean {
 }
 
 function approvalsOf(st: ItemState): SignoffEntry[] {
-  return st.signoffs.filter((s) => !s.stale && s.decision === 'approve');
+  // distinct people AND distinct keys: one key allowed for two principals still counts once
+  const people = new Set<string>();
+  const keys = new Set<string>();
+  return st.signoffs.filter((s) => {
+    if (s.stale || s.decision !== 'approve') return false;
+    const p = s.by.trim().toLowerCase();
+    const k = s.statement?.keyFingerprint;
+    if (people.has(p) || (k && keys.has(k))) return false;
+    people.add(p);
+    if (k) keys.add(k);
+    return true;
+  });
+}
+
+/** The first key a principal signs with, and the first principal a key signs as, are kept (see SessionState.keys). */
+function bindKey(keys: SessionState['keys'], by: string, key: string | undefined, seq: number): SessionState['keys'] {
+  if (!key) return keys;
+  const p = by.trim().toLowerCase();
+  return {
+    byKey: keys.byKey[key] ? keys.byKey : { ...keys.byKey, [key]: { principal: by, seq } },
+    byPrincipal: keys.byPrincipal[p] ? keys.byPrincipal : { ...keys.byPrincipal, [p]: { key, seq } },
+  };
+}
+
+/**
+ * Trust on first use (no team file): a principal signs with one key and a key signs as one principal for the whole
+ * session. Why a sign-off by `by` with `key` breaks that, or undefined.
+ */
+export function keyBindingBroken(keys: SessionState['keys'], by: string, key: string): string | undefined {
+  const k = keys.byKey[key];
+  if (k && k.principal.trim().toLowerCase() !== by.trim().toLowerCase()) {
+    return (
+      `key ${key} signed as ${k.principal} earlier in this session (journal line ${k.seq + 1}), so it cannot sign as ${by}: ` +
+      `one key is one person (trust on first use). Sign with ${by}'s own key, or name the team in an allowed_signers file (--allowed-signers)`
+    );
+  }
+  const p = keys.byPrincipal[by.trim().toLowerCase()];
+  if (p && p.key !== key) {
+    return (
+      `${by} signed with key ${p.key} earlier in this session (journal line ${p.seq + 1}); this key is ${key}: one person signs ` +
+      `with one key (trust on first use). Use that key, or name the team in an allowed_signers file (--allowed-signers)`
+    );
+  }
+  return undefined;
 }
 
 /** Statuses a prerequisite must have before an item that depends on it may run or be approved. */
@@ -374,6 +423,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       updDeliverable(e.data.index, e.data.path, (d) => ({ ...d, status: d.result?.verdict ?? 'skipped', skip: { reason: e.data.reason } }));
       break;
     case 'signoff':
+      next.keys = bindKey(next.keys, e.data.by, e.data.statement?.keyFingerprint, seq);
       upd(e.data.item, (st) => ({
         ...st,
         signoffs: [...st.signoffs, { ...e.data, seq, ts: e.ts, stale: evidenceKey(st.result) !== e.data.evidence.join(',') }],

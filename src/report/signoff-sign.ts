@@ -9,7 +9,7 @@
  */
 import canonicalize from 'canonicalize';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SessionStartData, SignoffData } from '../engine/events.js';
 import { JOURNAL_FILE, readJournal } from '../engine/journal.js';
@@ -47,6 +47,39 @@ export interface SignoffSignRequest {
   evidence: string[];
   signKey?: string;
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The team file's word on a signed statement: is its key allowed for the principal it names (namespace
+ * signoff@readiness-tui, now)? The reason when not, else undefined. Checked before the sign-off is recorded.
+ */
+export async function signerNotAllowed(
+  sessionDir: string,
+  st: NonNullable<SignoffData['statement']>,
+  principal: string,
+  allowedFile: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const { parseAllowedSigners } = await import('./sshsig.js');
+  const { checkSignature } = await import('./check-signature.js');
+  let text: string;
+  try {
+    text = await readFile(allowedFile, 'utf8');
+  } catch {
+    return `the team file ${allowedFile} cannot be read`;
+  }
+  const sigFile = path.join(sessionDir, st.sigPath);
+  const v = await checkSignature({
+    message: await readFile(path.join(sessionDir, st.path)),
+    sigText: await readFile(sigFile, 'utf8'),
+    sigFile,
+    allowedFile,
+    allowed: parseAllowedSigners(text, allowedFile),
+    namespace: SIGNOFF_NAMESPACE,
+    principal,
+    env,
+  });
+  return v.ok ? undefined : `key ${st.keyFingerprint} is not allowed for principal ${principal} (team file ${allowedFile}: ${v.reason ?? 'not trusted'})`;
 }
 
 /** The exact bytes of a statement file: canonical JSON + "\n". */

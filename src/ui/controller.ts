@@ -14,6 +14,8 @@ export interface ControllerOptions {
   readonly: boolean;
   outDir: string;
   signKey?: string;
+  /** the team file (allowed_signers) checked before a sign-off is recorded */
+  allowedSigners?: string;
   signer?: string;
   env: NodeJS.ProcessEnv;
   /** secret variable values: the report bundle is checked to contain none of them */
@@ -76,7 +78,7 @@ export function createController(o: ControllerOptions): Controller {
       const { planSignoff, recordSignoff } = await import('../engine/decide.js');
       const plan = await planSignoff(session, { item: i.item, decision: i.decision, comment: i.comment, role: i.role, by: o.operator });
       // never lose a sign-off because signing failed: without an explicit --sign-key it is recorded unsigned
-      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: o.env });
+      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: o.env, allowedSigners: o.allowedSigners });
       const verb = i.decision === 'approve' ? 'approved' : 'rejected';
       const warn = plan.warnings.length ? ` — ${plan.warnings.join('; ')}` : '';
       return {

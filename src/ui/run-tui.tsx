@@ -37,6 +37,12 @@ function listYaml(dir: string): string[] {
   }
 }
 
+/** the team file for sign-offs from the TUI (engine/decide.ts, loaded lazily like the rest of decide) */
+async function teamFileOf(sessionDir: string, given?: string): Promise<string | undefined> {
+  const { teamFile } = await import('../engine/decide.js');
+  return teamFile(sessionDir, given);
+}
+
 /** The package's own checklist/ directory (dist/… in the package, src/ui/… from source). */
 export function bundledChecklistDir(): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -239,6 +245,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     readonly: !!opts.readonly,
     outDir: opts.out ?? 'reports',
     signKey: opts.signKey,
+    allowedSigners: await teamFileOf(session.dir, opts.allowedSigners),
     signer: opts.signer,
     env,
     secrets: vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! })),
