@@ -174,7 +174,8 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
 
     // 2. the signing key (resolved before rendering, so the report can name the key it is signed with)
     const interim = o.interim || !replay.state.finalDecision;
-    const signer = await resolveSignerPrincipal(o.signer, { env });
+    // the report is signed by the operator unless --signer says otherwise (`demo --as X` signs as X), then git
+    const signer = await resolveSignerPrincipal(o.signer ?? o.operator, { env });
     let signature: SignatureStatus;
     if (!o.sign) signature = { status: 'unsigned', namespace, signer, reason: 'written unsigned on request (--no-sign)' };
     else {

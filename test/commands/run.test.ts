@@ -190,6 +190,27 @@ describe('run --ci', () => {
     expect(nogo.stdout.trim().split('\n').at(-1)).toMatch(/^NO-GO — 3\.5 failed: /);
   });
 
+  it('the report is signed as the operator (--as), so verify accepts it for that principal', async () => {
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: ok
+        check: { kind: command, run: "true" }
+`);
+    const key = path.join(dir, 'captain');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'c', '-f', key]);
+    const r = await cli(['run', f, '--ci', '--as', 'captain@example.com', '--sign-key', key]);
+    expect(r.code, r.stderr).toBe(0);
+    const bundle = /^report: (\S+) \(signed\)$/m.exec(r.stdout)![1]!;
+    const pub = (await readFile(key + '.pub', 'utf8')).split(' ').slice(0, 2).join(' ');
+    await writeFile(path.join(dir, 'allowed'), `captain@example.com ${pub}\n`);
+    const v = await cli(['verify', bundle, '--allowed-signers', path.join(dir, 'allowed')]);
+    expect(v.stdout).toMatch(/SHA256SUMS\.sig: good .*captain@example\.com/);
+    expect(v.code, v.stdout).toBe(0);
+  });
+
   it('an invalid checklist prints every problem with file:line:col and exits 2 without running anything', async () => {
     const f = await checklist(`blocks:
   - id: "1"
