@@ -10,7 +10,7 @@ import { allItems, isAutomated, type Checklist, type Item } from '../checklist/m
 import { UsageError } from '../commands/exit.js';
 import type { JournalRecord, SignoffData, WaiverData } from './events.js';
 import type { Session } from './session-api.js';
-import { approvalRefusal, keyBindingBroken, waiverValid, type ItemState, type SessionState } from './session-state.js';
+import { approvalRefusal, decisionBasis, keyBindingBroken, waiverValid, type ItemState, type SessionState } from './session-state.js';
 
 export class DecisionRefused extends UsageError {
   constructor(message: string) {
@@ -263,3 +263,37 @@ export function planWaiver(checklist: Checklist, r: WaiverRequest, now = new Dat
   const control = r.control?.trim() || undefined;
   return { item: item.id, reason, expires, compensatingControl: control, by: r.by };
 }
+
+/**
+ * Record the final decision (GO or NO-GO) — checked inside the journal lock against the journal at that moment: a
+ * final GO with a required sign-off missing is refused with the list; when a final decision was already recorded
+ * and nothing changed since, nothing new is recorded (`already`). An INCOMPLETE decision is recorded as interim.
+ */
+export async function recordDecision(session: Session): Promise<{ record?: JournalRecord; already?: { decision: string; seq: number } }> {
+  let already: { decision: string; seq: number } | undefined;
+  const s = session.store.store.getState();
+  const check = (state: SessionState) => {
+    if (state.decision !== s.decision) {
+      throw new DecisionRefused(`the decision changed to ${state.decision} while it was being recorded (another session's record arrived): look again — nothing was recorded`);
+    }
+    const b = decisionBasis(session.checklist, state, new Date());
+    if (b.decision === 'INCOMPLETE') return;
+    if (b.refusal) throw new DecisionRefused(`${b.refusal} — nothing was recorded`);
+    if (b.alreadyDecided) {
+      already = b.alreadyDecided;
+      throw new AlreadyDecided();
+    }
+  };
+  try {
+    const record = await session.record(
+      { type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: s.decision !== 'INCOMPLETE' } },
+      { check },
+    );
+    return { record };
+  } catch (err) {
+    if (err instanceof AlreadyDecided && already) return { already };
+    throw err;
+  }
+}
+
+class AlreadyDecided extends Error {}

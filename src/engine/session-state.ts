@@ -91,7 +91,9 @@ export interface SessionState {
   deliverables: DeliverableState[];
   decision: Decision;
   deciding: { item: string; status: Status }[];
-  finalDecision?: { decision: Decision; ts: string };
+  finalDecision?: { decision: Decision; ts: string; seq: number };
+  /** seq of the last record that can change the decision (not a decision, report or note): "the state of the journal" */
+  lastChange: number;
   reports: { path: string; signed: boolean; interim: boolean; ts: string }[];
   /**
    * Who signed with which key in this session (trust on first use when there is no team file): the first signed
@@ -133,6 +135,7 @@ export function initialState(checklist: Checklist): SessionState {
     })),
     decision: 'INCOMPLETE',
     deciding: [],
+    lastChange: -1,
     reports: [],
     keys: { byKey: {}, byPrincipal: {} },
     closed: false,
@@ -319,6 +322,43 @@ export function decisionLine(checklist: Checklist, s: Pick<SessionState, 'decisi
   return `${s.decision} — ${s.deciding.map((d) => decidingReason(s.items[d.item]!)).join('; ')}`;
 }
 
+/** What a final decision rests on, what is missing, and whether it may be recorded now (the `g` confirmation). */
+export interface DecisionBasis {
+  decision: Decision;
+  /** one line each: pending and stale sign-offs, waivers and their expiry, items that could not run, failures */
+  lines: string[];
+  /** why a final decision cannot be recorded now; undefined when it can */
+  refusal?: string;
+  /** a final decision was already recorded and nothing changed since: recording another would say nothing new */
+  alreadyDecided?: { decision: Decision; seq: number };
+}
+
+export function decisionBasis(checklist: Checklist, s: SessionState, now: Date): DecisionBasis {
+  const lines: string[] = [];
+  const missing: string[] = [];
+  for (const it of allItems(checklist)) {
+    const st = s.items[it.id]!;
+    const needed = it.signoff === 'required' || !isAutomated(it);
+    if (st.status === 'needs-signoff') {
+      lines.push(`${it.id} waits for a sign-off${it.approvals > 1 ? ` (${approvalsOf(st).length} of ${it.approvals} approvals)` : ''}${it.blocking ? '' : ' (non-blocking)'}`);
+      if (needed) missing.push(it.id);
+    }
+    for (const so of st.signoffs.filter((x) => x.stale))
+      lines.push(`${it.id}: the ${so.decision} by ${so.by} (journal line ${so.seq + 1}) is STALE: the item was re-run after it`);
+    if (st.waiver) {
+      const valid = waiverValid(st.waiver, now);
+      lines.push(`${it.id} waived by ${st.waiver.by} until ${st.waiver.expires}${valid ? '' : ' — EXPIRED'}: ${st.waiver.reason}`);
+    }
+    if (['error', 'timeout', 'inconclusive', 'cancelled', 'blocked', 'skipped', 'pending', 'fail'].includes(st.status) && it.blocking)
+      lines.push(decidingReason(st));
+  }
+  const basis: DecisionBasis = { decision: s.decision, lines };
+  if (s.decision === 'GO' && missing.length) basis.refusal = `a final GO needs every required sign-off; missing: ${missing.join(', ')}`;
+  if (s.decision === 'INCOMPLETE') basis.refusal = 'the decision is INCOMPLETE: only an interim report can be written';
+  if (s.finalDecision && s.finalDecision.seq > s.lastChange) basis.alreadyDecided = { decision: s.finalDecision.decision, seq: s.finalDecision.seq };
+  return basis;
+}
+
 /**
  * Recompute derived fields (statuses, decision). `now` decides waiver expiry. Prerequisites are settled first
  * (dependsOn has no cycles: the checklist validator refuses them), so a manual item sees their current status.
@@ -347,6 +387,7 @@ export function refresh(s: SessionState, checklist: Checklist, now: Date): Sessi
 /** Apply one journaled event. `seq` is the journal sequence number of the record. */
 export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist: Checklist): SessionState {
   const next: SessionState = { ...s, seq: Math.max(s.seq, seq + 1) };
+  if (!['decision', 'report.generated', 'note', 'session.resume'].includes(e.type)) next.lastChange = seq;
   const upd = (id: string, f: (st: ItemState) => ItemState) => {
     const st = next.items[id];
     if (st) next.items = { ...next.items, [id]: f(st) };
@@ -437,7 +478,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       else next.notes = [...next.notes, { ...e.data, seq, ts: e.ts }];
       break;
     case 'decision':
-      if (e.data.final) next.finalDecision = { decision: e.data.decision, ts: e.ts };
+      if (e.data.final) next.finalDecision = { decision: e.data.decision, ts: e.ts, seq };
       break;
     case 'report.generated':
       next.reports = [...next.reports, { ...e.data, ts: e.ts }];

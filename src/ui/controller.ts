@@ -100,7 +100,9 @@ export function createController(o: ControllerOptions): Controller {
     async generateReport() {
       const s = live.store.getState();
       const interim = s.decision === 'INCOMPLETE';
-      await record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: !interim } });
+      // one final decision per state of the journal; a final GO with a required sign-off missing is refused
+      const { recordDecision } = await import('../engine/decide.js');
+      await recordDecision(session);
       const { writeReportBundle } = await import('../report/bundle.js');
       const r = await writeReportBundle({
         sessionDir: session.dir,

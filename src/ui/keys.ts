@@ -6,7 +6,7 @@
  * the stores (getState), never from a render closure, so a burst of keys acts on the state each key left behind.
  */
 import type { Checklist } from '../checklist/model.js';
-import { approvalRefusal } from '../engine/session-state.js';
+import { approvalRefusal, decisionBasis } from '../engine/session-state.js';
 import type { LiveState, SessionStore } from '../engine/store.js';
 import type { UiActions } from './actions.js';
 import {
@@ -499,12 +499,18 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
     }
     case 'report.generate': {
       if (ui.report?.phase === 'writing') return;
-      setUi(ctx, { report: { phase: 'writing', text: 'writing the report bundle…' } });
-      ctx.actions.generateReport().then(
-        (r) => setUi(ctx, { report: { phase: 'done', text: r.message } }),
-        (err: unknown) => setUi(ctx, { report: { phase: 'error', text: err instanceof Error ? err.message : String(err) } }),
-      );
-      return;
+      // a deliberate act: first what the decision rests on and what is missing, then y to record it
+      const b = decisionBasis(c, live, new Date());
+      const interimRefusal = b.decision === 'INCOMPLETE';
+      return setUi(ctx, {
+        dialog: {
+          kind: 'confirm-decision',
+          decision: b.decision,
+          lines: b.lines,
+          ...(b.refusal && !interimRefusal ? { refusal: b.refusal } : {}),
+          ...(b.alreadyDecided ? { already: b.alreadyDecided } : {}),
+        },
+      });
     }
     case 'app.help':
       return setUi(ctx, { help: true });
@@ -554,6 +560,17 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
   if (d.kind === 'quit') {
     if (k === 'y' || k === 'enter') ctx.actions.quit();
     else if (k === 'n' || k === 'escape' || k === 'q') close();
+    return;
+  }
+  if (d.kind === 'confirm-decision') {
+    if (k === 'y' && !d.refusal) {
+      close();
+      setUi(ctx, { report: { phase: 'writing', text: 'writing the report bundle…' } });
+      ctx.actions.generateReport().then(
+        (r) => setUi(ctx, { report: { phase: 'done', text: r.message } }),
+        (err: unknown) => setUi(ctx, { report: { phase: 'error', text: err instanceof Error ? err.message : String(err) } }),
+      );
+    } else if (k === 'n' || k === 'escape' || k === 'y') close();
     return;
   }
   if (d.kind === 'confirm-run') {

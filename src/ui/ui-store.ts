@@ -2,6 +2,7 @@
  * Navigation and dialog state of the TUI: a zustand vanilla store, separate from the session store (which holds
  * what happened). Key handlers read it with getState(), never from render closures.
  */
+import type { Decision } from '../engine/status.js';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
 export type Screen =
@@ -58,12 +59,23 @@ export interface ConfirmRunDialog {
   deliverables?: boolean;
 }
 
+/** `g`: what the decision rests on and what is missing, before it is recorded and the report written */
+export interface ConfirmDecisionDialog {
+  kind: 'confirm-decision';
+  decision: Decision;
+  lines: string[];
+  /** why it cannot be recorded as final (y then does nothing) */
+  refusal?: string;
+  /** the same final decision is already recorded and nothing changed: y writes the report again, nothing new */
+  already?: { decision: Decision; seq: number };
+}
+
 export interface QuitDialog {
   kind: 'quit';
   running: string[];
 }
 
-export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | QuitDialog;
+export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | ConfirmDecisionDialog | QuitDialog;
 
 export interface UiState {
   stack: Screen[];

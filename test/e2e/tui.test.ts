@@ -215,12 +215,23 @@ describe.skipIf(!builtCliPresent())('readiness-tui in a real pty', () => {
     const t = await start({ env: { HOME: dir, SSH_AUTH_SOCK: '' }, args: ['--out', path.join(dir, 'reports')] });
     await t.press('d');
     await t.waitForScreen(/^ GO\s*$/m);
+    // g first shows what the decision rests on and asks; nothing is recorded before y
+    const decisions = () => journal().filter((r) => r.type === 'decision' && r.data.final === true);
     await t.press('g');
+    const ask = await t.waitForScreen('Record the final decision GO and write the signed report?');
+    expect(ask).toMatch(/a2 waived by tester@example\.com until \d{4}-\d{2}-\d{2}: accepted for the drill/);
+    expect(ask).toMatch(/y record GO and write the report · n \/ Esc back/);
+    expect(decisions()).toHaveLength(0);
+    await t.press('y');
     const s = await t.waitForScreen(/report: (UNSIGNED|signed) report/, 25_000);
     expect(s.replace(/\s+/g, '')).toContain(path.join(dir, 'reports').replace(/\s+/g, ''));
-    const j = journal();
-    expect(j.some((r) => r.type === 'decision' && r.data.decision === 'GO' && r.data.final === true)).toBe(true);
-    expect(j.some((r) => r.type === 'report.generated')).toBe(true);
+    expect(decisions()).toMatchObject([{ data: { decision: 'GO', final: true } }]);
+    // one final decision per state of the journal: g again writes the report again, records no second decision
+    await t.press('g');
+    await t.waitForScreen(/The final decision GO is recorded \(journal line \d+\) and nothing changed since/);
+    await t.press('y');
+    await t.waitForScreen((x) => journal().filter((r) => r.type === 'report.generated').length === 2 && /report: /.test(x), 25_000);
+    expect(decisions()).toHaveLength(1);
     expect((await quit(t)).exitCode).toBe(0);
     expect(t.screen()).toMatch(/report: {3}\S+/);
   });

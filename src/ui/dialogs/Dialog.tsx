@@ -109,6 +109,33 @@ export function DialogView({ width, height }: { width: number; height: number })
         <Text bold>y run {g.dot} n / Esc cancel</Text>
       </>
     );
+  } else if (d.kind === 'confirm-decision') {
+    const final = d.decision !== 'INCOMPLETE';
+    const head = d.already
+      ? `The final decision ${d.already.decision} is recorded (journal line ${d.already.seq + 1}) and nothing changed since: write the report again?`
+      : final
+        ? `Record the final decision ${d.decision} and write the signed report?`
+        : 'The decision is INCOMPLETE: write an interim report (not a final decision)?';
+    const rows = d.lines.length ? d.lines : ['every blocking item passed (signed where required) or is validly waived'];
+    const maxLines = Math.max(1, height - 7);
+    body = (
+      <>
+        {title(head)}
+        <Text color={fg(theme, 'muted')}>It rests on:</Text>
+        {rows.slice(0, maxLines).map((l, i) => (
+          <Text key={i} wrap="truncate">
+            {truncate(`  ${l}`, inner)}
+          </Text>
+        ))}
+        {rows.length > maxLines ? <Text color={fg(theme, 'muted')}>{`  (${rows.length - maxLines} more: the report lists them all)`}</Text> : null}
+        {d.refusal ? (
+          <Text bold color={fg(theme, 'bad')} wrap="wrap">
+            {`cannot be recorded: ${d.refusal}`}
+          </Text>
+        ) : null}
+        <Text bold>{d.refusal ? `n / Esc back` : `y ${d.already ? 'write the report' : final ? `record ${d.decision} and write the report` : 'write the interim report'} ${g.dot} n / Esc back`}</Text>
+      </>
+    );
   } else {
     body = (
       <>
