@@ -368,8 +368,18 @@ function runTargets(ctx: DispatchContext, ids: string[], what: string, o: { deli
     return flash(ctx, why, 'warn');
   }
   const mutating = auto.filter((id) => ctx.actions.isMutating(id)).map((id) => ({ item: id, commands: ctx.actions.describe(id) }));
-  if (mutating.length) {
-    setUi(ctx, { dialog: { kind: 'confirm-run', ids: auto, mutating, ...(o.deliverables ? { deliverables: true } : {}) } });
+  // after the final decision, a re-run makes the sign-offs on changed evidence stale: say so before it runs
+  const signed = auto.filter((id) => live.items[id]!.signoffs.some((s) => !s.stale));
+  const afterDecision =
+    live.finalDecision && live.finalDecision.seq > live.lastChange
+      ? `the final decision ${live.finalDecision.decision} is recorded: re-running ${auto.length === 1 ? auto[0] : `${auto.length} items`} changes the journal` +
+        (signed.length ? ` and makes the sign-offs on ${signed.join(', ')} stale if the evidence changes` : '') +
+        '; the decision must then be taken again'
+      : undefined;
+  if (mutating.length || afterDecision) {
+    setUi(ctx, {
+      dialog: { kind: 'confirm-run', ids: auto, mutating, ...(o.deliverables ? { deliverables: true } : {}), ...(afterDecision ? { warning: afterDecision } : {}) },
+    });
     return;
   }
   ctx.actions.run(auto, o);

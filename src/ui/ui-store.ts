@@ -57,6 +57,8 @@ export interface ConfirmRunDialog {
   mutating: { item: string; commands: string[] }[];
   /** check the deliverables after the items (`A`) */
   deliverables?: boolean;
+  /** something else to weigh first (a re-run after the final decision) */
+  warning?: string;
 }
 
 /** `g`: what the decision rests on and what is missing, before it is recorded and the report written */

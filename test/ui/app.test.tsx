@@ -336,4 +336,17 @@ describe('behaviour', () => {
     await h.r.waitFor(/✓ PASS\s+│ 0\.3/);
     expect(h.r.screen()).toMatch(/ok bob/);
   });
+
+  it('re-running after the final decision asks first, saying the decision must be taken again', async () => {
+    const h = await mount(COLOUR, 100, 30);
+    h.feed.apply({ type: 'decision', data: { decision: 'NO-GO', deciding: [], final: true } } as never);
+    await h.r.press('enter', 'enter');
+    await h.r.waitFor('0.1 Nodes ready');
+    await h.r.press('r');
+    const s = (await h.r.waitFor('Run 0.1?')).replace(/[│\s]+/g, ' ');
+    expect(s).toContain('the final decision NO-GO is recorded: re-running 0.1 changes the journal; the decision must then be taken again');
+    await h.r.press('n');
+    await h.r.waitFor((x) => !x.includes('Run 0.1?'));
+    expect(h.actions.calls.some((c) => c.name === 'run')).toBe(false);
+  });
 });

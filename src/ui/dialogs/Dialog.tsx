@@ -99,7 +99,12 @@ export function DialogView({ width, height }: { width: number; height: number })
     const maxLines = Math.max(1, height - 6);
     body = (
       <>
-        {title(`This changes the environment. Run ${d.ids.length === 1 ? d.ids[0] : `${d.ids.length} items`}?`)}
+        {title(`${d.mutating.length ? 'This changes the environment. ' : ''}Run ${d.ids.length === 1 ? d.ids[0] : `${d.ids.length} items`}?`)}
+        {d.warning ? (
+          <Text color={fg(theme, 'warn')} wrap="wrap">
+            {d.warning}
+          </Text>
+        ) : null}
         {lines.slice(0, maxLines).map((l, i) => (
           <Text key={i} color={fg(theme, 'danger')} wrap="truncate">
             {truncate(l, inner)}
