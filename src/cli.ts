@@ -26,6 +26,7 @@ function sessionOptions(cmd: Command): Command {
     .option('--context <name>', 'alias of --kube-context')
     .option('--as <name>', 'operator identity (default: git user.email, else $USER)')
     .option('--sign-key <key>', 'SSH key for signing (private key file, or .pub whose private half is in the agent)')
+    .option('--allowed-signers <file>', "the team's allowed_signers: which key may sign as whom (default: allowed_signers in --state-dir)")
     .option('--signer <principal>', 'signer principal for the report (default: git user.email)');
 }
 
@@ -117,6 +118,7 @@ export function buildProgram(): Command {
     .option('--role <role>', 'role in which you sign')
     .option('--as <name>', 'signer principal (default: git user.email, else $USER)')
     .option('--sign-key <key>', 'SSH key to sign the statement with')
+    .option('--allowed-signers <file>', "the team's allowed_signers: which key may sign as whom (default: allowed_signers in the state dir; without one, trust on first use)")
     .option('--no-sign', 'record without an SSH signature')
     .action(async (item: string, opts) => {
       const m = await import('./commands/signoff.js');

@@ -21,6 +21,7 @@ import { ChecklistError, formatProblem } from '../checklist/errors.js';
 import { resolveVars } from '../checklist/vars.js';
 import { allItems, type Checklist } from '../checklist/model.js';
 import { openSession } from '../engine/session.js';
+import { decisionLine } from '../engine/session-state.js';
 import type { Session } from '../engine/session-api.js';
 import { isAutomated as isItemAutomated } from '../checklist/model.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
@@ -51,6 +52,8 @@ export interface SessionCliOptions {
   context?: string;
   as?: string;
   signKey?: string;
+  /** the team's allowed_signers (default: allowed_signers in the state dir) */
+  allowedSigners?: string;
   signer?: string;
   /** the demo sandbox: the session and every report say it was not production */
   sandbox?: boolean;
@@ -229,7 +232,12 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
           }
           interrupted = sig;
           stderr.write(`\n${sig}: cancelling running checks (again to stop at once)\n`);
-          runner.cancel(undefined, `cancelled by ${operator} (${sig})`);
+          runner.cancel(
+            undefined,
+            sig === 'SIGINT'
+              ? `cancelled by ${operator} (Ctrl-C / SIGINT to run --ci)`
+              : `run --ci received ${sig} (sent by the system, the CI or another process); not cancelled by a person`,
+          );
         };
         process.on(sig, h);
         handlers.push([sig, h]);
@@ -295,6 +303,8 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     else reporter.message(`session stays open for sign-offs: readiness-tui signoff ITEM --session ${session.dir} …`);
     reporter.message(`session: ${session.dir}`, { session: session.dir });
     reporter.message(...reportLine);
+    // the last line says the decision and why (exit 1 NO-GO: measured to fail or rejected; 3 INCOMPLETE: could not run, open)
+    reporter.message(decisionLine(checklist, after), { decision, deciding: after.deciding });
     return DECISION_EXIT[decision];
   } finally {
     for (const [sig, h] of handlers) process.removeListener(sig, h);

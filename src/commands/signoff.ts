@@ -6,7 +6,7 @@
  * with the signer's own SSH key first. Never loses a sign-off: without a usable key (and no --sign-key) it is
  * recorded unsigned, with a warning saying so. The checks live in engine/decide.ts (shared with the TUI).
  */
-import { planSignoff, recordSignoff } from '../engine/decide.js';
+import { planSignoff, recordSignoff, teamFile } from '../engine/decide.js';
 import { openSessionDir } from '../engine/session.js';
 import { EXIT, UsageError } from './exit.js';
 import { operatorFrom, printWarnings, resolveSessionDir } from './session-target.js';
@@ -19,6 +19,7 @@ export interface SignoffOptions {
   role?: string;
   as?: string;
   signKey?: string;
+  allowedSigners?: string;
   /** false with --no-sign */
   sign?: boolean;
 }
@@ -45,7 +46,8 @@ export async function signoffCommand(itemId: string, opts: SignoffOptions): Prom
       by: operator,
     });
     printWarnings(plan.warnings);
-    const done = await recordSignoff(session, plan, { sign: opts.sign !== false, signKey: opts.signKey });
+    const allowedSigners = teamFile(session.dir, opts.allowedSigners);
+    const done = await recordSignoff(session, plan, { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners });
     if (done.unsignedReason) {
       process.stderr.write(
         `warning: the sign-off was recorded UNSIGNED (no SSH signature): ${done.unsignedReason.replace(/\.?$/, '.')} ` +

@@ -3,13 +3,14 @@
  * (`readiness-tui signoff` / `waive` in a shell, the TUI's dialogs). The checks throw `DecisionRefused` (a
  * UsageError: exit 2 on the CLI, a message in the TUI); recording is durable before it resolves.
  */
-import { join } from 'node:path';
-import { allItems, type Checklist, type Item } from '../checklist/model.js';
+import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
 import { UsageError } from '../commands/exit.js';
 import type { JournalRecord, SignoffData, WaiverData } from './events.js';
-import { JOURNAL_FILE, readJournal } from './journal.js';
 import type { Session } from './session-api.js';
-import { waiverValid } from './session-state.js';
+import { approvalRefusal, decisionBasis, keyBindingBroken, waiverValid, type ItemState, type SessionState } from './session-state.js';
 
 export class DecisionRefused extends UsageError {
   constructor(message: string) {
@@ -51,17 +52,36 @@ export interface SignoffPlan {
   warnings: string[];
 }
 
-/** Who recorded the latest result of an item (the person who ran it), from the journal. */
-export async function lastRunBy(session: Session, itemId: string): Promise<JournalRecord | undefined> {
-  const j = await readJournal(join(session.dir, JOURNAL_FILE));
-  return [...j.records]
-    .reverse()
-    .find((r) => r.type === 'item.result' && (r.data as { item?: string }).item === itemId);
+/**
+ * The rules an approval must meet against the session as it is now: the item can be approved (approvalRefusal),
+ * four-eyes (`noSelfApproval`: not the person who ran the item, nor its owner) and one approval per person. Pure:
+ * checked once before signing (quick answer) and again inside the journal lock, against the journal at the moment of
+ * the append (two approvals by one person at the same instant: one is recorded, the other refused).
+ */
+export function approvalRuleBroken(item: Item, st: ItemState, by: string): string | undefined {
+  const refusal = approvalRefusal(item, st);
+  if (refusal) return refusal;
+  if (item.noSelfApproval) {
+    if (st.ranBy && same(st.ranBy.by, by)) {
+      return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} ran it (journal line ${st.ranBy.seq + 1}): someone else must approve it`;
+    }
+    if (same(item.owner, by)) {
+      return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} owns it: someone else must approve it`;
+    }
+  }
+  const mine = st.signoffs.find((s) => !s.stale && s.decision === 'approve' && same(s.by, by));
+  if (mine) {
+    return (
+      `${by} already approved item ${item.id} (journal line ${mine.seq + 1}); ` +
+      (item.approvals > 1 ? `its ${item.approvals} approvals must come from different people` : 'nothing to do')
+    );
+  }
+  return undefined;
 }
 
 /**
  * Check a sign-off against the item's policy: known item, a reason for a rejection, an allowed role (the only one
- * by default), four-eyes (`noSelfApproval`: not the person who ran or owns the item) and one approval per person.
+ * by default) and, for an approval, approvalRuleBroken. Nothing is recorded here.
  */
 export async function planSignoff(session: Session, r: SignoffRequest): Promise<SignoffPlan> {
   if (r.decision !== 'approve' && r.decision !== 'reject') {
@@ -82,36 +102,39 @@ export async function planSignoff(session: Session, r: SignoffRequest): Promise<
   }
   const st = session.store.store.getState().items[item.id]!;
   if (r.decision === 'approve') {
-    if (item.noSelfApproval) {
-      const run = await lastRunBy(session, item.id);
-      if (run && same(run.actor, r.by)) {
-        throw new DecisionRefused(
-          `item ${item.id} requires four-eyes approval (noSelfApproval) and ${r.by} ran it (journal line ${run.seq + 1}): someone else must approve it`,
-        );
-      }
-      if (same(item.owner, r.by)) {
-        throw new DecisionRefused(`item ${item.id} requires four-eyes approval (noSelfApproval) and ${r.by} owns it: someone else must approve it`);
-      }
-    }
-    const mine = st.signoffs.find((s) => !s.stale && s.decision === 'approve' && same(s.by, r.by));
-    if (mine) {
-      throw new DecisionRefused(
-        `${r.by} already approved item ${item.id} (journal line ${mine.seq + 1}); ` +
-          (item.approvals > 1 ? `its ${item.approvals} approvals must come from different people` : 'nothing to do'),
-      );
-    }
+    const broken = approvalRuleBroken(item, st, r.by);
+    if (broken) throw new DecisionRefused(broken);
   }
   const warnings: string[] = [];
   if (item.signoff === 'none') warnings.push(`item ${item.id} does not ask for a sign-off (signoff: none); recording it anyway`);
-  if (!st.result && item.check && item.check.kind !== 'manual') {
+  if (!st.result && isAutomated(item)) {
     warnings.push(`item ${item.id} has not run yet in this session: the sign-off covers no evidence and turns stale when it runs`);
   }
   return { item, decision: r.decision, comment, role, by: r.by, evidence: (st.result?.evidence ?? []).map((e) => e.sha256), warnings };
 }
 
+/**
+ * The team file (OpenSSH allowed_signers) that says which key may sign as whom: `--allowed-signers FILE` (must
+ * exist), else `allowed_signers` in the session's state directory when there is one. Undefined: trust on first use.
+ */
+export function teamFile(sessionDir: string, given?: string): string | undefined {
+  if (given !== undefined) {
+    const f = resolve(given);
+    if (!existsSync(f)) throw new DecisionRefused(`--allowed-signers ${given}: no such file (the team's allowed_signers)`);
+    return f;
+  }
+  const f = join(sessionDir, '..', '..', TEAM_FILE);
+  return existsSync(f) ? resolve(f) : undefined;
+}
+
+/** name of the team file in a state directory (`.readiness/allowed_signers`) */
+export const TEAM_FILE = 'allowed_signers';
+
 export interface RecordSignoffOptions {
   /** false: record unsigned on purpose */
   sign: boolean;
+  /** the team file (teamFile()); without one a principal is bound to the first key it signs with */
+  allowedSigners?: string;
   /** explicit key: when it cannot sign, nothing is recorded (the error is thrown) */
   signKey?: string;
   env?: NodeJS.ProcessEnv;
@@ -160,8 +183,33 @@ export async function recordSignoff(session: Session, plan: SignoffPlan, o: Reco
     evidence: plan.evidence,
     statement,
   };
-  const record = await session.record({ type: 'signoff', actor: plan.by, data });
-  return { record, statement, unsignedReason };
+  const removeStatement = async () => {
+    if (statement) await Promise.all([statement.path, statement.sigPath].map((p) => rm(join(session.dir, p), { force: true })));
+  };
+  // identity = key: the team file says whether this key may sign as this principal
+  if (statement && o.allowedSigners) {
+    const { signerNotAllowed } = await import('../report/signoff-sign.js');
+    const why = await signerNotAllowed(session.dir, statement, plan.by, o.allowedSigners, o.env);
+    if (why) {
+      await removeStatement();
+      throw new DecisionRefused(`${why} — nothing was recorded`);
+    }
+  }
+  // the rules again, inside the journal lock: what was true before signing may not be true now
+  const check = (state: SessionState) => {
+    const broken =
+      (statement && !o.allowedSigners ? keyBindingBroken(state.keys, plan.by, statement.keyFingerprint) : undefined) ??
+      (plan.decision === 'approve' ? approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by) : undefined);
+    if (broken) throw new DecisionRefused(`${broken} — nothing was recorded`);
+  };
+  try {
+    const record = await session.record({ type: 'signoff', actor: plan.by, data }, { check });
+    return { record, statement, unsignedReason };
+  } catch (err) {
+    // a statement that was not recorded must not lie around looking like a sign-off
+    await removeStatement();
+    throw err;
+  }
 }
 
 /** Normalise an expiry: YYYY-MM-DD stays a date; relative (72h, 7d, 2w) and timestamps become ISO UTC. */
@@ -215,3 +263,37 @@ export function planWaiver(checklist: Checklist, r: WaiverRequest, now = new Dat
   const control = r.control?.trim() || undefined;
   return { item: item.id, reason, expires, compensatingControl: control, by: r.by };
 }
+
+/**
+ * Record the final decision (GO or NO-GO) — checked inside the journal lock against the journal at that moment: a
+ * final GO with a required sign-off missing is refused with the list; when a final decision was already recorded
+ * and nothing changed since, nothing new is recorded (`already`). An INCOMPLETE decision is recorded as interim.
+ */
+export async function recordDecision(session: Session): Promise<{ record?: JournalRecord; already?: { decision: string; seq: number } }> {
+  let already: { decision: string; seq: number } | undefined;
+  const s = session.store.store.getState();
+  const check = (state: SessionState) => {
+    if (state.decision !== s.decision) {
+      throw new DecisionRefused(`the decision changed to ${state.decision} while it was being recorded (another session's record arrived): look again — nothing was recorded`);
+    }
+    const b = decisionBasis(session.checklist, state, new Date());
+    if (b.decision === 'INCOMPLETE') return;
+    if (b.refusal) throw new DecisionRefused(`${b.refusal} — nothing was recorded`);
+    if (b.alreadyDecided) {
+      already = b.alreadyDecided;
+      throw new AlreadyDecided();
+    }
+  };
+  try {
+    const record = await session.record(
+      { type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: s.decision !== 'INCOMPLETE' } },
+      { check },
+    );
+    return { record };
+  } catch (err) {
+    if (err instanceof AlreadyDecided && already) return { already };
+    throw err;
+  }
+}
+
+class AlreadyDecided extends Error {}

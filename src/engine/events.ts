@@ -72,12 +72,22 @@ export interface ItemResultData {
   evidence: EvidenceRef[];
   /** when the item has `checks:`, each sub-check's verdict */
   checks?: Record<string, { verdict: CheckVerdict; summary: string; durationMs: number }>;
+  /** a mutating check that timed out: the environment may be half-changed, and what the check was doing */
+  halfChanged?: string;
 }
 
 export interface ItemSkipData {
   item: string;
-  status: Extract<Status, 'blocked' | 'skipped'>;
+  /** blocked: a prerequisite did not pass; skipped: cancelled before it started; cancelled: stopped while it ran */
+  status: Extract<Status, 'blocked' | 'skipped' | 'cancelled'>;
+  /** what happened: "cancelled by alice@example.com (key x in the TUI)", "the terminal hung up (SIGHUP)" … */
   reason: string;
+  /** cancelled: the attempt that was stopped, how long it ran, and its partial evidence */
+  attempt?: number;
+  durationMs?: number;
+  evidence?: EvidenceRef[];
+  /** a mutating check stopped part-way: the environment may be half-changed, and what the check was doing */
+  halfChanged?: string;
 }
 
 export interface SignoffData {
@@ -203,7 +213,7 @@ export type EventListener = (e: EngineEvent) => void;
 
 /** The evidence files a journal record names (item and deliverable results): what a bundle copies and verify checks. */
 export function recordedEvidence(r: Pick<JournalRecord, 'type' | 'data'>): EvidenceRef[] {
-  if (r.type !== 'item.result' && r.type !== 'deliverable.result') return [];
+  if (r.type !== 'item.result' && r.type !== 'deliverable.result' && r.type !== 'item.skip') return [];
   const ev = (r.data as { evidence?: unknown } | null | undefined)?.evidence;
   return Array.isArray(ev) ? (ev as EvidenceRef[]) : [];
 }

@@ -342,7 +342,17 @@ export type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; er
 export async function appendRecord(
   path: string,
   e: AppendInput,
-  o: { lockTimeoutMs?: number; /** called with the record just before its line is written */ beforeWrite?: (r: JournalRecord) => void } = {},
+  o: {
+    lockTimeoutMs?: number;
+    /**
+     * called once the journal lock is held, before anything is read or written: no other process can append until
+     * the line is written, so a rule checked here holds against the journal as it is at that moment. Throwing
+     * appends nothing.
+     */
+    underLock?: () => Promise<void>;
+    /** called with the record just before its line is written */
+    beforeWrite?: (r: JournalRecord) => void;
+  } = {},
 ): Promise<AppendResult> {
   const [out] = await appendRecords(path, [e], o);
   if (!out!.ok) throw out!.error;
@@ -358,11 +368,18 @@ export async function appendRecord(
 export async function appendRecords(
   path: string,
   inputs: AppendInput[],
-  o: { lockTimeoutMs?: number; /** called with each record just before the lines are written */ beforeWrite?: (r: JournalRecord) => void } = {},
+  o: {
+    lockTimeoutMs?: number;
+    /** see appendRecord: run once the lock is held, before anything is read or written; throwing appends nothing */
+    underLock?: () => Promise<void>;
+    /** called with each record just before the lines are written */
+    beforeWrite?: (r: JournalRecord) => void;
+  } = {},
 ): Promise<AppendOutcome[]> {
   const dir = dirname(path);
   const lock = await acquireLock(join(dir, JOURNAL_LOCK), { timeoutMs: o.lockTimeoutMs ?? 5_000, what: 'journal lock' });
   try {
+    await o.underLock?.();
     let created = false;
     try {
       await fsp.access(path);

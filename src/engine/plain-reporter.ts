@@ -44,6 +44,7 @@ const COLOR: Partial<Record<Status, string>> = {
   inconclusive: '35',
   blocked: '90',
   skipped: '90',
+  cancelled: '31',
   running: '36',
   waived: '36',
   'needs-signoff': '34',
@@ -130,6 +131,7 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
           const more = moreOffending(d, Math.min(10, d.offending?.length ?? 0));
           if (more) write(`${clock()} ${d.item} :   ${more}`);
           for (const ev of d.evidence) write(`${clock()} ${d.item} :   evidence: ${ev.path} (${ev.bytes} bytes, sha256 ${ev.sha256.slice(0, 12)}…)`);
+          if (d.halfChanged) write(`${clock()} ${d.item} :   WARNING: ${flat(d.halfChanged, 600)}`);
           return;
         }
         case 'deliverable.start': {
@@ -151,9 +153,13 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
         case 'deliverable.skip':
           write(`${clock()} deliverable ${flat(e.data.path, 200)}: ${paint('skipped', 'skipped')} — ${flat(e.data.reason)}`);
           return;
-        case 'item.skip':
-          write(`${clock()} ${e.data.item} ${word(e.data.status)} ${flat(e.data.reason)}`);
+        case 'item.skip': {
+          const d = e.data;
+          write(`${clock()} ${d.item} ${word(d.status)}${d.attempt !== undefined ? ` attempt ${d.attempt}` : ''} ${flat(d.reason)}${d.durationMs !== undefined ? ` ${dur(d.durationMs)}` : ''}`);
+          for (const ev of d.evidence ?? []) write(`${clock()} ${d.item} :   partial evidence: ${ev.path} (${ev.bytes} bytes, sha256 ${ev.sha256.slice(0, 12)}…)`);
+          if (d.halfChanged) write(`${clock()} ${d.item} :   WARNING: ${flat(d.halfChanged, 600)}`);
           return;
+        }
         case 'decision': {
           const d = e.data;
           const why = d.deciding.map((x) => `${x.item} ${STATUS_LABEL[x.status].word.toLowerCase()}`).join(', ');

@@ -11,9 +11,12 @@
  *
  * Verdicts: the kind throws CheckError → `error` with its hint; any other exception → `error` with its message
  * (the run goes on); the item's timeout (or a kind's own time limit: a DOMException "TimeoutError") → `timeout`.
- * Cancel (one item or all): the check's process group is killed and the item is journaled as `item.skip`
- * skipped with reason "cancelled by <operator>" — a cancelled check did not fail, and its partial output stays in
- * the evidence directory but is not referenced. Manual items are not run (they wait for a sign-off).
+ * Cancel (one item or all): the check's process group is killed and the attempt is journaled as `item.skip`
+ * cancelled with what happened ("cancelled by <operator> (key x in the TUI)", "SIGTERM …"), the attempt number and
+ * its partial evidence — a cancelled check did not fail, and the item is CANCELLED (never its earlier verdict). An
+ * item cancelled before it started is `item.skip` skipped. A mutating check stopped part-way (cancel or timeout)
+ * says that the environment may be half-changed and what it was doing. Manual items are not run (they wait for a
+ * sign-off).
  *
  * Deliverables (checkDeliverables): each deliverable with a `check` runs through the same runCheck as an item's
  * check (kind registry, variables, redaction, evidence file with its sha256, timeout), one after another, journaled as
@@ -39,7 +42,7 @@ import { interpolate } from '../checklist/interpolate.js';
 import { evaluateExpect } from '../checklist/expect.js';
 import { getKind } from '../checks/index.js';
 import { type KubeTarget } from '../checks/contract.js';
-import type { DeliverableResultData, EngineEvent, ItemResultData, JournalEvent } from './events.js';
+import type { DeliverableResultData, EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
 import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -47,6 +50,7 @@ import { OutputFeed } from './output-feed.js';
 import { errMessage, formatMs, RunAbort, runOneCheck, type CheckRun, type CheckRunEnv, type CheckTarget } from './check-run.js';
 
 export { DEFAULT_FREE_SPACE_RESERVE_BYTES, DEFAULT_OUTPUT_LIMIT_BYTES } from './check-run.js';
+import { prerequisiteProblem } from './session-state.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -198,7 +202,7 @@ export function createRunner(o: RunnerOptions): Runner {
     try {
       if (!item.checks || !Object.keys(item.checks).length) {
         const r = await runCheck(itemTarget(item), item.check!, attempt, undefined, controller, timeoutMs);
-        if (r.verdict === 'cancelled') return 'cancelled';
+        if (r.verdict === 'cancelled') return await recordCancel(entry, attempt, r.evidence, t0, r.summary);
         data = {
           item: item.id,
           attempt,
@@ -219,7 +223,9 @@ export function createRunner(o: RunnerOptions): Runner {
           if (controller.signal.aborted) break;
           feed.line(item.id, 'info', `── ${name} ──`);
           const r = await runCheck(itemTarget(item), spec, attempt, name, controller, timeoutMs);
-          if (r.verdict === 'cancelled') return 'cancelled';
+          if (r.verdict === 'cancelled') {
+            return await recordCancel(entry, attempt, [...Object.values(runs).flatMap((x) => x.evidence), ...r.evidence], t0, r.summary);
+          }
           runs[name] = r;
           if (r.verdict === 'timeout' && controller.signal.aborted) break;
         }
@@ -232,10 +238,35 @@ export function createRunner(o: RunnerOptions): Runner {
       feed.flush(item.id, true);
       entry.controller = undefined;
     }
+    if (data.verdict === 'timeout' && isMutating(item)) data.halfChanged = halfChanged(item, 'timed out');
     data = redactor.redactValue(data);
     data = await boundRecord(data, session.evidencePath(itemTarget(item).evidenceKey, attempt, 'record').replace(/\.log$/, '.json'), session.dir);
     await record({ type: 'item.result', data });
     return data.verdict;
+  };
+
+  /** What a mutating check stopped part-way means for the environment, and what it was doing. */
+  const halfChanged = (item: Item, how: string): string =>
+    `${item.id} changes the environment and ${how} part-way: the environment may be half-changed. It was running: ` +
+    `${specsOf(item).map(([n, s]) => (n ? `${n}: ` : '') + describeSpec(s)).join('; ')}. Check the environment before re-running it or going on.`;
+
+  /** The attempt was stopped while it ran: journal it as cancelled, with what happened and its partial evidence. */
+  const recordCancel = async (entry: Entry, attempt: number, evidence: EvidenceRef[], t0: number, detail: string): Promise<'cancelled'> => {
+    const item = entry.item;
+    const reason = entry.cancelled ?? detail ?? 'cancelled';
+    await record({
+      type: 'item.skip',
+      data: redactor.redactValue({
+        item: item.id,
+        status: 'cancelled',
+        reason,
+        attempt,
+        durationMs: Math.round(performance.now() - t0),
+        evidence,
+        ...(isMutating(item) ? { halfChanged: halfChanged(item, 'was cancelled') } : {}),
+      }),
+    });
+    return 'cancelled';
   };
 
   const aggregate = async (
@@ -345,6 +376,19 @@ export function createRunner(o: RunnerOptions): Runner {
 
   let deliverableRun: DeliverableRun | undefined;
 
+  function isMutating(item: Item): boolean {
+    return specsOf(item).some(([, spec]) => {
+      if (spec.mutating) return true;
+      const kind = getKind(spec.kind);
+      if (!kind?.mutating) return false;
+      try {
+        return kind.mutating(resolveCheckParams(spec, vars));
+      } catch {
+        return false;
+      }
+    });
+  }
+
   const cancelledSkip = (entry: Entry) =>
     record({ type: 'item.skip', data: { item: entry.item.id, status: 'skipped', reason: entry.cancelled ?? 'cancelled' } });
 
@@ -358,10 +402,7 @@ export function createRunner(o: RunnerOptions): Runner {
         return;
       }
       const v = await runAttempt(entry, attempt);
-      if (v === 'cancelled') {
-        await cancelledSkip(entry);
-        return;
-      }
+      if (v === 'cancelled') return; // journaled by runAttempt, with the attempt's partial evidence
       if (v === 'pass' || v === 'inconclusive') return;
     }
   };
@@ -392,18 +433,9 @@ export function createRunner(o: RunnerOptions): Runner {
             await cancelledSkip(entry);
             return;
           }
-          const bad = item.dependsOn
-            .map((d) => ({ d, s: statusOf(d) }))
-            .filter((x) => x.s !== 'pass' && x.s !== 'waived');
-          if (bad.length) {
-            await record({
-              type: 'item.skip',
-              data: {
-                item: id,
-                status: 'blocked',
-                reason: `depends on ${bad.map((x) => `${x.d} (${x.s ?? 'unknown'})`).join(', ')}, which did not pass`,
-              },
-            });
+          const blockedBy = prerequisiteProblem(item, statusOf);
+          if (blockedBy) {
+            await record({ type: 'item.skip', data: { item: id, status: 'blocked', reason: blockedBy } });
             return;
           }
           await sem.acquire();
@@ -461,17 +493,7 @@ export function createRunner(o: RunnerOptions): Runner {
     },
     isMutating(itemId) {
       const item = items.get(itemId);
-      if (!item) return false;
-      return specsOf(item).some(([, spec]) => {
-        if (spec.mutating) return true;
-        const kind = getKind(spec.kind);
-        if (!kind?.mutating) return false;
-        try {
-          return kind.mutating(resolveCheckParams(spec, vars));
-        } catch {
-          return false;
-        }
-      });
+      return item ? isMutating(item) : false;
     },
     describe(itemId) {
       const item = items.get(itemId);

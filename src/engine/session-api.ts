@@ -13,6 +13,7 @@
 import type { Checklist } from '../checklist/model.js';
 import type { JournalEvent, JournalRecord, KubeTargetInfo } from './events.js';
 import type { LockInfo } from './lock.js';
+import type { SessionState } from './session-state.js';
 import type { SessionStore } from './store.js';
 
 export interface OpenSessionOptions {
@@ -38,6 +39,15 @@ export interface OpenSessionOptions {
   takeOver?: boolean;
 }
 
+export interface RecordOptions {
+  /**
+   * The rule a deciding append must still meet (sign-off, waiver, final decision). Run while the journal lock is
+   * held, after every record appended so far (by any process) was applied: it sees the journal as it is at the moment
+   * of the append. Throwing refuses the event; nothing is recorded.
+   */
+  check?: (state: SessionState) => void;
+}
+
 export interface Session {
   id: string;
   dir: string;
@@ -52,7 +62,7 @@ export interface Session {
    * Append an event durably (canonical JSON, hash chain, fsync) and only then apply it to the store.
    * Resolves with the record's seq. Safe against other processes appending to the same journal.
    */
-  record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }): Promise<JournalRecord>;
+  record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }, o?: RecordOptions): Promise<JournalRecord>;
   /** Pick up records appended by other processes (a second operator's sign-off) and apply them to the store. */
   follow(onRecord?: (r: JournalRecord) => void): () => void;
   /** give up the owner lock (a handover): the session stays open for reading and contributing */

@@ -3,9 +3,10 @@
  * journal.jsonl) and `verify` all use this one reducer, so the screen and the signed report cannot disagree.
  */
 import type { Checklist, Item } from '../checklist/model.js';
-import { allItems } from '../checklist/model.js';
+import { allItems, isAutomated } from '../checklist/model.js';
 import type {
   DeliverableResultData,
+  EvidenceRef,
   ItemResultData,
   JournalEvent,
   NoteData,
@@ -14,13 +15,22 @@ import type {
   WaiverData,
 } from './events.js';
 import type { CheckVerdict, Decision, DeliverableStatus, Status } from './status.js';
-import { NO_GO } from './status.js';
+import { NO_GO, STATUS_LABEL } from './status.js';
 
 export interface SignoffEntry extends SignoffData {
   seq: number;
   ts: string;
   /** the item was re-run after this sign-off and its evidence changed */
   stale: boolean;
+}
+
+export interface CancelledAttempt {
+  attempt: number;
+  reason: string;
+  ts: string;
+  durationMs: number;
+  evidence: EvidenceRef[];
+  halfChanged?: string;
 }
 
 export interface WaiverEntry extends WaiverData {
@@ -38,8 +48,14 @@ export interface ItemState {
   startedAt?: string;
   /** latest check outcome (all attempts are kept in `attempts`) */
   result?: ItemResultData;
+  /** who recorded the latest result (the journal actor of its item.result, and that record's seq): who ran it */
+  ranBy?: { by: string; seq: number };
   attempts: ItemResultData[];
-  skip?: { status: 'blocked' | 'skipped'; reason: string };
+  /** a manual item whose prerequisites (dependsOn) did not pass: why it is blocked (derived, not journaled) */
+  blockedBy?: string;
+  skip?: { status: 'blocked' | 'skipped' | 'cancelled'; reason: string; halfChanged?: string };
+  /** attempts stopped while they ran, in order (their partial evidence is kept and reported) */
+  cancelled: CancelledAttempt[];
   signoffs: SignoffEntry[];
   waiver?: WaiverEntry;
   notes: (NoteData & { seq: number; ts: string })[];
@@ -75,8 +91,15 @@ export interface SessionState {
   deliverables: DeliverableState[];
   decision: Decision;
   deciding: { item: string; status: Status }[];
-  finalDecision?: { decision: Decision; ts: string };
+  finalDecision?: { decision: Decision; ts: string; seq: number };
+  /** seq of the last record that can change the decision (not a decision, report or note): "the state of the journal" */
+  lastChange: number;
   reports: { path: string; signed: boolean; interim: boolean; ts: string }[];
+  /**
+   * Who signed with which key in this session (trust on first use when there is no team file): the first signed
+   * sign-off of a principal binds that principal and that key fingerprint to each other. Principals in lower case.
+   */
+  keys: { byKey: Record<string, { principal: string; seq: number }>; byPrincipal: Record<string, { key: string; seq: number }> };
   closed: boolean;
   /** number of journal records applied */
   seq: number;
@@ -92,6 +115,7 @@ export function initialState(checklist: Checklist): SessionState {
       running: false,
       attempt: 0,
       attempts: [],
+      cancelled: [],
       signoffs: [],
       notes: [],
     };
@@ -111,7 +135,9 @@ export function initialState(checklist: Checklist): SessionState {
     })),
     decision: 'INCOMPLETE',
     deciding: [],
+    lastChange: -1,
     reports: [],
+    keys: { byKey: {}, byPrincipal: {} },
     closed: false,
     seq: 0,
   };
@@ -130,14 +156,69 @@ export function waiverValid(w: WaiverData | undefined, now: Date): boolean {
 }
 
 function approvalsOf(st: ItemState): SignoffEntry[] {
-  return st.signoffs.filter((s) => !s.stale && s.decision === 'approve');
+  // distinct people AND distinct keys: one key allowed for two principals still counts once
+  const people = new Set<string>();
+  const keys = new Set<string>();
+  return st.signoffs.filter((s) => {
+    if (s.stale || s.decision !== 'approve') return false;
+    const p = s.by.trim().toLowerCase();
+    const k = s.statement?.keyFingerprint;
+    if (people.has(p) || (k && keys.has(k))) return false;
+    people.add(p);
+    if (k) keys.add(k);
+    return true;
+  });
 }
 
-/** The item's status from its check verdict, sign-offs, waiver and skip. */
+/** The first key a principal signs with, and the first principal a key signs as, are kept (see SessionState.keys). */
+function bindKey(keys: SessionState['keys'], by: string, key: string | undefined, seq: number): SessionState['keys'] {
+  if (!key) return keys;
+  const p = by.trim().toLowerCase();
+  return {
+    byKey: keys.byKey[key] ? keys.byKey : { ...keys.byKey, [key]: { principal: by, seq } },
+    byPrincipal: keys.byPrincipal[p] ? keys.byPrincipal : { ...keys.byPrincipal, [p]: { key, seq } },
+  };
+}
+
+/**
+ * Trust on first use (no team file): a principal signs with one key and a key signs as one principal for the whole
+ * session. Why a sign-off by `by` with `key` breaks that, or undefined.
+ */
+export function keyBindingBroken(keys: SessionState['keys'], by: string, key: string): string | undefined {
+  const k = keys.byKey[key];
+  if (k && k.principal.trim().toLowerCase() !== by.trim().toLowerCase()) {
+    return (
+      `key ${key} signed as ${k.principal} earlier in this session (journal line ${k.seq + 1}), so it cannot sign as ${by}: ` +
+      `one key is one person (trust on first use). Sign with ${by}'s own key, or name the team in an allowed_signers file (--allowed-signers)`
+    );
+  }
+  const p = keys.byPrincipal[by.trim().toLowerCase()];
+  if (p && p.key !== key) {
+    return (
+      `${by} signed with key ${p.key} earlier in this session (journal line ${p.seq + 1}); this key is ${key}: one person signs ` +
+      `with one key (trust on first use). Use that key, or name the team in an allowed_signers file (--allowed-signers)`
+    );
+  }
+  return undefined;
+}
+
+/** Statuses a prerequisite must have before an item that depends on it may run or be approved. */
+export const PREREQ_OK: ReadonlySet<Status> = new Set<Status>(['pass', 'waived']);
+
+/** "depends on 2.2 (fail), 3.1 (pending), which did not pass", or undefined when every prerequisite passed. */
+export function prerequisiteProblem(item: Item, statusOf: (id: string) => Status | undefined): string | undefined {
+  const bad = item.dependsOn.map((d) => ({ d, s: statusOf(d) })).filter((x) => !x.s || !PREREQ_OK.has(x.s));
+  if (!bad.length) return undefined;
+  return `depends on ${bad.map((x) => `${x.d} (${x.s ?? 'unknown'})`).join(', ')}, which did not pass`;
+}
+
+/** The item's status from its check verdict, sign-offs, waiver and skip (and, for a manual item, its prerequisites). */
 export function deriveStatus(item: Item, st: ItemState, now: Date): Status {
   if (st.running) return 'running';
   if (waiverValid(st.waiver, now)) return 'waived';
-  const hasCheck = Boolean(item.check || item.checks) && item.check?.kind !== 'manual';
+  // the latest attempt was stopped: never fall back to an earlier attempt's verdict
+  if (st.skip?.status === 'cancelled') return 'cancelled';
+  const hasCheck = isAutomated(item);
   const verdict: CheckVerdict | undefined = st.result?.verdict;
   const live = st.signoffs.filter((s) => !s.stale);
   const rejected = live.some((s) => s.decision === 'reject');
@@ -147,10 +228,47 @@ export function deriveStatus(item: Item, st: ItemState, now: Date): Status {
     if (verdict !== 'pass') return verdict;
   }
   if (rejected) return 'fail';
+  if (!hasCheck && st.blockedBy) return 'blocked';
   const need = item.signoff === 'required' || !hasCheck ? Math.max(1, item.approvals) : 0;
   if (item.signoff === 'none' && hasCheck) return 'pass';
   if (approvalsOf(st).length >= need) return 'pass';
   return 'needs-signoff';
+}
+
+/** Results that say the item is not ready: approving over them would sign off a known problem. */
+const NOT_APPROVABLE: ReadonlySet<Status> = new Set<Status>(['fail', 'error', 'timeout', 'inconclusive', 'blocked']);
+
+/**
+ * Why an item cannot be approved now (its latest result is fail, error, timeout or inconclusive, it is blocked by
+ * its prerequisites, or it is running), with what to do instead; undefined when an approval may be recorded.
+ * A rejection is always allowed.
+ */
+export function approvalRefusal(item: Item, st: ItemState): string | undefined {
+  const instead = 'A rejection is always allowed.';
+  if (st.running) return `item ${item.id} is running now: approve it once its result is in. ${instead}`;
+  if (st.skip?.status === 'cancelled') {
+    return (
+      `item ${item.id} cannot be approved: its latest attempt (${st.attempt}) was CANCELLED (${st.skip.reason}), so there is no ` +
+      `result to approve. Run it again to the end, or accept the risk with a waiver. ${instead}`
+    );
+  }
+  if (st.blockedBy || st.skip?.status === 'blocked') {
+    const why = st.blockedBy ?? st.skip!.reason;
+    return (
+      `item ${item.id} is BLOCKED (${why}): it cannot be approved until its prerequisites pass or are waived. ` +
+      `Fix and re-run them first. ${instead}`
+    );
+  }
+  const verdict = st.result?.verdict;
+  if (!verdict || !NOT_APPROVABLE.has(verdict)) return undefined;
+  const word = STATUS_LABEL[verdict].word;
+  const what = verdict === 'fail' ? 'the check found a problem' : verdict === 'inconclusive' ? 'the check had nothing to judge' : 'the check could not run';
+  const hint = st.result!.error?.hint ? ` (${st.result!.error.hint})` : '';
+  return (
+    `item ${item.id} cannot be approved: its latest result (attempt ${st.result!.attempt}) is ${word} — ${what}: ${st.result!.summary}${hint}. ` +
+    `Fix it and run the item again (r in the TUI, or \`readiness-tui run FILE --only ${item.id}\`), or accept the risk with a ` +
+    `waiver (w in the TUI, or \`readiness-tui waive ${item.id} --reason … --expires …\`). ${instead}`
+  );
 }
 
 /** GO / NO-GO / INCOMPLETE and the blocking items that decide it. */
@@ -166,14 +284,102 @@ export function deriveDecision(checklist: Checklist, items: Record<string, ItemS
   return { decision: 'GO', deciding: [] };
 }
 
-/** Recompute derived fields (statuses, decision). `now` decides waiver expiry. */
+/** Why one deciding item holds the decision where it is, for humans: "3.3 could not run: scanner unreachable". */
+export function decidingReason(st: ItemState): string {
+  const r = st.result;
+  const one = (t: string | undefined) => (t ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
+  const rejection = st.signoffs.find((s) => !s.stale && s.decision === 'reject');
+  switch (st.status) {
+    case 'fail':
+      if (rejection && r?.verdict !== 'fail') return `${st.id} rejected by ${rejection.by}: ${one(rejection.comment)}`;
+      return `${st.id} failed: ${one(r?.summary)}`;
+    case 'error':
+    case 'timeout':
+      return `${st.id} could not run: ${one(r?.error?.message ?? r?.summary)}`;
+    case 'inconclusive':
+      return `${st.id} could not run to a verdict (inconclusive): ${one(r?.summary)}`;
+    case 'blocked':
+      return `${st.id} blocked: ${one(st.blockedBy ?? st.skip?.reason)}`;
+    case 'skipped':
+      return `${st.id} skipped: ${one(st.skip?.reason)}`;
+    case 'cancelled':
+      return `${st.id} cancelled (attempt ${st.attempt}): ${one(st.skip?.reason)}`;
+    case 'needs-signoff':
+      return `${st.id} needs a sign-off`;
+    case 'running':
+      return `${st.id} is still running`;
+    default:
+      return `${st.id} ${st.status === 'pending' ? 'has not run' : st.status}`;
+  }
+}
+
+/** The decision in one line: "INCOMPLETE — 3.3 could not run: …; 4.3 needs a sign-off", "GO — all 12 blocking items passed or are waived". */
+export function decisionLine(checklist: Checklist, s: Pick<SessionState, 'decision' | 'deciding' | 'items'>): string {
+  if (s.decision === 'GO') {
+    const n = allItems(checklist).filter((i) => i.blocking).length;
+    return `GO — all ${n} blocking item${n === 1 ? '' : 's'} passed or are waived`;
+  }
+  return `${s.decision} — ${s.deciding.map((d) => decidingReason(s.items[d.item]!)).join('; ')}`;
+}
+
+/** What a final decision rests on, what is missing, and whether it may be recorded now (the `g` confirmation). */
+export interface DecisionBasis {
+  decision: Decision;
+  /** one line each: pending and stale sign-offs, waivers and their expiry, items that could not run, failures */
+  lines: string[];
+  /** why a final decision cannot be recorded now; undefined when it can */
+  refusal?: string;
+  /** a final decision was already recorded and nothing changed since: recording another would say nothing new */
+  alreadyDecided?: { decision: Decision; seq: number };
+}
+
+export function decisionBasis(checklist: Checklist, s: SessionState, now: Date): DecisionBasis {
+  const lines: string[] = [];
+  const missing: string[] = [];
+  for (const it of allItems(checklist)) {
+    const st = s.items[it.id]!;
+    const needed = it.signoff === 'required' || !isAutomated(it);
+    if (st.status === 'needs-signoff') {
+      lines.push(`${it.id} waits for a sign-off${it.approvals > 1 ? ` (${approvalsOf(st).length} of ${it.approvals} approvals)` : ''}${it.blocking ? '' : ' (non-blocking)'}`);
+      if (needed) missing.push(it.id);
+    }
+    for (const so of st.signoffs.filter((x) => x.stale))
+      lines.push(`${it.id}: the ${so.decision} by ${so.by} (journal line ${so.seq + 1}) is STALE: the item was re-run after it`);
+    if (st.waiver) {
+      const valid = waiverValid(st.waiver, now);
+      lines.push(`${it.id} waived by ${st.waiver.by} until ${st.waiver.expires}${valid ? '' : ' — EXPIRED'}: ${st.waiver.reason}`);
+    }
+    if (['error', 'timeout', 'inconclusive', 'cancelled', 'blocked', 'skipped', 'pending', 'fail'].includes(st.status) && it.blocking)
+      lines.push(decidingReason(st));
+  }
+  const basis: DecisionBasis = { decision: s.decision, lines };
+  if (s.decision === 'GO' && missing.length) basis.refusal = `a final GO needs every required sign-off; missing: ${missing.join(', ')}`;
+  if (s.decision === 'INCOMPLETE') basis.refusal = 'the decision is INCOMPLETE: only an interim report can be written';
+  if (s.finalDecision && s.finalDecision.seq > s.lastChange) basis.alreadyDecided = { decision: s.finalDecision.decision, seq: s.finalDecision.seq };
+  return basis;
+}
+
+/**
+ * Recompute derived fields (statuses, decision). `now` decides waiver expiry. Prerequisites are settled first
+ * (dependsOn has no cycles: the checklist validator refuses them), so a manual item sees their current status.
+ */
 export function refresh(s: SessionState, checklist: Checklist, now: Date): SessionState {
   const items = { ...s.items };
-  for (const it of allItems(checklist)) {
-    const st = items[it.id]!;
-    const status = deriveStatus(it, st, now);
-    if (status !== st.status) items[it.id] = { ...st, status };
-  }
+  const byId = new Map(allItems(checklist).map((i) => [i.id, i]));
+  const done = new Set<string>();
+  const settle = (id: string): Status | undefined => {
+    const it = byId.get(id);
+    const st = items[id];
+    if (!it || !st) return undefined;
+    if (done.has(id)) return st.status;
+    done.add(id);
+    const blockedBy = isAutomated(it) ? undefined : prerequisiteProblem(it, settle);
+    const next = st.blockedBy === blockedBy ? st : { ...st, blockedBy };
+    const status = deriveStatus(it, next, now);
+    items[id] = status === next.status ? next : { ...next, status };
+    return status;
+  };
+  for (const it of byId.values()) settle(it.id);
   const d = deriveDecision(checklist, items);
   return { ...s, items, decision: d.decision, deciding: d.deciding };
 }
@@ -181,6 +387,7 @@ export function refresh(s: SessionState, checklist: Checklist, now: Date): Sessi
 /** Apply one journaled event. `seq` is the journal sequence number of the record. */
 export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist: Checklist): SessionState {
   const next: SessionState = { ...s, seq: Math.max(s.seq, seq + 1) };
+  if (!['decision', 'report.generated', 'note', 'session.resume'].includes(e.type)) next.lastChange = seq;
   const upd = (id: string, f: (st: ItemState) => ItemState) => {
     const st = next.items[id];
     if (st) next.items = { ...next.items, [id]: f(st) };
@@ -219,14 +426,26 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
           ...st,
           running: false,
           result: e.data,
+          ranBy: { by: e.actor, seq },
           attempts: [...st.attempts, e.data],
           signoffs: changed ? st.signoffs.map((x) => ({ ...x, stale: true })) : st.signoffs,
         };
       });
       break;
-    case 'item.skip':
-      upd(e.data.item, (st) => ({ ...st, running: false, skip: { status: e.data.status, reason: e.data.reason } }));
+    case 'item.skip': {
+      const d = e.data;
+      const halfChanged = d.halfChanged ? { halfChanged: d.halfChanged } : {};
+      upd(d.item, (st) => ({
+        ...st,
+        running: false,
+        skip: { status: d.status, reason: d.reason, ...halfChanged },
+        cancelled:
+          d.status === 'cancelled'
+            ? [...st.cancelled, { attempt: d.attempt ?? st.attempt, reason: d.reason, ts: e.ts, durationMs: d.durationMs ?? 0, evidence: d.evidence ?? [], ...halfChanged }]
+            : st.cancelled,
+      }));
       break;
+    }
     case 'deliverable.start':
       updDeliverable(e.data.index, e.data.path, (d) => ({ ...d, status: 'running', attempt: e.data.attempt, describe: e.data.describe, skip: undefined }));
       break;
@@ -245,6 +464,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       updDeliverable(e.data.index, e.data.path, (d) => ({ ...d, status: d.result?.verdict ?? 'skipped', skip: { reason: e.data.reason } }));
       break;
     case 'signoff':
+      next.keys = bindKey(next.keys, e.data.by, e.data.statement?.keyFingerprint, seq);
       upd(e.data.item, (st) => ({
         ...st,
         signoffs: [...st.signoffs, { ...e.data, seq, ts: e.ts, stale: evidenceKey(st.result) !== e.data.evidence.join(',') }],
@@ -258,7 +478,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       else next.notes = [...next.notes, { ...e.data, seq, ts: e.ts }];
       break;
     case 'decision':
-      if (e.data.final) next.finalDecision = { decision: e.data.decision, ts: e.ts };
+      if (e.data.final) next.finalDecision = { decision: e.data.decision, ts: e.ts, seq };
       break;
     case 'report.generated':
       next.reports = [...next.reports, { ...e.data, ts: e.ts }];

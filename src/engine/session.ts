@@ -43,7 +43,7 @@ import {
   type HeldLock,
   type LockInfo,
 } from './lock.js';
-import type { OpenSessionOptions, Session } from './session-api.js';
+import type { OpenSessionOptions, RecordOptions, Session } from './session-api.js';
 import { initialState, reduce, type SessionState } from './session-state.js';
 import { createSessionStore, type SessionStore } from './store.js';
 import { groupAccessWarning, mkdirShared, shareFd, sharePath } from './shared-files.js';
@@ -102,6 +102,8 @@ function describeRecord(r: JournalRecord): string | undefined {
 /** an event waiting to be written, and its caller's promise */
 interface PendingEvent {
   input: AppendInput;
+  /** a deciding event's rule (RecordOptions.check): such an event is committed alone */
+  check?: RecordOptions['check'];
   resolve: (r: JournalRecord) => void;
   reject: (err: unknown) => void;
 }
@@ -178,25 +180,32 @@ class LocalSession implements Session {
   /**
    * Record an event: resolves once its line is fsynced in the journal (and replayed into the store), never before.
    * Group commit: events recorded while an append is in flight wait for it and are then written together, with
-   * one lock, one write and one fsync — concurrent checks share the cost of reaching the disk.
+   * one lock, one write and one fsync — concurrent checks share the cost of reaching the disk. A deciding event
+   * (`o.check`: sign-off, waiver, decision) is committed on its own, its rule checked under the journal lock.
    */
-  record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }): Promise<JournalRecord> {
+  record<E extends JournalEvent>(e: Omit<E, 'ts' | 'actor'> & { actor?: string; ts?: string }, o: RecordOptions = {}): Promise<JournalRecord> {
     if (this.closed) return Promise.reject(new Error(`session ${this.id} is closed`));
     return new Promise<JournalRecord>((resolve, reject) => {
       const ev = e as unknown as { type: JournalEvent['type']; data: unknown; actor?: string; ts?: string };
-      const waiting = { input: { type: ev.type, actor: ev.actor ?? this.operator, ts: ev.ts, data: ev.data }, resolve, reject };
-      if (this.nextBatch) {
+      const waiting: PendingEvent = { input: { type: ev.type, actor: ev.actor ?? this.operator, ts: ev.ts, data: ev.data }, check: o.check, resolve, reject };
+      if (this.nextBatch && !o.check) {
         this.nextBatch.push(waiting);
         return;
       }
       const batch = [waiting];
-      this.nextBatch = batch;
+      if (!o.check) this.nextBatch = batch;
       const run = () => {
         if (this.nextBatch === batch) this.nextBatch = undefined; // later events form the next batch
         return this.commit(batch);
       };
       this.appendQueue = this.appendQueue.then(run, run).catch(() => undefined);
     });
+  }
+
+  private async checkUnderLock(check: NonNullable<RecordOptions['check']>): Promise<void> {
+    await this.sync();
+    if (this.broken) throw new JournalTamperError(this.journalPath, [{ line: 0, message: this.broken }], 'Nothing was recorded.');
+    check(this.store.store.getState());
   }
 
   /** write one batch of events (see record) and settle each caller's promise */
@@ -217,6 +226,8 @@ class LocalSession implements Session {
         this.journalPath,
         batch.map((w) => w.input),
         {
+          // a deciding event: catch up with what others appended, then check its rule while no one else can append
+          underLock: batch[0]!.check ? () => this.checkUnderLock(batch[0]!.check!) : undefined,
           // mark the lines as ours before they become visible, so a follower does not report them as foreign
           beforeWrite: (rec) => {
             pending.push(rec.seq);

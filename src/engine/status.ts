@@ -10,6 +10,7 @@
  * - inconclusive   the check ran but had no data to judge (e.g. nothing scanned)
  * - blocked        not run because an item it depends on did not pass
  * - skipped        deliberately not run (--only, cancelled before start)
+ * - cancelled      the latest attempt was stopped while it ran (key, hang-up, signal): no verdict, partial evidence
  * - waived         a human accepted the risk with a reason and an expiry
  * - needs-signoff  automation is done (or there is none); a human decision is required
  */
@@ -23,6 +24,7 @@ export const STATUSES = [
   'inconclusive',
   'blocked',
   'skipped',
+  'cancelled',
   'waived',
   'needs-signoff',
 ] as const;
@@ -41,11 +43,18 @@ export const TERMINAL: ReadonlySet<Status> = new Set<Status>([
   'inconclusive',
   'blocked',
   'skipped',
+  'cancelled',
   'waived',
 ]);
 
-/** Statuses that make a blocking item decide NO-GO. */
-export const NO_GO: ReadonlySet<Status> = new Set<Status>(['fail', 'error', 'timeout']);
+/**
+ * Statuses that make a blocking item decide NO-GO: something was measured to fail, or a human rejected it. An item
+ * that could not run (error, timeout) or could not judge (inconclusive) leaves the decision INCOMPLETE instead.
+ */
+export const NO_GO: ReadonlySet<Status> = new Set<Status>(['fail']);
+
+/** Statuses of an item whose check could not run or had nothing to judge (the decision is INCOMPLETE, not NO-GO). */
+export const COULD_NOT_RUN: ReadonlySet<Status> = new Set<Status>(['error', 'timeout', 'inconclusive']);
 
 export type Decision = 'GO' | 'NO-GO' | 'INCOMPLETE';
 
@@ -73,6 +82,7 @@ export const STATUS_LABEL: Record<Status, { unicode: string; ascii: string; word
   inconclusive: { unicode: '?', ascii: '?', word: 'INCONCL' },
   blocked: { unicode: '⊘', ascii: '#', word: 'BLOCKED' },
   skipped: { unicode: '-', ascii: '-', word: 'SKIPPED' },
+  cancelled: { unicode: '⊗', ascii: 'c', word: 'CANCELLED' },
   waived: { unicode: '≈', ascii: '~', word: 'WAIVED' },
   'needs-signoff': { unicode: '✍', ascii: '*', word: 'SIGNOFF' },
 };

@@ -173,7 +173,8 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     await writeFile(path.join(dir, 'journal.jsonl'), replay.lines.map((l) => l + '\n').join(''));
     await copyVerified(sessionDir, dir, 'checklist.yaml', replay.state.start.checklist.sha256, 'checklist');
     for (const rec of replay.records) {
-      if (rec.type === 'item.result' || rec.type === 'deliverable.result') {
+      // results, and the partial evidence of cancelled attempts
+      if (rec.type === 'item.result' || rec.type === 'deliverable.result' || rec.type === 'item.skip') {
         for (const ev of recordedEvidence(rec)) {
           const c = await copyVerified(sessionDir, dir, ev.path, ev.sha256, 'evidence file', ev.bytes);
           if (c.grownBy)
@@ -192,7 +193,8 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
 
     // 2. the signing key (resolved before rendering, so the report can name the key it is signed with)
     const interim = o.interim || !replay.state.finalDecision;
-    const signer = await resolveSignerPrincipal(o.signer, { env });
+    // the report is signed by the operator unless --signer says otherwise (`demo --as X` signs as X), then git
+    const signer = await resolveSignerPrincipal(o.signer ?? o.operator, { env });
     let signature: SignatureStatus;
     if (!o.sign) signature = { status: 'unsigned', namespace, signer, reason: 'written unsigned on request (--no-sign)' };
     else {

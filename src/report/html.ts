@@ -32,6 +32,7 @@ const STATUS_CLASS: Record<Status, string> = {
   pending: 'muted',
   running: 'muted',
   skipped: 'muted',
+  cancelled: 'bad',
   blocked: 'bad',
   inconclusive: 'warn',
   fail: 'bad',
@@ -84,6 +85,7 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
       ['Threshold', it.threshold ? esc(it.threshold) : undefined],
       ['Error', it.error ? esc(it.error.message) + (it.error.hint ? ` — ${esc(it.error.hint)}` : '') : undefined],
       ['Skipped', it.skip ? `${esc(it.skip.status)}: ${esc(it.skip.reason)}` : undefined],
+      ['Warning', it.skip?.halfChanged ? `<strong class="bad">${esc(it.skip.halfChanged)}</strong>` : undefined],
       ['Duration', vsEstimate(it.durationMs, it.estimateMs)],
       ['Attempts', it.attempts.length ? String(it.attempts.length) : undefined],
       ['Owner', it.owner || it.role ? esc([it.owner, it.role].filter(Boolean).join(', ')) : undefined],
@@ -99,10 +101,19 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
       ],
     ]),
   );
-  if (it.attempts.length > 1) {
+  if (it.attempts.length + it.cancelled.length > 1 || it.cancelled.length) {
+    // every attempt in order, the cancelled ones included (with what happened and their partial evidence)
+    const rows = [
+      ...it.attempts.map((a) => ({ n: a.attempt, html: `<td>${status(a.verdict)}</td><td>${esc(a.summary)}</td><td>${esc(formatMs(a.durationMs))}</td>` })),
+      ...it.cancelled.map((c) => ({
+        n: c.attempt,
+        html:
+          `<td>${status('cancelled')}</td><td>${esc(c.reason)}${c.halfChanged ? `<br><strong class="bad">${esc(c.halfChanged)}</strong>` : ''}` +
+          `${c.evidence.length ? `<br>partial evidence: ${c.evidence.map((e) => `<code>${esc(e.path)}</code>`).join(', ')}` : ''}</td><td>${esc(formatMs(c.durationMs))}</td>`,
+      })),
+    ].sort((a, b) => a.n - b.n);
     parts.push('<table><tr><th>#</th><th>Verdict</th><th>Summary</th><th>Duration</th></tr>');
-    for (const a of it.attempts)
-      parts.push(`<tr><td>${a.attempt}</td><td>${status(a.verdict)}</td><td>${esc(a.summary)}</td><td>${esc(formatMs(a.durationMs))}</td></tr>`);
+    for (const r of rows) parts.push(`<tr><td>${r.n}</td>${r.html}</tr>`);
     parts.push('</table>');
   }
   const subChecks = it.attempts[it.attempts.length - 1]?.checks;

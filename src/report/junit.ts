@@ -42,7 +42,8 @@ function outcome(it: ReportItem): { tag: 'failure' | 'error' | 'skipped'; messag
       };
     case 'blocked':
     case 'skipped':
-      return { tag: 'skipped', message: `${it.status}: ${it.skip?.reason ?? ''}` };
+    case 'cancelled':
+      return { tag: 'skipped', message: `${it.status}: ${it.skip?.reason ?? ''}${it.skip?.halfChanged ? ` — ${it.skip.halfChanged}` : ''}` };
     case 'needs-signoff':
       return { tag: 'skipped', message: `needs sign-off${detail ? ` (${detail})` : ''}` };
     default:

@@ -76,12 +76,13 @@ export function renderMarkdown(m: ReportModel): string {
       );
     }
   }
-  const problems = m.blocks.flatMap((b) => b.items).filter((i) => ['fail', 'error', 'timeout', 'blocked'].includes(i.status));
+  const problems = m.blocks.flatMap((b) => b.items).filter((i) => ['fail', 'error', 'timeout', 'blocked', 'cancelled'].includes(i.status));
   if (problems.length) {
     out.push('');
     out.push('### Problems');
     for (const it of problems) {
-      out.push(`- **${mdText(it.id)} ${mdText(it.title, 120)}** — ${statusWord(it.status)}: ${mdText(it.error?.message ?? it.summary ?? it.skip?.reason, 300)}`);
+      const said = it.status === 'cancelled' ? `${it.skip?.reason ?? ''}${it.skip?.halfChanged ? ` — ${it.skip.halfChanged}` : ''}` : (it.error?.message ?? it.summary ?? it.skip?.reason);
+      out.push(`- **${mdText(it.id)} ${mdText(it.title, 120)}** — ${statusWord(it.status)}: ${mdText(said, 400)}`);
     }
   }
   const waived = m.blocks.flatMap((b) => b.items).filter((i) => i.waiver);

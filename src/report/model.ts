@@ -15,7 +15,7 @@ import type {
   SessionStartData,
   SignoffData,
 } from '../engine/events.js';
-import { waiverValid, type SessionState } from '../engine/session-state.js';
+import { waiverValid, type CancelledAttempt, type SessionState } from '../engine/session-state.js';
 import { STATUSES, type CheckVerdict, type Decision, type DeliverableStatus, type Status } from '../engine/status.js';
 
 export const REPORT_TYPE = 'readiness-tui/report/v1';
@@ -90,7 +90,9 @@ export interface ReportItem {
   attempts: ReportAttempt[];
   /** evidence of the latest attempt */
   evidence: EvidenceRef[];
-  skip?: { status: 'blocked' | 'skipped'; reason: string };
+  skip?: { status: 'blocked' | 'skipped' | 'cancelled'; reason: string; halfChanged?: string };
+  /** attempts stopped while they ran (shown as CANCELLED with their partial evidence; never a verdict) */
+  cancelled: CancelledAttempt[];
   signoffPolicy: { policy: Item['signoff']; roles: string[]; approvals: number; noSelfApproval: boolean };
   signoffs: ReportSignoff[];
   waiver?: ReportWaiver;
@@ -253,7 +255,8 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       ...(a.omitted ? { omitted: a.omitted } : {}),
       checks: a.checks,
     }));
-    const latest = st.result;
+    // after a cancelled attempt, the last verdict is an earlier attempt's: it stays in `attempts`, not on the item
+    const latest = st.skip?.status === 'cancelled' ? undefined : st.result;
     return {
       id: it.id,
       blockId: it.blockId,
@@ -273,6 +276,7 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       attempts,
       evidence: latest?.evidence ?? [],
       skip: st.skip,
+      cancelled: st.cancelled,
       signoffPolicy: { policy: it.signoff, roles: it.signoffRoles, approvals: it.approvals, noSelfApproval: it.noSelfApproval },
       signoffs: st.signoffs.map((s) => ({
         seq: s.seq,

@@ -9,7 +9,7 @@
  */
 import canonicalize from 'canonicalize';
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { syncFiles } from '../engine/durable.js';
 import path from 'node:path';
 import type { SessionStartData, SignoffData } from '../engine/events.js';
@@ -49,6 +49,39 @@ export interface SignoffSignRequest {
   evidence: string[];
   signKey?: string;
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The team file's word on a signed statement: is its key allowed for the principal it names (namespace
+ * signoff@readiness-tui, now)? The reason when not, else undefined. Checked before the sign-off is recorded.
+ */
+export async function signerNotAllowed(
+  sessionDir: string,
+  st: NonNullable<SignoffData['statement']>,
+  principal: string,
+  allowedFile: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const { parseAllowedSigners } = await import('./sshsig.js');
+  const { checkSignature } = await import('./check-signature.js');
+  let text: string;
+  try {
+    text = await readFile(allowedFile, 'utf8');
+  } catch {
+    return `the team file ${allowedFile} cannot be read`;
+  }
+  const sigFile = path.join(sessionDir, st.sigPath);
+  const v = await checkSignature({
+    message: await readFile(path.join(sessionDir, st.path)),
+    sigText: await readFile(sigFile, 'utf8'),
+    sigFile,
+    allowedFile,
+    allowed: parseAllowedSigners(text, allowedFile),
+    namespace: SIGNOFF_NAMESPACE,
+    principal,
+    env,
+  });
+  return v.ok ? undefined : `key ${st.keyFingerprint} is not allowed for principal ${principal} (team file ${allowedFile}: ${v.reason ?? 'not trusted'})`;
 }
 
 /** The exact bytes of a statement file: canonical JSON + "\n". */
@@ -92,11 +125,20 @@ export async function signSignoff(r: SignoffSignRequest): Promise<NonNullable<Si
 
   const dirAbs = path.join(r.session.dir, 'signoffs');
   mkdirShared(dirAbs);
+  // the name is claimed by creating the file exclusively: two signers at the same instant never share one
   const base = `${last.seq}-${safeName(principal)}`;
-  let name = `${base}.json`;
-  for (let i = 2; existsSync(path.join(dirAbs, name)) || existsSync(path.join(dirAbs, name + '.sig')); i++) name = `${base}-${i}.json`;
+  let name = '';
+  for (let i = 1; ; i++) {
+    name = i === 1 ? `${base}.json` : `${base}-${i}.json`;
+    if (existsSync(path.join(dirAbs, name + '.sig'))) continue;
+    try {
+      await writeFile(path.join(dirAbs, name), statementBytes(statement), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i > 1000) throw err;
+    }
+  }
   const file = path.join(dirAbs, name);
-  await writeFile(file, statementBytes(statement), { flag: 'wx' });
   sharePath(file, 'file');
 
   const key = await resolveSigningKey({ signKey: r.signKey, env }).catch(async (err) => {

@@ -35,8 +35,8 @@ export interface UiActions {
   run(ids: string[], o?: { deliverables?: boolean }): void;
   /** hand the driver role over: no new runs, the running ones finish, then the session is released; this UI watches */
   handOver(): Promise<void>;
-  /** cancel one item, or everything running when no id */
-  cancel(id?: string): void;
+  /** cancel one item, or everything running when no id; `how` says what the operator did ("key c in the TUI") */
+  cancel(id?: string, how?: string): void;
   running(): string[];
   isMutating(id: string): boolean;
   /** the exact command(s) / API queries the item's check runs (secrets redacted) */

@@ -15,6 +15,8 @@ export interface ControllerOptions {
   readonly: boolean;
   outDir: string;
   signKey?: string;
+  /** the team file (allowed_signers) checked before a sign-off is recorded */
+  allowedSigners?: string;
   signer?: string;
   env: NodeJS.ProcessEnv;
   /** secret variable values: the report bundle is checked to contain none of them */
@@ -73,9 +75,9 @@ export function createController(o: ControllerOptions): Controller {
       o.releaseDriver?.();
       live.message('info', 'you handed the driver role over and are watching now: a watcher drives with `readiness-tui FILE`');
     },
-    cancel(id) {
+    cancel(id, how) {
       if (!id) cancels++;
-      runner?.cancel(id);
+      runner?.cancel(id, `cancelled by ${o.operator}${how ? ` (${how})` : ''}`);
     },
     // what the operator sees: the store (the runner may still be finishing an item whose result is recorded)
     running: () => {
@@ -100,7 +102,7 @@ export function createController(o: ControllerOptions): Controller {
       // the agent this TUI started with may be gone (tmux after the ssh login dropped): a live one of the same user
       const agent = await liveAgent(o.env);
       // never lose a sign-off because signing failed: without an explicit --sign-key it is recorded unsigned
-      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: agent.env });
+      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
       const verb = i.decision === 'approve' ? 'approved' : 'rejected';
       const warn = [...plan.warnings, ...(agent.note ? [agent.note] : [])].map((w) => ` — ${w}`).join('');
       return {
@@ -123,7 +125,9 @@ export function createController(o: ControllerOptions): Controller {
       if (o.readonly) throw new Error('watching: the driver writes the report (or `readiness-tui report` from a shell)');
       const s = live.store.getState();
       const interim = s.decision === 'INCOMPLETE';
-      await record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: !interim } });
+      // one final decision per state of the journal; a final GO with a required sign-off missing is refused
+      const { recordDecision } = await import('../engine/decide.js');
+      await recordDecision(session);
       const { writeReportBundle } = await import('../report/bundle.js');
       const agent = await liveAgent(o.env);
       const r = await writeReportBundle({

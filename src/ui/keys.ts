@@ -6,6 +6,7 @@
  * the stores (getState), never from a render closure, so a burst of keys acts on the state each key left behind.
  */
 import type { Checklist } from '../checklist/model.js';
+import { approvalRefusal, decisionBasis } from '../engine/session-state.js';
 import type { LiveState, SessionStore } from '../engine/store.js';
 import type { UiActions } from './actions.js';
 import {
@@ -311,7 +312,7 @@ function interrupt(ctx: DispatchContext, now: number): void {
   // a watcher's Ctrl-C never cancels the driver's checks
   const running = ctx.actions.readonly ? [] : ctx.actions.running();
   if (running.length) {
-    ctx.actions.cancel();
+    ctx.actions.cancel(undefined, 'Ctrl-C in the TUI');
     setUi(ctx, { ctrlCAt: now, flash: { text: `cancelling ${running.length} running check(s) — press Ctrl-C again to quit`, level: 'warn' } });
   } else {
     setUi(ctx, { ctrlCAt: now, flash: { text: 'press Ctrl-C again to quit', level: 'warn' } });
@@ -373,8 +374,18 @@ function runTargets(ctx: DispatchContext, ids: string[], what: string, o: { deli
     return flash(ctx, why, 'warn');
   }
   const mutating = auto.filter((id) => ctx.actions.isMutating(id)).map((id) => ({ item: id, commands: ctx.actions.describe(id) }));
-  if (mutating.length) {
-    setUi(ctx, { dialog: { kind: 'confirm-run', ids: auto, mutating, ...(o.deliverables ? { deliverables: true } : {}) } });
+  // after the final decision, a re-run makes the sign-offs on changed evidence stale: say so before it runs
+  const signed = auto.filter((id) => live.items[id]!.signoffs.some((s) => !s.stale));
+  const afterDecision =
+    live.finalDecision && live.finalDecision.seq > live.lastChange
+      ? `the final decision ${live.finalDecision.decision} is recorded: re-running ${auto.length === 1 ? auto[0] : `${auto.length} items`} changes the journal` +
+        (signed.length ? ` and makes the sign-offs on ${signed.join(', ')} stale if the evidence changes` : '') +
+        '; the decision must then be taken again'
+      : undefined;
+  if (mutating.length || afterDecision) {
+    setUi(ctx, {
+      dialog: { kind: 'confirm-run', ids: auto, mutating, ...(o.deliverables ? { deliverables: true } : {}), ...(afterDecision ? { warning: afterDecision } : {}) },
+    });
     return;
   }
   ctx.actions.run(auto, o);
@@ -456,11 +467,11 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       const running = ctx.actions.running();
       if (it && screen.name !== 'overview') {
         if (!running.includes(it.id)) return flash(ctx, `${it.id} is not running`, 'warn');
-        ctx.actions.cancel(it.id);
+        ctx.actions.cancel(it.id, 'key c in the TUI');
         return flash(ctx, `cancelling ${it.id}`, 'warn');
       }
       if (!running.length) return flash(ctx, 'nothing is running', 'warn');
-      ctx.actions.cancel();
+      ctx.actions.cancel(undefined, 'key c in the TUI');
       return flash(ctx, `cancelling ${running.length} running check(s)`, 'warn');
     }
     case 'item.signoff': {
@@ -468,8 +479,11 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       if (!it) return;
       if (live.items[it.id]?.running) return flash(ctx, `${it.id} is still running: sign off once it has finished`, 'warn');
       const roles = it.signoffRoles.length ? it.signoffRoles : it.role ? [it.role] : [];
+      // an item that cannot be approved (failed, could not run, blocked) opens on "reject", saying why
+      const notice = approvalRefusal(it, live.items[it.id]!);
+      const decision = notice ? 'reject' : 'approve';
       return setUi(ctx, {
-        dialog: { kind: 'signoff', item: it.id, decision: 'approve', role: roles[0] ?? '', roles, comment: '', field: 0, phase: 'edit' },
+        dialog: { kind: 'signoff', item: it.id, decision, role: roles[0] ?? '', roles, comment: '', field: 0, phase: 'edit', ...(notice ? { notice } : {}) },
       });
     }
     case 'item.waive': {
@@ -500,12 +514,18 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
     }
     case 'report.generate': {
       if (ui.report?.phase === 'writing') return;
-      setUi(ctx, { report: { phase: 'writing', text: 'writing the report bundle…' } });
-      ctx.actions.generateReport().then(
-        (r) => setUi(ctx, { report: { phase: 'done', text: r.message } }),
-        (err: unknown) => setUi(ctx, { report: { phase: 'error', text: err instanceof Error ? err.message : String(err) } }),
-      );
-      return;
+      // a deliberate act: first what the decision rests on and what is missing, then y to record it
+      const b = decisionBasis(c, live, new Date());
+      const interimRefusal = b.decision === 'INCOMPLETE';
+      return setUi(ctx, {
+        dialog: {
+          kind: 'confirm-decision',
+          decision: b.decision,
+          lines: b.lines,
+          ...(b.refusal && !interimRefusal ? { refusal: b.refusal } : {}),
+          ...(b.alreadyDecided ? { already: b.alreadyDecided } : {}),
+        },
+      });
     }
     case 'app.help':
       return setUi(ctx, { help: true });
@@ -563,6 +583,17 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
       if (d.running.length) flash(ctx, `handing over: waiting for ${d.running.join(', ')} to finish`);
       void ctx.actions.handOver();
     } else if (k === 'n' || k === 'escape') close();
+    return;
+  }
+  if (d.kind === 'confirm-decision') {
+    if (k === 'y' && !d.refusal) {
+      close();
+      setUi(ctx, { report: { phase: 'writing', text: 'writing the report bundle…' } });
+      ctx.actions.generateReport().then(
+        (r) => setUi(ctx, { report: { phase: 'done', text: r.message } }),
+        (err: unknown) => setUi(ctx, { report: { phase: 'error', text: err instanceof Error ? err.message : String(err) } }),
+      );
+    } else if (k === 'n' || k === 'escape' || k === 'y') close();
     return;
   }
   if (d.kind === 'confirm-run') {

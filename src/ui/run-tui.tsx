@@ -40,6 +40,12 @@ function listYaml(dir: string): string[] {
   }
 }
 
+/** the team file for sign-offs from the TUI (engine/decide.ts, loaded lazily like the rest of decide) */
+async function teamFileOf(sessionDir: string, given?: string): Promise<string | undefined> {
+  const { teamFile } = await import('../engine/decide.js');
+  return teamFile(sessionDir, given);
+}
+
 /** The package's own checklist/ directory (dist/… in the package, src/ui/… from source). */
 export function bundledChecklistDir(): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -369,6 +375,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     readonly: !!opts.readonly,
     outDir: opts.out ?? 'reports',
     signKey: opts.signKey,
+    allowedSigners: await teamFileOf(session.dir, opts.allowedSigners),
     signer: opts.signer,
     env,
     secrets: opened.secrets,
@@ -389,11 +396,12 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   let stopHandedOver = (): void => undefined;
 
   let shuttingDown: Promise<void> | undefined;
-  const shutdown = (): Promise<void> =>
+  /** `why`: what ends the TUI while checks run, journaled as the reason of their cancellation */
+  const shutdown = (why: string): Promise<void> =>
     (shuttingDown ??= (async () => {
       detachAll();
       if (runner?.running().length) {
-        runner.cancel();
+        runner.cancel(undefined, why);
         write(`readiness-tui: cancelling ${runner.running().length} running check(s)…\n`);
       }
       await Promise.race([controller.settled(), new Promise((r) => setTimeout(r, 6000).unref())]);
@@ -424,13 +432,14 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
       })),
     async onSignal(sig) {
       instance?.unmount();
-      await shutdown();
+      // (a hang-up takes onHangup: the checks finish headless)
+      await shutdown(`the TUI received ${sig} (sent by the system or another process); not cancelled by a person`);
       write(summary(session, file, opts).replace('readiness-tui:', `readiness-tui (${sig}):`));
     },
     onFatal(err) {
       write(`readiness-tui: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
       if (env.READINESS_DEBUG === '1' && err instanceof Error && err.stack) write(err.stack + '\n');
-      void shutdown().finally(() => process.exit(EXIT.USAGE));
+      void shutdown(`the TUI stopped on an internal error: ${err instanceof Error ? err.message : String(err)}`).finally(() => process.exit(EXIT.USAGE));
     },
   });
 
@@ -481,7 +490,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   } finally {
     term.restore();
     if (hangup) await hangup;
-    else await shutdown();
+    else await shutdown(`cancelled by ${operator} (quit the TUI while it ran)`);
     removeHandlers();
   }
   process.stdout.write(summary(session, file, opts));

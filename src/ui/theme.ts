@@ -79,6 +79,7 @@ export const STATUS_TONE: Record<Status, Tone> = {
   inconclusive: 'warn',
   blocked: 'muted',
   skipped: 'muted',
+  cancelled: 'bad',
   waived: 'accent',
   'needs-signoff': 'warn',
 };

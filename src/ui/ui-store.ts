@@ -2,6 +2,7 @@
  * Navigation and dialog state of the TUI: a zustand vanilla store, separate from the session store (which holds
  * what happened). Key handlers read it with getState(), never from render closures.
  */
+import type { Decision } from '../engine/status.js';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
 export type Screen =
@@ -24,6 +25,8 @@ export interface SignoffDialog {
   field: number;
   phase: DialogPhase;
   message?: string;
+  /** why the item cannot be approved now (the dialog opens on "reject" and says so) */
+  notice?: string;
 }
 
 export interface WaiverDialog {
@@ -54,6 +57,19 @@ export interface ConfirmRunDialog {
   mutating: { item: string; commands: string[] }[];
   /** check the deliverables after the items (`A`) */
   deliverables?: boolean;
+  /** something else to weigh first (a re-run after the final decision) */
+  warning?: string;
+}
+
+/** `g`: what the decision rests on and what is missing, before it is recorded and the report written */
+export interface ConfirmDecisionDialog {
+  kind: 'confirm-decision';
+  decision: Decision;
+  lines: string[];
+  /** why it cannot be recorded as final (y then does nothing) */
+  refusal?: string;
+  /** the same final decision is already recorded and nothing changed: y writes the report again, nothing new */
+  already?: { decision: Decision; seq: number };
 }
 
 export interface QuitDialog {
@@ -67,7 +83,7 @@ export interface HandoverDialog {
   running: string[];
 }
 
-export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | QuitDialog | HandoverDialog;
+export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | ConfirmDecisionDialog | QuitDialog | HandoverDialog;
 
 export interface UiState {
   stack: Screen[];

@@ -97,7 +97,8 @@ describe('run --ci', () => {
     expect(r.stdout).toMatch(/DECISION GO/);
     expect(r.stdout).not.toContain('\x1b');
     const lines = r.stdout.trim().split('\n');
-    expect(lines[lines.length - 1]).toMatch(/^report: .*readiness/);
+    expect(lines[lines.length - 2]).toMatch(/^report: .*readiness/);
+    expect(lines[lines.length - 1]).toBe('GO — all 2 blocking items passed or are waived');
     const sdir = sessionDirOf(r.stdout);
     const types = (await journalOf(sdir)).map((e) => e.type);
     expect(types.slice(-2)).toEqual(['report.generated', 'session.close']);
@@ -149,6 +150,66 @@ describe('run --ci', () => {
     expect(sessionDirOf(second.stdout)).toBe(sdir);
     expect(second.stdout).toMatch(/kept from the earlier run of this session: 1\.1/);
     expect((await readFile(counter, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('could-not-run is not failed: error / timeout / inconclusive decide INCOMPLETE (exit 3), a measured failure NO-GO (exit 1)', async () => {
+    // a port nothing listens on: the health check cannot reach its target at all (error, not fail)
+    const srv = (await import('node:net')).createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    const items = `blocks:
+  - id: "3"
+    title: B
+    items:
+      - id: "3.1"
+        title: passes
+        check: { kind: command, run: "true" }
+      - id: "3.3"
+        title: scanner
+        check:
+          kind: http.health
+          samples: 1
+          requestTimeoutMs: 500
+          targets: [{ name: scanner, url: "http://127.0.0.1:${port}/healthz" }]
+      - id: "3.4"
+        title: slow
+        timeout: 1s
+        check: { kind: command, run: "sleep 20" }
+`;
+    const inc = await cli(['run', await checklist(items, 'inc.yaml'), '--ci', '--state-dir', 'inc-state']);
+    expect(inc.code).toBe(3);
+    const last = inc.stdout.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^INCOMPLETE — 3\.3 could not run: .+; 3\.4 could not run: timed out after 1s$/);
+    expect(inc.stdout).toMatch(/3\.3 ERROR/);
+
+    const nogo = await cli(['run', await checklist(items + `      - id: "3.5"
+        title: measured bad
+        check: { kind: command, run: "echo 3 critical CVEs; exit 1" }
+`, 'nogo.yaml'), '--ci', '--state-dir', 'nogo-state']);
+    expect(nogo.code).toBe(1);
+    expect(nogo.stdout.trim().split('\n').at(-1)).toMatch(/^NO-GO — 3\.5 failed: /);
+  });
+
+  it('the report is signed as the operator (--as), so verify accepts it for that principal', async () => {
+    const f = await checklist(`blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: ok
+        check: { kind: command, run: "true" }
+`);
+    const key = path.join(dir, 'captain');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'c', '-f', key]);
+    const r = await cli(['run', f, '--ci', '--as', 'captain@example.com', '--sign-key', key]);
+    expect(r.code, r.stderr).toBe(0);
+    const bundle = /^report: (\S+) \(signed\)$/m.exec(r.stdout)![1]!;
+    const pub = (await readFile(key + '.pub', 'utf8')).split(' ').slice(0, 2).join(' ');
+    await writeFile(path.join(dir, 'allowed'), `captain@example.com ${pub}\n`);
+    const v = await cli(['verify', bundle, '--allowed-signers', path.join(dir, 'allowed')]);
+    expect(v.stdout).toMatch(/SHA256SUMS\.sig: good .*captain@example\.com/);
+    expect(v.code, v.stdout).toBe(0);
   });
 
   it('an invalid checklist prints every problem with file:line:col and exits 2 without running anything', async () => {
@@ -360,8 +421,8 @@ deliverables:
     const sdir = /session \S+ started in (\S+)/.exec(r.stdout)![1]!;
     const j = await journalOf(sdir);
     const skip = j.find((e) => e.type === 'item.skip');
-    expect(skip?.data).toMatchObject({ item: '1.1', status: 'skipped' });
-    expect(String(skip?.data.reason)).toContain('SIGINT');
+    expect(skip?.data).toMatchObject({ item: '1.1', status: 'cancelled', attempt: 1 });
+    expect(String(skip?.data.reason)).toMatch(/^cancelled by .+ \(Ctrl-C \/ SIGINT to run --ci\)$/);
     expect(j.some((e) => e.type === 'note')).toBe(true);
     const ps = execFileSync('ps', ['-eo', 'stat=,args='], { encoding: 'utf8' })
       .split('\n')

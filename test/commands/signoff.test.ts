@@ -7,6 +7,8 @@ import type { ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { openSession } from '../../src/engine/session.js';
 import { BIN, cli, ensureBuilt } from '../support/cli-run.js';
+import { cliSession } from '../support/cli-session.js';
+import { allowedLine, genKey, startAgent, type TestAgent } from '../report/helpers/ssh.js';
 import { checklistYaml, tempDir, type ItemSpec } from '../support/session-fixtures.js';
 
 const ITEMS: ItemSpec[] = [
@@ -234,6 +236,226 @@ describe('signoff', () => {
     } finally {
       await owner.close();
     }
+  });
+
+  describe('only what can be approved is approved', () => {
+    const GATE: ItemSpec[] = [
+      { id: 'f', signoff: 'required' },
+      { id: 'e', signoff: 'required' },
+      { id: 't', signoff: 'required' },
+      { id: 'i', signoff: 'required' },
+      { id: 'm', manual: true, dependsOn: ['f', 'e'] },
+      { id: 'ok', manual: true, dependsOn: ['p'] },
+      { id: 'p', signoff: 'optional' },
+    ];
+    const outcome = (item: string, verdict: ItemResultData['verdict'], summary: string, hint?: string): ItemResultData => ({
+      ...result(item, `${item}${'c'.repeat(63)}`),
+      verdict,
+      summary,
+      ...(verdict === 'error' ? { error: { message: summary, ...(hint ? { hint } : {}) } } : {}),
+    });
+
+    /** f failed, e could not run, t timed out, i had nothing to judge, p passed; m (manual) depends on f and e */
+    async function gated(): Promise<{ cwd: string; dir: string }> {
+      const cwd = path.join(tmp.dir, `w${n++}`);
+      mkdirSync(cwd);
+      writeFileSync(path.join(cwd, 'c.yaml'), checklistYaml('gate', GATE));
+      const checklist = await loadChecklist(path.join(cwd, 'c.yaml'));
+      const s = await openSession({ checklist, stateDir: path.join(cwd, '.readiness'), mode: 'ci', vars: {}, secretVars: [], operator: 'runner@example.com', owner: false });
+      await s.record({ type: 'item.result', data: outcome('f', 'fail', '3 CRITICAL CVEs') });
+      await s.record({ type: 'item.result', data: outcome('e', 'error', 'scanner unreachable', 'start the trivy server') });
+      await s.record({ type: 'item.result', data: outcome('t', 'timeout', 'timed out after 30s') });
+      await s.record({ type: 'item.result', data: outcome('i', 'inconclusive', 'no images scanned') });
+      await s.record({ type: 'item.result', data: outcome('p', 'pass', 'exit 0') });
+      await s.close();
+      return { cwd, dir: s.dir };
+    }
+
+    it('approving a fail / error / timeout / inconclusive item: exit 2 saying what to do instead; nothing recorded', async () => {
+      const s = await gated();
+      const cases: [string, RegExp][] = [
+        ['f', /^error: item f cannot be approved: its latest result \(attempt 1\) is FAIL — the check found a problem: 3 CRITICAL CVEs\. Fix it and run the item again \(r in the TUI, or `readiness-tui run FILE --only f`\), or accept the risk with a waiver \(w in the TUI, or `readiness-tui waive f --reason … --expires …`\)\. A rejection is always allowed\.\n$/],
+        ['e', /is ERROR — the check could not run: scanner unreachable \(start the trivy server\)\. Fix it/],
+        ['t', /is TIMEOUT — the check could not run: timed out after 30s\./],
+        ['i', /is INCONCL — the check had nothing to judge: no images scanned\./],
+      ];
+      for (const [id, msg] of cases) {
+        const r = await cli(['signoff', id, '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+        expect(r.code, id).toBe(2);
+        expect(r.stderr, id).toMatch(msg);
+        expect(r.stdout).toBe('');
+      }
+      expect(await records(s.dir)).toHaveLength(6);
+    });
+
+    it('a rejection of a failed item is always allowed', async () => {
+      const s = await gated();
+      const r = await cli(['signoff', 'f', '--decision', 'reject', '--comment', 'CVE-2024-1 is exploitable here', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/REJECT by bob@example.com, unsigned — item is now fail/);
+    });
+
+    it('a manual item whose prerequisites did not pass is blocked: approval refused, rejection allowed', async () => {
+      const s = await gated();
+      const r = await cli(['signoff', 'm', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        'error: item m is BLOCKED (depends on f (fail), e (error), which did not pass): it cannot be approved until its ' +
+          'prerequisites pass or are waived. Fix and re-run them first. A rejection is always allowed.\n',
+      );
+      const rj = await cli(['signoff', 'm', '--decision', 'reject', '--comment', 'not before the CVEs are fixed', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(rj.code).toBe(0);
+      expect(rj.stdout).toMatch(/item is now fail$/m);
+      // once the prerequisite passes, its dependant can be approved
+      const ok = await cli(['signoff', 'ok', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(ok.stderr).toBe('');
+      expect(ok.stdout).toMatch(/APPROVE by bob@example.com, unsigned — item is now pass/);
+    });
+
+    it('a waived prerequisite unblocks its manual dependant', async () => {
+      const s = await gated();
+      for (const id of ['f', 'e']) {
+        const w = await cli(['waive', id, '--reason', 'compensated by WAF rule 7', '--expires', '7d', '--as', 'carol@example.com'], { cwd: s.cwd, env });
+        expect(w.code, w.stderr).toBe(0);
+      }
+      const r = await cli(['signoff', 'm', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/item is now pass/);
+    });
+  });
+
+  describe('concurrent approvals (the rules are checked inside the journal lock)', () => {
+    const PAIRS = 50;
+    const AT_ONCE = 5;
+
+    /** one session with PAIRS items that each need 2 approvals; every item gets one pair of signoff processes */
+    async function race(signers: [string, string]): Promise<{ dir: string; results: { item: string; runs: Awaited<ReturnType<typeof cli>>[] }[] }> {
+      const items: ItemSpec[] = Array.from({ length: PAIRS }, (_, i) => ({ id: `p${i}`, signoff: 'required', approvals: 2 }));
+      const s = await cliSession(path.join(tmp.dir, `race${n++}`), items, { name: 'race' });
+      const keys = Object.fromEntries(signers.map((who) => [who, genKey(home, `${who.split('@')[0]}-${n++}`).priv]));
+      const results: { item: string; runs: Awaited<ReturnType<typeof cli>>[] }[] = [];
+      for (let i = 0; i < PAIRS; i += AT_ONCE) {
+        const batch = items.slice(i, i + AT_ONCE).map(async ({ id }) => ({
+          item: id,
+          runs: await Promise.all(
+            signers.map((who) => cli(['signoff', id, '--decision', 'approve', '--as', who, '--sign-key', keys[who]!, '--session', s.dir], { cwd: s.cwd, env, timeoutMs: 60_000 })),
+          ),
+        }));
+        results.push(...(await Promise.all(batch)));
+      }
+      return { dir: s.dir, results };
+    }
+
+    it(`${PAIRS} pairs of same-person approvals at the same instant: one recorded, the other refused clearly; no statement left behind`, async () => {
+      const { dir, results } = await race(['alice@example.com', 'alice@example.com']);
+      for (const { item, runs } of results) {
+        const ok = runs.filter((r) => r.code === 0);
+        const refused = runs.filter((r) => r.code === 2);
+        expect(ok, `${item}: ${runs.map((r) => r.stderr).join(' | ')}`).toHaveLength(1);
+        expect(refused).toHaveLength(1);
+        // refused before signing (the other was already in the journal) or inside the journal lock (both signed at once)
+        expect(refused[0]!.stderr).toMatch(
+          new RegExp(`^error: alice@example\\.com already approved item ${item} \\(journal line \\d+\\); its 2 approvals must come from different people( — nothing was recorded)?\\n$`),
+        );
+        expect(ok[0]!.stdout).toMatch(new RegExp(`APPROVE by alice@example.com, signed with SHA256:\\S+ .* — item is now needs-signoff`));
+      }
+      const recs = (await records(dir)).filter((r) => r.type === 'signoff');
+      expect(recs).toHaveLength(PAIRS);
+      expect(new Set(recs.map((r) => (r.data as { item: string }).item)).size).toBe(PAIRS);
+      // exactly the recorded statements (and their signatures) remain, each under its own name
+      const files = execFileSync('ls', [path.join(dir, 'signoffs')]).toString().trim().split('\n').sort();
+      const named = recs.flatMap((r) => {
+        const st = (r.data as { statement: { path: string; sigPath: string } }).statement;
+        return [st.path, st.sigPath].map((p) => p.replace(/^signoffs\//, ''));
+      });
+      expect(files).toEqual(named.sort());
+    }, 180_000);
+
+    it(`${PAIRS} pairs by two different people at the same instant: all recorded, every item passes`, async () => {
+      const { dir, results } = await race(['alice@example.com', 'bob@example.com']);
+      for (const { item, runs } of results) for (const r of runs) expect(r.code, `${item}: ${r.stderr}`).toBe(0);
+      const recs = (await records(dir)).filter((r) => r.type === 'signoff');
+      expect(recs).toHaveLength(2 * PAIRS);
+      const paths = recs.map((r) => (r.data as { statement: { path: string } }).statement.path);
+      expect(new Set(paths).size).toBe(2 * PAIRS);
+      const st = await (await import('../../src/engine/session.js')).replaySession(dir);
+      for (let i = 0; i < PAIRS; i++) expect(st.state.items[`p${i}`]!.status).toBe('pass');
+    }, 180_000);
+  });
+
+  describe('identity = key', () => {
+    const agents: TestAgent[] = [];
+    afterAll(async () => {
+      for (const a of agents) await a.stop();
+    });
+    const TEAM: ItemSpec[] = [{ id: 'x', signoff: 'optional' }, { id: 'y', signoff: 'optional' }, { id: 'two', signoff: 'required', approvals: 2 }];
+
+    /** a session, an agent holding alice's key only, and keys for alice, bob and a second key of alice */
+    async function setupKeys() {
+      const s = await cliSession(path.join(tmp.dir, `id${n++}`), TEAM, { name: 'team' });
+      const kdir = path.join(s.cwd, 'keys');
+      mkdirSync(kdir);
+      const alice = genKey(kdir, 'alice');
+      const bob = genKey(kdir, 'bob');
+      const alice2 = genKey(kdir, 'alice-laptop');
+      const agent = await startAgent(kdir);
+      agents.push(agent);
+      agent.add(alice);
+      const aenv = { ...env, SSH_AUTH_SOCK: agent.sock };
+      const fp = (k: { pub: string }) => execFileSync('ssh-keygen', ['-lf', k.pub]).toString().split(' ')[1]!;
+      return { s, alice, bob, alice2, aenv, fp };
+    }
+    const signoff = (s: { cwd: string; dir: string }, item: string, as: string, e: NodeJS.ProcessEnv, extra: string[] = []) =>
+      cli(['signoff', item, '--decision', 'approve', '--as', as, '--session', s.dir, ...extra], { cwd: s.cwd, env: e });
+    const leftovers = (dir: string) => (existsSync(path.join(dir, 'signoffs')) ? execFileSync('ls', [path.join(dir, 'signoffs')]).toString().trim().split('\n').filter(Boolean) : []);
+
+    it("with a team file: signoff --as bob with alice's key is refused before it is recorded; alice's own is recorded", async () => {
+      const { s, alice, bob, aenv, fp } = await setupKeys();
+      // the default team file: allowed_signers in the state directory
+      writeFileSync(path.join(s.stateDir, 'allowed_signers'), [allowedLine('alice@example.com', alice), allowedLine('bob@example.com', bob)].join('\n') + '\n');
+      const r = await signoff(s, 'x', 'bob@example.com', aenv);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} is not allowed for principal bob@example\\.com \\(team file .*allowed_signers: .*\\) — nothing was recorded\\n$`),
+      );
+      expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toEqual([]);
+      expect(leftovers(s.dir)).toEqual([]);
+      const ok = await signoff(s, 'x', 'alice@example.com', aenv);
+      expect(ok.stderr).toBe('');
+      expect(ok.stdout).toMatch(new RegExp(`APPROVE by alice@example.com, signed with ${fp(alice).replace(/[+/]/g, '\\$&')}`));
+      // an explicit --allowed-signers that does not exist is a usage error
+      const missing = await signoff(s, 'y', 'alice@example.com', aenv, ['--allowed-signers', path.join(s.cwd, 'nope')]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/--allowed-signers .*nope: no such file/);
+    });
+
+    it('without a team file (trust on first use): the same key as another person, or the same person with another key, is refused', async () => {
+      const { s, alice, alice2, aenv, fp } = await setupKeys();
+      const first = await signoff(s, 'x', 'alice@example.com', aenv);
+      expect(first.code, first.stderr).toBe(0);
+      const asBob = await signoff(s, 'y', 'bob@example.com', aenv);
+      expect(asBob.code).toBe(2);
+      expect(asBob.stderr).toMatch(
+        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} signed as alice@example.com earlier in this session \\(journal line 5\\), so it cannot sign as bob@example.com: one key is one person`),
+      );
+      const otherKey = await signoff(s, 'y', 'alice@example.com', aenv, ['--sign-key', alice2.priv]);
+      expect(otherKey.code).toBe(2);
+      expect(otherKey.stderr).toMatch(/alice@example\.com signed with key SHA256:\S+ earlier in this session \(journal line 5\); this key is SHA256:\S+: one person signs with one key/);
+      expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toHaveLength(1);
+      expect(leftovers(s.dir)).toHaveLength(2);
+    });
+
+    it('approvals count distinct keys: one key allowed for two principals approves once', async () => {
+      const { s, alice, aenv } = await setupKeys();
+      const shared = allowedLine('alice@example.com,bob@example.com', alice);
+      writeFileSync(path.join(s.cwd, 'team'), shared + '\n');
+      const a = await signoff(s, 'two', 'alice@example.com', aenv, ['--allowed-signers', path.join(s.cwd, 'team')]);
+      expect(a.code, a.stderr).toBe(0);
+      const b = await signoff(s, 'two', 'bob@example.com', aenv, ['--allowed-signers', path.join(s.cwd, 'team')]);
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.stdout).toMatch(/item is now needs-signoff$/m);
+    });
   });
 });
 

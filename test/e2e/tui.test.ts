@@ -173,7 +173,8 @@ describe('readiness-tui in a real pty', () => {
     expect(pgid).toBeTruthy();
     expect(groupMembers(pgid!).length).toBeGreaterThan(0);
     await t.press('c');
-    await t.waitForScreen(/SKIPPED/, 15_000);
+    const cancelled = await t.waitForScreen(/CANCELLED:\s+attempt 1 · cancelled by tester@example\.com \(key c in the TUI\)/, 15_000);
+    expect(cancelled).toMatch(/⊗ CANCELLED/);
     expect(await groupAfter(pgid!)).toEqual([]);
 
     // waive a2 (it did not pass)
@@ -201,7 +202,11 @@ describe('readiness-tui in a real pty', () => {
     const types = j.map((r) => `${r.type}:${(r.data.item as string) ?? ''}`);
     expect(types).toContain('item.start:a1');
     expect(j.find((r) => r.type === 'item.result' && r.data.item === 'a1')?.data.verdict).toBe('pass');
-    expect(j.find((r) => r.type === 'item.skip' && r.data.item === 'a2')?.data.reason).toMatch(/cancelled/);
+    expect(j.find((r) => r.type === 'item.skip' && r.data.item === 'a2')?.data).toMatchObject({
+      status: 'cancelled',
+      attempt: 1,
+      reason: 'cancelled by tester@example.com (key c in the TUI)',
+    });
     expect(j.find((r) => r.type === 'waiver')?.data).toMatchObject({ item: 'a2', reason: 'accepted for the drill', by: 'tester@example.com' });
     expect(j.find((r) => r.type === 'signoff')?.data).toMatchObject({ item: 'a3', decision: 'approve', comment: 'runbook read', by: 'tester@example.com' });
 
@@ -232,12 +237,23 @@ describe('readiness-tui in a real pty', () => {
     const t = await start({ env: { HOME: dir, SSH_AUTH_SOCK: '' }, args: ['--out', path.join(dir, 'reports')] });
     await t.press('d');
     await t.waitForScreen(/^ GO\s*$/m);
+    // g first shows what the decision rests on and asks; nothing is recorded before y
+    const decisions = () => journal().filter((r) => r.type === 'decision' && r.data.final === true);
     await t.press('g');
+    const ask = await t.waitForScreen('Record the final decision GO and write the signed report?');
+    expect(ask).toMatch(/a2 waived by tester@example\.com until \d{4}-\d{2}-\d{2}: accepted for the drill/);
+    expect(ask).toMatch(/y record GO and write the report · n \/ Esc back/);
+    expect(decisions()).toHaveLength(0);
+    await t.press('y');
     const s = await t.waitForScreen(/report: (UNSIGNED|signed) report/, 25_000);
     expect(s.replace(/\s+/g, '')).toContain(path.join(dir, 'reports').replace(/\s+/g, ''));
-    const j = journal();
-    expect(j.some((r) => r.type === 'decision' && r.data.decision === 'GO' && r.data.final === true)).toBe(true);
-    expect(j.some((r) => r.type === 'report.generated')).toBe(true);
+    expect(decisions()).toMatchObject([{ data: { decision: 'GO', final: true } }]);
+    // one final decision per state of the journal: g again writes the report again, records no second decision
+    await t.press('g');
+    await t.waitForScreen(/The final decision GO is recorded \(journal line \d+\) and nothing changed since/);
+    await t.press('y');
+    await t.waitForScreen((x) => journal().filter((r) => r.type === 'report.generated').length === 2 && /report: /.test(x), 25_000);
+    expect(decisions()).toHaveLength(1);
     expect((await quit(t)).exitCode).toBe(0);
     expect(t.screen()).toMatch(/report: {3}\S+/);
   });
@@ -403,7 +419,10 @@ describe('readiness-tui in a real pty', () => {
     for (const seq of ['\x1b[?1049l', '\x1b[?25h', '\x1b[?7h']) expect(tail).toContain(seq);
     expect(await groupAfter(pgid!)).toEqual([]);
     const after = journal().slice(before);
-    expect(after.some((r) => r.type === 'item.skip' && r.data.item === 'a2')).toBe(true);
+    const skip = after.find((r) => r.type === 'item.skip' && r.data.item === 'a2');
+    expect(skip?.data.status).toBe('cancelled');
+    // the reason says what happened, and that no person cancelled it
+    expect(skip?.data.reason).toBe('the TUI received SIGTERM (sent by the system or another process); not cancelled by a person');
   });
 
   it('hostile output: OSC 52, title changes, cursor moves and clear screen never reach the terminal', { timeout: 60_000 }, async () => {

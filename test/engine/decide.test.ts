@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findItem, parseExpiry, planSignoff, planWaiver, recordSignoff } from '../../src/engine/decide.js';
+import { findItem, parseExpiry, planSignoff, planWaiver, recordDecision, recordSignoff } from '../../src/engine/decide.js';
 import type { ItemResultData } from '../../src/engine/events.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { openSession } from '../../src/engine/session.js';
@@ -143,5 +143,36 @@ describe('parseExpiry and the sign-off policy, message by message', () => {
     await expect(planSignoff(s, { item: 'm', decision: 'approve', by: ' X ' })).rejects.toThrow(
       ' X  already approved item m (journal line 3); nothing to do',
     );
+  });
+});
+
+describe('recordDecision (the final decision is a deliberate act)', () => {
+  const gated = makeChecklist('final', [{ id: 'a' }, { id: 'n', blocking: false, signoff: 'required' }]);
+  async function open(): Promise<Session> {
+    const s = await openSession({ checklist: gated, stateDir: path.join(tmp.dir, `f${k++}`), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: false });
+    sessions.push(s);
+    await s.record({ type: 'item.result', data: result('a', 'a1') });
+    await s.record({ type: 'item.result', data: result('n', 'n1') });
+    return s;
+  }
+
+  it('a final GO with a required sign-off missing is refused with the list; nothing is recorded', async () => {
+    const s = await open();
+    expect(s.store.store.getState().decision).toBe('GO');
+    await expect(recordDecision(s)).rejects.toThrow('a final GO needs every required sign-off; missing: n — nothing was recorded');
+    expect(s.store.store.getState().finalDecision).toBeUndefined();
+  });
+
+  it('one final decision per state of the journal: again with nothing changed records nothing; after a change it records anew', async () => {
+    const s = await open();
+    await s.record({ type: 'signoff', actor: 'bob@example.com', data: { item: 'n', decision: 'approve', comment: '', by: 'bob@example.com', evidence: ['n1'] } });
+    const first = await recordDecision(s);
+    expect(first.record?.data).toMatchObject({ decision: 'GO', final: true });
+    await s.record({ type: 'note', data: { text: 'coffee', by: 'alice@example.com' } });
+    const again = await recordDecision(s);
+    expect(again).toEqual({ already: { decision: 'GO', seq: first.record!.seq } });
+    await s.record({ type: 'item.result', data: { ...result('a', 'a2'), verdict: 'fail', summary: 'broke' } });
+    const changed = await recordDecision(s);
+    expect(changed.record?.data).toMatchObject({ decision: 'NO-GO', final: true });
   });
 });

@@ -399,6 +399,25 @@ describe('journal lock', () => {
     expect(j2.records.at(-1)!.actor).toBe('survivor');
   });
 
+  it('underLock runs while the lock is held, before the tail is read; throwing appends nothing', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    const lockFile = path.join(path.dirname(p), 'journal.lock');
+    let held = false;
+    const r = await appendRecord(p, { type: 'note', actor: 'a', data: { text: 'x', by: 'a' } }, {
+      underLock: async () => {
+        held = existsSync(lockFile);
+      },
+    });
+    expect(held).toBe(true);
+    expect(r.record.seq).toBe(1);
+    await expect(
+      appendRecord(p, { type: 'note', actor: 'a', data: { text: 'refused', by: 'a' } }, { underLock: async () => Promise.reject(new Error('rule broken')) }),
+    ).rejects.toThrow('rule broken');
+    expect((await readJournal(p)).records).toHaveLength(2);
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
   it('takes over a lock left by a dead process', async () => {
     const p = fresh();
     await appendNotes(p, 1);

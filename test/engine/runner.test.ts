@@ -201,7 +201,7 @@ describe('runner', () => {
     expect(await readFile(path.join(session.dir, ev[2]!), 'utf8')).toBe('attempt 3\n');
   });
 
-  it('cancel kills a running check and skips queued ones, recorded as cancelled by the operator', async () => {
+  it('cancel kills a running check (CANCELLED, with its attempt) and skips queued ones, recorded as cancelled by the operator', async () => {
     const marker = `rt-runner-cancel-${process.pid}-${Date.now()}`;
     const { session, runner } = await setup([
       { id: 'long', check: cmd(`sh -c "sleep 300; : ${marker}"; true`) },
@@ -214,8 +214,10 @@ describe('runner', () => {
     runner.cancel();
     await done;
     const st = session.store.store.getState();
-    expect(st.items['long']!.status).toBe('skipped');
+    expect(st.items['long']!.status).toBe('cancelled');
     expect(st.items['long']!.skip?.reason).toBe('cancelled by alice@example.com');
+    expect(st.items['long']!.cancelled).toMatchObject([{ attempt: 1, reason: 'cancelled by alice@example.com' }]);
+    // the queued item never started: skipped, not cancelled
     expect(st.items['after']!.status).toBe('skipped');
     expect(pidsWith(marker)).toEqual([]);
     expect(results(await journal(session))).toEqual([]);
@@ -233,9 +235,44 @@ describe('runner', () => {
     runner.cancel('slow');
     await done;
     const st = session.store.store.getState();
-    expect(st.items['slow']!.status).toBe('skipped');
+    expect(st.items['slow']!.status).toBe('cancelled');
     expect(st.items['other']!.status).toBe('pass');
     expect(pidsWith(marker)).toEqual([]);
+  });
+
+  it('a cancelled re-run never falls back to the earlier PASS; a mutating check says the environment may be half-changed', async () => {
+    const marker = `rt-runner-cancel-mut-${process.pid}-${Date.now()}`;
+    const flag = path.join(dir, 'second');
+    // the first run passes at once; the second deletes "the namespace", then hangs until cancelled
+    const run = `if [ -e ${flag} ]; then echo deleting namespace detektor; sh -c "sleep 300; : ${marker}"; fi; echo done`;
+    const { session, runner } = await setup([{ id: 'dr', check: { ...cmd(run), mutating: true } }]);
+    await runner.run(['dr']);
+    expect(session.store.store.getState().items['dr']!.status).toBe('pass');
+    await writeFile(flag, '');
+    const done = runner.run(['dr']);
+    const until = Date.now() + 5000;
+    while (!pidsWith(marker).length && Date.now() < until) await new Promise((res) => setTimeout(res, 30));
+    runner.cancel('dr', 'cancelled by alice@example.com (key c in the TUI)');
+    await done;
+    const st = session.store.store.getState().items['dr']!;
+    expect(st.status).toBe('cancelled');
+    expect(st.result?.verdict).toBe('pass'); // attempt 1's, kept as history, not as the item's state
+    const skip = (await journal(session)).find((r) => r.type === 'item.skip')!.data as {
+      status: string; attempt: number; reason: string; halfChanged: string; evidence: { path: string }[];
+    };
+    expect(skip).toMatchObject({ status: 'cancelled', attempt: 2, reason: 'cancelled by alice@example.com (key c in the TUI)' });
+    expect(skip.halfChanged).toMatch(/^dr changes the environment and was cancelled part-way: the environment may be half-changed\. It was running: .*deleting namespace/);
+    // the partial evidence is kept and referenced
+    expect(await readFile(path.join(session.dir, skip.evidence[0]!.path), 'utf8')).toContain('deleting namespace detektor');
+    expect(pidsWith(marker)).toEqual([]);
+  });
+
+  it('a mutating check that times out says the environment may be half-changed and what it ran', async () => {
+    const { session, runner } = await setup([{ id: 'mig', timeoutMs: 300, check: { ...cmd('echo migrating; sleep 30'), mutating: true } }]);
+    await runner.run(['mig']);
+    const [r] = results(await journal(session), 'mig');
+    expect(r!.verdict).toBe('timeout');
+    expect(r!.halfChanged).toMatch(/^mig changes the environment and timed out part-way: the environment may be half-changed\. It was running: .*echo migrating; sleep 30/);
   });
 
   it('no evidence, no verdict: a failing evidence write stops the check and records an error', async () => {

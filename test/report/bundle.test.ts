@@ -13,7 +13,12 @@ import type { Session } from '../../src/engine/session-api.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { sshVerify, startAgent, type TestAgent, type TestKey } from './helpers/ssh.js';
 import { CAPTAIN, runShopSession } from './helpers/session.js';
-import { CANARY, makeSignedBundle } from './helpers/bundle.js';
+import { CANARY, isolatedEnv, makeSignedBundle } from './helpers/bundle.js';
+import { allowedLine, genKey } from './helpers/ssh.js';
+import { loadChecklist } from '../../src/checklist/load.js';
+import { openSession } from '../../src/engine/session.js';
+import { createRunner } from '../../src/engine/runner.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 let root: string;
 let captain: TestKey;
@@ -305,4 +310,72 @@ describe('evidence that grew after its result was recorded', () => {
       await s.close();
     }
   });
+});
+
+describe('a cancelled attempt in the bundle', () => {
+  it('is reported as CANCELLED with its reason and partial evidence (never the earlier PASS); both verifiers accept the bundle', async () => {
+    const dir = path.join(root, 'cancelled');
+    mkdirSync(path.join(dir, 'home'), { recursive: true });
+    const flag = path.join(dir, 'second-run');
+    const file = path.join(dir, 'dr.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: readiness/v1',
+        'name: dr',
+        'title: DR drill',
+        'blocks:',
+        '  - id: "1"',
+        '    title: Drill',
+        '    items:',
+        '      - id: "1.1"',
+        '        title: Delete and restore the namespace',
+        '        check:',
+        '          kind: command',
+        '          mutating: true',
+        `          run: "if [ -e ${flag} ]; then echo deleted namespace; touch ${flag}.started; sleep 300; fi; echo restored"`,
+        '',
+      ].join('\n'),
+    );
+    const checklist = await loadChecklist(file);
+    const s = await openSession({ checklist, stateDir: path.join(dir, '.readiness'), mode: 'ci', vars: {}, secretVars: [], operator: CAPTAIN, owner: true, fresh: true });
+    try {
+      const runner = createRunner({ session: s, killGraceMs: 300 });
+      await runner.run(['1.1']);
+      writeFileSync(flag, '');
+      const second = runner.run(['1.1']);
+      while (!existsSync(`${flag}.started`)) await new Promise((r) => setTimeout(r, 20));
+      runner.cancel('1.1', `cancelled by ${CAPTAIN} (key c in the TUI)`);
+      await second;
+      const keys = path.join(dir, 'keys');
+      mkdirSync(keys);
+      const key = genKey(keys, 'captain');
+      const allowedFile = path.join(dir, 'allowed_signers');
+      writeFileSync(allowedFile, allowedLine(CAPTAIN, key, 'report@readiness-tui') + '\n');
+      const r = await writeReportBundle({ sessionDir: s.dir, outDir: path.join(dir, 'reports'), signKey: key.priv, signer: CAPTAIN, sign: true, interim: true, env: isolatedEnv(dir), session: s });
+      const m = report(r.dir);
+      const it = m.blocks[0]!.items[0]!;
+      expect(it.status).toBe('cancelled');
+      expect(it.attempts.map((a) => a.verdict)).toEqual(['pass']);
+      expect(it.cancelled).toMatchObject([{ attempt: 2, reason: `cancelled by ${CAPTAIN} (key c in the TUI)` }]);
+      expect(it.cancelled[0]!.halfChanged).toMatch(/the environment may be half-changed/);
+      // the partial evidence is in the bundle, covered by SHA256SUMS
+      const ev = it.cancelled[0]!.evidence[0]!;
+      expect(readFileSync(path.join(r.dir, ev.path), 'utf8')).toContain('deleted namespace');
+      expect(readFileSync(path.join(r.dir, 'SHA256SUMS'), 'utf8')).toContain(ev.path);
+      const html = readFileSync(path.join(r.dir, 'report.html'), 'utf8');
+      expect(html).toMatch(/CANCELLED/);
+      expect(html).toContain('the environment may be half-changed');
+      const md = readFileSync(path.join(r.dir, 'summary.md'), 'utf8');
+      expect(md).toMatch(/1\.1 Delete and restore the namespace\*\* — CANCELLED: cancelled by captain@example\.com \\\(key c in the TUI\\\) — 1\.1 changes the environment/);
+      expect(md).not.toContain('exit 0');
+      expect(m.decision.decision).toBe('INCOMPLETE');
+      const v = await verifyBundle(r.dir, { allowedSigners: allowedFile });
+      expect(v.findings.filter((f) => f.level !== 'ok')).toEqual([]);
+      const ssh = sshVerify(allowedFile, CAPTAIN, 'report@readiness-tui', path.join(r.dir, 'SHA256SUMS.sig'), path.join(r.dir, 'SHA256SUMS'));
+      expect(ssh.status).toBe(0);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });

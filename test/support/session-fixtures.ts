@@ -20,6 +20,7 @@ export interface ItemSpec {
   signoffRoles?: string[];
   noSelfApproval?: boolean;
   approvals?: number;
+  dependsOn?: string[];
 }
 
 /** YAML text of a checklist in the readiness/v1 format (used both as source bytes and as a real file). */
@@ -41,6 +42,7 @@ export function checklistYaml(name: string, items: ItemSpec[], extra = ''): stri
     if (it.signoffRoles) lines.push(`        signoffRoles: [${it.signoffRoles.join(', ')}]`);
     if (it.noSelfApproval) lines.push('        noSelfApproval: true');
     if (it.approvals) lines.push(`        approvals: ${it.approvals}`);
+    if (it.dependsOn) lines.push(`        dependsOn: [${it.dependsOn.map((d) => `"${d}"`).join(', ')}]`);
   }
   return lines.join('\n') + '\n' + extra;
 }
@@ -73,7 +75,7 @@ export function makeChecklist(name: string, items: ItemSpec[], o: { file?: strin
           signoffRoles: it.signoffRoles ?? [],
           approvals: it.approvals ?? 1,
           noSelfApproval: it.noSelfApproval ?? false,
-          dependsOn: [],
+          dependsOn: it.dependsOn ?? [],
           retries: 0,
           pos: { file, line: 8 + i * 5, col: 9 },
         })),

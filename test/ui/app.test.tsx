@@ -197,6 +197,14 @@ describe('behaviour', () => {
     expect(h.actions.calls.some((c) => c.name === 'signoff')).toBe(false);
   });
 
+  it('sign-off on a failed item opens on "reject" and says why it cannot be approved and what to do', async () => {
+    const h = await mount(COLOUR, 100, 30);
+    await h.r.press('enter', 'j', 's');
+    const s = await h.r.waitFor('Sign off 0.2 Image scan');
+    expect(s.replace(/[│\s]+/g, ' ')).toMatch(/item 0\.2 cannot be approved: its latest result \(attempt 1\) is FAIL .* waiver .* A rejection is always allowed\./);
+    expect(s).toMatch(/decision\s+‹ reject ›/);
+  });
+
   it('waiver dialog requires a reason and a future expiry, then records it', async () => {
     const h = await mount(COLOUR, 80, 24);
     await h.r.press('enter', 'j', 'w');
@@ -342,5 +350,18 @@ describe('behaviour', () => {
     h.feed.apply({ type: 'signoff', data: { item: '0.3', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [] } } as never);
     await h.r.waitFor(/✓ PASS\s+│ 0\.3/);
     expect(h.r.screen()).toMatch(/ok bob/);
+  });
+
+  it('re-running after the final decision asks first, saying the decision must be taken again', async () => {
+    const h = await mount(COLOUR, 100, 30);
+    h.feed.apply({ type: 'decision', data: { decision: 'NO-GO', deciding: [], final: true } } as never);
+    await h.r.press('enter', 'enter');
+    await h.r.waitFor('0.1 Nodes ready');
+    await h.r.press('r');
+    const s = (await h.r.waitFor('Run 0.1?')).replace(/[│\s]+/g, ' ');
+    expect(s).toContain('the final decision NO-GO is recorded: re-running 0.1 changes the journal; the decision must then be taken again');
+    await h.r.press('n');
+    await h.r.waitFor((x) => !x.includes('Run 0.1?'));
+    expect(h.actions.calls.some((c) => c.name === 'run')).toBe(false);
   });
 });

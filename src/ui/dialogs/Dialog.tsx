@@ -63,6 +63,11 @@ export function DialogView({ width, height }: { width: number; height: number })
         <Text color={fg(theme, 'muted')} wrap="truncate">
           {truncate(`as ${actions.operator} ${g.dot} recorded in the journal before it shows as saved`, inner)}
         </Text>
+        {d.notice ? (
+          <Text color={fg(theme, 'warn')} wrap="wrap">
+            {d.notice}
+          </Text>
+        ) : null}
         <Field label="decision" value={d.decision} focused={d.field === 0} width={inner} choice hint="←/→ a approve, x reject" />
         <Field label="role" value={d.role} focused={d.field === 1} width={inner} choice={d.roles.length > 0} hint={d.roles.length ? '←/→ choose' : 'optional'} />
         <Field label="comment" value={d.comment} focused={d.field === 2} width={inner} hint={d.decision === 'reject' ? 'required' : 'optional'} />
@@ -95,7 +100,12 @@ export function DialogView({ width, height }: { width: number; height: number })
     const maxLines = Math.max(1, height - 6);
     body = (
       <>
-        {title(`This changes the environment. Run ${d.ids.length === 1 ? d.ids[0] : `${d.ids.length} items`}?`)}
+        {title(`${d.mutating.length ? 'This changes the environment. ' : ''}Run ${d.ids.length === 1 ? d.ids[0] : `${d.ids.length} items`}?`)}
+        {d.warning ? (
+          <Text color={fg(theme, 'warn')} wrap="wrap">
+            {d.warning}
+          </Text>
+        ) : null}
         {lines.slice(0, maxLines).map((l, i) => (
           <Text key={i} color={fg(theme, 'danger')} wrap="truncate">
             {truncate(l, inner)}
@@ -116,6 +126,33 @@ export function DialogView({ width, height }: { width: number; height: number })
           Then the session is free: a watcher drives with `readiness-tui FILE`. This screen keeps watching.
         </Text>
         <Text bold>y hand over {g.dot} n / Esc keep driving</Text>
+      </>
+    );
+  } else if (d.kind === 'confirm-decision') {
+    const final = d.decision !== 'INCOMPLETE';
+    const head = d.already
+      ? `The final decision ${d.already.decision} is recorded (journal line ${d.already.seq + 1}) and nothing changed since: write the report again?`
+      : final
+        ? `Record the final decision ${d.decision} and write the signed report?`
+        : 'The decision is INCOMPLETE: write an interim report (not a final decision)?';
+    const rows = d.lines.length ? d.lines : ['every blocking item passed (signed where required) or is validly waived'];
+    const maxLines = Math.max(1, height - 7);
+    body = (
+      <>
+        {title(head)}
+        <Text color={fg(theme, 'muted')}>It rests on:</Text>
+        {rows.slice(0, maxLines).map((l, i) => (
+          <Text key={i} wrap="truncate">
+            {truncate(`  ${l}`, inner)}
+          </Text>
+        ))}
+        {rows.length > maxLines ? <Text color={fg(theme, 'muted')}>{`  (${rows.length - maxLines} more: the report lists them all)`}</Text> : null}
+        {d.refusal ? (
+          <Text bold color={fg(theme, 'bad')} wrap="wrap">
+            {`cannot be recorded: ${d.refusal}`}
+          </Text>
+        ) : null}
+        <Text bold>{d.refusal ? `n / Esc back` : `y ${d.already ? 'write the report' : final ? `record ${d.decision} and write the report` : 'write the interim report'} ${g.dot} n / Esc back`}</Text>
       </>
     );
   } else {

@@ -15,6 +15,7 @@ import { signoffSummary } from './signoff-state.js';
 export function measuredText(st: ItemState | undefined): string {
   const r = st?.result;
   if (st?.running) return 'running…';
+  if (st?.skip?.status === 'cancelled') return `cancelled: ${oneLine(st.skip.reason)}`;
   if (!r) return st?.skip ? oneLine(st.skip.reason) : '';
   if (r.measured !== undefined && r.threshold !== undefined) return `${r.measured} / ${r.threshold}`;
   if (r.measured !== undefined) return r.measured;

@@ -65,8 +65,8 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
     d === 'GO'
       ? 'every blocking item passed (signed where required) or is validly waived'
       : d === 'NO-GO'
-        ? 'blocking items failed, could not run, or timed out'
-        : 'blocking items are still open';
+        ? 'blocking items were measured to fail or were rejected'
+        : 'nothing failed, but blocking items could not run, were cancelled, are open or wait for a sign-off';
   lines.push({ text: ` ${d} `, tone: DECISION_TONE[d], bold: true, inverse: true });
   lines.push({ text: `${why}${state.finalDecision ? ` ${g.dot} final decision recorded ${state.finalDecision.ts}` : ''}` });
   lines.push({ text: '' });

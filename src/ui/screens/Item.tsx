@@ -64,9 +64,18 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
   ].filter(Boolean).join(` ${g.dot} `);
 
   const result: React.ReactElement[] = [];
+  const cancelled = st.skip?.status === 'cancelled' ? st.skip : undefined;
+  if (cancelled) {
+    result.push(<Line key="cx" label="CANCELLED:" text={`attempt ${st.attempt} ${g.dot} ${oneLine(cancelled.reason)}`} width={width} tone="bad" />);
+    if (cancelled.halfChanged) result.push(<Line key="hc" label="WARNING:" text={oneLine(cancelled.halfChanged)} width={width} tone="danger" />);
+  }
   if (r) {
     const mt = r.measured !== undefined ? `${r.measured}${r.threshold !== undefined ? ` vs ${r.threshold}` : ''} ${g.dot} ` : '';
-    result.push(<Line key="res" label="result:" text={`${STATUS_LABEL[st.status].word} ${g.dot} ${mt}${oneLine(r.summary)}`} width={width} />);
+    // after a cancel the last verdict is an earlier attempt's: say so, never show it as the item's state
+    const label = cancelled ? `attempt ${r.attempt}:` : 'result:';
+    const word = STATUS_LABEL[cancelled ? r.verdict : st.status].word;
+    result.push(<Line key="res" label={label} text={`${word} ${g.dot} ${mt}${oneLine(r.summary)}`} width={width} tone={cancelled ? 'muted' : undefined} />);
+    if (r.halfChanged && !cancelled) result.push(<Line key="hc" label="WARNING:" text={oneLine(r.halfChanged)} width={width} tone="danger" />);
     if (r.error) result.push(<Line key="err" label="could not run:" text={`${oneLine(r.error.message)}${r.error.hint ? ` ${g.arrow} ${oneLine(r.error.hint)}` : ''}`} width={width} tone="warn" />);
     const off = r.offending ?? [];
     if (off.length) {
@@ -79,7 +88,7 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
     const ev = r.evidence.map((e) => `${e.path} (${fmtBytes(e.bytes)})`).join(', ');
     const attempts = st.attempts.length > 1 ? ` ${g.dot} attempts ${st.attempts.map((a) => a.verdict).join(', ')}` : '';
     result.push(<Line key="ev" label="evidence:" text={(ev || 'none') + attempts} width={width} />);
-  } else if (st.skip) {
+  } else if (st.skip && !cancelled) {
     result.push(<Line key="skip" label={`${st.skip.status}:`} text={oneLine(st.skip.reason)} width={width} tone="muted" />);
   }
   const signs = st.signoffs.length
