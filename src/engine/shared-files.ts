@@ -12,16 +12,16 @@
 import { chmodSync, fchmodSync, fstatSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
-/** what a created path is for: a file the group appends to or replaces, a file nobody changes, a directory */
-export type ShareKind = 'file' | 'readonly' | 'dir';
+/** what a created path is: a file, a directory */
+export type ShareKind = 'file' | 'dir';
 
-const BASE: Record<ShareKind, number> = { file: 0o666, readonly: 0o444, dir: 0o777 };
+const BASE: Record<ShareKind, number> = { file: 0o666, dir: 0o777 };
 const SETGID = 0o2000;
 
 /** The mode for a created path: the umask's choice for others, the owner's bits copied to the group. */
 export function sharedMode(kind: ShareKind, umask = process.umask()): number {
   const m = BASE[kind] & ~umask & 0o777;
-  const owner = kind === 'dir' ? 0o700 : BASE[kind] & 0o700;
+  const owner = BASE[kind] & 0o700;
   return (m | (owner >> 3)) | (kind === 'dir' ? SETGID : 0);
 }
 

@@ -22,8 +22,6 @@ describe('sharedMode', () => {
     expect(sharedMode('file', 0o022)).toBe(0o664);
     expect(sharedMode('file', 0o077)).toBe(0o660);
     expect(sharedMode('file', 0o002)).toBe(0o664);
-    expect(sharedMode('readonly', 0o022)).toBe(0o444);
-    expect(sharedMode('readonly', 0o077)).toBe(0o440);
     expect(sharedMode('dir', 0o022)).toBe(0o2775);
     expect(sharedMode('dir', 0o077)).toBe(0o2770);
   });
