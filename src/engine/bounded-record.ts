@@ -8,6 +8,7 @@ import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { EvidenceRef, ItemResultData } from './events.js';
+import { shareFd } from './shared-files.js';
 
 /** the most a result's journal line may take */
 export const RECORD_BUDGET = 64 * 1024;
@@ -33,7 +34,8 @@ const size = (d: unknown) => Buffer.byteLength(JSON.stringify(d));
  * written entry by entry (a big result is tens of MB). Returns the file's reference.
  */
 async function writeJson(file: string, sessionDir: string, value: unknown): Promise<EvidenceRef> {
-  const fh = await open(file, 'w', 0o600);
+  const fh = await open(file, 'w', 0o666);
+  shareFd(fh.fd, 'file');
   const hash = createHash('sha256');
   let bytes = 0;
   let parts: string[] = [];

@@ -11,9 +11,10 @@
  * A pgid cannot be handed to a new process while its group has members, so members found for a recorded pgid are
  * the check's own (or its children's).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { groupMembers, procStartTime, terminateGroup, watchGroups } from './process.js';
+import { mkdirShared, shareFd } from './shared-files.js';
 
 const DIR = 'process-groups';
 
@@ -44,15 +45,16 @@ const SUPPORTED = process.platform === 'linux' && existsSync('/proc/self/stat');
 export function recordGroupsIn(sessionDir: string, redact: (s: string) => string, now: () => Date = () => new Date()): () => void {
   if (!SUPPORTED) return () => undefined;
   const dir = path.join(sessionDir, DIR);
-  mkdirSync(dir, { recursive: true });
+  mkdirShared(dir); // another member's next run reads these records and removes them
   const runner = { pid: process.pid, start: procStartTime(process.pid) };
   watchGroups({
     started(pgid, command) {
       const entry: LedgerEntry = { pgid, runner, command: redact(command).slice(0, 300), startedAt: now().toISOString() };
       try {
         // durable before the check does anything: a power loss must not lose the record of a running group
-        const fd = openSync(path.join(dir, `${pgid}.json`), 'w', 0o600);
+        const fd = openSync(path.join(dir, `${pgid}.json`), 'w', 0o666);
         try {
+          shareFd(fd, 'file');
           writeSync(fd, JSON.stringify(entry) + '\n');
           fsyncSync(fd);
         } finally {
