@@ -87,7 +87,7 @@ describe('taking over the driver role', () => {
     expect(note!.data.text).toMatch(new RegExp(`^took over the driver role from pid ${alice.pid} .*alice@example.com.* \\(confirmed with --take-over\\): Its terminal ${tty} has had no input for 20 min`));
 
     // alice comes back: she is a watcher now
-    await alice.waitForScreen(/the driver role was taken over by pid \d+ .*bob@example.com/, 5000);
+    await alice.waitForScreen(/the driver role was taken over by pid \d+ .*bob@example.com/, 15_000);
     await alice.press('enter');
     await alice.waitForScreen(/Status.*ID.*Title/);
     expect(alice.screen()).not.toMatch(/run block|run all/);
@@ -97,7 +97,7 @@ describe('taking over the driver role', () => {
     await exitOf(alice);
     // her leaving does not remove bob's lock: he still drives
     await bob.press('enter', 'enter', 'r');
-    await bob.waitForScreen(/✓ PASS/);
+    await bob.waitForScreen(/✓ PASS/, 20_000);
   });
 
   it('H hands the driver role over (confirmed): journaled, the lock released, the driver watches; the watcher then drives', async () => {
@@ -110,7 +110,7 @@ describe('taking over the driver role', () => {
     await alice.press('H');
     await alice.waitForScreen('Hand the driver role over?');
     await alice.press('y');
-    await alice.waitForScreen(/you handed the driver role over and are watching now/, 5000);
+    await alice.waitForScreen(/you handed the driver role over and are watching now/, 15_000);
     const note = journal().slice(before).find((r) => r.type === 'note');
     expect(note).toMatchObject({ actor: 'alice@example.com' });
     expect(note!.data.text).toMatch(/^alice@example\.com hands the driver role over: running checks finish in pid \d+, then the session is free to drive$/);
@@ -121,7 +121,7 @@ describe('taking over the driver role', () => {
     await alice.waitForScreen(/Status.*ID.*Title/);
     expect(alice.screen()).not.toMatch(/run block|run all|hand over/);
     // bob confirms by taking the role: he leaves his watcher and drives
-    await bobW.waitForScreen(/hands the driver role over/, 5000);
+    await bobW.waitForScreen(/hands the driver role over/, 15_000);
     await bobW.press('q');
     await exitOf(bobW);
     const bob = await launch('bob@example.com');
