@@ -510,7 +510,14 @@ deliverables:
       expect(m, r.stdout).not.toBeNull();
       expect(m![1]!.split(', ')).toEqual(expect.arrayContaining(pids));
     } finally {
-      for (const l of marked(marker)) process.kill(Number(l.split(/\s+/)[0]), 'SIGKILL');
+      // each escaped shell leads its own session and group (setsid): the group takes its sleep with it
+      for (const l of marked(marker)) {
+        try {
+          process.kill(-Number(l.split(/\s+/)[0]), 'SIGKILL');
+        } catch {
+          /* gone already */
+        }
+      }
     }
   });
 });

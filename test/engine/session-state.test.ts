@@ -194,7 +194,8 @@ describe('reducer: items, sign-offs and the decision', () => {
     s = apply(s, cl, result('x', 'timeout', 'aa', 2));
     s = apply(s, cl, result('r', 'inconclusive', 'aa', 2));
     expect(statuses(s)).toMatchObject({ a: 'error', x: 'timeout', r: 'inconclusive' });
-    expect(s.deciding).toEqual([{ item: 'a', status: 'error' }, { item: 'm', status: 'fail' }, { item: 'x', status: 'timeout' }]);
+    // NO-GO rests on what was measured to fail or rejected; what could not run is not part of it (INCOMPLETE)
+    expect(s).toMatchObject({ decision: 'NO-GO', deciding: [{ item: 'm', status: 'fail' }] });
     expect(s.items['a']!.attempts.map((x) => x.verdict)).toEqual(['pass', 'error']);
     expect(s.seq).toBe(12);
   });
@@ -241,7 +242,7 @@ describe('reducer: items, sign-offs and the decision', () => {
     s = apply(s, cl, { type: 'decision', data: { decision: 'NO-GO', deciding: [], final: false } });
     expect(s.finalDecision).toBeUndefined();
     s = apply(s, cl, { type: 'decision', data: { decision: 'NO-GO', deciding: [], final: true } });
-    expect(s.finalDecision).toEqual({ decision: 'NO-GO', ts: expect.any(String) });
+    expect(s.finalDecision).toEqual({ decision: 'NO-GO', seq: 11, ts: expect.any(String) });
     s = apply(s, cl, { type: 'report.generated', data: { path: 'reports/x', signed: true, interim: false } });
     expect(s.reports).toEqual([{ path: 'reports/x', signed: true, interim: false, ts: expect.any(String) }]);
     expect(s.closed).toBe(false);
