@@ -510,7 +510,16 @@ deliverables:
       expect(m, r.stdout).not.toBeNull();
       expect(m![1]!.split(', ')).toEqual(expect.arrayContaining(pids));
     } finally {
-      for (const l of marked(marker)) process.kill(Number(l.split(/\s+/)[0]), 'SIGKILL');
+      // each escaped shell leads its own session and group: kill the group, so its sleep (whose command line does
+      // not carry the marker) goes too
+      for (const l of marked(marker)) {
+        const pid = Number(l.split(/\s+/)[0]);
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          process.kill(pid, 'SIGKILL');
+        }
+      }
     }
   });
 });
