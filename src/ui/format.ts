@@ -55,6 +55,26 @@ export function stripSgr(s: string): string {
  * Cut `s` to at most `w` terminal cells as the TUI shows it (controls made visible: visibleControls), adding
  * `ellipsis` when cut.
  */
+/** the "… (+N bytes)" the output feed puts after a line it cut (engine/output-feed.ts cutLine) */
+const CUT_MARK = /… \(\+([\d,]+) bytes\)$/;
+
+/**
+ * An output line cut to `w` columns the way the output feed cuts long lines: its start and how many bytes were left
+ * out, `… (+1,046,576 bytes)` (counting what the feed left out already). Lines that fit are returned as they are;
+ * a cut line loses its colours (its bytes are counted without them).
+ */
+export function cutWithLength(line: string, w: number): string {
+  if (stringWidth(line) <= w) return line;
+  const plain = stripSgr(line);
+  const m = CUT_MARK.exec(plain);
+  const body = m ? plain.slice(0, m.index) : plain;
+  const before = m ? Number(m[1]!.replace(/,/g, '')) : 0;
+  const mark = (n: number) => `… (+${n.toLocaleString('en-US')} bytes)`;
+  // room for the longest mark this line can get
+  const shown = truncateOutput(body, Math.max(0, w - mark(before + Buffer.byteLength(body)).length), '');
+  return shown + mark(before + Buffer.byteLength(body) - Buffer.byteLength(shown));
+}
+
 export function truncate(s: string, w: number, ellipsis = '…'): string {
   return truncateOutput(visibleControls(s), w, ellipsis);
 }

@@ -510,12 +510,14 @@ deliverables:
       expect(m, r.stdout).not.toBeNull();
       expect(m![1]!.split(', ')).toEqual(expect.arrayContaining(pids));
     } finally {
-      // each escaped shell leads its own session and group (setsid): the group takes its sleep with it
+      // each escaped shell leads its own session and group: kill the group, so its sleep (whose command line does
+      // not carry the marker) goes too
       for (const l of marked(marker)) {
+        const pid = Number(l.split(/\s+/)[0]);
         try {
-          process.kill(-Number(l.split(/\s+/)[0]), 'SIGKILL');
+          process.kill(-pid, 'SIGKILL');
         } catch {
-          /* gone already */
+          process.kill(pid, 'SIGKILL');
         }
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fit, fmtDuration, fmtEstimate, stripSgr, truncate, truncateOutput, width } from '../../src/ui/format.js';
+import { cutWithLength, fit, fmtDuration, fmtEstimate, stripSgr, truncate, truncateOutput, width } from '../../src/ui/format.js';
 
 describe('format', () => {
   it('durations and estimates', () => {
@@ -27,5 +27,22 @@ describe('format', () => {
     expect(truncate(osc52, 10)).toBe('Block ␛]5…');
     expect(fit('\x1b[31mred', 8)).toBe('␛[31mred');
     expect(truncate('a\x9b2Jb', 10)).toBe('a␛[2Jb');
+  });
+
+  it('cutWithLength: a line wider than the pane keeps its start and says how many bytes were left out', () => {
+    expect(cutWithLength('short', 40)).toBe('short');
+    const cut = cutWithLength('x'.repeat(100), 40);
+    expect(width(cut)).toBeLessThanOrEqual(40);
+    expect(cut).toMatch(/^x+… \(\+\d+ bytes\)$/);
+    const shown = cut.indexOf('…');
+    expect(cut).toBe(`${'x'.repeat(shown)}… (+${100 - shown} bytes)`);
+    // a line the output feed cut already: both cuts counted
+    const fed = 'é'.repeat(2000) + '… (+16,000 bytes)';
+    const twice = cutWithLength(fed, 60);
+    const kept = twice.indexOf('…');
+    expect(twice).toBe(`${'é'.repeat(kept)}… (+${(16_000 + 2 * (2000 - kept)).toLocaleString('en-US')} bytes)`);
+    expect(width(twice)).toBeLessThanOrEqual(60);
+    // colours are dropped from a cut line, not counted as bytes
+    expect(cutWithLength('\x1b[31m' + 'y'.repeat(50) + '\x1b[0m', 30)).toMatch(/^y+… \(\+\d+ bytes\)$/);
   });
 });

@@ -8,7 +8,7 @@ import { Box } from 'ink';
 import { RawOutputText, Text } from './Text.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useDeps, useLive, useUi } from '../context.js';
-import { stripSgr, truncate, truncateOutput } from '../format.js';
+import { cutWithLength, stripSgr, truncate } from '../format.js';
 import { fg, glyphs, useTheme } from '../theme.js';
 
 export function OutputPane({ itemId, width, height }: { itemId: string; width: number; height: number }): React.ReactElement {
@@ -22,7 +22,8 @@ export function OutputPane({ itemId, width, height }: { itemId: string; width: n
   const stats = live.outputStats(itemId);
   const rows = Math.max(1, height - 1);
   const fromEnd = pane.follow ? 0 : Math.max(0, buf.total - pane.end);
-  const lines = buf.tail(rows, fromEnd).map((l) => truncateOutput(theme.color ? l : stripSgr(l), width, theme.ascii ? '~' : '…'));
+  // a line wider than the pane is shown cut with how many bytes were left out (the evidence keeps it whole)
+  const lines = buf.tail(rows, fromEnd).map((l) => cutWithLength(theme.color ? l : stripSgr(l), width));
   const firstShown = buf.total - fromEnd - lines.length + 1;
   const lastShown = buf.total - fromEnd;
   const state = pane.follow ? (running ? 'following' : 'end') : 'paused';
