@@ -2,6 +2,7 @@
 // Prometheus (as the tests do), through the real CLI (`run --ci`, start-up included), against the same HTTP reads
 // (every GET the check made, listed in its alert_episodes.json attachment) done with `curl` one after the other.
 // Target: wall ≤ 1.5× the curl sequence; the episode count asserted (the checklist's expect).
+// RT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the CLI runs.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,7 +57,7 @@ try {
   for (let round = 0; round < 3; round++) {
     const state = path.join(dir, `state-${round}`);
     const rssFile = path.join(dir, `rss-${round}`);
-    const r = await run(process.execPath, ['--import', probe, bin, 'run', checklist, '--ci', '--state-dir', state, '--out', path.join(dir, `reports-${round}`)], {
+    const r = await run(process.execPath, [...(process.env.RT_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', probe, bin, 'run', checklist, '--ci', '--state-dir', state, '--out', path.join(dir, `reports-${round}`)], {
       cwd: dir,
       env: { ...process.env, RT_BENCH_RSS_FILE: rssFile, NO_COLOR: '1' },
       capture: true,
