@@ -304,7 +304,11 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
     const count = (f: (c: Classified) => boolean) => classified.filter(f).length;
     const byName = new Map<string, Classified[]>();
-    for (const c of classified) byName.set(c.alertname, [...(byName.get(c.alertname) ?? []), c]);
+    for (const c of classified) {
+      const list = byName.get(c.alertname);
+      if (list) list.push(c);
+      else byName.set(c.alertname, [c]);
+    }
     const byAlert = [...byName.entries()]
       .map(([alertname, eps]) => {
         const d = eps.map((e) => e.durationS).sort((a, b) => a - b);

@@ -388,9 +388,13 @@ export function refresh(s: SessionState, checklist: Checklist, now: Date): Sessi
 export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist: Checklist): SessionState {
   const next: SessionState = { ...s, seq: Math.max(s.seq, seq + 1) };
   if (!['decision', 'report.generated', 'note', 'session.resume'].includes(e.type)) next.lastChange = seq;
+  let copied = false;
   const upd = (id: string, f: (st: ItemState) => ItemState) => {
     const st = next.items[id];
-    if (st) next.items = { ...next.items, [id]: f(st) };
+    if (!st) return;
+    if (!copied) next.items = { ...next.items }; // one copy per event, not one per change
+    copied = true;
+    next.items[id] = f(st);
   };
   // a deliverable event names its index; one that does not match the checklist (index and path) is ignored
   const updDeliverable = (index: number, path: string, f: (d: DeliverableState) => DeliverableState) => {

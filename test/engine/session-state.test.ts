@@ -111,6 +111,15 @@ describe('waivers count only while in force', () => {
     expect(later.deciding).toEqual([{ item: '1', status: 'fail' }]);
   });
 
+  it('an event recomputes the item it names and the waived ones; the other items stay the same objects', () => {
+    const cl = c();
+    const s = failed(initialState(cl), cl);
+    const next = apply(s, cl, { type: 'item.start', data: { item: '2', attempt: 2, describe: 'true' } });
+    expect(next.items['1']).toBe(s.items['1']);
+    expect(next.items['2']!.status).toBe('running');
+    expect(next.decision).toBe('NO-GO');
+  });
+
   it('an expiry given as a date lasts through the end of that day (UTC)', () => {
     const cl = c();
     const s = apply(failed(initialState(cl), cl), cl, waiver('2026-11-27'));

@@ -227,7 +227,11 @@ export function runbooksFromWebhookLog(jsonl: string): Map<string, string> {
 /** episodes of one label set that re-fire ≥ `count` times within `windowS` */
 export function flapping(episodes: Episode[], count = 3, windowS = 3600): { key: string; alertname: string; maxInWindow: number }[] {
   const byKey = new Map<string, Episode[]>();
-  for (const e of episodes) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
+  for (const e of episodes) {
+    const list = byKey.get(e.key);
+    if (list) list.push(e);
+    else byKey.set(e.key, [e]);
+  }
   const out: { key: string; alertname: string; maxInWindow: number }[] = [];
   for (const [key, eps] of byKey) {
     let max = 0;
