@@ -22,6 +22,8 @@ export default {
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
+  // not copied into a sandbox: another run's sandbox, reports, the bundle
+  ignorePatterns: ['.stryker-tmp*', 'reports', 'dist'],
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },
 };

@@ -102,7 +102,14 @@ blocks:
             else if (!escaped.every((p) => named[4]!.split(', ').includes(String(p)))) failures.push(`${cell}: named ${named[4]}, escaped ${escaped.join(', ')}`);
           }
         } finally {
-          for (const p of marked(marker)) process.kill(p, 'SIGKILL');
+          // an escaped (setsid) shell leads its own group: kill the group, its sleep included
+          for (const p of marked(marker)) {
+            try {
+              process.kill(-p, 'SIGKILL');
+            } catch {
+              process.kill(p, 'SIGKILL');
+            }
+          }
         }
       }
     }
