@@ -74,9 +74,9 @@ describe('http.health', () => {
     expect(r.failing).toEqual(['slow', 'broken', 'dead']);
     const dead = r.targets.find((t) => t.name === 'dead')!;
     expect(dead.latency).toBeNull();
-    // the dead one is given up on after its request timeout, each sample (it ends: no wall clock to guess at)
+    // the dead one is given up on after its request timeout, and sampled no more after its first timeout
     expect(dead.errors).toEqual([expect.stringMatching(/^no response from health endpoint dead at http:\/\/127\.0\.0\.1:\d+\/dead within 400ms$/)]);
-    expect(dead.problems).toEqual(['2/2 requests got no answer']);
+    expect(dead.problems).toEqual(['1/1 requests got no answer', 'stopped after 1 timeout(s): 1 sample(s) not sent']);
     expect(r.targets.find((t) => t.name === 'broken')!.problems[0]).toMatch(/503 \(expected 2xx\)/);
     expect(r.targets.find((t) => t.name === 'slow')!.problems[0]).toMatch(/slower than 200 ms/);
     expect(await evaluateDefault(httpHealth, out.result)).toBe(false);

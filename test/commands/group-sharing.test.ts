@@ -62,7 +62,7 @@ describe.skipIf(Boolean(unavailable))('a state dir shared by a group (two uids, 
       keys.set(who.name, k);
     }
   }, 60_000);
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  afterAll(() => tmp && rmSync(tmp, { recursive: true, force: true }));
 
   it('every file and directory the product creates is usable by the group; both members sign, both write reports', async () => {
     const run = await member(ALICE, ['run', 'cutover.yaml', '--ci', '--as', 'alice@example.com']);
