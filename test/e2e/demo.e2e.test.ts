@@ -174,7 +174,10 @@ describe('demo --scenario no-go in a real pty', () => {
     expect(decision).toMatch(/4\. Post-mortem analysis/);
 
     // the signed report
+    // g shows what the decision rests on, y records it
     await t.press('g');
+    await t.waitForScreen(/Record the final decision NO-GO and write the signed report\?/);
+    await t.press('y');
     await t.waitForScreen(/signed report \(SHA256:[A-Za-z0-9+/]+\)/, 60_000);
     const reportsDir = (() => {
       const sb = readdirSync(root).find((n) => n.startsWith('readiness-demo-'))!;
