@@ -101,7 +101,10 @@ export function buildProgram(): Command {
       .description('run every automated item headless; exit 0 GO, 1 NO-GO, 3 INCOMPLETE, 2 usage/config error')
       .argument('<file>')
       .option('--ci', 'no TTY, plain line per event (the default for `run`)')
-      .option('--json', 'NDJSON events on stdout'),
+      .option('--json', 'NDJSON events on stdout')
+      .option('--reverify', 'resume the session and re-run exactly the automated items whose evidence is stale (maxAge)')
+      .option('--within <minutes>', 'with --reverify: also items that turn stale within this time (minutes, or e.g. 1h)')
+      .option('--reverify-mutating', 'with --reverify: also re-run stale mutating items (never without this flag)'),
   ).action(async (file: string, opts) => {
     const m = await import('./commands/run.js');
     process.exitCode = await m.runCommand(file, opts);

@@ -120,8 +120,8 @@ export interface NoteData {
 
 export interface DecisionData {
   decision: Decision;
-  /** blocking items that decide it, with their status */
-  deciding: { item: string; status: Status }[];
+  /** blocking items that decide it, with their status (`stale`: passed, but its evidence is older than its maxAge) */
+  deciding: { item: string; status: Status; stale?: true }[];
   final: boolean;
 }
 
