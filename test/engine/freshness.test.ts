@@ -21,20 +21,23 @@ function checklist(): Checklist {
   ]);
 }
 
-function play(c: Checklist, events: [number, Omit<JournalEvent, 'ts' | 'actor'>][]): SessionState {
+function play(c: Checklist, events: [number, Ev][]): SessionState {
   let s = initialState(c);
   events.forEach(([ms, e], seq) => {
     s = reduce(s, { ...e, ts: at(ms).toISOString(), actor: 'alice' } as JournalEvent, seq, c);
   });
   return s;
 }
-const pass = (item: string, sha = 'ab') =>
-  ({ type: 'item.result', data: { item, attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 5, evidence: [{ path: `evidence/${item}/1.log`, sha256: sha.repeat(32), bytes: 1 }] } }) as const;
+type Ev = Omit<JournalEvent, 'ts' | 'actor'>;
+const pass = (item: string, sha = 'ab'): Ev => ({
+  type: 'item.result',
+  data: { item, attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 5, evidence: [{ path: `evidence/${item}/1.log`, sha256: sha.repeat(32), bytes: 1 }] },
+});
 
 /** every item passed at T0 (the manual one approved) */
 function allPassed(c: Checklist): SessionState {
   return play(c, [
-    ...['a', 'b', 'm', 'n', 'forever'].map((id) => [0, pass(id)] as [number, Omit<JournalEvent, 'ts' | 'actor'>]),
+    ...['a', 'b', 'm', 'n', 'forever'].map((id) => [0, pass(id)] as [number, Ev]),
     [0, { type: 'signoff', data: { item: 'human', decision: 'approve', comment: '', by: 'bob', evidence: [] } }],
   ]);
 }
@@ -69,7 +72,7 @@ describe('freshness', () => {
     s = reduce(s, { ...pass('m'), ts: at(3 * H).toISOString(), actor: 'alice' } as JournalEvent, 11, c);
     expect(s.items.a).toMatchObject({ stale: false, checkedAt: at(3 * H).toISOString() });
     expect(s.decision).toBe('GO');
-    const failed = { type: 'item.result', data: { item: 'b', attempt: 2, verdict: 'fail', summary: 'bad', durationMs: 1, evidence: [] } } as const;
+    const failed: Ev = { type: 'item.result', data: { item: 'b', attempt: 2, verdict: 'fail', summary: 'bad', durationMs: 1, evidence: [] } };
     s = reduce(s, { ...failed, ts: at(3 * H).toISOString(), actor: 'alice' } as JournalEvent, 12, c);
     expect(refresh(s, c, at(9 * H)).decision).toBe('NO-GO');
   });
@@ -77,7 +80,7 @@ describe('freshness', () => {
   it('replay decides at each event\'s own time: a decision recorded late sees the stale evidence', () => {
     const c = checklist();
     const s = play(c, [
-      ...['a', 'b', 'm', 'n', 'forever'].map((id) => [0, pass(id)] as [number, Omit<JournalEvent, 'ts' | 'actor'>]),
+      ...['a', 'b', 'm', 'n', 'forever'].map((id) => [0, pass(id)] as [number, Ev]),
       [0, { type: 'signoff', data: { item: 'human', decision: 'approve', comment: '', by: 'bob', evidence: [] } }],
       [5 * H, { type: 'note', data: { text: 'coffee', by: 'alice' } }],
     ]);
