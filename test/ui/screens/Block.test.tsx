@@ -49,6 +49,9 @@ describe('block screen: evidence age', () => {
     expect(row('0.2')).toMatch(/(59m\d\ds|1h00m)/);
     expect(row('0.2')).not.toContain('STALE');
     expect(row('0.3')).not.toMatch(/\d+m\d+s/); // manual, never ran: no age
+    await r.press('d');
+    const d = await r.waitFor('Deciding blocking items');
+    expect(d).toContain('0.1 Nodes ready — STALE: older than its maxAge, re-verify');
   });
 
   it('ageText: empty before a result and while running, "STALE" once older than maxAge', () => {
