@@ -27,7 +27,8 @@ function sessionOptions(cmd: Command): Command {
     .option('--as <name>', 'operator identity (default: git user.email, else $USER)')
     .option('--sign-key <key>', 'SSH key for signing (private key file, or .pub whose private half is in the agent)')
     .option('--allowed-signers <file>', "the team's allowed_signers: which key may sign as whom (default: allowed_signers in --state-dir)")
-    .option('--signer <principal>', 'signer principal for the report (default: git user.email)');
+    .option('--signer <principal>', 'signer principal for the report (default: git user.email)')
+    .option('--rehearsal', 'mark the session as a rehearsal (compare it with the real run: readiness-tui diff)');
 }
 
 export function buildProgram(): Command {
@@ -74,6 +75,18 @@ export function buildProgram(): Command {
     .action(async (file: string | undefined, opts) => {
       const m = await import('./commands/tui.js');
       process.exitCode = await m.tuiCommand(file, { ...opts, readonly: true });
+    });
+
+  program
+    .command('diff')
+    .description('two sessions side by side (a rehearsal and the real run): status, measured, duration, variables')
+    .argument('<a>', 'session directory or id (in --state-dir)')
+    .argument('<b>', 'session directory or id (in --state-dir)')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .option('--json', 'machine-readable')
+    .action(async (a: string, b: string, opts) => {
+      const m = await import('./commands/diff.js');
+      process.exitCode = await m.diffCommand(a, b, opts);
     });
 
   program

@@ -34,6 +34,7 @@ import { resolveOperator } from '../engine/identity.js';
 import type { KubeTargetInfo } from '../engine/events.js';
 import type { Decision } from '../engine/status.js';
 import { EXIT, UsageError } from './exit.js';
+import { refuseRehearsalMix } from './session-target.js';
 import { DURATION_HINT, formatDuration, parseDuration } from '../checklist/duration.js';
 import { freshness, reverifyPlan } from '../engine/freshness.js';
 
@@ -61,6 +62,8 @@ export interface SessionCliOptions {
   sandbox?: boolean;
   /** the demo sandbox's stand-ins for programs that are not installed (said in the session and every report) */
   standIns?: string[];
+  /** the session is a rehearsal of the real run (recorded in session.start; `readiness-tui diff` compares them) */
+  rehearsal?: boolean;
 }
 
 export interface RunOptions extends SessionCliOptions {
@@ -193,7 +196,9 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     takeOver: opts.takeOver,
     sandbox: opts.sandbox,
     standIns: opts.standIns,
+    rehearsal: opts.rehearsal,
   });
+  await refuseRehearsalMix(session, opts.rehearsal);
 
   let interrupted: keyof typeof SIGNAL_EXIT | undefined;
   const handlers: [NodeJS.Signals, () => void][] = [];

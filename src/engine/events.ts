@@ -34,6 +34,8 @@ export interface SessionStartData {
   sandbox?: boolean;
   /** demo sandbox: programs it replaced with a stand-in of its own (e.g. ["Prometheus"] when it is not installed) */
   standIns?: string[];
+  /** a rehearsal of the real run (`--rehearsal`): compared with it by `readiness-tui diff` */
+  rehearsal?: boolean;
   mode: 'tui' | 'ci';
 }
 

@@ -19,6 +19,7 @@ import { nextTimeChange } from '../engine/freshness.js';
 import type { TuiOptions } from '../commands/tui.js';
 import { EXIT, UsageError } from '../commands/exit.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
+import { refuseRehearsalMix } from '../commands/session-target.js';
 import { App } from './app.js';
 import { createController, type Controller } from './controller.js';
 import { describeHolder } from '../engine/lock.js';
@@ -314,7 +315,9 @@ async function openToDrive(file: string, opts: TuiOptions, operator: string): Pr
     owner: true,
     takeOver: !!opts.takeOver,
     ...(opts.sandbox ? { sandbox: true, standIns: opts.standIns } : {}),
+    ...(opts.rehearsal ? { rehearsal: true } : {}),
   });
+  await refuseRehearsalMix(session, opts.rehearsal);
   mark('session');
   const concurrency = Math.max(1, Number.parseInt(String(opts.concurrency ?? '4'), 10) || 4);
   // the runner (every check kind and its schemas) loads right after the first frame; keys wait for it
