@@ -66,4 +66,27 @@ describe('block screen: evidence age', () => {
     expect(ageText(it0, ran, t + 61_000)).toBe('1m01s STALE');
     expect(ageText(it0, { ...ran, running: true }, t + 61_000)).toBe('');
   });
+
+  it('V re-verifies: the stale non-mutating items run at once, the stale mutating one only after its confirmation', async () => {
+    const c = testChecklist();
+    c.blocks[0]!.items[0]!.maxAgeMs = 30 * 60_000; // 0.1: an hour old, stale
+    c.blocks[0]!.items[1]!.maxAgeMs = 4 * 3_600_000; // 0.2: fresh
+    c.blocks[1]!.items[0]!.maxAgeMs = 30 * 60_000; // 1.1: the mutating DR drill, stale
+    const { live, feed } = newLive(c);
+    feed.start();
+    feed.result('0.1', 'pass');
+    feed.result('0.2', 'pass');
+    feed.result('1.1', 'pass');
+    const actions = recordingActions();
+    const ui = createUiStore({ cols: 100, rows: 30 });
+    const r = renderTui(<App live={live} ui={ui} actions={actions} theme={MONO} />, { cols: 100, rows: 30 });
+    open.push({ r, live });
+    await r.waitFor('Shop cutover readiness');
+    await r.press('V');
+    const s = await r.waitFor('This changes the environment');
+    expect(s).toContain('$ ./dr.sh --really');
+    expect(actions.calls.filter((x) => x.name === 'run').map((x) => x.args[0])).toEqual([['0.1']]);
+    await r.press('y');
+    expect(actions.calls.filter((x) => x.name === 'run').map((x) => x.args[0])).toEqual([['0.1'], ['1.1']]);
+  });
 });
