@@ -97,7 +97,7 @@ describe('run --ci --reverify', () => {
     const plain = await cliAt('2026-11-28 00:10:00', ['run', f, '--ci']);
     expect(plain.code, plain.stderr).toBe(3);
     expect(plain.stdout).toContain('no GO on stale evidence: 1.2 passed longer ago than their maxAge');
-    expect(plain.stdout).toMatch(/DECISION INCOMPLETE/);
+    expect(plain.stdout).toMatch(/DECISION INCOMPLETE — 1\.2 pass \(stale\)/);
     expect(await runs()).toHaveLength(4);
 
     // confirmed: exactly 1.2 runs (1.1 was re-verified at 23:30, 1.3 may be a day old) and the decision is GO
