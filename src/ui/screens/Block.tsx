@@ -67,8 +67,8 @@ export function BlockScreen({ blockId, width, height }: { blockId: string; width
   if (!block) return <Text>unknown block {blockId}</Text>;
   const sel = selectedIndex(c, state, ui);
   const rows = items.map((i) => itemRow(theme, i, state.items[i.id], now));
-  // the Age column: on a wide screen, or whenever the checklist bounds the age of its evidence (maxAge)
-  const showAge = width >= 110 || block.items.some((i) => i.maxAgeMs !== undefined);
+  // the Age column, when the block bounds the age of its evidence (maxAge)
+  const showAge = block.items.some((i) => i.maxAgeMs !== undefined);
   const metrics = block.successMetrics.length ? `success: ${block.successMetrics.map(oneLine).join('; ')}` : '';
   const pos = c.blocks.indexOf(block) + 1;
   return (
