@@ -57,7 +57,7 @@ describe('block screen: evidence age', () => {
   it('ageText: empty before a result and while running, "STALE" once older than maxAge', () => {
     const c = testChecklist();
     const it0 = { ...c.blocks[0]!.items[0]!, maxAgeMs: 60_000 };
-    const base = { id: '0.1', blockId: 'b0', status: 'pass' as const, running: false, attempt: 1, attempts: [], signoffs: [], notes: [], stale: false };
+    const base = { id: '0.1', blockId: 'b0', status: 'pass' as const, running: false, attempt: 1, attempts: [], cancelled: [], signoffs: [], notes: [], stale: false };
     const t = Date.parse('2026-11-27T22:00:00Z');
     const result = { item: '0.1', attempt: 1, verdict: 'pass' as const, summary: 'ok', durationMs: 1, evidence: [] };
     expect(ageText(it0, base, t)).toBe('');
