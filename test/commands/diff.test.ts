@@ -60,7 +60,7 @@ describe('diff', () => {
     expect(out).toMatch(/^≠ 0\.2 Production environment ready\n {4}status +PASS +PASS\n {4}measured \/ threshold {2}<- +6\/6 Ready \/ >= 5 +5\/6 Ready \/ >= 5$/m);
     // an item the same on both sides is not marked
     expect(out).toMatch(/^ {2}1\.3 Secrets management\n {4}status +PASS +PASS\n {4}measured \/ threshold +4\/4 checks passed \/ all checks pass +4\/4 checks passed \/ all checks pass$/m);
-    expect(out).toMatch(/^What changed: .*1\.1 PASS → FAIL; 2\.2 PASS → FAIL;.* 3\.1 PASS → FAIL;.* 4\.3 PASS → NEEDS-SIGNOFF$/m);
+    expect(out).toMatch(/^What changed: .*1\.1 PASS → FAIL; 2\.2 PASS → FAIL;.* 3\.1 PASS → FAIL;.* 4\.3 PASS → BLOCKED$/m);
 
     // by id in the state dir, and as JSON
     const j = await cli(['diff', path.basename(a), b, '--state-dir', path.dirname(path.dirname(a)), '--json']);
