@@ -27,7 +27,8 @@ function sessionOptions(cmd: Command): Command {
     .option('--as <name>', 'operator identity (default: git user.email, else $USER)')
     .option('--sign-key <key>', 'SSH key for signing (private key file, or .pub whose private half is in the agent)')
     .option('--allowed-signers <file>', "the team's allowed_signers: which key may sign as whom (default: allowed_signers in --state-dir)")
-    .option('--signer <principal>', 'signer principal for the report (default: git user.email)');
+    .option('--signer <principal>', 'signer principal for the report (default: git user.email)')
+    .option('--rehearsal', 'mark the session as a rehearsal (compare it with the real run: readiness-tui diff)');
 }
 
 export function buildProgram(): Command {
@@ -77,6 +78,18 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('diff')
+    .description('two sessions side by side (a rehearsal and the real run): status, measured, duration, variables')
+    .argument('<a>', 'session directory or id (in --state-dir)')
+    .argument('<b>', 'session directory or id (in --state-dir)')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .option('--json', 'machine-readable')
+    .action(async (a: string, b: string, opts) => {
+      const m = await import('./commands/diff.js');
+      process.exitCode = await m.diffCommand(a, b, opts);
+    });
+
+  program
     .command('validate')
     .description('check a checklist file: every problem with file:line:col; exit 0 valid, 2 invalid')
     .argument('<file>')
@@ -101,7 +114,10 @@ export function buildProgram(): Command {
       .description('run every automated item headless; exit 0 GO, 1 NO-GO, 3 INCOMPLETE, 2 usage/config error')
       .argument('<file>')
       .option('--ci', 'no TTY, plain line per event (the default for `run`)')
-      .option('--json', 'NDJSON events on stdout'),
+      .option('--json', 'NDJSON events on stdout')
+      .option('--reverify', 'resume the session and re-run exactly the automated items whose evidence is stale (maxAge)')
+      .option('--within <minutes>', 'with --reverify: also items that turn stale within this time (minutes, or e.g. 1h)')
+      .option('--reverify-mutating', 'with --reverify: also re-run stale mutating items (never without this flag)'),
   ).action(async (file: string, opts) => {
     const m = await import('./commands/run.js');
     process.exitCode = await m.runCommand(file, opts);

@@ -47,6 +47,11 @@ export interface Item {
   metric?: string;
   /** milliseconds */
   estimateMs?: number;
+  /**
+   * milliseconds: how old the item's check result may be at the decision (the item's `maxAge`, else its block's,
+   * else the checklist's); absent = never stale
+   */
+  maxAgeMs?: number;
   blocking: boolean;
   owner?: string;
   role?: string;

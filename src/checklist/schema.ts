@@ -20,6 +20,7 @@ const duration = (description: string) =>
   z.string().regex(new RegExp(DURATION_PATTERN), { error: 'expected a duration such as 30m, 2.5h, 90s, 1h30m or 500ms' }).describe(description);
 const id = (description: string) =>
   z.string().regex(new RegExp(ID_PATTERN), { error: 'expected an id of letters, digits, ".", "_" or "-" (e.g. "1.1")' }).describe(description);
+const MAX_AGE_DOC = 'how old a check result may be at the decision, e.g. 2h: older is STALE and a GO waits for a re-verify';
 const textList = (description: string) => z.array(z.string()).describe(description);
 
 export const checkSchema = z
@@ -49,6 +50,7 @@ export const itemSchema = z
     description: text('longer explanation').optional(),
     metric: text('what is measured, e.g. "Zero critical vulnerabilities"').optional(),
     estimate: duration('time estimate, e.g. 2.5h').optional(),
+    maxAge: duration(MAX_AGE_DOC).optional(),
     blocking: z.boolean().describe('a failure blocks GO (default true)').optional(),
     owner: text('person responsible').optional(),
     role: text('role responsible, e.g. security').optional(),
@@ -93,6 +95,7 @@ export const blockSchema = z
     title: text('block title'),
     description: text('longer explanation').optional(),
     successMetrics: textList('success metrics of the block').optional(),
+    maxAge: duration(`${MAX_AGE_DOC}; the default of the block's items`).optional(),
     items: z.array(itemSchema).min(1, { error: 'a block needs at least one item' }),
   })
   .describe('a block of items');
@@ -106,6 +109,7 @@ export const checklistSchema = z
       .describe('short machine name, used in report paths'),
     title: text('title shown in the header'),
     description: text('what this checklist is for').optional(),
+    maxAge: duration(`${MAX_AGE_DOC}; the default of every item`).optional(),
     vars: z
       .record(
         z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'a variable name is letters, digits and _ (not starting with a digit)' }),

@@ -34,6 +34,9 @@ import { resolveOperator } from '../engine/identity.js';
 import type { KubeTargetInfo } from '../engine/events.js';
 import type { Decision } from '../engine/status.js';
 import { EXIT, UsageError } from './exit.js';
+import { refuseRehearsalMix } from './session-target.js';
+import { DURATION_HINT, formatDuration, parseDuration } from '../checklist/duration.js';
+import { freshness, reverifyPlan } from '../engine/freshness.js';
 
 /** The options `sessionOptions()` in cli.ts gives both the TUI and `run`. */
 export interface SessionCliOptions {
@@ -59,11 +62,19 @@ export interface SessionCliOptions {
   sandbox?: boolean;
   /** the demo sandbox's stand-ins for programs that are not installed (said in the session and every report) */
   standIns?: string[];
+  /** the session is a rehearsal of the real run (recorded in session.start; `readiness-tui diff` compares them) */
+  rehearsal?: boolean;
 }
 
 export interface RunOptions extends SessionCliOptions {
   json?: boolean;
   ci?: boolean;
+  /** re-run exactly the automated items whose evidence is stale (or will be within `within`), nothing else */
+  reverify?: boolean;
+  /** with reverify: minutes (or a duration such as 30m) ahead of now */
+  within?: string;
+  /** with reverify: also re-run stale mutating items (headless runs never confirm on their own) */
+  reverifyMutating?: boolean;
   /** tests: where the lines go (default process.stdout) and the environment */
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream;
@@ -116,6 +127,16 @@ function parseOnly(c: Checklist, only: string | undefined): string[] | undefined
   return ids;
 }
 
+/** `--within 30` (minutes) or `--within 1h30m`. */
+function parseWithin(v: string | undefined, reverify: boolean | undefined): number {
+  if (v === undefined) return 0;
+  if (!reverify) throw new UsageError('--within goes with --reverify: re-verify what is stale or will be within that time');
+  const s = v.trim();
+  const ms = /^\d+(\.\d+)?$/.test(s) ? Number(s) * 60_000 : parseDuration(s);
+  if (ms === undefined || !Number.isFinite(ms)) throw new UsageError(`--within must be minutes (e.g. 30) or ${DURATION_HINT}, got "${v}"`);
+  return ms;
+}
+
 async function kubeInfo(c: Checklist, context: string | undefined): Promise<KubeTargetInfo | undefined> {
   const usesKube = allItems(c).some((i) =>
     [i.check, ...Object.values(i.checks ?? {})].some((s) => s?.kind.startsWith('kubernetes')),
@@ -148,6 +169,9 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   }
   const vars = resolveVars(checklist, { set: opts.set ?? [], varsFile: opts.vars, env });
   const only = parseOnly(checklist, opts.only);
+  if (opts.reverify && only) throw new UsageError('--reverify re-runs exactly the stale items: it does not take --only');
+  if (opts.reverifyMutating && !opts.reverify) throw new UsageError('--reverify-mutating goes with --reverify');
+  const withinMs = parseWithin(opts.within, opts.reverify);
   const concurrency = parseConcurrency(opts.concurrency);
   const outputLimitBytes = parseOutputLimit(opts.outputLimit);
   const kubeContext = opts.kubeContext ?? opts.context;
@@ -172,7 +196,9 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     takeOver: opts.takeOver,
     sandbox: opts.sandbox,
     standIns: opts.standIns,
+    rehearsal: opts.rehearsal,
   });
+  await refuseRehearsalMix(session, opts.rehearsal);
 
   let interrupted: keyof typeof SIGNAL_EXIT | undefined;
   const handlers: [NodeJS.Signals, () => void][] = [];
@@ -200,9 +226,11 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
 
     const state = session.store.store.getState();
     let ids = only ?? allItems(checklist).map((i) => i.id);
-    const manual = ids.filter((id) => !isAutomated(checklist, id));
+    const manual = opts.reverify ? [] : ids.filter((id) => !isAutomated(checklist, id));
     ids = ids.filter((id) => isAutomated(checklist, id));
-    if (session.resumed && !only) {
+    let later: string[] = [];
+    if (opts.reverify) [ids, later] = reverifySelection(session, withinMs, Boolean(opts.reverifyMutating), reporter);
+    else if (session.resumed && !only) {
       const kept = ids.filter((id) => state.items[id]?.result?.verdict === 'pass' || state.items[id]?.status === 'waived');
       if (kept.length) reporter.message(`kept from the earlier run of this session: ${kept.join(', ')} (use --only to re-run)`);
       ids = ids.filter((id) => !kept.includes(id));
@@ -245,8 +273,10 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     }
 
     await runner.run(ids);
-    // the deliverables after the items (not with --only, which runs exactly the items named); never the decision
-    if (!only && !interrupted) {
+    // a re-verify: the mutating items after the others, and only when --reverify-mutating confirmed them
+    if (later.length && !interrupted) await runner.run(later);
+    // the deliverables after the items (not with --only or --reverify, which run exactly the items named); never the decision
+    if (!only && !opts.reverify && !interrupted) {
       await runner.checkDeliverables();
       for (const d of session.store.store.getState().deliverables)
         if (!d.hasCheck)
@@ -268,8 +298,17 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
 
     if (opts.sandboxApprover) await approveInSandbox(session, opts.sandboxApprover, reporter);
 
+    // decide at this instant: evidence may have gone stale since the last result
+    session.store.tick();
     const after = session.store.store.getState();
     const decision = after.decision;
+    const stale = after.deciding.filter((d) => d.stale).map((d) => d.item);
+    if (stale.length) {
+      reporter.message(
+        `no GO on stale evidence: ${stale.join(', ')} passed longer ago than their maxAge — re-verify: readiness-tui run ${file} --reverify`,
+        { level: 'warn', stale },
+      );
+    }
     const final = decision !== 'INCOMPLETE';
     await recordEcho(session, reporter, { type: 'decision', data: { decision, deciding: after.deciding, final } });
 
@@ -323,6 +362,32 @@ async function reapOrphanGroups(stateDir: string, session: Session, reporter: Pl
     reporter.message(`warning: ${text}`, { level: 'warn', orphanGroup: g.pgid, pids: g.pids });
     await session.record({ type: 'note', data: { text, by: operator } });
   }
+}
+
+/** --reverify: the stale items now (or within `withinMs`), non-mutating first; mutating ones only when confirmed. */
+function reverifySelection(session: Session, withinMs: number, mutatingOk: boolean, reporter: PlainReporter): [string[], string[]] {
+  const now = new Date();
+  const state = session.store.store.getState();
+  const plan = reverifyPlan(state, session.checklist, now, withinMs);
+  const age = (id: string) => {
+    const item = allItems(session.checklist).find((i) => i.id === id)!;
+    const f = freshness(item, state.items[id]!, now);
+    return `${id} (checked ${formatDuration(f.ageMs ?? 0)} ago, maxAge ${formatDuration(f.maxAgeMs ?? 0)})`;
+  };
+  const all = [...plan.safe, ...plan.mutating];
+  if (!all.length) {
+    reporter.message(`re-verify: nothing is stale${withinMs ? ` or turns stale within ${formatDuration(withinMs)}` : ''}`, { reverify: [] });
+    return [[], []];
+  }
+  reporter.message(`re-verify: ${all.map(age).join(', ')}`, { reverify: all });
+  if (plan.mutating.length && !mutatingOk) {
+    reporter.message(
+      `re-verify: not re-running mutating item${plan.mutating.length > 1 ? 's' : ''} ${plan.mutating.join(', ')} without confirmation (--reverify-mutating)`,
+      { level: 'warn', unconfirmed: plan.mutating },
+    );
+    return [plan.safe, []];
+  }
+  return [plan.safe, plan.mutating];
 }
 
 async function recordEcho(

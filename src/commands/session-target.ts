@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { resolveOperator } from '../engine/identity.js';
 import { JOURNAL_FILE } from '../engine/journal.js';
 import { describeSession, listSessions } from '../engine/session.js';
+import type { Session } from '../engine/session-api.js';
 import { UsageError } from './exit.js';
 
 export { findItem } from '../engine/decide.js';
@@ -42,6 +43,20 @@ export async function resolveSessionDir(o: TargetOptions): Promise<string> {
     );
   }
   return open[open.length - 1]!.dir;
+}
+
+/**
+ * A resumed session stays what it was started as: a rehearsal is not continued as the real run, nor the other way
+ * round (the session is closed again and nothing is recorded).
+ */
+export async function refuseRehearsalMix(session: Session, rehearsal: boolean | undefined): Promise<void> {
+  const was = Boolean(session.store.store.getState().start?.rehearsal);
+  if (!session.resumed || was === Boolean(rehearsal)) return;
+  await session.close();
+  throw new UsageError(
+    `the unfinished session ${session.id} was started ${was ? 'as a rehearsal' : 'as the real run'}: ` +
+      `${was ? 'pass --rehearsal to continue it' : 'it cannot be continued with --rehearsal'}, or start another with --new`,
+  );
 }
 
 /** The operator identity for --as (an explicitly empty --as is a usage error). */

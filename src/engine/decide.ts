@@ -271,6 +271,8 @@ export function planWaiver(checklist: Checklist, r: WaiverRequest, now = new Dat
  */
 export async function recordDecision(session: Session): Promise<{ record?: JournalRecord; already?: { decision: string; seq: number } }> {
   let already: { decision: string; seq: number } | undefined;
+  // decide at this instant: evidence may have gone stale (maxAge) since the last record — then no final GO
+  session.store.tick();
   const s = session.store.store.getState();
   const check = (state: SessionState) => {
     if (state.decision !== s.decision) {

@@ -34,6 +34,8 @@ export interface SessionStartData {
   sandbox?: boolean;
   /** demo sandbox: programs it replaced with a stand-in of its own (e.g. ["Prometheus"] when it is not installed) */
   standIns?: string[];
+  /** a rehearsal of the real run (`--rehearsal`): compared with it by `readiness-tui diff` */
+  rehearsal?: boolean;
   mode: 'tui' | 'ci';
 }
 
@@ -120,8 +122,8 @@ export interface NoteData {
 
 export interface DecisionData {
   decision: Decision;
-  /** blocking items that decide it, with their status */
-  deciding: { item: string; status: Status }[];
+  /** blocking items that decide it, with their status (`stale`: passed, but its evidence is older than its maxAge) */
+  deciding: { item: string; status: Status; stale?: true }[];
   final: boolean;
 }
 

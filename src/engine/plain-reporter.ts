@@ -162,7 +162,7 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
         }
         case 'decision': {
           const d = e.data;
-          const why = d.deciding.map((x) => `${x.item} ${STATUS_LABEL[x.status].word.toLowerCase()}`).join(', ');
+          const why = d.deciding.map((x) => `${x.item} ${STATUS_LABEL[x.status].word.toLowerCase()}${x.stale ? ' (stale)' : ''}`).join(', ');
           const dec = color
             ? `\x1b[1;${d.decision === 'GO' ? '32' : d.decision === 'NO-GO' ? '31' : '33'}m${d.decision}\x1b[0m`
             : d.decision;

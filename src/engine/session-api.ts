@@ -30,6 +30,8 @@ export interface OpenSessionOptions {
   sandbox?: boolean;
   /** demo sandbox: programs replaced by its own stand-ins (recorded in session.start) */
   standIns?: string[];
+  /** a rehearsal of the real run (recorded in session.start) */
+  rehearsal?: boolean;
   /** take the owner lock (runs checks). Commands like `signoff` open without it. */
   owner: boolean;
   /**

@@ -4,6 +4,7 @@
  */
 import type { Checklist, Item } from '../checklist/model.js';
 import { allItems, isAutomated } from '../checklist/model.js';
+import { freshness, waiverEnd } from './freshness.js';
 import type {
   DeliverableResultData,
   EvidenceRef,
@@ -50,6 +51,10 @@ export interface ItemState {
   result?: ItemResultData;
   /** who recorded the latest result (the journal actor of its item.result, and that record's seq): who ran it */
   ranBy?: { by: string; seq: number };
+  /** when the latest result was recorded (its journal timestamp): the age of the evidence counts from here */
+  checkedAt?: string;
+  /** the latest result is older than the item's maxAge at the reducer's clock (see freshness()) */
+  stale: boolean;
   attempts: ItemResultData[];
   /** a manual item whose prerequisites (dependsOn) did not pass: why it is blocked (derived, not journaled) */
   blockedBy?: string;
@@ -90,7 +95,7 @@ export interface SessionState {
   /** the checklist's deliverables, in checklist order */
   deliverables: DeliverableState[];
   decision: Decision;
-  deciding: { item: string; status: Status }[];
+  deciding: { item: string; status: Status; stale?: true }[];
   finalDecision?: { decision: Decision; ts: string; seq: number };
   /** seq of the last record that can change the decision (not a decision, report or note): "the state of the journal" */
   lastChange: number;
@@ -116,6 +121,7 @@ export function initialState(checklist: Checklist): SessionState {
       attempt: 0,
       attempts: [],
       cancelled: [],
+      stale: false,
       signoffs: [],
       notes: [],
     };
@@ -151,8 +157,8 @@ function evidenceKey(r?: ItemResultData): string {
 /** Is a waiver in force at `now`? An expiry given as a date means "through the end of that day (UTC)". */
 export function waiverValid(w: WaiverData | undefined, now: Date): boolean {
   if (!w) return false;
-  const t = /^\d{4}-\d{2}-\d{2}$/.test(w.expires) ? Date.parse(w.expires + 'T23:59:59.999Z') : Date.parse(w.expires);
-  return Number.isFinite(t) && t >= now.getTime();
+  const end = waiverEnd(w);
+  return Number.isFinite(end) && end > now.getTime();
 }
 
 function approvalsOf(st: ItemState): SignoffEntry[] {
@@ -271,16 +277,22 @@ export function approvalRefusal(item: Item, st: ItemState): string | undefined {
   );
 }
 
-/** GO / NO-GO / INCOMPLETE and the blocking items that decide it. */
+/**
+ * GO / NO-GO / INCOMPLETE and the blocking items that decide it. A blocking item that passed on stale evidence
+ * keeps a GO from being decided (INCOMPLETE, listed with `stale: true`) until it is re-verified.
+ */
 export function deriveDecision(checklist: Checklist, items: Record<string, ItemState>): {
   decision: Decision;
-  deciding: { item: string; status: Status }[];
+  deciding: { item: string; status: Status; stale?: true }[];
 } {
   const blocking = allItems(checklist).filter((i) => i.blocking);
   const bad = blocking.filter((i) => NO_GO.has(items[i.id]!.status));
   if (bad.length) return { decision: 'NO-GO', deciding: bad.map((i) => ({ item: i.id, status: items[i.id]!.status })) };
-  const open = blocking.filter((i) => !['pass', 'waived'].includes(items[i.id]!.status));
-  if (open.length) return { decision: 'INCOMPLETE', deciding: open.map((i) => ({ item: i.id, status: items[i.id]!.status })) };
+  const open = blocking.filter((i) => !['pass', 'waived'].includes(items[i.id]!.status) || items[i.id]!.stale);
+  if (open.length) {
+    const entry = (st: ItemState) => ({ item: st.id, status: st.status, ...(st.stale ? { stale: true as const } : {}) });
+    return { decision: 'INCOMPLETE', deciding: open.map((i) => entry(items[i.id]!)) };
+  }
   return { decision: 'GO', deciding: [] };
 }
 
@@ -360,7 +372,7 @@ export function decisionBasis(checklist: Checklist, s: SessionState, now: Date):
 }
 
 /**
- * Recompute derived fields (statuses, decision). `now` decides waiver expiry. Prerequisites are settled first
+ * Recompute derived fields (statuses, freshness, decision). `now` decides waiver expiry and stale evidence. Prerequisites are settled first
  * (dependsOn has no cycles: the checklist validator refuses them), so a manual item sees their current status.
  */
 export function refresh(s: SessionState, checklist: Checklist, now: Date): SessionState {
@@ -376,7 +388,8 @@ export function refresh(s: SessionState, checklist: Checklist, now: Date): Sessi
     const blockedBy = isAutomated(it) ? undefined : prerequisiteProblem(it, settle);
     const next = st.blockedBy === blockedBy ? st : { ...st, blockedBy };
     const status = deriveStatus(it, next, now);
-    items[id] = status === next.status ? next : { ...next, status };
+    const stale = freshness(it, { ...next, status }, now).stale;
+    items[id] = status === next.status && stale === next.stale ? next : { ...next, status, stale };
     return status;
   };
   for (const it of byId.values()) settle(it.id);
@@ -431,6 +444,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
           running: false,
           result: e.data,
           ranBy: { by: e.actor, seq },
+          checkedAt: e.ts,
           attempts: [...st.attempts, e.data],
           signoffs: changed ? st.signoffs.map((x) => ({ ...x, stale: true })) : st.signoffs,
         };

@@ -588,6 +588,7 @@ function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
     tool: { name: 'readiness-tui', version: VERSION, node: process.version },
     sandbox: o.sandbox ? true : undefined,
     standIns: o.standIns?.length ? o.standIns : undefined,
+    rehearsal: o.rehearsal ? true : undefined,
     mode: o.mode,
   };
 }

@@ -222,7 +222,7 @@ export function renderHtml(m: ReportModel, tails: Map<string, EvidenceTail>): st
   o.push(`<p class="meta">Checklist <code>${esc(m.checklist.name)}</code> · session <code>${esc(m.session.id)}</code> · generated ${esc(m.bundle.generatedAt)}</p>`);
   if (m.session.sandbox) o.push(`<div class="banner sandbox">SANDBOX — this session ran against a local demo sandbox, not a real environment.${esc(standInText(m))}</div>`);
   if (m.bundle.interim) o.push('<div class="banner interim">INTERIM report — no final decision had been recorded when this was generated.</div>');
-  const deciding = m.decision.deciding.map((d) => `${d.item} ${statusWord(d.status)}`).join(', ');
+  const deciding = m.decision.deciding.map((d) => `${d.item} ${statusWord(d.status)}${d.stale ? ' (stale evidence)' : ''}`).join(', ');
   o.push(`<div class="banner ${esc(m.decision.decision)}">Decision: ${esc(m.decision.decision)}${deciding ? ` — ${esc(deciding)}` : ''}</div>`);
   if (sig.status === 'unsigned') o.push(`<div class="banner unsigned">UNSIGNED — ${esc(sig.reason ?? 'no signature')}</div>`);
 

@@ -171,7 +171,8 @@ export interface ReportModel {
   journal: { head: string | null; count: number };
   decision: {
     decision: Decision;
-    deciding: { item: string; status: Status }[];
+    /** `stale`: passed, but on evidence older than its maxAge at the decision */
+    deciding: { item: string; status: Status; stale?: true }[];
     /** a final decision was recorded (otherwise the report is interim) */
     final: boolean;
     /** time of the final decision, else of the last journal record: waivers are judged at this time */

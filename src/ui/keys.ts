@@ -8,6 +8,7 @@
 import type { Checklist } from '../checklist/model.js';
 import { approvalRefusal, decisionBasis } from '../engine/session-state.js';
 import type { LiveState, SessionStore } from '../engine/store.js';
+import { reverifyPlan } from '../engine/freshness.js';
 import type { UiActions } from './actions.js';
 import {
   blockOf,
@@ -115,6 +116,7 @@ export type Command =
   | 'run.item'
   | 'run.block'
   | 'run.all'
+  | 'run.reverify'
   | 'run.cancel'
   | 'item.signoff'
   | 'item.waive'
@@ -162,6 +164,7 @@ export const KEYMAP: Binding[] = [
   { command: 'run.item', keys: ['r'], label: 'run', help: 'run the item (asks if mutating)', screens: ITEMISH, footer: true, driver: true },
   { command: 'run.block', keys: ['R'], label: 'run block', help: 'run the block (automated items)', footer: true, driver: true },
   { command: 'run.all', keys: ['A'], label: 'run all', help: 'run every automated item, then check the deliverables', footer: true, driver: true },
+  { command: 'run.reverify', keys: ['V'], label: 're-verify', help: 're-run the items whose evidence is stale (maxAge); mutating ones after a confirmation', driver: true },
   { command: 'run.cancel', keys: ['c'], label: 'cancel', help: 'cancel the running item(s)', footer: true, driver: true },
   { command: 'item.signoff', keys: ['s'], label: 'sign off', help: 'sign off: approve or reject', screens: ITEMISH, footer: true },
   { command: 'item.waive', keys: ['w'], label: 'waive', help: 'waive: reason, expiry, control', screens: ITEMISH, footer: true },
@@ -392,6 +395,21 @@ function runTargets(ctx: DispatchContext, ids: string[], what: string, o: { deli
   flash(ctx, (auto.length === 1 ? `running ${auto[0]}` : `running ${auto.length} items of ${what}`) + (o.deliverables ? ', then the deliverables' : ''));
 }
 
+/** `V`: the stale items now — the non-mutating ones run at once, the mutating ones wait for the confirm dialog. */
+function reverify(ctx: DispatchContext, live: LiveState, c: Checklist): void {
+  if (ctx.actions.readonly) return flash(ctx, 'watching: only the driver runs checks', 'warn');
+  const plan = reverifyPlan(live, c, new Date(), 0, (it) => ctx.actions.isMutating(it.id));
+  if (!plan.safe.length && !plan.mutating.length) return flash(ctx, 'nothing to re-verify: no evidence is older than its maxAge');
+  if (plan.safe.length) {
+    ctx.actions.run(plan.safe);
+    flash(ctx, `re-verifying ${plan.safe.join(', ')}`);
+  }
+  if (plan.mutating.length) {
+    const mutating = plan.mutating.map((id) => ({ item: id, commands: ctx.actions.describe(id) }));
+    setUi(ctx, { dialog: { kind: 'confirm-run', ids: plan.mutating, mutating } });
+  }
+}
+
 function today(offsetDays: number): string {
   return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 }
@@ -462,6 +480,8 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
     }
     case 'run.all':
       return runTargets(ctx, live.order, 'the checklist', { deliverables: true });
+    case 'run.reverify':
+      return reverify(ctx, live, c);
     case 'run.cancel': {
       const it = targetItem(c, live, ui);
       const running = ctx.actions.running();

@@ -15,9 +15,11 @@ import { allItems } from '../checklist/model.js';
 import type { KubeTargetInfo } from '../engine/events.js';
 import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
+import { nextTimeChange } from '../engine/freshness.js';
 import type { TuiOptions } from '../commands/tui.js';
 import { EXIT, UsageError } from '../commands/exit.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
+import { refuseRehearsalMix } from '../commands/session-target.js';
 import { App } from './app.js';
 import { createController, type Controller } from './controller.js';
 import { describeHolder } from '../engine/lock.js';
@@ -193,19 +195,13 @@ function watchForTakeover(session: Session, controller: () => Controller, nowWat
 
 const TAKEOVER_POLL_MS = 1000;
 
-/** Re-evaluate waiver expiry exactly when the next waiver runs out (no periodic timer). */
+/** Re-evaluate time-dependent state (waiver expiry, stale evidence) exactly when it next changes (no periodic timer). */
 function armWaiverExpiry(session: Session): () => void {
   let timer: NodeJS.Timeout | undefined;
   let armedFor = Infinity;
   const arm = () => {
     const now = Date.now();
-    let next = Infinity;
-    for (const st of Object.values(session.store.store.getState().items)) {
-      const e = st.waiver?.expires;
-      if (!e) continue;
-      const t = /^\d{4}-\d{2}-\d{2}$/.test(e) ? Date.parse(e + 'T23:59:59.999Z') + 1 : Date.parse(e) + 1;
-      if (Number.isFinite(t) && t > now && t < next) next = t;
-    }
+    const next = nextTimeChange(session.store.store.getState(), session.checklist, new Date(now));
     if (next === armedFor) return;
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -319,7 +315,9 @@ async function openToDrive(file: string, opts: TuiOptions, operator: string): Pr
     owner: true,
     takeOver: !!opts.takeOver,
     ...(opts.sandbox ? { sandbox: true, standIns: opts.standIns } : {}),
+    ...(opts.rehearsal ? { rehearsal: true } : {}),
   });
+  await refuseRehearsalMix(session, opts.rehearsal);
   mark('session');
   const concurrency = Math.max(1, Number.parseInt(String(opts.concurrency ?? '4'), 10) || 4);
   // the runner (every check kind and its schemas) loads right after the first frame; keys wait for it

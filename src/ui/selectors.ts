@@ -36,7 +36,7 @@ export function overviewBlocks(c: Checklist, s: SessionState, filter: string): B
   );
 }
 
-export function decisionRows(s: SessionState): { item: string; status: Status }[] {
+export function decisionRows(s: SessionState): { item: string; status: Status; stale?: true }[] {
   return s.deciding;
 }
 

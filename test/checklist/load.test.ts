@@ -263,3 +263,46 @@ describe('kindProblem', () => {
     expect(kindProblem('command', {}, known)).toBeUndefined();
   });
 });
+
+describe('maxAge: how old evidence may be at the decision', () => {
+  const text = (item2: string, block = '', top = '') => `apiVersion: readiness/v1
+name: fresh
+title: Freshness
+${top}blocks:
+  - id: "1"
+    title: One
+${block}    items:
+      - id: "1.1"
+        title: Own
+        maxAge: 30m
+        check: { kind: command, run: "true" }
+      - id: "1.2"
+        title: Inherits
+${item2}        check: { kind: command, run: "true" }
+  - id: "2"
+    title: Two
+    items:
+      - id: "2.1"
+        title: Checklist default
+        check: { kind: command, run: "true" }
+`;
+
+  it('item, else block, else checklist; absent everywhere = never stale', async () => {
+    const c = await loadChecklist(write('fresh.yaml', text('', '    maxAge: 2h\n', 'maxAge: 1d\n')));
+    const ages = c.blocks.flatMap((b) => b.items).map((i) => [i.id, i.maxAgeMs]);
+    expect(ages).toEqual([['1.1', 1_800_000], ['1.2', 7_200_000], ['2.1', 86_400_000]]);
+    const none = await loadChecklist(write('fresh-none.yaml', text('')));
+    expect(none.blocks.flatMap((b) => b.items).map((i) => i.maxAgeMs)).toEqual([1_800_000, undefined, undefined]);
+  });
+
+  it('a maxAge that is not a duration is an error at its line and column', async () => {
+    const err = await loadChecklist(write('fresh-bad.yaml', text('        maxAge: 2\n'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecklistError);
+    const p = (err as ChecklistError).problems.filter((x) => x.severity === 'error');
+    expect(p.map((x) => `${x.line}:${x.col} ${x.path}: ${x.message}`)).toEqual([
+      '14:17 blocks[0].items[1].maxAge: expected a duration with a unit such as 30m, 2.5h, 90s or 500ms, got number 2 (no unit)',
+    ]);
+    const zero = await loadChecklist(write('fresh-zero.yaml', text('        maxAge: 0m\n'))).catch((e: unknown) => e);
+    expect((zero as ChecklistError).problems.map((x) => x.message)).toEqual(['expected a duration greater than zero, got string "0m"']);
+  });
+});

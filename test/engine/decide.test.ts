@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findItem, parseExpiry, planSignoff, planWaiver, recordDecision, recordSignoff } from '../../src/engine/decide.js';
 import type { ItemResultData } from '../../src/engine/events.js';
 import type { Session } from '../../src/engine/session-api.js';
@@ -174,5 +174,24 @@ describe('recordDecision (the final decision is a deliberate act)', () => {
     await s.record({ type: 'item.result', data: { ...result('a', 'a2'), verdict: 'fail', summary: 'broke' } });
     const changed = await recordDecision(s);
     expect(changed.record?.data).toMatchObject({ decision: 'NO-GO', final: true });
+  });
+
+  it('a GO on evidence that went stale (maxAge) since it was recorded is not final: recorded INCOMPLETE, naming the stale item', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-11-27T22:00:00Z'));
+      const fresh = makeChecklist('fresh', [{ id: 'a' }]);
+      fresh.blocks[0]!.items[0]!.maxAgeMs = 3_600_000;
+      const s = await openSession({ checklist: fresh, stateDir: path.join(tmp.dir, `m${k++}`), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: false });
+      sessions.push(s);
+      await s.record({ type: 'item.result', data: result('a', 'a1') });
+      expect(s.store.store.getState().decision).toBe('GO');
+      vi.setSystemTime(new Date('2026-11-27T23:00:01Z'));
+      const r = await recordDecision(s);
+      expect(r.record?.data).toEqual({ decision: 'INCOMPLETE', deciding: [{ item: 'a', status: 'pass', stale: true }], final: false });
+      expect(s.store.store.getState().finalDecision).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -20,6 +20,8 @@ export interface ItemRow {
   title: string;
   measured: string;
   time: string;
+  /** how old the latest result is, "STALE" after it when older than the item's maxAge */
+  age: string;
   signoff: string;
 }
 
@@ -29,29 +31,31 @@ const MARK = /[\uE000\uE001]/;
 
 const WORD_TO_STATUS = new Map<string, Status>(STATUSES.map((s) => [STATUS_LABEL[s].word, s]));
 
-type Col = 'status' | 'id' | 'title' | 'measured' | 'time' | 'signoff';
-const COLS: Col[] = ['status', 'id', 'title', 'measured', 'time', 'signoff'];
+type Col = 'status' | 'id' | 'title' | 'measured' | 'time' | 'age' | 'signoff';
+const COLS: Col[] = ['status', 'id', 'title', 'measured', 'time', 'age', 'signoff'];
 
 function headings(wide: boolean): Record<Col, string> {
   return wide
-    ? { status: 'Status', id: 'ID', title: 'Title', measured: 'Measured / threshold', time: 'Time / est', signoff: 'Sign-off' }
-    : { status: 'Status', id: 'ID', title: 'Title', measured: 'Measured', time: 'Time/est', signoff: 'Sign-off' };
+    ? { status: 'Status', id: 'ID', title: 'Title', measured: 'Measured / threshold', time: 'Time / est', age: 'Age', signoff: 'Sign-off' }
+    : { status: 'Status', id: 'ID', title: 'Title', measured: 'Measured', time: 'Time/est', age: 'Age', signoff: 'Sign-off' };
 }
 
 /** Column widths (content cells, without padding) that fit `width` terminal cells. */
-export function columnWidths(rows: ItemRow[], width: number): Record<Col, number> {
+export function columnWidths(rows: ItemRow[], width: number, showAge = true): Record<Col, number> {
   const h = headings(width >= 110);
   const content = (c: Col) => Math.max(strWidth(h[c]), ...rows.map((r) => strWidth(c === 'status' ? r.statusText : r[c])));
-  const avail = width - (COLS.length * 2 + COLS.length + 1);
+  const n = showAge ? COLS.length : COLS.length - 1;
+  const avail = width - (n * 2 + n + 1);
   const status = content('status');
   const id = Math.min(content('id'), 10);
   const remaining = Math.max(20, avail - status - id);
   const measured = Math.min(content('measured'), Math.max(8, Math.floor(remaining * 0.28)));
   const time = Math.min(content('time'), 13);
+  const age = showAge ? Math.min(content('age'), 12) : 0;
   const signoff = Math.min(content('signoff'), Math.max(8, Math.floor(remaining * 0.18)));
-  const title = Math.max(6, Math.min(content('title'), remaining - measured - time - signoff));
+  const title = Math.max(6, Math.min(content('title'), remaining - measured - time - age - signoff));
   // room left over goes to what was cut: measured first, then sign-off
-  let spare = Math.max(0, avail - status - id - title - measured - time - signoff);
+  let spare = Math.max(0, avail - status - id - title - measured - time - age - signoff);
   const grow = (cur: number, c: Col) => {
     const add = Math.min(spare, Math.max(0, content(c) - cur));
     spare -= add;
@@ -59,7 +63,7 @@ export function columnWidths(rows: ItemRow[], width: number): Record<Col, number
   };
   const m2 = grow(measured, 'measured');
   const s2 = grow(signoff, 'signoff');
-  return { status, id, title, measured: m2, time, signoff: s2 };
+  return { status, id, title, measured: m2, time, age, signoff: s2 };
 }
 
 export function ItemTable({
@@ -67,16 +71,20 @@ export function ItemTable({
   selected,
   width,
   height,
+  showAge = true,
 }: {
   rows: ItemRow[];
   selected: number;
   width: number;
+  /** the Age column (how old each result is, STALE past its maxAge) */
+  showAge?: boolean;
   /** lines available; the table windows its rows around the selection and drops row separators when tight */
   height: number;
 }): React.ReactElement {
   const theme = useTheme();
-  const w = columnWidths(rows, width);
+  const w = columnWidths(rows, width, showAge);
   const h = headings(width >= 110);
+  const cols = showAge ? COLS : COLS.filter((c) => c !== 'age');
   const full = rows.length * 2 + 3 <= height;
   const visible = full ? rows.length : Math.max(1, height - 1);
   const start = Math.max(0, Math.min(selected - Math.floor(visible / 2), rows.length - visible));
@@ -85,12 +93,12 @@ export function ItemTable({
   const data = shown.map((r, i) => {
     const m = start + i === selected ? SEL : UNSEL;
     const rec: Record<string, string> = {};
-    for (const c of COLS) rec[SEL + h[c]] = m + fit(c === 'status' ? r.statusText : r[c], w[c], theme.ascii ? '~' : '…');
+    for (const c of cols) rec[SEL + h[c]] = m + fit(c === 'status' ? r.statusText : r[c], w[c], theme.ascii ? '~' : '…');
     return rec;
   });
   // a heading must be as wide as its column: pad the heading key itself
-  const columns = COLS.map((c) => SEL + fit(h[c], w[c]));
-  const dataKeyed = data.map((rec) => Object.fromEntries(COLS.map((c, i) => [columns[i]!, rec[SEL + h[c]]!])));
+  const columns = cols.map((c) => SEL + fit(h[c], w[c]));
+  const dataKeyed = data.map((rec) => Object.fromEntries(cols.map((c, i) => [columns[i]!, rec[SEL + h[c]]!])));
 
   const parts = useMemo(() => {
     const strip = (children: React.ReactNode): { text: string; selected: boolean } => {
@@ -103,11 +111,12 @@ export function ItemTable({
     const Cell = ({ children, column }: { children?: React.ReactNode; column: number }) => {
       const { text, selected: sel } = strip(children);
       let tone: string | undefined;
-      if (COLS[column] === 'status') {
+      if (cols[column] === 'status') {
         const word = text.trim().split(/\s+/)[1] ?? '';
         const st = WORD_TO_STATUS.get(word);
         if (st) tone = fg(theme, STATUS_TONE[st]);
       }
+      if (cols[column] === 'age' && text.includes('STALE')) tone = fg(theme, 'warn');
       return (
         <Text inverse={sel} color={tone}>
           {text}
@@ -123,7 +132,7 @@ export function ItemTable({
       return <Text color={fg(theme, 'muted')}>{theme.ascii ? asciiBox(s) : s}</Text>;
     };
     return { Cell, Header, Skeleton };
-  }, [theme, full]);
+  }, [theme, full, showAge]);
 
   return (
     <InkTable

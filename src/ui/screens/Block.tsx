@@ -4,6 +4,7 @@ import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import type { Item } from '../../checklist/model.js';
 import type { ItemState } from '../../engine/session-state.js';
+import { freshness } from '../../engine/freshness.js';
 import { useDeps, useSession, useUiState } from '../context.js';
 import { useTicker } from '../components/Header.js';
 import { ItemTable, type ItemRow } from '../components/ItemTable.js';
@@ -30,6 +31,14 @@ export function timeText(item: Item, st: ItemState | undefined, now: number): st
   return `${d === undefined ? '-' : fmtDuration(d)}/${fmtEstimate(item.estimateMs)}`;
 }
 
+/** "12m04s", "2h10m STALE" (older than its maxAge), "" before any result or for a manual item */
+export function ageText(item: Item, st: ItemState | undefined, now: number): string {
+  if (!st || st.running) return '';
+  const f = freshness(item, st, new Date(now));
+  if (f.ageMs === undefined) return '';
+  return fmtDuration(f.ageMs) + (st.stale || f.stale ? ' STALE' : '');
+}
+
 export function itemRow(theme: Theme, item: Item, st: ItemState | undefined, now: number): ItemRow {
   const status = st?.status ?? 'pending';
   return {
@@ -39,6 +48,7 @@ export function itemRow(theme: Theme, item: Item, st: ItemState | undefined, now
     title: item.title + (item.blocking ? '' : ' (non-blocking)'),
     measured: measuredText(st),
     time: timeText(item, st, now),
+    age: ageText(item, st, now),
     signoff: signoffSummary(item, st),
   };
 }
@@ -57,6 +67,8 @@ export function BlockScreen({ blockId, width, height }: { blockId: string; width
   if (!block) return <Text>unknown block {blockId}</Text>;
   const sel = selectedIndex(c, state, ui);
   const rows = items.map((i) => itemRow(theme, i, state.items[i.id], now));
+  // the Age column, when the block bounds the age of its evidence (maxAge)
+  const showAge = block.items.some((i) => i.maxAgeMs !== undefined);
   const metrics = block.successMetrics.length ? `success: ${block.successMetrics.map(oneLine).join('; ')}` : '';
   const pos = c.blocks.indexOf(block) + 1;
   return (
@@ -68,7 +80,7 @@ export function BlockScreen({ blockId, width, height }: { blockId: string; width
         {truncate(metrics, width) || ' '}
       </Text>
       {rows.length ? (
-        <ItemTable rows={rows} selected={sel} width={width} height={height - 2} />
+        <ItemTable rows={rows} selected={sel} width={width} height={height - 2} showAge={showAge} />
       ) : (
         <Text color={fg(theme, 'muted')}>no item matches the filter “{ui.filter}”</Text>
       )}

@@ -79,8 +79,8 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
       const it = findItem(c, r.item);
       const selected = start + i === sel;
       lines.push({
-        text: `${selected ? g.cursor : ' '} ${fit(statusText(theme, r.status), 10)} ${r.item.padEnd(idW)} ${it?.title ?? ''}`,
-        tone: STATUS_TONE[r.status],
+        text: `${selected ? g.cursor : ' '} ${fit(statusText(theme, r.status), 10)} ${r.item.padEnd(idW)} ${it?.title ?? ''}${r.stale ? ' — STALE: older than its maxAge, re-verify' : ''}`,
+        tone: r.stale ? 'warn' : STATUS_TONE[r.status],
         inverse: selected,
       });
     });
