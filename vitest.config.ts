@@ -30,7 +30,7 @@ export default defineConfig({
     // rebuilds a stale dist/ before any test file runs (test/global-setup.ts)
     globalSetup: ['test/global-setup.ts'],
     // the fault suite runs on its own: `npm run faults` (scripts/faults.mjs, vitest.faults.config.ts)
-    exclude: ['node_modules/**', 'test/faults/**'],
+    exclude: ['**/node_modules/**', '**/.git/**', 'test/faults/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     server: { deps: { inline: ['ink-table'] } },

@@ -5,4 +5,4 @@
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
-export default defineConfig({ ...base, test: { ...base.test, exclude: ['node_modules/**'] } });
+export default defineConfig({ ...base, test: { ...base.test, exclude: ['**/node_modules/**', '**/.git/**'] } });

@@ -27,7 +27,7 @@ const EXPERIMENTS = [
 function runExperiment(e, tmp) {
   const rowsFile = path.join(tmp, `${path.basename(e.file)}.rows`);
   const json = path.join(tmp, `${path.basename(e.file)}.json`);
-  const args = ['vitest', 'run', '--config', 'vitest.faults.config.ts', e.file, '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`];
+  const args = ['vitest', 'run', '--config', 'vitest.faults.config.ts', e.file, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`];
   if (e.only) args.push('-t', e.only);
   const t0 = Date.now();
   const r = spawnSync('npx', args, { cwd: repo, env: { ...process.env, RT_FAULTS: '1', RT_FAULTS_OUT: rowsFile }, stdio: ['ignore', 'inherit', 'inherit'] });

@@ -114,6 +114,6 @@ blocks:
       }
     }
     recordFaultRow({ experiment: 'signal / orphan matrix: SIGHUP, SIGTERM, SIGINT, timeout, SIGKILL+restart × nested, nohup, trap TERM, setsid', trials, failures: failures.length, goal: '0 processes of a check left; setsid escapes named' });
-    expect(failures).toEqual([]);
+    expect(failures, failures.join('\n')).toEqual([]);
   });
 });
