@@ -91,8 +91,8 @@ function newInfo(extra: Record<string, unknown>): LockInfo {
   };
 }
 
-/** Create the lock file exclusively, whole (written aside, then linked into place). False when it already exists. */
-function tryCreate(path: string, info: LockInfo): boolean {
+/** Write `info` beside the lock file, whole and group-shared, so it can be linked or renamed into place at once. */
+function writeAside(path: string, info: LockInfo): string {
   const aside = `${dirname(path)}/.${basename(path)}.${process.pid}-${info.token}`;
   const fd = openSync(aside, 'wx', 0o666);
   try {
@@ -101,6 +101,12 @@ function tryCreate(path: string, info: LockInfo): boolean {
   } finally {
     closeSync(fd);
   }
+  return aside;
+}
+
+/** Create the lock file exclusively, whole (written aside, then linked into place). False when it already exists. */
+function tryCreate(path: string, info: LockInfo): boolean {
+  const aside = writeAside(path, info);
   try {
     linkSync(aside, path);
     return true;
@@ -195,14 +201,7 @@ export function holderIdleMs(info: LockInfo, now = Date.now()): number | 'gone' 
  */
 export function replaceLock(path: string, seen: LockInfo, extra: Record<string, unknown> = {}): HeldLock | undefined {
   const info = newInfo(extra);
-  const aside = `${dirname(path)}/.${basename(path)}.${process.pid}-${info.token}`;
-  const fd = openSync(aside, 'wx', 0o666);
-  try {
-    shareFd(fd, 'file');
-    writeSync(fd, JSON.stringify(info) + '\n');
-  } finally {
-    closeSync(fd);
-  }
+  const aside = writeAside(path, info);
   if (readLockInfo(path)?.token !== seen.token) {
     unlinkSync(aside);
     return undefined;

@@ -1,11 +1,2 @@
-/** A seeded pseudo-random generator (mulberry32) for reproducible random test inputs: numbers in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator of the tests' random inputs: the same one the loopback servers' generated worlds use. */
+export { rng } from '../../src/demo/rng.js';

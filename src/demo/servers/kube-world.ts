@@ -6,6 +6,8 @@
  * counted while generating, so tests and the bench can assert verdicts and counts.
  */
 import type { KubeObject } from './kube-api.js';
+// the same seed always gives the same world
+import { rng } from '../rng.js';
 
 export interface WorldSize {
   nodes: number;
@@ -43,17 +45,6 @@ export interface WorldExpect {
   externalSecrets: { total: number; ready: number };
 }
 
-/** mulberry32: a small, fast, seeded PRNG — the same seed always gives the same world */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 const CREATED = '2026-01-05T08:00:00Z';
