@@ -1,0 +1,107 @@
+/**
+ * Masking credential-shaped text (AWS access keys, GitHub tokens, private keys, JWTs, `password=` …) in what is
+ * shown or reported — the live pane, `run --ci` lines, the report's evidence tails. Evidence files are never masked
+ * (they are hashed and signed as the check wrote them). Declared secrets are a different thing (redact.ts).
+ *
+ * Detection is secretlint's: the rules of @secretlint/secretlint-rule-preset-recommend (the same preset
+ * secrets.scan runs), driven here through a minimal synchronous rule context instead of secretlint's async engine.
+ * Why synchronous: the masking sits on the output flush path (output-feed.ts) and in report rendering, both
+ * synchronous, and must not reorder or delay lines; the preset's rules are regex scanners whose `file` handler
+ * reports synchronously for text without a file path (their only async work, PKCS#12 parsing, needs a file path,
+ * which we never give). So secretlint's own patterns are reused, not copied. The preset covers neither JWTs nor
+ * `password=`-style assignments; for those two shapes (named in issue #16) there are the two small patterns below.
+ *
+ * A match is replaced by `[MASKED:<rule>]` (e.g. `[MASKED:aws]`, `[MASKED:jwt]`). The preset is loaded once with
+ * loadCredentialMasker() (it is an external dependency, loaded lazily like in secrets.scan).
+ */
+const PRESET = '@secretlint/secretlint-rule-preset-recommend';
+
+interface Rule {
+  meta: { id: string };
+  create(context: unknown, options: unknown): { file?: (source: unknown) => unknown };
+}
+
+/** the per-rule options secrets.scan uses too: AWS access key ids are reported (an `AKIA…` alone is a credential) */
+const RULE_OPTIONS: Record<string, unknown> = { '@secretlint/secretlint-rule-aws': { enableIDScanRule: true } };
+/** AWS account ids are not secrets (secrets.scan allows them too) */
+const ALLOWED_MESSAGE_IDS = new Set(['AWSAccountID']);
+/** filter-comments only acts on other rules' reports inside `secretlint-disable` comments: nothing to mask */
+const SKIP_RULES = new Set(['@secretlint/secretlint-rule-filter-comments']);
+
+/** shapes the preset does not know: a JWT (three base64url parts, the first two JSON objects) and the value of a `password=` */
+const EXTRA: { name: string; re: RegExp; group: number }[] = [
+  { name: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, group: 0 },
+  { name: 'password', re: /\b(?:password|passwd|pwd)\s*[=:]\s*["']?([^\s"'&;,]{3,})/gi, group: 1 },
+];
+
+export interface CredentialMasker {
+  /** the text with every credential-shaped match replaced by `[MASKED:<rule>]` */
+  mask(text: string): string;
+}
+
+type Range = [number, number, string];
+
+function ruleName(id: string): string {
+  return id.replace(/^@secretlint\/secretlint-rule-/, '');
+}
+
+/** ranges the preset's rules report in `text` (run synchronously) */
+function presetRanges(rules: Rule[], text: string): Range[] {
+  const out: Range[] = [];
+  for (const rule of rules) {
+    const name = ruleName(rule.meta.id);
+    let messageId = '';
+    const context = {
+      report: (d: { range?: [number, number]; message?: { messageId?: string } }) => {
+        const id = d.message?.messageId ?? messageId;
+        if (d.range && !ALLOWED_MESSAGE_IDS.has(id)) out.push([d.range[0], d.range[1], name]);
+      },
+      ignore: () => {},
+      createTranslator: () => (id: string, data: unknown) => ((messageId = id), { message: id, messageId: id, data }),
+      sharedOptions: {},
+      locale: 'en',
+    };
+    try {
+      const handlers = rule.create(context, RULE_OPTIONS[rule.meta.id] ?? {});
+      const ret = handlers.file?.({ content: text, ext: '.txt', contentType: 'text' });
+      // an async handler's later reports are not waited for; its rejection must not surface as unhandled
+      if (ret && typeof (ret as Promise<unknown>).catch === 'function') (ret as Promise<unknown>).catch(() => {});
+    } catch {
+      // a rule that throws on odd input masks nothing; the others still run
+    }
+  }
+  return out;
+}
+
+export function createCredentialMasker(rules: Rule[]): CredentialMasker {
+  const active = rules.filter((r) => !SKIP_RULES.has(r.meta.id));
+  const mask = (text: string): string => {
+    if (!text) return text;
+    const ranges = presetRanges(active, text);
+    for (const x of EXTRA) {
+      for (const m of text.matchAll(x.re)) {
+        const start = m.index + (x.group ? m[0].lastIndexOf(m[x.group]!) : 0);
+        ranges.push([start, start + m[x.group]!.length, x.name]);
+      }
+    }
+    if (!ranges.length) return text;
+    ranges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+    let out = '';
+    let pos = 0;
+    for (const [s, e, name] of ranges) {
+      if (e <= pos) continue; // inside a range already masked
+      out += text.slice(pos, Math.max(pos, s)) + `[MASKED:${name}]`;
+      pos = e;
+    }
+    return out + text.slice(pos);
+  };
+  return { mask };
+}
+
+let loading: Promise<CredentialMasker> | undefined;
+
+/** the masker with the preset's rules (loaded once); without the preset installed, loading fails loudly */
+export function loadCredentialMasker(): Promise<CredentialMasker> {
+  loading ??= import(PRESET).then((m: { creator: { rules: Rule[] } }) => createCredentialMasker(m.creator.rules));
+  return loading;
+}
