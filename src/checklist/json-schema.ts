@@ -43,6 +43,7 @@ export function checklistJsonSchema(): Json {
       expect: z.string().optional(),
       mutating: z.boolean().optional(),
       context: z.string().optional(),
+      maskCredentials: z.boolean().optional(),
     }),
   );
   delete check.$schema;
@@ -52,6 +53,7 @@ export function checklistJsonSchema(): Json {
     if (k === 'expect') (v as Json).description = "JSONata expression over the kind's result; truthy = pass";
     if (k === 'mutating') (v as Json).description = 'the check changes the environment (the TUI confirms before running it)';
     if (k === 'context') (v as Json).description = 'kube context for this check (overrides --kube-context)';
+    if (k === 'maskCredentials') (v as Json).description = 'false: this item\'s output is shown and reported verbatim (credential-shaped text is masked by default; evidence files never are)';
   }
   const branches = kinds.map((k) => kindBranch(k.kind, k.params, common)).filter((b): b is Json => b !== undefined);
   def.check = { ...check, required: ['kind'], allOf: branches, description: 'a check: kind, the kind\'s parameters, optional expect' };

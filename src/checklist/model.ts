@@ -75,6 +75,11 @@ export interface Item {
   outputLimitBytes?: number;
   /** the original validation text from the source plan, shown to the operator */
   reference?: string;
+  /**
+   * credential-shaped output is masked on screen and in the report (engine/credential-mask.ts); false when the item
+   * or one of its checks says `maskCredentials: false` (the output is needed verbatim); absent means masked
+   */
+  maskCredentials?: false;
   pos: Position;
 }
 

@@ -3,4 +3,4 @@
 export const API_VERSION = 'readiness/v1';
 
 /** keys of a check mapping that belong to the checklist, not to the kind's params */
-export const CHECK_BASE_KEYS = ['kind', 'expect', 'mutating', 'context'] as const;
+export const CHECK_BASE_KEYS = ['kind', 'expect', 'mutating', 'context', 'maskCredentials'] as const;

@@ -29,6 +29,7 @@ export const checkSchema = z
     expect: text('JSONata expression over the kind\'s result; truthy = pass. Default: the kind\'s defaultExpect').optional(),
     mutating: z.boolean().describe('the check changes the environment (the TUI confirms before running it)').optional(),
     context: text('kube context for this check (overrides --kube-context)').optional(),
+    maskCredentials: z.boolean().describe('credential-shaped output (AWS keys, GitHub tokens, JWTs, private keys, password=…) is masked on screen and in the report (default true); false shows it verbatim. Evidence files are never masked').optional(),
   })
   .describe('a check: kind, the kind\'s parameters, optional expect');
 
@@ -86,6 +87,7 @@ export const itemSchema = z
       .describe("output kept at most per check run, e.g. 2GiB (default 1GiB or the run's --output-limit); past it the check stops with an error")
       .optional(),
     reference: text('the original validation text from the source plan, shown to the operator').optional(),
+    maskCredentials: z.boolean().describe('credential-shaped output (AWS keys, GitHub tokens, JWTs, private keys, password=…) is masked on screen and in the report (default true); false shows it verbatim. Evidence files are never masked').optional(),
   })
   .describe('a checklist item');
 

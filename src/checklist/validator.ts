@@ -547,6 +547,7 @@ export class Validator {
           outputLimitBytes: typeof it.outputLimit === 'string' ? parseSize(it.outputLimit) : undefined,
           retries: typeof it.retries === 'number' ? it.retries : 0,
           reference: str(it.reference),
+          maskCredentials: it.maskCredentials === false || [it.check, ...Object.values(isObj(it.checks) ? it.checks : {})].some((c) => isObj(c) && c.maskCredentials === false) ? false : undefined,
           pos: this.position(['blocks', bi, 'items', ii]),
         } satisfies Item;
       });

@@ -11,10 +11,11 @@
  * which we never give). So secretlint's own patterns are reused, not copied. The preset covers neither JWTs nor
  * `password=`-style assignments; for those two shapes (named in issue #16) there are the two small patterns below.
  *
- * A match is replaced by `[MASKED:<rule>]` (e.g. `[MASKED:aws]`, `[MASKED:jwt]`). The preset is loaded once with
- * loadCredentialMasker() (it is an external dependency, loaded lazily like in secrets.scan).
+ * A match is replaced by `[MASKED:<rule>]` (e.g. `[MASKED:aws]`, `[MASKED:jwt]`). The preset is imported statically
+ * (about 20 ms at start): masking is on by default, so it must be there before the first line is shown, and a
+ * masker that could be forgotten or still loading would let that line through.
  */
-const PRESET = '@secretlint/secretlint-rule-preset-recommend';
+import { creator } from '@secretlint/secretlint-rule-preset-recommend';
 
 interface Rule {
   meta: { id: string };
@@ -98,10 +99,5 @@ export function createCredentialMasker(rules: Rule[]): CredentialMasker {
   return { mask };
 }
 
-let loading: Promise<CredentialMasker> | undefined;
-
-/** the masker with the preset's rules (loaded once); without the preset installed, loading fails loudly */
-export function loadCredentialMasker(): Promise<CredentialMasker> {
-  loading ??= import(PRESET).then((m: { creator: { rules: Rule[] } }) => createCredentialMasker(m.creator.rules));
-  return loading;
-}
+/** the masker with the recommended preset's rules */
+export const credentialMasker: CredentialMasker = createCredentialMasker(creator.rules as unknown as Rule[]);

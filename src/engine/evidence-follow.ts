@@ -8,6 +8,8 @@
  */
 import { closeSync, openSync, readdirSync, readSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
+import { allItems } from '../checklist/model.js';
+import { credentialMasker } from './credential-mask.js';
 import { OutputFeed } from './output-feed.js';
 import { safeName } from './session.js';
 import type { SessionStore } from './store.js';
@@ -31,7 +33,9 @@ export interface EvidenceFollower {
 }
 
 export function followEvidence(sessionDir: string, live: SessionStore, o: { pollMs?: number } = {}): EvidenceFollower {
-  const feed = new OutputFeed((e) => live.apply(e), false);
+  const verbatim = new Set(allItems(live.checklist).filter((i) => i.maskCredentials === false).map((i) => i.id));
+  // the watcher masks credential-shaped lines like the driver's screen does (the evidence file itself is not masked)
+  const feed = new OutputFeed((e) => live.apply(e), false, (id) => (verbatim.has(id) ? undefined : credentialMasker.mask));
   /** file path → where we are */
   const files = new Map<string, Followed>();
   /** the attempt of each running item whose files are followed */

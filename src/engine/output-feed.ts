@@ -16,6 +16,9 @@
  * split across chunks is never broken. Only complete lines enter the window: the line still open on each stream
  * waits beside it, keeping at most its first LONG_LINE_BYTES and counting the rest. A line longer than LINE_MAX
  * characters is shown cut, with what was left out: `… (+1,048,320 bytes)` (the evidence keeps it whole).
+ *
+ * Credential-shaped text is masked in the delivered lines (`[MASKED:aws]`, credential-mask.ts) unless the item
+ * says `maskCredentials: false`; the evidence file keeps it as written.
  */
 import type { OutputEvent } from './events.js';
 import { countNewlines } from './line-splitter.js';
@@ -81,6 +84,8 @@ export class OutputFeed {
   constructor(
     private readonly deliver: (e: OutputEvent) => void,
     private readonly keepSgr: boolean,
+    /** the credential masking of an item's shown lines (engine/credential-mask.ts), undefined when it is off */
+    private readonly maskOf?: (item: string) => ((text: string) => string) | undefined,
   ) {}
 
   private feed(item: string): Feed {
@@ -254,15 +259,16 @@ export class OutputFeed {
         dropped += kept.length - OUTPUT_LINES_KEPT;
         kept = kept.slice(-OUTPUT_LINES_KEPT);
       }
+      const mask = this.maskOf?.(item);
       let i = 0;
       while (i < kept.length) {
         const stream = kept[i]!.stream;
-        const lines: string[] = [];
-        while (i < kept.length && kept[i]!.stream === stream) {
-          // LINE_MAX plus room for the "… (+N bytes)" of a line cut above
-          lines.push(sanitizeLine(kept[i]!.line, LINE_MAX + 40, { keepSgr: this.keepSgr }));
-          i++;
-        }
+        let raw: string[] = [];
+        while (i < kept.length && kept[i]!.stream === stream) raw.push(kept[i++]!.line);
+        // credentials are masked over the run's lines together, so a private key printed at once is caught whole
+        if (mask) raw = mask(raw.join('\n')).split('\n');
+        // LINE_MAX plus room for the "… (+N bytes)" of a line cut above
+        const lines = raw.map((l) => sanitizeLine(l, LINE_MAX + 40, { keepSgr: this.keepSgr }));
         this.deliver({ type: 'output', item, lines, dropped, stream });
         dropped = 0;
       }

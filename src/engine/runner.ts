@@ -47,6 +47,7 @@ import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { OutputFeed } from './output-feed.js';
+import { credentialMasker } from './credential-mask.js';
 import { errMessage, formatMs, RunAbort, runOneCheck, type CheckRun, type CheckRunEnv, type CheckTarget } from './check-run.js';
 
 export { DEFAULT_FREE_SPACE_RESERVE_BYTES, DEFAULT_OUTPUT_LIMIT_BYTES } from './check-run.js';
@@ -129,10 +130,14 @@ export function createRunner(o: RunnerOptions): Runner {
       // ignored: the journal and the store are the record
     }
   };
-  const feed = new OutputFeed((e) => {
-    session.store.apply(e);
-    notify(e);
-  }, o.keepSgr === true);
+  const feed = new OutputFeed(
+    (e) => {
+      session.store.apply(e);
+      notify(e);
+    },
+    o.keepSgr === true,
+    (id) => (items.get(id)?.maskCredentials === false ? undefined : credentialMasker.mask),
+  );
 
   const record = async (e: Omit<JournalEvent, 'ts' | 'actor'>): Promise<void> => {
     const r = await session.record(e as JournalEvent);

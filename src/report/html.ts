@@ -4,6 +4,7 @@
  * nothing runs). Every value is escaped; check output is stripped of ANSI/OSC and other control sequences first.
  * Deterministic: the same report model and evidence give the same bytes.
  */
+import { credentialMasker } from '../engine/credential-mask.js';
 import { moreOffending } from '../engine/bounded-record.js';
 import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
 import { deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord, type EvidenceTail } from './text.js';
@@ -159,7 +160,7 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
       `<p class="meta">Evidence <a href="${href(ev.path)}">${esc(ev.path)}</a> — ${ev.bytes} bytes, sha256 <code>${esc(ev.sha256)}</code></p>`,
     );
     if (t && t.lines.length) {
-      parts.push(`${t.truncated ? `<p class="meta">last ${t.lines.length} lines:</p>` : ''}<pre>${t.lines.map((l) => esc(l, 2000)).join('\n')}</pre>`);
+      parts.push(`${t.truncated ? `<p class="meta">last ${t.lines.length} lines:</p>` : ''}<pre>${shownLines(t, it.maskCredentials !== false).map((l) => esc(l, 2000)).join('\n')}</pre>`);
     }
   }
   if (it.status !== 'pass' && it.remediation?.text) parts.push(`<p><b>Remediation:</b> ${esc(it.remediation.text)}</p>`);
@@ -169,6 +170,15 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
   if (it.reference) parts.push(`<p class="meta">Reference (the plan's own validation):</p><pre>${esc(it.reference, 8000)}</pre>`);
   parts.push('</div>');
   return parts.join('\n');
+}
+
+/**
+ * The tail's lines as shown: credential-shaped text masked (`[MASKED:aws]`) unless the item says
+ * `maskCredentials: false`. Masked over the whole tail, so a private key spanning lines is caught; the evidence file
+ * linked next to it keeps every byte as written (it is hashed).
+ */
+function shownLines(t: EvidenceTail, mask: boolean): string[] {
+  return mask ? credentialMasker.mask(t.lines.join('\n')).split('\n') : t.lines;
 }
 
 function deliverableStatus(s: DeliverableStatus): string {
@@ -203,7 +213,7 @@ function deliverablesHtml(ds: ReportDeliverable[], tails: Map<string, EvidenceTa
     if (d.status === 'pass') continue; // what was found is in the table; the tail matters when it was not
     for (const ev of d.evidence) {
       const t = tails.get(ev.path);
-      if (t && t.lines.length) o.push(`<p class="meta">${esc(d.path)} — ${esc(ev.path)}${t.truncated ? ` (last ${t.lines.length} lines)` : ''}:</p><pre>${t.lines.map((l) => esc(l, 2000)).join('\n')}</pre>`);
+      if (t && t.lines.length) o.push(`<p class="meta">${esc(d.path)} — ${esc(ev.path)}${t.truncated ? ` (last ${t.lines.length} lines)` : ''}:</p><pre>${shownLines(t, true).map((l) => esc(l, 2000)).join('\n')}</pre>`);
     }
   }
   return o.join('\n');

@@ -100,6 +100,8 @@ export interface ReportItem {
   dependsOn: string[];
   reference?: string;
   runbook?: string;
+  /** false: the item's output is shown verbatim (`maskCredentials: false`); absent: credential-shaped text is masked in the views */
+  maskCredentials?: false;
   remediation?: { text?: string; command?: string };
 }
 
@@ -305,6 +307,7 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       dependsOn: it.dependsOn,
       reference: it.reference,
       runbook: it.runbook,
+      maskCredentials: it.maskCredentials,
       remediation: it.remediation,
     };
   };
