@@ -191,6 +191,7 @@ export function explainKind(ref: KindReference, width = 100): string {
         ['expect', '<string>', 'JSONata over the result below; truthy = pass'],
         ['mutating', '<boolean>', 'the check changes the environment: the TUI confirms first'],
         ['context', '<string>', 'kube context for this check (overrides --kube-context)'],
+        ['maskCredentials', '<boolean>', 'false: output shown verbatim (default: credential-shaped text masked on screen/report)'],
       ],
       width,
     ),
