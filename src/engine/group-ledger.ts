@@ -79,9 +79,10 @@ function runnerAlive(r: LedgerEntry['runner']): boolean {
 
 /**
  * Groups recorded under `stateDir/sessions/*` whose runner is gone but which still have members; with `terminate`
- * they are stopped (SIGTERM, SIGKILL after `graceMs`). Records of groups that are gone are removed.
+ * they are stopped (SIGTERM, SIGKILL after `graceMs`). Records of groups that are gone are removed. `only`: look at
+ * these pgids alone (the TUI terminates exactly the groups it showed the operator, none found since).
  */
-export async function findOrphanGroups(stateDir: string, o: { terminate: boolean; graceMs?: number }): Promise<OrphanGroup[]> {
+export async function findOrphanGroups(stateDir: string, o: { terminate: boolean; graceMs?: number; only?: number[] }): Promise<OrphanGroup[]> {
   if (!SUPPORTED) return [];
   const sessions = path.join(stateDir, 'sessions');
   const found: OrphanGroup[] = [];
@@ -108,7 +109,7 @@ export async function findOrphanGroups(stateDir: string, o: { terminate: boolean
         rmSync(path.join(dir, f), { force: true }); // half-written when the power went: nothing to go by
         continue;
       }
-      if (runnerAlive(e.runner)) continue;
+      if (runnerAlive(e.runner) || (o.only && !o.only.includes(e.pgid))) continue;
       const pids = groupMembers(e.pgid);
       if (pids.length && o.terminate) await terminateGroup(e.pgid, o.graceMs ?? 3000);
       if (pids.length)

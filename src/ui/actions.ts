@@ -51,4 +51,9 @@ export interface UiActions {
   /** open a file in $PAGER, handing the terminal over and back */
   openPager(file: string): void;
   quit(): void;
+  /**
+   * check groups a runner that died left running (shown at start, engine/group-ledger.ts): terminate them (the
+   * operator agreed) or leave them; either way journaled. Absent for a watcher.
+   */
+  resolveOrphans?(pgids: number[], terminate: boolean): Promise<void>;
 }

@@ -25,6 +25,8 @@ export interface ControllerOptions {
   quit(): void;
   /** after a handover: release the owner lock and follow the session as a watcher */
   releaseDriver?(): void;
+  /** the state dir whose orphan check groups the driver may terminate (resolveOrphans) */
+  stateDir?: string;
 }
 
 async function liveAgent(env: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; note?: string }> {
@@ -63,6 +65,17 @@ export function createController(o: ControllerOptions): Controller {
         .catch((err: unknown) => live.message('error', `run failed: ${msg(err)}`));
       runs.add(p);
       void p.finally(() => runs.delete(p));
+    },
+    async resolveOrphans(pgids, terminate) {
+      if (c.readonly || o.stateDir === undefined) return;
+      const { describeOrphan, findOrphanGroups } = await import('../engine/group-ledger.js');
+      const groups = await findOrphanGroups(o.stateDir, { terminate, only: pgids });
+      for (const g of groups) {
+        const text = `${describeOrphan(g)}${terminate ? ` (${o.operator} agreed)` : ` (${o.operator} declined to terminate it)`}`;
+        live.message(terminate ? 'info' : 'warn', text);
+        await record({ type: 'note', data: { text, by: o.operator } }).catch((err: unknown) => live.message('error', `could not journal: ${msg(err)}`));
+      }
+      if (!groups.length) live.message('info', 'the leftover check processes had already ended');
     },
     async handOver() {
       if (c.readonly) return;

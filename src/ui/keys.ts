@@ -616,6 +616,14 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
     } else if (k === 'n' || k === 'escape' || k === 'y') close();
     return;
   }
+  if (d.kind === 'orphans') {
+    if (k === 'y' || k === 'n' || k === 'escape') {
+      close();
+      flash(ctx, k === 'y' ? `terminating ${d.pgids.length} leftover process group(s)…` : 'leftover processes left running (journaled)');
+      void ctx.actions.resolveOrphans?.(d.pgids, k === 'y');
+    }
+    return;
+  }
   if (d.kind === 'confirm-run') {
     if (k === 'y') {
       close();

@@ -23,6 +23,7 @@ import { refuseRehearsalMix } from '../commands/session-target.js';
 import { App } from './app.js';
 import { createController, type Controller } from './controller.js';
 import { describeHolder } from '../engine/lock.js';
+import { createRedactor } from '../engine/redact.js';
 import { createLazyRunner } from './lazy-runner.js';
 import { Picker, type PickerEntry } from './screens/Picker.js';
 import { createTerminal, detachFromTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
@@ -265,6 +266,8 @@ interface Opened {
   secrets: { name: string; value: string }[];
   /** stops what follows the session */
   stop(): void;
+  /** check groups a runner that died left running, asked about at start (the driver only) */
+  orphans?: { pgids: number[]; lines: string[] };
 }
 
 async function openToWatch(file: string | undefined, opts: TuiOptions, operator: string, head: TuiHead): Promise<Opened> {
@@ -338,7 +341,20 @@ async function openToDrive(file: string, opts: TuiOptions, operator: string): Pr
     (err) => session.store.message('error', `could not load the check runner: ${err instanceof Error ? err.message : String(err)}`),
   );
   const secrets = vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }));
-  return { session, runner: lazy.runner, lazy, secrets, stop: () => undefined };
+  // like run --ci: groups a runner that died left are found first (shown, terminated once the operator agrees), then
+  // every check group this TUI starts is recorded in the session while it may run (engine/group-ledger.ts), for the
+  // life of the process: after a hang-up the checks finish headless and must stay recorded until they end
+  const { describeOrphan, findOrphanGroups, recordGroupsIn } = await import('../engine/group-ledger.js');
+  const orphans = await findOrphanGroups(opts.stateDir ?? '.readiness', { terminate: false });
+  recordGroupsIn(session.dir, createRedactor(secrets).redact);
+  return {
+    session,
+    runner: lazy.runner,
+    lazy,
+    secrets,
+    stop: () => undefined,
+    ...(orphans.length ? { orphans: { pgids: orphans.map((g) => g.pgid), lines: orphans.map(describeOrphan) } } : {}),
+  };
 }
 
 export async function runTui(fileArg: string | undefined, opts: TuiOptions, head: TuiHead = {}): Promise<number> {
@@ -377,6 +393,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     signer: opts.signer,
     env,
     secrets: opened.secrets,
+    stateDir: opts.stateDir ?? '.readiness',
     openPager(f) {
       pagerFile = f;
       instance?.unmount();
@@ -442,6 +459,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   });
 
   const ui = createUiStore({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  if (opened.orphans) ui.setState({ dialog: { kind: 'orphans', ...opened.orphans } });
   const fps = Math.max(1, Math.min(60, Number.parseInt(opts.fps ?? '15', 10) || 15));
   const stdout = inkStdout(process.stdout);
   const mount = () => {

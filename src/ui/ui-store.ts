@@ -83,7 +83,15 @@ export interface HandoverDialog {
   running: string[];
 }
 
-export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | ConfirmDecisionDialog | QuitDialog | HandoverDialog;
+/** at start: check groups a runner that died left running; y terminates them, n leaves them (asked again next start) */
+export interface OrphansDialog {
+  kind: 'orphans';
+  pgids: number[];
+  /** one line per group (describeOrphan) */
+  lines: string[];
+}
+
+export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | ConfirmDecisionDialog | QuitDialog | HandoverDialog | OrphansDialog;
 
 export interface UiState {
   stack: Screen[];

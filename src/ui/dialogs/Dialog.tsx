@@ -115,6 +115,21 @@ export function DialogView({ width, height }: { width: number; height: number })
         <Text bold>y run {g.dot} n / Esc cancel</Text>
       </>
     );
+  } else if (d.kind === 'orphans') {
+    const maxLines = Math.max(1, height - 7);
+    body = (
+      <>
+        {title(`Leftover check processes: ${d.pgids.length} process group${d.pgids.length === 1 ? '' : 's'}`)}
+        <Text wrap="wrap">A readiness-tui that died (killed, power loss) left these checks running:</Text>
+        {d.lines.slice(0, maxLines).map((l, i) => (
+          <Text key={i} color={fg(theme, 'warn')} wrap="wrap">
+            {l}
+          </Text>
+        ))}
+        {d.lines.length > maxLines ? <Text color={fg(theme, 'muted')}>{`(${d.lines.length - maxLines} more)`}</Text> : null}
+        <Text bold>y terminate them {g.dot} n / Esc leave them running</Text>
+      </>
+    );
   } else if (d.kind === 'handover') {
     body = (
       <>
