@@ -28,6 +28,8 @@ const AS = 'tester@example.com';
 let dir: string;
 let tui: Tui | undefined;
 let group: ChildProcess | undefined;
+/** groups a test left behind if it failed half-way */
+const groups: number[] = [];
 
 /** a real process group (sh + 2 sleeps) recorded as started by a runner that has exited */
 async function leaveOrphan(state: string): Promise<number> {
@@ -74,7 +76,7 @@ describe.skipIf(process.platform !== 'linux')('leftover check processes at TUI s
     tui?.kill('SIGKILL');
     if (tui) await tui.exited;
     tui = undefined;
-    if (group?.pid && groupMembers(group.pid).length) process.kill(-group.pid, 'SIGKILL');
+    for (const g of [group?.pid, ...groups.splice(0)]) if (g && groupMembers(g).length) process.kill(-g, 'SIGKILL');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -103,5 +105,33 @@ describe.skipIf(process.platform !== 'linux')('leftover check processes at TUI s
     await tui.exited;
     tui = await launchTui({ args: ['checklist.yaml', '--state-dir', state, '--as', AS], cwd: dir, cols: 120, rows: 30 });
     await tui.waitForScreen(`process group ${pgid} of a check`);
+  });
+
+  it('records its own check groups; after a SIGKILL of the TUI the next start finds and terminates them', { timeout: 90_000 }, async () => {
+    const state = path.join(dir, 'state-kill');
+    writeFileSync(
+      path.join(dir, 'long.yaml'),
+      CHECKLIST.replace('name: orphans', 'name: long').replace('check: { kind: manual }', 'check: { kind: command, run: "sleep 301" }'),
+    );
+    tui = await launchTui({ args: ['long.yaml', '--state-dir', state, '--as', AS], cwd: dir, cols: 120, rows: 30 });
+    await tui.waitForScreen('Block');
+    await tui.press('enter', 'enter', 'r');
+    let pgid = 0;
+    await until(() => {
+      for (const id of existsSync(path.join(state, 'sessions')) ? readdirSync(path.join(state, 'sessions')) : []) {
+        const d = path.join(state, 'sessions', id, 'process-groups');
+        const f = existsSync(d) ? readdirSync(d) : [];
+        if (f.length) pgid = (JSON.parse(readFileSync(path.join(d, f[0]!), 'utf8')) as { pgid: number }).pgid;
+      }
+      return pgid > 0 && groupMembers(pgid).length > 0;
+    }, 'the check group to be recorded');
+    groups.push(pgid);
+    tui.kill('SIGKILL');
+    await tui.exited;
+    expect(groupMembers(pgid).length).toBeGreaterThan(0); // it outlived its runner
+    tui = await launchTui({ args: ['long.yaml', '--state-dir', state, '--as', AS], cwd: dir, cols: 120, rows: 30 });
+    await tui.waitForScreen(`process group ${pgid} of a check`);
+    await tui.press('y');
+    await until(() => groupMembers(pgid).length === 0, 'the leftover group to be terminated');
   });
 });
