@@ -6,6 +6,7 @@ import { followEvidence, TAIL_BYTES } from '../../src/engine/evidence-follow.js'
 import type { JournalEvent } from '../../src/engine/events.js';
 import { createSessionStore } from '../../src/engine/store.js';
 import { makeChecklist } from '../support/session-fixtures.js';
+import { CANARIES } from '../support/canaries.js';
 
 let dir: string;
 beforeAll(() => {
@@ -71,4 +72,28 @@ describe('followEvidence', () => {
     expect(shown(live, '2')).toEqual(['attempt two']);
     live.dispose();
   });
+
+  it("masks credential-shaped lines like the driver's screen, except for an item that says maskCredentials: false", () => {
+    const sd = path.join(dir, 's3');
+    const base = makeChecklist('m', [{ id: '1' }, { id: '2' }]);
+    const block = base.blocks[0]!;
+    const cl = { ...base, blocks: [{ ...block, items: [block.items[0]!, { ...block.items[1]!, maskCredentials: false as const }] }] };
+    for (const id of ['1', '2']) {
+      mkdirSync(path.join(sd, 'evidence', id), { recursive: true });
+      writeFileSync(path.join(sd, 'evidence', id, '1.log'), `token ${CANARIES.github}\n`);
+    }
+    const live = createSessionStore(cl);
+    const f = followEvidence(sd, live, { pollMs: 60_000 });
+    live.apply(start('1', 1), 1);
+    live.apply(start('2', 1), 2);
+    f.poll();
+    live.apply(result('1', 1), 3);
+    live.apply(result('2', 1), 4);
+    f.poll();
+    f.stop();
+    expect(shown(live, '1')).toEqual(['token [MASKED:github]']);
+    expect(shown(live, '2')).toEqual([`token ${CANARIES.github}`]);
+    live.dispose();
+  });
 });
+
