@@ -1,13 +1,16 @@
 /**
- * The runner: runs checklist items against the environment and records what happened.
+ * The runner: runs checklist items against the environment and records what happened. createRunner composes the
+ * engine's pieces, each readable on its own:
+ *   - scheduler.ts — scheduling and dependencies: which items run, in order, concurrency slots, blocked, cancel;
+ *   - this file — the attempts of one item (runItem/runAttempt): retries, the aggregate of named checks, cancelled
+ *     attempts and half-changed mutating checks;
+ *   - check-run.ts — one run of one check: its context, evidence, output, abort and verdict;
+ *   - deliverables.ts — the deliverable checks;
+ *   - evidence.ts / output-feed.ts — the evidence file and the live output.
  *
- * For each item asked for (in checklist order):
- *   1. wait for its dependencies that run in the same call; a dependency that is not pass/waived → `item.skip`
- *      blocked (never run);
- *   2. take a concurrency slot (default 4);
- *   3. per attempt (1 + retries; a new attempt only after fail/error/timeout): journal `item.start`, run the check
- *      (or each named check of `checks:` in order, one evidence file each), evaluate `expect` (or the kind's
- *      defaultExpect) with JSONata, journal `item.result`.
+ * Per attempt (1 + retries; a new attempt only after fail/error/timeout): journal `item.start`, run the check (or
+ * each named check of `checks:` in order, one evidence file each), evaluate `expect` (or the kind's defaultExpect)
+ * with JSONata, journal `item.result`.
  *
  * Verdicts: the kind throws CheckError → `error` with its hint; any other exception → `error` with its message
  * (the run goes on); the item's timeout (or a kind's own time limit: a DOMException "TimeoutError") → `timeout`.
@@ -18,31 +21,19 @@
  * says that the environment may be half-changed and what it was doing. Manual items are not run (they wait for a
  * sign-off).
  *
- * Deliverables (checkDeliverables): each deliverable with a `check` runs through the same runCheck as an item's
- * check (kind registry, variables, redaction, evidence file with its sha256, timeout), one after another, journaled as
- * `deliverable.start` / `deliverable.result` (`deliverable.skip` when cancelled). Their evidence lives in
- * evidence/_deliverable-<index>/ (item ids cannot start with "_"). They never change GO / NO-GO.
- *
- * One run of one check — its context, evidence, output, abort and verdict — is check-run.ts (runOneCheck); this file
- * decides when checks run and records what they gave: dependencies and the concurrency slots (runItem), attempts
- * and retries (runAttempt), the aggregate of named checks (aggregate), deliverables (checkDeliverable), cancel.
- *
  * Output: every byte goes to the evidence file (secrets masked in-stream); lines (sanitized, redacted) go to the
  * store through OutputFeed (output-feed.ts): at most every FLUSH_MS, a bounded window per item (the rest are
  * counted as `dropped`), so a check printing hundreds of MB costs bounded memory.
- *
- * Over 400 lines: createRunner is one closure over the session, the entries being run and the output feed, which
- * every part above reads and changes; its parts are named functions inside it, each under ~80 lines.
  */
 import { boundRecord } from './bounded-record.js';
 import path from 'node:path';
-import { allItems, type CheckSpec, type Checklist, type Item } from '../checklist/model.js';
+import { allItems, type CheckSpec, type Item } from '../checklist/model.js';
 import { resolveCheckParams } from '../checklist/params.js';
 import { interpolate } from '../checklist/interpolate.js';
 import { evaluateExpect } from '../checklist/expect.js';
 import { getKind } from '../checks/index.js';
 import { type KubeTarget } from '../checks/contract.js';
-import type { DeliverableResultData, EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
+import type { EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
 import type { Runner, RunnerOptions } from './runner-api.js';
 import type { CheckVerdict, Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
@@ -50,62 +41,13 @@ import { OutputFeed } from './output-feed.js';
 import { errMessage, formatMs, RunAbort, runOneCheck, type CheckRun, type CheckRunEnv, type CheckTarget } from './check-run.js';
 
 export { DEFAULT_FREE_SPACE_RESERVE_BYTES, DEFAULT_OUTPUT_LIMIT_BYTES } from './check-run.js';
-import { prerequisiteProblem } from './session-state.js';
+import { createScheduler, type Job } from './scheduler.js';
+import { createDeliverables } from './deliverables.js';
+
+export { DEFAULT_CONCURRENCY } from './scheduler.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_CONCURRENCY = 4;
 const itemTarget = (item: Item): CheckTarget => ({ id: item.id, title: item.title, evidenceKey: item.id, outputLimitBytes: item.outputLimitBytes });
-
-type Deliverable = Checklist['deliverables'][number];
-
-const deliverableTarget = (index: number, d: Deliverable): CheckTarget => ({
-  id: `deliverables[${index}]`,
-  title: d.description ?? d.path,
-  evidenceKey: `_deliverable-${index}`,
-});
-
-/** The deliverable checks of one checkDeliverables() call. */
-interface DeliverableRun {
-  cancelled?: string;
-  controller?: AbortController;
-  /** output key of the deliverable being checked */
-  running?: string;
-  done: Promise<void>;
-}
-
-interface Entry {
-  item: Item;
-  state: 'queued' | 'running' | 'done';
-  cancelled?: string;
-  controller?: AbortController;
-}
-
-type Semaphore = { acquire(): Promise<void>; release(): void };
-
-function semaphore(n: number): Semaphore {
-  let free = Math.max(1, n);
-  const waiting: (() => void)[] = [];
-  return {
-    acquire: () =>
-      new Promise<void>((resolve) => {
-        if (free > 0) {
-          free--;
-          resolve();
-        } else waiting.push(resolve);
-      }),
-    release: () => {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    },
-  };
-}
-
-function isManual(item: Item): boolean {
-  if (item.checks && Object.keys(item.checks).length) return false;
-  return !item.check || item.check.kind === 'manual';
-}
-
 
 export function createRunner(o: RunnerOptions): Runner {
   const session = o.session;
@@ -119,7 +61,6 @@ export function createRunner(o: RunnerOptions): Runner {
   const env = o.env ?? process.env;
   const killGraceMs = o.killGraceMs ?? 3000;
   const cwd = path.dirname(checklist.source.path);
-  const entries = new Map<string, Entry>();
   const kubeCache = new Map<string, Promise<KubeTarget>>();
   // a listener that throws (a closed pipe …) must not stop checks or lose journal lines
   const notify = (e: EngineEvent) => {
@@ -185,12 +126,12 @@ export function createRunner(o: RunnerOptions): Runner {
     runOneCheck(checkEnv, item, spec, attempt, name, controller, timeoutMs);
 
   /** One attempt of an item: item.start … item.result (or 'cancelled'). */
-  const runAttempt = async (entry: Entry, attempt: number): Promise<CheckVerdict | 'cancelled'> => {
-    const item = entry.item;
+  const runAttempt = async (job: Job, attempt: number): Promise<CheckVerdict | 'cancelled'> => {
+    const item = job.item;
     const specs = specsOf(item);
     const controller = new AbortController();
-    entry.controller = controller;
-    if (entry.cancelled) controller.abort(new RunAbort('cancel', entry.cancelled));
+    job.controller = controller;
+    if (job.cancelled) controller.abort(new RunAbort('cancel', job.cancelled));
     const timeoutMs = item.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     await record({
       type: 'item.start',
@@ -202,7 +143,7 @@ export function createRunner(o: RunnerOptions): Runner {
     try {
       if (!item.checks || !Object.keys(item.checks).length) {
         const r = await runCheck(itemTarget(item), item.check!, attempt, undefined, controller, timeoutMs);
-        if (r.verdict === 'cancelled') return await recordCancel(entry, attempt, r.evidence, t0, r.summary);
+        if (r.verdict === 'cancelled') return await recordCancel(job, attempt, r.evidence, t0, r.summary);
         data = {
           item: item.id,
           attempt,
@@ -224,7 +165,7 @@ export function createRunner(o: RunnerOptions): Runner {
           feed.line(item.id, 'info', `── ${name} ──`);
           const r = await runCheck(itemTarget(item), spec, attempt, name, controller, timeoutMs);
           if (r.verdict === 'cancelled') {
-            return await recordCancel(entry, attempt, [...Object.values(runs).flatMap((x) => x.evidence), ...r.evidence], t0, r.summary);
+            return await recordCancel(job, attempt, [...Object.values(runs).flatMap((x) => x.evidence), ...r.evidence], t0, r.summary);
           }
           runs[name] = r;
           if (r.verdict === 'timeout' && controller.signal.aborted) break;
@@ -236,7 +177,7 @@ export function createRunner(o: RunnerOptions): Runner {
     } finally {
       clearTimeout(timer);
       feed.flush(item.id, true);
-      entry.controller = undefined;
+      job.controller = undefined;
     }
     if (data.verdict === 'timeout' && isMutating(item)) data.halfChanged = halfChanged(item, 'timed out');
     data = redactor.redactValue(data);
@@ -251,9 +192,9 @@ export function createRunner(o: RunnerOptions): Runner {
     `${specsOf(item).map(([n, s]) => (n ? `${n}: ` : '') + describeSpec(s)).join('; ')}. Check the environment before re-running it or going on.`;
 
   /** The attempt was stopped while it ran: journal it as cancelled, with what happened and its partial evidence. */
-  const recordCancel = async (entry: Entry, attempt: number, evidence: EvidenceRef[], t0: number, detail: string): Promise<'cancelled'> => {
-    const item = entry.item;
-    const reason = entry.cancelled ?? detail ?? 'cancelled';
+  const recordCancel = async (job: Job, attempt: number, evidence: EvidenceRef[], t0: number, detail: string): Promise<'cancelled'> => {
+    const item = job.item;
+    const reason = job.cancelled ?? detail ?? 'cancelled';
     await record({
       type: 'item.skip',
       data: redactor.redactValue({
@@ -334,48 +275,6 @@ export function createRunner(o: RunnerOptions): Runner {
     };
   };
 
-  /** One deliverable: deliverable.start … deliverable.result (deliverable.skip when cancelled). */
-  const checkDeliverable = async (index: number, d: Deliverable, run: DeliverableRun): Promise<void> => {
-    const target = deliverableTarget(index, d);
-    const spec = d.check!;
-    const skip = () => record({ type: 'deliverable.skip', data: { index, path: d.path, reason: run.cancelled ?? 'cancelled' } });
-    if (run.cancelled) return skip();
-    const attempt = (session.store.store.getState().deliverables[index]?.attempt ?? 0) + 1;
-    const controller = new AbortController();
-    run.controller = controller;
-    run.running = target.id;
-    const timeoutMs = o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timer = setTimeout(() => controller.abort(new RunAbort('timeout', `timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
-    let r: CheckRun;
-    try {
-      await record({ type: 'deliverable.start', data: { index, path: d.path, attempt, describe: describeSpec(spec) } });
-      if (run.cancelled) controller.abort(new RunAbort('cancel', run.cancelled));
-      r = await runCheck(target, spec, attempt, undefined, controller, timeoutMs);
-    } finally {
-      clearTimeout(timer);
-      feed.flush(target.id, true);
-      run.controller = undefined;
-      run.running = undefined;
-    }
-    if (r.verdict === 'cancelled') return skip();
-    const data: DeliverableResultData = redactor.redactValue({
-      index,
-      path: d.path,
-      attempt,
-      verdict: r.verdict,
-      summary: r.summary,
-      measured: r.measured,
-      threshold: r.threshold,
-      error: r.error,
-      expect: r.expect,
-      durationMs: r.durationMs,
-      evidence: r.evidence,
-    });
-    await record({ type: 'deliverable.result', data });
-  };
-
-  let deliverableRun: DeliverableRun | undefined;
-
   function isMutating(item: Item): boolean {
     return specsOf(item).some(([, spec]) => {
       if (spec.mutating) return true;
@@ -389,107 +288,51 @@ export function createRunner(o: RunnerOptions): Runner {
     });
   }
 
-  const cancelledSkip = (entry: Entry) =>
-    record({ type: 'item.skip', data: { item: entry.item.id, status: 'skipped', reason: entry.cancelled ?? 'cancelled' } });
-
-  const runItem = async (entry: Entry): Promise<void> => {
-    const item = entry.item;
+  const runItem = async (job: Job): Promise<void> => {
+    const item = job.item;
     const first = (session.store.store.getState().items[item.id]?.attempt ?? 0) + 1;
     const last = first + Math.max(0, item.retries ?? 0);
     for (let attempt = first; attempt <= last; attempt++) {
-      if (entry.cancelled) {
-        await cancelledSkip(entry);
+      if (job.cancelled) {
+        await scheduler.cancelledSkip(job);
         return;
       }
-      const v = await runAttempt(entry, attempt);
+      const v = await runAttempt(job, attempt);
       if (v === 'cancelled') return; // journaled by runAttempt, with the attempt's partial evidence
       if (v === 'pass' || v === 'inconclusive') return;
     }
   };
 
-  const api: Runner = {
-    async run(itemIds) {
-      const wanted = new Set(itemIds);
-      const order = allItems(checklist)
-        .map((i) => i.id)
-        .filter((id) => wanted.has(id));
-      for (const id of itemIds) if (!items.has(id)) throw new Error(`unknown item id "${id}"`);
-      const sem = semaphore(o.concurrency ?? DEFAULT_CONCURRENCY);
-      const finished = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-      for (const id of order) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        finished.set(id, { promise, resolve });
-        entries.set(id, { item: items.get(id)!, state: 'queued' });
-      }
-      const task = async (id: string): Promise<void> => {
-        const entry = entries.get(id)!;
-        const item = entry.item;
-        try {
-          if (isManual(item)) return;
-          const deps = item.dependsOn.filter((d) => finished.has(d) && d !== id);
-          await Promise.all(deps.map((d) => finished.get(d)!.promise));
-          if (entry.cancelled) {
-            await cancelledSkip(entry);
-            return;
-          }
-          const blockedBy = prerequisiteProblem(item, statusOf);
-          if (blockedBy) {
-            await record({ type: 'item.skip', data: { item: id, status: 'blocked', reason: blockedBy } });
-            return;
-          }
-          await sem.acquire();
-          try {
-            if (entry.cancelled) {
-              await cancelledSkip(entry);
-              return;
-            }
-            entry.state = 'running';
-            await runItem(entry);
-          } finally {
-            sem.release();
-          }
-        } finally {
-          entry.state = 'done';
-          finished.get(id)!.resolve();
-        }
-      };
-      const results = await Promise.allSettled(order.map(task));
-      feed.flush();
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    },
-    checkDeliverables() {
-      if (deliverableRun) return deliverableRun.done;
-      const run = { done: Promise.resolve() } as DeliverableRun;
-      deliverableRun = run;
-      run.done = (async () => {
-        try {
-          // one after another: deliverable checks are usually `file` checks that take milliseconds
-          for (const [index, d] of checklist.deliverables.entries()) if (d.check) await checkDeliverable(index, d, run);
-        } finally {
-          feed.flush();
-          deliverableRun = undefined;
-        }
-      })();
-      return run.done;
-    },
+  const scheduler = createScheduler({
+    checklist,
+    concurrency: o.concurrency,
+    statusOf,
+    record,
+    runItem,
+    onSettled: () => feed.flush(),
+  });
+  const deliverables = createDeliverables(checklist.deliverables, {
+    session,
+    feed,
+    redactor,
+    timeoutMs: o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    record,
+    describe: describeSpec,
+    runCheck: (target, spec, attempt, controller, timeoutMs) => runCheck(target, spec, attempt, undefined, controller, timeoutMs),
+  });
+
+  return {
+    run: (itemIds) => scheduler.run(itemIds),
+    checkDeliverables: () => deliverables.check(),
     cancel(itemId, reason) {
       const who = reason ?? `cancelled by ${session.operator}`;
-      if (!itemId && deliverableRun && !deliverableRun.cancelled) {
-        deliverableRun.cancelled = who;
-        deliverableRun.controller?.abort(new RunAbort('cancel', who));
-      }
-      for (const [id, e] of entries) {
-        if (itemId && id !== itemId) continue;
-        if (e.state === 'done' || e.cancelled) continue;
-        e.cancelled = who;
-        e.controller?.abort(new RunAbort('cancel', who));
-      }
+      if (!itemId) deliverables.cancel(who);
+      scheduler.cancel(itemId, who);
     },
     running() {
-      const ids = [...entries.values()].filter((e) => e.state === 'running').map((e) => e.item.id);
-      return deliverableRun?.running ? [...ids, deliverableRun.running] : ids;
+      const ids = scheduler.running();
+      const d = deliverables.running();
+      return d ? [...ids, d] : ids;
     },
     isMutating(itemId) {
       const item = items.get(itemId);
@@ -501,5 +344,4 @@ export function createRunner(o: RunnerOptions): Runner {
       return specsOf(item).map(([n, s]) => (n ? `${n}: ` : '') + describeSpec(s));
     },
   };
-  return api;
 }
