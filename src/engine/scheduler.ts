@@ -4,7 +4,7 @@
  * For each item asked for (in checklist order): a manual item is not run (it waits for a sign-off); otherwise wait
  * for its dependencies that run in the same call; if it was cancelled meanwhile → `item.skip` skipped; a dependency
  * that is not pass/waived (prerequisiteProblem) → `item.skip` blocked (never run); then take a concurrency slot
- * (one semaphore per call) and hand the job to `runItem` (the attempts of the item, item-attempts in runner.ts).
+ * (one semaphore per call) and hand the job to `runItem` (the attempts of the item: item-attempts.ts).
  *
  * Cancel marks a queued or running job with who cancelled it and aborts its current attempt's controller (set by
  * runItem while an attempt runs) with RunAbort('cancel'). Jobs stay known after their call ends (state 'done'), so a
