@@ -36,12 +36,11 @@ import type { Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { OutputFeed } from './output-feed.js';
 import { errMessage, runOneCheck, type CheckRunEnv, type CheckTarget } from './check-run.js';
-
-export { DEFAULT_FREE_SPACE_RESERVE_BYTES, DEFAULT_OUTPUT_LIMIT_BYTES } from './check-run.js';
 import { createScheduler } from './scheduler.js';
 import { createDeliverables } from './deliverables.js';
 import { createItemAttempts, specsOf } from './item-attempts.js';
 
+export { DEFAULT_FREE_SPACE_RESERVE_BYTES, DEFAULT_OUTPUT_LIMIT_BYTES } from './check-run.js';
 export { DEFAULT_CONCURRENCY } from './scheduler.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -117,7 +116,6 @@ export function createRunner(o: RunnerOptions): Runner {
   const runCheck = (item: CheckTarget, spec: CheckSpec, attempt: number, name: string | undefined, controller: AbortController, timeoutMs: number) =>
     runOneCheck(checkEnv, item, spec, attempt, name, controller, timeoutMs);
 
-
   function isMutating(item: Item): boolean {
     return specsOf(item).some(([, spec]) => {
       if (spec.mutating) return true;
@@ -131,7 +129,7 @@ export function createRunner(o: RunnerOptions): Runner {
     });
   }
 
-
+  // the pieces: runItem is handed to the scheduler, which it asks to journal a cancelled job's skip (one way to say it)
   const runItem = createItemAttempts({
     session,
     feed,
