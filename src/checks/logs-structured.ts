@@ -7,6 +7,9 @@
  * error vs fail: no file matches / unreadable / the command fails without output → error; nothing sampled
  * (empty files) → inconclusive; otherwise `expect` judges (default: 100 % structured and every required field
  * common; malformed values — a trace id that is not 16/32 hex — fail only with failOnMalformed).
+ *
+ * Over 400 lines: one file per check kind (the project's rule); its three sources (files, a command's stdout, pods)
+ * feed one scorer (support/log-fields.ts) and share the sample size.
  */
 import path from 'node:path';
 import { createReadStream } from 'node:fs';

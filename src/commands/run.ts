@@ -14,6 +14,10 @@
  * - Each check's process group is recorded in the session while it may run (engine/group-ledger.ts); at start,
  *   groups left running by a runner that died (SIGKILL, power loss) are reported, journaled as a note and terminated.
  * - If the report cannot be written, the decision is still printed and the exit code is still the decision's.
+ *
+ * Over 400 lines: runCommand is the one sequence of a headless run (open the session, run, decide, write the bundle,
+ * the exit code); its option parsers and the steps only it takes (reaping orphaned process groups, the re-verify
+ * selection, the sandbox approval) are named functions beside it, so the command reads top to bottom in one file.
  */
 import path from 'node:path';
 import { loadChecklist } from '../checklist/load.js';

@@ -2,7 +2,7 @@
  * One run of one check, of an item or a deliverable: the kind's run() with its CheckContext, the evidence file it
  * writes (secrets masked, bounded by the output limit and the free-space reserve, sha256 on the way), the live output,
  * the abort on timeout or cancel, and the verdict from `expect` (or the kind's defaultExpect) — a CheckRun. The
- * runner (runner.ts) decides when a check runs and records what it gave.
+ * scheduler (scheduler.ts) decides when an item runs; item-attempts.ts and deliverables.ts record what its checks gave.
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';

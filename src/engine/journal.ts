@@ -13,6 +13,10 @@
  * JSON as the very last line: a crash mid-write) is a warning and is ignored; anything else wrong (bad JSON in the
  * middle, non-canonical line, seq gap, broken `prev` link) is a problem naming the line — tampering or corruption,
  * never silently accepted.
+ *
+ * Over 400 lines: the journal's format (canonical JSON, the hash chain), its reading (torn tail, tamper findings) and
+ * its appending (fsync, the lock) are one file format; a reader and a writer in separate files would split the chain
+ * rule in two.
  */
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';

@@ -8,7 +8,7 @@
  * its own registry of live groups and SIGKILLs them when the readiness-tui process exits (killAllGroups()).
  *
  * Output: the child's stdout and stderr are two pipes read by this process, and every chunk goes to onData as it is
- * read; the runner (engine/runner.ts, its CheckContext.write) hands it to the evidence writer (engine/evidence.ts:
+ * read; the check run (engine/check-run.ts, CheckContext.write) hands it to the evidence writer (engine/evidence.ts:
  * secrets masked, written, hashed) and then to the live pane (engine/output-feed.ts). Pipes rather than the child
  * writing its own files (`>out 2>err`) because every byte then passes through one place before it reaches the disk:
  * secrets are masked before they are written, the output limit and free-space reserve stop a flood at once, and the

@@ -1,13 +1,15 @@
 /**
- * The runner: runs checklist items against the environment and records what happened.
+ * The runner: runs checklist items against the environment and records what happened. createRunner composes the
+ * engine's pieces, each readable on its own:
+ *   - scheduler.ts — scheduling and dependencies: which items run, in order, concurrency slots, blocked, cancel;
+ *   - item-attempts.ts — the attempts of one item: retries, the aggregate of named checks, cancelled attempts and
+ *     half-changed mutating checks;
+ *   - check-run.ts — one run of one check: its context, evidence, output, abort and verdict;
+ *   - deliverables.ts — the deliverable checks;
+ *   - evidence.ts / output-feed.ts — the evidence file and the live output.
  *
- * For each item asked for (in checklist order):
- *   1. wait for its dependencies that run in the same call; a dependency that is not pass/waived → `item.skip`
- *      blocked (never run);
- *   2. take a concurrency slot (default 4);
- *   3. per attempt (1 + retries; a new attempt only after fail/error/timeout): journal `item.start`, run the check
- *      (or each named check of `checks:` in order, one evidence file each), evaluate `expect` (or the kind's
- *      defaultExpect) with JSONata, journal `item.result`.
+ * This file holds what they share: the variables and the redactor, the journal-and-tell `record`, the kube target
+ * cache, the describe line of a check and whether it mutates; and the Runner API over the pieces.
  *
  * Verdicts: the kind throws CheckError → `error` with its hint; any other exception → `error` with its message
  * (the run goes on); the item's timeout (or a kind's own time limit: a DOMException "TimeoutError") → `timeout`.
@@ -18,95 +20,31 @@
  * says that the environment may be half-changed and what it was doing. Manual items are not run (they wait for a
  * sign-off).
  *
- * Deliverables (checkDeliverables): each deliverable with a `check` runs through the same runCheck as an item's
- * check (kind registry, variables, redaction, evidence file with its sha256, timeout), one after another, journaled as
- * `deliverable.start` / `deliverable.result` (`deliverable.skip` when cancelled). Their evidence lives in
- * evidence/_deliverable-<index>/ (item ids cannot start with "_"). They never change GO / NO-GO.
- *
- * One run of one check — its context, evidence, output, abort and verdict — is check-run.ts (runOneCheck); this file
- * decides when checks run and records what they gave: dependencies and the concurrency slots (runItem), attempts
- * and retries (runAttempt), the aggregate of named checks (aggregate), deliverables (checkDeliverable), cancel.
- *
  * Output: every byte goes to the evidence file (secrets masked in-stream); lines (sanitized, redacted) go to the
  * store through OutputFeed (output-feed.ts): at most every FLUSH_MS, a bounded window per item (the rest are
  * counted as `dropped`), so a check printing hundreds of MB costs bounded memory.
- *
- * Over 400 lines: createRunner is one closure over the session, the entries being run and the output feed, which
- * every part above reads and changes; its parts are named functions inside it, each under ~80 lines.
  */
-import { boundRecord } from './bounded-record.js';
 import path from 'node:path';
-import { allItems, type CheckSpec, type Checklist, type Item } from '../checklist/model.js';
+import { allItems, type CheckSpec, type Item } from '../checklist/model.js';
 import { resolveCheckParams } from '../checklist/params.js';
 import { interpolate } from '../checklist/interpolate.js';
-import { evaluateExpect } from '../checklist/expect.js';
 import { getKind } from '../checks/index.js';
 import { type KubeTarget } from '../checks/contract.js';
-import type { DeliverableResultData, EngineEvent, EvidenceRef, ItemResultData, JournalEvent } from './events.js';
+import type { EngineEvent, JournalEvent } from './events.js';
 import type { Runner, RunnerOptions } from './runner-api.js';
-import type { CheckVerdict, Status } from './status.js';
+import type { Status } from './status.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { OutputFeed } from './output-feed.js';
 import { credentialMasker } from './credential-mask.js';
-import { errMessage, formatMs, RunAbort, runOneCheck, type CheckRun, type CheckRunEnv, type CheckTarget } from './check-run.js';
+import { errMessage, runOneCheck, type CheckRunEnv, type CheckTarget } from './check-run.js';
+import { createScheduler } from './scheduler.js';
+import { createDeliverables } from './deliverables.js';
+import { createItemAttempts, specsOf } from './item-attempts.js';
 
 export { DEFAULT_FREE_SPACE_RESERVE_BYTES, DEFAULT_OUTPUT_LIMIT_BYTES } from './check-run.js';
-import { prerequisiteProblem } from './session-state.js';
+export { DEFAULT_CONCURRENCY } from './scheduler.js';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-export const DEFAULT_CONCURRENCY = 4;
-const itemTarget = (item: Item): CheckTarget => ({ id: item.id, title: item.title, evidenceKey: item.id, outputLimitBytes: item.outputLimitBytes });
-
-type Deliverable = Checklist['deliverables'][number];
-
-const deliverableTarget = (index: number, d: Deliverable): CheckTarget => ({
-  id: `deliverables[${index}]`,
-  title: d.description ?? d.path,
-  evidenceKey: `_deliverable-${index}`,
-});
-
-/** The deliverable checks of one checkDeliverables() call. */
-interface DeliverableRun {
-  cancelled?: string;
-  controller?: AbortController;
-  /** output key of the deliverable being checked */
-  running?: string;
-  done: Promise<void>;
-}
-
-interface Entry {
-  item: Item;
-  state: 'queued' | 'running' | 'done';
-  cancelled?: string;
-  controller?: AbortController;
-}
-
-type Semaphore = { acquire(): Promise<void>; release(): void };
-
-function semaphore(n: number): Semaphore {
-  let free = Math.max(1, n);
-  const waiting: (() => void)[] = [];
-  return {
-    acquire: () =>
-      new Promise<void>((resolve) => {
-        if (free > 0) {
-          free--;
-          resolve();
-        } else waiting.push(resolve);
-      }),
-    release: () => {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    },
-  };
-}
-
-function isManual(item: Item): boolean {
-  if (item.checks && Object.keys(item.checks).length) return false;
-  return !item.check || item.check.kind === 'manual';
-}
-
 
 export function createRunner(o: RunnerOptions): Runner {
   const session = o.session;
@@ -120,7 +58,6 @@ export function createRunner(o: RunnerOptions): Runner {
   const env = o.env ?? process.env;
   const killGraceMs = o.killGraceMs ?? 3000;
   const cwd = path.dirname(checklist.source.path);
-  const entries = new Map<string, Entry>();
   const kubeCache = new Map<string, Promise<KubeTarget>>();
   // a listener that throws (a closed pipe …) must not stop checks or lose journal lines
   const notify = (e: EngineEvent) => {
@@ -159,11 +96,6 @@ export function createRunner(o: RunnerOptions): Runner {
     return p;
   };
 
-  const specsOf = (item: Item): [string | undefined, CheckSpec][] => {
-    if (item.checks && Object.keys(item.checks).length) return Object.entries(item.checks);
-    return item.check ? [[undefined, item.check]] : [];
-  };
-
   const describeSpec = (spec: CheckSpec): string => {
     const kind = getKind(spec.kind);
     if (!kind) return `${spec.kind} (unknown check kind)`;
@@ -189,198 +121,6 @@ export function createRunner(o: RunnerOptions): Runner {
   const runCheck = (item: CheckTarget, spec: CheckSpec, attempt: number, name: string | undefined, controller: AbortController, timeoutMs: number) =>
     runOneCheck(checkEnv, item, spec, attempt, name, controller, timeoutMs);
 
-  /** One attempt of an item: item.start … item.result (or 'cancelled'). */
-  const runAttempt = async (entry: Entry, attempt: number): Promise<CheckVerdict | 'cancelled'> => {
-    const item = entry.item;
-    const specs = specsOf(item);
-    const controller = new AbortController();
-    entry.controller = controller;
-    if (entry.cancelled) controller.abort(new RunAbort('cancel', entry.cancelled));
-    const timeoutMs = item.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    await record({
-      type: 'item.start',
-      data: { item: item.id, attempt, describe: specs.map(([n, s]) => (n ? `${n}: ` : '') + describeSpec(s)).join('\n') },
-    });
-    const t0 = performance.now();
-    const timer = setTimeout(() => controller.abort(new RunAbort('timeout', `timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
-    let data: ItemResultData;
-    try {
-      if (!item.checks || !Object.keys(item.checks).length) {
-        const r = await runCheck(itemTarget(item), item.check!, attempt, undefined, controller, timeoutMs);
-        if (r.verdict === 'cancelled') return await recordCancel(entry, attempt, r.evidence, t0, r.summary);
-        data = {
-          item: item.id,
-          attempt,
-          verdict: r.verdict,
-          summary: r.summary,
-          measured: r.measured,
-          threshold: r.threshold,
-          offending: r.offending,
-          result: r.result,
-          error: r.error,
-          expect: r.expect,
-          durationMs: Math.round(performance.now() - t0),
-          evidence: r.evidence,
-        };
-      } else {
-        const runs: Record<string, CheckRun> = {};
-        for (const [name, spec] of Object.entries(item.checks)) {
-          if (controller.signal.aborted) break;
-          feed.line(item.id, 'info', `── ${name} ──`);
-          const r = await runCheck(itemTarget(item), spec, attempt, name, controller, timeoutMs);
-          if (r.verdict === 'cancelled') {
-            return await recordCancel(entry, attempt, [...Object.values(runs).flatMap((x) => x.evidence), ...r.evidence], t0, r.summary);
-          }
-          runs[name] = r;
-          if (r.verdict === 'timeout' && controller.signal.aborted) break;
-        }
-        const reason: unknown = controller.signal.reason;
-        const timedOut = controller.signal.aborted && reason instanceof RunAbort && reason.why === 'timeout';
-        data = await aggregate(item, attempt, runs, Math.round(performance.now() - t0), timedOut);
-      }
-    } finally {
-      clearTimeout(timer);
-      feed.flush(item.id, true);
-      entry.controller = undefined;
-    }
-    if (data.verdict === 'timeout' && isMutating(item)) data.halfChanged = halfChanged(item, 'timed out');
-    data = redactor.redactValue(data);
-    data = await boundRecord(data, session.evidencePath(itemTarget(item).evidenceKey, attempt, 'record').replace(/\.log$/, '.json'), session.dir);
-    await record({ type: 'item.result', data });
-    return data.verdict;
-  };
-
-  /** What a mutating check stopped part-way means for the environment, and what it was doing. */
-  const halfChanged = (item: Item, how: string): string =>
-    `${item.id} changes the environment and ${how} part-way: the environment may be half-changed. It was running: ` +
-    `${specsOf(item).map(([n, s]) => (n ? `${n}: ` : '') + describeSpec(s)).join('; ')}. Check the environment before re-running it or going on.`;
-
-  /** The attempt was stopped while it ran: journal it as cancelled, with what happened and its partial evidence. */
-  const recordCancel = async (entry: Entry, attempt: number, evidence: EvidenceRef[], t0: number, detail: string): Promise<'cancelled'> => {
-    const item = entry.item;
-    const reason = entry.cancelled ?? detail ?? 'cancelled';
-    await record({
-      type: 'item.skip',
-      data: redactor.redactValue({
-        item: item.id,
-        status: 'cancelled',
-        reason,
-        attempt,
-        durationMs: Math.round(performance.now() - t0),
-        evidence,
-        ...(isMutating(item) ? { halfChanged: halfChanged(item, 'was cancelled') } : {}),
-      }),
-    });
-    return 'cancelled';
-  };
-
-  const aggregate = async (
-    item: Item,
-    attempt: number,
-    runs: Record<string, CheckRun>,
-    durationMs: number,
-    timedOut: boolean,
-  ): Promise<ItemResultData> => {
-    const names = Object.keys(item.checks ?? {});
-    const checks: NonNullable<ItemResultData['checks']> = {};
-    const input: Record<string, { status: CheckVerdict | 'pending'; durationMs: number; result: unknown }> = {};
-    for (const n of names) {
-      const r = runs[n];
-      if (r && r.verdict !== 'cancelled') {
-        checks[n] = { verdict: r.verdict, summary: r.summary, durationMs: r.durationMs };
-        input[n] = { status: r.verdict, durationMs: r.durationMs, result: r.result ?? null };
-      } else {
-        input[n] = { status: 'pending', durationMs: 0, result: null };
-      }
-    }
-    const all = Object.values(runs).filter((r): r is CheckRun & { verdict: CheckVerdict } => r.verdict !== 'cancelled');
-    const passed = names.filter((n) => checks[n]?.verdict === 'pass');
-    const notPassed = names.filter((n) => checks[n]?.verdict !== 'pass');
-    let verdict: CheckVerdict;
-    let error: ItemResultData['error'];
-    if (timedOut) {
-      verdict = 'timeout';
-      error = { message: `timed out after ${formatMs(item.timeoutMs ?? o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS)}` };
-    } else if (item.expect) {
-      let expr = item.expect;
-      try {
-        expr = interpolate(item.expect, vars);
-      } catch {
-        // left as written: JSONata reports the unresolved reference
-      }
-      const ev = await evaluateExpect(expr, { checks: input }, { vars });
-      if (ev.error) {
-        verdict = 'error';
-        error = { message: `the expectation \`${item.expect}\` could not be evaluated: ${ev.error}`, hint: 'fix the item-level `expect`' };
-      } else verdict = ev.ok ? 'pass' : 'fail';
-    } else {
-      const order: CheckVerdict[] = ['fail', 'error', 'timeout', 'inconclusive'];
-      verdict = order.find((v) => all.some((r) => r.verdict === v)) ?? (passed.length === names.length ? 'pass' : 'error');
-    }
-    if (!error) error = all.find((r) => r.error && r.verdict === verdict)?.error;
-    const offending = Object.entries(runs).flatMap(([n, r]) => (r.offending ?? []).map((x) => ({ check: n, ...x })));
-    const summary =
-      `${passed.length}/${names.length} checks passed` +
-      (notPassed.length ? ` — ${notPassed.map((n) => `${n}: ${checks[n]?.verdict ?? 'not run'}${checks[n]?.summary ? ` (${checks[n]!.summary})` : ''}`).join('; ')}` : '');
-    return {
-      item: item.id,
-      attempt,
-      verdict,
-      summary: summary.length > 1000 ? summary.slice(0, 999) + '…' : summary,
-      measured: `${passed.length}/${names.length} checks passed`,
-      threshold: item.expect ? undefined : 'all checks pass',
-      offending: offending.length ? offending : undefined,
-      result: { checks: input },
-      error,
-      expect: item.expect,
-      durationMs,
-      evidence: Object.values(runs).flatMap((r) => r.evidence),
-      checks,
-    };
-  };
-
-  /** One deliverable: deliverable.start … deliverable.result (deliverable.skip when cancelled). */
-  const checkDeliverable = async (index: number, d: Deliverable, run: DeliverableRun): Promise<void> => {
-    const target = deliverableTarget(index, d);
-    const spec = d.check!;
-    const skip = () => record({ type: 'deliverable.skip', data: { index, path: d.path, reason: run.cancelled ?? 'cancelled' } });
-    if (run.cancelled) return skip();
-    const attempt = (session.store.store.getState().deliverables[index]?.attempt ?? 0) + 1;
-    const controller = new AbortController();
-    run.controller = controller;
-    run.running = target.id;
-    const timeoutMs = o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timer = setTimeout(() => controller.abort(new RunAbort('timeout', `timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
-    let r: CheckRun;
-    try {
-      await record({ type: 'deliverable.start', data: { index, path: d.path, attempt, describe: describeSpec(spec) } });
-      if (run.cancelled) controller.abort(new RunAbort('cancel', run.cancelled));
-      r = await runCheck(target, spec, attempt, undefined, controller, timeoutMs);
-    } finally {
-      clearTimeout(timer);
-      feed.flush(target.id, true);
-      run.controller = undefined;
-      run.running = undefined;
-    }
-    if (r.verdict === 'cancelled') return skip();
-    const data: DeliverableResultData = redactor.redactValue({
-      index,
-      path: d.path,
-      attempt,
-      verdict: r.verdict,
-      summary: r.summary,
-      measured: r.measured,
-      threshold: r.threshold,
-      error: r.error,
-      expect: r.expect,
-      durationMs: r.durationMs,
-      evidence: r.evidence,
-    });
-    await record({ type: 'deliverable.result', data });
-  };
-
-  let deliverableRun: DeliverableRun | undefined;
-
   function isMutating(item: Item): boolean {
     return specsOf(item).some(([, spec]) => {
       if (spec.mutating) return true;
@@ -394,107 +134,49 @@ export function createRunner(o: RunnerOptions): Runner {
     });
   }
 
-  const cancelledSkip = (entry: Entry) =>
-    record({ type: 'item.skip', data: { item: entry.item.id, status: 'skipped', reason: entry.cancelled ?? 'cancelled' } });
+  // the pieces: runItem is handed to the scheduler, which it asks to journal a cancelled job's skip (one way to say it)
+  const runItem = createItemAttempts({
+    session,
+    feed,
+    redactor,
+    vars,
+    defaultTimeoutMs: o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    record,
+    describe: describeSpec,
+    isMutating,
+    runCheck,
+    cancelledSkip: (job) => scheduler.cancelledSkip(job),
+  });
+  const scheduler = createScheduler({
+    checklist,
+    concurrency: o.concurrency,
+    statusOf,
+    record,
+    runItem,
+    onSettled: () => feed.flush(),
+  });
+  const deliverables = createDeliverables(checklist.deliverables, {
+    session,
+    feed,
+    redactor,
+    timeoutMs: o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    record,
+    describe: describeSpec,
+    runCheck: (target, spec, attempt, controller, timeoutMs) => runCheck(target, spec, attempt, undefined, controller, timeoutMs),
+  });
 
-  const runItem = async (entry: Entry): Promise<void> => {
-    const item = entry.item;
-    const first = (session.store.store.getState().items[item.id]?.attempt ?? 0) + 1;
-    const last = first + Math.max(0, item.retries ?? 0);
-    for (let attempt = first; attempt <= last; attempt++) {
-      if (entry.cancelled) {
-        await cancelledSkip(entry);
-        return;
-      }
-      const v = await runAttempt(entry, attempt);
-      if (v === 'cancelled') return; // journaled by runAttempt, with the attempt's partial evidence
-      if (v === 'pass' || v === 'inconclusive') return;
-    }
-  };
-
-  const api: Runner = {
-    async run(itemIds) {
-      const wanted = new Set(itemIds);
-      const order = allItems(checklist)
-        .map((i) => i.id)
-        .filter((id) => wanted.has(id));
-      for (const id of itemIds) if (!items.has(id)) throw new Error(`unknown item id "${id}"`);
-      const sem = semaphore(o.concurrency ?? DEFAULT_CONCURRENCY);
-      const finished = new Map<string, { promise: Promise<void>; resolve: () => void }>();
-      for (const id of order) {
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        finished.set(id, { promise, resolve });
-        entries.set(id, { item: items.get(id)!, state: 'queued' });
-      }
-      const task = async (id: string): Promise<void> => {
-        const entry = entries.get(id)!;
-        const item = entry.item;
-        try {
-          if (isManual(item)) return;
-          const deps = item.dependsOn.filter((d) => finished.has(d) && d !== id);
-          await Promise.all(deps.map((d) => finished.get(d)!.promise));
-          if (entry.cancelled) {
-            await cancelledSkip(entry);
-            return;
-          }
-          const blockedBy = prerequisiteProblem(item, statusOf);
-          if (blockedBy) {
-            await record({ type: 'item.skip', data: { item: id, status: 'blocked', reason: blockedBy } });
-            return;
-          }
-          await sem.acquire();
-          try {
-            if (entry.cancelled) {
-              await cancelledSkip(entry);
-              return;
-            }
-            entry.state = 'running';
-            await runItem(entry);
-          } finally {
-            sem.release();
-          }
-        } finally {
-          entry.state = 'done';
-          finished.get(id)!.resolve();
-        }
-      };
-      const results = await Promise.allSettled(order.map(task));
-      feed.flush();
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    },
-    checkDeliverables() {
-      if (deliverableRun) return deliverableRun.done;
-      const run = { done: Promise.resolve() } as DeliverableRun;
-      deliverableRun = run;
-      run.done = (async () => {
-        try {
-          // one after another: deliverable checks are usually `file` checks that take milliseconds
-          for (const [index, d] of checklist.deliverables.entries()) if (d.check) await checkDeliverable(index, d, run);
-        } finally {
-          feed.flush();
-          deliverableRun = undefined;
-        }
-      })();
-      return run.done;
-    },
+  return {
+    run: (itemIds) => scheduler.run(itemIds),
+    checkDeliverables: () => deliverables.check(),
     cancel(itemId, reason) {
       const who = reason ?? `cancelled by ${session.operator}`;
-      if (!itemId && deliverableRun && !deliverableRun.cancelled) {
-        deliverableRun.cancelled = who;
-        deliverableRun.controller?.abort(new RunAbort('cancel', who));
-      }
-      for (const [id, e] of entries) {
-        if (itemId && id !== itemId) continue;
-        if (e.state === 'done' || e.cancelled) continue;
-        e.cancelled = who;
-        e.controller?.abort(new RunAbort('cancel', who));
-      }
+      if (!itemId) deliverables.cancel(who);
+      scheduler.cancel(itemId, who);
     },
     running() {
-      const ids = [...entries.values()].filter((e) => e.state === 'running').map((e) => e.item.id);
-      return deliverableRun?.running ? [...ids, deliverableRun.running] : ids;
+      const ids = scheduler.running();
+      const d = deliverables.running();
+      return d ? [...ids, d] : ids;
     },
     isMutating(itemId) {
       const item = items.get(itemId);
@@ -506,5 +188,4 @@ export function createRunner(o: RunnerOptions): Runner {
       return specsOf(item).map(([n, s]) => (n ? `${n}: ` : '') + describeSpec(s));
     },
   };
-  return api;
 }

@@ -7,6 +7,11 @@
  * - `Session.record` appends durably (journal.ts) and only then applies the event to the store; `follow` applies
  *   records appended by other processes (a second operator's sign-off) as they arrive.
  * - `replaySession` is the pure read-only replay used by report and verify.
+ *
+ * Over 400 lines: LocalSession and the functions that create, resume, take over and replay a session share its
+ * directory layout (session-api.ts), the owner lock and the pending journal writes, which stay private to this file.
+ * The listing of sessions (listSessions, describeSession, findSession) only reads journals and is the part to move out
+ * when this file grows.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { watch, promises as fsp, type FSWatcher } from 'node:fs';

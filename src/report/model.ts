@@ -3,6 +3,10 @@
  * engine/session-state.ts, via engine/session.ts replaySession) and the checklist that ran. `verify` rebuilds it
  * from the bundle's own journal and checklist and compares; only the `bundle` section (when/how the bundle was made,
  * its signature status) is not derived from the journal.
+ *
+ * Over 400 lines: close to half of it is the report.json contract as TypeScript interfaces (what `verify`, the HTML
+ * report and auditors read), kept beside deriveReport, the one function that fills it, so a field and where it comes
+ * from are read together.
  */
 import canonicalize from 'canonicalize';
 import type { Checklist, Item } from '../checklist/model.js';

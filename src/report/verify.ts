@@ -11,6 +11,10 @@
  *     (namespace signoff@readiness-tui, key valid at the statement's time), matching its journal event
  *  6. policy: required approvals present, valid, not stale, not self-approved where forbidden; waivers had reasons
  *     and had not expired at decision time
+ *
+ * Over 400 lines: checkBundle is the ordered list of an auditor's checks (files and digests, the signature, the journal
+ * chain, each sign-off, the policy), one finding each; they share the findings list, and the order they run in is the
+ * order a reader sees them, so they stay in one file.
  */
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';

@@ -2,6 +2,10 @@
  * Runs the interactive TUI: pick/load the checklist, open (or resume) the session, create the runner, own the
  * terminal (alt screen, restore on every exit path), render the app, hand the terminal to $PAGER and back, and
  * print a plain summary to the normal screen on the way out.
+ *
+ * Over 400 lines: this is the TUI's one lifecycle — the terminal it owns and must restore on every exit path, the
+ * session opened to drive or to watch, the takeover and waiver-expiry timers — and every exit path must see all of
+ * them; the steps are named functions above runTui.
  */
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';

@@ -12,6 +12,10 @@
  *   Besides the plain list, a list answers as a Table (`as=Table`) or metadata-only (`as=PartialObjectMetadataList`).
  * - Pods: a created pod "runs" after `probe.runMs`. When its command holds an http:// URL (the network-policy
  *   probe's wget), the outcome comes from the reachability rules: ok / timeout / refused / dns / image-pull.
+ *
+ * Over 400 lines: test and demo infrastructure, not a product layer. startKubeApiServer is one loopback API server
+ * whose request handlers share the object store, pagination with its continue tokens and the simulated pods; they are
+ * closures over that state rather than separate modules.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
