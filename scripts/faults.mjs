@@ -19,7 +19,9 @@ const EXPERIMENTS = [
   { file: 'test/report/verify-fuzz.test.ts' },
   { name: 'checklist fuzz: seeded random edits of the detektor checklist (validate)', file: 'test/checklist/robustness.test.ts', goal: 'never a crash, every problem located' },
   { name: 'malformed checklists (each class of bad input)', file: 'test/checklist/malformed.test.ts', goal: 'a located error, exit 2' },
+  { file: 'test/checklist/limits.test.ts', only: 'checklist fuzz' },
   { file: 'test/faults/secrets.test.ts' },
+  { name: 'credential-shaped canaries (AWS key id, GitHub token, JWT, password=, PEM key) printed by checks', file: 'test/commands/run-credentials.test.ts', goal: 'masked in run --ci output and the report, kept whole in evidence' },
   { name: 'hostile checklist text through a pty (OSC 52 / OSC 0 in titles and references)', file: 'test/e2e/hostile-text.test.ts', goal: 'shown visibly, never sent raw' },
   { name: 'hostile check output through a pty (OSC 52, title, cursor moves, clear screen)', file: 'test/e2e/tui.test.ts', only: 'hostile output', goal: 'never reaches the terminal' },
 ];
