@@ -2,7 +2,8 @@
  * A watcher's live output: the driver's checks write their evidence files (evidence/<item>/<attempt>[-<check>].log)
  * as they run; a watcher (another process, maybe another user of the state dir's group) follows those files for
  * every item its store shows running, and feeds what they gain into its own store through the same OutputFeed the
- * runner uses (sanitized lines, bounded). Polled every POLL_MS: within a second of the driver, on any filesystem.
+ * runner uses (sanitized lines, bounded). Polled every POLL_MS: within a second of the driver, on any filesystem;
+ * when an item's result arrives, its files are read to the end at once, so its output is complete when it shows.
  *
  * Evidence holds stdout and stderr as they arrived, in one file: the watcher shows them as one stream.
  */
@@ -97,13 +98,31 @@ export function followEvidence(sessionDir: string, live: SessionStore, o: { poll
     for (const [file, f] of files) readNew(file, f);
   };
 
-  const timer = setInterval(poll, o.pollMs ?? POLL_MS);
+  // a followed item that stops running (its result came in from the journal) gets its last bytes read at once, not
+  // at the next poll: the watcher never shows a result above an output that is still missing its end
+  let polling = false;
+  const pollOnce = () => {
+    if (polling) return;
+    polling = true;
+    try {
+      poll();
+    } finally {
+      polling = false;
+    }
+  };
+  const unsubscribe = live.store.subscribe((s) => {
+    for (const f of files.values()) {
+      if (!s.items[f.item]?.running || s.items[f.item]?.attempt !== attemptOf.get(f.item)) return pollOnce();
+    }
+  });
+  const timer = setInterval(pollOnce, o.pollMs ?? POLL_MS);
   timer.unref();
-  poll();
+  pollOnce();
   return {
-    poll,
+    poll: pollOnce,
     stop() {
       clearInterval(timer);
+      unsubscribe();
       feed.dispose();
     },
   };

@@ -46,6 +46,23 @@ describe('followEvidence', () => {
     live.dispose();
   });
 
+  it('when the result arrives, the end of the output is read at once: no poll between the result and the last line', () => {
+    const sd = path.join(dir, 's-end');
+    mkdirSync(path.join(sd, 'evidence', '1'), { recursive: true });
+    const live = createSessionStore(checklist);
+    const f = followEvidence(sd, live, { pollMs: 60_000 }); // no timer poll during this test
+    live.apply(start('1', 1), 1);
+    const file = path.join(sd, 'evidence', '1', '1.log');
+    writeFileSync(file, 'line-1\n');
+    f.poll();
+    appendFileSync(file, 'line-2\nline-40\n');
+    live.apply(result('1', 1), 2); // the watcher's journal follower applies the result: nothing else is called
+    expect(live.store.getState().items['1']!.running).toBeFalsy();
+    expect(shown(live, '1')).toEqual(['line-1', 'line-2', 'line-40']);
+    f.stop();
+    live.dispose();
+  });
+
   it('a late watcher starts near the end of a big file; a new attempt starts from its own file', () => {
     const sd = path.join(dir, 's2');
     mkdirSync(path.join(sd, 'evidence', '2'), { recursive: true });
