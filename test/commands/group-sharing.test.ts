@@ -3,7 +3,7 @@
  * reports dir through the built CLI. Needs root to run processes as other users; skipped with a message otherwise.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { BIN, ensureBuilt, type CliResult } from '../support/cli-run.js';
 import { checklistYaml } from '../support/session-fixtures.js';
 import { isolatedEnv } from '../report/helpers/bundle.js';
 import { genKey, type TestKey } from '../report/helpers/ssh.js';
-import { teamUsers, unixUsersUnavailable, type UnixUser } from '../support/unix-users.js';
+import { teamUsers, unixUsersUnavailable, walk, type UnixUser } from '../support/unix-users.js';
 
 const unavailable = unixUsersUnavailable();
 let ALICE: UnixUser;
@@ -31,17 +31,6 @@ function member(who: UnixUser, args: string[]): Promise<CliResult> {
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
   });
-}
-
-/** every path under dir, with its mode */
-function walk(dir: string, out: { path: string; mode: number; dir: boolean }[] = []) {
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    const st = lstatSync(p);
-    out.push({ path: p, mode: st.mode & 0o7777, dir: st.isDirectory() });
-    if (st.isDirectory()) walk(p, out);
-  }
-  return out;
 }
 
 describe.skipIf(Boolean(unavailable))('a state dir shared by a group (two uids, umask 022)', () => {

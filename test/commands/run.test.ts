@@ -408,15 +408,7 @@ deliverables:
         blocking: true
         check: { kind: command, run: 'echo going; sh -c "sleep 300; : ${marker}"' }
 `);
-    let sent = false;
-    const r = await cli(['run', f, '--ci'], {
-      onStdout: (all, kill) => {
-        if (!sent && all.includes('1.1 | going')) {
-          sent = true;
-          kill('SIGINT');
-        }
-      },
-    });
+    const r = await runUntilGoing(['run', f, '--ci'], 'SIGINT');
     expect(r.code).toBe(130);
     const sdir = /session \S+ started in (\S+)/.exec(r.stdout)![1]!;
     const j = await journalOf(sdir);
@@ -440,15 +432,7 @@ deliverables:
         title: long
         check: { kind: command, run: 'echo going; sh -c "sleep 300; : ${marker}" & sh -c "sleep 301; : ${marker}"; wait' }
 `);
-    let sent = false;
-    const r = await cli(['run', f, '--ci'], {
-      onStdout: (all, kill) => {
-        if (!sent && all.includes('1.1 | going')) {
-          sent = true;
-          kill('SIGHUP');
-        }
-      },
-    });
+    const r = await runUntilGoing(['run', f, '--ci'], 'SIGHUP');
     expect(r.code, r.stderr).toBe(129);
     const sdir = /session \S+ started in (\S+)/.exec(r.stdout)![1]!;
     const j = await journalOf(sdir);
@@ -472,15 +456,7 @@ deliverables:
         title: quick
         check: { kind: command, run: 'echo quick' }
 `);
-    let sent = false;
-    const first = await cli(['run', f, '--ci', '--only', '1.1'], {
-      onStdout: (all, kill) => {
-        if (!sent && all.includes('1.1 | going')) {
-          sent = true;
-          kill('SIGKILL');
-        }
-      },
-    });
+    const first = await runUntilGoing(['run', f, '--ci', '--only', '1.1'], 'SIGKILL');
     expect(first.signal).toBe('SIGKILL');
     const left = marked(marker);
     expect(left.length).toBeGreaterThan(0); // nothing reaped them: the runner had no chance
@@ -523,6 +499,19 @@ deliverables:
     }
   });
 });
+
+/** run the CLI and send `sig` once item 1.1 has printed "going" (its long check is then running) */
+function runUntilGoing(args: string[], sig: NodeJS.Signals): ReturnType<typeof cli> {
+  let sent = false;
+  return cli(args, {
+    onStdout: (all, kill) => {
+      if (!sent && all.includes('1.1 | going')) {
+        sent = true;
+        kill(sig);
+      }
+    },
+  });
+}
 
 /** live processes (pid and args, zombies left out) whose command line carries `marker` */
 function marked(marker: string): string[] {

@@ -7,7 +7,7 @@
  * Needs root (to make the users and run sshd) and Debian's openssh-server; skipped with a message otherwise.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { allowedLine, genKey, startAgent, type TestAgent, type TestKey } from '../report/helpers/ssh.js';
 import { CLI, launchTui, type Tui } from '../support/pty.js';
 import { ensureBuilt } from '../support/cli-run.js';
-import { teamUsers, unixUsersUnavailable, type UnixUser } from '../support/unix-users.js';
+import { teamUsers, unixUsersUnavailable, walk, type UnixUser } from '../support/unix-users.js';
 
 const SSHD = '/usr/sbin/sshd';
 const skip = unixUsersUnavailable() ?? (!existsSync(SSHD) ? `${SSHD} not found (apt-get install openssh-server)` : undefined);
@@ -94,16 +94,6 @@ async function until(what: string, f: () => boolean, ms: number): Promise<void> 
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function walk(dir: string, out: { path: string; mode: number; dir: boolean }[] = []) {
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    const st = lstatSync(p);
-    out.push({ path: p, mode: st.mode & 0o7777, dir: st.isDirectory() });
-    if (st.isDirectory()) walk(p, out);
-  }
-  return out;
 }
 
 describe.skipIf(Boolean(skip))('pairing over SSH: a real sshd, two users in one group', () => {

@@ -1,6 +1,6 @@
 /**
  * The repository carries everything its tests, scripts and build read: no file under src/, test/ or scripts/ names a
- * place outside it (the workspace's ../shared folder, or an absolute path of the machine it was written on). A fresh
+ * place outside it (a relative path up to the `shared` folder beside the checkout, or an absolute path of the machine it was written on). A fresh
  * clone anywhere must pass on its own.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ function filesUnder(dir: string): string[] {
 function forbidden(): { what: string; re: RegExp }[] {
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const out = [
-    { what: 'the ../shared folder beside the repository', re: /(?:^|[^\w.])\.\.\/(?:\.\.\/)*shared\// },
+    { what: 'the shared folder beside the repository (a path up and into shared/)', re: /(?:^|[^\w.])\.\.\/(?:\.\.\/)*shared\// },
     { what: 'an absolute /work/ path', re: /(?<![\w.])\/work\/[\w.-]/ },
     { what: 'this checkout’s absolute path', re: new RegExp(esc(repoRoot)) },
   ];
@@ -29,7 +29,7 @@ function forbidden(): { what: string; re: RegExp }[] {
 }
 
 describe('the repository is self-contained', () => {
-  it('no file under src/, test/ or scripts/ names ../shared or an absolute path of this machine', () => {
+  it('no file under src/, test/ or scripts/ names the shared folder beside the repository or an absolute path of this machine', () => {
     const rules = forbidden();
     const found: string[] = [];
     const files = ['src', 'test', 'scripts'].flatMap(filesUnder);

@@ -3,6 +3,8 @@
  * root (useradd/groupadd). Tools such as ssh-keygen and sshd need a passwd entry for the uid, so bare uids do not do.
  */
 import { execFileSync } from 'node:child_process';
+import { lstatSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 
 export interface UnixUser {
   name: string;
@@ -64,4 +66,15 @@ export function teamUsers(homeRoot: string): { alice: UnixUser; bob: UnixUser } 
     return { name, uid: id(['-u', name])!, gid, home: `${homeRoot}/home-${short}` };
   };
   return { alice: make('alice'), bob: make('bob') };
+}
+
+/** every path under dir with its mode (links not followed): what the team's members can do with each */
+export function walk(dir: string, out: { path: string; mode: number; dir: boolean }[] = []): { path: string; mode: number; dir: boolean }[] {
+  for (const e of readdirSync(dir)) {
+    const p = path.join(dir, e);
+    const st = lstatSync(p);
+    out.push({ path: p, mode: st.mode & 0o7777, dir: st.isDirectory() });
+    if (st.isDirectory()) walk(p, out);
+  }
+  return out;
 }
