@@ -25,3 +25,15 @@ export class ChecklistError extends Error {
     this.name = 'ChecklistError';
   }
 }
+
+/**
+ * A problem with how a command was called or configured (a bad option, an unreadable vars file, a lock held by
+ * another operator): the CLI prints its message and exits 2. It lives in this bottom layer so that the checklist,
+ * engine and report code that detects such problems never imports the command layer (commands/exit.ts re-exports it).
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

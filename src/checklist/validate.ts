@@ -5,8 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../commands/exit.js';
-import type { Problem } from './errors.js';
+import { UsageError, type Problem } from './errors.js';
 import { Validator, type ValidationResult } from './validator.js';
 
 export { kindProblem, type ValidationResult } from './validator.js';

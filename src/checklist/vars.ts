@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
 import type { Checklist } from './model.js';
-import { UsageError } from '../commands/exit.js';
+import { UsageError } from './errors.js';
 import { envVarName } from './interpolate.js';
 import { didYouMean } from './suggest.js';
 

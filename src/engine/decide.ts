@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
-import { UsageError } from '../commands/exit.js';
+import { UsageError } from '../checklist/errors.js';
 import type { JournalRecord, SignoffData, WaiverData } from './events.js';
 import type { Session } from './session-api.js';
 import { approvalRefusal, decisionBasis, keyBindingBroken, waiverValid, type ItemState, type SessionState } from './session-state.js';

@@ -22,7 +22,7 @@ import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UsageError } from '../commands/exit.js';
+import { UsageError } from '../checklist/errors.js';
 import type { JournalEventType, JournalRecord } from './events.js';
 import { fsyncDir } from './durable.js';
 import { acquireLock } from './lock.js';

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, openSync, closeSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
-import { UsageError } from '../commands/exit.js';
+import { UsageError } from '../checklist/errors.js';
 import { shareFd } from './shared-files.js';
 
 export interface LockInfo {

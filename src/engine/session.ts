@@ -20,7 +20,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Checklist } from '../checklist/model.js';
 import { loadChecklist } from '../checklist/load.js';
 import { ChecklistError } from '../checklist/errors.js';
-import { UsageError } from '../commands/exit.js';
+import { UsageError } from '../checklist/errors.js';
 import { VERSION } from '../version.js';
 import type { JournalEvent, JournalRecord, SessionStartData } from './events.js';
 import {

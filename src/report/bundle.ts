@@ -22,7 +22,7 @@ import { recordedEvidence, type SignoffData } from '../engine/events.js';
 import { createRedactor, type SecretValue } from '../engine/redact.js';
 import { openSessionDir, replaySession, safeName } from '../engine/session.js';
 import { mkdirShared, sharePath, shareTree } from '../engine/shared-files.js';
-import { UsageError } from '../commands/exit.js';
+import { UsageError } from '../checklist/errors.js';
 import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../commands/exit.js';
+import { UsageError } from '../checklist/errors.js';
 import { recordedEvidence, type JournalRecord, type SessionStartData, type SignoffData, type WaiverData } from '../engine/events.js';
 import { hashLine, readJournal } from '../engine/journal.js';
 import { replaySession, type Replay } from '../engine/session.js';
