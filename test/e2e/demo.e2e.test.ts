@@ -248,8 +248,10 @@ describe('demo --scenario no-go in a real pty', () => {
     // the runs started from the TUI finish headless (a namespace deleted is restored), then the process exits
     const e = await Promise.race([t.exited, new Promise<never>((_r, rej) => setTimeout(() => rej(new Error('no exit within 150 s of SIGHUP')), 150_000))]);
     expect(e.exitCode === 129 || e.signal === 1, JSON.stringify(e)).toBe(true);
-    const journals = execFileSync('find', [root, '-name', 'journal.jsonl', '-newer', path.join(root, 'captain_ed25519')], { encoding: 'utf8' }).trim().split('\n');
-    const records = readFileSync(journals.sort().pop()!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; data: { item?: string; verdict?: string } });
+    // this test's journal is the one written last (the sandboxes' names are random: their order says nothing)
+    const journals = execFileSync('find', [root, '-name', 'journal.jsonl', '-printf', '%T@ %p\\n'], { encoding: 'utf8' }).trim().split('\n');
+    const newest = journals.map((l) => l.split(' ')).sort((a, b) => Number(a[0]) - Number(b[0])).pop()![1]!;
+    const records = readFileSync(newest, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; data: { item?: string; verdict?: string } });
     expect(records.find((r) => r.type === 'item.result' && r.data.item === '4.2')?.data.verdict).toBe('pass');
     const left = () => processesUnder(root).filter((p) => !/ssh-agent/.test(p.cmdline));
     // (a leftover is listed with its state and whether a SIGKILL is pending)
