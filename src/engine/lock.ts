@@ -13,9 +13,9 @@
  * lock cannot remove each other's fresh one. A process only ever removes a lock file that carries its own token.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, openSync, closeSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { existsSync, linkSync, openSync, closeSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../checklist/errors.js';
 import { shareFd } from './shared-files.js';
 
@@ -183,16 +183,33 @@ export function ownTty(): string | undefined {
 }
 
 /**
- * How long the holder's terminal has had no input (the tty's access time, as `w` shows it), or 'gone' when that
- * terminal no longer exists. Undefined when it cannot be told (another host, no tty recorded).
+ * The kernel's time as it stamps files (a file made now, its mtime), for comparing with other file times. A
+ * process's own clock may be shifted (faketime) or the files may come from another clock: the two sides of an
+ * age must come from the same clock.
  */
-export function holderIdleMs(info: LockInfo, now = Date.now()): number | 'gone' | undefined {
-  if (info.host !== hostname() || typeof info.tty !== 'string') return undefined;
+export function fileSystemNowMs(): number {
+  const probe = join(tmpdir(), `.rt-clock-${process.pid}-${randomBytes(4).toString('hex')}`);
+  writeFileSync(probe, '');
   try {
-    return Math.max(0, now - statSync(info.tty).atimeMs);
+    return statSync(probe).mtimeMs;
+  } finally {
+    unlinkSync(probe);
+  }
+}
+
+/**
+ * How long the holder's terminal has had no input (the tty's access time, as `w` shows it, against the kernel's
+ * clock), or 'gone' when that terminal no longer exists. Undefined when it cannot be told (another host, no tty).
+ */
+export function holderIdleMs(info: LockInfo): number | 'gone' | undefined {
+  if (info.host !== hostname() || typeof info.tty !== 'string') return undefined;
+  let atimeMs: number;
+  try {
+    atimeMs = statSync(info.tty).atimeMs;
   } catch {
     return 'gone';
   }
+  return Math.max(0, fileSystemNowMs() - atimeMs);
 }
 
 /**

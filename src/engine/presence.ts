@@ -1,10 +1,13 @@
 /**
  * Presence: who is attached to a session right now (driver and watchers), for the header. Not a journal event —
  * it changes no decision. Each TUI keeps one small file in `<session>/presence/` (`<host>-<pid>.json`: principal,
- * role, since) and touches it every HEARTBEAT_MS; a file not touched for STALE_MS, or whose process is gone on this
- * host, is not shown (and is removed by whoever sees it), so a crashed watcher disappears by itself.
+ * role, since, and `seen`, the time of its last heartbeat) and rewrites it every HEARTBEAT_MS; a file whose `seen` is
+ * older than STALE_MS, or whose process is gone on this host, is not shown (and is removed by whoever sees it), so a
+ * crashed watcher disappears by itself. The heartbeat's time is written inside the file, not read from its mtime:
+ * the processes compare their own clocks, never a clock with the file system's (a shifted or skewed clock, e.g.
+ * faketime, would otherwise make every entry look stale or fresh forever).
  */
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pidAlive } from './lock.js';
@@ -32,27 +35,25 @@ export interface Presence {
   stop(): void;
 }
 
-/** Announce this process in the session until stop(): its file, touched every HEARTBEAT_MS. */
+/** Announce this process in the session until stop(): its file, rewritten every HEARTBEAT_MS. `now` dates `since`. */
 export function announce(sessionDir: string, who: { principal: string; role: PresenceRole }, now = () => new Date()): Presence {
   const dir = join(sessionDir, PRESENCE_DIR);
   mkdirShared(dir);
   const file = join(dir, `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}.json`);
   const entry: PresenceEntry = { principal: who.principal, role: who.role, since: now().toISOString(), pid: process.pid, host: hostname() };
+  // written whole under a temporary name, then renamed: a reader never sees half a file (and so never a false "left")
   const write = () => {
-    writeFileSync(file, JSON.stringify(entry) + '\n');
-    sharePath(file, 'file');
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ ...entry, seen: new Date().toISOString() }) + '\n');
+    sharePath(tmp, 'file');
+    renameSync(tmp, file);
   };
   write();
   const beat = setInterval(() => {
     try {
-      const t = now();
-      utimesSync(file, t, t);
+      write(); // also brings the file back if someone thought us gone and removed it
     } catch {
-      try {
-        write(); // removed by someone who thought us gone: come back
-      } catch {
-        /* the session dir is gone */
-      }
+      /* the session dir is gone */
     }
   }, HEARTBEAT_MS);
   beat.unref();
@@ -84,8 +85,9 @@ export function readPresence(sessionDir: string, nowMs = Date.now()): PresenceEn
   for (const n of names) {
     const f = join(dir, n);
     try {
-      const e = JSON.parse(readFileSync(f, 'utf8')) as PresenceEntry;
-      const gone = (e.host === hostname() && !pidAlive(e.pid)) || nowMs - statSync(f).mtimeMs > STALE_MS;
+      const { seen, ...e } = JSON.parse(readFileSync(f, 'utf8')) as PresenceEntry & { seen?: string };
+      const seenMs = seen ? Date.parse(seen) : NaN;
+      const gone = (e.host === hostname() && !pidAlive(e.pid)) || !(nowMs - seenMs <= STALE_MS);
       if (gone) rmSync(f, { force: true });
       else out.push(e);
     } catch {

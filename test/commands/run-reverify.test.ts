@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { withoutClockEnv } from '../support/cli-run.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repo, 'bin', 'readiness-tui.js');
@@ -27,7 +28,8 @@ afterEach(async () => {
 /** the CLI with its clock starting at `at` (UTC) */
 function cliAt(at: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir, SSH_AUTH_SOCK: '', NO_COLOR: '1', TZ: 'UTC' };
+    // the clock is this faketime's alone, even when the whole suite runs under another faketime
+    const env: NodeJS.ProcessEnv = { ...withoutClockEnv(process.env), HOME: dir, SSH_AUTH_SOCK: '', NO_COLOR: '1', TZ: 'UTC' };
     delete env.VITEST;
     const child = spawn('faketime', [at, process.execPath, bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

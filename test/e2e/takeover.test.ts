@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchTui, type Tui } from '../support/pty.js';
 import { ensureBuilt } from '../support/cli-run.js';
+import { fileSystemNowMs } from '../../src/engine/lock.js';
 
 const CHECKLIST = `apiVersion: readiness/v1
 name: handover
@@ -74,7 +75,9 @@ describe('taking over the driver role', () => {
     );
 
     // alice's terminal has been idle for 20 minutes (her ssh connection is half-open)
-    execFileSync('touch', ['-a', '-d', '20 minutes ago', tty]);
+    // (against the kernel's clock, which the product compares the tty's access time with: not this process's clock,
+    // which faketime may shift)
+    execFileSync('touch', ['-a', '-d', `@${Math.floor(fileSystemNowMs() / 1000) - 20 * 60}`, tty]);
     const bob2 = await launch('bob@example.com', [], false);
     await exitOf(bob2);
     expect(plain(bob2)).toMatch(/has had no input for 20 min\. To take the driver role from it, run again with --take-over/);

@@ -32,7 +32,8 @@ describe('presence', () => {
     const sd = path.join(dir, 's2');
     mkdirSync(path.join(sd, PRESENCE_DIR), { recursive: true });
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const entry = (pid: number, host: string, who: string) => JSON.stringify({ principal: who, role: 'watcher', since: '2026-12-06T02:00:00.000Z', pid, host });
+    const entry = (pid: number, host: string, who: string, seen = new Date()) =>
+      JSON.stringify({ principal: who, role: 'watcher', since: '2026-12-06T02:00:00.000Z', pid, host, seen: seen.toISOString() });
     writeFileSync(path.join(sd, PRESENCE_DIR, `${hostname()}-${dead}.json`), entry(dead, hostname(), 'crashed@example.com'));
     const remote = path.join(sd, PRESENCE_DIR, 'jump-1.json');
     writeFileSync(remote, entry(1, 'jump', 'bob@example.com'));
@@ -40,9 +41,12 @@ describe('presence', () => {
     const stop = followPresence(sd, live);
     expect(live.store.getState().presence.map((e) => e.principal)).toEqual(['bob@example.com']);
     expect(readdirSync(path.join(sd, PRESENCE_DIR))).toEqual(['jump-1.json']); // the dead one's file was removed
+    // the heartbeat's own time decides, not the file system's: an old mtime (another clock) changes nothing
+    const longAgo = new Date('2000-01-01T00:00:00Z');
+    utimesSync(remote, longAgo, longAgo);
+    expect(readPresence(sd).map((e) => e.principal)).toEqual(['bob@example.com']);
     // bob's host went away: his heartbeat stops
-    const old = new Date(Date.now() - STALE_MS - 1000);
-    utimesSync(remote, old, old);
+    writeFileSync(remote, entry(1, 'jump', 'bob@example.com', new Date(Date.now() - STALE_MS - 1000)));
     stop();
     const stop2 = followPresence(sd, live);
     expect(live.store.getState().presence).toEqual([]);
