@@ -1,6 +1,7 @@
 /**
  * Masking credential-shaped text (AWS access keys, GitHub tokens, private keys, JWTs, `password=` …) in what is
- * shown or reported — the live pane, `run --ci` lines, the report's evidence tails. Evidence files are never masked
+ * shown, journaled or reported — the live pane, `run --ci` lines, a check's recorded result (summary, result,
+ * offending objects, error: maskCredentialsIn), the report's evidence tails. Evidence files are never masked
  * (they are hashed and signed as the check wrote them). Declared secrets are a different thing (redact.ts).
  *
  * Detection is secretlint's: the rules of @secretlint/secretlint-rule-preset-recommend (the same preset
@@ -101,3 +102,33 @@ export function createCredentialMasker(rules: Rule[]): CredentialMasker {
 
 /** the masker with the recommended preset's rules */
 export const credentialMasker: CredentialMasker = createCredentialMasker(creator.rules as unknown as Rule[]);
+
+/**
+ * Every string of a value (keys too) masked: for what a check hands back as its record (summary, measured value,
+ * result, offending objects, error) before it is journaled and so shown to watchers and reported. The strings are
+ * scanned once together first: a record with nothing credential-shaped in it (the common case, and a big one of
+ * 3,000 nodes) is returned as it is without a scan per string.
+ */
+export function maskCredentialsIn<T>(value: T, masker: CredentialMasker = credentialMasker): T {
+  const strings: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string') strings.push(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object' && !Buffer.isBuffer(v))
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        strings.push(k);
+        collect(x);
+      }
+  };
+  collect(value);
+  const all = strings.join('\n');
+  if (masker.mask(all) === all) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return masker.mask(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object' && !Buffer.isBuffer(v))
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [masker.mask(k), walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}

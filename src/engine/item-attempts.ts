@@ -13,6 +13,7 @@ import { boundRecord } from './bounded-record.js';
 import { formatMs, RunAbort, type CheckRun, type CheckTarget } from './check-run.js';
 import type { EvidenceRef, ItemResultData, JournalEvent } from './events.js';
 import type { OutputFeed } from './output-feed.js';
+import { maskCredentialsIn } from './credential-mask.js';
 import type { Redactor } from './redact.js';
 import type { Job } from './scheduler.js';
 import type { Session } from './session-api.js';
@@ -106,6 +107,9 @@ export function createItemAttempts(d: ItemAttemptsDeps): (job: Job) => Promise<v
     }
     if (data.verdict === 'timeout' && isMutating(item)) data.halfChanged = halfChanged(item, 'timed out');
     data = redactor.redactValue(data);
+    // credential-shaped text (an AWS key in a summary, a password= in a result) is masked in the record, as on screen;
+    // the evidence files keep what the check wrote
+    if (item.maskCredentials !== false) data = maskCredentialsIn(data);
     data = await boundRecord(data, session.evidencePath(itemTarget(item).evidenceKey, attempt, 'record').replace(/\.log$/, '.json'), session.dir);
     await record({ type: 'item.result', data });
     return data.verdict;

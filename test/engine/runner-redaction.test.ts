@@ -18,6 +18,7 @@ import { createRunner } from '../../src/engine/runner.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { openSession } from '../../src/engine/session.js';
 import { makeChecklist } from './helpers/checklist.js';
+import { CANARIES } from '../support/canaries.js';
 
 // "/", "+" and "=" make the URL-encoded form differ from the value; long enough for the base64 forms to be masked
 const TOKEN = 'tok/3n+s3cr3t=Qx7';
@@ -139,5 +140,58 @@ describe('runner redaction of whatever a kind hands over', () => {
       summary: `the server refused ${MASK}`,
       error: { message: `the server refused ${MASK}`, hint: `rotate ${MASK} and run again` },
     });
+  });
+});
+
+// credential-shaped, not declared as a secret: the suite's canary AWS key id (secretlint lets AWS's own documented
+// example key through), and a password= assignment
+const AWS_KEY = CANARIES.aws;
+const chatty: CheckKind<Record<string, never>> = {
+  kind: 'test.chatty',
+  title: 'a check kind that quotes credential-shaped text in its record',
+  description: 'test only',
+  outcomes: { error: 'never', fail: 'always', inconclusive: 'never' },
+  params: z.object({}),
+  resultDoc: {},
+  example: '',
+  defaultExpect: 'false',
+  describe: () => 'quote the config',
+  async run() {
+    return {
+      result: { line: `aws_access_key_id = ${AWS_KEY}`, env: [`password=${CANARIES.password}`] },
+      summary: `found ${AWS_KEY} in the config`,
+      offending: [{ key: AWS_KEY }],
+    };
+  },
+};
+
+describe('credential-shaped text in what a kind hands back', () => {
+  beforeAll(() => registry.set(chatty.kind, chatty as unknown as CheckKind<{ fail: boolean }>));
+  afterAll(() => registry.delete(chatty.kind));
+
+  async function runChatty(maskCredentials?: false): Promise<ItemResultData> {
+    const checklist = makeChecklist(dir, [{ id: 'c', check: { kind: chatty.kind, params: {} }, ...(maskCredentials === false ? { maskCredentials } : {}) }]);
+    session = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'ci', vars: {}, secretVars: [], operator: 'op', owner: true });
+    await createRunner({ session, vars: {}, secretVars: [] }).run(['c']);
+    const records = readFileSync(path.join(session.dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalRecord);
+    return records.find((r) => r.type === 'item.result')!.data as ItemResultData;
+  }
+
+  it('is masked in the journaled record (summary, result, offending), like on screen', async () => {
+    const r = await runChatty();
+    expect(r).toMatchObject({
+      verdict: 'fail',
+      summary: 'found [MASKED:aws] in the config',
+      offending: [{ key: '[MASKED:aws]' }],
+      result: { line: 'aws_access_key_id = [MASKED:aws]', env: ['password=[MASKED:password]'] },
+    });
+    expect(JSON.stringify(r)).not.toContain(AWS_KEY);
+    expect(JSON.stringify(r)).not.toContain(CANARIES.password);
+  });
+
+  it('is kept verbatim where the item says maskCredentials: false', async () => {
+    const r = await runChatty(false);
+    expect(r.summary).toBe(`found ${AWS_KEY} in the config`);
+    expect(r.result).toEqual({ line: `aws_access_key_id = ${AWS_KEY}`, env: [`password=${CANARIES.password}`] });
   });
 });
