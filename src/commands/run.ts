@@ -16,8 +16,9 @@
  * - If the report cannot be written, the decision is still printed and the exit code is still the decision's.
  *
  * Over 400 lines: runCommand is the one sequence of a headless run (open the session, run, decide, write the bundle,
- * the exit code); its option parsers and the steps only it takes (reaping orphaned process groups, the re-verify
- * selection, the sandbox approval) are named functions beside it, so the command reads top to bottom in one file.
+ * the exit code); its option parsers and the steps only it takes (loading, the first lines, the item selection,
+ * the signal handlers, reaping orphaned process groups, the re-verify selection, the deliverables, the bundle, the
+ * sandbox approval) are named functions beside it, so the command reads top to bottom in one file.
  */
 import path from 'node:path';
 import { loadChecklist } from '../checklist/load.js';
@@ -159,18 +160,8 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   const stderr = opts.stderr ?? process.stderr;
   const env = opts.env ?? process.env;
 
-  let checklist: Checklist;
-  try {
-    checklist = await loadChecklist(path.resolve(file));
-  } catch (err) {
-    if (err instanceof ChecklistError) {
-      for (const p of err.problems) stderr.write(formatProblem(p) + '\n');
-      const n = err.problems.filter((p) => p.severity === 'error').length;
-      stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing was run\n`);
-      return EXIT.USAGE;
-    }
-    throw err;
-  }
+  const checklist = await loadOrSay(file, stderr);
+  if (!checklist) return EXIT.USAGE;
   const vars = resolveVars(checklist, { set: opts.set ?? [], varsFile: opts.vars, env });
   const only = parseOnly(checklist, opts.only);
   if (opts.reverify && only) throw new UsageError('--reverify re-runs exactly the stale items: it does not take --only');
@@ -204,42 +195,16 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   });
   await refuseRehearsalMix(session, opts.rehearsal);
 
-  let interrupted: keyof typeof SIGNAL_EXIT | undefined;
+  let interrupted: Interrupted | undefined;
   const handlers: [NodeJS.Signals, () => void][] = [];
   let stopRecording = () => undefined as void;
   try {
-    reporter.message(
-      `readiness-tui run: ${checklist.title} (${path.relative(process.cwd(), checklist.source.path) || checklist.source.path})`,
-      { checklist: checklist.name },
-    );
-    reporter.message(`session ${session.id} ${session.resumed ? 'resumed' : 'started'} in ${session.dir} as ${operator}`, {
-      session: session.id,
-      dir: session.dir,
-      resumed: session.resumed,
-    });
-    for (const w of session.warnings) reporter.message(`warning: ${w}`, { level: 'warn' });
-    if (vars.missing?.length) {
-      reporter.message(
-        `warning: secret variable${vars.missing.length > 1 ? 's' : ''} without a value: ${vars.missing.join(', ')} — checks that use them will be errors`,
-        { level: 'warn' },
-      );
-    }
+    announceRun(reporter, session, operator, vars.missing);
 
     await reapOrphanGroups(opts.stateDir ?? '.readiness', session, reporter, operator);
     stopRecording = recordGroupsIn(session.dir, createRedactor(vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }))).redact);
 
-    const state = session.store.store.getState();
-    let ids = only ?? allItems(checklist).map((i) => i.id);
-    const manual = opts.reverify ? [] : ids.filter((id) => !isAutomated(checklist, id));
-    ids = ids.filter((id) => isAutomated(checklist, id));
-    let later: string[] = [];
-    if (opts.reverify) [ids, later] = reverifySelection(session, withinMs, Boolean(opts.reverifyMutating), reporter);
-    else if (session.resumed && !only) {
-      const kept = ids.filter((id) => state.items[id]?.result?.verdict === 'pass' || state.items[id]?.status === 'waived');
-      if (kept.length) reporter.message(`kept from the earlier run of this session: ${kept.join(', ')} (use --only to re-run)`);
-      ids = ids.filter((id) => !kept.includes(id));
-    }
-    if (manual.length) reporter.message(`manual (need a sign-off, not run): ${manual.join(', ')}`);
+    const [ids, later] = selectItems(session, only, opts, withinMs, reporter);
 
     const runner = createRunner({
       session,
@@ -253,43 +218,19 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     });
 
     if (!opts.noSignalHandlers) {
-      // a hang-up (the SSH connection dropped) is handled like SIGTERM: checks cancelled, groups killed, journaled
-      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-        const h = () => {
-          if (interrupted) {
-            // second signal: stop now (every recorded journal line is already fsynced)
-            killAllGroups('SIGKILL');
-            stderr.write(`\n${sig} again: stopping now; session ${session.dir} stays open\n`);
-            process.exit(SIGNAL_EXIT[sig]);
-          }
-          interrupted = sig;
-          stderr.write(`\n${sig}: cancelling running checks (again to stop at once)\n`);
-          runner.cancel(
-            undefined,
-            sig === 'SIGINT'
-              ? `cancelled by ${operator} (Ctrl-C / SIGINT to run --ci)`
-              : `run --ci received ${sig} (sent by the system, the CI or another process); not cancelled by a person`,
-          );
-        };
-        process.on(sig, h);
-        handlers.push([sig, h]);
-      }
+      handlers.push(
+        ...cancelOnSignals(runner, session, operator, stderr, {
+          get: () => interrupted,
+          set: (sig) => (interrupted = sig),
+        }),
+      );
     }
 
     await runner.run(ids);
     // a re-verify: the mutating items after the others, and only when --reverify-mutating confirmed them
     if (later.length && !interrupted) await runner.run(later);
     // the deliverables after the items (not with --only or --reverify, which run exactly the items named); never the decision
-    if (!only && !opts.reverify && !interrupted) {
-      await runner.checkDeliverables();
-      for (const d of session.store.store.getState().deliverables)
-        if (!d.hasCheck)
-          reporter.message(`deliverable ${d.path}: not checked — the checklist gives it no check`, {
-            deliverable: d.index,
-            path: d.path,
-            status: 'unchecked',
-          });
-    }
+    if (!only && !opts.reverify && !interrupted) await checkDeliverables(runner, session, reporter);
 
     if (interrupted) {
       await session.record({
@@ -316,31 +257,8 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     const final = decision !== 'INCOMPLETE';
     await recordEcho(session, reporter, { type: 'decision', data: { decision, deciding: after.deciding, final } });
 
-    let reportLine: [string, Record<string, unknown>];
-    try {
-      const { writeReportBundle } = await import('../report/bundle.js');
-      const r = await writeReportBundle({
-        sessionDir: session.dir,
-        outDir: opts.out ?? 'reports',
-        signKey: opts.signKey,
-        signer: opts.signer,
-        sign: true,
-        interim: !final,
-        env,
-        session,
-        operator,
-        secrets: vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! })),
-      });
-      for (const w of r.warnings ?? []) reporter.message(`warning: ${w}`, { level: 'warn' });
-      reportLine = [
-        `report: ${r.dir}${r.signed ? ' (signed)' : ` (unsigned: ${r.unsignedReason ?? 'no signing key'})`}`,
-        { report: r.dir, signed: r.signed },
-      ];
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      reportLine = [`report: could not be written: ${msg}`, { level: 'error', report: null }];
-      stderr.write(`error: the report could not be written: ${msg}\n`);
-    }
+    const secrets = vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }));
+    const reportLine = await writeBundle(session, opts, { final, env, operator, secrets, reporter, stderr });
 
     if (final) await recordEcho(session, reporter, { type: 'session.close', data: { decision } });
     else reporter.message(`session stays open for sign-offs: readiness-tui signoff ITEM --session ${session.dir} …`);
@@ -358,6 +276,157 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
 
 /** 128 + the signal's number, as a shell reports a process ended by it */
 const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The checklist, or its problems written to stderr (file:line:col each) and undefined: nothing is run. */
+async function loadOrSay(file: string, stderr: NodeJS.WritableStream): Promise<Checklist | undefined> {
+  try {
+    return await loadChecklist(path.resolve(file));
+  } catch (err) {
+    if (err instanceof ChecklistError) {
+      for (const p of err.problems) stderr.write(formatProblem(p) + '\n');
+      const n = err.problems.filter((p) => p.severity === 'error').length;
+      stderr.write(`${file}: ${n} problem${n === 1 ? '' : 's'}; nothing was run\n`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** The first lines of a run: the checklist, the session, its warnings and the secret variables without a value. */
+function announceRun(reporter: PlainReporter, session: Session, operator: string, missing: string[] | undefined): void {
+  const checklist = session.checklist;
+  reporter.message(
+    `readiness-tui run: ${checklist.title} (${path.relative(process.cwd(), checklist.source.path) || checklist.source.path})`,
+    { checklist: checklist.name },
+  );
+  reporter.message(`session ${session.id} ${session.resumed ? 'resumed' : 'started'} in ${session.dir} as ${operator}`, {
+    session: session.id,
+    dir: session.dir,
+    resumed: session.resumed,
+  });
+  for (const w of session.warnings) reporter.message(`warning: ${w}`, { level: 'warn' });
+  if (missing?.length) {
+    reporter.message(
+      `warning: secret variable${missing.length > 1 ? 's' : ''} without a value: ${missing.join(', ')} — checks that use them will be errors`,
+      { level: 'warn' },
+    );
+  }
+}
+
+/**
+ * The automated items to run now and those to run after them (a re-verify's confirmed mutating items): `--only`'s,
+ * the stale ones with `--reverify`, else all but those a resumed session already passed or waived.
+ */
+function selectItems(
+  session: Session,
+  only: string[] | undefined,
+  opts: RunOptions,
+  withinMs: number,
+  reporter: PlainReporter,
+): [string[], string[]] {
+  const checklist = session.checklist;
+  const state = session.store.store.getState();
+  let ids = only ?? allItems(checklist).map((i) => i.id);
+  const manual = opts.reverify ? [] : ids.filter((id) => !isAutomated(checklist, id));
+  ids = ids.filter((id) => isAutomated(checklist, id));
+  let later: string[] = [];
+  if (opts.reverify) [ids, later] = reverifySelection(session, withinMs, Boolean(opts.reverifyMutating), reporter);
+  else if (session.resumed && !only) {
+    const kept = ids.filter((id) => state.items[id]?.result?.verdict === 'pass' || state.items[id]?.status === 'waived');
+    if (kept.length) reporter.message(`kept from the earlier run of this session: ${kept.join(', ')} (use --only to re-run)`);
+    ids = ids.filter((id) => !kept.includes(id));
+  }
+  if (manual.length) reporter.message(`manual (need a sign-off, not run): ${manual.join(', ')}`);
+  return [ids, later];
+}
+
+type Interrupted = keyof typeof SIGNAL_EXIT;
+
+/**
+ * SIGINT / SIGTERM / SIGHUP cancel the running checks (a hang-up — the SSH connection dropped — like SIGTERM:
+ * checks cancelled, groups killed, journaled); a second signal exits at once. Returns the handlers installed.
+ */
+function cancelOnSignals(
+  runner: ReturnType<typeof createRunner>,
+  session: Session,
+  operator: string,
+  stderr: NodeJS.WritableStream,
+  interrupted: { get(): Interrupted | undefined; set(sig: Interrupted): void },
+): [NodeJS.Signals, () => void][] {
+  const handlers: [NodeJS.Signals, () => void][] = [];
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const h = () => {
+      if (interrupted.get()) {
+        // second signal: stop now (every recorded journal line is already fsynced)
+        killAllGroups('SIGKILL');
+        stderr.write(`\n${sig} again: stopping now; session ${session.dir} stays open\n`);
+        process.exit(SIGNAL_EXIT[sig]);
+      }
+      interrupted.set(sig);
+      stderr.write(`\n${sig}: cancelling running checks (again to stop at once)\n`);
+      runner.cancel(
+        undefined,
+        sig === 'SIGINT'
+          ? `cancelled by ${operator} (Ctrl-C / SIGINT to run --ci)`
+          : `run --ci received ${sig} (sent by the system, the CI or another process); not cancelled by a person`,
+      );
+    };
+    process.on(sig, h);
+    handlers.push([sig, h]);
+  }
+  return handlers;
+}
+
+/** Every deliverable with a check is checked; one without is listed as "not checked". Never the decision. */
+async function checkDeliverables(runner: ReturnType<typeof createRunner>, session: Session, reporter: PlainReporter): Promise<void> {
+  await runner.checkDeliverables();
+  for (const d of session.store.store.getState().deliverables)
+    if (!d.hasCheck)
+      reporter.message(`deliverable ${d.path}: not checked — the checklist gives it no check`, {
+        deliverable: d.index,
+        path: d.path,
+        status: 'unchecked',
+      });
+}
+
+/** Writes the report bundle (interim unless `final`); the line that says where it is, or why it could not be written. */
+async function writeBundle(
+  session: Session,
+  opts: RunOptions,
+  ctx: {
+    final: boolean;
+    env: NodeJS.ProcessEnv;
+    operator: string;
+    secrets: { name: string; value: string }[];
+    reporter: PlainReporter;
+    stderr: NodeJS.WritableStream;
+  },
+): Promise<[string, Record<string, unknown>]> {
+  try {
+    const { writeReportBundle } = await import('../report/bundle.js');
+    const r = await writeReportBundle({
+      sessionDir: session.dir,
+      outDir: opts.out ?? 'reports',
+      signKey: opts.signKey,
+      signer: opts.signer,
+      sign: true,
+      interim: !ctx.final,
+      env: ctx.env,
+      session,
+      operator: ctx.operator,
+      secrets: ctx.secrets,
+    });
+    for (const w of r.warnings ?? []) ctx.reporter.message(`warning: ${w}`, { level: 'warn' });
+    return [
+      `report: ${r.dir}${r.signed ? ' (signed)' : ` (unsigned: ${r.unsignedReason ?? 'no signing key'})`}`,
+      { report: r.dir, signed: r.signed },
+    ];
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    ctx.stderr.write(`error: the report could not be written: ${msg}\n`);
+    return [`report: could not be written: ${msg}`, { level: 'error', report: null }];
+  }
+}
 
 /** Check groups a runner that died left running (engine/group-ledger.ts): reported, journaled, terminated. */
 async function reapOrphanGroups(stateDir: string, session: Session, reporter: PlainReporter, operator: string): Promise<void> {
