@@ -13,8 +13,8 @@
  *     and had not expired at decision time
  *
  * Over 400 lines: checkBundle is the ordered list of an auditor's checks (files and digests, the signature, the journal
- * chain, each sign-off, the policy), one finding each; they share the findings list, and the order they run in is the
- * order a reader sees them, so they stay in one file.
+ * chain, each sign-off, the policy), each a named function below it writing its findings; they share the findings
+ * list, and the order they run in is the order a reader sees them, so they stay in one file.
  */
 import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
@@ -110,6 +110,15 @@ export async function verifyBundle(bundle: string, o: VerifyOptions): Promise<Ve
 /** The message of the FAIL that ends a verify cut short by damage no check foresaw (the fuzz test expects none). */
 export const UNFORESEEN = 'verify stopped here: the bundle is damaged in a way no check above names';
 
+/** Where the checks of one verify write their findings, and the bundle they look at. */
+interface Verifying {
+  dir: string;
+  findings: Finding[];
+  ok: (file: string | undefined, message: string) => void;
+  warn: (file: string | undefined, message: string) => void;
+  fail: (file: string | undefined, message: string) => void;
+}
+
 async function checkBundle(
   dir: string,
   allowed: AllowedSigners,
@@ -118,93 +127,156 @@ async function checkBundle(
   findings: Finding[],
 ): Promise<Pick<VerifyResult, 'signer' | 'decision' | 'interim'>> {
   const ns = o.namespace ?? REPORT_NAMESPACE;
-  const signoffNs = o.signoffNamespace ?? SIGNOFF_NAMESPACE;
   const env = o.env ?? process.env;
-  const ok = (file: string | undefined, message: string) => findings.push({ level: 'ok', file, message });
-  const warn = (file: string | undefined, message: string) => findings.push({ level: 'warn', file, message });
-  const fail = (file: string | undefined, message: string) => findings.push({ level: 'fail', file, message });
-  for (const p of allowed.problems) warn(undefined, `allowed_signers: ${p} (line ignored)`);
+  const v: Verifying = {
+    dir,
+    findings,
+    ok: (file, message) => findings.push({ level: 'ok', file, message }),
+    warn: (file, message) => findings.push({ level: 'warn', file, message }),
+    fail: (file, message) => findings.push({ level: 'fail', file, message }),
+  };
+  for (const p of allowed.problems) v.warn(undefined, `allowed_signers: ${p} (line ignored)`);
 
   // report.json is read early: it names the generation time (verify-time for the report key) and the claimed signer
-  let report: ReportModel | undefined;
-  try {
-    report = JSON.parse(await readFile(path.join(dir, 'report.json'), 'utf8')) as ReportModel;
-  } catch (err) {
-    fail('report.json', existsSync(path.join(dir, 'report.json')) ? `not valid JSON (${(err as Error).message})` : 'missing');
-  }
+  const report = await readReportJson(v);
 
   // 1 + 2: manifest signature and digests
   let sumsText: Buffer | undefined;
   try {
     sumsText = await readFile(path.join(dir, SUMS_FILE));
   } catch {
-    fail(SUMS_FILE, 'missing: this is not a readiness bundle, or its manifest was removed');
+    v.fail(SUMS_FILE, 'missing: this is not a readiness bundle, or its manifest was removed');
   }
   let signer: string | undefined;
   if (sumsText) {
-    const sigFile = path.join(dir, SUMS_SIG_FILE);
-    if (!existsSync(sigFile)) {
-      fail(SUMS_SIG_FILE, `missing: the bundle is UNSIGNED${report?.bundle?.signature?.reason ? ` (${report.bundle.signature.reason})` : ''}`);
-    } else {
-      const genAt = Date.parse(report?.bundle?.generatedAt ?? '');
-      const v = await checkSignature({
-        message: sumsText,
-        sigText: await readFile(sigFile, 'utf8'),
-        sigFile,
-        allowedFile,
-        allowed,
-        namespace: ns,
-        at: Number.isFinite(genAt) ? new Date(genAt) : undefined,
-        env,
-      });
-      if (v.ok) {
-        signer = v.principal;
-        ok(SUMS_SIG_FILE, `good "${ns}" signature by ${v.principal} with ${v.keyType} key ${v.fingerprint}`);
-        const sigText = await readFile(sigFile, 'utf8');
-        if (armorSignature(dearmorSignature(sigText)) !== sigText)
-          fail(SUMS_SIG_FILE, 'is not written the way ssh-keygen writes a signature (its armor or base64 was altered)');
-        const claimed = report?.bundle?.signature;
-        if (claimed?.keyFingerprint && claimed.keyFingerprint !== v.fingerprint)
-          fail('report.json', `names signing key ${claimed.keyFingerprint}, but SHA256SUMS.sig was made with ${v.fingerprint}`);
-        if (claimed?.signer && claimed.signer !== v.principal) {
-          // the report names its signer: that principal must be one allowed_signers trusts with this key
-          const again = await checkSignature({
-            message: sumsText,
-            sigText: await readFile(sigFile, 'utf8'),
-            sigFile,
-            allowedFile,
-            allowed,
-            namespace: ns,
-            principal: claimed.signer,
-            at: Number.isFinite(genAt) ? new Date(genAt) : undefined,
-            env,
-          });
-          if (!again.ok) fail('report.json', `names ${claimed.signer} as its signer, but ${again.reason}`);
-          else signer = claimed.signer;
-        }
-      } else fail(SUMS_SIG_FILE, `signature not accepted: ${v.reason}${v.fingerprint ? ` (key ${v.fingerprint})` : ''}`);
-    }
-    const parsed = parseSums(sumsText.toString('utf8'));
-    for (const p of parsed.problems) fail(SUMS_FILE, p);
-    const listed = new Set(parsed.entries.map((e) => e.path));
-    let good = 0;
-    for (const e of parsed.entries) {
-      const f = path.join(dir, e.path);
-      if (!isSafeBundlePath(e.path)) continue;
-      const digest = await regularFileDigest(f);
-      if (digest === undefined) fail(e.path, 'listed in SHA256SUMS but missing from the bundle');
-      else if (digest === null) fail(e.path, NOT_REGULAR);
-      else if (digest !== e.sha256) fail(e.path, 'sha256 does not match SHA256SUMS: the file was changed after the bundle was made');
-      else good++;
-    }
-    for (const f of await listFiles(dir)) {
-      if (f === SUMS_FILE || f === SUMS_SIG_FILE) continue;
-      if (!listed.has(f)) fail(f, 'not listed in SHA256SUMS: added after the bundle was made');
-    }
-    if (good === parsed.entries.length && parsed.entries.length) ok(SUMS_FILE, `all ${good} files match their digests`);
+    signer = await checkManifestSignature(v, sumsText, report, { allowed, allowedFile, ns, env });
+    await checkManifestDigests(v, sumsText);
   }
 
   // 3: journal chain + checklist
+  const { replay, start, journalRecords } = await checkJournal(v);
+
+  // evidence files are the ones the journal recorded (catches evidence swapped and the manifest re-signed)
+  if (replay) await checkRecordedEvidence(v, replay);
+
+  // every file is the bundle's own output or named by a journal record (a re-signed manifest listing it does not count)
+  await accountForFiles(dir, replay?.records ?? journalRecords ?? [], v.fail);
+
+  // 4: report.json == replay
+  if (replay && report && start) checkReportEqualsReplay(v, report, replay);
+
+  // the views (report.html, junit.xml, summary.md) are exactly what report.json renders to: a page edited to say
+  // something else than the record is caught even when the manifest was re-signed
+  if (report) await checkViews(v, report);
+
+  // 5 + 6: sign-offs and policy
+  if (replay) {
+    const signoffNs = o.signoffNamespace ?? SIGNOFF_NAMESPACE;
+    const verifiedSignoffs = await checkSignoffs(v, replay, { allowed, allowedFile, ns: signoffNs, env, sessionId: start?.sessionId }, o.lenient);
+    policy(replay, verifiedSignoffs, v);
+  }
+
+  return {
+    signer,
+    decision: replay?.state.decision,
+    interim: replay ? !replay.state.finalDecision : undefined,
+  };
+}
+
+async function readReportJson(v: Verifying): Promise<ReportModel | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(v.dir, 'report.json'), 'utf8')) as ReportModel;
+  } catch (err) {
+    v.fail('report.json', existsSync(path.join(v.dir, 'report.json')) ? `not valid JSON (${(err as Error).message})` : 'missing');
+    return undefined;
+  }
+}
+
+/** 1: SHA256SUMS.sig is a good signature by a key allowed_signers trusts, made as report.json says. The signer. */
+async function checkManifestSignature(
+  v: Verifying,
+  sumsText: Buffer,
+  report: ReportModel | undefined,
+  k: { allowed: AllowedSigners; allowedFile: string; ns: string; env: NodeJS.ProcessEnv },
+): Promise<string | undefined> {
+  const { allowed, allowedFile, ns, env } = k;
+  const sigFile = path.join(v.dir, SUMS_SIG_FILE);
+  if (!existsSync(sigFile)) {
+    v.fail(SUMS_SIG_FILE, `missing: the bundle is UNSIGNED${report?.bundle?.signature?.reason ? ` (${report.bundle.signature.reason})` : ''}`);
+    return undefined;
+  }
+  const genAt = Date.parse(report?.bundle?.generatedAt ?? '');
+  const s = await checkSignature({
+    message: sumsText,
+    sigText: await readFile(sigFile, 'utf8'),
+    sigFile,
+    allowedFile,
+    allowed,
+    namespace: ns,
+    at: Number.isFinite(genAt) ? new Date(genAt) : undefined,
+    env,
+  });
+  if (!s.ok) {
+    v.fail(SUMS_SIG_FILE, `signature not accepted: ${s.reason}${s.fingerprint ? ` (key ${s.fingerprint})` : ''}`);
+    return undefined;
+  }
+  let signer = s.principal;
+  v.ok(SUMS_SIG_FILE, `good "${ns}" signature by ${s.principal} with ${s.keyType} key ${s.fingerprint}`);
+  const sigText = await readFile(sigFile, 'utf8');
+  if (armorSignature(dearmorSignature(sigText)) !== sigText)
+    v.fail(SUMS_SIG_FILE, 'is not written the way ssh-keygen writes a signature (its armor or base64 was altered)');
+  const claimed = report?.bundle?.signature;
+  if (claimed?.keyFingerprint && claimed.keyFingerprint !== s.fingerprint)
+    v.fail('report.json', `names signing key ${claimed.keyFingerprint}, but SHA256SUMS.sig was made with ${s.fingerprint}`);
+  if (claimed?.signer && claimed.signer !== s.principal) {
+    // the report names its signer: that principal must be one allowed_signers trusts with this key
+    const again = await checkSignature({
+      message: sumsText,
+      sigText: await readFile(sigFile, 'utf8'),
+      sigFile,
+      allowedFile,
+      allowed,
+      namespace: ns,
+      principal: claimed.signer,
+      at: Number.isFinite(genAt) ? new Date(genAt) : undefined,
+      env,
+    });
+    if (!again.ok) v.fail('report.json', `names ${claimed.signer} as its signer, but ${again.reason}`);
+    else signer = claimed.signer;
+  }
+  return signer;
+}
+
+/** 2: every file SHA256SUMS lists is there with its digest, under a safe name, and no file is unlisted. */
+async function checkManifestDigests(v: Verifying, sumsText: Buffer): Promise<void> {
+  const parsed = parseSums(sumsText.toString('utf8'));
+  for (const p of parsed.problems) v.fail(SUMS_FILE, p);
+  const listed = new Set(parsed.entries.map((e) => e.path));
+  let good = 0;
+  for (const e of parsed.entries) {
+    const f = path.join(v.dir, e.path);
+    if (!isSafeBundlePath(e.path)) continue;
+    const digest = await regularFileDigest(f);
+    if (digest === undefined) v.fail(e.path, 'listed in SHA256SUMS but missing from the bundle');
+    else if (digest === null) v.fail(e.path, NOT_REGULAR);
+    else if (digest !== e.sha256) v.fail(e.path, 'sha256 does not match SHA256SUMS: the file was changed after the bundle was made');
+    else good++;
+  }
+  for (const f of await listFiles(v.dir)) {
+    if (f === SUMS_FILE || f === SUMS_SIG_FILE) continue;
+    if (!listed.has(f)) v.fail(f, 'not listed in SHA256SUMS: added after the bundle was made');
+  }
+  if (good === parsed.entries.length && parsed.entries.length) v.ok(SUMS_FILE, `all ${good} files match their digests`);
+}
+
+/**
+ * 3: the journal's hash chain, replayed with its checklist (or, when the checklist cannot be loaded, checked on its
+ * own), and checklist.yaml is the one session.start pins.
+ */
+async function checkJournal(
+  v: Verifying,
+): Promise<{ replay?: Replay; start?: SessionStartData; journalRecords?: JournalRecord[] }> {
+  const { dir, ok, fail } = v;
   let replay: Replay | undefined;
   const checklistBytes = await readFile(path.join(dir, 'checklist.yaml')).catch(() => undefined);
   if (!checklistBytes) fail('checklist.yaml', 'missing');
@@ -239,91 +311,86 @@ async function checkBundle(
       fail('checklist.yaml', `sha256 ${sha(checklistBytes)} is not the checklist the session ran (journal line 1 pins ${start.checklist?.sha256})`);
     else ok('checklist.yaml', 'is the exact checklist the session ran');
   }
+  return { replay, start, journalRecords };
+}
 
-  // evidence files are the ones the journal recorded (catches evidence swapped and the manifest re-signed)
-  if (replay) {
-    let n = 0;
-    const before = findings.length;
-    for (const rec of replay.records) {
-      // item and deliverable results alike
-      for (const ev of recordedEvidence(rec)) {
-        n++;
-        if (!isSafeBundlePath(ev?.path)) {
-          fail('journal.jsonl', `line ${rec.seq + 1}: evidence path ${JSON.stringify(ev?.path)} is not a safe bundle path`);
-          continue;
-        }
-        const digest = await regularFileDigest(path.join(dir, ev.path));
-        if (digest === undefined) warn(ev.path, `recorded in journal line ${rec.seq + 1} but not in the bundle (withheld?)`);
-        else if (digest === null) fail(ev.path, NOT_REGULAR);
-        else if (digest !== norm(ev.sha256))
-          fail(ev.path, `is not the evidence recorded in journal line ${rec.seq + 1} (sha256 differs): it was replaced`);
-      }
-    }
-    if (n && findings.length === before) ok('evidence/', `all ${n} evidence file(s) match the digests in the journal`);
-  }
-
-  // every file is the bundle's own output or named by a journal record (a re-signed manifest listing it does not count)
-  await accountForFiles(dir, replay?.records ?? journalRecords ?? [], fail);
-
-  // 4: report.json == replay
-  if (replay && report && start) {
-    try {
-      const derived = deriveReport(replay);
-      const { bundle: _b, ...claimed } = report;
-      const a = canonicalize(JSON.parse(JSON.stringify(derived)));
-      const b = canonicalize(claimed);
-      if (a !== b) fail('report.json', `differs from what journal.jsonl replays to (first difference at ${firstDifference(derived, claimed)})`);
-      else ok('report.json', `equals the journal replay (decision ${derived.decision.decision}${derived.decision.final ? '' : ', interim'})`);
-      if (report.bundle && !report.bundle.interim && !derived.decision.final)
-        fail('report.json', 'claims to be final, but the journal records no final decision');
-    } catch (err) {
-      fail('report.json', `cannot be compared with the journal: ${(err as Error).message}`);
-    }
-  }
-
-  // the views (report.html, junit.xml, summary.md) are exactly what report.json renders to: a page edited to say
-  // something else than the record is caught even when the manifest was re-signed
-  if (report) {
-    try {
-      const views = renderViews(report, await evidenceTails(dir));
-      const before = findings.length;
-      for (const [name, text] of Object.entries(views)) {
-        const have = await readFile(path.join(dir, name), 'utf8').catch(() => undefined);
-        if (have === undefined) fail(name, 'missing');
-        else if (have !== text) fail(name, 'is not what report.json renders to: it was edited after it was generated');
-      }
-      if (findings.length === before) ok(undefined, `${Object.keys(views).join(', ')} are exactly what report.json renders to`);
-    } catch (err) {
-      fail('report.json', `cannot be rendered: ${(err as Error).message}`);
-    }
-  }
-
-  // 5 + 6: sign-offs and policy
-  const verifiedSignoffs = new Map<number, { principal: string }>();
-  if (replay) {
-    for (const rec of replay.records) {
-      if (rec.type !== 'signoff') continue;
-      const d = rec.data as SignoffData;
-      const where = `journal line ${rec.seq + 1}`;
-      if (!d.statement) {
-        warn('journal.jsonl', `line ${rec.seq + 1}: sign-off by ${d.by} on ${d.item} (${d.decision}) is not SSH-signed`);
+/** The evidence files are the ones the journal recorded, item and deliverable results alike. */
+async function checkRecordedEvidence(v: Verifying, replay: Replay): Promise<void> {
+  let n = 0;
+  const before = v.findings.length;
+  for (const rec of replay.records) {
+    for (const ev of recordedEvidence(rec)) {
+      n++;
+      if (!isSafeBundlePath(ev?.path)) {
+        v.fail('journal.jsonl', `line ${rec.seq + 1}: evidence path ${JSON.stringify(ev?.path)} is not a safe bundle path`);
         continue;
       }
-      const r = await checkSignoff(dir, rec, d, replay, { allowed, allowedFile, ns: signoffNs, env, sessionId: start?.sessionId });
-      if (r.problems.length) for (const p of r.problems) (p.untrusted && o.lenient ? warn : fail)(p.file, `${p.message} (${where})`);
-      else {
-        verifiedSignoffs.set(rec.seq, { principal: d.by });
-        ok(d.statement.path, `good "${signoffNs}" signature by ${d.by} (${d.decision} ${d.item}), bound to journal line ${r.boundLine}`);
-      }
+      const digest = await regularFileDigest(path.join(v.dir, ev.path));
+      if (digest === undefined) v.warn(ev.path, `recorded in journal line ${rec.seq + 1} but not in the bundle (withheld?)`);
+      else if (digest === null) v.fail(ev.path, NOT_REGULAR);
+      else if (digest !== norm(ev.sha256))
+        v.fail(ev.path, `is not the evidence recorded in journal line ${rec.seq + 1} (sha256 differs): it was replaced`);
     }
-    policy(replay, verifiedSignoffs, { ok, warn, fail });
   }
+  if (n && v.findings.length === before) v.ok('evidence/', `all ${n} evidence file(s) match the digests in the journal`);
+}
 
-  return {
-    signer,
-    decision: replay?.state.decision,
-    interim: replay ? !replay.state.finalDecision : undefined,
-  };
+/** 4: report.json (without its bundle section) is what the journal replays to. */
+function checkReportEqualsReplay(v: Verifying, report: ReportModel, replay: Replay): void {
+  try {
+    const derived = deriveReport(replay);
+    const { bundle: _b, ...claimed } = report;
+    const a = canonicalize(JSON.parse(JSON.stringify(derived)));
+    const b = canonicalize(claimed);
+    if (a !== b) v.fail('report.json', `differs from what journal.jsonl replays to (first difference at ${firstDifference(derived, claimed)})`);
+    else v.ok('report.json', `equals the journal replay (decision ${derived.decision.decision}${derived.decision.final ? '' : ', interim'})`);
+    if (report.bundle && !report.bundle.interim && !derived.decision.final)
+      v.fail('report.json', 'claims to be final, but the journal records no final decision');
+  } catch (err) {
+    v.fail('report.json', `cannot be compared with the journal: ${(err as Error).message}`);
+  }
+}
+
+/** report.html, junit.xml and summary.md are exactly what report.json renders to. */
+async function checkViews(v: Verifying, report: ReportModel): Promise<void> {
+  try {
+    const views = renderViews(report, await evidenceTails(v.dir));
+    const before = v.findings.length;
+    for (const [name, text] of Object.entries(views)) {
+      const have = await readFile(path.join(v.dir, name), 'utf8').catch(() => undefined);
+      if (have === undefined) v.fail(name, 'missing');
+      else if (have !== text) v.fail(name, 'is not what report.json renders to: it was edited after it was generated');
+    }
+    if (v.findings.length === before) v.ok(undefined, `${Object.keys(views).join(', ')} are exactly what report.json renders to`);
+  } catch (err) {
+    v.fail('report.json', `cannot be rendered: ${(err as Error).message}`);
+  }
+}
+
+/** 5: each SSH-signed sign-off (checkSignoff); the journal lines of those that verified, with their principal. */
+async function checkSignoffs(
+  v: Verifying,
+  replay: Replay,
+  k: Parameters<typeof checkSignoff>[4],
+  lenient: boolean | undefined,
+): Promise<Map<number, { principal: string }>> {
+  const verifiedSignoffs = new Map<number, { principal: string }>();
+  for (const rec of replay.records) {
+    if (rec.type !== 'signoff') continue;
+    const d = rec.data as SignoffData;
+    const where = `journal line ${rec.seq + 1}`;
+    if (!d.statement) {
+      v.warn('journal.jsonl', `line ${rec.seq + 1}: sign-off by ${d.by} on ${d.item} (${d.decision}) is not SSH-signed`);
+      continue;
+    }
+    const r = await checkSignoff(v.dir, rec, d, replay, k);
+    if (r.problems.length) for (const p of r.problems) (p.untrusted && lenient ? v.warn : v.fail)(p.file, `${p.message} (${where})`);
+    else {
+      verifiedSignoffs.set(rec.seq, { principal: d.by });
+      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (${d.decision} ${d.item}), bound to journal line ${r.boundLine}`);
+    }
+  }
+  return verifiedSignoffs;
 }
 
 const NOT_REGULAR = 'is not a regular file (a symlink, directory or device has no place in a bundle)';
