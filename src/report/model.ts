@@ -19,7 +19,7 @@ import type {
   SessionStartData,
   SignoffData,
 } from '../engine/events.js';
-import { waiverValid, type CancelledAttempt, type SessionState } from '../engine/session-state.js';
+import { waiverValid, type CancelledAttempt, type ItemState, type SessionState } from '../engine/session-state.js';
 import { STATUSES, type CheckVerdict, type Decision, type DeliverableStatus, type Status } from '../engine/status.js';
 
 export const REPORT_TYPE = 'readiness-tui/report/v1';
@@ -218,16 +218,15 @@ export function clean<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-/** Build the journal-derived part of report.json. Pure: same journal + checklist → same bytes. */
-export function deriveReport(r: ReplayInput): DerivedReport {
-  const { checklist, state, records } = r;
-  const start = state.start;
-  if (!start) throw new Error('the journal has no session.start record');
-  const startRec = records.find((x) => x.type === 'session.start');
-  const last = records[records.length - 1];
-  const decisionAt = state.finalDecision?.ts ?? last?.ts ?? start.ts;
-  const decisionDate = new Date(decisionAt);
+/** When each attempt started and when its result was recorded, from the journal. */
+interface AttemptTimes {
+  /** item#attempt → the ts of its item.start record */
+  startedAt: Map<string, string>;
+  /** item → the ts of each of its item.result records (the n-th result of an item is its n-th attempt in state.attempts) */
+  finishedAt: Map<string, string[]>;
+}
 
+function attemptTimes(records: JournalRecord[]): AttemptTimes {
   // when each attempt started (item.start records), to show real start times
   const startedAt = new Map<string, string>();
   for (const rec of records) {
@@ -243,81 +242,117 @@ export function deriveReport(r: ReplayInput): DerivedReport {
     const id = (rec.data as ItemResultData).item;
     finishedAt.set(id, [...(finishedAt.get(id) ?? []), rec.ts]);
   }
+  return { startedAt, finishedAt };
+}
 
-  const itemReport = (it: Item): ReportItem => {
-    const st = state.items[it.id]!;
-    const attempts: ReportAttempt[] = st.attempts.map((a, i) => ({
-      attempt: a.attempt,
-      verdict: a.verdict,
-      summary: a.summary,
-      measured: a.measured,
-      threshold: a.threshold,
-      expect: a.expect,
-      error: a.error,
-      durationMs: a.durationMs,
-      startedAt: startedAt.get(`${it.id}#${a.attempt}`),
-      finishedAt: finishedAt.get(it.id)?.[i] ?? '',
-      evidence: a.evidence,
-      offending: a.offending,
-      ...(a.omitted ? { omitted: a.omitted } : {}),
-      checks: a.checks,
-    }));
-    // after a cancelled attempt, the last verdict is an earlier attempt's: it stays in `attempts`, not on the item
-    const latest = st.skip?.status === 'cancelled' ? undefined : st.result;
-    return {
-      id: it.id,
-      blockId: it.blockId,
-      title: it.title,
-      metric: it.metric,
-      blocking: it.blocking,
-      owner: it.owner,
-      role: it.role,
-      kind: kindOf(it),
-      status: st.status,
-      summary: latest?.summary,
-      measured: latest?.measured,
-      threshold: latest?.threshold,
-      error: latest?.error,
-      estimateMs: it.estimateMs,
-      durationMs: sum(st.attempts.map((a) => a.durationMs)),
-      attempts,
-      evidence: latest?.evidence ?? [],
-      skip: st.skip,
-      cancelled: st.cancelled,
-      signoffPolicy: { policy: it.signoff, roles: it.signoffRoles, approvals: it.approvals, noSelfApproval: it.noSelfApproval },
-      signoffs: st.signoffs.map((s) => ({
-        seq: s.seq,
-        ts: s.ts,
-        by: s.by,
-        role: s.role,
-        decision: s.decision,
-        comment: s.comment,
-        stale: s.stale,
-        evidence: s.evidence,
-        statement: s.statement,
-      })),
-      waiver: st.waiver
-        ? {
-            seq: st.waiver.seq,
-            ts: st.waiver.ts,
-            by: st.waiver.by,
-            reason: st.waiver.reason,
-            expires: st.waiver.expires,
-            compensatingControl: st.waiver.compensatingControl,
-            validAtDecision: waiverValid(st.waiver, decisionDate),
-          }
-        : undefined,
-      notes: st.notes.map((n) => ({ seq: n.seq, ts: n.ts, by: n.by, item: n.item, text: n.text })),
-      dependsOn: it.dependsOn,
-      reference: it.reference,
-      runbook: it.runbook,
-      maskCredentials: it.maskCredentials,
-      remediation: it.remediation,
-    };
+/** One item of report.json: its latest result, every attempt with its times, sign-offs, waiver and notes. */
+function itemReport(it: Item, st: ItemState, times: AttemptTimes, decisionDate: Date): ReportItem {
+  const attempts: ReportAttempt[] = st.attempts.map((a, i) => ({
+    attempt: a.attempt,
+    verdict: a.verdict,
+    summary: a.summary,
+    measured: a.measured,
+    threshold: a.threshold,
+    expect: a.expect,
+    error: a.error,
+    durationMs: a.durationMs,
+    startedAt: times.startedAt.get(`${it.id}#${a.attempt}`),
+    finishedAt: times.finishedAt.get(it.id)?.[i] ?? '',
+    evidence: a.evidence,
+    offending: a.offending,
+    ...(a.omitted ? { omitted: a.omitted } : {}),
+    checks: a.checks,
+  }));
+  // after a cancelled attempt, the last verdict is an earlier attempt's: it stays in `attempts`, not on the item
+  const latest = st.skip?.status === 'cancelled' ? undefined : st.result;
+  return {
+    id: it.id,
+    blockId: it.blockId,
+    title: it.title,
+    metric: it.metric,
+    blocking: it.blocking,
+    owner: it.owner,
+    role: it.role,
+    kind: kindOf(it),
+    status: st.status,
+    summary: latest?.summary,
+    measured: latest?.measured,
+    threshold: latest?.threshold,
+    error: latest?.error,
+    estimateMs: it.estimateMs,
+    durationMs: sum(st.attempts.map((a) => a.durationMs)),
+    attempts,
+    evidence: latest?.evidence ?? [],
+    skip: st.skip,
+    cancelled: st.cancelled,
+    signoffPolicy: { policy: it.signoff, roles: it.signoffRoles, approvals: it.approvals, noSelfApproval: it.noSelfApproval },
+    signoffs: st.signoffs.map((s) => ({
+      seq: s.seq,
+      ts: s.ts,
+      by: s.by,
+      role: s.role,
+      decision: s.decision,
+      comment: s.comment,
+      stale: s.stale,
+      evidence: s.evidence,
+      statement: s.statement,
+    })),
+    waiver: st.waiver
+      ? {
+          seq: st.waiver.seq,
+          ts: st.waiver.ts,
+          by: st.waiver.by,
+          reason: st.waiver.reason,
+          expires: st.waiver.expires,
+          compensatingControl: st.waiver.compensatingControl,
+          validAtDecision: waiverValid(st.waiver, decisionDate),
+        }
+      : undefined,
+    notes: st.notes.map((n) => ({ seq: n.seq, ts: n.ts, by: n.by, item: n.item, text: n.text })),
+    dependsOn: it.dependsOn,
+    reference: it.reference,
+    runbook: it.runbook,
+    maskCredentials: it.maskCredentials,
+    remediation: it.remediation,
   };
+}
+
+/** One deliverable of report.json: its latest check, when it ran, its evidence. */
+function deliverableReport(d: SessionState['deliverables'][number], checklist: Checklist): ReportDeliverable {
+  return {
+    index: d.index,
+    path: d.path,
+    description: d.description,
+    kind: checklist.deliverables[d.index]?.check?.kind,
+    status: d.status,
+    summary: d.result?.summary,
+    measured: d.result?.measured,
+    threshold: d.result?.threshold,
+    expect: d.result?.expect,
+    error: d.result?.error,
+    attempts: d.attempt,
+    durationMs: d.result?.durationMs,
+    checkedAt: d.checkedAt,
+    evidence: d.result?.evidence ?? [],
+    skip: d.skip,
+  };
+}
+
+/** Build the journal-derived part of report.json. Pure: same journal + checklist → same bytes. */
+export function deriveReport(r: ReplayInput): DerivedReport {
+  const { checklist, state, records } = r;
+  const start = state.start;
+  if (!start) throw new Error('the journal has no session.start record');
+  const startRec = records.find((x) => x.type === 'session.start');
+  const last = records[records.length - 1];
+  const decisionAt = state.finalDecision?.ts ?? last?.ts ?? start.ts;
+  const decisionDate = new Date(decisionAt);
+
+  const times = attemptTimes(records);
+  const itemOf = (it: Item) => itemReport(it, state.items[it.id]!, times, decisionDate);
 
   const blocks: ReportBlock[] = checklist.blocks.map((b) => {
-    const items = b.items.map(itemReport);
+    const items = b.items.map(itemOf);
     return {
       id: b.id,
       title: b.title,
@@ -377,25 +412,7 @@ export function deriveReport(r: ReplayInput): DerivedReport {
     blocks,
     notes: state.notes.map((n) => ({ seq: n.seq, ts: n.ts, by: n.by, item: n.item, text: n.text })),
     successMetrics: checklist.successMetrics,
-    deliverables: state.deliverables.map(
-      (d): ReportDeliverable => ({
-        index: d.index,
-        path: d.path,
-        description: d.description,
-        kind: checklist.deliverables[d.index]?.check?.kind,
-        status: d.status,
-        summary: d.result?.summary,
-        measured: d.result?.measured,
-        threshold: d.result?.threshold,
-        expect: d.result?.expect,
-        error: d.result?.error,
-        attempts: d.attempt,
-        durationMs: d.result?.durationMs,
-        checkedAt: d.checkedAt,
-        evidence: d.result?.evidence ?? [],
-        skip: d.skip,
-      }),
-    ),
+    deliverables: state.deliverables.map((d) => deliverableReport(d, checklist)),
     risks: checklist.risks,
     rollback: checklist.rollback,
   });
