@@ -1,11 +1,11 @@
 /**
- * `readiness-tui report --session DIR [--state-dir DIR] [--out DIR] [--sign-key K] [--signer P] [--no-sign]`
+ * `readiness-tui report [--session DIR | --state-dir DIR] [--out DIR] [--sign-key K] [--signer P] [--no-sign]`
  * Writes the evidence bundle of a session (interim unless the session has a final decision) and prints the bundle
  * path on the LAST line of stdout. An unsigned bundle is still written; the reason goes to stderr.
  */
 import path from 'node:path';
 import { writeReportBundle } from '../report/bundle.js';
-import { findSession } from '../engine/session.js';
+import { describeSession, listSessions } from '../engine/session.js';
 import { resolveOperator } from '../engine/identity.js';
 import { EXIT, UsageError } from './exit.js';
 
@@ -19,14 +19,27 @@ export interface ReportCommandOptions {
   sign?: boolean;
 }
 
-export async function reportCommand(opts: ReportCommandOptions): Promise<number> {
-  const stateDir = opts.stateDir ?? '.readiness';
-  let sessionDir = opts.session;
-  if (!sessionDir) {
-    sessionDir = await findSession(stateDir);
-    if (!sessionDir)
-      throw new UsageError(`no session found in ${path.resolve(stateDir, 'sessions')}; pass --session DIR (or --state-dir DIR)`);
+/**
+ * Without --session: the one unfinished session, else the latest finished one — named on stderr, never silently;
+ * with several unfinished sessions it refuses to guess (like `signoff`, `waive`, `note`) and lists them.
+ */
+async function pickSession(stateDir: string): Promise<string> {
+  const all = await listSessions(stateDir, { verify: false });
+  const open = all.filter((s) => !s.closed);
+  if (open.length > 1) {
+    throw new UsageError(
+      `${open.length} unfinished sessions in ${path.resolve(stateDir, 'sessions')} — say which one with --session DIR:\n` +
+        open.map((s) => `  ${describeSession(s)}`).join('\n'),
+    );
   }
+  const pick = open[0] ?? all.at(-1);
+  if (!pick) throw new UsageError(`no session found in ${path.resolve(stateDir, 'sessions')}; pass --session DIR (or --state-dir DIR)`);
+  process.stderr.write(`report of ${pick.closed ? 'the latest session' : 'the unfinished session'} ${describeSession(pick)}\n`);
+  return pick.dir;
+}
+
+export async function reportCommand(opts: ReportCommandOptions): Promise<number> {
+  const sessionDir = opts.session ?? (await pickSession(opts.stateDir ?? '.readiness'));
   const r = await writeReportBundle({
     sessionDir,
     outDir: opts.out ?? 'reports',

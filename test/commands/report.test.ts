@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ensureBuilt } from '../support/cli-run.js';
+import { checklistYaml } from '../support/session-fixtures.js';
 import { readJournal } from '../../src/engine/journal.js';
 import type { Session } from '../../src/engine/session-api.js';
 import type { ReportModel } from '../../src/report/model.js';
@@ -71,5 +72,32 @@ describe('readiness-tui report', () => {
     const r2 = await cli(['report', '--state-dir', path.join(root, 'empty-state')], { cwd: root, env: isolatedEnv(root) });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/no session found in .*empty-state.*pass --session DIR/);
+  });
+
+  it('without --session: names the session it reports on, and refuses to guess between unfinished ones', async () => {
+    const cwd = path.join(root, 'pick');
+    mkdirSync(cwd);
+    const env = isolatedEnv(root);
+    const out = path.join(root, 'pick-out');
+    const sessions = () => readdirSync(path.join(cwd, '.readiness', 'sessions')).filter((n) => !n.endsWith('.lock')).sort();
+    const runOf = async (name: string, only?: string) => {
+      writeFileSync(path.join(cwd, `${name}.yaml`), checklistYaml(name, [{ id: '1' }, { id: '2' }]));
+      const r = await cli(['run', `${name}.yaml`, '--ci', '--new', '--as', 'runner@example.com', ...(only ? ['--only', only] : [])], { cwd, env });
+      expect(r.code, r.stderr).toBe(only ? 3 : 0); // INCOMPLETE while an item has not run, GO when all passed
+      return sessions().at(-1)!;
+    };
+    const done = await runOf('alpha'); // finished: GO
+    const one = await cli(['report', '--no-sign', '--out', out], { cwd, env });
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toContain(`report of the latest session ${done} (checklist alpha, no driver now, started `);
+    expect(lastLine(one.stdout)).toContain(done);
+    const a = await runOf('beta', '1'); // unfinished: 2 not run
+    const open1 = await cli(['report', '--no-sign', '--out', out], { cwd, env });
+    expect(open1.code, open1.stderr).toBe(0);
+    expect(open1.stderr).toContain(`report of the unfinished session ${a} (checklist beta`);
+    const b = await runOf('gamma', '1');
+    const two = await cli(['report', '--no-sign', '--out', out], { cwd, env });
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(new RegExp(`2 unfinished sessions in .* — say which one with --session DIR:\\n  ${a} \\(checklist beta.*\\n  ${b} \\(checklist gamma`));
   });
 });
