@@ -52,6 +52,11 @@ export interface Item {
    * else the checklist's); absent = never stale
    */
   maxAgeMs?: number;
+  /**
+   * milliseconds: how often the driver's TUI re-checks the item in the background once it passed (the item's
+   * `watch`, else its block's, else the checklist's); absent = watched only when the session-wide watch (W) is on
+   */
+  watchMs?: number;
   blocking: boolean;
   owner?: string;
   role?: string;

@@ -80,7 +80,7 @@ export function schemaIssues(issues: readonly z.core.$ZodIssue[], base: readonly
         const parent = getAt(data, rel.slice(0, -1));
         if (value === undefined && (isObj(parent) || rel.length === 0) && !(isObj(parent) && last !== undefined && String(last) in parent)) {
           add(p, `missing required key "${String(last)}" (expected ${EXPECTED_NAMES[issue.expected] ?? issue.expected})`);
-        } else if (issue.expected === 'string' && (last === 'estimate' || last === 'timeout' || last === 'maxAge') && typeof value === 'number') {
+        } else if (issue.expected === 'string' && (last === 'estimate' || last === 'timeout' || last === 'maxAge' || last === 'watch') && typeof value === 'number') {
           add(p, `expected a duration with a unit such as 30m, 2.5h, 90s or 500ms, got number ${value} (no unit)`);
         } else {
           add(p, `expected ${EXPECTED_NAMES[issue.expected] ?? issue.expected}, got ${typeName(value)}`);

@@ -21,6 +21,8 @@ const duration = (description: string) =>
 const id = (description: string) =>
   z.string().regex(new RegExp(ID_PATTERN), { error: 'expected an id of letters, digits, ".", "_" or "-" (e.g. "1.1")' }).describe(description);
 const MAX_AGE_DOC = 'how old a check result may be at the decision, e.g. 2h: older is STALE and a GO waits for a re-verify';
+const WATCH_DOC =
+  'while the driver\'s TUI is open, a passed non-mutating automated item is re-checked in the background this often, e.g. 10m (regression watch); a re-check that no longer passes flips the item';
 const textList = (description: string) => z.array(z.string()).describe(description);
 
 export const checkSchema = z
@@ -52,6 +54,7 @@ export const itemSchema = z
     metric: text('what is measured, e.g. "Zero critical vulnerabilities"').optional(),
     estimate: duration('time estimate, e.g. 2.5h').optional(),
     maxAge: duration(MAX_AGE_DOC).optional(),
+    watch: duration(WATCH_DOC).optional(),
     blocking: z.boolean().describe('a failure blocks GO (default true)').optional(),
     owner: text('person responsible').optional(),
     role: text('role responsible, e.g. security').optional(),
@@ -98,6 +101,7 @@ export const blockSchema = z
     description: text('longer explanation').optional(),
     successMetrics: textList('success metrics of the block').optional(),
     maxAge: duration(`${MAX_AGE_DOC}; the default of the block's items`).optional(),
+    watch: duration(`${WATCH_DOC}; the default of the block's items`).optional(),
     items: z.array(itemSchema).min(1, { error: 'a block needs at least one item' }),
   })
   .describe('a block of items');
@@ -112,6 +116,7 @@ export const checklistSchema = z
     title: text('title shown in the header'),
     description: text('what this checklist is for').optional(),
     maxAge: duration(`${MAX_AGE_DOC}; the default of every item`).optional(),
+    watch: duration(`${WATCH_DOC}; the default of every item`).optional(),
     vars: z
       .record(
         z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'a variable name is letters, digits and _ (not starting with a digit)' }),

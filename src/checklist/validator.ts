@@ -379,6 +379,7 @@ export class Validator {
         if (typeof it.estimate === 'string' && durationMs(it.estimate) === 0) this.add(p('estimate'), `expected a duration greater than zero, got ${typeName(it.estimate)}`);
         if (typeof it.timeout === 'string' && durationMs(it.timeout) === 0) this.add(p('timeout'), `expected a duration greater than zero, got ${typeName(it.timeout)}`);
         if (typeof it.maxAge === 'string' && durationMs(it.maxAge) === 0) this.add(p('maxAge'), `expected a duration greater than zero, got ${typeName(it.maxAge)}`);
+        if (typeof it.watch === 'string' && durationMs(it.watch) === 0) this.add(p('watch'), `expected a duration greater than zero, got ${typeName(it.watch)}`);
         if (typeof it.outputLimit === 'string' && new RegExp(SIZE_PATTERN, 'i').test(it.outputLimit) && parseSize(it.outputLimit) === undefined) {
           this.add(p('outputLimit'), `expected a size greater than zero, got ${typeName(it.outputLimit)}`);
         }
@@ -510,9 +511,11 @@ export class Validator {
       };
     });
     const maxAgeOf = (o: Obj) => (typeof o.maxAge === 'string' ? durationMs(o.maxAge) : undefined);
+    const watchOf = (o: Obj) => (typeof o.watch === 'string' ? durationMs(o.watch) : undefined);
     const blocks: Block[] = (data.blocks as Obj[]).map((b, bi) => {
       const bid = String(b.id);
       const blockMaxAge = maxAgeOf(b) ?? maxAgeOf(data);
+      const blockWatch = watchOf(b) ?? watchOf(data);
       const items: Item[] = (b.items as Obj[]).map((it, ii) => {
         const check = it.check ? specOf(it.check as Obj) : undefined;
         const checksObj = isObj(it.checks) ? it.checks : undefined;
@@ -530,6 +533,7 @@ export class Validator {
           metric: str(it.metric),
           estimateMs: typeof it.estimate === 'string' ? durationMs(it.estimate) : undefined,
           maxAgeMs: maxAgeOf(it) ?? blockMaxAge,
+          watchMs: watchOf(it) ?? blockWatch,
           blocking: it.blocking !== false,
           owner: str(it.owner),
           role: str(it.role),

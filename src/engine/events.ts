@@ -46,6 +46,8 @@ export interface ItemStartData {
   describe: string;
   /** name of the sub-check when the item has `checks:` */
   check?: string;
+  /** what started it when not an operator: `watch` = a background re-check of a passed item (regression watch) */
+  trigger?: 'watch';
 }
 
 export interface ItemResultData {

@@ -61,7 +61,12 @@ export function createItemAttempts(d: ItemAttemptsDeps): (job: Job) => Promise<v
     const timeoutMs = item.timeoutMs ?? d.defaultTimeoutMs;
     await record({
       type: 'item.start',
-      data: { item: item.id, attempt, describe: specs.map(([n, s]) => (n ? `${n}: ` : '') + d.describe(s)).join('\n') },
+      data: {
+        item: item.id,
+        attempt,
+        describe: specs.map(([n, s]) => (n ? `${n}: ` : '') + d.describe(s)).join('\n'),
+        ...(job.trigger ? { trigger: job.trigger } : {}),
+      },
     });
     const t0 = performance.now();
     const timer = setTimeout(() => controller.abort(new RunAbort('timeout', `timed out after ${formatMs(timeoutMs)}`)), timeoutMs);

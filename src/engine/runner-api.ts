@@ -3,6 +3,7 @@
  */
 import type { Session } from './session-api.js';
 import type { EventListener } from './events.js';
+import type { RunOptions } from './scheduler.js';
 
 export interface RunnerOptions {
   session: Session;
@@ -41,7 +42,12 @@ export interface Runner {
    * recorded `blocked`), concurrency, per-item timeout and retries. Manual items are not "run": they stay
    * needs-signoff. Resolves when all have finished or were cancelled.
    */
-  run(itemIds: string[]): Promise<void>;
+  run(itemIds: string[], o?: RunOptions): Promise<void>;
+  /**
+   * the item is queued or running now (from any run() call). An item runs at most once at a time: a run() of an item
+   * that is busy does not run it again (its dependents in that call wait for the run under way).
+   */
+  busy(itemId: string): boolean;
   /**
    * Check the checklist's deliverables that have a `check`, one after another, through the same check execution as
    * items (kinds, variables, redaction, evidence with sha256, the default timeout). Each is journaled as

@@ -166,7 +166,8 @@ export function createRunner(o: RunnerOptions): Runner {
   });
 
   return {
-    run: (itemIds) => scheduler.run(itemIds),
+    run: (itemIds, ro) => scheduler.run(itemIds, ro),
+    busy: (itemId) => scheduler.busy(itemId),
     checkDeliverables: () => deliverables.check(),
     cancel(itemId, reason) {
       const who = reason ?? `cancelled by ${session.operator}`;

@@ -6,6 +6,9 @@
  * that is not pass/waived (prerequisiteProblem) → `item.skip` blocked (never run); then take a concurrency slot
  * (one semaphore per call) and hand the job to `runItem` (the attempts of the item: item-attempts.ts).
  *
+ * One item runs at most once at a time: an item already queued or running from another call (an operator's run, a
+ * background watch run) is not run again by this one — this call's dependents wait for that run instead.
+ *
  * Cancel marks a queued or running job with who cancelled it and aborts its current attempt's controller (set by
  * runItem while an attempt runs) with RunAbort('cancel'). Jobs stay known after their call ends (state 'done'), so a
  * late cancel of a finished item does nothing.
@@ -26,6 +29,13 @@ export interface Job {
   cancelled?: string;
   /** the controller of the attempt under way (set by runItem) */
   controller?: AbortController;
+  /** what started it when not an operator (journaled on item.start): a background watch re-check */
+  trigger?: 'watch';
+}
+
+export interface RunOptions {
+  /** journaled on each item.start of the call: `watch` = a background re-check (regression watch) */
+  trigger?: 'watch';
 }
 
 export interface SchedulerDeps {
@@ -43,7 +53,9 @@ export interface SchedulerDeps {
 }
 
 export interface Scheduler {
-  run(itemIds: string[]): Promise<void>;
+  run(itemIds: string[], o?: RunOptions): Promise<void>;
+  /** the item is queued or running (from any call) */
+  busy(itemId: string): boolean;
   /** cancel one queued/running item, or all of them when no id is given */
   cancel(itemId: string | undefined, who: string): void;
   /** ids of the jobs running now */
@@ -82,33 +94,47 @@ export function isManual(item: Item): boolean {
 export function createScheduler(d: SchedulerDeps): Scheduler {
   const items = new Map(allItems(d.checklist).map((i) => [i.id, i]));
   const jobs = new Map<string, Job>();
+  /** settles when the item's latest job is done */
+  const doneOf = new Map<string, Promise<void>>();
 
   const cancelledSkip = (job: Job) =>
     d.record({ type: 'item.skip', data: { item: job.item.id, status: 'skipped', reason: job.cancelled ?? 'cancelled' } });
 
   return {
     cancelledSkip,
-    async run(itemIds) {
+    async run(itemIds, o = {}) {
       const wanted = new Set(itemIds);
       const order = allItems(d.checklist)
         .map((i) => i.id)
         .filter((id) => wanted.has(id));
       for (const id of itemIds) if (!items.has(id)) throw new Error(`unknown item id "${id}"`);
       const sem = semaphore(d.concurrency ?? DEFAULT_CONCURRENCY);
-      const finished = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+      // the jobs of this call; an item another call is running keeps its job (dependents here wait for it)
+      const finished = new Map<string, Promise<void>>();
+      const resolvers = new Map<string, () => void>();
+      const mine = new Map<string, Job>();
       for (const id of order) {
+        const other = jobs.get(id);
+        if (other && other.state !== 'done') {
+          finished.set(id, doneOf.get(id)!);
+          continue;
+        }
         let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r));
-        finished.set(id, { promise, resolve });
-        jobs.set(id, { item: items.get(id)!, state: 'queued' });
+        const done = new Promise<void>((r) => (resolve = r));
+        finished.set(id, done);
+        resolvers.set(id, resolve);
+        doneOf.set(id, done);
+        const job: Job = { item: items.get(id)!, state: 'queued', ...(o.trigger ? { trigger: o.trigger } : {}) };
+        mine.set(id, job);
+        jobs.set(id, job);
       }
       const task = async (id: string): Promise<void> => {
-        const job = jobs.get(id)!;
+        const job = mine.get(id)!;
         const item = job.item;
         try {
           if (isManual(item)) return;
           const deps = item.dependsOn.filter((dep) => finished.has(dep) && dep !== id);
-          await Promise.all(deps.map((dep) => finished.get(dep)!.promise));
+          await Promise.all(deps.map((dep) => finished.get(dep)!));
           if (job.cancelled) {
             await cancelledSkip(job);
             return;
@@ -131,10 +157,10 @@ export function createScheduler(d: SchedulerDeps): Scheduler {
           }
         } finally {
           job.state = 'done';
-          finished.get(id)!.resolve();
+          resolvers.get(id)!();
         }
       };
-      const results = await Promise.allSettled(order.map(task));
+      const results = await Promise.allSettled([...mine.keys()].map(task));
       d.onSettled?.();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -146,6 +172,10 @@ export function createScheduler(d: SchedulerDeps): Scheduler {
         job.cancelled = who;
         job.controller?.abort(new RunAbort('cancel', who));
       }
+    },
+    busy: (itemId) => {
+      const job = jobs.get(itemId);
+      return !!job && job.state !== 'done';
     },
     running() {
       return [...jobs.values()].filter((j) => j.state === 'running').map((j) => j.item.id);

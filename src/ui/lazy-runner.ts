@@ -41,7 +41,8 @@ export function createLazyRunner(make: () => Promise<Runner>, onError: (err: unk
       },
     ));
   const runner: Runner = {
-    run: async (ids) => (await load()).run(ids),
+    run: async (ids, ro) => (await load()).run(ids, ro),
+    busy: (id) => real?.busy(id) ?? false,
     checkDeliverables: async () => (await load()).checkDeliverables(),
     cancel: (id, reason) => real?.cancel(id, reason), // before it is loaded nothing runs
     running: () => real?.running() ?? [],

@@ -306,3 +306,45 @@ ${item2}        check: { kind: command, run: "true" }
     expect((zero as ChecklistError).problems.map((x) => x.message)).toEqual(['expected a duration greater than zero, got string "0m"']);
   });
 });
+
+describe('watch: how often a passed item is re-checked in the background', () => {
+  const text = (item2: string, block = '', top = '') => `apiVersion: readiness/v1
+name: watched
+title: Watch
+${top}blocks:
+  - id: "1"
+    title: One
+${block}    items:
+      - id: "1.1"
+        title: Own
+        watch: 5m
+        check: { kind: command, run: "true" }
+      - id: "1.2"
+        title: Inherits
+${item2}        check: { kind: command, run: "true" }
+  - id: "2"
+    title: Two
+    items:
+      - id: "2.1"
+        title: Checklist default
+        check: { kind: command, run: "true" }
+`;
+
+  it('item, else block, else checklist; absent everywhere = watched only under the session-wide W', async () => {
+    const c = await loadChecklist(write('watch.yaml', text('', '    watch: 10m\n', 'watch: 1h\n')));
+    expect(c.blocks.flatMap((b) => b.items).map((i) => [i.id, i.watchMs])).toEqual([['1.1', 300_000], ['1.2', 600_000], ['2.1', 3_600_000]]);
+    const none = await loadChecklist(write('watch-none.yaml', text('')));
+    expect(none.blocks.flatMap((b) => b.items).map((i) => i.watchMs)).toEqual([300_000, undefined, undefined]);
+  });
+
+  it('a watch that is not a duration is an error at its line and column', async () => {
+    const err = await loadChecklist(write('watch-bad.yaml', text('        watch: 10\n'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecklistError);
+    const p = (err as ChecklistError).problems.filter((x) => x.severity === 'error');
+    expect(p.map((x) => `${x.line}:${x.col} ${x.path}: ${x.message}`)).toEqual([
+      '14:16 blocks[0].items[1].watch: expected a duration with a unit such as 30m, 2.5h, 90s or 500ms, got number 10 (no unit)',
+    ]);
+    const zero = await loadChecklist(write('watch-zero.yaml', text('        watch: 0s\n'))).catch((e: unknown) => e);
+    expect((zero as ChecklistError).problems.map((x) => x.message)).toEqual(['expected a duration greater than zero, got string "0s"']);
+  });
+});

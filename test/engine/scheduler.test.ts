@@ -11,6 +11,7 @@ import type { JournalEvent } from '../../src/engine/events.js';
 import { RunAbort } from '../../src/engine/check-run.js';
 import { createScheduler, isManual, semaphore, type Job, type Scheduler } from '../../src/engine/scheduler.js';
 import { openSession } from '../../src/engine/session.js';
+import { JOURNAL_FILE, readJournal } from '../../src/engine/journal.js';
 import type { Session } from '../../src/engine/session-api.js';
 import type { CheckVerdict } from '../../src/engine/status.js';
 import { cmd, makeChecklist, type ItemInput } from './helpers/checklist.js';
@@ -162,6 +163,25 @@ describe('createScheduler', () => {
     gates.get('a')!.settle('pass');
     await done;
     expect([statusOf('a'), statusOf('b')]).toEqual(['pass', 'cancelled']);
+  });
+
+  it('an item runs at most once at a time: a second call (a watch run) leaves a busy item to the run under way, its dependents wait for it', async () => {
+    const { scheduler, gates } = await setup([{ id: 'a', check: cmd('x') }, { id: 'b', check: cmd('x'), dependsOn: ['a'] }], 4);
+    const operator = scheduler.run(['a']);
+    const job = await gates.get('a')!.started;
+    expect(job.trigger).toBeUndefined();
+    expect(scheduler.busy('a')).toBe(true);
+    const watch = scheduler.run(['a', 'b'], { trigger: 'watch' });
+    await Promise.resolve();
+    expect(scheduler.running()).toEqual(['a']); // b waits for the operator's run of a
+    gates.get('a')!.settle('pass');
+    const bJob = await gates.get('b')!.started;
+    expect(bJob.trigger).toBe('watch');
+    gates.get('b')!.settle('pass');
+    await Promise.all([operator, watch]);
+    expect(scheduler.busy('a')).toBe(false);
+    const starts = (await readJournal(path.join(session.dir, JOURNAL_FILE))).records.filter((r) => r.type === 'item.start').map((r) => (r.data as { item: string }).item);
+    expect(starts).toEqual(['a', 'b']);
   });
 
   it('an unknown id is an error before anything runs', async () => {
