@@ -51,6 +51,13 @@ export interface ItemState {
   attempt: number;
   describe?: string;
   startedAt?: string;
+  /** what started the latest attempt when not an operator: `watch` = a background re-check (regression watch) */
+  trigger?: 'watch';
+  /**
+   * a background watch re-check of this passed item no longer passed (the banner every screen shows): when, its
+   * verdict and summary, and the seq of that result. Cleared by the next result that passes.
+   */
+  regression?: { ts: string; seq: number; verdict: CheckVerdict; summary: string };
   /** latest check outcome (all attempts are kept in `attempts`) */
   result?: ItemResultData;
   /** who recorded the latest result (the journal actor of its item.result, and that record's seq): who ran it */
@@ -224,7 +231,8 @@ export function prerequisiteProblem(item: Item, statusOf: (id: string) => Status
 
 /** The item's status from its check verdict, sign-offs, waiver and skip (and, for a manual item, its prerequisites). */
 export function deriveStatus(item: Item, st: ItemState, now: Date): Status {
-  if (st.running) return 'running';
+  // a background watch re-check leaves the item as it was until its result is in (the decision does not flicker)
+  if (st.running && st.trigger !== 'watch') return 'running';
   if (waiverValid(st.waiver, now)) return 'waived';
   // the latest attempt was stopped: never fall back to an earlier attempt's verdict
   if (st.skip?.status === 'cancelled') return 'cancelled';
@@ -437,15 +445,22 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
         attempt: e.data.attempt,
         describe: e.data.describe,
         startedAt: e.ts,
-        skip: undefined,
+        trigger: e.data.trigger,
+        // a watch re-check stands on the earlier result until its own is in (a stopped one changes nothing)
+        skip: e.data.trigger === 'watch' ? st.skip : undefined,
       }));
       break;
     case 'item.result':
       upd(e.data.item, (st) => {
         const changed = evidenceKey(st.result) !== evidenceKey(e.data);
+        const regressed = st.trigger === 'watch' && st.result?.verdict === 'pass' && e.data.verdict !== 'pass';
+        const regression =
+          e.data.verdict === 'pass' ? undefined : regressed ? { ts: e.ts, seq, verdict: e.data.verdict, summary: e.data.summary } : st.regression;
         return {
           ...st,
           running: false,
+          regression,
+          skip: undefined,
           result: e.data,
           ranBy: { by: e.actor, seq },
           checkedAt: e.ts,
@@ -460,7 +475,8 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       upd(d.item, (st) => ({
         ...st,
         running: false,
-        skip: { status: d.status, reason: d.reason, ...halfChanged },
+        // a stopped watch re-check says nothing new: the item stands on its earlier result (the attempt is listed)
+        skip: st.running && st.trigger === 'watch' ? st.skip : { status: d.status, reason: d.reason, ...halfChanged },
         cancelled:
           d.status === 'cancelled'
             ? [...st.cancelled, { attempt: d.attempt ?? st.attempt, reason: d.reason, ts: e.ts, durationMs: d.durationMs ?? 0, evidence: d.evidence ?? [], ...halfChanged }]

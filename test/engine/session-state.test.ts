@@ -264,3 +264,35 @@ describe('reducer: items, sign-offs and the decision', () => {
     expect(s.items).toEqual(before);
   });
 });
+
+describe('reducer: watch runs (trigger watch)', () => {
+  const c = makeChecklist('/tmp/rt-reducer-watch', [{ id: '1', check: cmd('true') }]);
+  const result = (verdict: 'pass' | 'fail', attempt: number) =>
+    ({ type: 'item.result', data: { item: '1', attempt, verdict, summary: verdict, durationMs: 1, evidence: [] } }) as const;
+  const start = (attempt: number, trigger?: 'watch') => ({ type: 'item.start', data: { item: '1', attempt, describe: 'x', ...(trigger ? { trigger } : {}) } }) as const;
+
+  it('a watch run leaves the item PASS while it runs; one stopped part-way changes nothing; one that fails is a regression until a pass', () => {
+    let s = apply(initialState(c), c, start(1));
+    expect(s.items['1']!.status).toBe('running'); // an operator's run
+    s = apply(s, c, result('pass', 1));
+    s = apply(s, c, start(2, 'watch'));
+    expect(s.items['1']).toMatchObject({ status: 'pass', running: true, trigger: 'watch' });
+    expect(s.decision).toBe('GO');
+    s = apply(s, c, { type: 'item.skip', data: { item: '1', status: 'cancelled', reason: 'cancelled by alice (quit the TUI while it ran)', attempt: 2, durationMs: 1, evidence: [] } });
+    expect(s.items['1']).toMatchObject({ status: 'pass', running: false });
+    expect(s.items['1']!.cancelled).toHaveLength(1);
+    s = apply(s, c, start(3, 'watch'));
+    s = apply(s, c, result('fail', 3));
+    expect(s.items['1']!.status).toBe('fail');
+    expect(s.items['1']!.regression).toMatchObject({ verdict: 'fail', summary: 'fail', seq: seq - 1 });
+    expect(s.decision).toBe('NO-GO');
+    // an operator's re-run that fails again keeps it; one that passes clears it
+    s = apply(s, c, start(4));
+    s = apply(s, c, result('fail', 4));
+    expect(s.items['1']!.regression?.seq).toBe(seq - 3);
+    s = apply(s, c, start(5));
+    s = apply(s, c, result('pass', 5));
+    expect(s.items['1']!.regression).toBeUndefined();
+    expect(s.decision).toBe('GO');
+  });
+});
