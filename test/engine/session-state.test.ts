@@ -267,9 +267,9 @@ describe('reducer: items, sign-offs and the decision', () => {
 
 describe('reducer: watch runs (trigger watch)', () => {
   const c = makeChecklist('/tmp/rt-reducer-watch', [{ id: '1', check: cmd('true') }]);
-  const result = (verdict: 'pass' | 'fail', attempt: number) =>
-    ({ type: 'item.result', data: { item: '1', attempt, verdict, summary: verdict, durationMs: 1, evidence: [] } }) as const;
-  const start = (attempt: number, trigger?: 'watch') => ({ type: 'item.start', data: { item: '1', attempt, describe: 'x', ...(trigger ? { trigger } : {}) } }) as const;
+  type Ev = Omit<JournalEvent, 'ts' | 'actor'>;
+  const result = (verdict: 'pass' | 'fail', attempt: number): Ev => ({ type: 'item.result', data: { item: '1', attempt, verdict, summary: verdict, durationMs: 1, evidence: [] } });
+  const start = (attempt: number, trigger?: 'watch'): Ev => ({ type: 'item.start', data: { item: '1', attempt, describe: 'x', ...(trigger ? { trigger } : {}) } });
 
   it('a watch run leaves the item PASS while it runs; one stopped part-way changes nothing; one that fails is a regression until a pass', () => {
     let s = apply(initialState(c), c, start(1));
