@@ -27,10 +27,29 @@ export interface SaveResult {
   message: string;
 }
 
+/** one item on the regression watch's schedule (engine/watch.ts), as the screens show it */
+export interface WatchView {
+  everyMs: number;
+  /** when its next watch run is due (epoch ms) */
+  nextAt: number;
+  /** its watch run is under way */
+  running: boolean;
+}
+
 export interface UiActions {
   operator: string;
   /** a watcher (--readonly, `watch`): follows the session, signs off, waives, notes; never runs, cancels or reports */
   readonly: boolean;
+  /**
+   * `W`: the session-wide regression watch on or off (the driver; journaled as a note); resolves with whether it is on.
+   * Items with their own `watch:` are watched either way.
+   */
+  toggleWatch?(): Promise<boolean>;
+  /**
+   * the regression watch's schedule now: item id → when it is re-checked next. The driver's is its watch's; a
+   * watcher's is what the checklist's `watch:` keys give (the driver's TUI runs them).
+   */
+  watchSchedule(): Map<string, WatchView>;
   /** run these items; with `deliverables`, check the checklist's deliverables after them (`A`) */
   run(ids: string[], o?: { deliverables?: boolean }): void;
   /** hand the driver role over: no new runs, the running ones finish, then the session is released; this UI watches */

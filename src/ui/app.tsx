@@ -8,7 +8,8 @@ import { Box, useInput, useStdin, useStdout } from 'ink';
 import { useShallow } from 'zustand/react/shallow';
 import type { SessionStore } from '../engine/store.js';
 import type { UiActions } from './actions.js';
-import { AppContext, useUi } from './context.js';
+import { AppContext, useLive, useUi } from './context.js';
+import { RegressionBanner } from './components/RegressionBanner.js';
 import { DialogView } from './dialogs/Dialog.js';
 import { Footer, FOOTER_ROWS } from './components/Footer.js';
 import { Header, HEADER_ROWS } from './components/Header.js';
@@ -76,6 +77,8 @@ function Root({
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
   const { cols, rows } = useUi(useShallow((s) => ({ cols: s.cols, rows: s.rows })));
+  // a regression found by the watch takes one row above the screen (driver and watchers alike)
+  const regressed = useLive((s) => s.order.some((id) => s.items[id]?.regression));
   useInput(
     (input, key) => {
       const go = () => {
@@ -111,10 +114,11 @@ function Root({
   // incremental renderer does) erases that column again on terminals with autowrap off
   const width = cols - 1;
   const height = rows - 1;
-  const body = bodyRows(rows);
+  const body = Math.max(1, bodyRows(rows) - (regressed ? 1 : 0));
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Header width={width} />
+      {regressed ? <RegressionBanner width={width} /> : null}
       <Box height={body} overflow="hidden">
         <Body width={width} height={body} />
       </Box>

@@ -5,7 +5,10 @@
 import path from 'node:path';
 import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
-import type { SaveResult, UiActions } from './actions.js';
+import { createWatch, DEFAULT_WATCH_MS, watchSchedule, type Watch } from '../engine/watch.js';
+import { mutatingItem } from '../engine/freshness.js';
+import { fmtDuration } from './format.js';
+import type { SaveResult, UiActions, WatchView } from './actions.js';
 
 export interface ControllerOptions {
   session: Session;
@@ -41,6 +44,10 @@ function msg(err: unknown): string {
 export interface Controller extends UiActions {
   /** resolves when every run started from the TUI has finished (after cancel) */
   settled(): Promise<void>;
+  /** the driver starts its regression watch once the runner is loaded (engine/watch.ts); a watcher never does */
+  startWatch(): void;
+  /** no more watch runs (the driver role was handed over or taken, the TUI ends); runs under way finish */
+  stopWatch(): void;
 }
 
 export function createController(o: ControllerOptions): Controller {
@@ -51,6 +58,11 @@ export function createController(o: ControllerOptions): Controller {
   let cancels = 0;
   type Rec = Parameters<Session['record']>[0];
   const record = (e: { type: string; data: unknown }) => session.record(e as Rec);
+  let watch: Watch | undefined;
+  const track = (p: Promise<void>) => {
+    runs.add(p);
+    void p.finally(() => runs.delete(p));
+  };
 
   const c: Controller = {
     operator: o.operator,
@@ -63,8 +75,42 @@ export function createController(o: ControllerOptions): Controller {
         // the deliverables after the items, unless the operator cancelled everything meanwhile
         .then(() => (ro?.deliverables && gen === cancels ? runner.checkDeliverables() : undefined))
         .catch((err: unknown) => live.message('error', `run failed: ${msg(err)}`));
-      runs.add(p);
-      void p.finally(() => runs.delete(p));
+      track(p);
+    },
+    startWatch() {
+      if (!runner || c.readonly || watch) return;
+      watch = createWatch({
+        checklist: session.checklist,
+        state: () => live.store.getState(),
+        subscribe: (fn) => live.store.subscribe(fn),
+        isMutating: (it) => runner.isMutating(it.id),
+        busy: (id) => runner.busy(id),
+        run(ids) {
+          const p = runner.run(ids, { trigger: 'watch' });
+          track(p.catch(() => undefined));
+          return p;
+        },
+        onError: (err) => live.message('error', `watch run failed: ${msg(err)}`),
+      });
+    },
+    stopWatch() {
+      watch?.stop();
+    },
+    async toggleWatch() {
+      if (c.readonly || !watch) throw new Error('watching: only the driver runs the regression watch');
+      const on = !watch.all();
+      const text = on
+        ? `${o.operator} turned the regression watch on: every passed non-mutating automated item that needs no sign-off is re-checked every ${fmtDuration(DEFAULT_WATCH_MS)} while the TUI is open (items with their own watch: at theirs)`
+        : `${o.operator} turned the session-wide regression watch off (items with their own watch: are still re-checked)`;
+      await record({ type: 'note', data: { text, by: o.operator } });
+      watch.setAll(on);
+      return on;
+    },
+    watchSchedule() {
+      const inFlight = new Set(watch?.inFlight() ?? []);
+      // a watcher: what the checklist's watch: keys give (the driver's TUI runs them)
+      const entries = watch ? watch.schedule() : watchSchedule(live.store.getState(), session.checklist, { all: false, isMutating: mutatingItem });
+      return new Map<string, WatchView>(entries.map((e) => [e.item, { everyMs: e.everyMs, nextAt: e.nextAt, running: inFlight.has(e.item) }]));
     },
     async resolveOrphans(pgids, terminate) {
       if (c.readonly || o.stateDir === undefined) return;
@@ -80,6 +126,7 @@ export function createController(o: ControllerOptions): Controller {
     async handOver() {
       if (c.readonly) return;
       c.readonly = true;
+      c.stopWatch();
       await record({
         type: 'note',
         data: { text: `${o.operator} hands the driver role over: running checks finish in pid ${process.pid}, then the session is free to drive`, by: o.operator },

@@ -122,6 +122,7 @@ export type Command =
   | 'run.all'
   | 'run.reverify'
   | 'run.cancel'
+  | 'watch.toggle'
   | 'item.signoff'
   | 'item.waive'
   | 'note.add'
@@ -169,6 +170,7 @@ export const KEYMAP: Binding[] = [
   { command: 'run.block', keys: ['R'], label: 'run block', help: 'run the block (automated items)', footer: true, driver: true },
   { command: 'run.all', keys: ['A'], label: 'run all', help: 'run every automated item, then check the deliverables', footer: true, driver: true },
   { command: 'run.reverify', keys: ['V'], label: 're-verify', help: 're-run the items whose evidence is stale (maxAge); mutating ones after a confirmation', driver: true },
+  { command: 'watch.toggle', keys: ['W'], label: 'watch', help: 'regression watch on/off: re-check every passed non-mutating automated item in the background (every 10m; items with watch: always)', driver: true },
   { command: 'run.cancel', keys: ['c'], label: 'cancel', help: 'cancel the running item(s)', footer: true, driver: true },
   { command: 'item.signoff', keys: ['s'], label: 'sign off', help: 'sign off: approve or reject', screens: ITEMISH, footer: true },
   { command: 'item.waive', keys: ['w'], label: 'waive', help: 'waive: reason, expiry, control', screens: ITEMISH, footer: true },
@@ -414,6 +416,19 @@ function reverify(ctx: DispatchContext, live: LiveState, c: Checklist): void {
   }
 }
 
+/** `W`: the session-wide regression watch on or off (journaled as a note by the controller). */
+function toggleWatch(ctx: DispatchContext): void {
+  const toggle = ctx.actions.toggleWatch;
+  if (ctx.actions.readonly || !toggle) return flash(ctx, 'watching: only the driver runs the regression watch', 'warn');
+  toggle().then(
+    (on) => {
+      setUi(ctx, { watchAll: on });
+      flash(ctx, on ? 'regression watch on: passed items are re-checked in the background (next run at … in the item)' : 'regression watch off (items with their own watch: still are)');
+    },
+    (err: unknown) => flash(ctx, `regression watch not changed: ${err instanceof Error ? err.message : String(err)}`, 'error'),
+  );
+}
+
 function today(offsetDays: number): string {
   return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 }
@@ -486,6 +501,8 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       return runTargets(ctx, live.order, 'the checklist', { deliverables: true });
     case 'run.reverify':
       return reverify(ctx, live, c);
+    case 'watch.toggle':
+      return toggleWatch(ctx);
     case 'run.cancel': {
       const it = targetItem(c, live, ui);
       const running = ctx.actions.running();

@@ -191,6 +191,7 @@ function watchForTakeover(session: Session, controller: () => Controller, nowWat
     if (!by) return;
     clearInterval(timer);
     controller().readonly = true;
+    controller().stopWatch();
     nowWatching();
     session.store.message('warn', `the driver role was taken over by ${describeHolder(by)}: you are watching now (checks you started still finish and are journaled)`);
   }, TAKEOVER_POLL_MS);
@@ -429,6 +430,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     })());
 
   const detachAll = () => {
+    controller.stopWatch();
     stopHandedOver();
     attached.stop();
   };
@@ -473,8 +475,9 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
     const onReady = () => {
       mark('first frame');
       term.announceReady();
-      // the runner loads once the first frame is out (keys wait for it: lazy-runner.ts)
-      if (lazy) setImmediate(() => void lazy.load().catch(() => undefined));
+      // the runner loads once the first frame is out (keys wait for it: lazy-runner.ts); then the driver's regression
+      // watch starts (engine/watch.ts: it needs the runner to know which items change the environment)
+      if (lazy) setImmediate(() => void lazy.load().then(() => controller.startWatch(), () => undefined));
     };
     const inst = render(
       <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={onReady} onKey={onKey} keyGate={lazy?.gate} />,

@@ -5,7 +5,7 @@
 import type { Checklist, Item } from '../../src/checklist/model.js';
 import type { JournalEvent, OutputEvent } from '../../src/engine/events.js';
 import { createSessionStore, type SessionStore } from '../../src/engine/store.js';
-import type { SaveResult, UiActions } from '../../src/ui/actions.js';
+import type { SaveResult, UiActions, WatchView } from '../../src/ui/actions.js';
 
 const pos = { file: 'test.yaml', line: 1, col: 1 };
 
@@ -118,6 +118,9 @@ export interface RecordingActions extends UiActions {
   rejectSave(err: Error): void;
   runningIds: string[];
   mutatingIds: string[];
+  /** what watchSchedule() returns (the tests set it) */
+  watching: Map<string, WatchView>;
+  watchOn: boolean;
 }
 
 export function recordingActions(): RecordingActions {
@@ -132,6 +135,13 @@ export function recordingActions(): RecordingActions {
     calls: [],
     runningIds: [],
     mutatingIds: ['1.1'],
+    watching: new Map(),
+    watchOn: false,
+    watchSchedule: () => a.watching,
+    toggleWatch: async () => {
+      a.calls.push({ name: 'toggleWatch', args: [] });
+      return (a.watchOn = !a.watchOn);
+    },
     run: (ids, o) => a.calls.push({ name: 'run', args: o ? [ids, o] : [ids] }),
     cancel: (id) => a.calls.push({ name: 'cancel', args: [id] }),
     handOver: async () => {

@@ -51,7 +51,7 @@ export function columnWidths(rows: ItemRow[], width: number, showAge = true): Re
   const remaining = Math.max(20, avail - status - id);
   const measured = Math.min(content('measured'), Math.max(8, Math.floor(remaining * 0.28)));
   const time = Math.min(content('time'), 13);
-  const age = showAge ? Math.min(content('age'), 12) : 0;
+  const age = showAge ? Math.min(content('age'), 18) : 0;
   const signoff = Math.min(content('signoff'), Math.max(8, Math.floor(remaining * 0.18)));
   const title = Math.max(6, Math.min(content('title'), remaining - measured - time - age - signoff));
   // room left over goes to what was cut: measured first, then sign-off

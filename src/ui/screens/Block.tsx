@@ -8,14 +8,16 @@ import { freshness } from '../../engine/freshness.js';
 import { useDeps, useSession, useUiState } from '../context.js';
 import { useTicker } from '../components/Header.js';
 import { ItemTable, type ItemRow } from '../components/ItemTable.js';
-import { fmtDuration, fmtEstimate, oneLine, truncate } from '../format.js';
+import { fmtDuration, fmtEstimate, fmtTimeOfDay, oneLine, truncate } from '../format.js';
+import type { WatchView } from '../actions.js';
 import { blockItems, selectedIndex } from '../selectors.js';
 import { fg, glyphs, statusText, useTheme, type Theme } from '../theme.js';
 import { signoffSummary } from './signoff-state.js';
 
 export function measuredText(st: ItemState | undefined): string {
   const r = st?.result;
-  if (st?.running) return 'running…';
+  // a watch re-check shows the result it stands on until its own is in (the Age column says "re-checking")
+  if (st?.running && st.trigger !== 'watch') return 'running…';
   if (st?.skip?.status === 'cancelled') return `cancelled: ${oneLine(st.skip.reason)}`;
   if (!r) return st?.skip ? oneLine(st.skip.reason) : '';
   if (r.measured !== undefined && r.threshold !== undefined) return `${r.measured} / ${r.threshold}`;
@@ -31,15 +33,20 @@ export function timeText(item: Item, st: ItemState | undefined, now: number): st
   return `${d === undefined ? '-' : fmtDuration(d)}/${fmtEstimate(item.estimateMs)}`;
 }
 
-/** "12m04s", "2h10m STALE" (older than its maxAge), "" before any result or for a manual item */
-export function ageText(item: Item, st: ItemState | undefined, now: number): string {
-  if (!st || st.running) return '';
+/**
+ * "12m04s", "2h10m STALE" (older than its maxAge), "" before any result or for a manual item; a watched item adds
+ * when the regression watch re-checks it next ("4m10s next 22:10", "re-checking" while it does)
+ */
+export function ageText(item: Item, st: ItemState | undefined, now: number, watch?: WatchView): string {
+  if (!st) return '';
+  if (watch?.running) return 're-checking';
+  if (st.running) return '';
   const f = freshness(item, st, new Date(now));
   if (f.ageMs === undefined) return '';
-  return fmtDuration(f.ageMs) + (st.stale || f.stale ? ' STALE' : '');
+  return fmtDuration(f.ageMs) + (st.stale || f.stale ? ' STALE' : '') + (watch ? ` next ${fmtTimeOfDay(watch.nextAt)}` : '');
 }
 
-export function itemRow(theme: Theme, item: Item, st: ItemState | undefined, now: number): ItemRow {
+export function itemRow(theme: Theme, item: Item, st: ItemState | undefined, now: number, watch?: WatchView): ItemRow {
   const status = st?.status ?? 'pending';
   return {
     status,
@@ -48,7 +55,7 @@ export function itemRow(theme: Theme, item: Item, st: ItemState | undefined, now
     title: item.title + (item.blocking ? '' : ' (non-blocking)'),
     measured: measuredText(st),
     time: timeText(item, st, now),
-    age: ageText(item, st, now),
+    age: ageText(item, st, now, watch),
     signoff: signoffSummary(item, st),
   };
 }
@@ -56,7 +63,7 @@ export function itemRow(theme: Theme, item: Item, st: ItemState | undefined, now
 export function BlockScreen({ blockId, width, height }: { blockId: string; width: number; height: number }): React.ReactElement {
   const theme = useTheme();
   const g = glyphs(theme);
-  const { live } = useDeps();
+  const { live, actions } = useDeps();
   const c = live.checklist;
   const state = useSession();
   const ui = useUiState();
@@ -66,9 +73,11 @@ export function BlockScreen({ blockId, width, height }: { blockId: string; width
   const now = useTicker(running);
   if (!block) return <Text>unknown block {blockId}</Text>;
   const sel = selectedIndex(c, state, ui);
-  const rows = items.map((i) => itemRow(theme, i, state.items[i.id], now));
-  // the Age column, when the block bounds the age of its evidence (maxAge)
-  const showAge = block.items.some((i) => i.maxAgeMs !== undefined);
+  // the regression watch's schedule (ui.watchAll re-renders the block when W turns it on or off)
+  const watching = actions.watchSchedule();
+  const rows = items.map((i) => itemRow(theme, i, state.items[i.id], now, watching.get(i.id)));
+  // the Age column, when the block bounds the age of its evidence (maxAge) or the watch re-checks one of its items
+  const showAge = block.items.some((i) => i.maxAgeMs !== undefined || watching.has(i.id));
   const metrics = block.successMetrics.length ? `success: ${block.successMetrics.map(oneLine).join('; ')}` : '';
   const pos = c.blocks.indexOf(block) + 1;
   return (

@@ -7,11 +7,11 @@ import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { STATUS_LABEL } from '../../engine/status.js';
 import { moreOffending } from '../../engine/bounded-record.js';
-import { useDeps, useSession } from '../context.js';
+import { useDeps, useSession, useUi } from '../context.js';
 import { useTicker } from '../components/Header.js';
 import { OutputPane } from '../components/OutputPane.js';
 import { StatusText } from '../components/StatusText.js';
-import { fmtBytes, fmtDuration, fmtEstimate, oneLine, truncate } from '../format.js';
+import { fmtBytes, fmtDuration, fmtEstimate, fmtTimeOfDay, oneLine, truncate } from '../format.js';
 import { findItem, isAutomated } from '../selectors.js';
 import { fg, glyphs, useTheme, type Tone } from '../theme.js';
 import { signoffSummary } from './signoff-state.js';
@@ -42,6 +42,7 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
   const item = findItem(live.checklist, itemId);
   const st = state.items[itemId];
   const now = useTicker(!!st?.running);
+  useUi((s) => s.watchAll); // W changes the schedule shown below
   if (!item || !st) return <Text>unknown item {itemId}</Text>;
   const big = height >= 28;
   const r = st.result;
@@ -64,6 +65,19 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
   ].filter(Boolean).join(` ${g.dot} `);
 
   const result: React.ReactElement[] = [];
+  const watch = actions.watchSchedule().get(itemId);
+  if (st.regression) {
+    const rg = st.regression;
+    result.push(<Line key="rg" label="REGRESSION:" text={`passed before; the watch re-check at ${fmtTimeOfDay(Date.parse(rg.ts))} says ${STATUS_LABEL[rg.verdict].word}: ${oneLine(rg.summary)}`} width={width} tone="bad" />);
+  }
+  if (watch) {
+    const text = watch.running
+      ? `every ${fmtEstimate(watch.everyMs)} ${g.dot} re-checking now`
+      : `every ${fmtEstimate(watch.everyMs)} ${g.dot} next run at ${fmtTimeOfDay(watch.nextAt)}${actions.readonly ? " (by the driver's TUI)" : ''}`;
+    result.push(<Line key="wt" label="watch:" text={text} width={width} tone="info" />);
+  } else if (item.watchMs !== undefined && isAutomated(item)) {
+    result.push(<Line key="wt" label="watch:" text={`every ${fmtEstimate(item.watchMs)} once it passes (never an item that changes the environment)`} width={width} tone="muted" />);
+  }
   const cancelled = st.skip?.status === 'cancelled' ? st.skip : undefined;
   if (cancelled) {
     result.push(<Line key="cx" label="CANCELLED:" text={`attempt ${st.attempt} ${g.dot} ${oneLine(cancelled.reason)}`} width={width} tone="bad" />);
