@@ -3,7 +3,10 @@
  * (no sleeping) over the real session store and reducer. Its "runner" journals into the store what a watch run
  * journals (item.start with trigger watch, then the verdict the test gives), at the fake clock's time.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Checklist, Item } from '../../src/checklist/model.js';
 import type { CheckVerdict } from '../../src/engine/status.js';
 import type { JournalEvent } from '../../src/engine/events.js';
@@ -11,6 +14,11 @@ import { createSessionStore, type SessionStore } from '../../src/engine/store.js
 import { createWatch, DEFAULT_WATCH_MS, watchSchedule, type WatchClock } from '../../src/engine/watch.js';
 import { mutatingItem } from '../../src/engine/freshness.js';
 import { cmd, makeChecklist } from './helpers/checklist.js';
+import { startKubeApiServer, type KubeApiServer, type KubeObject } from '../../src/demo/servers/kube-api.js';
+import { openSession } from '../../src/engine/session.js';
+import { createRunner } from '../../src/engine/runner.js';
+import { JOURNAL_FILE, readJournal } from '../../src/engine/journal.js';
+import { loadFixtureObjects } from '../support/check-context.js';
 
 const M = 60_000;
 const T0 = Date.parse('2026-11-27T22:00:00Z');
@@ -214,5 +222,83 @@ describe('createWatch (fake clock)', () => {
     expect(runs).toEqual([]);
     expect(watch.schedule()).toEqual([]);
     watch.stop();
+  });
+});
+
+describe('a watched item regresses against the loopback kube API (real runner, real journal)', () => {
+  type Node = KubeObject & { metadata: { name: string }; status: { conditions: { type: string; status: string; reason?: string }[] } };
+  // the real sonobuoy capture: kind-control-plane and kind-worker2 Ready, kind-worker NotReady (KubeletNotReady)
+  const captured = (loadFixtureObjects('kubernetes-nodes/sonobuoy-kind-3nodes-1notready.json')[0] as { items: Node[] }).items;
+  const node = (name: string) => structuredClone(captured.find((n) => n.metadata.name === name)!);
+  let server: KubeApiServer;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startKubeApiServer({ objects: [node('kind-control-plane'), node('kind-worker2')] });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rt-watch-kube-'));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('nodes ready passes, kind-worker2 goes NotReady, the next watch run (trigger watch) fails it and the decision flips GO → NO-GO', async () => {
+    const kubeconfig = server.writeKubeconfig(dir, 'kind-kind');
+    const c = makeChecklist(dir, [{ id: '1.1', title: 'Nodes ready', check: { kind: 'kubernetes.nodes-ready', params: { min: 2 } }, watchMs: 10 * M }]);
+    const session = await openSession({ checklist: c, stateDir: path.join(dir, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: true });
+    try {
+      const runner = createRunner({ session, env: { ...process.env, KUBECONFIG: kubeconfig } });
+      await runner.run(['1.1']); // the operator's run
+      const live = session.store.store;
+      expect(live.getState().items['1.1']!.result?.summary).toBe('2/2 nodes Ready (min 2)');
+      expect(live.getState().decision).toBe('GO');
+
+      const clock = fakeClock(Date.now());
+      const watchRuns: Promise<void>[] = [];
+      const watch = createWatch({
+        checklist: c,
+        state: () => live.getState(),
+        subscribe: (fn) => live.subscribe(fn),
+        clock,
+        isMutating: (it) => runner.isMutating(it.id),
+        busy: (id) => runner.busy(id),
+        run: (ids) => {
+          const p = runner.run(ids, { trigger: 'watch' });
+          watchRuns.push(p);
+          return p;
+        },
+      });
+      const checked = Date.parse(live.getState().items['1.1']!.checkedAt!);
+      expect(watch.schedule()).toEqual([{ item: '1.1', everyMs: 10 * M, nextAt: checked + 10 * M, own: true }]);
+
+      // the node goes NotReady (its Ready condition as the capture has it for kind-worker)
+      const worker2 = node('kind-worker2');
+      worker2.status.conditions = worker2.status.conditions.map((cond) => (cond.type === 'Ready' ? node('kind-worker').status.conditions.find((x) => x.type === 'Ready')! : cond));
+      server.put(worker2);
+      await clock.advance(10 * M - 1 - (clock.now() - checked));
+      expect(watchRuns).toHaveLength(0);
+      await clock.advance(1);
+      expect(watchRuns).toHaveLength(1);
+      await watchRuns[0];
+
+      const s = live.getState();
+      expect(s.items['1.1']!.status).toBe('fail');
+      expect(s.items['1.1']!.regression).toMatchObject({ verdict: 'fail', summary: '1/2 nodes Ready (min 2)' });
+      expect(s.decision).toBe('NO-GO');
+      expect(s.deciding).toEqual([{ item: '1.1', status: 'fail' }]);
+      expect(watch.schedule()).toEqual([]); // a failed item is not watched: it needs a person
+      watch.stop();
+
+      // the journal says it as a watcher replaying it would read it: the second start was the watch's
+      const recs = (await readJournal(path.join(session.dir, JOURNAL_FILE))).records.filter((r) => r.type.startsWith('item.'));
+      expect(recs.map((r) => [r.type, (r.data as { trigger?: string; verdict?: string }).trigger ?? (r.data as { verdict?: string }).verdict ?? ''])).toEqual([
+        ['item.start', ''],
+        ['item.result', 'pass'],
+        ['item.start', 'watch'],
+        ['item.result', 'fail'],
+      ]);
+      expect(JSON.stringify(recs[3]!.data)).toContain('kind-worker2');
+    } finally {
+      await session.close();
+    }
   });
 });
