@@ -379,7 +379,13 @@ function runTargets(ctx: DispatchContext, ids: string[], what: string, o: { deli
   }
   if (!auto.length) {
     const it = ids.length === 1 ? findItem(c, ids[0]!) : undefined;
-    const why = it && !isAutomated(it) ? `${it.id} is a manual item: sign it off with s` : `nothing to run in ${what}`;
+    const st = it ? live.items[it.id] : undefined;
+    const why =
+      it && !isAutomated(it)
+        ? `${it.id} is a manual item: sign it off with s`
+        : st?.running && st.trigger === 'watch'
+          ? `${st.id} is being re-checked by the regression watch: its result is on the way`
+          : `nothing to run in ${what}`;
     return flash(ctx, why, 'warn');
   }
   const mutating = auto.filter((id) => ctx.actions.isMutating(id)).map((id) => ({ item: id, commands: ctx.actions.describe(id) }));
