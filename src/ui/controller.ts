@@ -7,7 +7,7 @@ import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
 import { createWatch, DEFAULT_WATCH_MS, watchSchedule, type Watch } from '../engine/watch.js';
 import { mutatingItem } from '../engine/freshness.js';
-import { fmtDuration } from './format.js';
+import { fmtEstimate } from './format.js';
 import type { SaveResult, UiActions, WatchView } from './actions.js';
 
 export interface ControllerOptions {
@@ -100,7 +100,7 @@ export function createController(o: ControllerOptions): Controller {
       if (c.readonly || !watch) throw new Error('watching: only the driver runs the regression watch');
       const on = !watch.all();
       const text = on
-        ? `${o.operator} turned the regression watch on: every passed non-mutating automated item that needs no sign-off is re-checked every ${fmtDuration(DEFAULT_WATCH_MS)} while the TUI is open (items with their own watch: at theirs)`
+        ? `${o.operator} turned the regression watch on: every passed non-mutating automated item that needs no sign-off is re-checked every ${fmtEstimate(DEFAULT_WATCH_MS)} while the TUI is open (items with their own watch: at theirs)`
         : `${o.operator} turned the session-wide regression watch off (items with their own watch: are still re-checked)`;
       await record({ type: 'note', data: { text, by: o.operator } });
       watch.setAll(on);

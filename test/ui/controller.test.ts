@@ -108,3 +108,29 @@ describe('controller', () => {
     expect(j.filter((x) => x.type === 'waiver')).toHaveLength(0);
   });
 });
+
+describe('controller: the regression watch', () => {
+  it('W (toggleWatch) is journaled as a note and puts the passed non-mutating items that need no sign-off on the schedule; a watcher has none', async () => {
+    const { session: s, ctl } = await setup();
+    for (const item of ['0.1', '0.2', '1.1'])
+      await s.record({ type: 'item.result', data: { item, attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 1, evidence: [] } } as never);
+    ctl.startWatch();
+    expect([...ctl.watchSchedule().keys()]).toEqual([]); // no item has its own watch:
+    expect(await ctl.toggleWatch!()).toBe(true);
+    const checked = Date.parse(s.store.store.getState().items['0.1']!.checkedAt!);
+    // 0.2 needs a sign-off, 1.1 changes the environment: never under W
+    expect([...ctl.watchSchedule()]).toEqual([['0.1', { everyMs: 600_000, nextAt: checked + 600_000, running: false }]]);
+    expect(await ctl.toggleWatch!()).toBe(false);
+    expect(ctl.watchSchedule().size).toBe(0);
+    const notes = journalTypes(s).filter((x) => x.type === 'note').map((x) => x.data.text as string);
+    expect(notes).toEqual([
+      expect.stringMatching(/^alice@example\.com turned the regression watch on: every passed non-mutating automated item .* every 10m /),
+      'alice@example.com turned the session-wide regression watch off (items with their own watch: are still re-checked)',
+    ]);
+    ctl.stopWatch();
+
+    const watcher = createController({ session: s, operator: 'bob@example.com', readonly: true, outDir: dir, env: {}, openPager: () => undefined, quit: () => undefined });
+    watcher.startWatch();
+    await expect(watcher.toggleWatch!()).rejects.toThrow('only the driver');
+  });
+});
