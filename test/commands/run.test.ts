@@ -108,6 +108,24 @@ describe('run --ci', () => {
     expect(readdirSync(reportDir).length).toBeGreaterThan(0);
   });
 
+  it('never watches: an item with watch: runs once and run --ci ends (the regression watch is the TUI driver\'s)', async () => {
+    const f = await checklist(`watch: 1ms
+blocks:
+  - id: "1"
+    title: B
+    items:
+      - id: "1.1"
+        title: probe
+        watch: 1ms
+        check: { kind: command, run: "echo probe" }
+`);
+    const r = await cli(['run', f, '--ci']);
+    expect(r.code).toBe(0);
+    const starts = (await journalOf(sessionDirOf(r.stdout))).filter((x) => x.type === 'item.start');
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.data.trigger).toBeUndefined();
+  });
+
   it('NO-GO exits 1; INCOMPLETE exits 3 and keeps the session open; a second run resumes and keeps passes', async () => {
     const nogo = await checklist(
       `blocks:
