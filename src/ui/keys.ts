@@ -170,7 +170,7 @@ export const KEYMAP: Binding[] = [
   { command: 'run.block', keys: ['R'], label: 'run block', help: 'run the block (automated items)', footer: true, driver: true },
   { command: 'run.all', keys: ['A'], label: 'run all', help: 'run every automated item, then check the deliverables', footer: true, driver: true },
   { command: 'run.reverify', keys: ['V'], label: 're-verify', help: 're-run the items whose evidence is stale (maxAge); mutating ones after a confirmation', driver: true },
-  { command: 'watch.toggle', keys: ['W'], label: 'watch', help: 'regression watch on/off: re-check every passed non-mutating automated item in the background (every 10m; items with watch: always)', driver: true },
+  { command: 'watch.toggle', keys: ['W'], label: 'watch', help: 'regression watch on/off: re-check the passed non-mutating automated items that need no sign-off in the background every 10m (items with watch: always)', driver: true },
   { command: 'run.cancel', keys: ['c'], label: 'cancel', help: 'cancel the running item(s)', footer: true, driver: true },
   { command: 'item.signoff', keys: ['s'], label: 'sign off', help: 'sign off: approve or reject', screens: ITEMISH, footer: true },
   { command: 'item.waive', keys: ['w'], label: 'waive', help: 'waive: reason, expiry, control', screens: ITEMISH, footer: true },
