@@ -81,6 +81,12 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
     dl([
       ['Metric', it.metric ? esc(it.metric) : undefined],
       ['Check', `<code>${esc(it.kind)}</code>`],
+      [
+        'Regression',
+        it.regression
+          ? `<strong class="bad">passed before; the regression watch re-checked it at ${esc(it.regression.ts)}: ${esc(it.regression.verdict.toUpperCase())} — ${esc(it.regression.summary)}</strong>`
+          : undefined,
+      ],
       ['Result', it.summary ? esc(it.summary) : undefined],
       ['Measured', it.measured ? esc(it.measured) : undefined],
       ['Threshold', it.threshold ? esc(it.threshold) : undefined],
@@ -105,7 +111,10 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
   if (it.attempts.length + it.cancelled.length > 1 || it.cancelled.length) {
     // every attempt in order, the cancelled ones included (with what happened and their partial evidence)
     const rows = [
-      ...it.attempts.map((a) => ({ n: a.attempt, html: `<td>${status(a.verdict)}</td><td>${esc(a.summary)}</td><td>${esc(formatMs(a.durationMs))}</td>` })),
+      ...it.attempts.map((a) => ({
+        n: a.attempt,
+        html: `<td>${status(a.verdict)}</td><td>${a.trigger === 'watch' ? '(watch re-check) ' : ''}${esc(a.summary)}</td><td>${esc(formatMs(a.durationMs))}</td>`,
+      })),
       ...it.cancelled.map((c) => ({
         n: c.attempt,
         html:

@@ -35,6 +35,8 @@ export interface ReportAttempt {
   durationMs: number;
   startedAt?: string;
   finishedAt: string;
+  /** `watch`: a background re-check of the passed item by the driver's regression watch */
+  trigger?: 'watch';
   evidence: EvidenceRef[];
   offending?: Record<string, unknown>[];
   /** set when the journaled record was bounded: the full counts and the evidence file holding everything */
@@ -84,6 +86,8 @@ export interface ReportItem {
   /** check kind, "checks" for several named checks, "manual" when there is no automation */
   kind: string;
   status: Status;
+  /** a watch re-check of the passed item no longer passed (and no pass since): when, its verdict and summary */
+  regression?: ItemState['regression'];
   summary?: string;
   measured?: string;
   threshold?: string;
@@ -222,6 +226,8 @@ export function clean<T>(v: T): T {
 interface AttemptTimes {
   /** item#attempt → the ts of its item.start record */
   startedAt: Map<string, string>;
+  /** item#attempt of the attempts a watch run started */
+  watched: Set<string>;
   /** item → the ts of each of its item.result records (the n-th result of an item is its n-th attempt in state.attempts) */
   finishedAt: Map<string, string[]>;
 }
@@ -229,10 +235,12 @@ interface AttemptTimes {
 function attemptTimes(records: JournalRecord[]): AttemptTimes {
   // when each attempt started (item.start records), to show real start times
   const startedAt = new Map<string, string>();
+  const watched = new Set<string>();
   for (const rec of records) {
     if (rec.type === 'item.start') {
-      const d = rec.data as { item: string; attempt: number };
+      const d = rec.data as { item: string; attempt: number; trigger?: string };
       startedAt.set(`${d.item}#${d.attempt}`, rec.ts);
+      if (d.trigger === 'watch') watched.add(`${d.item}#${d.attempt}`);
     }
   }
   // when each attempt's result was recorded (the n-th result of an item is its n-th attempt in state.attempts)
@@ -242,7 +250,7 @@ function attemptTimes(records: JournalRecord[]): AttemptTimes {
     const id = (rec.data as ItemResultData).item;
     finishedAt.set(id, [...(finishedAt.get(id) ?? []), rec.ts]);
   }
-  return { startedAt, finishedAt };
+  return { startedAt, watched, finishedAt };
 }
 
 /** One item of report.json: its latest result, every attempt with its times, sign-offs, waiver and notes. */
@@ -258,6 +266,7 @@ function itemReport(it: Item, st: ItemState, times: AttemptTimes, decisionDate: 
     durationMs: a.durationMs,
     startedAt: times.startedAt.get(`${it.id}#${a.attempt}`),
     finishedAt: times.finishedAt.get(it.id)?.[i] ?? '',
+    ...(times.watched.has(`${it.id}#${a.attempt}`) ? { trigger: 'watch' as const } : {}),
     evidence: a.evidence,
     offending: a.offending,
     ...(a.omitted ? { omitted: a.omitted } : {}),
@@ -275,6 +284,7 @@ function itemReport(it: Item, st: ItemState, times: AttemptTimes, decisionDate: 
     role: it.role,
     kind: kindOf(it),
     status: st.status,
+    ...(st.regression ? { regression: st.regression } : {}),
     summary: latest?.summary,
     measured: latest?.measured,
     threshold: latest?.threshold,

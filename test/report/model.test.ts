@@ -78,3 +78,32 @@ describe('deriveReport', () => {
     expect(firstDifference([1], [1, 2])).toBe('.length');
   });
 });
+
+describe('a regression found by the watch, in the report', () => {
+  it('the watch run is an attempt with trigger watch; the item carries the regression; report.html says so', async () => {
+    const { openSession } = await import('../../src/engine/session.js');
+    const { buildReport } = await import('../../src/report/model.js');
+    const { renderHtml } = await import('../../src/report/html.js');
+    const work = path.join(root, 'watch-regression');
+    const s = await openSession({ checklist: session.checklist, stateDir: path.join(work, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: CAPTAIN, owner: true });
+    try {
+      const ev = (n: number) => [{ path: `evidence/1.2/${n}.log`, sha256: String(n).repeat(64), bytes: 1 }];
+      await s.record({ type: 'item.start', data: { item: '1.2', attempt: 1, describe: 'x' } } as never);
+      await s.record({ type: 'item.result', data: { item: '1.2', attempt: 1, verdict: 'pass', summary: '3/3 nodes Ready', durationMs: 5, evidence: ev(1) } } as never);
+      await s.record({ type: 'item.start', data: { item: '1.2', attempt: 2, describe: 'x', trigger: 'watch' } } as never);
+      await s.record({ type: 'item.result', data: { item: '1.2', attempt: 2, verdict: 'fail', summary: '2/3 nodes Ready', durationMs: 5, evidence: ev(2) } } as never);
+      const m = buildReport(await replaySession(s.dir), { generatedAt: new Date().toISOString(), interim: true, signature: { status: 'unsigned', namespace: 'file', reason: 'test' } });
+      const item = m.blocks.flatMap((b) => b.items).find((i) => i.id === '1.2')!;
+      expect(item.attempts.map((a) => [a.attempt, a.verdict, a.trigger])).toEqual([
+        [1, 'pass', undefined],
+        [2, 'fail', 'watch'],
+      ]);
+      expect(item.regression).toMatchObject({ verdict: 'fail', summary: '2/3 nodes Ready' });
+      const html = renderHtml(m, new Map());
+      expect(html).toContain('(watch re-check) 2/3 nodes Ready');
+      expect(html).toMatch(/passed before; the regression watch re-checked it at [^:]+:\d\d:[\d.]+Z: FAIL — 2\/3 nodes Ready/);
+    } finally {
+      await s.close();
+    }
+  });
+});
