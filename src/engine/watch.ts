@@ -119,7 +119,14 @@ export function createWatch(d: WatchDeps): Watch {
   const lastStarted = new Map<string, number>();
   const inFlight = new Set<string>();
 
-  const schedule = () => watchSchedule(d.state(), d.checklist, { all, defaultMs: d.defaultMs, isMutating: d.isMutating, lastStarted });
+  // whether an item changes the environment does not change during a session: asked once per item
+  const mutating = new Map<string, boolean>();
+  const isMutating = (it: Item) => {
+    let m = mutating.get(it.id);
+    if (m === undefined) mutating.set(it.id, (m = d.isMutating(it)));
+    return m;
+  };
+  const schedule = () => watchSchedule(d.state(), d.checklist, { all, defaultMs: d.defaultMs, isMutating, lastStarted });
 
   const arm = (): void => {
     if (stopped) return;
