@@ -104,8 +104,6 @@ export interface Watch {
   all(): boolean;
   /** the schedule now (what the screens show as "next run at …") */
   schedule(): WatchEntry[];
-  /** items whose watch run is under way */
-  inFlight(): string[];
   /** stop watching (no timer left, no new run; runs under way finish) */
   stop(): void;
 }
@@ -175,7 +173,6 @@ export function createWatch(d: WatchDeps): Watch {
     },
     all: () => all,
     schedule,
-    inFlight: () => [...inFlight],
     stop() {
       stopped = true;
       unsubscribe();

@@ -30,10 +30,8 @@ export interface SaveResult {
 /** one item on the regression watch's schedule (engine/watch.ts), as the screens show it */
 export interface WatchView {
   everyMs: number;
-  /** when its next watch run is due (epoch ms) */
+  /** when its next watch run is due (epoch ms); while a watch run is under way the item's state says so */
   nextAt: number;
-  /** its watch run is under way */
-  running: boolean;
 }
 
 export interface UiActions {

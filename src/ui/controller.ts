@@ -107,10 +107,9 @@ export function createController(o: ControllerOptions): Controller {
       return on;
     },
     watchSchedule() {
-      const inFlight = new Set(watch?.inFlight() ?? []);
       // a watcher: what the checklist's watch: keys give (the driver's TUI runs them)
       const entries = watch ? watch.schedule() : watchSchedule(live.store.getState(), session.checklist, { all: false, isMutating: mutatingItem });
-      return new Map<string, WatchView>(entries.map((e) => [e.item, { everyMs: e.everyMs, nextAt: e.nextAt, running: inFlight.has(e.item) }]));
+      return new Map<string, WatchView>(entries.map((e) => [e.item, { everyMs: e.everyMs, nextAt: e.nextAt }]));
     },
     async resolveOrphans(pgids, terminate) {
       if (c.readonly || o.stateDir === undefined) return;

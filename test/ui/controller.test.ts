@@ -119,7 +119,7 @@ describe('controller: the regression watch', () => {
     expect(await ctl.toggleWatch!()).toBe(true);
     const checked = Date.parse(s.store.store.getState().items['0.1']!.checkedAt!);
     // 0.2 needs a sign-off, 1.1 changes the environment: never under W
-    expect([...ctl.watchSchedule()]).toEqual([['0.1', { everyMs: 600_000, nextAt: checked + 600_000, running: false }]]);
+    expect([...ctl.watchSchedule()]).toEqual([['0.1', { everyMs: 600_000, nextAt: checked + 600_000 }]]);
     expect(await ctl.toggleWatch!()).toBe(false);
     expect(ctl.watchSchedule().size).toBe(0);
     const notes = journalTypes(s).filter((x) => x.type === 'note').map((x) => x.data.text as string);

@@ -39,7 +39,7 @@ export function timeText(item: Item, st: ItemState | undefined, now: number): st
  */
 export function ageText(item: Item, st: ItemState | undefined, now: number, watch?: WatchView): string {
   if (!st) return '';
-  if (watch?.running) return 're-checking';
+  if (st.running && st.trigger === 'watch') return 're-checking';
   if (st.running) return '';
   const f = freshness(item, st, new Date(now));
   if (f.ageMs === undefined) return '';

@@ -71,7 +71,7 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
     result.push(<Line key="rg" label="REGRESSION:" text={`passed before; the watch re-check at ${fmtTimeOfDay(Date.parse(rg.ts))} says ${STATUS_LABEL[rg.verdict].word}: ${oneLine(rg.summary)}`} width={width} tone="bad" />);
   }
   if (watch) {
-    const text = watch.running
+    const text = st.running && st.trigger === 'watch'
       ? `every ${fmtEstimate(watch.everyMs)} ${g.dot} re-checking now`
       : `every ${fmtEstimate(watch.everyMs)} ${g.dot} next run at ${fmtTimeOfDay(watch.nextAt)}${actions.readonly ? " (by the driver's TUI)" : ''}`;
     result.push(<Line key="wt" label="watch:" text={text} width={width} tone="info" />);

@@ -80,7 +80,7 @@ describe('regression watch on screen', () => {
     expect(await r.waitFor('regression watch on/off')).toMatch(/W\s+regression watch on\/off/);
     await r.press('escape');
     const checked = Date.parse(live.store.getState().items['0.1']!.checkedAt!);
-    a.watching = new Map([['0.1', { everyMs: 600_000, nextAt: checked + 600_000, running: false }]]);
+    a.watching = new Map([['0.1', { everyMs: 600_000, nextAt: checked + 600_000 }]]);
     await r.press('W');
     await r.waitFor('regression watch on');
     expect(a.calls.filter((c) => c.name === 'toggleWatch')).toHaveLength(1);
