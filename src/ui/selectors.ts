@@ -101,31 +101,3 @@ export function statusCounts(items: Item[], s: SessionState): Partial<Record<Sta
 export function isDone(status: Status): boolean {
   return !['pending', 'running', 'needs-signoff'].includes(status);
 }
-
-/** Cutover clock: elapsed since the session started, sum of estimates, projected finish. */
-export interface Clock {
-  elapsedMs: number;
-  estimateMs: number;
-  /** projected total duration from actual-vs-estimated pace so far (undefined until something finished) */
-  projectedMs?: number;
-}
-
-export function clock(c: Checklist, s: SessionState, now: number): Clock {
-  const started = s.start ? Date.parse(s.start.ts) : now;
-  const items = allItems(c);
-  const estimateMs = items.reduce((a, i) => a + (i.estimateMs ?? 0), 0);
-  let doneEst = 0;
-  let doneActual = 0;
-  let remainingEst = 0;
-  for (const i of items) {
-    const st = s.items[i.id];
-    const ran = st?.attempts.reduce((a, r) => a + r.durationMs, 0) ?? 0;
-    if (st && isDone(st.status) && ran > 0 && i.estimateMs) {
-      doneEst += i.estimateMs;
-      doneActual += ran;
-    } else if (!st || !isDone(st.status)) remainingEst += i.estimateMs ?? 0;
-  }
-  const elapsedMs = Math.max(0, now - started);
-  const pace = doneEst > 0 ? doneActual / doneEst : undefined;
-  return { elapsedMs, estimateMs, projectedMs: pace !== undefined ? elapsedMs + remainingEst * pace : undefined };
-}

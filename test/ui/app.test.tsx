@@ -84,6 +84,10 @@ describe.each(SIZES)('screens at %ix%i', (cols, rows) => {
       expect(s.split('\n')[1]).toMatch(/^ctx shop-prod-eu.*\[PROD\] · op /);
       expect(s).toContain('Block 0: Foundations');
       expect(s).toMatch(/Block 0: Foundations\s+\S+\s+2\/3\s+✓1 ✗1 ✎1/);
+      // per block: the time its checks ran / its estimate; under the header, what the projected finish rests on
+      expect(s).toMatch(/Block 0: Foundations.*✎1\s+2m04s\/2h45m/);
+      expect(s).toMatch(/Block 1: Resilience.*·2\s+0s\/2h10m/);
+      expect(s).toMatch(/^projected finish \d\d:\d\d: the estimates of the 3 item\(s\) left at the pace so far/m);
       expect(s).toContain('Block 1: Resilience');
       expect(s).toMatch(/⏎ open/);
       expect(s).toMatch(/\? help/);

@@ -4,14 +4,14 @@ import { Box } from 'ink';
 import { Text } from './Text.js';
 import { useShallow } from 'zustand/react/shallow';
 import type { Decision } from '../../engine/status.js';
-import { useDeps, useLive } from '../context.js';
+import { useDeps, useLive, useUi } from '../context.js';
 import { fmtClock, fmtEstimate, fmtTimeOfDay, truncate } from '../format.js';
-import { clock } from '../selectors.js';
+import { clock } from '../clock.js';
 import { fg, glyphs, looksLikeProduction, useTheme, type Tone } from '../theme.js';
 
 export const DECISION_TONE: Record<Decision, Tone> = { GO: 'ok', 'NO-GO': 'bad', INCOMPLETE: 'warn' };
 
-/** Re-render every second while something runs; no timer at all when idle. */
+/** Re-render every second while `active` (the session has started: the clock runs whether or not a check does). */
 export function useTicker(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -27,21 +27,22 @@ export function Header({ width }: { width: number }): React.ReactElement {
   const theme = useTheme();
   const g = glyphs(theme);
   const { live, actions } = useDeps();
-  const { start, decision, anyRunning } = useLive(
-    useShallow((s) => ({ start: s.start, decision: s.decision, anyRunning: s.order.some((id) => s.items[id]?.running) })),
-  );
+  const { start, decision } = useLive(useShallow((s) => ({ start: s.start, decision: s.decision })));
+  const plan = useUi((s) => s.rehearsal);
   const presence = useLive((s) => s.presence);
   // the clock is derived from the whole state; subscribe to the pieces it reads
   useLive((s) => s.seq);
-  const now = useTicker(anyRunning);
+  // the clock ticks while nothing runs too: idle time is time, and it pushes the projected finish out
+  const now = useTicker(Boolean(start));
   const c = live.checklist;
-  const ck = clock(c, live.store.getState(), now);
+  const ck = clock(c, live.store.getState(), now, plan);
   const kube = start?.kube;
   const ctxName = kube ? kube.context : 'no kube context';
   const prod = looksLikeProduction(kube?.context) || looksLikeProduction(kube?.cluster);
   const sid = start?.sessionId ?? 'new session';
   const startMs = start ? Date.parse(start.ts) : now;
-  const proj = ck.projectedMs !== undefined ? ` ${g.arrow} ${fmtTimeOfDay(startMs + ck.projectedMs)}` : '';
+  // the projected finish; "(reh)": what is left is planned from the rehearsal's durations (the overview says which)
+  const proj = ck.projectedMs !== undefined ? ` ${g.arrow} ${fmtTimeOfDay(startMs + ck.projectedMs)}${ck.basis === 'rehearsal' ? ' (reh)' : ''}` : '';
   const clockText = `${fmtClock(ck.elapsedMs)} / est ${fmtEstimate(ck.estimateMs)}${proj}`;
   const decisionText = ` ${decision} `;
   const standIns = start?.standIns?.length ? ` (stand-in: ${start.standIns.join(', ')})` : '';

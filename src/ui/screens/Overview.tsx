@@ -1,11 +1,16 @@
-/** The blocks with per-status counts and progress; Enter opens the selected block. */
+/**
+ * The blocks with progress, time ran vs estimate and per-status counts, under what the projected finish rests on;
+ * Enter opens the selected block.
+ */
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import type { Status } from '../../engine/status.js';
 import { STATUS_LABEL, STATUSES } from '../../engine/status.js';
-import { useDeps, useSession, useUiState } from '../context.js';
-import { fit, truncate } from '../format.js';
+import { useDeps, useSession, useUi, useUiState } from '../context.js';
+import { clock, projectionText } from '../clock.js';
+import { useTicker } from '../components/Header.js';
+import { fit, fmtDuration, fmtEstimate, truncate } from '../format.js';
 import { isDone, overviewBlocks, selectedIndex, statusCounts } from '../selectors.js';
 import { fg, glyphs, STATUS_TONE, statusSymbol, useTheme } from '../theme.js';
 
@@ -23,24 +28,35 @@ export function Overview({ width, height }: { width: number; height: number }): 
   const counts = statusCounts(all, state);
   const summary = STATUSES.filter((s) => counts[s]).map((s) => `${counts[s]} ${STATUS_LABEL[s].word.toLowerCase()}`).join(', ');
 
+  const plan = useUi((s) => s.rehearsal);
+  // ticks like the header's clock: the projection moves on while nothing runs
+  const now = useTicker(Boolean(state.start));
+  const ck = clock(c, state, now, plan);
+  const startMs = state.start ? Date.parse(state.start.ts) : Date.now();
   const listRows = Math.max(1, height - 3);
   const start = Math.max(0, Math.min(sel - Math.floor(listRows / 2), blocks.length - listRows));
   const shown = blocks.slice(start, start + listRows);
   const barW = width >= 100 ? 20 : 10;
-  const countsW = width >= 100 ? 40 : 24;
-  const titleW = Math.max(10, width - 2 - barW - 8 - countsW - 3);
+  const countsW = width >= 100 ? 40 : 16;
+  // per block: the time its checks ran / its estimate (and what its rehearsal took, when there is room)
+  const timeW = plan && width >= 100 ? 22 : 13;
+  const titleW = Math.max(10, width - 2 - barW - 8 - countsW - timeW - 3);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold wrap="truncate">
         {truncate(`Blocks ${g.dot} ${totalDone}/${all.length} items done ${g.dot} ${summary}`, width)}
       </Text>
-      <Text> </Text>
+      <Text wrap="truncate" color={fg(theme, 'muted')}>
+        {truncate(projectionText(ck, startMs, plan), width)}
+      </Text>
       {shown.map((b, i) => {
         const idx = start + i;
         const selected = idx === sel;
         const bc = statusCounts(b.items, state);
         const done = b.items.filter((it) => isDone(state.items[it.id]?.status ?? 'pending')).length;
         const filled = b.items.length ? Math.round((done / b.items.length) * barW) : 0;
+        const bt = ck.blocks.find((x) => x.id === b.id)!;
+        const timeText = `${fmtDuration(bt.actualMs)}/${fmtEstimate(bt.estimateMs)}${timeW > 14 && bt.rehearsalMs !== undefined ? ` reh ${fmtDuration(bt.rehearsalMs)}` : ''}`;
         const countParts = STATUSES.filter((s) => bc[s]).map((s: Status) => ({ s, text: `${statusSymbol(theme, s)}${bc[s]}` }));
         return (
           <Box key={b.id} width={width}>
@@ -60,6 +76,7 @@ export function Overview({ width, height }: { width: number; height: number }): 
                 ))}
               </Text>
             </Box>
+            <Text color={fg(theme, bt.over ? 'warn' : 'muted')}>{fit(timeText, timeW)}</Text>
           </Box>
         );
       })}
