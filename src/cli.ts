@@ -178,6 +178,8 @@ export function buildProgram(): Command {
     .option('--sign-key <key>', 'SSH key (private key file or .pub in the agent)')
     .option('--signer <principal>', 'signer principal (default: git user.email)')
     .option('--no-sign', 'write the bundle unsigned')
+    .option('--rehearsal <session>', 'the rehearsal to name in the report (dir or id; default: the newest rehearsal of the checklist before the session)')
+    .option('--no-rehearsal', 'name no rehearsal in the report')
     .action(async (opts) => {
       const m = await import('./commands/report.js');
       process.exitCode = await m.reportCommand(opts);

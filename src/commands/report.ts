@@ -1,12 +1,15 @@
 /**
- * `readiness-tui report [--session DIR | --state-dir DIR] [--out DIR] [--sign-key K] [--signer P] [--no-sign]`
+ * `readiness-tui report [--session DIR | --state-dir DIR] [--out DIR] [--sign-key K] [--signer P] [--no-sign] [--rehearsal S | --no-rehearsal]`
  * Writes the evidence bundle of a session (interim unless the session has a final decision) and prints the bundle
- * path on the LAST line of stdout. An unsigned bundle is still written; the reason goes to stderr.
+ * path on the LAST line of stdout. The rehearsal of the session (the newest before it, or --rehearsal) is named in the
+ * report with its summary and bundle digest. An unsigned bundle is still written; the reason goes to stderr.
  */
 import path from 'node:path';
 import { writeReportBundle } from '../report/bundle.js';
 import { describeSession, listSessions } from '../engine/session.js';
 import { resolveOperator } from '../engine/identity.js';
+import { stateDirOf } from '../report/rehearsal.js';
+import { sessionDirOf } from './diff.js';
 import { EXIT, UsageError } from './exit.js';
 
 export interface ReportCommandOptions {
@@ -17,6 +20,8 @@ export interface ReportCommandOptions {
   signer?: string;
   /** commander: --no-sign sets sign=false */
   sign?: boolean;
+  /** --rehearsal SESSION (dir or id in the state dir); --no-rehearsal sets false; absent = the newest one before it */
+  rehearsal?: string | boolean;
 }
 
 /**
@@ -48,6 +53,12 @@ export async function reportCommand(opts: ReportCommandOptions): Promise<number>
     sign: opts.sign !== false,
     interim: false,
     operator: resolveOperator({}),
+    // a rehearsal named by id is looked up beside the session (in its state dir)
+    ...(opts.rehearsal === false
+      ? { rehearsal: false }
+      : typeof opts.rehearsal === 'string'
+        ? { rehearsal: sessionDirOf(opts.rehearsal, stateDirOf(sessionDir) ?? opts.stateDir ?? '.readiness') }
+        : {}),
   });
   for (const w of r.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   if (r.signed) process.stdout.write(`signed by ${r.signer ?? 'unknown principal'} with ${r.keyFingerprint}\n`);

@@ -452,6 +452,8 @@ export interface SessionSummary {
   id: string;
   dir: string;
   checklist?: SessionStartData['checklist'];
+  /** started with --rehearsal */
+  rehearsal?: boolean;
   startedAt?: string;
   lastEventAt?: string;
   records: number;
@@ -543,6 +545,7 @@ export async function listSessions(stateDir: string, o: { verify?: boolean } = {
       id,
       dir,
       checklist: (start?.data as SessionStartData | undefined)?.checklist,
+      ...((start?.data as SessionStartData | undefined)?.rehearsal ? { rehearsal: true } : {}),
       startedAt: start?.ts,
       lastEventAt: j.tail[j.tail.length - 1]?.ts,
       records: j.count,

@@ -25,6 +25,11 @@ export interface ReportOptions {
   namespace?: string;
   /** (additive) actor of the report.generated event when the session is opened here */
   operator?: string;
+  /**
+   * (additive) the rehearsal named in the report: a session directory; false = none; undefined = the newest rehearsal
+   * of the same checklist in the session's state dir that started before it (none for a rehearsal's own report)
+   */
+  rehearsal?: string | false;
   /** (additive) generation time (tests) */
   now?: Date;
 }

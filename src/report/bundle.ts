@@ -20,7 +20,8 @@ import path from 'node:path';
 import type { ReportOptions, ReportResult } from './bundle-api.js';
 import { recordedEvidence, type SignoffData } from '../engine/events.js';
 import { createRedactor, type SecretValue } from '../engine/redact.js';
-import { openSessionDir, replaySession, safeName } from '../engine/session.js';
+import { openSessionDir, replaySession, safeName, type Replay } from '../engine/session.js';
+import { listRehearsals, rehearsalSummary, stateDirOf, type RehearsalSummary } from './rehearsal.js';
 import { mkdirShared, sharePath, shareTree } from '../engine/shared-files.js';
 import { UsageError } from '../checklist/errors.js';
 import { renderHtml } from './html.js';
@@ -138,6 +139,22 @@ async function replaceLatest(src: string, dst: string): Promise<void> {
   }
 }
 
+/** The rehearsal the report names (ReportOptions.rehearsal): explicit, none, or the newest one before this session. */
+async function rehearsalFor(o: ReportOptions, sessionDir: string, replay: Replay): Promise<RehearsalSummary | undefined> {
+  if (o.rehearsal === false) return undefined;
+  const start = replay.state.start!;
+  let dir = o.rehearsal;
+  if (dir === undefined) {
+    const stateDir = stateDirOf(sessionDir);
+    if (start.rehearsal || !stateDir) return undefined;
+    dir = (await listRehearsals(stateDir, { checklistName: start.checklist.name, before: start.ts, exclude: sessionDir }))[0]?.dir;
+    if (!dir) return undefined;
+  }
+  if (path.resolve(dir) === sessionDir) throw new UsageError(`--rehearsal names the session itself (${dir}): name the rehearsal's session`);
+  if (!existsSync(path.join(dir, 'journal.jsonl'))) throw new UsageError(`no rehearsal session at ${dir}: journal.jsonl not found`);
+  return rehearsalSummary(dir, replay);
+}
+
 export async function writeReportBundle(o: ReportOptions): Promise<ReportResult> {
   const env = o.env ?? process.env;
   const sessionDir = path.resolve(o.sessionDir);
@@ -210,8 +227,9 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
     const tails = await evidenceTails(dir);
     const redactor = createRedactor(checkable(o.secrets));
 
+    const rehearsal = await rehearsalFor(o, sessionDir, replay);
     const render = async (sig: SignatureStatus): Promise<ReportModel> => {
-      const json = reportJson(buildReport(replay, { generatedAt: now.toISOString(), interim, signature: sig }));
+      const json = reportJson(buildReport(replay, { generatedAt: now.toISOString(), interim, signature: sig, ...(rehearsal ? { rehearsal } : {}) }));
       // the views are rendered from report.json as written (canonical key order), so `verify` can re-render them
       const model = JSON.parse(json) as ReportModel;
       const views = renderViews(model, tails);

@@ -46,7 +46,10 @@ export interface SessionDiff {
   items: ItemDiff[];
 }
 
-function side(dir: string, r: Replay): DiffSide {
+/** what a diff reads of a session: its checklist and replayed state (a replay, or the TUI's live state) */
+export type DiffInput = Pick<Replay, 'checklist' | 'state'>;
+
+function side(dir: string, r: DiffInput): DiffSide {
   const s = r.state;
   return {
     id: s.start?.sessionId ?? dir,
@@ -60,7 +63,7 @@ function side(dir: string, r: Replay): DiffSide {
   };
 }
 
-function itemSide(r: Replay, id: string): ItemSide | undefined {
+function itemSide(r: DiffInput, id: string): ItemSide | undefined {
   const st = r.state.items[id];
   if (!st) return undefined;
   const res = st.result;
@@ -79,7 +82,7 @@ function durationsDiffer(a?: number, b?: number): boolean {
   return d > 1000 && d > Math.max(a, b) / 2;
 }
 
-function varsDiff(a: Replay, b: Replay): SessionDiff['vars'] {
+function varsDiff(a: DiffInput, b: DiffInput): SessionDiff['vars'] {
   const va: Record<string, string | undefined> = { ...a.state.start?.vars };
   const vb: Record<string, string | undefined> = { ...b.state.start?.vars };
   for (const [k, ka, kb] of [
@@ -95,7 +98,7 @@ function varsDiff(a: Replay, b: Replay): SessionDiff['vars'] {
 }
 
 /** Compare two replayed sessions; items in the order of B's checklist, then those only A has. */
-export function diffSessions(a: { dir: string; replay: Replay }, b: { dir: string; replay: Replay }): SessionDiff {
+export function diffSessions(a: { dir: string; replay: DiffInput }, b: { dir: string; replay: DiffInput }): SessionDiff {
   const itemsB = allItems(b.replay.checklist);
   const itemsA = allItems(a.replay.checklist);
   const ordered = [...itemsB, ...itemsA.filter((i) => !itemsB.some((x) => x.id === i.id))];

@@ -4,6 +4,7 @@
  * nothing runs). Every value is escaped; check output is stripped of ANSI/OSC and other control sequences first.
  * Deterministic: the same report model and evidence give the same bytes.
  */
+import { rehearsalLines } from './rehearsal.js';
 import { credentialMasker } from '../engine/credential-mask.js';
 import { moreOffending } from '../engine/bounded-record.js';
 import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
@@ -262,6 +263,7 @@ export function renderHtml(m: ReportModel, tails: Map<string, EvidenceTail>): st
       ['Journal head', `<code>${esc(m.journal.head)}</code> (${m.journal.count} records)`],
     ]),
   );
+  if (m.bundle.rehearsal) o.push('<h3>Rehearsal</h3>', dl(rehearsalLines(m.bundle.rehearsal, formatMs).map(([k, v]) => [k, esc(v)])));
   o.push('<table><tr><th>Block</th><th>Items</th><th>Status</th><th>Time vs estimate</th></tr>');
   for (const b of m.blocks) {
     o.push(

@@ -4,6 +4,7 @@
  * sigil), code fences are longer than any backtick run inside them, and the whole text stays under GitHub's
  * 65,536-character comment limit.
  */
+import { rehearsalLines } from './rehearsal.js';
 import type { ReportModel } from './model.js';
 import { deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord } from './text.js';
 
@@ -52,6 +53,10 @@ export function renderMarkdown(m: ReportModel): string {
       (m.kube ? ` · kube \`${mdText(m.kube.context)}\`` : ''),
   );
   out.push('');
+  if (m.bundle.rehearsal) {
+    for (const [k, v] of rehearsalLines(m.bundle.rehearsal, formatMs)) out.push(`- **${k}:** ${mdText(v, 600)}`);
+    out.push('');
+  }
   out.push('| Status | Count |');
   out.push('|---|---:|');
   for (const [s, n] of Object.entries(m.totals.byStatus)) out.push(`| ${statusWord(s as never)} | ${n} |`);

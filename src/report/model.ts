@@ -8,6 +8,7 @@
  * report and auditors read), kept beside deriveReport, the one function that fills it, so a field and where it comes
  * from are read together.
  */
+import type { RehearsalSummary } from './rehearsal.js';
 import canonicalize from 'canonicalize';
 import type { Checklist, Item } from '../checklist/model.js';
 import { allItems } from '../checklist/model.js';
@@ -196,7 +197,13 @@ export interface ReportModel {
   risks: Checklist['risks'];
   rollback?: Checklist['rollback'];
   /** not derived from the journal: how this bundle was made */
-  bundle: { generatedAt: string; interim: boolean; signature: SignatureStatus };
+  bundle: {
+    generatedAt: string;
+    interim: boolean;
+    signature: SignatureStatus;
+    /** the rehearsal this run was compared with when the bundle was written (its summary and bundle digest) */
+    rehearsal?: RehearsalSummary;
+  };
 }
 
 export type DerivedReport = Omit<ReportModel, 'bundle'>;

@@ -3,6 +3,9 @@
  * (controller.ts); components and the key dispatcher only call them, so they never spawn, read files or
  * compute verdicts themselves.
  */
+import type { DiffInput } from '../report/diff.js';
+import type { RehearsalRef } from '../report/rehearsal.js';
+
 export interface SignoffInput {
   item: string;
   decision: 'approve' | 'reject';
@@ -68,6 +71,10 @@ export interface UiActions {
   /** open a file in $PAGER, handing the terminal over and back */
   openPager(file: string): void;
   quit(): void;
+  /** rehearsals of this checklist in the state dir that started before this session, newest first (absent: none) */
+  rehearsals?(): Promise<RehearsalRef[]>;
+  /** a session directory replayed read-only (the rehearsal the diff screen compares with) */
+  replay?(dir: string): Promise<DiffInput>;
   /**
    * check groups a runner that died left running (shown at start, engine/group-ledger.ts): terminate them (the
    * operator agreed) or leave them; either way journaled. Absent for a watcher.

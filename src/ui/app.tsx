@@ -17,6 +17,7 @@ import { dispatchInput, type DispatchContext } from './keys.js';
 import type { KeyGate } from './lazy-runner.js';
 import { BlockScreen } from './screens/Block.js';
 import { DecisionScreen } from './screens/Decision.js';
+import { DiffScreen } from './screens/Diff.js';
 import { Help } from './screens/Help.js';
 import { ItemScreen } from './screens/Item.js';
 import { Overview } from './screens/Overview.js';
@@ -60,6 +61,8 @@ function Body({ width, height }: { width: number; height: number }): React.React
       return <ItemScreen key={screen.itemId} itemId={screen.itemId} width={width} height={height} />;
     case 'decision':
       return <DecisionScreen width={width} height={height} />;
+    case 'diff':
+      return <DiffScreen width={width} height={height} />;
   }
 }
 
@@ -130,7 +133,7 @@ function Root({
 export function App({ live, ui, actions, theme, onReady, onKey, keyGate }: AppProps): React.ReactElement {
   const deps = useMemo(() => ({ live, ui, actions }), [live, ui, actions]);
   const dispatch = useMemo<DispatchContext>(
-    () => ({ live, ui, actions, paneRows: () => paneRowsFor(ui.getState().rows) }),
+    () => ({ live, ui, actions, paneRows: () => paneRowsFor(ui.getState().rows), bodyRows: () => bodyRows(ui.getState().rows) }),
     [live, ui, actions],
   );
   return (

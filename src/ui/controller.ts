@@ -209,6 +209,20 @@ export function createController(o: ControllerOptions): Controller {
           : `UNSIGNED ${interim ? 'interim ' : ''}report: ${r.dir} — ${r.unsignedReason ?? 'no signing key'}${warn}`,
       };
     },
+    async rehearsals() {
+      const start = live.store.getState().start;
+      const { listRehearsals, stateDirOf } = await import('../report/rehearsal.js');
+      // the state dir the session lives in (a watcher's --session may be in another than --state-dir)
+      const stateDir = stateDirOf(session.dir) ?? o.stateDir;
+      if (stateDir === undefined || !start) return [];
+      return listRehearsals(stateDir, { checklistName: session.checklist.name, before: start.ts, exclude: session.dir });
+    },
+    async replay(dir) {
+      const { replaySession } = await import('../engine/session.js');
+      const r = await replaySession(dir);
+      if (r.problems.length) live.message('warn', `the rehearsal ${path.basename(dir)} fails its journal integrity check (${r.problems.length} problem(s)): compare with care`);
+      return { checklist: r.checklist, state: r.state };
+    },
     evidencePath: (rel) => path.resolve(session.dir, rel),
     openPager: (f) => o.openPager(f),
     quit: () => o.quit(),

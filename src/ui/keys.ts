@@ -13,7 +13,9 @@ import type { Checklist } from '../checklist/model.js';
 import { approvalRefusal, decisionBasis } from '../engine/session-state.js';
 import type { LiveState, SessionStore } from '../engine/store.js';
 import { reverifyPlan } from '../engine/freshness.js';
+import type { RehearsalRef } from '../report/rehearsal.js';
 import type { UiActions } from './actions.js';
+import { currentDiff, diffLayout, diffListRows } from './diff-view.js';
 import {
   blockOf,
   findItem,
@@ -131,6 +133,11 @@ export type Command =
   | 'pane.open'
   | 'report.generate'
   | 'session.handover'
+  | 'diff.open'
+  | 'diff.older'
+  | 'diff.newer'
+  | 'diff.nextChange'
+  | 'diff.prevChange'
   | 'app.help'
   | 'app.quit'
   | 'app.interrupt';
@@ -179,6 +186,11 @@ export const KEYMAP: Binding[] = [
   { command: 'pane.follow', keys: ['f'], label: 'follow', help: 'follow / pause the output', screens: ['item'], footer: true },
   { command: 'pane.open', keys: ['o'], label: 'pager', help: 'open the evidence in $PAGER', screens: ['item'], footer: true },
   { command: 'session.handover', keys: ['H'], label: 'hand over', help: 'hand the driver role over (running checks finish first; a watcher then drives)', driver: true },
+  { command: 'diff.nextChange', keys: [']'], label: 'next change', help: 'the next item that differs', screens: ['diff'], footer: true },
+  { command: 'diff.prevChange', keys: ['['], label: 'prev change', help: 'the previous item that differs', screens: ['diff'] },
+  { command: 'diff.older', keys: ['right'], label: 'older', help: 'compare with the next older rehearsal', screens: ['diff'], footer: true },
+  { command: 'diff.newer', keys: ['left'], label: 'newer', help: 'compare with the next newer rehearsal', screens: ['diff'] },
+  { command: 'diff.open', keys: ['D'], label: 'vs rehearsal', help: 'this run vs a rehearsal of the checklist, item by item (newest rehearsal first)' },
   { command: 'app.help', keys: ['?'], label: 'help', help: 'show / hide this help', footer: true },
   { command: 'app.quit', keys: ['q'], label: 'quit', help: 'quit (asks if checks run)', footer: true },
   { command: 'app.interrupt', keys: ['ctrl-c'], label: 'cancel/quit', help: 'cancel checks; twice: quit' },
@@ -218,6 +230,8 @@ export function keyLabel(k: KeyName, ascii: boolean): string {
 /** Footer order: what the operator came to do first, then moving around; help and quit always end the line. */
 const FOOTER_FIRST: Command[] = [
   'report.generate',
+  'diff.nextChange',
+  'diff.older',
   'nav.open',
   'run.item',
   'run.block',
@@ -271,6 +285,8 @@ export interface DispatchContext {
   actions: UiActions;
   /** rows available to the output pane (for paging) */
   paneRows?: () => number;
+  /** rows between the header and the footer (the diff screen scrolls in them) */
+  bodyRows?: () => number;
   now?: () => number;
 }
 
@@ -435,6 +451,84 @@ function toggleWatch(ctx: DispatchContext): void {
   );
 }
 
+/** `D`: the diff screen, on the newest rehearsal (or where it was left). */
+function openDiff(ctx: DispatchContext): void {
+  const ui = ctx.ui.getState();
+  if (currentScreen(ui).name !== 'diff') setUi(ctx, { stack: [...ui.stack, { name: 'diff' }] });
+  if (ui.diff?.phase === 'ready' || ui.diff?.phase === 'loading') return;
+  loadDiff(ctx, 0);
+}
+
+/** Read the rehearsals (unless known) and replay the `pick`-th one for the diff screen. */
+function loadDiff(ctx: DispatchContext, pick: number, known?: RehearsalRef[]): void {
+  const { rehearsals, replay } = ctx.actions;
+  const empty = { candidates: known ?? [], pick, top: 0 };
+  if (!rehearsals || !replay) return setUi(ctx, { diff: { phase: 'none', ...empty } });
+  setUi(ctx, { diff: { phase: 'loading', ...empty, ...(ctx.ui.getState().diff?.rehearsal ? { rehearsal: ctx.ui.getState().diff!.rehearsal } : {}) } });
+  void (async () => {
+    const list = known ?? (await rehearsals.call(ctx.actions));
+    const ref = list[pick];
+    if (!ref) return setUi(ctx, { diff: { phase: 'none', candidates: list, pick: 0, top: 0 } });
+    const r = await replay.call(ctx.actions, ref.dir);
+    // a later pick (←/→ pressed again meanwhile) wins
+    if (ctx.ui.getState().diff?.pick === pick) setUi(ctx, { diff: { phase: 'ready', candidates: list, pick, rehearsal: { dir: ref.dir, replay: r }, top: 0 } });
+  })().catch((err: unknown) => setUi(ctx, { diff: { phase: 'error', message: err instanceof Error ? err.message : String(err), ...empty } }));
+}
+
+/** Keys on the diff screen: scroll, jump between the items that differ, pick another rehearsal. False: not handled. */
+function diffCommand(cmd: Command, ctx: DispatchContext): boolean {
+  const ui = ctx.ui.getState();
+  const view = ui.diff;
+  if (cmd === 'diff.older' || cmd === 'diff.newer') {
+    if (!view || view.phase === 'loading' || view.candidates.length < 2) {
+      flash(ctx, view?.candidates.length === 1 ? 'there is only one rehearsal to compare with' : 'no other rehearsal', 'warn');
+      return true;
+    }
+    const next = view.pick + (cmd === 'diff.older' ? 1 : -1);
+    if (next < 0 || next >= view.candidates.length) {
+      flash(ctx, cmd === 'diff.older' ? 'this is the oldest rehearsal' : 'this is the newest rehearsal', 'warn');
+      return true;
+    }
+    loadDiff(ctx, next, view.candidates);
+    return true;
+  }
+  if (!['nav.up', 'nav.down', 'nav.top', 'nav.bottom', 'nav.pageUp', 'nav.pageDown', 'diff.nextChange', 'diff.prevChange'].includes(cmd)) return false;
+  const d = currentDiff(view, { checklist: ctx.live.checklist, state: ctx.live.store.getState() });
+  if (!d || !view) return true;
+  const layout = diffLayout(d, ui.cols - 1, false);
+  const n = diffListRows(ctx.bodyRows?.() ?? ui.rows - 6, layout);
+  const max = Math.max(0, layout.rows.length - n);
+  const top = Math.max(0, Math.min(view.top, max));
+  const at = (t: number) => setUi(ctx, { diff: { ...view, top: Math.max(0, Math.min(max, t)) } });
+  const changes = layout.rows.flatMap((r, i) => (r.changedItem ? [i] : []));
+  switch (cmd) {
+    case 'nav.up':
+      return (at(top - 1), true);
+    case 'nav.down':
+      return (at(top + 1), true);
+    case 'nav.top':
+      return (at(0), true);
+    case 'nav.bottom':
+      return (at(max), true);
+    case 'nav.pageUp':
+      return (at(top - Math.max(1, n - 1)), true);
+    case 'nav.pageDown':
+      return (at(top + Math.max(1, n - 1)), true);
+    case 'diff.nextChange': {
+      const i = changes.find((r) => r > top);
+      if (i === undefined) flash(ctx, changes.length ? 'no item below differs' : 'no item differs');
+      else at(i);
+      return true;
+    }
+    default: {
+      const i = [...changes].reverse().find((r) => r < top);
+      if (i === undefined) flash(ctx, changes.length ? 'no item above differs' : 'no item differs');
+      else at(i);
+      return true;
+    }
+  }
+}
+
 function today(offsetDays: number): string {
   return new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 }
@@ -445,6 +539,7 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
   const c: Checklist = ctx.live.checklist;
   const screen = currentScreen(ui);
   const onItem = screen.name === 'item';
+  if (screen.name === 'diff' && (cmd.startsWith('nav.') || cmd.startsWith('diff.')) && diffCommand(cmd, ctx)) return;
   switch (cmd) {
     case 'nav.up':
       return onItem ? scrollPane(ctx, 1) : moveSel(ctx, (i) => i - 1);
@@ -574,6 +669,8 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
         },
       });
     }
+    case 'diff.open':
+      return openDiff(ctx);
     case 'app.help':
       return setUi(ctx, { help: true });
     case 'app.quit':

@@ -32,7 +32,7 @@ import { createLazyRunner } from './lazy-runner.js';
 import { Picker, type PickerEntry } from './screens/Picker.js';
 import { createTerminal, detachFromTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
 import { detectTheme, ThemeContext, type Theme } from './theme.js';
-import { createUiStore } from './ui-store.js';
+import { createUiStore, type UiStore } from './ui-store.js';
 
 const YAML = /\.ya?ml$/i;
 
@@ -161,6 +161,19 @@ async function attach(
  * A hang-up (ssh dropped, terminal closed) never kills running checks: the UI goes away (`leave`), this process
  * finishes the runs started from it headless, journals their results, then releases the session (README: pairing).
  */
+/** The newest rehearsal's durations for the cutover clock (in the background; without one the clock uses estimates). */
+async function loadRehearsalPlan(controller: Controller, ui: UiStore): Promise<void> {
+  try {
+    const [newest] = (await controller.rehearsals?.()) ?? [];
+    if (!newest) return;
+    const r = await controller.replay!(newest.dir);
+    const { rehearsalPlan } = await import('./clock.js');
+    ui.setState({ rehearsal: rehearsalPlan(newest.id, r.state) });
+  } catch {
+    // a rehearsal that cannot be read: the clock plans from the estimates (the diff screen says why)
+  }
+}
+
 async function finishHeadless(o: { session: Session; runner?: Runner; controller: Controller; operator: string; leave(): void }): Promise<void> {
   detachFromTerminal();
   o.leave();
@@ -466,6 +479,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
 
   const ui = createUiStore({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   if (opened.orphans) ui.setState({ dialog: { kind: 'orphans', ...opened.orphans } });
+  void loadRehearsalPlan(controller, ui);
   const fps = Math.max(1, Math.min(60, Number.parseInt(opts.fps ?? '15', 10) || 15));
   const stdout = inkStdout(process.stdout);
   const mount = () => {

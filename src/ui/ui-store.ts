@@ -3,13 +3,18 @@
  * what happened). Key handlers read it with getState(), never from render closures.
  */
 import type { Decision } from '../engine/status.js';
+import type { DiffInput } from '../report/diff.js';
+import type { RehearsalRef } from '../report/rehearsal.js';
+import type { RehearsalPlan } from './clock.js';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
 export type Screen =
   | { name: 'overview' }
   | { name: 'block'; blockId: string }
   | { name: 'item'; itemId: string }
-  | { name: 'decision' };
+  | { name: 'decision' }
+  /** `D`: a rehearsal of the checklist against this session, item by item */
+  | { name: 'diff' };
 
 export type ScreenName = Screen['name'];
 
@@ -93,6 +98,18 @@ export interface OrphansDialog {
 
 export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | ConfirmDecisionDialog | QuitDialog | HandoverDialog | OrphansDialog;
 
+/** The diff screen: the rehearsals to pick from (newest first), the one picked, and the scroll position. */
+export interface DiffView {
+  phase: 'loading' | 'ready' | 'none' | 'error';
+  message?: string;
+  candidates: RehearsalRef[];
+  pick: number;
+  /** the picked rehearsal, replayed */
+  rehearsal?: { dir: string; replay: DiffInput };
+  /** first row shown of the scrolled part */
+  top: number;
+}
+
 export interface UiState {
   stack: Screen[];
   /** selected row per list (key: "overview", "block:<id>", "decision") */
@@ -108,6 +125,10 @@ export interface UiState {
   flash?: { text: string; level: 'info' | 'warn' | 'error' };
   /** report generation on the decision screen */
   report?: { phase: 'writing' | 'done' | 'error'; text: string };
+  /** the diff screen (kept while it is open, so going back to it keeps its place) */
+  diff?: DiffView;
+  /** the newest rehearsal's durations: the cutover clock plans what is left from them */
+  rehearsal?: RehearsalPlan;
   cols: number;
   rows: number;
   quitting: boolean;
