@@ -207,6 +207,8 @@ export function buildProgram(): Command {
     .option('--as <name>', 'operator identity')
     .option('--sign-key <key>', 'SSH key for signing')
     .option('--signer <principal>', 'signer principal')
+    .option('--rehearsal', 'mark the session as a rehearsal (e.g. a go rehearsal to compare a no-go run with)')
+    .option('--state-dir <dir>', 'where the session lives (default: inside the sandbox directory)')
     .option('--no-color')
     .option('--ascii')
     .option('--no-animation')

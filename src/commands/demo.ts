@@ -18,6 +18,10 @@ export interface DemoOptions {
   as?: string;
   signKey?: string;
   signer?: string;
+  /** mark the demo session as a rehearsal (compare a go rehearsal with a no-go real run: `readiness-tui diff`, D) */
+  rehearsal?: boolean;
+  /** where the session lives (default: inside the sandbox directory); two demos in one state dir can be compared */
+  stateDir?: string;
 }
 
 export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
@@ -42,7 +46,7 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
   process.chdir(sb.dir);
   const common = {
     vars: sb.varsFile,
-    stateDir: path.join(sb.dir, '.readiness'),
+    stateDir: opts.stateDir ? path.resolve(cwd, opts.stateDir) : path.join(sb.dir, '.readiness'),
     out: path.join(sb.dir, 'reports'),
     new: true,
     as: opts.as,
@@ -50,6 +54,7 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
     signer: opts.signer,
     sandbox: true,
     standIns: sb.standIns,
+    ...(opts.rehearsal ? { rehearsal: true } : {}),
   };
   try {
     if (opts.ci || !(process.stdin.isTTY && process.stdout.isTTY)) {

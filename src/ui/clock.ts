@@ -88,7 +88,9 @@ export function clock(c: Checklist, s: SessionState, now: number, plan?: Rehears
     const running = st?.running && st.startedAt ? Math.max(0, now - Date.parse(st.startedAt)) : 0;
     remaining += Math.max(0, expected - running);
   }
-  const elapsedMs = Math.max(0, now - started);
+  // a closed session's clock stopped at its final decision
+  const end = s.closed && s.finalDecision ? Date.parse(s.finalDecision.ts) : now;
+  const elapsedMs = Math.max(0, end - started);
   const basis = plan && fromRehearsal > 0 ? 'rehearsal' : pace !== undefined ? 'pace' : 'estimates';
   const known = basis !== 'estimates' || estimateMs > 0;
   return {

@@ -44,7 +44,7 @@ export function diffLayout(d: SessionDiff, width: number, ascii: boolean, pick?:
   const colW = Math.max(8, Math.floor((width - labelW - 4) / 2));
   const cell = (s: string) => truncate(s, colW).padEnd(colW);
   const line = (label: string, a: string, b: string, mark: boolean) =>
-    `${truncate(label, labelW - 2).padEnd(labelW - 2)}${mark ? point : ' '} ${cell(a)}  ${truncate(b, colW)}`;
+    `${truncate(label, labelW - 3).padEnd(labelW - 2)}${mark ? point : ' '} ${cell(a)}  ${truncate(b, colW)}`;
   const changed = d.items.filter((i) => i.changed.length);
   const other = pick && pick.of > 1 ? `  (${pick.n} of ${pick.of}: ${ascii ? '<-/->' : '←/→'} another)` : '';
   const head: DiffRow[] = [
@@ -60,7 +60,7 @@ export function diffLayout(d: SessionDiff, width: number, ascii: boolean, pick?:
       tone: changed.length ? 'warn' : 'ok',
       bold: true,
     },
-    { text: line('', 'A rehearsal', 'B this run', false), tone: 'muted' },
+    { text: line('', 'A', 'B', false), tone: 'muted' },
   ];
   const rows: DiffRow[] = [];
   if (!d.sameChecklist) rows.push({ text: truncate('! the two sessions ran different versions of the checklist (sha256 differs)', width), tone: 'warn' });

@@ -101,7 +101,7 @@ describe('cutover clock', () => {
     expect(clock(c, live.store.getState(), T0 + 35 * MIN, plan).projectedMs).toBe(ck.projectedMs);
   });
 
-  it('every item done: the finish is now; a checklist without estimates has no projection', () => {
+  it('a closed session\'s clock stops at its final decision; a checklist without estimates has no projection', () => {
     const { live, feed, at } = session();
     for (const id of ['0.1', '0.2', '1.1', '1.2']) ran(feed, id, MIN, at(MIN));
     feed.apply({ type: 'waiver', data: { item: '0.3', reason: 'r', expires: '2099-01-01', by: 'bob' }, ts: at(2 * MIN) } as never);
@@ -109,6 +109,12 @@ describe('cutover clock', () => {
     const ck = clock(c, live.store.getState(), T0 + 10 * MIN);
     // 0.2 needs a sign-off: it is not done and keeps its estimate at the pace so far
     expect(ck.fromEstimates).toBe(1);
+    // the final decision at minute 20 and the session closed: its clock stopped there
+    feed.apply({ type: 'decision', data: { decision: 'INCOMPLETE', deciding: [], final: true }, ts: at(20 * MIN) } as never);
+    expect(clock(c, live.store.getState(), T0 + 50 * MIN).elapsedMs).toBe(50 * MIN);
+    feed.apply({ type: 'session.close', data: { decision: 'INCOMPLETE' }, ts: at(21 * MIN) } as never);
+    expect(clock(c, live.store.getState(), T0 + 50 * MIN).elapsedMs).toBe(20 * MIN);
+    expect(clock(c, live.store.getState(), T0 + 500 * MIN).elapsedMs).toBe(20 * MIN);
     const bare = { ...c, blocks: c.blocks.map((b) => ({ ...b, items: b.items.map((i) => ({ ...i, estimateMs: undefined })) })) };
     const none = clock(bare, live.store.getState(), T0 + 10 * MIN);
     expect(none.projectedMs).toBeUndefined();

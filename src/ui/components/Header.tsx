@@ -11,7 +11,7 @@ import { fg, glyphs, looksLikeProduction, useTheme, type Tone } from '../theme.j
 
 export const DECISION_TONE: Record<Decision, Tone> = { GO: 'ok', 'NO-GO': 'bad', INCOMPLETE: 'warn' };
 
-/** Re-render every second while `active` (the session has started: the clock runs whether or not a check does). */
+/** Re-render every second while `active` (the session is open: the clock runs whether or not a check does). */
 export function useTicker(active: boolean): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -27,13 +27,13 @@ export function Header({ width }: { width: number }): React.ReactElement {
   const theme = useTheme();
   const g = glyphs(theme);
   const { live, actions } = useDeps();
-  const { start, decision } = useLive(useShallow((s) => ({ start: s.start, decision: s.decision })));
+  const { start, decision, closed } = useLive(useShallow((s) => ({ start: s.start, decision: s.decision, closed: s.closed })));
   const plan = useUi((s) => s.rehearsal);
   const presence = useLive((s) => s.presence);
   // the clock is derived from the whole state; subscribe to the pieces it reads
   useLive((s) => s.seq);
   // the clock ticks while nothing runs too: idle time is time, and it pushes the projected finish out
-  const now = useTicker(Boolean(start));
+  const now = useTicker(Boolean(start) && !closed);
   const c = live.checklist;
   const ck = clock(c, live.store.getState(), now, plan);
   const kube = start?.kube;

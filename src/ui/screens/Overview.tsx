@@ -30,7 +30,7 @@ export function Overview({ width, height }: { width: number; height: number }): 
 
   const plan = useUi((s) => s.rehearsal);
   // ticks like the header's clock: the projection moves on while nothing runs
-  const now = useTicker(Boolean(state.start));
+  const now = useTicker(Boolean(state.start) && !state.closed);
   const ck = clock(c, state, now, plan);
   const startMs = state.start ? Date.parse(state.start.ts) : Date.now();
   const listRows = Math.max(1, height - 3);
