@@ -34,8 +34,10 @@ const dur = (s: ItemSide | undefined, est?: number) => `${s?.durationMs !== unde
 
 function sideLabel(d: SessionDiff['a'], self: boolean): string {
   const kind = self ? 'this run' : d.rehearsal ? 'rehearsal' : d.sandbox ? 'sandbox' : 'real run';
-  return `${kind} ${d.id} ${d.decision}${d.final ? ' (final)' : ''}${d.startedAt ? ` started ${d.startedAt.slice(0, 16).replace('T', ' ')}` : ''}`;
+  return `${kind} ${d.id} ${d.decision}${d.final ? ' (final)' : ''}`;
 }
+
+const started = (d: SessionDiff['a']) => (d.startedAt ? ` started ${d.startedAt.slice(0, 16).replace('T', ' ')}` : '');
 
 export function diffLayout(d: SessionDiff, width: number, ascii: boolean, pick?: { n: number; of: number }): DiffLayout {
   const point = ascii ? '<' : '◀';
@@ -48,8 +50,8 @@ export function diffLayout(d: SessionDiff, width: number, ascii: boolean, pick?:
   const changed = d.items.filter((i) => i.changed.length);
   const other = pick && pick.of > 1 ? `  (${pick.n} of ${pick.of}: ${ascii ? '<-/->' : '←/→'} another)` : '';
   const head: DiffRow[] = [
-    { text: truncate(`A ${sideLabel(d.a, false)}${other}`, width) },
-    { text: truncate(`B ${sideLabel(d.b, true)}`, width) },
+    { text: truncate(`A ${sideLabel(d.a, false)}${other}${started(d.a)}`, width) },
+    { text: truncate(`B ${sideLabel(d.b, true)}${started(d.b)}`, width) },
     {
       text: truncate(
         changed.length

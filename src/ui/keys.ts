@@ -516,7 +516,8 @@ function diffCommand(cmd: Command, ctx: DispatchContext): boolean {
       return (at(top + Math.max(1, n - 1)), true);
     case 'diff.nextChange': {
       const i = changes.find((r) => r > top);
-      if (i === undefined) flash(ctx, changes.length ? 'no item below differs' : 'no item differs');
+      // the last page cannot scroll further: the differences left are on screen already
+      if (i === undefined || top === max) flash(ctx, !changes.length ? 'no item differs' : i === undefined ? 'no item below differs' : 'the items below that differ are all on screen');
       else at(i);
       return true;
     }
