@@ -35,6 +35,8 @@ export interface RehearsalSummary {
   bundle?: { path: string; sha256?: string; signed: boolean; interim: boolean; missing?: true };
   /** items whose status differs between the rehearsal and this session: "1.1 PASS → FAIL" */
   changed: string[];
+  /** the rehearsal's journal fails its integrity check: this many problems (its summary is what could be replayed) */
+  journalProblems?: number;
 }
 
 /** The state dir a session directory lives in (<state>/sessions/<id>), if it is laid out that way. */
@@ -94,6 +96,7 @@ export async function rehearsalSummary(dir: string, of: Pick<Replay, 'state'>): 
     durationMs,
     ...(bundle ? { bundle } : {}),
     changed,
+    ...(r.problems.length ? { journalProblems: r.problems.length } : {}),
   };
 }
 
@@ -111,7 +114,8 @@ export function rehearsalLines(r: RehearsalSummary, fmtMs: (ms: number) => strin
       'Rehearsal',
       `session ${r.sessionId}, started ${r.startedAt}${r.kubeContext ? ` on kube context ${r.kubeContext}` : ''}: ` +
         `${r.decision}${r.final ? '' : ' (no final decision)'}; ${counts}; ${fmtMs(r.durationMs)} of checks` +
-        (r.sameChecklist ? '' : '; it ran a different version of the checklist'),
+        (r.sameChecklist ? '' : '; it ran a different version of the checklist') +
+        (r.journalProblems ? `; ITS JOURNAL FAILS ITS INTEGRITY CHECK (${r.journalProblems} problem(s))` : ''),
     ],
     ['Rehearsal bundle', bundle],
     ['Changed since the rehearsal', r.changed.length ? r.changed.join('; ') : 'no item changed status'],
