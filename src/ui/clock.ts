@@ -111,12 +111,13 @@ export function rehearsalPlan(id: string, s: SessionState): RehearsalPlan {
   return { id, durations };
 }
 
-/** One sentence on what the projected finish rests on (the overview shows it under the header's clock). */
+/** One line on what the projected finish rests on (the overview shows it under the header's clock; fits 80 columns). */
 export function projectionText(ck: Clock, startMs: number, plan?: RehearsalPlan): string {
   if (ck.projectedMs === undefined) return 'no projected finish: the checklist gives no estimates';
-  const at = `projected finish ${fmtTimeOfDay(startMs + ck.projectedMs)}`;
+  const at = `finish ${fmtTimeOfDay(startMs + ck.projectedMs)}`;
+  const items = (n: number) => `${n} ${n === 1 ? 'item' : 'items'}`;
   if (!ck.fromRehearsal && !ck.fromEstimates) return `${at}: every item is done`;
   if (ck.basis === 'rehearsal')
-    return `${at}: ${ck.fromRehearsal} item(s) as long as in rehearsal ${plan?.id ?? ''}${ck.fromEstimates ? `, ${ck.fromEstimates} from estimates` : ''}`;
-  return `${at}: the estimates of the ${ck.fromEstimates} item(s) left${ck.basis === 'pace' ? ' at the pace so far' : ''}${plan ? '' : ' (no rehearsal)'}`;
+    return `${at}: ${items(ck.fromRehearsal)} as in rehearsal ${plan?.id ?? ''}${ck.fromEstimates ? `, ${ck.fromEstimates} by estimate` : ''}`;
+  return `${at}: ${items(ck.fromEstimates)} left by estimate${ck.basis === 'pace' ? ' at the pace so far' : ''}${plan ? '' : ' (no rehearsal)'}`;
 }

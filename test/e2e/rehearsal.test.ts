@@ -51,7 +51,49 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const TINY = `apiVersion: readiness/v1
+name: tiny
+title: Tiny cutover
+blocks:
+  - id: "1"
+    title: Checks
+    items:
+      - id: "1.1"
+        title: probe
+        estimate: 30m
+        check: { kind: command, run: "true" }
+      - id: "1.2"
+        title: look
+        estimate: 15m
+        check: { kind: manual }
+        signoff: required
+`;
+
 describe('rehearsal vs production (demo go rehearsal, no-go real run)', () => {
+  it('the clock of a new run plans from its rehearsal and ticks while nothing runs', async () => {
+    writeFileSync(path.join(dir, 'tiny.yaml'), TINY);
+    const reh = await cli(['run', 'tiny.yaml', '--ci', '--rehearsal', '--state-dir', 'st2'], { cwd: dir, env: env() });
+    expect(reh.code, reh.stderr).toBe(3);
+    const rehId = path.basename(/^session: (.+)$/m.exec(reh.stdout)![1]!.trim());
+    const t = await launchTui({
+      args: ['tiny.yaml', '--state-dir', 'st2', '--new', '--as', CAPTAIN],
+      cwd: dir,
+      cols: 80,
+      rows: 24,
+      env: { HOME: path.join(dir, 'home'), TMPDIR: dir, SSH_AUTH_SOCK: undefined },
+    });
+    tuis.push(t);
+    // 1.1 as long as it took in the rehearsal, 1.2 (the rehearsal has no result for it) from its estimate
+    await t.waitForScreen(new RegExp(`^finish \\d\\d:\\d\\d: 1 item as in rehearsal ${rehId}, 1 by estimate$`, 'm'));
+    expect(t.lines()[0]).toMatch(/ \d\d:\d\d:\d\d \/ est 45m → \d\d:\d\d \(reh\) /);
+    // nothing runs, the clock moves on
+    const clockOf = (l: string) => /(\d\d:\d\d:\d\d) \/ est/.exec(l)?.[1];
+    const first = clockOf(t.lines()[0]!);
+    await t.waitForScreen(() => clockOf(t.lines()[0]!) !== first, 5000);
+    expect(t.screen()).not.toMatch(/running/);
+  }, 60_000);
+
+
   it("the real run's report names its rehearsal with its summary and bundle digest, and verifies", async () => {
     const report = JSON.parse(readFileSync(path.join(run.real.bundle, 'report.json'), 'utf8')) as {
       bundle: { rehearsal?: Record<string, unknown> & { bundle: Record<string, unknown> } };

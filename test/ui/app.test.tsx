@@ -87,7 +87,7 @@ describe.each(SIZES)('screens at %ix%i', (cols, rows) => {
       // per block: the time its checks ran / its estimate; under the header, what the projected finish rests on
       expect(s).toMatch(/Block 0: Foundations.*✎1\s+2m04s\/2h45m/);
       expect(s).toMatch(/Block 1: Resilience.*·2\s+0s\/2h10m/);
-      expect(s).toMatch(/^projected finish \d\d:\d\d: the estimates of the 3 item\(s\) left at the pace so far/m);
+      expect(s).toMatch(/^finish \d\d:\d\d: 3 items left by estimate at the pace so far \(no rehearsal\)$/m);
       expect(s).toContain('Block 1: Resilience');
       expect(s).toMatch(/⏎ open/);
       expect(s).toMatch(/\? help/);

@@ -51,7 +51,7 @@ describe('cutover clock', () => {
     const c = live.checklist;
     let ck = clock(c, live.store.getState(), T0 + 5 * MIN);
     expect(ck).toMatchObject({ elapsedMs: 5 * MIN, estimateMs: 295 * MIN, basis: 'estimates', projectedMs: 300 * MIN, fromEstimates: 5, fromRehearsal: 0 });
-    expect(projectionText(ck, T0)).toMatch(/^projected finish \d\d:\d\d: the estimates of the 5 item\(s\) left \(no rehearsal\)$/);
+    expect(projectionText(ck, T0)).toMatch(/^finish \d\d:\d\d: 5 items left by estimate \(no rehearsal\)$/);
 
     // 0.1 (30m estimated) took 60m: twice as slow, so what is left takes twice its estimate
     ran(feed, '0.1', 60 * MIN, at(60 * MIN));
@@ -89,7 +89,7 @@ describe('cutover clock', () => {
     expect(ck).toMatchObject({ basis: 'rehearsal', fromRehearsal: 3, fromEstimates: 2 });
     expect(ck.projectedMs).toBe(2 * MIN + (10 + 40 + 50) * MIN + (15 + 10) * MIN);
     expect(ck.blocks.map((b) => b.rehearsalMs)).toEqual([50 * MIN, 50 * MIN]);
-    expect(projectionText(ck, T0, plan)).toMatch(/^projected finish \d\d:\d\d: 3 item\(s\) as long as in rehearsal s-rehearsal, 2 from estimates$/);
+    expect(projectionText(ck, T0, plan)).toMatch(/^finish \d\d:\d\d: 3 items as in rehearsal s-rehearsal, 2 by estimate$/);
 
     // 0.1 took 3m of its 30m estimate (pace 0.1: the items the rehearsal did not run get a tenth of their estimate);
     // 0.2 is running since minute 5: at minute 25 it has 20 of its 40 rehearsed minutes left
