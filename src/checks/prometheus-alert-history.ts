@@ -142,6 +142,171 @@ async function rangeChunks(api: PromApi, expr: string, start: number, end: numbe
   return out;
 }
 
+const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The runbook of each alert (rules' annotations, the webhook log), each rule group's own interval, how many rules. */
+async function readRunbooks(
+  p: Params,
+  api: PromApi,
+  ctx: CheckContext,
+): Promise<{ runbooks: Map<string, string>; groupInterval: Map<string, number>; alertingRules: number | null }> {
+  // runbooks and the number of alerting rules
+  const runbooks = new Map<string, string>();
+  /** a rule group's own evaluation interval, per alertname (seconds) */
+  const groupInterval = new Map<string, number>();
+  let alertingRules: number | null = null;
+  if (p.runbooks.fromRules) {
+    const data = (await api.get('/api/v1/rules?type=alert')) as {
+      groups?: { interval?: number; rules?: { name?: string; type?: string; annotations?: Record<string, string> }[] }[];
+    };
+    alertingRules = 0;
+    for (const g of data?.groups ?? []) {
+      for (const r of g.rules ?? []) {
+        if (r.type && r.type !== 'alerting') continue;
+        alertingRules++;
+        const url = r.annotations?.runbook_url ?? r.annotations?.runbook;
+        if (r.name && url) runbooks.set(r.name, url);
+        if (r.name && typeof g.interval === 'number' && g.interval > 0 && !p.evaluationInterval) {
+          groupInterval.set(r.name, Math.max(groupInterval.get(r.name) ?? 0, g.interval));
+        }
+      }
+    }
+    ctx.emit(`  ${alertingRules} alerting rule(s), ${runbooks.size} with a runbook annotation`);
+  }
+  if (p.runbooks.webhookLog) {
+    const abs = path.resolve(ctx.cwd, p.runbooks.webhookLog);
+    const text = await readFile(abs, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new CheckError(`cannot read the Alertmanager webhook log ${abs} (${e.code ?? 'unreadable'})`, 'fix runbooks.webhookLog');
+    });
+    for (const [k, v] of runbooksFromWebhookLog(text)) runbooks.set(k, v);
+  }
+  return { runbooks, groupInterval, alertingRules };
+}
+
+/** The acknowledgement sources configured: a PagerDuty incidents export, an Alertmanager silences export. */
+async function readAcknowledgements(
+  p: Params,
+  ctx: CheckContext,
+): Promise<{ ackConfigured: boolean; incidents: Record<string, unknown>[]; silences: Record<string, unknown>[] }> {
+  // acknowledgement sources
+  const ackCfg = p.acknowledgements;
+  const ackConfigured = !!(ackCfg?.pagerdutyIncidents || ackCfg?.alertmanagerSilences);
+  let incidents: Record<string, unknown>[] = [];
+  let silences: Record<string, unknown>[] = [];
+  if (ackCfg?.pagerdutyIncidents) {
+    try {
+      incidents = pagerDutyIncidents(await readJsonFile(ackCfg.pagerdutyIncidents, ctx, 'PagerDuty incidents export'));
+    } catch (e) {
+      if (e instanceof CheckError) throw e;
+      throw new CheckError(`PagerDuty incidents export ${ackCfg.pagerdutyIncidents}: ${(e as Error).message}`, 'export GET /incidents as JSON');
+    }
+    ctx.emit(`  ${incidents.length} PagerDuty incident(s) read`);
+  }
+  if (ackCfg?.alertmanagerSilences) {
+    const doc = await readJsonFile(ackCfg.alertmanagerSilences, ctx, 'Alertmanager silences export');
+    if (!Array.isArray(doc)) throw new CheckError(`the silences export ${ackCfg.alertmanagerSilences} is not a JSON array`, 'export GET /api/v2/silences');
+    silences = doc as Record<string, unknown>[];
+    ctx.emit(`  ${silences.length} Alertmanager silence(s) read`);
+  }
+  return { ackConfigured, incidents, silences };
+}
+
+interface Classified extends Episode {
+  transient: boolean;
+  acknowledged: Ack | null;
+  falsePositive: boolean;
+  actionable: boolean;
+  why: string[];
+  runbook?: string;
+}
+
+/** Each episode: transient, acknowledged, false positive, actionable and why. */
+function classify(
+  episodes: Episode[],
+  p: Params,
+  k: {
+    intervalS: number;
+    runbooks: Map<string, string>;
+    ackConfigured: boolean;
+    incidents: Record<string, unknown>[];
+    silences: Record<string, unknown>[];
+  },
+): Classified[] {
+  const { intervalS, runbooks, ackConfigured, incidents, silences } = k;
+  const ackCfg = p.acknowledgements;
+  const transientS = p.transientMinutes * 60;
+  return episodes.map((e) => {
+    const w = { alertname: e.alertname, labels: e.labels, from: e.activeAt, to: e.lastFiring + intervalS };
+    const ack = ackConfigured ? (matchPagerDuty(w, incidents) ?? matchSilence(w, silences, ackCfg?.ignoreSilencesBy ?? [])) ?? null : null;
+    const transient = !e.ongoing && e.durationS <= transientS;
+    const falsePositive = transient && !ack;
+    const runbook = runbooks.get(e.alertname);
+    const sev = e.labels.severity ?? '';
+    const why = [
+      ...(runbook ? ['runbook'] : []),
+      ...(p.actionableSeverities.includes(sev) ? [`severity ${sev}`] : []),
+      ...(ack ? [`acknowledged (${ack.source})`] : []),
+    ];
+    return { ...e, transient, acknowledged: ack, falsePositive, actionable: !falsePositive && why.length > 0, why, ...(runbook ? { runbook } : {}) };
+  });
+}
+
+/** Per alertname: its episodes, per day, transient, false positives, actionable, acknowledged, durations. */
+function perAlert(classified: Classified[], days: number, runbooks: Map<string, string>, ackConfigured: boolean) {
+  const byName = new Map<string, Classified[]>();
+  for (const c of classified) {
+    const list = byName.get(c.alertname);
+    if (list) list.push(c);
+    else byName.set(c.alertname, [c]);
+  }
+  return [...byName.entries()]
+    .map(([alertname, eps]) => {
+      const d = eps.map((e) => e.durationS).sort((a, b) => a - b);
+      return {
+        alertname,
+        severity: [...new Set(eps.map((e) => e.labels.severity ?? ''))].filter(Boolean).join(','),
+        episodes: eps.length,
+        perDay: round(eps.length / days, 2),
+        transient: eps.filter((e) => e.transient).length,
+        falsePositives: eps.filter((e) => e.falsePositive).length,
+        actionable: eps.filter((e) => e.actionable).length,
+        acknowledged: ackConfigured ? eps.filter((e) => e.acknowledged).length : null,
+        hasRunbook: runbooks.has(alertname),
+        medianDurationS: d[Math.floor((d.length - 1) / 2)] ?? 0,
+        maxDurationS: d[d.length - 1] ?? 0,
+      };
+    })
+    .sort((a, b) => b.episodes - a.episodes || a.alertname.localeCompare(b.alertname));
+}
+
+/** alert_episodes.json: the result, the requests made and every episode as classified. */
+async function attachEpisodes(ctx: CheckContext, result: object, requests: string[], classified: Classified[]): Promise<void> {
+  await ctx.attach(
+    'alert_episodes.json',
+    JSON.stringify(
+      {
+        ...result,
+        requests,
+        episodeList: classified.map((c) => ({
+          alertname: c.alertname,
+          labels: c.labels,
+          activeAt: new Date(c.activeAt * 1000).toISOString(),
+          lastFiring: new Date(c.lastFiring * 1000).toISOString(),
+          durationS: c.durationS,
+          ongoing: c.ongoing,
+          transient: c.transient,
+          falsePositive: c.falsePositive,
+          actionable: c.actionable,
+          why: c.why,
+          acknowledged: c.acknowledged,
+        })),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}
+
 export const prometheusAlertHistory: CheckKind<Params> = {
   kind: 'prometheus.alert-history',
   title: 'Alert fatigue over the last days: episodes per day, false-positive rate, actionable share',
@@ -210,36 +375,7 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     const intervalS = await evaluationIntervalS(p, api, ctx);
     const maxGapS = intervalS * 2;
 
-    // runbooks and the number of alerting rules
-    const runbooks = new Map<string, string>();
-    /** a rule group's own evaluation interval, per alertname (seconds) */
-    const groupInterval = new Map<string, number>();
-    let alertingRules: number | null = null;
-    if (p.runbooks.fromRules) {
-      const data = (await api.get('/api/v1/rules?type=alert')) as {
-        groups?: { interval?: number; rules?: { name?: string; type?: string; annotations?: Record<string, string> }[] }[];
-      };
-      alertingRules = 0;
-      for (const g of data?.groups ?? []) {
-        for (const r of g.rules ?? []) {
-          if (r.type && r.type !== 'alerting') continue;
-          alertingRules++;
-          const url = r.annotations?.runbook_url ?? r.annotations?.runbook;
-          if (r.name && url) runbooks.set(r.name, url);
-          if (r.name && typeof g.interval === 'number' && g.interval > 0 && !p.evaluationInterval) {
-            groupInterval.set(r.name, Math.max(groupInterval.get(r.name) ?? 0, g.interval));
-          }
-        }
-      }
-      ctx.emit(`  ${alertingRules} alerting rule(s), ${runbooks.size} with a runbook annotation`);
-    }
-    if (p.runbooks.webhookLog) {
-      const abs = path.resolve(ctx.cwd, p.runbooks.webhookLog);
-      const text = await readFile(abs, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw new CheckError(`cannot read the Alertmanager webhook log ${abs} (${e.code ?? 'unreadable'})`, 'fix runbooks.webhookLog');
-      });
-      for (const [k, v] of runbooksFromWebhookLog(text)) runbooks.set(k, v);
-    }
+    const { runbooks, groupInterval, alertingRules } = await readRunbooks(p, api, ctx);
 
     // raw samples, chunk by chunk
     const nChunks = Math.ceil((end - start) / chunkS);
@@ -255,78 +391,13 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     });
     ctx.emit(`  ${firing.size} firing series → ${episodes.length} episode(s)`);
 
-    // acknowledgement sources
-    const ackCfg = p.acknowledgements;
-    const ackConfigured = !!(ackCfg?.pagerdutyIncidents || ackCfg?.alertmanagerSilences);
-    let incidents: Record<string, unknown>[] = [];
-    let silences: Record<string, unknown>[] = [];
-    if (ackCfg?.pagerdutyIncidents) {
-      try {
-        incidents = pagerDutyIncidents(await readJsonFile(ackCfg.pagerdutyIncidents, ctx, 'PagerDuty incidents export'));
-      } catch (e) {
-        if (e instanceof CheckError) throw e;
-        throw new CheckError(`PagerDuty incidents export ${ackCfg.pagerdutyIncidents}: ${(e as Error).message}`, 'export GET /incidents as JSON');
-      }
-      ctx.emit(`  ${incidents.length} PagerDuty incident(s) read`);
-    }
-    if (ackCfg?.alertmanagerSilences) {
-      const doc = await readJsonFile(ackCfg.alertmanagerSilences, ctx, 'Alertmanager silences export');
-      if (!Array.isArray(doc)) throw new CheckError(`the silences export ${ackCfg.alertmanagerSilences} is not a JSON array`, 'export GET /api/v2/silences');
-      silences = doc as Record<string, unknown>[];
-      ctx.emit(`  ${silences.length} Alertmanager silence(s) read`);
-    }
+    const { ackConfigured, incidents, silences } = await readAcknowledgements(p, ctx);
 
-    const transientS = p.transientMinutes * 60;
-    interface Classified extends Episode {
-      transient: boolean;
-      acknowledged: Ack | null;
-      falsePositive: boolean;
-      actionable: boolean;
-      why: string[];
-      runbook?: string;
-    }
-    const classified: Classified[] = episodes.map((e) => {
-      const w = { alertname: e.alertname, labels: e.labels, from: e.activeAt, to: e.lastFiring + intervalS };
-      const ack = ackConfigured ? (matchPagerDuty(w, incidents) ?? matchSilence(w, silences, ackCfg?.ignoreSilencesBy ?? [])) ?? null : null;
-      const transient = !e.ongoing && e.durationS <= transientS;
-      const falsePositive = transient && !ack;
-      const runbook = runbooks.get(e.alertname);
-      const sev = e.labels.severity ?? '';
-      const why = [
-        ...(runbook ? ['runbook'] : []),
-        ...(p.actionableSeverities.includes(sev) ? [`severity ${sev}`] : []),
-        ...(ack ? [`acknowledged (${ack.source})`] : []),
-      ];
-      return { ...e, transient, acknowledged: ack, falsePositive, actionable: !falsePositive && why.length > 0, why, ...(runbook ? { runbook } : {}) };
-    });
+    const classified = classify(episodes, p, { intervalS, runbooks, ackConfigured, incidents, silences });
 
     const n = classified.length;
-    const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
-    const count = (f: (c: Classified) => boolean) => classified.filter(f).length;
-    const byName = new Map<string, Classified[]>();
-    for (const c of classified) {
-      const list = byName.get(c.alertname);
-      if (list) list.push(c);
-      else byName.set(c.alertname, [c]);
-    }
-    const byAlert = [...byName.entries()]
-      .map(([alertname, eps]) => {
-        const d = eps.map((e) => e.durationS).sort((a, b) => a - b);
-        return {
-          alertname,
-          severity: [...new Set(eps.map((e) => e.labels.severity ?? ''))].filter(Boolean).join(','),
-          episodes: eps.length,
-          perDay: round(eps.length / p.days, 2),
-          transient: eps.filter((e) => e.transient).length,
-          falsePositives: eps.filter((e) => e.falsePositive).length,
-          actionable: eps.filter((e) => e.actionable).length,
-          acknowledged: ackConfigured ? eps.filter((e) => e.acknowledged).length : null,
-          hasRunbook: runbooks.has(alertname),
-          medianDurationS: d[Math.floor((d.length - 1) / 2)] ?? 0,
-          maxDurationS: d[d.length - 1] ?? 0,
-        };
-      })
-      .sort((a, b) => b.episodes - a.episodes || a.alertname.localeCompare(b.alertname));
+      const count = (f: (c: Classified) => boolean) => classified.filter(f).length;
+    const byAlert = perAlert(classified, p.days, runbooks, ackConfigured);
 
     const result = {
       days: p.days,
@@ -349,30 +420,7 @@ export const prometheusAlertHistory: CheckKind<Params> = {
       queries: api.requests.length,
     };
     const withAlias = { ...result, actionablePercent: result.actionableFraction };
-    await ctx.attach(
-      'alert_episodes.json',
-      JSON.stringify(
-        {
-          ...result,
-          requests: api.requests,
-          episodeList: classified.map((c) => ({
-            alertname: c.alertname,
-            labels: c.labels,
-            activeAt: new Date(c.activeAt * 1000).toISOString(),
-            lastFiring: new Date(c.lastFiring * 1000).toISOString(),
-            durationS: c.durationS,
-            ongoing: c.ongoing,
-            transient: c.transient,
-            falsePositive: c.falsePositive,
-            actionable: c.actionable,
-            why: c.why,
-            acknowledged: c.acknowledged,
-          })),
-        },
-        null,
-        2,
-      ) + '\n',
-    );
+    await attachEpisodes(ctx, result, api.requests, classified);
     for (const a of byAlert) {
       ctx.emit(`  ${a.alertname.padEnd(28)} ${String(a.episodes).padStart(4)} episodes  ${String(a.perDay).padStart(6)}/day  FP ${a.falsePositives}  actionable ${a.actionable}${a.hasRunbook ? '  (runbook)' : ''}`);
     }
