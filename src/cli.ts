@@ -31,17 +31,8 @@ function sessionOptions(cmd: Command): Command {
     .option('--rehearsal', 'mark the session as a rehearsal (compare it with the real run: readiness-tui diff)');
 }
 
-export function buildProgram(): Command {
-  const program = new Command('readiness-tui');
-  program
-    .description('Walk a production-readiness checklist live: checks, sign-offs, go/no-go and a signed report.')
-    .version(VERSION, '-v, --version')
-    .showSuggestionAfterError(true)
-    // options after a subcommand belong to it (`signoff 1.1 --as bob --state-dir X`), not to the root program
-    .enablePositionalOptions()
-    .configureOutput({ outputError: (str, write) => write(str) })
-    .exitOverride();
-
+/** The interactive TUI (the program's own action), `watch` and `diff`. */
+function addLiveCommands(program: Command): void {
   sessionOptions(
     program
       .argument('[file]', 'checklist YAML (default: pick from ./checklist and the bundled ones)')
@@ -88,7 +79,10 @@ export function buildProgram(): Command {
       const m = await import('./commands/diff.js');
       process.exitCode = await m.diffCommand(a, b, opts);
     });
+}
 
+/** `validate`, `kinds` and the headless `run`. */
+function addHeadlessCommands(program: Command): void {
   program
     .command('validate')
     .description('check a checklist file: every problem with file:line:col; exit 0 valid, 2 invalid')
@@ -122,7 +116,10 @@ export function buildProgram(): Command {
     const m = await import('./commands/run.js');
     process.exitCode = await m.runCommand(file, opts);
   });
+}
 
+/** What anyone may add to a session from a shell: `signoff`, `waive`, `note`. */
+function addRecordCommands(program: Command): void {
   program
     .command('signoff')
     .description('record a human sign-off on an item of a session (from any shell)')
@@ -168,7 +165,10 @@ export function buildProgram(): Command {
       const m = await import('./commands/note.js');
       process.exitCode = await m.noteCommand(text, opts);
     });
+}
 
+/** `report` and `verify`. */
+function addReportCommands(program: Command): void {
   program
     .command('report')
     .description('write the evidence bundle and signed report of a session; prints its path last')
@@ -196,7 +196,10 @@ export function buildProgram(): Command {
       const m = await import('./commands/verify.js');
       process.exitCode = await m.verifyCommand(bundle, opts);
     });
+}
 
+/** `demo` (the local sandbox) and `info`. */
+function addSandboxCommands(program: Command): void {
   program
     .command('demo')
     .description('the whole detektor checklist against a local sandbox (no cluster needed)')
@@ -225,6 +228,24 @@ export function buildProgram(): Command {
       const m = await import('./commands/info.js');
       process.exitCode = await m.infoCommand(opts);
     });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('readiness-tui');
+  program
+    .description('Walk a production-readiness checklist live: checks, sign-offs, go/no-go and a signed report.')
+    .version(VERSION, '-v, --version')
+    .showSuggestionAfterError(true)
+    // options after a subcommand belong to it (`signoff 1.1 --as bob --state-dir X`), not to the root program
+    .enablePositionalOptions()
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .exitOverride();
+
+  addLiveCommands(program);
+  addHeadlessCommands(program);
+  addRecordCommands(program);
+  addReportCommands(program);
+  addSandboxCommands(program);
 
   return program;
 }
