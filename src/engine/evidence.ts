@@ -104,6 +104,51 @@ const SPACE_EVERY = 64 * 1024 * 1024;
 
 const toErr = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
+/**
+ * Batched mode's coalescing: chunks are copied into one group (so callers may reuse their chunks at once) and
+ * written together when it holds WRITE_BYTES or WRITE_DELAY_MS after its first bytes; a chunk as large as a whole
+ * group goes straight to the file, no copy.
+ */
+function createWriteGroup(writeOut: (buf: Buffer) => void): { push(buf: Buffer): void; flush(): void; readonly pending: number } {
+  /** bytes waiting to be written (allocated on first use) */
+  let group: Buffer | undefined;
+  let groupLen = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    if (!groupLen || !group) return;
+    const len = groupLen;
+    groupLen = 0;
+    writeOut(group.subarray(0, len));
+  };
+  return {
+    push(buf) {
+      if (groupLen + buf.length > WRITE_BYTES) {
+        flush();
+        if (buf.length >= WRITE_BYTES) {
+          writeOut(buf);
+          return;
+        }
+      }
+      group ??= Buffer.allocUnsafe(WRITE_BYTES);
+      buf.copy(group, groupLen);
+      groupLen += buf.length;
+      if (groupLen === WRITE_BYTES) flush();
+      else if (!timer) {
+        timer = setTimeout(flush, WRITE_DELAY_MS);
+        timer.unref?.();
+      }
+    },
+    flush,
+    get pending() {
+      return groupLen;
+    },
+  };
+}
+
 export function createEvidenceWriter(file: string, redactor: Redactor, opts: EvidenceWriterOptions = {}): EvidenceWriter {
   mkdirShared(dirname(file));
   const fd = openSync(file, 'w', 0o666);
@@ -127,10 +172,6 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
 
   // ---- batched mode -----------------------------------------------------------------------------------------
   const batched = opts.batched === true;
-  /** bytes waiting to be written: a copy, so callers may reuse their chunks at once (allocated on first use) */
-  let group: Buffer | undefined;
-  let groupLen = 0;
-  let timer: NodeJS.Timeout | undefined;
   let sinceSync = 0;
   let syncing = false;
   let closeAfterSync = false;
@@ -174,35 +215,12 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
     }
   };
 
-  const writeGroup = () => {
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    if (!groupLen || !group) return;
-    const len = groupLen;
-    groupLen = 0;
-    writeOut(group.subarray(0, len));
-  };
+  const group = createWriteGroup(writeOut);
+  const writeGroup = group.flush;
 
   const rawBatched = (buf: Buffer) => {
     if (!buf.length || closed || failed) return;
-    if (groupLen + buf.length > WRITE_BYTES) {
-      writeGroup();
-      // a chunk as large as a whole group goes straight to the file, no copy
-      if (buf.length >= WRITE_BYTES) {
-        writeOut(buf);
-        return;
-      }
-    }
-    group ??= Buffer.allocUnsafe(WRITE_BYTES);
-    buf.copy(group, groupLen);
-    groupLen += buf.length;
-    if (groupLen === WRITE_BYTES) writeGroup();
-    else if (!timer) {
-      timer = setTimeout(writeGroup, WRITE_DELAY_MS);
-      timer.unref?.();
-    }
+    group.push(buf);
   };
 
   const rawSync = (buf: Buffer) => {
@@ -261,7 +279,7 @@ export function createEvidenceWriter(file: string, redactor: Redactor, opts: Evi
       return w.close(); // the final fsync there finds nothing left to flush
     },
     get bytes() {
-      return bytes + groupLen;
+      return bytes + group.pending;
     },
     get failed() {
       return failed;

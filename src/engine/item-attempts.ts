@@ -47,6 +47,77 @@ export function specsOf(item: Item): [string | undefined, CheckSpec][] {
 
 export const itemTarget = (item: Item): CheckTarget => ({ id: item.id, title: item.title, evidenceKey: item.id, outputLimitBytes: item.outputLimitBytes });
 
+/**
+ * The result of an item with named `checks:`: each check's verdict, then the item's by its `expect` (over every
+ * check's status and result), else the worst verdict of its checks.
+ */
+async function aggregate(
+  item: Item,
+  attempt: number,
+  runs: Record<string, CheckRun>,
+  durationMs: number,
+  timedOut: boolean,
+  k: { vars: ItemAttemptsDeps['vars']; defaultTimeoutMs: number },
+): Promise<ItemResultData> {
+  const { vars } = k;
+  const names = Object.keys(item.checks ?? {});
+  const checks: NonNullable<ItemResultData['checks']> = {};
+  const input: Record<string, { status: CheckVerdict | 'pending'; durationMs: number; result: unknown }> = {};
+  for (const n of names) {
+    const r = runs[n];
+    if (r && r.verdict !== 'cancelled') {
+      checks[n] = { verdict: r.verdict, summary: r.summary, durationMs: r.durationMs };
+      input[n] = { status: r.verdict, durationMs: r.durationMs, result: r.result ?? null };
+    } else {
+      input[n] = { status: 'pending', durationMs: 0, result: null };
+    }
+  }
+  const all = Object.values(runs).filter((r): r is CheckRun & { verdict: CheckVerdict } => r.verdict !== 'cancelled');
+  const passed = names.filter((n) => checks[n]?.verdict === 'pass');
+  const notPassed = names.filter((n) => checks[n]?.verdict !== 'pass');
+  let verdict: CheckVerdict;
+  let error: ItemResultData['error'];
+  if (timedOut) {
+    verdict = 'timeout';
+    error = { message: `timed out after ${formatMs(item.timeoutMs ?? k.defaultTimeoutMs)}` };
+  } else if (item.expect) {
+    let expr = item.expect;
+    try {
+      expr = interpolate(item.expect, vars);
+    } catch {
+      // left as written: JSONata reports the unresolved reference
+    }
+    const ev = await evaluateExpect(expr, { checks: input }, { vars });
+    if (ev.error) {
+      verdict = 'error';
+      error = { message: `the expectation \`${item.expect}\` could not be evaluated: ${ev.error}`, hint: 'fix the item-level `expect`' };
+    } else verdict = ev.ok ? 'pass' : 'fail';
+  } else {
+    const order: CheckVerdict[] = ['fail', 'error', 'timeout', 'inconclusive'];
+    verdict = order.find((v) => all.some((r) => r.verdict === v)) ?? (passed.length === names.length ? 'pass' : 'error');
+  }
+  if (!error) error = all.find((r) => r.error && r.verdict === verdict)?.error;
+  const offending = Object.entries(runs).flatMap(([n, r]) => (r.offending ?? []).map((x) => ({ check: n, ...x })));
+  const summary =
+    `${passed.length}/${names.length} checks passed` +
+    (notPassed.length ? ` — ${notPassed.map((n) => `${n}: ${checks[n]?.verdict ?? 'not run'}${checks[n]?.summary ? ` (${checks[n]!.summary})` : ''}`).join('; ')}` : '');
+  return {
+    item: item.id,
+    attempt,
+    verdict,
+    summary: summary.length > 1000 ? summary.slice(0, 999) + '…' : summary,
+    measured: `${passed.length}/${names.length} checks passed`,
+    threshold: item.expect ? undefined : 'all checks pass',
+    offending: offending.length ? offending : undefined,
+    result: { checks: input },
+    error,
+    expect: item.expect,
+    durationMs,
+    evidence: Object.values(runs).flatMap((r) => r.evidence),
+    checks,
+  };
+}
+
 /** runItem for the scheduler: the attempts of one job's item */
 export function createItemAttempts(d: ItemAttemptsDeps): (job: Job) => Promise<void> {
   const { session, feed, redactor, vars, record, runCheck, isMutating } = d;
@@ -103,7 +174,7 @@ export function createItemAttempts(d: ItemAttemptsDeps): (job: Job) => Promise<v
         }
         const reason: unknown = controller.signal.reason;
         const timedOut = controller.signal.aborted && reason instanceof RunAbort && reason.why === 'timeout';
-        data = await aggregate(item, attempt, runs, Math.round(performance.now() - t0), timedOut);
+        data = await aggregate(item, attempt, runs, Math.round(performance.now() - t0), timedOut, d);
       }
     } finally {
       clearTimeout(timer);
@@ -142,71 +213,6 @@ export function createItemAttempts(d: ItemAttemptsDeps): (job: Job) => Promise<v
       }),
     });
     return 'cancelled';
-  };
-
-  const aggregate = async (
-    item: Item,
-    attempt: number,
-    runs: Record<string, CheckRun>,
-    durationMs: number,
-    timedOut: boolean,
-  ): Promise<ItemResultData> => {
-    const names = Object.keys(item.checks ?? {});
-    const checks: NonNullable<ItemResultData['checks']> = {};
-    const input: Record<string, { status: CheckVerdict | 'pending'; durationMs: number; result: unknown }> = {};
-    for (const n of names) {
-      const r = runs[n];
-      if (r && r.verdict !== 'cancelled') {
-        checks[n] = { verdict: r.verdict, summary: r.summary, durationMs: r.durationMs };
-        input[n] = { status: r.verdict, durationMs: r.durationMs, result: r.result ?? null };
-      } else {
-        input[n] = { status: 'pending', durationMs: 0, result: null };
-      }
-    }
-    const all = Object.values(runs).filter((r): r is CheckRun & { verdict: CheckVerdict } => r.verdict !== 'cancelled');
-    const passed = names.filter((n) => checks[n]?.verdict === 'pass');
-    const notPassed = names.filter((n) => checks[n]?.verdict !== 'pass');
-    let verdict: CheckVerdict;
-    let error: ItemResultData['error'];
-    if (timedOut) {
-      verdict = 'timeout';
-      error = { message: `timed out after ${formatMs(item.timeoutMs ?? d.defaultTimeoutMs)}` };
-    } else if (item.expect) {
-      let expr = item.expect;
-      try {
-        expr = interpolate(item.expect, vars);
-      } catch {
-        // left as written: JSONata reports the unresolved reference
-      }
-      const ev = await evaluateExpect(expr, { checks: input }, { vars });
-      if (ev.error) {
-        verdict = 'error';
-        error = { message: `the expectation \`${item.expect}\` could not be evaluated: ${ev.error}`, hint: 'fix the item-level `expect`' };
-      } else verdict = ev.ok ? 'pass' : 'fail';
-    } else {
-      const order: CheckVerdict[] = ['fail', 'error', 'timeout', 'inconclusive'];
-      verdict = order.find((v) => all.some((r) => r.verdict === v)) ?? (passed.length === names.length ? 'pass' : 'error');
-    }
-    if (!error) error = all.find((r) => r.error && r.verdict === verdict)?.error;
-    const offending = Object.entries(runs).flatMap(([n, r]) => (r.offending ?? []).map((x) => ({ check: n, ...x })));
-    const summary =
-      `${passed.length}/${names.length} checks passed` +
-      (notPassed.length ? ` — ${notPassed.map((n) => `${n}: ${checks[n]?.verdict ?? 'not run'}${checks[n]?.summary ? ` (${checks[n]!.summary})` : ''}`).join('; ')}` : '');
-    return {
-      item: item.id,
-      attempt,
-      verdict,
-      summary: summary.length > 1000 ? summary.slice(0, 999) + '…' : summary,
-      measured: `${passed.length}/${names.length} checks passed`,
-      threshold: item.expect ? undefined : 'all checks pass',
-      offending: offending.length ? offending : undefined,
-      result: { checks: input },
-      error,
-      expect: item.expect,
-      durationMs,
-      evidence: Object.values(runs).flatMap((r) => r.evidence),
-      checks,
-    };
   };
 
   /** The attempts of an item (1 + retries; a new one only after fail/error/timeout), each journaled. */
