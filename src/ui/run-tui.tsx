@@ -375,6 +375,45 @@ async function openToDrive(file: string, opts: TuiOptions, operator: string): Pr
   };
 }
 
+/** Draws the App with Ink: keys repaint at once, output at most `fps` times a second; the title says ready after the first frame. */
+function mountApp(a: {
+  session: Session;
+  ui: ReturnType<typeof createUiStore>;
+  controller: Controller;
+  theme: Theme;
+  term: TerminalSession;
+  lazy: ReturnType<typeof createLazyRunner> | undefined;
+  fps: number;
+  stdout: ReturnType<typeof inkStdout>;
+  env: NodeJS.ProcessEnv;
+}): Instance {
+  const { session, ui, controller, theme, term, lazy, fps, stdout, env } = a;
+  ui.setState({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  // keys repaint at once, output stays throttled to maxFps (renderNextNow: scripts/ink-fixes.mjs, bundle only)
+  const onKey = () => (inst as Instance & { renderNextNow?: () => void }).renderNextNow?.();
+  const onReady = () => {
+    mark('first frame');
+    term.announceReady();
+    // the runner loads once the first frame is out (keys wait for it: lazy-runner.ts); then the driver's regression
+    // watch starts (engine/watch.ts: it needs the runner to know which items change the environment)
+    if (lazy) setImmediate(() => void lazy.load().then(() => controller.startWatch(), () => undefined));
+  };
+  const inst = render(
+    <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={onReady} onKey={onKey} keyGate={lazy?.gate} />,
+    {
+      stdout,
+      maxFps: fps,
+      // only changed lines are rewritten (the bundle carries a fix for ink 6.8's row drift: scripts/ink-fixes.mjs);
+      // READINESS_INCREMENTAL=0 falls back to repainting the whole frame
+      incrementalRendering: env.READINESS_INCREMENTAL !== '0',
+      patchConsole: false,
+      exitOnCtrlC: false,
+      isScreenReaderEnabled: theme.screenReader,
+    },
+  );
+  return inst;
+}
+
 export async function runTui(fileArg: string | undefined, opts: TuiOptions, head: TuiHead = {}): Promise<number> {
   const env = process.env;
   mark('runTui');
@@ -482,32 +521,7 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   void loadRehearsalPlan(controller, ui);
   const fps = Math.max(1, Math.min(60, Number.parseInt(opts.fps ?? '15', 10) || 15));
   const stdout = inkStdout(process.stdout);
-  const mount = () => {
-    ui.setState({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-    // keys repaint at once, output stays throttled to maxFps (renderNextNow: scripts/ink-fixes.mjs, bundle only)
-    const onKey = () => (inst as Instance & { renderNextNow?: () => void }).renderNextNow?.();
-    const onReady = () => {
-      mark('first frame');
-      term.announceReady();
-      // the runner loads once the first frame is out (keys wait for it: lazy-runner.ts); then the driver's regression
-      // watch starts (engine/watch.ts: it needs the runner to know which items change the environment)
-      if (lazy) setImmediate(() => void lazy.load().then(() => controller.startWatch(), () => undefined));
-    };
-    const inst = render(
-      <App live={session.store} ui={ui} actions={controller} theme={theme} onReady={onReady} onKey={onKey} keyGate={lazy?.gate} />,
-      {
-        stdout,
-        maxFps: fps,
-        // only changed lines are rewritten (the bundle carries a fix for ink 6.8's row drift: scripts/ink-fixes.mjs);
-        // READINESS_INCREMENTAL=0 falls back to repainting the whole frame
-        incrementalRendering: env.READINESS_INCREMENTAL !== '0',
-        patchConsole: false,
-        exitOnCtrlC: false,
-        isScreenReaderEnabled: theme.screenReader,
-      },
-    );
-    return inst;
-  };
+  const mount = () => mountApp({ session, ui, controller, theme, term, lazy, fps, stdout, env });
 
   try {
     term.enter();
