@@ -29,6 +29,16 @@ describe('format', () => {
     expect(truncate('a\x9b2Jb', 10)).toBe('a␛[2Jb');
   });
 
+  it('counts cells the same whether a line is plain ASCII (counted at once) or holds wide characters', () => {
+    expect(cutWithLength('x'.repeat(40), 40)).toBe('x'.repeat(40));
+    expect(cutWithLength('x'.repeat(41), 40)).toMatch(/^x+… \(\+\d+ bytes\)$/);
+    expect(truncateOutput('日本語テキスト', 5)).toBe('日本…');
+    expect(truncateOutput('ab日本語', 5)).toBe('ab日…');
+    expect(truncateOutput('ab日本', 6)).toBe('ab日本');
+    expect(fit('日本', 6)).toBe('日本  ');
+    expect(fit('──·─', 6)).toBe('──·─  ');
+  });
+
   it('cutWithLength: a line wider than the pane keeps its start and says how many bytes were left out', () => {
     expect(cutWithLength('short', 40)).toBe('short');
     const cut = cutWithLength('x'.repeat(100), 40);

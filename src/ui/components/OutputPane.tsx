@@ -8,7 +8,7 @@ import { Box } from 'ink';
 import { RawOutputText, Text } from './Text.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useDeps, useLive, useUi } from '../context.js';
-import { cutWithLength, stripSgr, truncate } from '../format.js';
+import { cutWithLength, stripSgr, truncate, width as strWidth } from '../format.js';
 import { fg, glyphs, useTheme } from '../theme.js';
 
 export function OutputPane({ itemId, width, height }: { itemId: string; width: number; height: number }): React.ReactElement {
@@ -30,7 +30,8 @@ export function OutputPane({ itemId, width, height }: { itemId: string; width: n
   const range = buf.total ? `lines ${Math.max(1, firstShown)}-${lastShown} of ${buf.total}` : 'no output yet';
   const dropped = stats.dropped ? ` ${g.dot} ${stats.dropped} not shown (in evidence)` : '';
   const title = ` output ${g.dot} ${state} ${g.dot} ${range}${dropped} `;
-  const rule = truncate(g.h.repeat(2) + title + g.h.repeat(Math.max(0, width)), width, '');
+  const head = truncate(g.h.repeat(2) + title, width, '');
+  const rule = head + g.h.repeat(Math.max(0, width - strWidth(head)));
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text color={fg(theme, pane.follow ? 'muted' : 'warn')}>{rule}</Text>
