@@ -50,6 +50,54 @@ export interface Controller extends UiActions {
   stopWatch(): void;
 }
 
+/** A sign-off from the TUI's dialog: planned and recorded by the rules of `readiness-tui signoff` (engine/decide.ts). */
+async function signoffFromTui(session: Session, o: ControllerOptions, i: Parameters<UiActions['signoff']>[0]): Promise<SaveResult> {
+  const { planSignoff, recordSignoff } = await import('../engine/decide.js');
+  const plan = await planSignoff(session, { item: i.item, decision: i.decision, comment: i.comment, role: i.role, by: o.operator });
+  // the agent this TUI started with may be gone (tmux after the ssh login dropped): a live one of the same user
+  const agent = await liveAgent(o.env);
+  // never lose a sign-off because signing failed: without an explicit --sign-key it is recorded unsigned
+  const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
+  const verb = i.decision === 'approve' ? 'approved' : 'rejected';
+  const warn = [...plan.warnings, ...(agent.note ? [agent.note] : [])].map((w) => ` — ${w}`).join('');
+  return {
+    message: r.statement
+      ? `${verb} ${i.item}, signed with ${r.statement.keyFingerprint}${warn}`
+      : `${verb} ${i.item} UNSIGNED (${r.unsignedReason ?? 'signing not requested'})${warn}`,
+  };
+}
+
+/** The decision recorded and the report bundle written (interim while INCOMPLETE), signed with a live agent. */
+async function reportFromTui(session: Session, o: ControllerOptions): ReturnType<UiActions['generateReport']> {
+  if (o.readonly) throw new Error('watching: the driver writes the report (or `readiness-tui report` from a shell)');
+  const s = session.store.store.getState();
+  const interim = s.decision === 'INCOMPLETE';
+  // one final decision per state of the journal; a final GO with a required sign-off missing is refused
+  const { recordDecision } = await import('../engine/decide.js');
+  await recordDecision(session);
+  const { writeReportBundle } = await import('../report/bundle.js');
+  const agent = await liveAgent(o.env);
+  const r = await writeReportBundle({
+    sessionDir: session.dir,
+    outDir: o.outDir,
+    signKey: o.signKey,
+    signer: o.signer,
+    sign: true,
+    interim,
+    env: agent.env,
+    session,
+    operator: o.operator,
+    ...(o.secrets?.length ? { secrets: o.secrets } : {}),
+  });
+  const notes = [...(r.warnings ?? []), ...(agent.note ? [agent.note] : [])];
+  const warn = notes.length ? ` (${notes.join('; ')})` : '';
+  return {
+    message: r.signed
+      ? `signed ${interim ? 'interim ' : ''}report${r.keyFingerprint ? ` (${r.keyFingerprint})` : ''}: ${r.dir}${warn}`
+      : `UNSIGNED ${interim ? 'interim ' : ''}report: ${r.dir} — ${r.unsignedReason ?? 'no signing key'}${warn}`,
+  };
+}
+
 export function createController(o: ControllerOptions): Controller {
   const { session, runner } = o;
   const live = session.store;
@@ -155,21 +203,7 @@ export function createController(o: ControllerOptions): Controller {
     },
     // The same rules as `readiness-tui signoff` / `waive` (src/engine/decide.ts): roles, four-eyes, one approval per
     // person, a reason to reject, an expiry in the future. A refusal is shown in the dialog; nothing is recorded.
-    async signoff(i): Promise<SaveResult> {
-      const { planSignoff, recordSignoff } = await import('../engine/decide.js');
-      const plan = await planSignoff(session, { item: i.item, decision: i.decision, comment: i.comment, role: i.role, by: o.operator });
-      // the agent this TUI started with may be gone (tmux after the ssh login dropped): a live one of the same user
-      const agent = await liveAgent(o.env);
-      // never lose a sign-off because signing failed: without an explicit --sign-key it is recorded unsigned
-      const r = await recordSignoff(session, plan, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
-      const verb = i.decision === 'approve' ? 'approved' : 'rejected';
-      const warn = [...plan.warnings, ...(agent.note ? [agent.note] : [])].map((w) => ` — ${w}`).join('');
-      return {
-        message: r.statement
-          ? `${verb} ${i.item}, signed with ${r.statement.keyFingerprint}${warn}`
-          : `${verb} ${i.item} UNSIGNED (${r.unsignedReason ?? 'signing not requested'})${warn}`,
-      };
-    },
+    signoff: (i) => signoffFromTui(session, o, i),
     async waive(i) {
       const { planWaiver } = await import('../engine/decide.js');
       const data = planWaiver(session.checklist, { item: i.item, reason: i.reason, expires: i.expires, control: i.compensatingControl, by: o.operator });
@@ -180,35 +214,7 @@ export function createController(o: ControllerOptions): Controller {
       await record({ type: 'note', data: { ...(i.item ? { item: i.item } : {}), text: i.text, by: o.operator } });
       return { message: i.item ? `note added to ${i.item}` : 'note added to the session' };
     },
-    async generateReport() {
-      if (o.readonly) throw new Error('watching: the driver writes the report (or `readiness-tui report` from a shell)');
-      const s = live.store.getState();
-      const interim = s.decision === 'INCOMPLETE';
-      // one final decision per state of the journal; a final GO with a required sign-off missing is refused
-      const { recordDecision } = await import('../engine/decide.js');
-      await recordDecision(session);
-      const { writeReportBundle } = await import('../report/bundle.js');
-      const agent = await liveAgent(o.env);
-      const r = await writeReportBundle({
-        sessionDir: session.dir,
-        outDir: o.outDir,
-        signKey: o.signKey,
-        signer: o.signer,
-        sign: true,
-        interim,
-        env: agent.env,
-        session,
-        operator: o.operator,
-        ...(o.secrets?.length ? { secrets: o.secrets } : {}),
-      });
-      const notes = [...(r.warnings ?? []), ...(agent.note ? [agent.note] : [])];
-      const warn = notes.length ? ` (${notes.join('; ')})` : '';
-      return {
-        message: r.signed
-          ? `signed ${interim ? 'interim ' : ''}report${r.keyFingerprint ? ` (${r.keyFingerprint})` : ''}: ${r.dir}${warn}`
-          : `UNSIGNED ${interim ? 'interim ' : ''}report: ${r.dir} — ${r.unsignedReason ?? 'no signing key'}${warn}`,
-      };
-    },
+    generateReport: () => reportFromTui(session, o),
     async rehearsals() {
       const start = live.store.getState().start;
       const { listRehearsals, stateDirOf } = await import('../report/rehearsal.js');
