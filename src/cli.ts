@@ -170,6 +170,18 @@ function addRecordCommands(program: Command): void {
 /** `report` and `verify`. */
 function addReportCommands(program: Command): void {
   program
+    .command('decide')
+    .description('record the final decision of a session (like g in the TUI): shows what it rests on, asks to confirm; exit 0 GO, 1 NO-GO, 3 INCOMPLETE')
+    .option('--session <dir>', 'session directory (default: the unfinished session in --state-dir)')
+    .option('--state-dir <dir>', 'where sessions live', '.readiness')
+    .option('--as <name>', 'who decides (default: git user.email, else $USER)')
+    .option('--yes', 'record without asking (needed when there is no terminal)')
+    .action(async (opts) => {
+      const m = await import('./commands/decide.js');
+      process.exitCode = await m.decideCommand(opts);
+    });
+
+  program
     .command('report')
     .description('write the evidence bundle and signed report of a session; prints its path last')
     .option('--session <dir>', 'session directory (default: the latest session in --state-dir)')

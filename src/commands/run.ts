@@ -26,7 +26,7 @@ import { ChecklistError, formatProblem } from '../checklist/errors.js';
 import { resolveVars } from '../checklist/vars.js';
 import { allItems, type Checklist } from '../checklist/model.js';
 import { openSession } from '../engine/session.js';
-import { decisionLine } from '../engine/session-state.js';
+import { settleDecision } from '../engine/decide.js';
 import type { Session } from '../engine/session-api.js';
 import { isAutomated as isItemAutomated } from '../checklist/model.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
@@ -36,7 +36,7 @@ import { killAllGroups } from '../engine/process.js';
 import { describeOrphan, findOrphanGroups, recordGroupsIn } from '../engine/group-ledger.js';
 import { createRedactor } from '../engine/redact.js';
 import { resolveOperator } from '../engine/identity.js';
-import type { KubeTargetInfo } from '../engine/events.js';
+import type { DecisionData, KubeTargetInfo } from '../engine/events.js';
 import type { Decision } from '../engine/status.js';
 import { EXIT, UsageError } from './exit.js';
 import { refuseRehearsalMix } from './session-target.js';
@@ -243,10 +243,9 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
 
     if (opts.sandboxApprover) await approveInSandbox(session, opts.sandboxApprover, reporter);
 
-    // decide at this instant: evidence may have gone stale since the last result
+    // decide at this instant (evidence may have gone stale since the last result), by the rules of `g` and `decide`
     session.store.tick();
     const after = session.store.store.getState();
-    const decision = after.decision;
     const stale = after.deciding.filter((d) => d.stale).map((d) => d.item);
     if (stale.length) {
       reporter.message(
@@ -254,18 +253,31 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
         { level: 'warn', stale },
       );
     }
-    const final = decision !== 'INCOMPLETE';
-    await recordEcho(session, reporter, { type: 'decision', data: { decision, deciding: after.deciding, final } });
+    const settled = await settleDecision(session);
+    const { decision, final } = settled;
+    if (settled.record) reporter.onEvent({ type: 'decision', ts: settled.record.ts, actor: settled.record.actor, data: settled.record.data as DecisionData });
+    if (settled.already) {
+      reporter.message(
+        `the final decision ${settled.already.decision} is already recorded (journal #${settled.already.seq}) and nothing changed since: not recorded again`,
+        { already: settled.already },
+      );
+    }
+    if (settled.withheld) {
+      reporter.message(`no final GO: required sign-off${settled.withheld.length > 1 ? 's' : ''} missing on ${settled.withheld.join(', ')}`, {
+        level: 'warn',
+        missing: settled.withheld,
+      });
+    }
 
     const secrets = vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }));
     const reportLine = await writeBundle(session, opts, { final, env, operator, secrets, reporter, stderr });
 
-    if (final) await recordEcho(session, reporter, { type: 'session.close', data: { decision } });
+    if (final && !session.store.store.getState().closed) await recordEcho(session, reporter, { type: 'session.close', data: { decision } });
     else reporter.message(`session stays open for sign-offs: readiness-tui signoff ITEM --session ${session.dir} …`);
     reporter.message(`session: ${session.dir}`, { session: session.dir });
     reporter.message(...reportLine);
     // the last line says the decision and why (exit 1 NO-GO: measured to fail or rejected; 3 INCOMPLETE: could not run, open)
-    reporter.message(decisionLine(checklist, after), { decision, deciding: after.deciding });
+    reporter.message(settled.line, { decision, deciding: after.deciding, ...(settled.withheld ? { missing: settled.withheld } : {}) });
     return DECISION_EXIT[decision];
   } finally {
     for (const [sig, h] of handlers) process.removeListener(sig, h);

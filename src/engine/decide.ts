@@ -8,9 +8,20 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
 import { UsageError } from '../checklist/errors.js';
-import type { JournalRecord, SignoffData, WaiverData } from './events.js';
+import type { DecisionData, JournalRecord, SignoffData, WaiverData } from './events.js';
+import type { Decision } from './status.js';
 import type { Session } from './session-api.js';
-import { approvalRefusal, decisionBasis, keyBindingBroken, waiverValid, type ItemState, type SessionState } from './session-state.js';
+import {
+  approvalRefusal,
+  decidingReason,
+  decisionBasis,
+  decisionLine,
+  keyBindingBroken,
+  waiverValid,
+  type DecisionBasis,
+  type ItemState,
+  type SessionState,
+} from './session-state.js';
 
 export class DecisionRefused extends UsageError {
   constructor(message: string) {
@@ -299,3 +310,85 @@ export async function recordDecision(session: Session): Promise<{ record?: Journ
 }
 
 class AlreadyDecided extends Error {}
+
+/** What `settleDecision` did: the decision that stands now, and whether it is final. */
+export interface SettledDecision {
+  /** GO / NO-GO when final; INCOMPLETE otherwise (also for a GO withheld for missing sign-offs) */
+  decision: Decision;
+  final: boolean;
+  /** what the decision rests on and what is missing, as `g` shows it */
+  basis: DecisionBasis;
+  /** the decision record appended now; absent when `already` */
+  record?: JournalRecord;
+  /** a final decision was already recorded and nothing changed since: nothing new was recorded */
+  already?: { decision: Decision; seq: number };
+  /** the checks say GO but required sign-offs are missing: no final GO, recorded as INCOMPLETE (interim) */
+  withheld?: string[];
+  /** one line for humans, the last line of `run --ci` and `decide` */
+  line: string;
+}
+
+interface DecisionPlan {
+  data?: DecisionData;
+  already?: { decision: Decision; seq: number };
+  withheld?: string[];
+  basis: DecisionBasis;
+}
+
+function planDecision(checklist: Checklist, s: SessionState, now: Date): DecisionPlan {
+  const basis = decisionBasis(checklist, s, now);
+  if (basis.decision !== 'INCOMPLETE' && basis.alreadyDecided?.decision === basis.decision) return { basis, already: basis.alreadyDecided };
+  if (basis.decision === 'GO' && basis.missing.length) {
+    const deciding = basis.missing.map((item) => ({ item, status: s.items[item]!.status }));
+    return { basis, withheld: basis.missing, data: { decision: 'INCOMPLETE', deciding, final: false } };
+  }
+  return { basis, data: { decision: basis.decision, deciding: s.deciding, final: basis.decision !== 'INCOMPLETE' } };
+}
+
+const samePlan = (a: DecisionPlan, b: DecisionPlan) =>
+  JSON.stringify([a.data, a.already, a.withheld]) === JSON.stringify([b.data, b.already, b.withheld]);
+
+class DecisionMoved extends Error {}
+
+/**
+ * The decision of a headless run (`run --ci`, `decide`): decide at this instant and record it, under the same rules as
+ * `g` in the TUI — a GO with a required sign-off still missing is not final (recorded as INCOMPLETE, interim, with
+ * the missing items); one final decision per state of the journal (a final decision already recorded with nothing
+ * changed since is not recorded again). Checked again inside the journal lock; when another process's record changed
+ * the outcome meanwhile, it is worked out again. `expect`: refuse (DecisionRefused) unless the outcome is this
+ * decision (what the operator confirmed); `recordInterim: false`: record only a final decision.
+ */
+export async function settleDecision(session: Session, o: { expect?: Decision; recordInterim?: boolean } = {}): Promise<SettledDecision> {
+  for (let tries = 0; ; tries++) {
+    session.store.tick();
+    const plan = planDecision(session.checklist, session.store.store.getState(), new Date());
+    const outcome = (plan.already?.decision ?? plan.data!.decision) as Decision;
+    if (o.expect && outcome !== o.expect) {
+      throw new DecisionRefused(`the decision is now ${outcome}, not the ${o.expect} that was confirmed: look again — nothing was recorded`);
+    }
+    const check = (state: SessionState) => {
+      if (!samePlan(planDecision(session.checklist, state, new Date()), plan)) throw new DecisionMoved();
+    };
+    try {
+      const wanted = plan.data?.final || o.recordInterim !== false;
+      const record = wanted && plan.data ? await session.record({ type: 'decision', data: plan.data }, { check }) : undefined;
+      const state = session.store.store.getState();
+      const line = plan.withheld
+        ? `INCOMPLETE — no final GO without every required sign-off: ${plan.withheld.map((id) => decidingReason(state.items[id]!)).join('; ')}`
+        : decisionLine(session.checklist, state);
+      return {
+        decision: outcome,
+        final: outcome !== 'INCOMPLETE',
+        basis: plan.basis,
+        ...(record ? { record } : {}),
+        ...(plan.already ? { already: plan.already } : {}),
+        ...(plan.withheld ? { withheld: plan.withheld } : {}),
+        line,
+      };
+    } catch (err) {
+      if (err instanceof DecisionMoved && tries < 5) continue;
+      if (err instanceof DecisionMoved) throw new DecisionRefused('the journal kept changing while the decision was being recorded — nothing was recorded; decide again');
+      throw err;
+    }
+  }
+}

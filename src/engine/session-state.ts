@@ -353,6 +353,8 @@ export interface DecisionBasis {
   lines: string[];
   /** why a final decision cannot be recorded now; undefined when it can */
   refusal?: string;
+  /** items whose required sign-off is still missing (what refuses a final GO) */
+  missing: string[];
   /** a final decision was already recorded and nothing changed since: recording another would say nothing new */
   alreadyDecided?: { decision: Decision; seq: number };
 }
@@ -376,7 +378,7 @@ export function decisionBasis(checklist: Checklist, s: SessionState, now: Date):
     if (['error', 'timeout', 'inconclusive', 'cancelled', 'blocked', 'skipped', 'pending', 'fail'].includes(st.status) && it.blocking)
       lines.push(decidingReason(st));
   }
-  const basis: DecisionBasis = { decision: s.decision, lines };
+  const basis: DecisionBasis = { decision: s.decision, lines, missing };
   if (s.decision === 'GO' && missing.length) basis.refusal = `a final GO needs every required sign-off; missing: ${missing.join(', ')}`;
   if (s.decision === 'INCOMPLETE') basis.refusal = 'the decision is INCOMPLETE: only an interim report can be written';
   if (s.finalDecision && s.finalDecision.seq > s.lastChange) basis.alreadyDecided = { decision: s.finalDecision.decision, seq: s.finalDecision.seq };
@@ -412,7 +414,7 @@ export function refresh(s: SessionState, checklist: Checklist, now: Date): Sessi
 /** Apply one journaled event. `seq` is the journal sequence number of the record. */
 export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist: Checklist): SessionState {
   const next: SessionState = { ...s, seq: Math.max(s.seq, seq + 1) };
-  if (!['decision', 'report.generated', 'note', 'session.resume'].includes(e.type)) next.lastChange = seq;
+  if (!['decision', 'report.generated', 'note', 'session.resume', 'session.close'].includes(e.type)) next.lastChange = seq;
   let copied = false;
   const upd = (id: string, f: (st: ItemState) => ItemState) => {
     const st = next.items[id];
