@@ -27,6 +27,7 @@ import { resolveVars } from '../checklist/vars.js';
 import { allItems, type Checklist } from '../checklist/model.js';
 import { openSession } from '../engine/session.js';
 import { settleDecision } from '../engine/decide.js';
+import { varChangeLine } from '../engine/run-vars.js';
 import type { Session } from '../engine/session-api.js';
 import { isAutomated as isItemAutomated } from '../checklist/model.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
@@ -200,6 +201,8 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   let stopRecording = () => undefined as void;
   try {
     announceRun(reporter, session, operator, vars.missing);
+    // a resumed run with other variables runs other commands: said (stderr) and journaled on session.resume
+    if (session.varChanges?.length) stderr.write(`${varChangeLine(session.varChanges)}\n`);
 
     await reapOrphanGroups(opts.stateDir ?? '.readiness', session, reporter, operator);
     stopRecording = recordGroupsIn(session.dir, createRedactor(vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }))).redact);

@@ -6,6 +6,7 @@
  * `output` events are NOT journaled (full output goes to evidence files; the store keeps a bounded tail).
  */
 import type { CheckVerdict, Decision, Status } from './status.js';
+import type { VarChange } from './run-vars.js';
 
 export interface EvidenceRef {
   /** path relative to the session directory, e.g. "evidence/1.1/1-trivy.log" */
@@ -27,6 +28,8 @@ export interface SessionStartData {
   /** resolved variables WITHOUT secret ones (their names are listed in secretVars) */
   vars: Record<string, string>;
   secretVars: string[];
+  /** each secret variable: whether a value was given ("set" / "unset"), never the value */
+  secrets?: Record<string, 'set' | 'unset'>;
   kube?: KubeTargetInfo;
   host: string;
   tool: { name: 'readiness-tui'; version: string; node: string };
@@ -48,6 +51,20 @@ export interface ItemStartData {
   check?: string;
   /** what started it when not an operator: `watch` = a background re-check of a passed item (regression watch) */
   trigger?: 'watch';
+  /** the variables this attempt ran with: resolved non-secret values (run-vars.ts) */
+  vars?: Record<string, string>;
+  /** the secret variables this attempt ran with: "set" / "unset" only, never a value */
+  secrets?: Record<string, 'set' | 'unset'>;
+}
+
+export interface SessionResumeData {
+  pid: number;
+  mode: 'tui' | 'ci';
+  /** the variables the resumed run uses: resolved non-secret values, secrets as "set" / "unset" */
+  vars?: Record<string, string>;
+  secrets?: Record<string, 'set' | 'unset'>;
+  /** what differs from the session's previous run (absent when nothing does) */
+  changed?: VarChange[];
 }
 
 export interface ItemResultData {
@@ -169,7 +186,7 @@ export interface SessionCloseData {
 
 export interface JournalEventMap {
   'session.start': SessionStartData;
-  'session.resume': { pid: number; mode: 'tui' | 'ci' };
+  'session.resume': SessionResumeData;
   'item.start': ItemStartData;
   'item.result': ItemResultData;
   'item.skip': ItemSkipData;

@@ -15,6 +15,7 @@ import type { EvidenceRef, ItemResultData, JournalEvent } from './events.js';
 import type { OutputFeed } from './output-feed.js';
 import { maskCredentialsIn } from './credential-mask.js';
 import type { Redactor } from './redact.js';
+import type { RunVars } from './run-vars.js';
 import type { Job } from './scheduler.js';
 import type { Session } from './session-api.js';
 import type { CheckVerdict } from './status.js';
@@ -25,6 +26,8 @@ export interface ItemAttemptsDeps {
   redactor: Redactor;
   /** resolved variables, secret ones included */
   vars: Record<string, string>;
+  /** what item.start records of them: non-secret values, secrets as set / unset (run-vars.ts) */
+  ranWith: RunVars;
   /** an item's time limit when it sets no `timeout:` (ms) */
   defaultTimeoutMs: number;
   /** journal an event and tell the listeners */
@@ -137,6 +140,8 @@ export function createItemAttempts(d: ItemAttemptsDeps): (job: Job) => Promise<v
         attempt,
         describe: specs.map(([n, s]) => (n ? `${n}: ` : '') + d.describe(s)).join('\n'),
         ...(job.trigger ? { trigger: job.trigger } : {}),
+        vars: d.ranWith.vars,
+        ...(Object.keys(d.ranWith.secrets).length ? { secrets: d.ranWith.secrets } : {}),
       },
     });
     const t0 = performance.now();

@@ -40,6 +40,7 @@ import { errMessage, runOneCheck, type CheckRunEnv, type CheckTarget } from './c
 import { createScheduler } from './scheduler.js';
 import { createDeliverables } from './deliverables.js';
 import { createItemAttempts, specsOf } from './item-attempts.js';
+import { runVars } from './run-vars.js';
 
 export { DEFAULT_FREE_SPACE_RESERVE_BYTES, DEFAULT_OUTPUT_LIMIT_BYTES } from './check-run.js';
 export { DEFAULT_CONCURRENCY } from './scheduler.js';
@@ -140,6 +141,7 @@ export function createRunner(o: RunnerOptions): Runner {
     feed,
     redactor,
     vars,
+    ranWith: runVars(vars, secretNames),
     defaultTimeoutMs: o.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     record,
     describe: describeSpec,

@@ -11,6 +11,7 @@
  *     journal.lock         held for the few ms of one append; any process (e.g. `signoff` from another shell) may append
  */
 import type { Checklist } from '../checklist/model.js';
+import type { VarChange } from './run-vars.js';
 import type { JournalEvent, JournalRecord, KubeTargetInfo } from './events.js';
 import type { LockInfo } from './lock.js';
 import type { SessionState } from './session-state.js';
@@ -58,6 +59,8 @@ export interface Session {
   operator: string;
   /** true when an unfinished session was resumed rather than created */
   resumed: boolean;
+  /** a resumed session: the variables that differ from its previous run (journaled on session.resume; tell the operator) */
+  varChanges?: VarChange[];
   /** problems found while loading (torn last line ignored, etc.) — shown to the operator */
   warnings: string[];
   /**

@@ -9,6 +9,7 @@
 import type { Checklist, Item } from '../checklist/model.js';
 import { allItems, isAutomated } from '../checklist/model.js';
 import { freshness, waiverEnd } from './freshness.js';
+import type { RunVars } from './run-vars.js';
 import type {
   DeliverableResultData,
   EvidenceRef,
@@ -98,6 +99,8 @@ export interface DeliverableState {
 
 export interface SessionState {
   start?: SessionStartData & { ts: string };
+  /** the variables of the latest run (session.start, then each session.resume that records them) */
+  runVars?: RunVars;
   resumes: number;
   items: Record<string, ItemState>;
   /** item ids in checklist order */
@@ -431,9 +434,11 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
   switch (e.type) {
     case 'session.start':
       next.start = { ...e.data, ts: e.ts };
+      next.runVars = { vars: e.data.vars, secrets: e.data.secrets ?? {} };
       break;
     case 'session.resume':
       next.resumes += 1;
+      if (e.data.vars) next.runVars = { vars: e.data.vars, secrets: e.data.secrets ?? {} };
       // anything that was running when the previous process died did not finish
       for (const id of next.order) if (next.items[id]!.running) upd(id, (st) => ({ ...st, running: false }));
       next.deliverables = next.deliverables.map((d) =>

@@ -23,6 +23,7 @@ import { ChecklistError } from '../checklist/errors.js';
 import { UsageError } from '../checklist/errors.js';
 import { VERSION } from '../version.js';
 import type { JournalEvent, JournalRecord, SessionStartData } from './events.js';
+import { runVars, varChanges, type VarChange } from './run-vars.js';
 import {
   appendRecords,
   JOURNAL_FILE,
@@ -117,6 +118,7 @@ class LocalSession implements Session {
   readonly journalPath: string;
   readonly store: SessionStore;
   resumed = false;
+  varChanges?: VarChange[];
   readonly warnings: string[] = [];
   ownerLock?: HeldLock;
   /** set when the owner lock was taken from another holder: journaled as a note once the session is open */
@@ -578,9 +580,7 @@ export async function findSession(
 }
 
 function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
-  const secret = new Set(o.secretVars);
-  const vars: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o.vars)) if (!secret.has(k)) vars[k] = v;
+  const { vars, secrets } = runVars(o.vars, o.secretVars);
   return {
     sessionId: id,
     checklist: {
@@ -591,6 +591,7 @@ function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
     },
     vars,
     secretVars: [...o.secretVars].sort(),
+    ...(Object.keys(secrets).length ? { secrets } : {}),
     kube: o.kube,
     host: hostname(),
     tool: { name: 'readiness-tui', version: VERSION, node: process.version },
@@ -668,7 +669,12 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
   s.load(j.records, j.validBytes, j.head);
   if (o.owner) {
     try {
-      await s.record({ type: 'session.resume', data: { pid: process.pid, mode: o.mode } });
+      // the variables are part of the record: journaled, and what changed since the previous run is said
+      const now = runVars(o.vars, o.secretVars);
+      const before = s.store.store.getState().runVars;
+      const changed = before ? varChanges(before, now) : [];
+      await s.record({ type: 'session.resume', data: { pid: process.pid, mode: o.mode, ...now, ...(changed.length ? { changed } : {}) } });
+      if (changed.length) s.varChanges = changed;
       if (s.takeover) await s.record({ type: 'note', data: { text: s.takeover, by: o.operator } });
     } catch (err) {
       await s.close();

@@ -8,7 +8,17 @@ import { rehearsalLines } from './rehearsal.js';
 import { credentialMasker } from '../engine/credential-mask.js';
 import { moreOffending } from '../engine/bounded-record.js';
 import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
-import { deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord, type EvidenceTail } from './text.js';
+import {
+  attemptVarDiffs,
+  deliverableCounts,
+  deliverableWord,
+  formatMs,
+  plain,
+  standInText,
+  statusWord,
+  type EvidenceTail,
+  type LatestVars,
+} from './text.js';
 import type { DeliverableStatus, Status } from '../engine/status.js';
 import { REPORT_NAMESPACE } from './sign.js';
 
@@ -73,7 +83,15 @@ function vsEstimate(ms: number, est?: number): string {
   return `${d} <span class="${over ? 'warn' : 'muted'}">of ${esc(formatMs(est))} estimated${over ? ' (over)' : ''}</span>`;
 }
 
-function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
+/** the variables each attempt ran with, where they differ from the Variables table (the latest run's) */
+function ranWithHtml(it: ReportItem, latest: LatestVars): string | undefined {
+  const lines = attemptVarDiffs(it, latest).map(
+    (d) => `attempt ${d.attempt}: ${d.diffs.length ? d.diffs.map((x) => `<code>${esc(x.name)}</code> = ${esc(x.value)}`).join(', ') : 'the variables above'}`,
+  );
+  return lines.some((l) => !l.endsWith('the variables above')) ? lines.join('<br>') : undefined;
+}
+
+function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>, latest: LatestVars): string {
   const parts: string[] = [];
   parts.push(
     `<div class="item" id="item-${esc(it.id)}"><h3>${esc(it.id)} ${esc(it.title)} — ${status(it.status)}${it.blocking ? ' <span class="meta">blocking</span>' : ''}</h3>`,
@@ -96,6 +114,7 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>): string {
       ['Warning', it.skip?.halfChanged ? `<strong class="bad">${esc(it.skip.halfChanged)}</strong>` : undefined],
       ['Duration', vsEstimate(it.durationMs, it.estimateMs)],
       ['Attempts', it.attempts.length ? String(it.attempts.length) : undefined],
+      ['Ran with', ranWithHtml(it, latest)],
       ['Owner', it.owner || it.role ? esc([it.owner, it.role].filter(Boolean).join(', ')) : undefined],
       [
         'Sign-off',
@@ -272,16 +291,17 @@ export function renderHtml(m: ReportModel, tails: Map<string, EvidenceTail>): st
   }
   o.push('</table>');
   if (Object.keys(m.vars).length || m.secretVars.length) {
-    o.push('<h3>Variables</h3><table><tr><th>Name</th><th>Value</th></tr>');
+    o.push(`<h3>Variables</h3>${m.session.resumes ? '<p class="meta">of the latest run; an item that ran with other values says so under "Ran with"</p>' : ''}<table><tr><th>Name</th><th>Value</th></tr>`);
     for (const [k, v] of Object.entries(m.vars)) o.push(`<tr><td><code>${esc(k)}</code></td><td>${esc(v)}</td></tr>`);
-    for (const k of m.secretVars) o.push(`<tr><td><code>${esc(k)}</code></td><td class="muted">secret (never recorded)</td></tr>`);
+    for (const k of m.secretVars)
+      o.push(`<tr><td><code>${esc(k)}</code></td><td class="muted">secret${m.secrets?.[k] ? ` (${esc(m.secrets[k])})` : ''}, its value never recorded</td></tr>`);
     o.push('</table>');
   }
 
   for (const b of m.blocks) {
     o.push(`<h2>${esc(b.id)} ${esc(b.title)}</h2>`);
     if (b.successMetrics.length) o.push(`<p class="meta">Success metrics: ${b.successMetrics.map((s) => esc(s)).join('; ')}</p>`);
-    for (const it of b.items) o.push(itemHtml(it, tails));
+    for (const it of b.items) o.push(itemHtml(it, tails, m));
   }
 
   if (m.notes.length) {

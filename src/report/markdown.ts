@@ -6,7 +6,7 @@
  */
 import { rehearsalLines } from './rehearsal.js';
 import type { ReportModel } from './model.js';
-import { deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord } from './text.js';
+import { attemptVarDiffs, deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord } from './text.js';
 
 export const MAX_MARKDOWN = 60_000;
 const ZWJ = '\u200d';
@@ -105,6 +105,18 @@ export function renderMarkdown(m: ReportModel): string {
     out.push('|---|---|---|---|---|');
     for (const { i, s } of signoffs)
       out.push(`| ${mdCell(i.id)} | ${s.decision} | ${mdCell(s.by)} | ${s.statement ? `\`${s.statement.keyFingerprint}\`` : 'unsigned'} | ${s.stale ? 'yes' : ''} |`);
+  }
+  const names = Object.keys(m.vars);
+  if (names.length || m.secretVars.length) {
+    out.push('');
+    out.push('### Variables');
+    out.push(
+      [...names.map((k) => `\`${mdCell(k)}\` = \`${mdCell(m.vars[k])}\``), ...m.secretVars.map((k) => `\`${mdCell(k)}\` secret${m.secrets?.[k] ? ` (${m.secrets[k]})` : ''}`)].join(', '),
+    );
+    // attempts that ran with other values than these (a resume with --set …)
+    for (const it of m.blocks.flatMap((b) => b.items))
+      for (const d of attemptVarDiffs(it, m).filter((x) => x.diffs.length))
+        out.push(`- ${mdText(it.id)} attempt ${d.attempt} ran with ${d.diffs.map((x) => `\`${mdCell(x.name)}\` = \`${mdCell(x.value)}\``).join(', ')}`);
   }
   out.push('');
   out.push(

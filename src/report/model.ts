@@ -15,6 +15,7 @@ import { allItems } from '../checklist/model.js';
 import type {
   EvidenceRef,
   ItemResultData,
+  ItemStartData,
   JournalRecord,
   KubeTargetInfo,
   SessionStartData,
@@ -43,6 +44,9 @@ export interface ReportAttempt {
   /** set when the journaled record was bounded: the full counts and the evidence file holding everything */
   omitted?: ItemResultData['omitted'];
   checks?: ItemResultData['checks'];
+  /** the variables this attempt ran with (its item.start): non-secret values; secrets as set / unset only */
+  vars?: Record<string, string>;
+  secrets?: Record<string, 'set' | 'unset'>;
 }
 
 export interface ReportSignoff {
@@ -176,8 +180,11 @@ export interface ReportModel {
   };
   checklist: { name: string; title: string; description?: string; path: string; sha256: string };
   tool: SessionStartData['tool'];
+  /** the variables of the session's latest run (session.start, or the last session.resume); attempts say their own */
   vars: Record<string, string>;
   secretVars: string[];
+  /** each secret variable of the latest run: "set" / "unset" (never a value) */
+  secrets?: Record<string, 'set' | 'unset'>;
   kube?: KubeTargetInfo;
   journal: { head: string | null; count: number };
   decision: {
@@ -237,17 +244,21 @@ interface AttemptTimes {
   watched: Set<string>;
   /** item → the ts of each of its item.result records (the n-th result of an item is its n-th attempt in state.attempts) */
   finishedAt: Map<string, string[]>;
+  /** item#attempt → the variables it ran with (its item.start) */
+  ranWith: Map<string, Pick<ReportAttempt, 'vars' | 'secrets'>>;
 }
 
 function attemptTimes(records: JournalRecord[]): AttemptTimes {
   // when each attempt started (item.start records), to show real start times
   const startedAt = new Map<string, string>();
   const watched = new Set<string>();
+  const ranWith = new Map<string, Pick<ReportAttempt, 'vars' | 'secrets'>>();
   for (const rec of records) {
     if (rec.type === 'item.start') {
-      const d = rec.data as { item: string; attempt: number; trigger?: string };
+      const d = rec.data as ItemStartData;
       startedAt.set(`${d.item}#${d.attempt}`, rec.ts);
       if (d.trigger === 'watch') watched.add(`${d.item}#${d.attempt}`);
+      if (d.vars) ranWith.set(`${d.item}#${d.attempt}`, { vars: d.vars, ...(d.secrets ? { secrets: d.secrets } : {}) });
     }
   }
   // when each attempt's result was recorded (the n-th result of an item is its n-th attempt in state.attempts)
@@ -257,7 +268,7 @@ function attemptTimes(records: JournalRecord[]): AttemptTimes {
     const id = (rec.data as ItemResultData).item;
     finishedAt.set(id, [...(finishedAt.get(id) ?? []), rec.ts]);
   }
-  return { startedAt, watched, finishedAt };
+  return { startedAt, watched, finishedAt, ranWith };
 }
 
 /** One item of report.json: its latest result, every attempt with its times, sign-offs, waiver and notes. */
@@ -278,6 +289,7 @@ function itemReport(it: Item, st: ItemState, times: AttemptTimes, decisionDate: 
     offending: a.offending,
     ...(a.omitted ? { omitted: a.omitted } : {}),
     checks: a.checks,
+    ...times.ranWith.get(`${it.id}#${a.attempt}`),
   }));
   // after a cancelled attempt, the last verdict is an earlier attempt's: it stays in `attempts`, not on the item
   const latest = st.skip?.status === 'cancelled' ? undefined : st.result;
@@ -409,8 +421,9 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       sha256: start.checklist.sha256,
     },
     tool: start.tool,
-    vars: start.vars,
+    vars: state.runVars?.vars ?? start.vars,
     secretVars: start.secretVars,
+    ...(state.runVars && Object.keys(state.runVars.secrets).length ? { secrets: state.runVars.secrets } : {}),
     kube: start.kube,
     journal: { head: r.head, count: records.length },
     decision: {

@@ -2,6 +2,7 @@
 import { sanitizeLine } from '../engine/sanitize.js';
 import type { DeliverableStatus, Status } from '../engine/status.js';
 import { deliverableLabel, STATUS_LABEL } from '../engine/status.js';
+import type { ReportItem, ReportModel } from './model.js';
 
 /** Multi-line untrusted text → plain text: every control/escape sequence removed (engine/sanitize.ts), lines kept. */
 export function plain(text: string | undefined, maxLen = 4000): string {
@@ -52,4 +53,23 @@ export interface EvidenceTail {
 export function standInText(m: { session: { standIns?: string[] } }): string {
   const s = m.session.standIns;
   return s?.length ? ` Stand-ins of the sandbox's own (not installed here): ${s.join(', ')}.` : '';
+}
+
+/** the variables of the session's latest run, as report.json gives them */
+export type LatestVars = Pick<ReportModel, 'vars' | 'secrets'>;
+
+/**
+ * The variables each attempt of an item ran with (its item.start), where they differ from the latest run's: a value,
+ * "(none)" for a variable it did not have, a secret as set / unset. Attempts recorded without variables are left out.
+ */
+export function attemptVarDiffs(it: ReportItem, latest: LatestVars): { attempt: number; diffs: { name: string; value: string }[] }[] {
+  return it.attempts
+    .filter((a) => a.vars)
+    .map((a) => {
+      const names = [...new Set([...Object.keys(a.vars!), ...Object.keys(latest.vars)])].sort();
+      const diffs = names.filter((n) => a.vars![n] !== latest.vars[n]).map((name) => ({ name, value: a.vars![name] ?? '(none)' }));
+      for (const [name, v] of Object.entries(a.secrets ?? {}))
+        if (latest.secrets?.[name] !== undefined && latest.secrets[name] !== v) diffs.push({ name, value: `secret ${v}` });
+      return { attempt: a.attempt, diffs };
+    });
 }

@@ -17,6 +17,7 @@ import { render, type Instance } from 'ink';
 import type { Checklist } from '../checklist/model.js';
 import { allItems } from '../checklist/model.js';
 import type { KubeTargetInfo } from '../engine/events.js';
+import { varChangeLine } from '../engine/run-vars.js';
 import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
 import { nextTimeChange } from '../engine/freshness.js';
@@ -434,6 +435,8 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   const opened = opts.readonly ? await openToWatch(file, opts, operator, head) : await openToDrive(file!, opts, operator);
   const { session, runner, lazy } = opened;
   for (const w of session.warnings) session.store.message('warn', w);
+  // resumed with other variables: the checks will run other commands (journaled on session.resume)
+  if (session.varChanges?.length) session.store.message('warn', varChangeLine(session.varChanges));
   const attached = await attach(opened, operator, !!opts.readonly, () => controller);
 
   let instance: Instance | undefined;

@@ -41,6 +41,7 @@ async function setup(items: ItemInput[], defaultTimeoutMs = 10_000) {
     feed,
     redactor,
     vars: {},
+    ranWith: { vars: {}, secrets: {} },
     defaultTimeoutMs,
     record,
     describe: (spec) => `${spec.kind}: ${String(spec.params.run)}`,

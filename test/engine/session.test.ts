@@ -195,7 +195,7 @@ describe('resume', () => {
     expect(st.resumes).toBe(1);
     const j = await readJournal(path.join(b.dir, 'journal.jsonl'));
     expect(j.records.map((r) => r.type)).toEqual(['session.start', 'item.result', 'signoff', 'session.resume']);
-    expect(j.records[3]!.data).toEqual({ pid: process.pid, mode: 'ci' });
+    expect(j.records[3]!.data).toEqual({ pid: process.pid, mode: 'ci', vars: { image: 'detektor:1.2' }, secrets: { token: 'set' } });
   });
 
   it('--new (fresh) starts another session; a closed session is never resumed', async () => {
