@@ -275,8 +275,9 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     const secrets = vars.secret.filter((n) => vars.values[n]).map((n) => ({ name: n, value: vars.values[n]! }));
     const reportLine = await writeBundle(session, opts, { final, env, operator, secrets, reporter, stderr });
 
-    if (final && !session.store.store.getState().closed) await recordEcho(session, reporter, { type: 'session.close', data: { decision } });
-    else reporter.message(`session stays open for sign-offs: readiness-tui signoff ITEM --session ${session.dir} …`);
+    if (final) {
+      if (!session.store.store.getState().closed) await recordEcho(session, reporter, { type: 'session.close', data: { decision } });
+    } else reporter.message(`session stays open for sign-offs: readiness-tui signoff ITEM --session ${session.dir} …`);
     reporter.message(`session: ${session.dir}`, { session: session.dir });
     reporter.message(...reportLine);
     // the last line says the decision and why (exit 1 NO-GO: measured to fail or rejected; 3 INCOMPLETE: could not run, open)
