@@ -74,7 +74,7 @@ export function approvalRuleBroken(item: Item, st: ItemState, by: string): strin
   if (refusal) return refusal;
   if (item.noSelfApproval) {
     if (st.ranBy && same(st.ranBy.by, by)) {
-      return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} ran it (journal line ${st.ranBy.seq + 1}): someone else must approve it`;
+      return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} ran it (journal #${st.ranBy.seq}): someone else must approve it`;
     }
     if (same(item.owner, by)) {
       return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} owns it: someone else must approve it`;
@@ -83,7 +83,7 @@ export function approvalRuleBroken(item: Item, st: ItemState, by: string): strin
   const mine = st.signoffs.find((s) => !s.stale && s.decision === 'approve' && same(s.by, by));
   if (mine) {
     return (
-      `${by} already approved item ${item.id} (journal line ${mine.seq + 1}); ` +
+      `${by} already approved item ${item.id} (journal #${mine.seq}); ` +
       (item.approvals > 1 ? `its ${item.approvals} approvals must come from different people` : 'nothing to do')
     );
   }

@@ -208,14 +208,14 @@ export function keyBindingBroken(keys: SessionState['keys'], by: string, key: st
   const k = keys.byKey[key];
   if (k && k.principal.trim().toLowerCase() !== by.trim().toLowerCase()) {
     return (
-      `key ${key} signed as ${k.principal} earlier in this session (journal line ${k.seq + 1}), so it cannot sign as ${by}: ` +
+      `key ${key} signed as ${k.principal} earlier in this session (journal #${k.seq}), so it cannot sign as ${by}: ` +
       `one key is one person (trust on first use). Sign with ${by}'s own key, or name the team in an allowed_signers file (--allowed-signers)`
     );
   }
   const p = keys.byPrincipal[by.trim().toLowerCase()];
   if (p && p.key !== key) {
     return (
-      `${by} signed with key ${p.key} earlier in this session (journal line ${p.seq + 1}); this key is ${key}: one person signs ` +
+      `${by} signed with key ${p.key} earlier in this session (journal #${p.seq}); this key is ${key}: one person signs ` +
       `with one key (trust on first use). Use that key, or name the team in an allowed_signers file (--allowed-signers)`
     );
   }
@@ -373,7 +373,7 @@ export function decisionBasis(checklist: Checklist, s: SessionState, now: Date):
       if (needed) missing.push(it.id);
     }
     for (const so of st.signoffs.filter((x) => x.stale))
-      lines.push(`${it.id}: the ${so.decision} by ${so.by} (journal line ${so.seq + 1}) is STALE: the item was re-run after it`);
+      lines.push(`${it.id}: the ${so.decision} by ${so.by} (journal #${so.seq}) is STALE: the item was re-run after it`);
     if (st.waiver) {
       const valid = waiverValid(st.waiver, now);
       lines.push(`${it.id} waived by ${st.waiver.by} until ${st.waiver.expires}${valid ? '' : ' — EXPIRED'}: ${st.waiver.reason}`);

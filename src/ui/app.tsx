@@ -133,7 +133,14 @@ function Root({
 export function App({ live, ui, actions, theme, onReady, onKey, keyGate }: AppProps): React.ReactElement {
   const deps = useMemo(() => ({ live, ui, actions }), [live, ui, actions]);
   const dispatch = useMemo<DispatchContext>(
-    () => ({ live, ui, actions, paneRows: () => paneRowsFor(ui.getState().rows), bodyRows: () => bodyRows(ui.getState().rows) }),
+    () => ({
+      live,
+      ui,
+      actions,
+      paneRows: () => paneRowsFor(ui.getState().rows),
+      bodyRows: () => bodyRows(ui.getState().rows),
+      bodySize: () => ({ width: ui.getState().cols - 1, height: bodyRows(ui.getState().rows) }),
+    }),
     [live, ui, actions],
   );
   return (

@@ -31,11 +31,14 @@ import {
   currentScreen,
   selKey,
   tooSmall,
+  type ConfirmDecisionDialog,
+  type ConfirmRunDialog,
   type Dialog,
   type ScreenName,
   type UiState,
   type UiStore,
 } from './ui-store.js';
+import { clampScroll, dialogRows, dialogWindow } from './dialogs/scroll-lines.js';
 
 /** A normalised key: a printable character, or one of these names. */
 export type KeyName =
@@ -287,6 +290,8 @@ export interface DispatchContext {
   paneRows?: () => number;
   /** rows between the header and the footer (the diff screen scrolls in them) */
   bodyRows?: () => number;
+  /** the size of the screen's body, where dialogs are drawn (for scrolling a dialog's list) */
+  bodySize?: () => { width: number; height: number };
   now?: () => number;
 }
 
@@ -730,6 +735,7 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
     } else if (k === 'n' || k === 'escape') close();
     return;
   }
+  if ((d.kind === 'confirm-decision' || d.kind === 'confirm-run') && scrollDialog(k, d, ctx)) return;
   if (d.kind === 'confirm-decision') {
     if (k === 'y' && !d.refusal) {
       close();
@@ -764,12 +770,12 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
   const fields = TEXT_FIELDS[d.kind];
   const last = fields.length - 1;
   if (k === 'escape') return close();
-  if (k === 'tab' || k === 'down') return set({ field: Math.min(last, d.field + 1) });
-  if (k === 'shift-tab' || k === 'up') return set({ field: Math.max(0, d.field - 1) });
-  if (k === 'enter') {
-    if (d.field < last) return set({ field: d.field + 1 });
-    return submit(d, ctx);
-  }
+  // Tab / Shift-Tab go round the fields; ↓/↑ stop at the ends; Enter saves from any field (the footer says so)
+  if (k === 'tab') return set({ field: d.field === last ? 0 : d.field + 1 });
+  if (k === 'shift-tab') return set({ field: d.field === 0 ? last : d.field - 1 });
+  if (k === 'down') return set({ field: Math.min(last, d.field + 1) });
+  if (k === 'up') return set({ field: Math.max(0, d.field - 1) });
+  if (k === 'enter') return submit(d, ctx);
   if (d.kind === 'signoff') {
     if (d.field === 0) {
       if (k === 'left' || k === 'right' || k === ' ') return set({ decision: d.decision === 'approve' ? 'reject' : 'approve' });
@@ -791,6 +797,19 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
   const cur = (d as unknown as Record<string, string>)[name] ?? '';
   const next = editText(cur, k);
   if (next !== undefined) set({ [name]: next } as Partial<Dialog>);
+}
+
+/** ↑/↓, PgUp/PgDn, Home/End scroll a dialog's list (the commands of a mutating run, what a decision rests on) */
+function scrollDialog(k: KeyName, d: ConfirmRunDialog | ConfirmDecisionDialog, ctx: DispatchContext): boolean {
+  const { cols, rows } = ctx.ui.getState();
+  const body = ctx.bodySize?.() ?? { width: cols - 1, height: rows };
+  const all = dialogRows(d, body.width - 4).length;
+  const win = dialogWindow(d, body.height);
+  const step = { up: -1, down: 1, pageup: -win, pagedown: win, home: -all, end: all }[k as 'up'];
+  if (step === undefined) return false;
+  const scroll = clampScroll((d.scroll ?? 0) + step, all, win);
+  setUi(ctx, (s) => ({ dialog: s.dialog?.kind === d.kind ? ({ ...s.dialog, scroll } as Dialog) : s.dialog }));
+  return true;
 }
 
 function submit(d: Dialog, ctx: DispatchContext): void {

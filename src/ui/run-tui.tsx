@@ -244,21 +244,19 @@ function armWaiverExpiry(session: Session): () => void {
 
 function summary(session: Session, file: string | undefined, opts: TuiOptions): string {
   const s = session.store.store.getState();
-  const rel = (p: string) => {
-    const r = path.relative(process.cwd(), path.resolve(p)) || '.';
-    return r.startsWith('..') ? path.resolve(p) : r;
-  };
+  // absolute paths: the summary stays in the scrollback and is read from other directories and shells
+  const abs = (p: string) => path.resolve(p);
   const lines = [
     `readiness-tui: session ${session.id}`,
     `  decision so far: ${s.decision}${s.deciding.length ? ` (${s.decision === 'NO-GO' ? 'failing' : 'open'} blocking: ${s.deciding.map((d) => `${d.item} ${d.status}`).join(', ')})` : ''}`,
-    `  session:  ${rel(session.dir)} (journal.jsonl)`,
-    `  evidence: ${rel(path.join(session.dir, 'evidence'))}`,
+    `  session:  ${abs(session.dir)} (journal.jsonl)`,
+    `  evidence: ${abs(path.join(session.dir, 'evidence'))}`,
   ];
   const last = s.reports[s.reports.length - 1];
-  lines.push(last ? `  report:   ${last.path}${last.signed ? ' (signed)' : ' (unsigned)'}` : `  report:   none yet (readiness-tui report --session ${rel(session.dir)})`);
-  const stateDir = opts.stateDir && opts.stateDir !== '.readiness' ? ` --state-dir ${opts.stateDir}` : '';
-  if (opts.readonly || !file) lines.push(`  watch:    readiness-tui watch --session ${rel(session.dir)}`);
-  else lines.push(`  resume:   readiness-tui ${rel(file)}${stateDir}`);
+  lines.push(last ? `  report:   ${path.resolve(last.path)}${last.signed ? ' (signed)' : ' (unsigned)'}` : `  report:   none yet (readiness-tui report --session ${abs(session.dir)})`);
+  const stateDir = opts.stateDir && opts.stateDir !== '.readiness' ? ` --state-dir ${abs(opts.stateDir)}` : '';
+  if (opts.readonly || !file) lines.push(`  watch:    readiness-tui watch --session ${abs(session.dir)}`);
+  else lines.push(`  resume:   readiness-tui ${abs(file)}${stateDir}`);
   return lines.join('\n') + '\n';
 }
 

@@ -64,6 +64,8 @@ export interface ConfirmRunDialog {
   deliverables?: boolean;
   /** something else to weigh first (a re-run after the final decision) */
   warning?: string;
+  /** first row of the command list shown (↑/↓ scroll it when it does not fit) */
+  scroll?: number;
 }
 
 /** `g`: what the decision rests on and what is missing, before it is recorded and the report written */
@@ -75,6 +77,8 @@ export interface ConfirmDecisionDialog {
   refusal?: string;
   /** the same final decision is already recorded and nothing changed: y writes the report again, nothing new */
   already?: { decision: Decision; seq: number };
+  /** first row of the list shown (↑/↓ scroll it when it does not fit) */
+  scroll?: number;
 }
 
 export interface QuitDialog {

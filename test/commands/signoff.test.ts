@@ -112,7 +112,7 @@ describe('signoff', () => {
     const s = await session();
     const r = await cli(['signoff', '2', '--decision', 'approve', '--role', 'sre', '--as', 'Runner@Example.com', '--no-sign'], { cwd: s.cwd, env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/four-eyes approval \(noSelfApproval\) and Runner@Example.com ran it \(journal line 3\)/);
+    expect(r.stderr).toMatch(/four-eyes approval \(noSelfApproval\) and Runner@Example.com ran it \(journal #2\)/);
     // rejecting is allowed
     const rj = await cli(['signoff', '2', '--decision', 'reject', '--comment', 'found a bug', '--role', 'sre', '--as', 'runner@example.com', '--no-sign'], { cwd: s.cwd, env });
     expect(rj.code).toBe(0);
@@ -124,7 +124,7 @@ describe('signoff', () => {
     expect((await cli(args, { cwd: s.cwd, env })).code).toBe(0);
     const again = await cli(args, { cwd: s.cwd, env });
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/bob already approved item 3 \(journal line 5\)/);
+    expect(again.stderr).toMatch(/bob already approved item 3 \(journal #4\)/);
   });
 
   it('without a key or agent the sign-off is recorded UNSIGNED with a warning (never lost); identity falls back to $USER@host', async () => {
@@ -356,7 +356,7 @@ describe('signoff', () => {
         expect(refused).toHaveLength(1);
         // refused before signing (the other was already in the journal) or inside the journal lock (both signed at once)
         expect(refused[0]!.stderr).toMatch(
-          new RegExp(`^error: alice@example\\.com already approved item ${item} \\(journal line \\d+\\); its 2 approvals must come from different people( — nothing was recorded)?\\n$`),
+          new RegExp(`^error: alice@example\\.com already approved item ${item} \\(journal #\\d+\\); its 2 approvals must come from different people( — nothing was recorded)?\\n$`),
         );
         expect(ok[0]!.stdout).toMatch(new RegExp(`APPROVE by alice@example.com, signed with SHA256:\\S+ .* — item is now needs-signoff`));
       }
@@ -437,11 +437,11 @@ describe('signoff', () => {
       const asBob = await signoff(s, 'y', 'bob@example.com', aenv);
       expect(asBob.code).toBe(2);
       expect(asBob.stderr).toMatch(
-        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} signed as alice@example.com earlier in this session \\(journal line 5\\), so it cannot sign as bob@example.com: one key is one person`),
+        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} signed as alice@example.com earlier in this session \\(journal #4\\), so it cannot sign as bob@example.com: one key is one person`),
       );
       const otherKey = await signoff(s, 'y', 'alice@example.com', aenv, ['--sign-key', alice2.priv]);
       expect(otherKey.code).toBe(2);
-      expect(otherKey.stderr).toMatch(/alice@example\.com signed with key SHA256:\S+ earlier in this session \(journal line 5\); this key is SHA256:\S+: one person signs with one key/);
+      expect(otherKey.stderr).toMatch(/alice@example\.com signed with key SHA256:\S+ earlier in this session \(journal #4\); this key is SHA256:\S+: one person signs with one key/);
       expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toHaveLength(1);
       expect(leftovers(s.dir)).toHaveLength(2);
     });

@@ -250,7 +250,7 @@ describe('readiness-tui in a real pty', () => {
     expect(decisions()).toMatchObject([{ data: { decision: 'GO', final: true } }]);
     // one final decision per state of the journal: g again writes the report again, records no second decision
     await t.press('g');
-    await t.waitForScreen(/The final decision GO is recorded \(journal line \d+\) and nothing changed since/);
+    await t.waitForScreen(/The final decision GO is recorded \(journal #\d+\) and nothing changed since/);
     await t.press('y');
     await t.waitForScreen((x) => journal().filter((r) => r.type === 'report.generated').length === 2 && /report: /.test(x), 25_000);
     expect(decisions()).toHaveLength(1);

@@ -38,7 +38,7 @@ describe('planSignoff / recordSignoff', () => {
   it('two different approvers are needed for approvals: 2, neither the runner nor the owner', async () => {
     const s = await session();
     await s.record({ type: 'item.result', actor: 'ron@example.com', data: result('b', 'e1') });
-    await expect(planSignoff(s, { item: 'b', decision: 'approve', by: 'ron@example.com' })).rejects.toThrow(/ron@example.com ran it \(journal line 2\)/);
+    await expect(planSignoff(s, { item: 'b', decision: 'approve', by: 'ron@example.com' })).rejects.toThrow(/ron@example.com ran it \(journal #1\)/);
     await expect(planSignoff(s, { item: 'b', decision: 'approve', by: 'OLGA@example.com' })).rejects.toThrow(/OLGA@example.com owns it/);
     const p1 = await planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' });
     expect(p1.evidence).toEqual(['e1']);
@@ -48,7 +48,7 @@ describe('planSignoff / recordSignoff', () => {
     expect(r1.unsignedReason).toBeUndefined();
     expect(s.store.store.getState().items['b']!.status).toBe('needs-signoff');
     await expect(planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' })).rejects.toThrow(
-      /bob@example.com already approved item b \(journal line 3\); its 2 approvals must come from different people/,
+      /bob@example.com already approved item b \(journal #2\); its 2 approvals must come from different people/,
     );
     await recordSignoff(s, await planSignoff(s, { item: 'b', decision: 'approve', by: 'carol@example.com' }), { sign: false });
     expect(s.store.store.getState().items['b']!.status).toBe('pass');
@@ -141,7 +141,7 @@ describe('parseExpiry and the sign-off policy, message by message', () => {
     await recordSignoff(s, p, { sign: false });
     // the same person, whatever the case and spaces (named as they wrote it)
     await expect(planSignoff(s, { item: 'm', decision: 'approve', by: ' X ' })).rejects.toThrow(
-      ' X  already approved item m (journal line 3); nothing to do',
+      ' X  already approved item m (journal #2); nothing to do',
     );
   });
 });

@@ -7,10 +7,34 @@ import { useDeps, useLive, useUi } from '../context.js';
 import { truncate } from '../format.js';
 import { footerHints } from '../keys.js';
 import { fg, glyphs, useTheme } from '../theme.js';
-import { currentScreen } from '../ui-store.js';
+import { currentScreen, type Dialog } from '../ui-store.js';
 
 export const FOOTER_ROWS = 2;
 export const FLASH_MS = 6000;
+/** how long a status message (a warning, a sign-off from another session) stays on the status line */
+export const MESSAGE_MS = 20_000;
+
+/** The key hints of a dialog: a form's fields, or the answers of a yes/no question. */
+export function dialogHints(d: Dialog, dot: string, ascii: boolean): string {
+  const scroll = ascii ? 'up/down scroll' : '↑/↓ scroll';
+  switch (d.kind) {
+    case 'signoff':
+    case 'waiver':
+    case 'note':
+      if (d.phase === 'saved' || d.phase === 'error') return 'any key continues';
+      return `Tab next field ${dot} Enter save (from any field) ${dot} Esc cancel`;
+    case 'confirm-run':
+      return `y run ${dot} n / Esc cancel ${dot} ${scroll}`;
+    case 'confirm-decision':
+      return d.refusal ? `n / Esc back ${dot} ${scroll}` : `y ${d.already ? 'write the report' : d.decision === 'INCOMPLETE' ? 'write the interim report' : `record ${d.decision}`} ${dot} n / Esc back ${dot} ${scroll}`;
+    case 'quit':
+      return `y quit and cancel the running checks ${dot} n / Esc stay`;
+    case 'handover':
+      return `y hand over ${dot} n / Esc keep driving`;
+    case 'orphans':
+      return `y terminate them ${dot} n / Esc leave them running`;
+  }
+}
 
 /** A spinner frame index, ticking 4 times a second only while `active` (and never with --no-animation). */
 export function useSpinner(active: boolean): number {
@@ -47,7 +71,7 @@ export function Footer({ width }: { width: number }): React.ReactElement {
       flash: s.flash,
       filter: s.filter,
       filterEditing: s.filterEditing,
-      dialog: !!s.dialog,
+      dialog: s.dialog ? dialogHints(s.dialog, g.dot, theme.ascii) : undefined,
       help: s.help,
     })),
   );
@@ -62,6 +86,15 @@ export function Footer({ width }: { width: number }): React.ReactElement {
     return () => clearTimeout(t);
   }, [flash, ui]);
   const lastMsg = useLive((s) => s.messages[s.messages.length - 1]);
+  // a message goes away by itself too (a note from another session must not stay for minutes)
+  const [expired, setExpired] = useState<string | undefined>();
+  useEffect(() => {
+    if (!lastMsg) return;
+    const left = MESSAGE_MS - (Date.now() - Date.parse(lastMsg.ts));
+    const t = setTimeout(() => setExpired(lastMsg.ts), Math.max(0, left));
+    return () => clearTimeout(t);
+  }, [lastMsg]);
+  const message = lastMsg && expired !== lastMsg.ts ? lastMsg : undefined;
 
   const frame = useSpinner(theme.animation && running.length > 0);
   const spin = theme.animation ? `${g.spinner[frame % g.spinner.length]} ` : '';
@@ -69,11 +102,11 @@ export function Footer({ width }: { width: number }): React.ReactElement {
   if (filterEditing) status = { text: `/${filter}_  (Enter keep, Esc clear)`, tone: 'info' };
   else if (flash) status = { text: flash.text, tone: flash.level === 'error' ? 'bad' : flash.level === 'warn' ? 'warn' : 'info' };
   else if (running.length) status = { text: `${spin}${running.length} running: ${running.join(', ')}`, tone: 'info' };
-  else if (lastMsg) status = { text: lastMsg.text, tone: lastMsg.level === 'error' ? 'bad' : lastMsg.level === 'warn' ? 'warn' : 'muted' };
+  else if (message) status = { text: message.text, tone: message.level === 'error' ? 'bad' : message.level === 'warn' ? 'warn' : 'muted' };
   else if (filter) status = { text: `filter: ${filter}  (Esc clears)`, tone: 'muted' };
 
   let hints: string;
-  if (dialog) hints = `Tab next field ${g.dot} Enter save ${g.dot} Esc cancel`;
+  if (dialog) hints = dialog;
   else if (help) hints = `? or Esc close help`;
   else hints = fitHints(footerHints(screen, theme.ascii, actions.readonly).map((h) => `${h.keys} ${h.label}`), width);
   return (

@@ -10,17 +10,19 @@ import { useDeps, useUi } from '../context.js';
 import { truncate } from '../format.js';
 import { findItem } from '../selectors.js';
 import { fg, glyphs, useTheme, type Tone } from '../theme.js';
-import type { Dialog } from '../ui-store.js';
+import type { ConfirmDecisionDialog, ConfirmRunDialog, Dialog } from '../ui-store.js';
+import { clampScroll, dialogRows, dialogWindow } from './scroll-lines.js';
 
 function Field({ label, value, focused, width, hint, choice }: { label: string; value: string; focused: boolean; width: number; hint?: string; choice?: boolean }): React.ReactElement {
   const theme = useTheme();
   const g = glyphs(theme);
   const shown = choice ? `${theme.ascii ? '<' : '‹'} ${value} ${theme.ascii ? '>' : '›'}` : value + (focused ? '_' : '');
-  const labelW = 18;
+  // the label column is wide enough for the longest label and a space: a label never runs into its value
+  const labelW = 20;
   return (
     <Box width={width}>
       <Text bold={focused} color={focused ? fg(theme, 'info') : undefined}>
-        {(focused ? g.cursor + ' ' : '  ') + label.padEnd(labelW - 2)}
+        {((focused ? g.cursor + ' ' : '  ') + label).padEnd(labelW - 1) + ' '}
       </Text>
       <Text inverse={focused} wrap="truncate">
         {truncate(shown || ' ', Math.max(4, width - labelW - 1 - (hint ? Math.min(hint.length + 1, 30) : 0)))}
@@ -39,6 +41,28 @@ function Status({ d, width }: { d: Extract<Dialog, { phase: string }>; width: nu
     <Text bold color={fg(theme, tone)} wrap="truncate">
       {truncate((d.phase === 'saved' ? 'saved: ' : '') + d.message + suffix, width)}
     </Text>
+  );
+}
+
+/** A dialog's list, wrapped (never cut) and scrolled: what is above and below the window is said. */
+function ScrolledRows({ d, inner, height, tone }: { d: ConfirmRunDialog | ConfirmDecisionDialog; inner: number; height: number; tone?: Tone }): React.ReactElement {
+  const theme = useTheme();
+  const rows = dialogRows(d, inner);
+  const win = dialogWindow(d, height);
+  const top = clampScroll(d.scroll ?? 0, rows.length, win);
+  const below = rows.length - top - win;
+  return (
+    <>
+      {top > 0 ? <Text color={fg(theme, 'muted')}>{`${theme.ascii ? '^' : '↑'} ${top} more line${top === 1 ? '' : 's'} above`}</Text> : null}
+      {rows.slice(top, top + win).map((l, i) => (
+        <Text key={top + i} color={tone ? fg(theme, tone) : undefined} wrap="truncate">
+          {l}
+        </Text>
+      ))}
+      {below > 0 ? (
+        <Text color={fg(theme, 'muted')}>{`${theme.ascii ? 'v' : '↓'} ${below} more line${below === 1 ? '' : 's'} below (${theme.ascii ? 'up/down' : '↑/↓'} scroll)`}</Text>
+      ) : null}
+    </>
   );
 }
 
@@ -96,8 +120,6 @@ export function DialogView({ width, height }: { width: number; height: number })
       </>
     );
   } else if (d.kind === 'confirm-run') {
-    const lines = d.mutating.flatMap((m) => [`${m.item}:`, ...m.commands.map((c) => `  $ ${c}`)]);
-    const maxLines = Math.max(1, height - 6);
     body = (
       <>
         {title(`${d.mutating.length ? 'This changes the environment. ' : ''}Run ${d.ids.length === 1 ? d.ids[0] : `${d.ids.length} items`}?`)}
@@ -106,12 +128,7 @@ export function DialogView({ width, height }: { width: number; height: number })
             {d.warning}
           </Text>
         ) : null}
-        {lines.slice(0, maxLines).map((l, i) => (
-          <Text key={i} color={fg(theme, 'danger')} wrap="truncate">
-            {truncate(l, inner)}
-          </Text>
-        ))}
-        {lines.length > maxLines ? <Text color={fg(theme, 'muted')}>{`(${lines.length - maxLines} more lines)`}</Text> : null}
+        <ScrolledRows d={d} inner={inner} height={height} tone="danger" />
         <Text bold>y run {g.dot} n / Esc cancel</Text>
       </>
     );
@@ -146,22 +163,15 @@ export function DialogView({ width, height }: { width: number; height: number })
   } else if (d.kind === 'confirm-decision') {
     const final = d.decision !== 'INCOMPLETE';
     const head = d.already
-      ? `The final decision ${d.already.decision} is recorded (journal line ${d.already.seq + 1}) and nothing changed since: write the report again?`
+      ? `The final decision ${d.already.decision} is recorded (journal #${d.already.seq}) and nothing changed since: write the report again?`
       : final
         ? `Record the final decision ${d.decision} and write the signed report?`
         : 'The decision is INCOMPLETE: write an interim report (not a final decision)?';
-    const rows = d.lines.length ? d.lines : ['every blocking item passed (signed where required) or is validly waived'];
-    const maxLines = Math.max(1, height - 7);
     body = (
       <>
         {title(head)}
         <Text color={fg(theme, 'muted')}>It rests on:</Text>
-        {rows.slice(0, maxLines).map((l, i) => (
-          <Text key={i} wrap="truncate">
-            {truncate(`  ${l}`, inner)}
-          </Text>
-        ))}
-        {rows.length > maxLines ? <Text color={fg(theme, 'muted')}>{`  (${rows.length - maxLines} more: the report lists them all)`}</Text> : null}
+        <ScrolledRows d={d} inner={inner} height={height} />
         {d.refusal ? (
           <Text bold color={fg(theme, 'bad')} wrap="wrap">
             {`cannot be recorded: ${d.refusal}`}
