@@ -95,7 +95,7 @@ function describeRecord(r: JournalRecord): string | undefined {
   const d = r.data as Record<string, unknown>;
   switch (r.type) {
     case 'signoff':
-      return `sign-off on ${d.item}: ${d.decision} by ${d.by}${d.statement ? ' (signed)' : ' (unsigned)'}`;
+      return `sign-off #${r.seq} on ${d.item}: ${d.decision} by ${d.by}${d.statement ? ' (signed)' : ' (unsigned)'}`;
     case 'waiver':
       return `waiver on ${d.item} by ${d.by} until ${d.expires}`;
     case 'note':

@@ -232,7 +232,7 @@ describe('signoff', () => {
       const st = owner.store.store.getState();
       expect(st.items['2']!.signoffs).toMatchObject([{ by: 'bob@example.com', decision: 'approve', stale: false }]);
       expect(st.items['2']!.status).toBe('pass');
-      expect(st.messages.at(-1)!.text).toMatch(/sign-off on 2: approve by bob@example.com \(unsigned\)/);
+      expect(st.messages.at(-1)!.text).toMatch(/sign-off #\d+ on 2: approve by bob@example.com \(unsigned\)/);
     } finally {
       await owner.close();
     }

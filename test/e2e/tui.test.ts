@@ -181,7 +181,7 @@ describe('readiness-tui in a real pty', () => {
     await t.press('w');
     await t.waitForScreen('Waive a2');
     await t.type('accepted for the drill');
-    await t.press('enter', 'enter', 'enter');
+    await t.press('enter'); // Enter saves from any field
     await t.waitForScreen(/saved: waived a2 until \d{4}-\d{2}-\d{2}/);
     await t.press('x');
     await t.waitForScreen(/≈ WAIVED/);

@@ -124,7 +124,7 @@ describe('watch mode: a second operator follows the session live', () => {
     await bob.press('enter');
     await bob.waitForScreen(/saved: approved a2/);
     expect(journal().find((r) => r.type === 'signoff')).toMatchObject({ actor: 'bob@example.com', data: { item: 'a2', decision: 'approve', by: 'bob@example.com' } });
-    await alice.waitForScreen(/sign-off on a2: approve by bob@example.com/, 3000);
+    await alice.waitForScreen(/sign-off #\d+ on a2: approve by bob@example.com/, 3000);
 
     // bob leaves: the driver's lock and session are as they were
     await bob.press('x', 'q');

@@ -1,0 +1,104 @@
+/**
+ * Fixes from a walk of the TUI at 80×24, in a real pty (the built CLI, node-pty + @xterm/headless): the confirmation
+ * of a mutating run shows every command whole (wrapped, scrolled), yes/no dialogs and forms have their own footer,
+ * Enter saves a form from any field and Tab goes round, a label never runs into its value, and the exit summary
+ * prints absolute paths.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchTui, type Tui } from '../support/pty.js';
+import { ensureBuilt } from '../support/cli-run.js';
+
+const long = (n: number) => `echo step-${n} ${'x'.repeat(90)} END-${n}`;
+
+const CHECKLIST = `apiVersion: readiness/v1
+name: walk
+title: Walk fixes
+blocks:
+  - id: "A"
+    title: Changes
+    items:
+      - id: "a1"
+        title: Eight long mutating steps
+        checks:
+${Array.from({ length: 8 }, (_, i) => `          s${i + 1}:\n            kind: command\n            mutating: true\n            run: "${long(i + 1)}"`).join('\n')}
+`;
+
+let dir: string;
+let tui: Tui | undefined;
+
+describe('the walk fixes in a real pty at 80×24', () => {
+  beforeAll(ensureBuilt);
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rt-walk-'));
+    writeFileSync(path.join(dir, 'checklist.yaml'), CHECKLIST);
+  });
+  afterEach(() => {
+    tui?.kill();
+    tui = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async () => {
+    tui = await launchTui({ args: ['checklist.yaml', '--state-dir', 'state', '--as', 'tester@example.com'], cwd: dir, cols: 80, rows: 24 });
+    return tui;
+  };
+
+  it('the mutating-run confirmation wraps each command whole and scrolls; its footer says y / n / scroll', async () => {
+    const t = await start();
+    await t.press('enter', 'enter');
+    await t.waitForScreen('a1 Eight long mutating steps');
+    await t.press('r');
+    const first = await t.waitForScreen('This changes the environment');
+    expect(first).toMatch(/y run · n \/ Esc cancel · ↑\/↓ scroll/);
+    // the first command, wrapped: its end is on the next row, never cut
+    expect(first).toContain('$ s1: echo step-1');
+    expect(first).toContain('END-1');
+    expect(first).toMatch(/↓ \d+ more lines below \(↑\/↓ scroll\)/);
+    expect(first).not.toContain('END-8');
+    await t.press('end');
+    const last = await t.waitForScreen('END-8');
+    expect(last).toMatch(/↑ \d+ more lines above/);
+    expect(last).not.toMatch(/more lines below/);
+    await t.press('home');
+    await t.waitForScreen((s) => s.includes('END-1') && !s.includes('more lines above'));
+    // one row at a time
+    await t.press('down');
+    await t.waitForScreen(/↑ 1 more line above/);
+    await t.press('n');
+    await t.waitForScreen((s) => !s.includes('This changes the environment'));
+  });
+
+  it('a form: its own footer, Tab goes round, the label stands apart from its value, Enter saves from the first field', async () => {
+    const t = await start();
+    await t.press('enter', 'enter');
+    await t.waitForScreen('a1 Eight long mutating steps');
+    await t.press('w');
+    const form = await t.waitForScreen('Waive a1');
+    expect(form).toContain('Tab next field · Enter save (from any field) · Esc cancel');
+    // Shift-Tab from the first field goes round to the last one
+    await t.press('shift-tab');
+    await t.type('WAF');
+    await t.waitForScreen(/compensating ctl +WAF_/);
+    // Tab from the last field goes round to the first
+    await t.press('tab');
+    await t.type('accepted for the walk');
+    await t.waitForScreen(/reason +accepted for the walk_/);
+    await t.press('enter');
+    await t.waitForScreen(/saved: waived a1 until \d{4}-\d{2}-\d{2}/);
+    expect(t.screen()).toContain('any key continues');
+  });
+
+  it('quitting prints the summary with absolute paths', async () => {
+    const t = await start();
+    await t.waitForScreen('Walk fixes');
+    await t.press('q');
+    await t.exited;
+    const s = t.screen();
+    const flat = s.replace(/\n/g, ''); // long paths wrap at 80 columns
+    expect(flat).toContain(`session:  ${path.join(dir, 'state', 'sessions')}/`);
+    expect(flat).toContain(`resume:   readiness-tui ${path.join(dir, 'checklist.yaml')} --state-dir ${path.join(dir, 'state')}`);
+  });
+});
