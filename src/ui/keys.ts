@@ -28,6 +28,8 @@ import {
 } from './selectors.js';
 import {
   CTRL_C_WINDOW_MS,
+  DECISION_SCROLL,
+  DECISION_SCROLL_MAX,
   currentScreen,
   selKey,
   tooSmall,
@@ -382,6 +384,15 @@ function scrollPane(ctx: DispatchContext, delta: number | 'top' | 'bottom'): voi
   setUi(ctx, { pane: end >= buf.total && delta !== 'top' && typeof delta === 'number' && delta < 0 ? { follow: true, end } : { follow: false, end } });
 }
 
+/** PgUp / PgDn on the decision screen: scroll it by a page (within what DecisionScreen says it can scroll) */
+function scrollDecision(ctx: DispatchContext, dir: 1 | -1): void {
+  const ui = ctx.ui.getState();
+  const page = Math.max(1, (ctx.bodySize?.().height ?? ui.rows - 6) - 4);
+  const max = ui.sel[DECISION_SCROLL_MAX] ?? 0;
+  const top = Math.max(0, Math.min(max, (ui.sel[DECISION_SCROLL] ?? 0) + dir * page));
+  setUi(ctx, { sel: { ...ui.sel, [DECISION_SCROLL]: top } });
+}
+
 function pageRows(ctx: DispatchContext): number {
   return Math.max(1, (ctx.paneRows?.() ?? Math.max(5, ctx.ui.getState().rows - 10)) - 1);
 }
@@ -556,8 +567,10 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
     case 'nav.bottom':
       return onItem ? scrollPane(ctx, 'bottom') : moveSel(ctx, (_i, n) => n - 1);
     case 'nav.pageUp':
+      if (screen.name === 'decision') return scrollDecision(ctx, -1);
       return onItem ? scrollPane(ctx, pageRows(ctx)) : moveSel(ctx, (i) => i - pageRows(ctx));
     case 'nav.pageDown':
+      if (screen.name === 'decision') return scrollDecision(ctx, 1);
       return onItem ? scrollPane(ctx, -pageRows(ctx)) : moveSel(ctx, (i) => i + pageRows(ctx));
     case 'nav.open': {
       if (screen.name === 'overview') {

@@ -142,6 +142,10 @@ export interface UiState {
 
 export const CTRL_C_WINDOW_MS = 2000;
 
+/** keys of UiState.sel: the first line the decision screen shows, and the most it can scroll (DecisionScreen sets it) */
+export const DECISION_SCROLL = 'decision:top';
+export const DECISION_SCROLL_MAX = 'decision:maxTop';
+
 export type UiStore = StoreApi<UiState>;
 
 export function createUiStore(size: { cols: number; rows: number }): UiStore {

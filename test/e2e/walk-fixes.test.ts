@@ -10,6 +10,9 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchTui, type Tui } from '../support/pty.js';
 import { ensureBuilt } from '../support/cli-run.js';
+import { loadChecklist } from '../../src/checklist/load.js';
+import { createRunner } from '../../src/engine/runner.js';
+import { openSession } from '../../src/engine/session.js';
 
 const long = (n: number) => `echo step-${n} ${'x'.repeat(90)} END-${n}`;
 
@@ -24,6 +27,26 @@ blocks:
         title: Eight long mutating steps
         checks:
 ${Array.from({ length: 8 }, (_, i) => `          s${i + 1}:\n            kind: command\n            mutating: true\n            run: "${long(i + 1)}"`).join('\n')}
+`;
+
+/** a NO-GO whose rollback plan is longer than an 80×24 screen */
+const NO_GO = `apiVersion: readiness/v1
+name: walk-nogo
+title: Walk NO-GO
+blocks:
+  - id: "A"
+    title: Checks
+    items:
+      - id: "a1"
+        title: Fails
+        check:
+          kind: command
+          run: "exit 1"
+rollback:
+  detection: [error rate above 5%]
+  steps:
+${Array.from({ length: 30 }, (_, i) => `    - rollback step ${i + 1}`).join('\n')}
+  time: 15m
 `;
 
 let dir: string;
@@ -89,6 +112,34 @@ describe('the walk fixes in a real pty at 80×24', () => {
     await t.press('enter');
     await t.waitForScreen(/saved: waived a1 until \d{4}-\d{2}-\d{2}/);
     expect(t.screen()).toContain('any key continues');
+  });
+
+  it('the decision screen scrolls (PgDn / PgUp) instead of hiding lines at 80×24', async () => {
+    writeFileSync(path.join(dir, 'checklist.yaml'), NO_GO);
+    const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'));
+    const s = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: 'tester@example.com', owner: true });
+    try {
+      await createRunner({ session: s, vars: {}, secretVars: [] }).run(['a1']);
+    } finally {
+      await s.close();
+    }
+    const t = await start();
+    await t.waitForScreen('Walk NO-GO');
+    await t.press('d');
+    const top = await t.waitForScreen('Rollback plan');
+    expect(top).toContain('rollback step 1');
+    expect(top).not.toContain('rollback step 30');
+    expect(top).toMatch(/↓ \d+ more lines below \(PgDn\)/);
+    expect(top).not.toContain('hidden');
+    await t.press('pagedown', 'pagedown', 'pagedown');
+    const bottom = await t.waitForScreen('rollback step 30');
+    expect(bottom).toMatch(/↑ \d+ more lines above \(PgUp\)/);
+    expect(bottom).not.toMatch(/more lines? below/);
+    // at the end already: one PgUp goes back a page (no presses lost past the end)
+    await t.press('pageup');
+    await t.waitForScreen((x) => !x.includes('rollback step 30') && /more lines? below/.test(x));
+    await t.press('pageup', 'pageup', 'pageup');
+    await t.waitForScreen((x) => x.includes('rollback step 1') && !x.includes('more line above') && !x.includes('more lines above'));
   });
 
   it('quitting prints the summary with absolute paths', async () => {

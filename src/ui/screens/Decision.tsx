@@ -3,13 +3,14 @@
  * decide), and on NO-GO the checklist's rollback plan and risks.
  * `g` writes the report bundle (decided here, written by src/report).
  */
-import React from 'react';
+import React, { useEffect } from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { useDeps, useSession, useUiState } from '../context.js';
 import { DECISION_TONE } from '../components/Header.js';
 import { fit, oneLine, truncate } from '../format.js';
 import { decisionRows, findItem, selectedIndex } from '../selectors.js';
+import { DECISION_SCROLL, DECISION_SCROLL_MAX } from '../ui-store.js';
 import { fg, glyphs, STATUS_TONE, statusSymbol, statusText, useTheme, type Theme, type Tone } from '../theme.js';
 import type { DeliverableState } from '../../engine/session-state.js';
 import { deliverableLabel, UNCHECKED_LABEL, type DeliverableStatus } from '../../engine/status.js';
@@ -53,7 +54,7 @@ function deliverableLines(ds: DeliverableState[], theme: Theme, compact: boolean
 export function DecisionScreen({ width, height }: { width: number; height: number }): React.ReactElement {
   const theme = useTheme();
   const g = glyphs(theme);
-  const { live } = useDeps();
+  const { live, ui: uiStore } = useDeps();
   const c = live.checklist;
   const state = useSession();
   const ui = useUiState();
@@ -122,13 +123,22 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
   const full = withDeliverables(false);
   const nonBlank = (ls: L[]) => ls.filter((l) => l.text !== '');
   const all = full.length <= avail || nonBlank(full).length <= avail ? full : withDeliverables(true);
-  let shown = all.length > avail ? nonBlank(all) : all;
-  if (shown.length > avail) {
-    const hidden = shown.length - (avail - 1);
-    shown = [
-      ...shown.slice(0, avail - 1),
-      { text: `… ${hidden} more line${hidden === 1 ? '' : 's'} hidden: a taller terminal shows them; the report has them all`, tone: 'warn' },
-    ];
+  // never cut anything silently: when it does not fit, the screen scrolls (PgUp / PgDn) and says what is above and below
+  const fits = all.length > avail ? nonBlank(all) : all;
+  const maxTop = Math.max(0, fits.length - avail);
+  useEffect(() => {
+    if (ui.sel[DECISION_SCROLL_MAX] !== maxTop) uiStore.setState((x) => ({ sel: { ...x.sel, [DECISION_SCROLL_MAX]: maxTop } }));
+  }, [maxTop, ui.sel, uiStore]);
+  let shown = fits;
+  if (fits.length > avail) {
+    const top = Math.min(ui.sel[DECISION_SCROLL] ?? 0, maxTop);
+    const up = (n: number): L => ({ text: `${theme.ascii ? '^' : '↑'} ${n} more line${n === 1 ? '' : 's'} above (PgUp)`, tone: 'muted' });
+    const down = (n: number): L => ({ text: `${theme.ascii ? 'v' : '↓'} ${n} more line${n === 1 ? '' : 's'} below (PgDn)`, tone: 'muted' });
+    // the window leaves a row for each "more" line it needs
+    const from = top === 0 ? 0 : top + 1;
+    const rowsLeft = avail - (top > 0 ? 1 : 0);
+    const end = from + rowsLeft >= fits.length ? fits.length : from + rowsLeft - 1;
+    shown = [...(top > 0 ? [up(from)] : []), ...fits.slice(from, end), ...(end < fits.length ? [down(fits.length - end)] : [])];
   }
   const body = shown;
   return (
