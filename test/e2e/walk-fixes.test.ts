@@ -4,7 +4,7 @@
  * Enter saves a form from any field and Tab goes round, a label never runs into its value, and the exit summary
  * prints absolute paths.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -140,6 +140,36 @@ describe('the walk fixes in a real pty at 80×24', () => {
     await t.waitForScreen((x) => !x.includes('rollback step 30') && /more lines? below/.test(x));
     await t.press('pageup', 'pageup', 'pageup');
     await t.waitForScreen((x) => x.includes('rollback step 1') && !x.includes('more line above') && !x.includes('more lines above'));
+  });
+
+  it('resumed with another variable: the status line says what changed (journaled), and the message goes away by itself', async () => {
+    writeFileSync(
+      path.join(dir, 'checklist.yaml'),
+      `apiVersion: readiness/v1\nname: walk-vars\ntitle: Walk vars\nvars:\n  cmd:\n    default: "true"\nblocks:\n  - id: "A"\n    title: A\n    items:\n      - id: "a1"\n        title: runs cmd\n        check:\n          kind: command\n          run: "\${vars.cmd}"\n`,
+    );
+    const first = await launchTui({ args: ['checklist.yaml', '--state-dir', 'state', '--as', 'tester@example.com', '--set', 'cmd=true'], cwd: dir, cols: 80, rows: 24 });
+    tui = first;
+    await first.waitForScreen('Walk vars');
+    await first.press('q');
+    await first.exited;
+    const t = await launchTui({
+      args: ['checklist.yaml', '--state-dir', 'state', '--as', 'tester@example.com', '--set', 'cmd=echo changed'],
+      cwd: dir,
+      cols: 120,
+      rows: 24,
+      env: { READINESS_MESSAGE_MS: '1500' },
+    });
+    tui = t;
+    await t.waitForScreen(`variables changed since this session's previous run (journaled): cmd "true" → "echo changed"`);
+    await t.waitForScreen((s) => s.includes('Walk vars') && !s.includes('variables changed'), 10_000);
+    const sessions = path.join(dir, 'state', 'sessions');
+    const [id] = readdirSync(sessions);
+    const resume = readFileSync(path.join(sessions, id!, 'journal.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> })
+      .find((r) => r.type === 'session.resume');
+    expect(resume?.data).toMatchObject({ mode: 'tui', vars: { cmd: 'echo changed' }, changed: [{ name: 'cmd', from: 'true', to: 'echo changed' }] });
   });
 
   it('quitting prints the summary with absolute paths', async () => {

@@ -11,8 +11,11 @@ import { currentScreen, type Dialog } from '../ui-store.js';
 
 export const FOOTER_ROWS = 2;
 export const FLASH_MS = 6000;
-/** how long a status message (a warning, a sign-off from another session) stays on the status line */
-export const MESSAGE_MS = 20_000;
+/**
+ * How long a status message (a warning, a sign-off from another session) stays on the status line.
+ * READINESS_MESSAGE_MS shortens it for the pty tests, which wait for the message to go.
+ */
+export const MESSAGE_MS = Number(process.env.READINESS_MESSAGE_MS) > 0 ? Number(process.env.READINESS_MESSAGE_MS) : 20_000;
 
 /** The key hints of a dialog: a form's fields, or the answers of a yes/no question. */
 export function dialogHints(d: Dialog, dot: string, ascii: boolean): string {
