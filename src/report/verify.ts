@@ -378,16 +378,16 @@ async function checkSignoffs(
   for (const rec of replay.records) {
     if (rec.type !== 'signoff') continue;
     const d = rec.data as SignoffData;
-    const where = `journal line ${rec.seq + 1}`;
+    const where = `sign-off journal #${rec.seq}`;
     if (!d.statement) {
-      v.warn('journal.jsonl', `line ${rec.seq + 1}: sign-off by ${d.by} on ${d.item} (${d.decision}) is not SSH-signed`);
+      v.warn('journal.jsonl', `line ${rec.seq + 1}: sign-off #${rec.seq} by ${d.by} on ${d.item} (${d.decision}) is not SSH-signed`);
       continue;
     }
     const r = await checkSignoff(v.dir, rec, d, replay, k);
     if (r.problems.length) for (const p of r.problems) (p.untrusted && lenient ? v.warn : v.fail)(p.file, `${p.message} (${where})`);
     else {
       verifiedSignoffs.set(rec.seq, { principal: d.by });
-      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (${d.decision} ${d.item}), bound to journal line ${r.boundLine}`);
+      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (sign-off #${rec.seq}: ${d.decision} ${d.item}), bound to journal #${r.boundSeq}`);
     }
   }
   return verifiedSignoffs;
@@ -431,7 +431,7 @@ async function checkSignoff(
   d: SignoffData,
   replay: Replay,
   o: { allowed: AllowedSigners; allowedFile: string; ns: string; env: NodeJS.ProcessEnv; sessionId?: string },
-): Promise<{ problems: { file: string; message: string; untrusted?: boolean }[]; boundLine?: number }> {
+): Promise<{ problems: { file: string; message: string; untrusted?: boolean }[]; boundSeq?: number }> {
   const st = d.statement!;
   const problems: { file: string; message: string; untrusted?: boolean }[] = [];
   const p = (file: string, message: string, untrusted?: boolean) => problems.push({ file, message, untrusted });
@@ -473,12 +473,12 @@ async function checkSignoff(
   if (norm(s.checklistSha256) !== norm(start?.checklist?.sha256)) mism.push('checklistSha256');
   if (mism.length) p(st.path, `disagrees with its journal event on: ${mism.join(', ')}`);
   const seq = s.journal?.seq;
-  let boundLine: number | undefined;
+  let boundSeq: number | undefined;
   if (!Number.isSafeInteger(seq) || seq < 0 || seq >= rec.seq || replay.lines[seq] === undefined)
     p(st.path, `names journal seq ${seq}, which is not a line before its own sign-off event`);
   else if (hashLine(replay.lines[seq]!) !== s.journal.head)
-    p(st.path, `is not bound to journal line ${seq + 1}: that line's sha256 is not the head the signer saw (the journal was rewritten after signing)`);
-  else boundLine = seq + 1;
+    p(st.path, `is not bound to journal #${seq} (line ${seq + 1}): that line's sha256 is not the head the signer saw (the journal was rewritten after signing)`);
+  else boundSeq = seq;
   const at = Date.parse(s.ts);
   const v = await checkSignature({
     message: bytes,
@@ -494,7 +494,7 @@ async function checkSignoff(
   if (!v.ok) p(st.sigPath, `signature not accepted for ${s.principal}: ${v.reason}`, true);
   else if (v.fingerprint && st.keyFingerprint && v.fingerprint !== st.keyFingerprint)
     p(st.sigPath, `was made with key ${v.fingerprint}, but the journal records ${st.keyFingerprint}`);
-  return { problems, boundLine };
+  return { problems, boundSeq };
 }
 
 function policy(
