@@ -387,7 +387,7 @@ async function checkSignoffs(
     if (r.problems.length) for (const p of r.problems) (p.untrusted && lenient ? v.warn : v.fail)(p.file, `${p.message} (${where})`);
     else {
       verifiedSignoffs.set(rec.seq, { principal: d.by });
-      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (sign-off #${rec.seq}: ${d.decision} ${d.item}), bound to journal #${r.boundSeq}`);
+      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (${d.decision} ${d.item}): sign-off #${rec.seq}, bound to journal #${r.boundSeq}`);
     }
   }
   return verifiedSignoffs;
