@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionData, JournalRecord } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { cli, ensureBuilt } from '../support/cli-run.js';
+import { launchTui } from '../support/pty.js';
 import { tempDir } from '../support/session-fixtures.js';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -136,6 +137,27 @@ describe('decide', () => {
     expect(twice.code).toBe(0);
     expect(twice.stdout).toContain(`the final decision GO is already recorded (journal #${recorded.at(-1)!.seq}) and nothing changed since`);
     expect(await decisions(cwd)).toHaveLength(before + 1);
+  });
+
+  it('in a terminal asks first: n records nothing (exit 2), y records the final decision', async () => {
+    const cwd = workdir();
+    await run(cwd);
+    await cli(['signoff', '1.2', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd, env });
+    const before = (await decisions(cwd)).length;
+    const ask = (answer: string) =>
+      launchTui({ args: ['decide', '--as', 'carol@example.com'], cwd, env: { HOME: env.HOME, GIT_CONFIG_GLOBAL: '/dev/null' }, waitReady: false }).then(async (t) => {
+        await t.waitForScreen('record the final decision GO as carol@example.com? [y/N]');
+        await t.type(answer + '\r');
+        return { exit: await t.exited, screen: t.screen() };
+      });
+    const no = await ask('n');
+    expect(no.exit.exitCode).toBe(2);
+    expect(no.screen).toContain('not confirmed: nothing was recorded');
+    expect(await decisions(cwd)).toHaveLength(before);
+    const yes = await ask('y');
+    expect(yes.exit.exitCode).toBe(0);
+    expect(yes.screen).toContain('recorded the final decision GO');
+    expect((await decisions(cwd)).at(-1)).toMatchObject({ actor: 'carol@example.com', data: { decision: 'GO', final: true } });
   });
 
   it('records a final NO-GO (exit 1) when a blocking item failed', async () => {
