@@ -26,15 +26,14 @@ function compile(expr: string): Compiled {
   return c;
 }
 
-/** JSONata's $boolean: arrays are true when any member is, empty strings/arrays/objects, 0, null and undefined false */
+/**
+ * JSONata's $boolean: arrays are true when any member is; empty objects, functions, empty strings, 0, NaN, null and
+ * undefined are false (the last four by `Boolean`)
+ */
 export function truthy(v: unknown): boolean {
-  if (v === undefined || v === null) return false;
-  if (Array.isArray(v)) return v.length === 1 ? truthy(v[0]) : v.some(truthy);
-  if (typeof v === 'string') return v.length > 0;
-  if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
-  if (typeof v === 'boolean') return v;
+  if (Array.isArray(v)) return v.some(truthy);
   if (typeof v === 'function') return false;
-  if (typeof v === 'object') return Object.keys(v).length > 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
   return Boolean(v);
 }
 
