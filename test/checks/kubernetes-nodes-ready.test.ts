@@ -8,6 +8,7 @@ import { startKubeApiServer, writeKubeconfig, type KubeApiServer, type KubeObjec
 import { runKind } from '../support/check-context-basic.js';
 import { checkContext, loadFixtureObjects } from '../support/check-context.js';
 import { evaluateDefault } from '../support/expect-default.js';
+import { evaluateExpect } from '../../src/checklist/expect.js';
 
 let server: KubeApiServer;
 let dir: string;
@@ -50,6 +51,21 @@ describe('kubernetes.nodes-ready against the sonobuoy kind capture', () => {
     expect(out.summary).toBe('2/3 nodes Ready (min 5)');
     expect(await evaluateDefault(kubernetesNodesReady, out.result)).toBe(false);
     await ctx.dispose();
+  });
+
+  it('passes with exactly min Ready nodes and fails with one fewer (ready >= min, not >)', async () => {
+    const ctx = await checkContext({ kubeconfig });
+    try {
+      const at = await runKind(kubernetesNodesReady, { min: 2 }, ctx);
+      expect(at.result).toMatchObject({ ready: 2, min: 2 });
+      expect(at.threshold).toBe('>= 2');
+      expect((await evaluateExpect(kubernetesNodesReady.defaultExpect, at.result)).ok).toBe(true);
+      const above = await runKind(kubernetesNodesReady, { min: 3 }, ctx);
+      expect(above.summary).toBe('2/3 nodes Ready (min 3)');
+      expect((await evaluateExpect(kubernetesNodesReady.defaultExpect, above.result)).ok).toBe(false);
+    } finally {
+      await ctx.dispose();
+    }
   });
 
   it('a node without a Ready condition is shown as "no Ready condition", never as Unknown', async () => {
