@@ -109,6 +109,62 @@ describe('kubernetes.nodes-ready against the sonobuoy kind capture', () => {
     }
   });
 
+  it('lists every node sorted by name with its roles, taints and the words a captain reads; cordoned and not-ready-tainted nodes are not schedulable', async () => {
+    const node = (name: string, labels: Record<string, string>, ready: Record<string, string>, spec: Record<string, unknown> = {}): KubeObject =>
+      ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { pool: 'prod', ...labels } }, spec, status: { conditions: [{ type: 'Ready', ...ready }] } }) as KubeObject;
+    const local = await startKubeApiServer({
+      objects: [
+        node('w2', { 'node-role.kubernetes.io/worker': '' }, { status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }, {
+          taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }],
+        }),
+        node('cp', { 'node-role.kubernetes.io/control-plane': '' }, { status: 'True', reason: 'KubeletReady' }, { unschedulable: true }),
+        node('w1', {}, { status: 'False', reason: 'KubeletNotReady', message: 'PLEG is not healthy' }, {
+          taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }],
+        }),
+        node('a3', {}, { status: 'True' }, { taints: [{ key: 'dedicated', effect: 'NoSchedule' }] }),
+        // a node as bare as the API allows: no labels, no status, a taint without an effect
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: 'bare' }, spec: { taints: [{ key: 'x' }] } } as KubeObject,
+      ],
+    });
+    const ctx = await checkContext({ kubeconfig: local.writeKubeconfig(dir, 'roles') });
+    try {
+      const out = await runKind(kubernetesNodesReady, { labelSelector: 'pool=prod', min: 3 }, ctx);
+      expect(out.result).toMatchObject({ total: 4, ready: 3, notReady: 1, schedulable: 1, min: 3 });
+      expect((out.result.nodes as { name: string; roles: string[]; taints: string[]; unschedulable: boolean }[]).map((n) => [n.name, n.roles, n.taints, n.unschedulable])).toEqual([
+        ['a3', [], ['dedicated:NoSchedule'], false],
+        ['cp', ['control-plane'], [], true],
+        ['w1', [], ['node.kubernetes.io/not-ready:NoExecute'], false],
+        ['w2', ['worker'], ['node.kubernetes.io/unreachable:NoSchedule'], false],
+      ]);
+      expect(out.summary).toBe('3/4 nodes Ready matching pool=prod (min 3), 1 schedulable');
+      const lines = ctx.lines.map((l) => l.line);
+      const from = lines.indexOf('GET /api/v1/nodes?limit=500&labelSelector=pool%3Dprod (pages joined by continue)');
+      expect(from).toBeGreaterThanOrEqual(0);
+      expect(lines.slice(from + 1)).toEqual([
+        'Ready     a3  (Ready=True)',
+        'Ready     cp  (Ready=True)  SchedulingDisabled — KubeletReady',
+        'NotReady  w1  (Ready=False)  KubeletNotReady — PLEG is not healthy',
+        'Ready     w2  (Ready=True)  KubeletReady',
+        '3/4 nodes Ready matching pool=prod (min 3)',
+      ]);
+      expect(out.offending).toEqual([{ node: 'w1', status: 'False', reason: 'KubeletNotReady', message: 'PLEG is not healthy' }]);
+
+      const none = await runKind(kubernetesNodesReady, { labelSelector: 'pool=gone' }, ctx);
+      expect(none.result).toMatchObject({ total: 0, ready: 0, notReady: 0, schedulable: 0, min: 1 });
+      expect(none.summary).toBe('no nodes matching pool=gone in context roles (min 1)');
+      expect((await evaluateExpect(kubernetesNodesReady.defaultExpect, none.result)).ok).toBe(false);
+
+      const all = await runKind(kubernetesNodesReady, {}, ctx);
+      expect(all.result).toMatchObject({ total: 5, ready: 3 });
+      expect((all.result.nodes as { name: string }[])[1]).toEqual({
+        name: 'bare', ready: false, status: 'no Ready condition', reason: '', message: '', unschedulable: false, taints: ['x:'], roles: [],
+      });
+    } finally {
+      await ctx.dispose();
+      await local.close();
+    }
+  });
+
   it('describe() names the API call', () => {
     expect(kubernetesNodesReady.describe(kubernetesNodesReady.params.parse({ min: 5 }), {})).toBe('GET /api/v1/nodes?limit=500 (pages joined by continue)');
   });
