@@ -61,6 +61,10 @@ describe('verify: the good bundle', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^OK {3}journal\.jsonl: hash chain intact/));
     expect(lines).toContainEqual(expect.stringMatching(/^OK {3}report\.json: equals the journal replay \(decision GO\)/));
     expect(lines.filter((l) => /^OK {3}signoffs\/.*good "signoff@readiness-tui" signature by bob@example\.com/.test(l))).toHaveLength(2);
+    // 1.2 (signoff: required) and 2.1 (manual) need a sign-off; 2.3's valid waiver stands in for its failed check
+    const records = readFileSync(path.join(fx.result.dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; ts: string });
+    const decidedAt = new Date(records.filter((r) => r.type === 'decision').at(-1)!.ts).toISOString();
+    expect(lines).toContain(`OK   policy: 2 item(s) needing sign-off checked; waivers checked at decision time ${decidedAt}`);
   });
 });
 
@@ -322,6 +326,65 @@ describe('verify: policy', () => {
       const msgs = fails(r).map((x) => x.message).join('\n');
       expect(msgs).toMatch(/item 1\.2 requires 1 valid signed approval\(s\), found 0 \(captain@example\.com approved their own item/);
       expect(msgs).toMatch(/waiver on 2\.3 expired \(2020-01-01\) before the decision/);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('verify: policy on who may approve', () => {
+  it("an owner approving their own item, one approver counted once however often they sign, a role the item does not allow", async () => {
+    const r0 = path.join(root, 'who');
+    const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
+    await base.session.close();
+    const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x', {
+      editChecklist: (yaml) =>
+        yaml
+          .replace('title: Hostile output\n', 'title: Hostile output\n        signoff: required\n        noSelfApproval: true\n        owner: bob@example.com\n')
+          .replace('signoff: required\n        noSelfApproval: true\n        check:\n          kind: command\n          run: echo approved', 'signoff: required\n        approvals: 2\n        check:\n          kind: command\n          run: echo approved')
+          .replace('title: Manual review\n', 'title: Manual review\n        signoffRoles: [sre]\n'),
+    });
+    try {
+      expect(session.checklist.blocks[0]!.items.map((i) => [i.id, i.owner, i.approvals, i.noSelfApproval])).toEqual([
+        ['1.1', 'bob@example.com', 1, true],
+        ['1.2', undefined, 2, false],
+      ]);
+      await signoffAs(session, '1.1', 'bob@example.com', base.bob, { env: base.env() });
+      await signoffAs(session, '1.2', 'bob@example.com', base.bob, { env: base.env() });
+      await signoffAs(session, '1.2', 'bob@example.com', base.bob, { env: base.env(), comment: 'again' });
+      await signoffAs(session, '2.1', 'bob@example.com', base.bob, { env: base.env(), role: 'qa' });
+      await decide(session, true);
+      const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: false, env: base.env(), session });
+      const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
+      const without = ' — the final decision was recorded without them';
+      expect(fails(r)).toEqual([
+        { level: 'fail', file: 'journal.jsonl', message: `item 1.1 requires 1 valid signed approval(s), found 0 (bob@example.com approved their own item (self-approval is not allowed))${without}` },
+        { level: 'fail', file: 'journal.jsonl', message: `item 1.2 requires 2 valid signed approval(s), found 1${without}` },
+        { level: 'fail', file: 'journal.jsonl', message: `item 2.1 requires 1 valid signed approval(s), found 0 (bob@example.com signed as qa, not one of sre)${without}` },
+      ]);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('verify: an interim report', () => {
+  it('a missing approval is a warning, not a failure, before the final decision', async () => {
+    const r0 = path.join(root, 'interim');
+    const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
+    await base.session.close();
+    const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x');
+    try {
+      await signoffAs(session, '2.1', 'bob@example.com', base.bob, { env: base.env() });
+      await decide(session, false);
+      const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: true, env: base.env(), session });
+      const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
+      expect(fails(r)).toEqual([]);
+      expect(r).toMatchObject({ valid: true, interim: true });
+      expect(r.findings.filter((f) => f.level === 'warn')).toEqual([
+        { level: 'warn', file: 'journal.jsonl', message: 'item 1.2 requires 1 valid signed approval(s), found 0 — interim report' },
+      ]);
+      expect(r.findings.map(formatFinding)).toContainEqual(expect.stringMatching(/^OK {3}policy: 2 item\(s\) needing sign-off checked;/));
     } finally {
       await session.close();
     }

@@ -3,7 +3,7 @@
  * opened with the engine's openSession, run by the real runner (command checks = real child processes), signed off
  * with real SSH keys through signSignoff, and closed with a final decision — the same path the CLI takes.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadChecklist } from '../../../src/checklist/load.js';
 import type { Decision } from '../../../src/engine/status.js';
@@ -23,14 +23,15 @@ export const CAPTAIN = 'captain@example.com';
 export async function runShopSession(
   root: string,
   secret: string,
-  o: { only?: string[]; sandbox?: boolean; deliverables?: boolean } = {},
+  o: { only?: string[]; sandbox?: boolean; deliverables?: boolean; editChecklist?: (yaml: string) => string } = {},
 ): Promise<Session> {
   mkdirSync(path.join(root, 'docs'), { recursive: true });
   mkdirSync(path.join(root, 'dashboards'), { recursive: true });
   writeFileSync(path.join(root, 'docs', 'runbook.md'), '# Shop runbook\n');
   writeFileSync(path.join(root, 'dashboards', 'slo.json'), '{"panels": [\n');
   const file = path.join(root, 'shop.yaml');
-  copyFileSync(SHOP, file);
+  const yaml = readFileSync(SHOP, 'utf8');
+  writeFileSync(file, o.editChecklist ? o.editChecklist(yaml) : yaml);
   const checklist = await loadChecklist(file);
   const vars = { greeting: 'hello', apiToken: secret };
   const session = await openSession({
