@@ -12,6 +12,7 @@ export default {
     'src/report/verify.ts',
     'src/report/sums.ts',
     'src/checklist/expect.ts',
+    'src/checks/rules.ts',
     'src/checks/kubernetes-nodes-ready.ts',
   ],
   coverageAnalysis: 'perTest',

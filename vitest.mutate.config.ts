@@ -16,6 +16,7 @@ export const MUTATION_TESTS = [
   'test/report/sums.test.ts',
   'test/report/model.test.ts',
   'test/checklist/expect.test.ts',
+  'test/checks/rules.test.ts',
   'test/checks/kubernetes-nodes-ready.test.ts',
 ];
 
