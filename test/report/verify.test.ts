@@ -333,7 +333,7 @@ describe('verify: policy', () => {
 });
 
 describe('verify: policy on who may approve', () => {
-  it("an owner approving their own item, one approver counted once however often they sign, a role the item does not allow", async () => {
+  it("an owner approving their own item, one approver counted once however often they sign, roles, a waiver without a reason", async () => {
     const r0 = path.join(root, 'who');
     const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
     await base.session.close();
@@ -341,27 +341,40 @@ describe('verify: policy on who may approve', () => {
       editChecklist: (yaml) =>
         yaml
           .replace('title: Hostile output\n', 'title: Hostile output\n        signoff: required\n        noSelfApproval: true\n        owner: bob@example.com\n')
-          .replace('signoff: required\n        noSelfApproval: true\n        check:\n          kind: command\n          run: echo approved', 'signoff: required\n        approvals: 2\n        check:\n          kind: command\n          run: echo approved')
-          .replace('title: Manual review\n', 'title: Manual review\n        signoffRoles: [sre]\n'),
+          .replace('signoff: required\n        noSelfApproval: true\n        check:\n          kind: command\n          run: echo approved', 'signoff: required\n        approvals: 2\n        signoffRoles: [sre]\n        check:\n          kind: command\n          run: echo approved')
+          .replace('title: Manual review\n', 'title: Manual review\n        signoffRoles: [sre, ops]\n')
+          // a failed item needs no sign-off: the policy looks only at items that reached it
+          .replace('title: Flaky non-blocking\n', 'title: Flaky non-blocking\n        signoff: required\n'),
     });
     try {
-      expect(session.checklist.blocks[0]!.items.map((i) => [i.id, i.owner, i.approvals, i.noSelfApproval])).toEqual([
-        ['1.1', 'bob@example.com', 1, true],
-        ['1.2', undefined, 2, false],
+      expect(session.checklist.blocks[0]!.items.map((i) => [i.id, i.owner, i.approvals, i.noSelfApproval, i.signoffRoles])).toEqual([
+        ['1.1', 'bob@example.com', 1, true, []],
+        ['1.2', undefined, 2, false, ['sre']],
       ]);
       await signoffAs(session, '1.1', 'bob@example.com', base.bob, { env: base.env() });
+      // no role given: a role-restricted item takes it (the role is checked only when one is claimed)
       await signoffAs(session, '1.2', 'bob@example.com', base.bob, { env: base.env() });
       await signoffAs(session, '1.2', 'bob@example.com', base.bob, { env: base.env(), comment: 'again' });
       await signoffAs(session, '2.1', 'bob@example.com', base.bob, { env: base.env(), role: 'qa' });
+      await signoffAs(session, '2.1', 'bob@example.com', base.bob, { env: base.env(), role: 'dba' });
+      await session.record({ type: 'waiver', data: { item: '2.3', reason: '  ', expires: '2099-01-01', by: CAPTAIN } });
       await decide(session, true);
       const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: false, env: base.env(), session });
+      const waiverLine = readFileSync(path.join(res.dir, 'journal.jsonl'), 'utf8').trim().split('\n').findIndex((l) => (JSON.parse(l) as { type: string }).type === 'waiver') + 1;
       const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
       const without = ' — the final decision was recorded without them';
       expect(fails(r)).toEqual([
         { level: 'fail', file: 'journal.jsonl', message: `item 1.1 requires 1 valid signed approval(s), found 0 (bob@example.com approved their own item (self-approval is not allowed))${without}` },
         { level: 'fail', file: 'journal.jsonl', message: `item 1.2 requires 2 valid signed approval(s), found 1${without}` },
-        { level: 'fail', file: 'journal.jsonl', message: `item 2.1 requires 1 valid signed approval(s), found 0 (bob@example.com signed as qa, not one of sre)${without}` },
+        {
+          level: 'fail',
+          file: 'journal.jsonl',
+          message: `item 2.1 requires 1 valid signed approval(s), found 0 (bob@example.com signed as qa, not one of sre, ops; bob@example.com signed as dba, not one of sre, ops)${without}`,
+        },
+        { level: 'fail', file: 'journal.jsonl', message: `line ${waiverLine}: waiver on 2.3 by ${CAPTAIN} has no reason` },
       ]);
+      // a policy with findings has no OK line
+      expect(r.findings.filter((f) => f.message.startsWith('policy:'))).toEqual([]);
     } finally {
       await session.close();
     }
@@ -384,7 +397,10 @@ describe('verify: an interim report', () => {
       expect(r.findings.filter((f) => f.level === 'warn')).toEqual([
         { level: 'warn', file: 'journal.jsonl', message: 'item 1.2 requires 1 valid signed approval(s), found 0 — interim report' },
       ]);
-      expect(r.findings.map(formatFinding)).toContainEqual(expect.stringMatching(/^OK {3}policy: 2 item\(s\) needing sign-off checked;/));
+      // no final decision: the waivers are judged at the time of the journal's last record
+      const last = readFileSync(path.join(res.dir, 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!;
+      const at = new Date((JSON.parse(last) as { ts: string }).ts).toISOString();
+      expect(r.findings.map(formatFinding)).toContain(`OK   policy: 2 item(s) needing sign-off checked; waivers checked at decision time ${at}`);
     } finally {
       await session.close();
     }
