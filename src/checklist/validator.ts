@@ -512,10 +512,12 @@ export class Validator {
     });
     const maxAgeOf = (o: Obj) => (typeof o.maxAge === 'string' ? durationMs(o.maxAge) : undefined);
     const watchOf = (o: Obj) => (typeof o.watch === 'string' ? durationMs(o.watch) : undefined);
+    const waiverApprovalsOf = (o: Obj) => (typeof o.waiverApprovals === 'number' ? o.waiverApprovals : undefined);
     const blocks: Block[] = (data.blocks as Obj[]).map((b, bi) => {
       const bid = String(b.id);
       const blockMaxAge = maxAgeOf(b) ?? maxAgeOf(data);
       const blockWatch = watchOf(b) ?? watchOf(data);
+      const blockWaiverApprovals = waiverApprovalsOf(b) ?? waiverApprovalsOf(data);
       const items: Item[] = (b.items as Obj[]).map((it, ii) => {
         const check = it.check ? specOf(it.check as Obj) : undefined;
         const checksObj = isObj(it.checks) ? it.checks : undefined;
@@ -544,6 +546,7 @@ export class Validator {
           signoffRoles: Array.isArray(it.signoffRoles) ? it.signoffRoles.map(String) : [],
           approvals: typeof it.approvals === 'number' ? it.approvals : 1,
           noSelfApproval: it.noSelfApproval === true,
+          waiverApprovals: waiverApprovalsOf(it) ?? blockWaiverApprovals ?? 0,
           remediation: rem ? { text: str(rem.text), command: str(rem.command) } : undefined,
           runbook: str(it.runbook),
           dependsOn: typeof deps === 'string' ? [deps] : Array.isArray(deps) ? deps.map(String) : [],
