@@ -114,6 +114,31 @@ describe('the signed bundle', () => {
     expect(readFileSync(path.join(result.dir, 'report.json'), 'utf8')).toMatch(/^\{"_type":"readiness-tui\/report\/v1",/);
   });
 
+  it('says who ran each attempt, who signed, who waived and who decided, in every format', () => {
+    const m = report();
+    const fp = (k: TestKey) => spawnSync('ssh-keygen', ['-lf', k.pub], { encoding: 'utf8' }).stdout.split(' ')[1]!;
+    const items = m.blocks.flatMap((b) => b.items);
+    const ran = items.find((i) => i.id === '1.1')!;
+    // the runner's item.start records no key yet: the principal, and "key not recorded" in the views
+    expect(ran.attempts[0]!.ranBy).toEqual({ principal: CAPTAIN });
+    const waived = items.find((i) => i.id === '2.3')!;
+    expect(waived.waiver).toMatchObject({ by: CAPTAIN, keyFingerprint: fp(captain), approvalsNeeded: 0, approvals: [], inForceAtDecision: true, stale: false });
+    expect(m.decision.decidedBy).toEqual({ principal: CAPTAIN });
+    const md = readFileSync(path.join(result.dir, 'summary.md'), 'utf8');
+    expect(md).toContain(`Final decision recorded by ${CAPTAIN} \\(key not recorded\\)`);
+    expect(md).toMatch(/^\| 1\.1 \| 1 \| PASS \| captain@example\.com \\\(key not recorded\\\) \|/m);
+    expect(md).toContain(`- 2.3: waiver #`);
+    // (markdown escapes the fingerprint's punctuation)
+    expect(md).toMatch(/- 2\.3: waiver #\d+ by captain@example\.com \\\(key SHA256:\S+\\\) until 2099-01-01 \(in force\) — known issue/);
+    const html = readFileSync(path.join(result.dir, 'report.html'), 'utf8');
+    expect(html).toContain(`<dt>Decided by</dt><dd>${CAPTAIN} (key not recorded)</dd>`);
+    expect(html).toMatch(new RegExp(`Waiver #\\d+ by ${CAPTAIN.replace('.', '\\.')} \\(key ${fp(captain).replace(/[+/]/g, '\\$&')}\\) <a href="signoffs/`));
+    const junit = readFileSync(path.join(result.dir, 'junit.xml'), 'utf8');
+    expect(junit).toContain(`<property name="decidedBy" value="${CAPTAIN} (key not recorded)"/>`);
+    expect(junit).toMatch(/<property name="attempt\.1" value="PASS run by captain@example\.com \(key not recorded\): /);
+    expect(junit).toMatch(new RegExp(`<property name="waiver" value="#\\d+ by ${CAPTAIN.replace('.', '\\.')} \\(key SHA256:\\S+\\) until 2099-01-01 \\(in force\\): known issue`));
+  });
+
   it('records report.generated in the session journal', async () => {
     const j = await readJournal(path.join(session.dir, 'journal.jsonl'));
     const last = j.records[j.records.length - 1]!;
