@@ -371,6 +371,8 @@ export class Validator {
           if (it.approvals !== undefined) this.warn(p('approvals'), 'ignored: the item needs no sign-off (set `signoff: required`)', { key: true });
           if (it.signoffRoles !== undefined) this.warn(p('signoffRoles'), 'ignored: the item needs no sign-off (set `signoff: required`)', { key: true });
         }
+        if (it.blocking === false && typeof it.waiverApprovals === 'number' && it.waiverApprovals > 0)
+          this.warn(p('waiverApprovals'), 'ignored: only a blocking item\'s waivers need approval (the item says `blocking: false`)', { key: true });
         const retries = typeof it.retries === 'number' ? it.retries : 0;
         if (retries > 0 && kindCount > 0) {
           const anyMutating = [it.check, ...(isObj(it.checks) ? Object.values(it.checks) : [])].some((c) => isObj(c) && c.mutating === true);
