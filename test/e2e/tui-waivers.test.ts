@@ -90,6 +90,12 @@ describe('decision screen: waivers', () => {
     expect(before).toMatch(new RegExp(`b1 #${seq} by alice@example\\.com until 2999-12-31 — awaits 1 more approval by someone else \\(0 of 1\\): not reachable from outside`));
     expect(before).toMatch(/b3 #\d+ by alice@example\.com until 2999-11-30 — in force: docs follow next week/);
 
+    // the item screen (Enter on the deciding row) says the same of its waiver
+    await t.press('enter');
+    await t.waitForScreen(new RegExp(`waiver:\\s+#${seq} until 2999-12-31 by alice@example\\.com — awaits 1 more approval by someone else`));
+    await t.press('d');
+    await t.waitForScreen(/Waivers \(2\):/);
+
     // bob approves from his own shell, with his own key: the waiver counts, the decision follows on screen
     const a = await waive('b1', 'bob@example.com', bob, ['--approve', seq, '--comment', 'checked the network policy']);
     expect(a.code, a.stderr).toBe(0);
