@@ -140,7 +140,7 @@ function addRecordCommands(program: Command): void {
 
   program
     .command('waive')
-    .description('accept the risk of an item with a reason and an expiry')
+    .description("accept the risk of an item's latest result until an expiry (a signed statement), or approve someone else's waiver (--approve SEQ)")
     .argument('<item>')
     .option('--session <dir>', 'session directory (default: the unfinished session in --state-dir)')
     .option('--state-dir <dir>', 'where sessions live', '.readiness')
