@@ -16,7 +16,9 @@ const digests = (st: ItemState) => (st.result?.evidence ?? []).map((e) => e.sha2
 
 /** Why the item cannot be waived now (it is running), else undefined. */
 function waiverRuleBroken(item: Item, st: ItemState, evidence: string[]): string | undefined {
-  if (st.running) return `item ${item.id} is running now: waive it once its result is in (a waiver accepts a result you have seen)`;
+  // a background watch re-check does not count as running (the screen shows the result it re-checks)
+  if (st.running && st.trigger !== 'watch')
+    return `item ${item.id} is running now: waive it once its result is in (a waiver accepts a result you have seen)`;
   if (digests(st).join(',') !== evidence.join(','))
     return `item ${item.id} got a new result while you were waiving it: look at it and waive again if the risk is still accepted`;
   return undefined;
