@@ -7,7 +7,12 @@ import { describe, expect, it } from 'vitest';
 import type { Checklist } from '../../src/checklist/model.js';
 import type { JournalEvent } from '../../src/engine/events.js';
 import { initialState, reduce, waiverInForce, waiverStateText, type SessionState } from '../../src/engine/session-state.js';
-import { waiverApprovalBroken } from '../../src/engine/waiver.js';
+import { planBoundWaiver, planWaiverApproval, recordWaiver, recordWaiverApproval, waiverApprovalBroken } from '../../src/engine/waiver.js';
+import { DecisionRefused } from '../../src/engine/signed-act.js';
+import { openSessionDir } from '../../src/engine/session.js';
+import { cliSession, resultOf } from '../support/cli-session.js';
+import { tempDir } from '../support/session-fixtures.js';
+import path from 'node:path';
 import { cmd, makeChecklist } from './helpers/checklist.js';
 
 const T0 = Date.parse('2026-11-27T10:00:00Z');
@@ -102,3 +107,29 @@ describe('waivers: approvals and staleness', () => {
 function stateText(c: Checklist, s: SessionState): string {
   return waiverStateText(c.blocks[0]!.items[0]!, s.items['1']!.waiver!, NOW);
 }
+
+describe('waiver approvals inside the journal lock', () => {
+  it('two approvals by one person planned at the same moment: the second append is refused by the rule in the lock', async () => {
+    const tmp = await tempDir('rt-waiver-lock-');
+    try {
+      const s = await cliSession(path.join(tmp.dir, 'w'), [{ id: '1', waiverApprovals: 2 }], { run: [] });
+      const session = await openSessionDir(s.dir, { operator: 'runner' });
+      try {
+        await session.record({ type: 'item.result', data: resultOf('1', 'f'.repeat(64)) });
+        const w = await recordWaiver(session, planBoundWaiver(session, { item: '1', reason: 'accepted', expires: '2999-01-01', by: 'alice' }), { sign: false });
+        // both plans pass: neither approval is recorded yet
+        const plans = [0, 1].map(() => planWaiverApproval(session, { item: '1', waiver: w.record.seq, by: 'bob' }));
+        const out = await Promise.allSettled(plans.map((p) => recordWaiverApproval(session, p, { sign: false })));
+        expect(out.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+        const refused = out.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+        expect(refused.reason).toBeInstanceOf(DecisionRefused);
+        expect((refused.reason as Error).message).toMatch(/^bob already approved waiver #\d+ on 1 \(journal line \d+\): nothing to do — nothing was recorded$/);
+        expect(session.store.store.getState().items['1']!.waiver!.approvals).toHaveLength(1);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+});
