@@ -88,7 +88,7 @@ export function waiverApprovalBroken(item: Item, st: ItemState, seq: number, by:
   if (key && w.statement?.keyFingerprint === key)
     return `key ${key} signed waiver #${seq} on ${item.id} itself: its approval must come from another person's key`;
   const mine = w.approvals.find((a) => same(a.by, by));
-  if (mine) return `${by} already approved waiver #${seq} on ${item.id} (journal line ${mine.seq + 1}): nothing to do`;
+  if (mine) return `${by} already approved waiver #${seq} on ${item.id} (journal #${mine.seq}): nothing to do`;
   const need = waiverApprovalsNeeded(item);
   const have = waiverApprovalsOf(w).length;
   if (have >= need)

@@ -124,7 +124,7 @@ describe('waive: a signed statement', () => {
     expect((await waive(s, 'ok', 'alice@example.com', envOf.alice!)).code).toBe(0);
     const tofu = await waive(s, 'minor', 'bob@example.com', envOf.alice!);
     expect(tofu.code).toBe(2);
-    expect(tofu.stderr).toMatch(/signed as alice@example\.com earlier in this session \(journal line 5\), so it cannot sign as bob@example\.com/);
+    expect(tofu.stderr).toMatch(/signed as alice@example\.com earlier in this session \(journal #4\), so it cannot sign as bob@example\.com/);
     expect((await records(s.dir)).filter((x) => x.type === 'waiver')).toHaveLength(1);
   });
 
@@ -164,7 +164,7 @@ describe('waive: a second approver (waiverApprovals: 1)', () => {
     // bob with alice's key: one key is one person (trust on first use)
     const borrowed = await approve(s, 'cve', 4, 'bob@example.com', envOf.alice!);
     expect(borrowed.code).toBe(2);
-    expect(borrowed.stderr).toMatch(/key SHA256:\S+ signed as alice@example\.com earlier in this session \(journal line 5\), so it cannot sign as bob@example\.com/);
+    expect(borrowed.stderr).toMatch(/key SHA256:\S+ signed as alice@example\.com earlier in this session \(journal #4\), so it cannot sign as bob@example\.com/);
     const wrong = await approve(s, 'cve', 3, 'bob@example.com', envOf.bob!);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe('error: #3 is not the current waiver of item cve (that is #4, by alice@example.com): nothing to approve\n');
@@ -210,7 +210,7 @@ describe('waive: a second approver (waiverApprovals: 1)', () => {
     const [a, b] = await Promise.all([approve(s2, 'cve', seq, 'bob@example.com', envOf.bob!), approve(s2, 'cve', seq, 'bob@example.com', envOf.bob!)]);
     expect([a.code, b.code].sort()).toEqual([0, 2]);
     // refused before signing when the other was already recorded, else inside the journal lock ("nothing was recorded")
-    expect([a, b].find((x) => x.code === 2)!.stderr).toMatch(/^error: bob@example\.com already approved waiver #\d+ on cve \(journal line \d+\): nothing to do( — nothing was recorded)?\n$/);
+    expect([a, b].find((x) => x.code === 2)!.stderr).toMatch(/^error: bob@example\.com already approved waiver #\d+ on cve \(journal #\d+\): nothing to do( — nothing was recorded)?\n$/);
     expect((await records(s2.dir)).filter((x) => x.type === 'waiver.approval')).toHaveLength(1);
     // the refused one left no statement behind: the waiver's and one approval's (+ .sig)
     expect(readdirSync(path.join(s2.dir, 'signoffs'))).toHaveLength(4);
@@ -229,8 +229,8 @@ describe('waivers in the bundle', () => {
     writeFileSync(team, [allowedLine('alice@example.com', keys.alice), allowedLine('bob@example.com', keys.bob)].join('\n') + '\n');
     const v = await cli(['verify', bundle, '--allowed-signers', team], { cwd: s.cwd, env: baseEnv() });
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    expect(v.stdout).toMatch(/OK {3}signoffs\/3-alice@example\.com\.json: good "signoff@readiness-tui" signature by alice@example\.com \(waiver on cve until 2999-01-31\), bound to journal line 4/);
-    expect(v.stdout).toMatch(/OK {3}signoffs\/4-bob@example\.com\.json: good "signoff@readiness-tui" signature by bob@example\.com \(approval of waiver #4 on cve\), bound to journal line 5/);
+    expect(v.stdout).toMatch(/OK {3}signoffs\/3-alice@example\.com\.json: good "signoff@readiness-tui" signature by alice@example\.com \(waiver on cve until 2999-01-31\): waiver #4, bound to journal #3/);
+    expect(v.stdout).toMatch(/OK {3}signoffs\/4-bob@example\.com\.json: good "signoff@readiness-tui" signature by bob@example\.com \(approval of waiver #4 on cve\): waiver approval #5, bound to journal #4/);
     // plain OpenSSH accepts the approval statement in the bundle too
     const f = path.join(bundle, 'signoffs/4-bob@example.com.json');
     expect(sshVerify(team, 'bob@example.com', SIGNOFF_NAMESPACE, f + '.sig', f).status).toBe(0);

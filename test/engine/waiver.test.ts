@@ -95,7 +95,7 @@ describe('waivers: approvals and staleness', () => {
     expect(waiverApprovalBroken(item, st, 1, 'bob', 'SHA256:alice', NOW)).toBe("key SHA256:alice signed waiver #1 on 1 itself: its approval must come from another person's key");
     expect(waiverApprovalBroken(item, st, 1, 'bob', 'SHA256:bob', NOW)).toBeUndefined();
     const after = play(one, [result('e1'), waiver('alice'), approval('bob', 1)]).items['1']!;
-    expect(waiverApprovalBroken(item, after, 1, 'bob', 'SHA256:bob', NOW)).toBe('bob already approved waiver #1 on 1 (journal line 3): nothing to do');
+    expect(waiverApprovalBroken(item, after, 1, 'bob', 'SHA256:bob', NOW)).toBe('bob already approved waiver #1 on 1 (journal #2): nothing to do');
     expect(waiverApprovalBroken(item, after, 1, 'carol', 'SHA256:carol', NOW)).toBe('waiver #1 on 1 already has its 1 approval: nothing to do');
     const stale = play(one, [result('e1'), waiver('alice'), result('e2', 2)]).items['1']!;
     expect(waiverApprovalBroken(item, stale, 1, 'bob', undefined, NOW)).toMatch(/^waiver #1 on 1 is stale: the item was re-run/);
@@ -123,7 +123,7 @@ describe('waiver approvals inside the journal lock', () => {
         expect(out.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
         const refused = out.find((o) => o.status === 'rejected') as PromiseRejectedResult;
         expect(refused.reason).toBeInstanceOf(DecisionRefused);
-        expect((refused.reason as Error).message).toMatch(/^bob already approved waiver #\d+ on 1 \(journal line \d+\): nothing to do — nothing was recorded$/);
+        expect((refused.reason as Error).message).toMatch(/^bob already approved waiver #\d+ on 1 \(journal #\d+\): nothing to do — nothing was recorded$/);
         expect(session.store.store.getState().items['1']!.waiver!.approvals).toHaveLength(1);
       } finally {
         await session.close();
