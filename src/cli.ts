@@ -140,14 +140,19 @@ function addRecordCommands(program: Command): void {
 
   program
     .command('waive')
-    .description('accept the risk of an item with a reason and an expiry')
+    .description("accept the risk of an item's latest result until an expiry (a signed statement), or approve someone else's waiver (--approve SEQ)")
     .argument('<item>')
     .option('--session <dir>', 'session directory (default: the unfinished session in --state-dir)')
     .option('--state-dir <dir>', 'where sessions live', '.readiness')
-    .requiredOption('--reason <text>', 'why the risk is accepted')
-    .requiredOption('--expires <date>', 'YYYY-MM-DD or ISO timestamp after which the waiver is void')
+    .option('--reason <text>', 'why the risk is accepted (required to waive)')
+    .option('--expires <date>', 'YYYY-MM-DD, ISO timestamp or 72h / 7d after which the waiver is void (required to waive)')
     .option('--control <text>', 'compensating control')
+    .option('--approve <seq>', "approve someone else's waiver #SEQ of the item (checklist waiverApprovals) instead of waiving")
+    .option('--comment <text>', 'with --approve: what you checked')
     .option('--as <name>', 'who waives (default: git user.email, else $USER)')
+    .option('--sign-key <key>', 'SSH key to sign the statement with')
+    .option('--allowed-signers <file>', "the team's allowed_signers: which key may sign as whom (default: allowed_signers in the state dir; without one, trust on first use)")
+    .option('--no-sign', 'record without an SSH signature')
     .action(async (item: string, opts) => {
       const m = await import('./commands/waive.js');
       process.exitCode = await m.waiveCommand(item, opts);

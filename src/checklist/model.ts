@@ -70,6 +70,11 @@ export interface Item {
   approvals: number;
   /** forbid the person who ran/owns the item from approving it */
   noSelfApproval: boolean;
+  /**
+   * approvals by other people (other keys) a waiver of this item needs before it counts, when the item is blocking
+   * (`waiverApprovals` of the item, else its block's, else the checklist's; default 0)
+   */
+  waiverApprovals: number;
   remediation?: { text?: string; command?: string };
   runbook?: string;
   dependsOn: string[];

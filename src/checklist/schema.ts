@@ -24,6 +24,9 @@ const MAX_AGE_DOC = 'how old a check result may be at the decision, e.g. 2h: old
 const WATCH_DOC =
   'while the driver\'s TUI is open, a passed non-mutating automated item is re-checked in the background this often, e.g. 10m (regression watch); a re-check that no longer passes flips the item';
 const textList = (description: string) => z.array(z.string()).describe(description);
+const WAIVER_APPROVALS_DOC =
+  'approvals by another person (another key) a waiver of a blocking item needs before it counts, e.g. 1 (default 0)';
+const waiverApprovals = (description: string) => z.int().min(0).max(5).describe(description);
 
 export const checkSchema = z
   .looseObject({
@@ -71,6 +74,7 @@ export const itemSchema = z
     signoffRoles: textList('roles allowed to sign off').optional(),
     approvals: z.int().min(1).describe('number of distinct approvals needed (default 1)').optional(),
     noSelfApproval: z.boolean().describe('the owner / operator who ran the item may not approve it').optional(),
+    waiverApprovals: waiverApprovals(WAIVER_APPROVALS_DOC).optional(),
     remediation: z
       .strictObject({
         text: text('what to do when it fails').optional(),
@@ -102,6 +106,7 @@ export const blockSchema = z
     successMetrics: textList('success metrics of the block').optional(),
     maxAge: duration(`${MAX_AGE_DOC}; the default of the block's items`).optional(),
     watch: duration(`${WATCH_DOC}; the default of the block's items`).optional(),
+    waiverApprovals: waiverApprovals(`${WAIVER_APPROVALS_DOC}; the default of the block's items`).optional(),
     items: z.array(itemSchema).min(1, { error: 'a block needs at least one item' }),
   })
   .describe('a block of items');
@@ -117,6 +122,7 @@ export const checklistSchema = z
     description: text('what this checklist is for').optional(),
     maxAge: duration(`${MAX_AGE_DOC}; the default of every item`).optional(),
     watch: duration(`${WATCH_DOC}; the default of every item`).optional(),
+    waiverApprovals: waiverApprovals(`${WAIVER_APPROVALS_DOC}; the default of every item`).optional(),
     vars: z
       .record(
         z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'a variable name is letters, digits and _ (not starting with a digit)' }),

@@ -371,6 +371,8 @@ export class Validator {
           if (it.approvals !== undefined) this.warn(p('approvals'), 'ignored: the item needs no sign-off (set `signoff: required`)', { key: true });
           if (it.signoffRoles !== undefined) this.warn(p('signoffRoles'), 'ignored: the item needs no sign-off (set `signoff: required`)', { key: true });
         }
+        if (it.blocking === false && typeof it.waiverApprovals === 'number' && it.waiverApprovals > 0)
+          this.warn(p('waiverApprovals'), 'ignored: only a blocking item\'s waivers need approval (the item says `blocking: false`)', { key: true });
         const retries = typeof it.retries === 'number' ? it.retries : 0;
         if (retries > 0 && kindCount > 0) {
           const anyMutating = [it.check, ...(isObj(it.checks) ? Object.values(it.checks) : [])].some((c) => isObj(c) && c.mutating === true);
@@ -512,10 +514,12 @@ export class Validator {
     });
     const maxAgeOf = (o: Obj) => (typeof o.maxAge === 'string' ? durationMs(o.maxAge) : undefined);
     const watchOf = (o: Obj) => (typeof o.watch === 'string' ? durationMs(o.watch) : undefined);
+    const waiverApprovalsOf = (o: Obj) => (typeof o.waiverApprovals === 'number' ? o.waiverApprovals : undefined);
     const blocks: Block[] = (data.blocks as Obj[]).map((b, bi) => {
       const bid = String(b.id);
       const blockMaxAge = maxAgeOf(b) ?? maxAgeOf(data);
       const blockWatch = watchOf(b) ?? watchOf(data);
+      const blockWaiverApprovals = waiverApprovalsOf(b) ?? waiverApprovalsOf(data);
       const items: Item[] = (b.items as Obj[]).map((it, ii) => {
         const check = it.check ? specOf(it.check as Obj) : undefined;
         const checksObj = isObj(it.checks) ? it.checks : undefined;
@@ -544,6 +548,7 @@ export class Validator {
           signoffRoles: Array.isArray(it.signoffRoles) ? it.signoffRoles.map(String) : [],
           approvals: typeof it.approvals === 'number' ? it.approvals : 1,
           noSelfApproval: it.noSelfApproval === true,
+          waiverApprovals: waiverApprovalsOf(it) ?? blockWaiverApprovals ?? 0,
           remediation: rem ? { text: str(rem.text), command: str(rem.command) } : undefined,
           runbook: str(it.runbook),
           dependsOn: typeof deps === 'string' ? [deps] : Array.isArray(deps) ? deps.map(String) : [],

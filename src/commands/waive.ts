@@ -1,10 +1,17 @@
 /**
- * `readiness-tui waive ITEM --reason TEXT --expires DATE [--control TEXT] [--as NAME]`: accept the risk of an item
- * until a date. The expiry must parse and lie in the future; a date alone means "through the end of that day (UTC)".
- * Relative expiries are accepted too (`72h`, `7d`, `2w`) and journaled as an absolute timestamp.
+ * `readiness-tui waive ITEM --reason TEXT --expires DATE [--control TEXT] [--as NAME] [--sign-key K] [--no-sign]`:
+ * accept the risk of an item's latest result until a date. The expiry must parse and lie in the future; a date alone
+ * means "through the end of that day (UTC)". Relative expiries are accepted too (`72h`, `7d`, `2w`) and journaled as
+ * an absolute timestamp. The waiver is a signed statement like a sign-off (engine/waiver.ts), bound to the evidence
+ * it accepts.
+ *
+ * `readiness-tui waive ITEM --approve SEQ [--comment TEXT]`: approve someone else's waiver #SEQ, for an item whose
+ * checklist asks for it (`waiverApprovals`): the waiver counts once enough other people approved it.
  */
-import { parseExpiry, planWaiver } from '../engine/decide.js';
+import { parseExpiry, teamFile } from '../engine/decide.js';
 import { openSessionDir } from '../engine/session.js';
+import type { RecordedAct } from '../engine/signed-act.js';
+import { planBoundWaiver, planWaiverApproval, recordWaiver, recordWaiverApproval } from '../engine/waiver.js';
 import { EXIT, UsageError } from './exit.js';
 import { operatorFrom, printWarnings, resolveSessionDir } from './session-target.js';
 
@@ -16,31 +23,71 @@ export interface WaiveOptions {
   reason?: string;
   expires?: string;
   control?: string;
+  /** the seq of a waiver to approve */
+  approve?: string;
+  comment?: string;
   as?: string;
+  signKey?: string;
+  allowedSigners?: string;
+  /** false with --no-sign */
+  sign?: boolean;
 }
 
-export async function waiveCommand(itemId: string, opts: WaiveOptions): Promise<number> {
+/** the --approve value: a journal seq ("17" or "#17") */
+function approveSeq(v: string): number {
+  const m = /^#?(\d{1,9})$/.exec(v.trim());
+  if (!m) throw new UsageError(`--approve takes the number of the waiver to approve, as printed when it was recorded (got "${v}")`);
+  return Number(m[1]);
+}
+
+function checkOptions(opts: WaiveOptions): number | undefined {
+  if (opts.sign === false && opts.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
+  if (opts.approve !== undefined) {
+    const other = (['reason', 'expires', 'control'] as const).filter((k) => opts[k] !== undefined);
+    if (other.length) throw new UsageError(`--approve approves an existing waiver as it stands: ${other.map((k) => `--${k}`).join(', ')} cannot go with it`);
+    return approveSeq(opts.approve);
+  }
+  if (opts.comment !== undefined) throw new UsageError('--comment goes with --approve; a waiver says why in --reason');
   if (!(opts.reason ?? '').trim()) throw new UsageError('--reason must say why the risk is accepted');
   if (!opts.expires) throw new UsageError('--expires is required (YYYY-MM-DD, ISO timestamp, or 72h / 7d)');
   parseExpiry(opts.expires); // refuse a bad expiry before touching the session
+  return undefined;
+}
+
+function signedWith(done: RecordedAct): string {
+  return done.statement ? `signed with ${done.statement.keyFingerprint} (${done.statement.path})` : 'unsigned';
+}
+
+export async function waiveCommand(itemId: string, opts: WaiveOptions): Promise<number> {
+  const approving = checkOptions(opts);
   const dir = await resolveSessionDir(opts);
   const operator = operatorFrom(opts.as);
   const session = await openSessionDir(dir, { operator });
   try {
     printWarnings(session.warnings);
-    const data = planWaiver(session.checklist, {
-      item: itemId,
-      reason: opts.reason,
-      expires: opts.expires,
-      control: opts.control,
-      by: operator,
-    });
-    const rec = await session.record({ type: 'waiver', data });
+    const signing = { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners: teamFile(session.dir, opts.allowedSigners) };
+    let done: RecordedAct;
+    let said: string;
+    if (approving !== undefined) {
+      const plan = planWaiverApproval(session, { item: itemId, waiver: approving, comment: opts.comment, by: operator });
+      done = await recordWaiverApproval(session, plan, signing);
+      said = `recorded approval #${done.record.seq} of waiver #${approving} on ${plan.item.id} by ${operator}, ${signedWith(done)}`;
+    } else {
+      const plan = planBoundWaiver(session, { item: itemId, reason: opts.reason, expires: opts.expires!, control: opts.control, by: operator });
+      printWarnings(plan.notes);
+      done = await recordWaiver(session, plan, signing);
+      const d = plan.data;
+      said =
+        `recorded waiver #${done.record.seq} on ${d.item} by ${operator}, valid until ${d.expires}` +
+        `${d.compensatingControl ? ` (compensating control: ${d.compensatingControl})` : ''}, ${signedWith(done)}`;
+    }
+    if (done.unsignedReason) {
+      process.stderr.write(
+        `warning: recorded UNSIGNED (no SSH signature): ${done.unsignedReason.replace(/\.?$/, '.')} (--no-sign records unsigned without this warning)\n`,
+      );
+    }
     const after = session.store.store.getState();
-    process.stdout.write(
-      `recorded waiver #${rec.seq} on ${data.item} by ${operator}, valid until ${data.expires}` +
-        `${data.compensatingControl ? ` (compensating control: ${data.compensatingControl})` : ''} — item is now ${after.items[data.item]!.status}, decision ${after.decision}\n`,
-    );
+    process.stdout.write(`${said} — item is now ${after.items[itemId]!.status}, decision ${after.decision}\n`);
     return EXIT.OK;
   } finally {
     await session.close();

@@ -3,11 +3,9 @@
  * (`readiness-tui signoff` / `waive` in a shell, the TUI's dialogs). The checks throw `DecisionRefused` (a
  * UsageError: exit 2 on the CLI, a message in the TUI); recording is durable before it resolves.
  */
-import { rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
-import { UsageError } from '../checklist/errors.js';
 import type { DecisionData, JournalRecord, SignoffData, WaiverData } from './events.js';
 import type { Decision } from './status.js';
 import type { Session } from './session-api.js';
@@ -16,19 +14,14 @@ import {
   decidingReason,
   decisionBasis,
   decisionLine,
-  keyBindingBroken,
   waiverValid,
   type DecisionBasis,
   type ItemState,
   type SessionState,
 } from './session-state.js';
+import { DecisionRefused, recordSignedAct, type SignedActOptions } from './signed-act.js';
 
-export class DecisionRefused extends UsageError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DecisionRefused';
-  }
-}
+export { DecisionRefused };
 
 export function findItem(checklist: Checklist, id: string): Item {
   const items = allItems(checklist);
@@ -141,15 +134,7 @@ export function teamFile(sessionDir: string, given?: string): string | undefined
 /** name of the team file in a state directory (`.readiness/allowed_signers`) */
 export const TEAM_FILE = 'allowed_signers';
 
-export interface RecordSignoffOptions {
-  /** false: record unsigned on purpose */
-  sign: boolean;
-  /** the team file (teamFile()); without one a principal is bound to the first key it signs with */
-  allowedSigners?: string;
-  /** explicit key: when it cannot sign, nothing is recorded (the error is thrown) */
-  signKey?: string;
-  env?: NodeJS.ProcessEnv;
-}
+export type RecordSignoffOptions = SignedActOptions;
 
 export interface RecordedSignoff {
   record: JournalRecord;
@@ -159,68 +144,28 @@ export interface RecordedSignoff {
 }
 
 /**
- * Sign (when wanted and possible) and journal a planned sign-off. Never loses it: without --sign-key, a signing
- * failure records it unsigned and returns the reason; with --sign-key, a failure records nothing and throws.
+ * Sign (when wanted and possible) and journal a planned sign-off (signed-act.ts). Never loses it: without --sign-key,
+ * a signing failure records it unsigned and returns the reason; with --sign-key, a failure records nothing and throws.
  */
 export async function recordSignoff(session: Session, plan: SignoffPlan, o: RecordSignoffOptions): Promise<RecordedSignoff> {
-  let statement: SignoffData['statement'];
-  let unsignedReason: string | undefined;
-  if (o.sign) {
-    try {
-      const { signSignoff } = await import('../report/signoff-sign.js');
-      statement = await signSignoff({
-        session,
+  return recordSignedAct(
+    session,
+    {
+      type: 'signoff',
+      statement: { item: plan.item.id, decision: plan.decision, comment: plan.comment, role: plan.role, principal: plan.by, evidence: plan.evidence },
+      data: (statement): SignoffData => ({
         item: plan.item.id,
         decision: plan.decision,
         comment: plan.comment,
         role: plan.role,
-        principal: plan.by,
+        by: plan.by,
         evidence: plan.evidence,
-        signKey: o.signKey,
-        env: o.env,
-      });
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      if (o.signKey) throw new DecisionRefused(`could not sign with ${o.signKey}: ${msg} — nothing was recorded`);
-      unsignedReason = msg;
-    }
-  }
-  const data: SignoffData = {
-    item: plan.item.id,
-    decision: plan.decision,
-    comment: plan.comment,
-    role: plan.role,
-    by: plan.by,
-    evidence: plan.evidence,
-    statement,
-  };
-  const removeStatement = async () => {
-    if (statement) await Promise.all([statement.path, statement.sigPath].map((p) => rm(join(session.dir, p), { force: true })));
-  };
-  // identity = key: the team file says whether this key may sign as this principal
-  if (statement && o.allowedSigners) {
-    const { signerNotAllowed } = await import('../report/signoff-sign.js');
-    const why = await signerNotAllowed(session.dir, statement, plan.by, o.allowedSigners, o.env);
-    if (why) {
-      await removeStatement();
-      throw new DecisionRefused(`${why} — nothing was recorded`);
-    }
-  }
-  // the rules again, inside the journal lock: what was true before signing may not be true now
-  const check = (state: SessionState) => {
-    const broken =
-      (statement && !o.allowedSigners ? keyBindingBroken(state.keys, plan.by, statement.keyFingerprint) : undefined) ??
-      (plan.decision === 'approve' ? approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by) : undefined);
-    if (broken) throw new DecisionRefused(`${broken} — nothing was recorded`);
-  };
-  try {
-    const record = await session.record({ type: 'signoff', actor: plan.by, data }, { check });
-    return { record, statement, unsignedReason };
-  } catch (err) {
-    // a statement that was not recorded must not lie around looking like a sign-off
-    await removeStatement();
-    throw err;
-  }
+        statement,
+      }),
+      rule: (state) => (plan.decision === 'approve' ? approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by) : undefined),
+    },
+    o,
+  );
 }
 
 /** Normalise an expiry: YYYY-MM-DD stays a date; relative (72h, 7d, 2w) and timestamps become ISO UTC. */

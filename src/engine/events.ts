@@ -131,6 +131,27 @@ export interface WaiverData {
   expires: string;
   compensatingControl?: string;
   by: string;
+  /**
+   * digests of the evidence the waiver accepts (the item's latest attempt when it was waived): a re-run whose
+   * evidence differs makes the waiver stale. Absent in journals written before waivers were bound to evidence.
+   */
+  evidence?: string[];
+  /** when signed: the statement (kind "waiver") in signoffs/, like a sign-off's */
+  statement?: SignoffData['statement'];
+}
+
+/** A second person's approval of a waiver (checklist `waiverApprovals`): the waiver counts once it has enough. */
+export interface WaiverApprovalData {
+  item: string;
+  /** journal seq of the waiver record approved */
+  waiver: number;
+  comment: string;
+  /** the approver principal */
+  by: string;
+  /** digests of the evidence the approver was shown (the ones the waiver accepts) */
+  evidence: string[];
+  /** when signed: the statement (kind "waiver-approval") in signoffs/ */
+  statement?: SignoffData['statement'];
 }
 
 export interface NoteData {
@@ -195,6 +216,7 @@ export interface JournalEventMap {
   'deliverable.skip': DeliverableSkipData;
   signoff: SignoffData;
   waiver: WaiverData;
+  'waiver.approval': WaiverApprovalData;
   note: NoteData;
   decision: DecisionData;
   'report.generated': { path: string; signed: boolean; interim: boolean };

@@ -175,6 +175,9 @@ export function createPlainReporter(o: PlainReporterOptions): PlainReporter {
         case 'waiver':
           write(`${clock()} ${e.data.item} WAIVED by ${flat(e.data.by)} until ${e.data.expires}: ${flat(e.data.reason)}`);
           return;
+        case 'waiver.approval':
+          write(`${clock()} ${e.data.item} WAIVER #${e.data.waiver} APPROVED by ${flat(e.data.by)}${e.data.comment ? `: ${flat(e.data.comment)}` : ''}`);
+          return;
         case 'note':
           write(`${clock()} ${e.data.item ?? '-'} NOTE ${flat(e.data.text)}`);
           return;

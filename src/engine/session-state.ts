@@ -18,6 +18,7 @@ import type {
   NoteData,
   SessionStartData,
   SignoffData,
+  WaiverApprovalData,
   WaiverData,
 } from './events.js';
 import type { CheckVerdict, Decision, DeliverableStatus, Status } from './status.js';
@@ -39,9 +40,18 @@ export interface CancelledAttempt {
   halfChanged?: string;
 }
 
+export interface WaiverApprovalEntry extends WaiverApprovalData {
+  seq: number;
+  ts: string;
+}
+
 export interface WaiverEntry extends WaiverData {
   seq: number;
   ts: string;
+  /** approvals of this waiver by other people (checklist `waiverApprovals`), in journal order */
+  approvals: WaiverApprovalEntry[];
+  /** the item was re-run after the waiver and its evidence changed: the waiver accepted something else */
+  stale: boolean;
 }
 
 export interface ItemState {
@@ -175,6 +185,43 @@ export function waiverValid(w: WaiverData | undefined, now: Date): boolean {
   return Number.isFinite(end) && end > now.getTime();
 }
 
+/** How many approvals by other people a waiver of this item needs before it counts (only a blocking item's). */
+export function waiverApprovalsNeeded(item: Item): number {
+  return item.blocking ? item.waiverApprovals : 0;
+}
+
+/**
+ * The approvals of a waiver that count: each by another principal AND another key than the waiver's author, one per
+ * person and per key (one key allowed for two principals still counts once).
+ */
+export function waiverApprovalsOf(w: WaiverEntry): WaiverApprovalEntry[] {
+  const people = new Set<string>([w.by.trim().toLowerCase()]);
+  const keys = new Set<string>(w.statement ? [w.statement.keyFingerprint] : []);
+  return w.approvals.filter((a) => {
+    const p = a.by.trim().toLowerCase();
+    const k = a.statement?.keyFingerprint;
+    if (people.has(p) || (k && keys.has(k))) return false;
+    people.add(p);
+    if (k) keys.add(k);
+    return true;
+  });
+}
+
+/** Does the waiver make the item WAIVED at `now`: not expired, not stale, and approved by as many others as needed. */
+export function waiverInForce(item: Item, w: WaiverEntry | undefined, now: Date): boolean {
+  return Boolean(w && waiverValid(w, now) && !w.stale && waiverApprovalsOf(w).length >= waiverApprovalsNeeded(item));
+}
+
+/** The waiver's state for people: "in force", "awaits 1 more approval (0 of 1)", "STALE: …", "EXPIRED". */
+export function waiverStateText(item: Item, w: WaiverEntry, now: Date): string {
+  if (!waiverValid(w, now)) return 'EXPIRED';
+  if (w.stale) return 'STALE: the item was re-run and its evidence changed after it; waive again if the risk is still accepted';
+  const need = waiverApprovalsNeeded(item);
+  const have = waiverApprovalsOf(w);
+  if (have.length < need) return `awaits ${need - have.length} more approval${need - have.length === 1 ? '' : 's'} by someone else (${have.length} of ${need})`;
+  return `in force${need ? `, approved by ${have.map((a) => a.by).join(', ')}` : ''}`;
+}
+
 function approvalsOf(st: ItemState): SignoffEntry[] {
   // distinct people AND distinct keys: one key allowed for two principals still counts once
   const people = new Set<string>();
@@ -236,7 +283,7 @@ export function prerequisiteProblem(item: Item, statusOf: (id: string) => Status
 export function deriveStatus(item: Item, st: ItemState, now: Date): Status {
   // a background watch re-check leaves the item as it was until its result is in (the decision does not flicker)
   if (st.running && st.trigger !== 'watch') return 'running';
-  if (waiverValid(st.waiver, now)) return 'waived';
+  if (waiverInForce(item, st.waiver, now)) return 'waived';
   // the latest attempt was stopped: never fall back to an earlier attempt's verdict
   if (st.skip?.status === 'cancelled') return 'cancelled';
   const hasCheck = isAutomated(item);
@@ -375,8 +422,9 @@ export function decisionBasis(checklist: Checklist, s: SessionState, now: Date):
     for (const so of st.signoffs.filter((x) => x.stale))
       lines.push(`${it.id}: the ${so.decision} by ${so.by} (journal #${so.seq}) is STALE: the item was re-run after it`);
     if (st.waiver) {
-      const valid = waiverValid(st.waiver, now);
-      lines.push(`${it.id} waived by ${st.waiver.by} until ${st.waiver.expires}${valid ? '' : ' — EXPIRED'}: ${st.waiver.reason}`);
+      const w = st.waiver;
+      const plain = waiverInForce(it, w, now) && !waiverApprovalsNeeded(it);
+      lines.push(`${it.id} waived by ${w.by} until ${w.expires}${plain ? '' : ` (waiver #${w.seq}) — ${waiverStateText(it, w, now)}`}: ${w.reason}`);
     }
     if (['error', 'timeout', 'inconclusive', 'cancelled', 'blocked', 'skipped', 'pending', 'fail'].includes(st.status) && it.blocking)
       lines.push(decidingReason(st));
@@ -473,6 +521,8 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
           checkedAt: e.ts,
           attempts: [...st.attempts, e.data],
           signoffs: changed ? st.signoffs.map((x) => ({ ...x, stale: true })) : st.signoffs,
+          // a waiver bound to evidence accepted that evidence, not what a re-run found
+          waiver: changed && st.waiver?.evidence ? { ...st.waiver, stale: true } : st.waiver,
         };
       });
       break;
@@ -516,8 +566,25 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       }));
       break;
     case 'waiver':
-      upd(e.data.item, (st) => ({ ...st, waiver: { ...e.data, seq, ts: e.ts } }));
+      next.keys = bindKey(next.keys, e.data.by, e.data.statement?.keyFingerprint, seq);
+      upd(e.data.item, (st) => ({
+        ...st,
+        waiver: {
+          ...e.data,
+          seq,
+          ts: e.ts,
+          approvals: [],
+          stale: Boolean(e.data.evidence && evidenceKey(st.result) !== e.data.evidence.join(',')),
+        },
+      }));
       break;
+    case 'waiver.approval': {
+      next.keys = bindKey(next.keys, e.data.by, e.data.statement?.keyFingerprint, seq);
+      const a = e.data;
+      // an approval counts for the waiver it names, only while that waiver is the item's current one
+      upd(a.item, (st) => (st.waiver?.seq === a.waiver ? { ...st, waiver: { ...st.waiver, approvals: [...st.waiver.approvals, { ...a, seq, ts: e.ts }] } } : st));
+      break;
+    }
     case 'note':
       if (e.data.item) upd(e.data.item, (st) => ({ ...st, notes: [...st.notes, { ...e.data, seq, ts: e.ts }] }));
       else next.notes = [...next.notes, { ...e.data, seq, ts: e.ts }];

@@ -97,7 +97,9 @@ function describeRecord(r: JournalRecord): string | undefined {
     case 'signoff':
       return `sign-off #${r.seq} on ${d.item}: ${d.decision} by ${d.by}${d.statement ? ' (signed)' : ' (unsigned)'}`;
     case 'waiver':
-      return `waiver on ${d.item} by ${d.by} until ${d.expires}`;
+      return `waiver on ${d.item} by ${d.by} until ${d.expires}${d.statement ? ' (signed)' : ' (unsigned)'}`;
+    case 'waiver.approval':
+      return `approval of waiver #${d.waiver} on ${d.item} by ${d.by}${d.statement ? ' (signed)' : ' (unsigned)'}`;
     case 'note':
       return `note${d.item ? ` on ${d.item}` : ''} by ${d.by}: ${d.text}`;
     default:

@@ -199,7 +199,8 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
               `evidence file ${ev.path} has ${c.grownBy} bytes more than were recorded with its result (a process that outlived its check kept writing to it); the bundle holds the ${ev.bytes} recorded bytes`,
             );
         }
-      } else if (rec.type === 'signoff') {
+      } else if (rec.type === 'signoff' || rec.type === 'waiver' || rec.type === 'waiver.approval') {
+        // sign-offs, waivers and waiver approvals are signed statements alike
         const st = (rec.data as SignoffData).statement;
         if (st) {
           await copyVerified(sessionDir, dir, st.path, st.sha256, 'sign-off statement');

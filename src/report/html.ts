@@ -9,6 +9,7 @@ import { credentialMasker } from '../engine/credential-mask.js';
 import { moreOffending } from '../engine/bounded-record.js';
 import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
 import {
+  actorText,
   attemptVarDiffs,
   deliverableCounts,
   deliverableWord,
@@ -16,6 +17,7 @@ import {
   plain,
   standInText,
   statusWord,
+  waiverText,
   type EvidenceTail,
   type LatestVars,
 } from './text.js';
@@ -128,21 +130,21 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>, latest: Late
       ],
     ]),
   );
-  if (it.attempts.length + it.cancelled.length > 1 || it.cancelled.length) {
-    // every attempt in order, the cancelled ones included (with what happened and their partial evidence)
+  if (it.attempts.length + it.cancelled.length) {
+    // every attempt in order, who ran it, the cancelled ones included (with what happened and their partial evidence)
     const rows = [
       ...it.attempts.map((a) => ({
         n: a.attempt,
-        html: `<td>${status(a.verdict)}</td><td>${a.trigger === 'watch' ? '(watch re-check) ' : ''}${esc(a.summary)}</td><td>${esc(formatMs(a.durationMs))}</td>`,
+        html: `<td>${status(a.verdict)}</td><td>${esc(actorText(a.ranBy))}</td><td>${a.trigger === 'watch' ? '(watch re-check) ' : ''}${esc(a.summary)}</td><td>${esc(formatMs(a.durationMs))}</td>`,
       })),
       ...it.cancelled.map((c) => ({
         n: c.attempt,
         html:
-          `<td>${status('cancelled')}</td><td>${esc(c.reason)}${c.halfChanged ? `<br><strong class="bad">${esc(c.halfChanged)}</strong>` : ''}` +
+          `<td>${status('cancelled')}</td><td>${esc(actorText(c.ranBy))}</td><td>${esc(c.reason)}${c.halfChanged ? `<br><strong class="bad">${esc(c.halfChanged)}</strong>` : ''}` +
           `${c.evidence.length ? `<br>partial evidence: ${c.evidence.map((e) => `<code>${esc(e.path)}</code>`).join(', ')}` : ''}</td><td>${esc(formatMs(c.durationMs))}</td>`,
       })),
     ].sort((a, b) => a.n - b.n);
-    parts.push('<table><tr><th>#</th><th>Verdict</th><th>Summary</th><th>Duration</th></tr>');
+    parts.push('<table><tr><th>#</th><th>Verdict</th><th>Run by</th><th>Summary</th><th>Duration</th></tr>');
     for (const r of rows) parts.push(`<tr><td>${r.n}</td>${r.html}</tr>`);
     parts.push('</table>');
   }
@@ -178,7 +180,8 @@ function itemHtml(it: ReportItem, tails: Map<string, EvidenceTail>, latest: Late
   if (it.waiver) {
     const w = it.waiver;
     parts.push(
-      `<p class="${w.validAtDecision ? 'warn' : 'bad'}">Waived by ${esc(w.by)} until ${esc(w.expires)}${w.validAtDecision ? '' : ' — EXPIRED at decision time'}: ${esc(w.reason)}` +
+      `<p class="${w.inForceAtDecision ? 'warn' : 'bad'}">Waiver #${w.seq} by ${esc(actorText({ principal: w.by, keyFingerprint: w.keyFingerprint }))}` +
+        `${w.statement ? ` <a href="${href(w.statement.path)}">statement</a>` : ''} until ${esc(w.expires)} — ${esc(waiverText(w))}: ${esc(w.reason)}` +
         `${w.compensatingControl ? ` (compensating control: ${esc(w.compensatingControl)})` : ''}</p>`,
     );
   }
@@ -276,6 +279,7 @@ export function renderHtml(m: ReportModel, tails: Map<string, EvidenceTail>): st
       ['Time', `${esc(formatMs(m.totals.durationMs))} of checks, ${esc(formatMs(m.totals.estimateMs))} estimated; wall clock ${esc(formatMs(m.totals.wallMs))}`],
       ['Started', `${esc(m.session.startedAt)} by ${esc(m.session.startedBy)} on ${esc(m.session.host)} (${esc(m.session.mode)})`],
       ['Decision time', esc(m.decision.at)],
+      ['Decided by', m.decision.final ? esc(actorText(m.decision.decidedBy)) : 'no final decision recorded (interim)'],
       ['Kube target', m.kube ? esc(`${m.kube.context} → ${m.kube.cluster} (${m.kube.server})`) : undefined],
       ['Tool', esc(`${m.tool.name} ${m.tool.version}, node ${m.tool.node}`)],
       ['Checklist sha256', `<code>${esc(m.checklist.sha256)}</code>`],

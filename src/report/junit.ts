@@ -6,7 +6,7 @@
  * characters (sanitized first; XML 1.0 forbids most C0 controls).
  */
 import type { ReportDeliverable, ReportItem, ReportModel } from './model.js';
-import { deliverableWord, plain, statusWord } from './text.js';
+import { actorText, deliverableWord, plain, statusWord, waiverText } from './text.js';
 
 /** Escape for XML text and attributes; drop characters XML 1.0 cannot carry. */
 export function xml(v: unknown, maxLen = 4000): string {
@@ -94,6 +94,7 @@ export function renderJunit(m: ReportModel, sumsNote = 'see SHA256SUMS'): string
       ['interim', String(m.bundle.interim)],
       ['checklist.sha256', m.checklist.sha256],
       ['journal.head', m.journal.head ?? ''],
+      ['decidedBy', m.decision.final ? actorText(m.decision.decidedBy) : 'no final decision (interim)'],
       ['signature', m.bundle.signature.status === 'signed' ? `signed by ${m.bundle.signature.signer ?? '?'} ${m.bundle.signature.keyFingerprint ?? ''}` : `UNSIGNED: ${m.bundle.signature.reason ?? ''}`],
       ['bundle', sumsNote],
     ];
@@ -108,9 +109,14 @@ export function renderJunit(m: ReportModel, sumsNote = 'see SHA256SUMS'): string
       ];
       if (it.measured) p.push(['measured', it.measured]);
       if (it.threshold) p.push(['threshold', it.threshold]);
+      for (const a of it.attempts) p.push([`attempt.${a.attempt}`, `${statusWord(a.verdict)} run by ${actorText(a.ranBy)}: ${a.summary}`]);
+      for (const c of it.cancelled) p.push([`attempt.${c.attempt}`, `${statusWord('cancelled')} run by ${actorText(c.ranBy)}: ${c.reason}${c.halfChanged ? ` — ${c.halfChanged}` : ''}`]);
       for (const s of it.signoffs)
         p.push([`signoff.${s.seq}`, `${s.decision} by ${s.by}${s.statement ? ` key ${s.statement.keyFingerprint}` : ' (unsigned)'}${s.stale ? ' (stale)' : ''}`]);
-      if (it.waiver) p.push(['waiver', `${it.waiver.by} until ${it.waiver.expires}: ${it.waiver.reason}`]);
+      if (it.waiver) {
+        const w = it.waiver;
+        p.push(['waiver', `#${w.seq} by ${actorText({ principal: w.by, keyFingerprint: w.keyFingerprint })} until ${w.expires} (${waiverText(w)}): ${w.reason}`]);
+      }
       for (const e of it.evidence) p.push([`evidence.${e.path}`, `sha256:${e.sha256}`]);
       o.push('      <properties>');
       for (const [k, v] of p) o.push(`        <property name="${xml(k)}" value="${xml(v)}"/>`);

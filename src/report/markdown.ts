@@ -6,7 +6,7 @@
  */
 import { rehearsalLines } from './rehearsal.js';
 import type { ReportModel } from './model.js';
-import { attemptVarDiffs, deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord } from './text.js';
+import { actorText, attemptVarDiffs, deliverableCounts, deliverableWord, formatMs, plain, standInText, statusWord, waiverText } from './text.js';
 
 export const MAX_MARKDOWN = 60_000;
 const ZWJ = '\u200d';
@@ -53,6 +53,7 @@ export function renderMarkdown(m: ReportModel): string {
       (m.kube ? ` · kube \`${mdText(m.kube.context)}\`` : ''),
   );
   out.push('');
+  if (m.decision.final) out.push(`Final decision recorded by ${mdText(actorText(m.decision.decidedBy))} at ${mdText(m.decision.at)}.\n`);
   if (m.bundle.rehearsal) {
     for (const [k, v] of rehearsalLines(m.bundle.rehearsal, formatMs)) out.push(`- **${k}:** ${mdText(v, 600)}`);
     out.push('');
@@ -90,12 +91,31 @@ export function renderMarkdown(m: ReportModel): string {
       out.push(`- **${mdText(it.id)} ${mdText(it.title, 120)}** — ${statusWord(it.status)}: ${mdText(said, 400)}`);
     }
   }
+  // every attempt and who ran it, the cancelled ones included
+  const attempts = m.blocks.flatMap((b) =>
+    b.items.flatMap((i) => [
+      ...i.attempts.map((a) => ({ i, n: a.attempt, word: statusWord(a.verdict), by: a.ranBy, said: a.summary })),
+      ...i.cancelled.map((c) => ({ i, n: c.attempt, word: statusWord('cancelled'), by: c.ranBy, said: `${c.reason}${c.halfChanged ? ` — ${c.halfChanged}` : ''}` })),
+    ].sort((a, b) => a.n - b.n)),
+  );
+  if (attempts.length) {
+    out.push('');
+    out.push('### Attempts');
+    out.push('| Item | # | Result | Run by | Summary |');
+    out.push('|---|---:|---|---|---|');
+    for (const a of attempts) out.push(`| ${mdCell(a.i.id)} | ${a.n} | ${a.word} | ${mdCell(actorText(a.by), 120)} | ${mdCell(a.said, 120)} |`);
+  }
   const waived = m.blocks.flatMap((b) => b.items).filter((i) => i.waiver);
   if (waived.length) {
     out.push('');
     out.push('### Waivers');
-    for (const it of waived)
-      out.push(`- ${mdText(it.id)}: waived by ${mdText(it.waiver!.by)} until ${mdText(it.waiver!.expires)}${it.waiver!.validAtDecision ? '' : ' (**expired** at decision time)'} — ${mdText(it.waiver!.reason, 300)}`);
+    for (const it of waived) {
+      const w = it.waiver!;
+      out.push(
+        `- ${mdText(it.id)}: waiver #${w.seq} by ${mdText(actorText({ principal: w.by, keyFingerprint: w.keyFingerprint }))} until ${mdText(w.expires)} ` +
+          `(${mdText(waiverText(w))}) — ${mdText(w.reason, 300)}`,
+      );
+    }
   }
   const signoffs = m.blocks.flatMap((b) => b.items.flatMap((i) => i.signoffs.map((s) => ({ i, s }))));
   if (signoffs.length) {
@@ -104,7 +124,7 @@ export function renderMarkdown(m: ReportModel): string {
     out.push('| Item | Decision | Signer | Key | Stale |');
     out.push('|---|---|---|---|---|');
     for (const { i, s } of signoffs)
-      out.push(`| ${mdCell(i.id)} | ${s.decision} | ${mdCell(s.by)} | ${s.statement ? `\`${s.statement.keyFingerprint}\`` : 'unsigned'} | ${s.stale ? 'yes' : ''} |`);
+      out.push(`| ${mdCell(i.id)} | ${s.decision} | ${mdCell(s.by)} | ${s.statement ? `\`${s.statement.keyFingerprint}\`` : 'unsigned (key not recorded)'} | ${s.stale ? 'yes' : ''} |`);
   }
   const names = Object.keys(m.vars);
   if (names.length || m.secretVars.length) {

@@ -21,13 +21,30 @@ import type {
   SessionStartData,
   SignoffData,
 } from '../engine/events.js';
-import { waiverValid, type CancelledAttempt, type ItemState, type SessionState } from '../engine/session-state.js';
+import {
+  waiverApprovalsNeeded,
+  waiverInForce,
+  waiverValid,
+  type CancelledAttempt,
+  type ItemState,
+  type SessionState,
+  type WaiverEntry,
+} from '../engine/session-state.js';
 import { STATUSES, type CheckVerdict, type Decision, type DeliverableStatus, type Status } from '../engine/status.js';
 
 export const REPORT_TYPE = 'readiness-tui/report/v1';
 
+/** who did a recorded act: the journal record's principal and, when recorded, the SSH key that stands for them */
+export interface ReportActor {
+  principal: string;
+  /** absent: the journal does not record a key for this act ("key not recorded" in the views) */
+  keyFingerprint?: string;
+}
+
 export interface ReportAttempt {
   attempt: number;
+  /** who ran the attempt: the actor of its item.start record and the key the session was opened with, when recorded */
+  ranBy?: ReportActor;
   verdict: CheckVerdict;
   summary: string;
   measured?: string;
@@ -61,16 +78,41 @@ export interface ReportSignoff {
   statement?: SignoffData['statement'];
 }
 
+export interface ReportWaiverApproval {
+  seq: number;
+  ts: string;
+  by: string;
+  comment: string;
+  /** the key that signed the approval; absent when unsigned */
+  keyFingerprint?: string;
+  statement?: SignoffData['statement'];
+}
+
 export interface ReportWaiver {
   seq: number;
   ts: string;
   by: string;
+  /** the key that signed the waiver; absent when unsigned */
+  keyFingerprint?: string;
+  statement?: SignoffData['statement'];
   reason: string;
   expires: string;
   compensatingControl?: string;
-  /** was it in force at the decision time? */
+  /** digests of the evidence the waiver accepts (absent in journals from before waivers were bound to it) */
+  evidence?: string[];
+  /** the item was re-run after it and its evidence changed */
+  stale: boolean;
+  /** approvals by someone else it needs (checklist `waiverApprovals`, blocking items) and the ones recorded */
+  approvalsNeeded: number;
+  approvals: ReportWaiverApproval[];
+  /** was it unexpired at the decision time? */
   validAtDecision: boolean;
+  /** did it make the item WAIVED at the decision time (unexpired, not stale, approved as needed)? */
+  inForceAtDecision: boolean;
 }
+
+/** a cancelled attempt and who ran it */
+export type ReportCancelled = CancelledAttempt & { ranBy?: ReportActor };
 
 export interface ReportNote {
   seq: number;
@@ -105,7 +147,7 @@ export interface ReportItem {
   evidence: EvidenceRef[];
   skip?: { status: 'blocked' | 'skipped' | 'cancelled'; reason: string; halfChanged?: string };
   /** attempts stopped while they ran (shown as CANCELLED with their partial evidence; never a verdict) */
-  cancelled: CancelledAttempt[];
+  cancelled: ReportCancelled[];
   signoffPolicy: { policy: Item['signoff']; roles: string[]; approvals: number; noSelfApproval: boolean };
   signoffs: ReportSignoff[];
   waiver?: ReportWaiver;
@@ -195,6 +237,8 @@ export interface ReportModel {
     final: boolean;
     /** time of the final decision, else of the last journal record: waivers are judged at this time */
     at: string;
+    /** who recorded the final decision (and with which key, when it was signed) */
+    decidedBy?: ReportActor;
   };
   totals: { items: number; byStatus: Partial<Record<Status, number>>; estimateMs: number; durationMs: number; wallMs: number };
   blocks: ReportBlock[];
@@ -246,19 +290,24 @@ interface AttemptTimes {
   finishedAt: Map<string, string[]>;
   /** item#attempt → the variables it ran with (its item.start) */
   ranWith: Map<string, Pick<ReportAttempt, 'vars' | 'secrets'>>;
+  /** item#attempt → who started it (the actor of its item.start record, and its key when recorded) */
+  ranBy: Map<string, ReportActor>;
 }
 
 function attemptTimes(records: JournalRecord[]): AttemptTimes {
-  // when each attempt started (item.start records), to show real start times
+  // when each attempt started and who started it (the first item.start record of the attempt)
   const startedAt = new Map<string, string>();
   const watched = new Set<string>();
   const ranWith = new Map<string, Pick<ReportAttempt, 'vars' | 'secrets'>>();
+  const ranBy = new Map<string, ReportActor>();
   for (const rec of records) {
     if (rec.type === 'item.start') {
-      const d = rec.data as ItemStartData;
-      startedAt.set(`${d.item}#${d.attempt}`, rec.ts);
-      if (d.trigger === 'watch') watched.add(`${d.item}#${d.attempt}`);
-      if (d.vars) ranWith.set(`${d.item}#${d.attempt}`, { vars: d.vars, ...(d.secrets ? { secrets: d.secrets } : {}) });
+      const d = rec.data as ItemStartData & { keyFingerprint?: unknown };
+      const k = `${d.item}#${d.attempt}`;
+      startedAt.set(k, rec.ts);
+      if (d.trigger === 'watch') watched.add(k);
+      if (d.vars) ranWith.set(k, { vars: d.vars, ...(d.secrets ? { secrets: d.secrets } : {}) });
+      if (!ranBy.has(k)) ranBy.set(k, { principal: rec.actor, ...(typeof d.keyFingerprint === 'string' ? { keyFingerprint: d.keyFingerprint } : {}) });
     }
   }
   // when each attempt's result was recorded (the n-th result of an item is its n-th attempt in state.attempts)
@@ -268,13 +317,14 @@ function attemptTimes(records: JournalRecord[]): AttemptTimes {
     const id = (rec.data as ItemResultData).item;
     finishedAt.set(id, [...(finishedAt.get(id) ?? []), rec.ts]);
   }
-  return { startedAt, watched, finishedAt, ranWith };
+  return { startedAt, watched, finishedAt, ranWith, ranBy };
 }
 
 /** One item of report.json: its latest result, every attempt with its times, sign-offs, waiver and notes. */
 function itemReport(it: Item, st: ItemState, times: AttemptTimes, decisionDate: Date): ReportItem {
   const attempts: ReportAttempt[] = st.attempts.map((a, i) => ({
     attempt: a.attempt,
+    ranBy: times.ranBy.get(`${it.id}#${a.attempt}`),
     verdict: a.verdict,
     summary: a.summary,
     measured: a.measured,
@@ -313,7 +363,7 @@ function itemReport(it: Item, st: ItemState, times: AttemptTimes, decisionDate: 
     attempts,
     evidence: latest?.evidence ?? [],
     skip: st.skip,
-    cancelled: st.cancelled,
+    cancelled: st.cancelled.map((c) => ({ ...c, ranBy: times.ranBy.get(`${it.id}#${c.attempt}`) })),
     signoffPolicy: { policy: it.signoff, roles: it.signoffRoles, approvals: it.approvals, noSelfApproval: it.noSelfApproval },
     signoffs: st.signoffs.map((s) => ({
       seq: s.seq,
@@ -326,17 +376,7 @@ function itemReport(it: Item, st: ItemState, times: AttemptTimes, decisionDate: 
       evidence: s.evidence,
       statement: s.statement,
     })),
-    waiver: st.waiver
-      ? {
-          seq: st.waiver.seq,
-          ts: st.waiver.ts,
-          by: st.waiver.by,
-          reason: st.waiver.reason,
-          expires: st.waiver.expires,
-          compensatingControl: st.waiver.compensatingControl,
-          validAtDecision: waiverValid(st.waiver, decisionDate),
-        }
-      : undefined,
+    waiver: st.waiver ? reportWaiver(it, st.waiver, decisionDate) : undefined,
     notes: st.notes.map((n) => ({ seq: n.seq, ts: n.ts, by: n.by, item: n.item, text: n.text })),
     dependsOn: it.dependsOn,
     reference: it.reference,
@@ -344,6 +384,33 @@ function itemReport(it: Item, st: ItemState, times: AttemptTimes, decisionDate: 
     maskCredentials: it.maskCredentials,
     remediation: it.remediation,
   };
+}
+
+function reportWaiver(it: Item, w: WaiverEntry, at: Date): ReportWaiver {
+  return {
+    seq: w.seq,
+    ts: w.ts,
+    by: w.by,
+    keyFingerprint: w.statement?.keyFingerprint,
+    statement: w.statement,
+    reason: w.reason,
+    expires: w.expires,
+    compensatingControl: w.compensatingControl,
+    evidence: w.evidence,
+    stale: w.stale,
+    approvalsNeeded: waiverApprovalsNeeded(it),
+    approvals: w.approvals.map((a) => ({ seq: a.seq, ts: a.ts, by: a.by, comment: a.comment, keyFingerprint: a.statement?.keyFingerprint, statement: a.statement })),
+    validAtDecision: waiverValid(w, at),
+    inForceAtDecision: waiverInForce(it, w, at),
+  };
+}
+
+/** who recorded the final decision: its record's actor, and the key of its statement when it was signed */
+function decidedBy(records: JournalRecord[], seq: number | undefined): ReportActor | undefined {
+  const rec = seq === undefined ? undefined : records.find((r) => r.seq === seq);
+  if (!rec) return undefined;
+  const key = (rec.data as { statement?: { keyFingerprint?: unknown } }).statement?.keyFingerprint;
+  return { principal: rec.actor, ...(typeof key === 'string' ? { keyFingerprint: key } : {}) };
 }
 
 /** One deliverable of report.json: its latest check, when it ran, its evidence. */
@@ -431,6 +498,7 @@ export function deriveReport(r: ReplayInput): DerivedReport {
       deciding: state.deciding,
       final: Boolean(state.finalDecision),
       at: decisionAt,
+      decidedBy: decidedBy(records, state.finalDecision?.seq),
     },
     totals: {
       items: allItems(checklist).length,

@@ -36,6 +36,21 @@ export interface SignoffStatement {
   /** digests of the evidence the signer was shown */
   evidence: string[];
   ts: string;
+  /**
+   * absent: a sign-off. "waiver": the signer accepts the risk of the item (decision approve, comment = the reason)
+   * until `waiver.expires`; "waiver-approval": the signer approves waiver `waiver.approves` (its journal seq).
+   */
+  kind?: StatementKind;
+  waiver?: WaiverTerms;
+}
+
+export type StatementKind = 'waiver' | 'waiver-approval';
+
+/** what a waiver statement adds: its expiry and control, or (an approval) the waiver record it approves */
+export interface WaiverTerms {
+  expires?: string;
+  compensatingControl?: string;
+  approves?: number;
 }
 
 export interface SignoffSignRequest {
@@ -49,6 +64,9 @@ export interface SignoffSignRequest {
   evidence: string[];
   signKey?: string;
   env?: NodeJS.ProcessEnv;
+  /** a waiver or a waiver's approval rather than a sign-off (SignoffStatement.kind) */
+  kind?: StatementKind;
+  waiver?: WaiverTerms;
 }
 
 /**
@@ -121,6 +139,8 @@ export async function signSignoff(r: SignoffSignRequest): Promise<NonNullable<Si
     principal,
     evidence: [...r.evidence],
     ts: new Date().toISOString(),
+    ...(r.kind ? { kind: r.kind } : {}),
+    ...(r.waiver ? { waiver: r.waiver } : {}),
   };
 
   const dirAbs = path.join(r.session.dir, 'signoffs');

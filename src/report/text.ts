@@ -73,3 +73,24 @@ export function attemptVarDiffs(it: ReportItem, latest: LatestVars): { attempt: 
       return { attempt: a.attempt, diffs };
     });
 }
+
+/** Who did a recorded act, for people: "alice@example.com (key SHA256:…)", "… (key not recorded)", "not recorded". */
+export function actorText(a: { principal: string; keyFingerprint?: string } | undefined): string {
+  if (!a) return 'not recorded';
+  return `${a.principal} (${a.keyFingerprint ? `key ${a.keyFingerprint}` : 'key not recorded'})`;
+}
+
+/** A waiver's state at the decision, for people: "in force, approved by bob", "awaited 1 approval (0 of 1)", "STALE", "EXPIRED". */
+export function waiverText(w: {
+  validAtDecision: boolean;
+  inForceAtDecision: boolean;
+  stale: boolean;
+  approvalsNeeded: number;
+  approvals: { by: string; keyFingerprint?: string }[];
+}): string {
+  if (!w.validAtDecision) return 'EXPIRED at decision time';
+  if (w.stale) return 'STALE: the item was re-run and its evidence changed after it';
+  const approvers = w.approvals.map((a) => actorText({ principal: a.by, keyFingerprint: a.keyFingerprint })).join(', ');
+  if (!w.inForceAtDecision) return `not in force: ${w.approvals.length} of ${w.approvalsNeeded} approval(s) by someone else${approvers ? ` (${approvers})` : ''}`;
+  return w.approvalsNeeded ? `in force, approved by ${approvers}` : 'in force';
+}

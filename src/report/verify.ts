@@ -22,10 +22,17 @@ import { existsSync, lstatSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../checklist/errors.js';
-import { recordedEvidence, type JournalRecord, type SessionStartData, type SignoffData, type WaiverData } from '../engine/events.js';
+import {
+  recordedEvidence,
+  type JournalRecord,
+  type SessionStartData,
+  type SignoffData,
+  type WaiverApprovalData,
+  type WaiverData,
+} from '../engine/events.js';
 import { hashLine, readJournal } from '../engine/journal.js';
 import { replaySession, type Replay } from '../engine/session.js';
-import { waiverValid } from '../engine/session-state.js';
+import { waiverApprovalsNeeded, waiverInForce, waiverValid } from '../engine/session-state.js';
 import { allItems } from '../checklist/model.js';
 import { renderViews } from './bundle.js';
 import { checkSignature } from './check-signature.js';
@@ -375,19 +382,20 @@ async function checkSignoffs(
   lenient: boolean | undefined,
 ): Promise<Map<number, { principal: string }>> {
   const verifiedSignoffs = new Map<number, { principal: string }>();
+  // sign-offs, waivers and waiver approvals are signed statements alike
   for (const rec of replay.records) {
-    if (rec.type !== 'signoff') continue;
-    const d = rec.data as SignoffData;
-    const where = `sign-off journal #${rec.seq}`;
-    if (!d.statement) {
-      v.warn('journal.jsonl', `line ${rec.seq + 1}: sign-off #${rec.seq} by ${d.by} on ${d.item} (${d.decision}) is not SSH-signed`);
+    const act = statementOf(rec);
+    if (!act) continue;
+    const where = `${act.noun} journal #${rec.seq}`;
+    if (!act.statement) {
+      v.warn('journal.jsonl', `line ${rec.seq + 1}: ${act.noun} #${rec.seq} by ${act.by} (${act.what}) is not SSH-signed`);
       continue;
     }
-    const r = await checkSignoff(v.dir, rec, d, replay, k);
+    const r = await checkSignoff(v.dir, rec, act, replay, k);
     if (r.problems.length) for (const p of r.problems) (p.untrusted && lenient ? v.warn : v.fail)(p.file, `${p.message} (${where})`);
     else {
-      verifiedSignoffs.set(rec.seq, { principal: d.by });
-      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (${d.decision} ${d.item}): sign-off #${rec.seq}, bound to journal #${r.boundSeq}`);
+      verifiedSignoffs.set(rec.seq, { principal: act.by });
+      v.ok(act.statement.path, `good "${k.ns}" signature by ${act.by} (${act.what}): ${act.noun} #${rec.seq}, bound to journal #${r.boundSeq}`);
     }
   }
   return verifiedSignoffs;
@@ -425,10 +433,63 @@ async function accountForFiles(dir: string, records: JournalRecord[], fail: (fil
   }
 }
 
+/** A journal record that is a signed human act (sign-off, waiver, waiver approval): what its statement must say. */
+interface SignedRecord {
+  by: string;
+  /** what the act is called in findings: "sign-off", "waiver", "waiver approval" */
+  noun: string;
+  statement?: SignoffData['statement'];
+  /** for findings: "approve 1.1", "waiver on 2.3 until …" */
+  what: string;
+  /** the statement's fields as the journal event says them */
+  expect: Pick<SignoffStatement, 'item' | 'decision' | 'comment' | 'role' | 'evidence' | 'kind' | 'waiver'>;
+}
+
+function statementOf(rec: JournalRecord): SignedRecord | undefined {
+  if (rec.type === 'signoff') {
+    const d = rec.data as SignoffData;
+    return {
+      by: d.by,
+      noun: 'sign-off',
+      statement: d.statement,
+      what: `${d.decision} ${d.item}`,
+      expect: { item: d.item, decision: d.decision, comment: d.comment, role: d.role, evidence: d.evidence },
+    };
+  }
+  if (rec.type === 'waiver') {
+    const d = rec.data as WaiverData;
+    return {
+      by: d.by,
+      noun: 'waiver',
+      statement: d.statement,
+      what: `waiver on ${d.item} until ${d.expires}`,
+      expect: {
+        item: d.item,
+        decision: 'approve',
+        comment: d.reason,
+        evidence: d.evidence ?? [],
+        kind: 'waiver',
+        waiver: { expires: d.expires, ...(d.compensatingControl ? { compensatingControl: d.compensatingControl } : {}) },
+      },
+    };
+  }
+  if (rec.type === 'waiver.approval') {
+    const d = rec.data as WaiverApprovalData;
+    return {
+      by: d.by,
+      noun: 'waiver approval',
+      statement: d.statement,
+      what: `approval of waiver #${d.waiver} on ${d.item}`,
+      expect: { item: d.item, decision: 'approve', comment: d.comment, evidence: d.evidence, kind: 'waiver-approval', waiver: { approves: d.waiver } },
+    };
+  }
+  return undefined;
+}
+
 async function checkSignoff(
   dir: string,
   rec: JournalRecord,
-  d: SignoffData,
+  d: SignedRecord,
   replay: Replay,
   o: { allowed: AllowedSigners; allowedFile: string; ns: string; env: NodeJS.ProcessEnv; sessionId?: string },
 ): Promise<{ problems: { file: string; message: string; untrusted?: boolean }[]; boundSeq?: number }> {
@@ -462,12 +523,16 @@ async function checkSignoff(
     p(st.path, 'is not in canonical JSON form');
   if (s._type !== SIGNOFF_STATEMENT_TYPE) p(st.path, `unknown statement type ${JSON.stringify(s._type)}`);
   const mism: string[] = [];
-  if (s.item !== d.item) mism.push('item');
-  if (s.decision !== d.decision) mism.push('decision');
-  if (s.comment !== d.comment) mism.push('comment');
+  const e = d.expect;
+  if (s.item !== e.item) mism.push('item');
+  if (s.decision !== e.decision) mism.push('decision');
+  if (s.comment !== e.comment) mism.push('comment');
   if (s.principal !== d.by) mism.push('principal');
-  if ((s.role ?? undefined) !== (d.role ?? undefined)) mism.push('role');
-  if (JSON.stringify(s.evidence ?? []) !== JSON.stringify(d.evidence ?? [])) mism.push('evidence');
+  if ((s.role ?? undefined) !== (e.role ?? undefined)) mism.push('role');
+  if (JSON.stringify(s.evidence ?? []) !== JSON.stringify(e.evidence ?? [])) mism.push('evidence');
+  // a statement says what it is: a sign-off's cannot pass for a waiver, nor the other way round
+  if ((s.kind ?? undefined) !== (e.kind ?? undefined)) mism.push('kind');
+  if (canonicalize(s.waiver ?? null) !== canonicalize(e.waiver ?? null)) mism.push('waiver');
   if (o.sessionId && s.session !== o.sessionId) mism.push('session');
   const start = replay.records[0]?.type === 'session.start' ? (replay.records[0].data as SessionStartData) : undefined;
   if (norm(s.checklistSha256) !== norm(start?.checklist?.sha256)) mism.push('checklistSha256');
@@ -475,7 +540,7 @@ async function checkSignoff(
   const seq = s.journal?.seq;
   let boundSeq: number | undefined;
   if (!Number.isSafeInteger(seq) || seq < 0 || seq >= rec.seq || replay.lines[seq] === undefined)
-    p(st.path, `names journal seq ${seq}, which is not a line before its own sign-off event`);
+    p(st.path, `names journal seq ${seq}, which is not a line before its own event`);
   else if (hashLine(replay.lines[seq]!) !== s.journal.head)
     p(st.path, `is not bound to journal #${seq} (line ${seq + 1}): that line's sha256 is not the head the signer saw (the journal was rewritten after signing)`);
   else boundSeq = seq;
@@ -521,11 +586,24 @@ function policy(
       if (!w.reason || !w.reason.trim()) fail('journal.jsonl', `line ${st.waiver.seq + 1}: waiver on ${item.id} by ${w.by} has no reason`);
       if (!waiverValid(w, decisionAt))
         fail('journal.jsonl', `line ${st.waiver.seq + 1}: waiver on ${item.id} expired (${w.expires}) before the decision at ${decisionAt.toISOString()}`);
+      // a blocking item's waiver may need approvals by other people: validly signed ones count
+      const need = waiverApprovalsNeeded(item);
+      if (need && waiverInForce(item, st.waiver, decisionAt)) {
+        const people = new Set<string>();
+        for (const a of st.waiver.approvals)
+          if (verified.has(a.seq) && a.by.trim().toLowerCase() !== w.by.trim().toLowerCase()) people.add(a.by.trim().toLowerCase());
+        if (people.size < need)
+          missing(
+            'journal.jsonl',
+            `line ${st.waiver.seq + 1}: waiver on ${item.id} by ${w.by} needs ${need} validly signed approval(s) by someone else, found ${people.size}` +
+              (final ? ' — the final decision was recorded without them' : ' — interim report'),
+          );
+      }
     }
     const hasCheck = Boolean(item.check || item.checks) && item.check?.kind !== 'manual';
     const needs = item.signoff === 'required' || !hasCheck;
     if (!needs) continue;
-    if (waiverValid(st.waiver, decisionAt)) continue; // a valid waiver stands in for the sign-off
+    if (waiverInForce(item, st.waiver, decisionAt)) continue; // a waiver in force stands in for the sign-off
     // only items that reached the sign-off (their check passed, or there is none): for a failed, blocked, skipped or
     // never-run item a sign-off is moot
     if (st.status !== 'pass' && st.status !== 'needs-signoff') continue;

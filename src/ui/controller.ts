@@ -205,10 +205,17 @@ export function createController(o: ControllerOptions): Controller {
     // person, a reason to reject, an expiry in the future. A refusal is shown in the dialog; nothing is recorded.
     signoff: (i) => signoffFromTui(session, o, i),
     async waive(i) {
-      const { planWaiver } = await import('../engine/decide.js');
-      const data = planWaiver(session.checklist, { item: i.item, reason: i.reason, expires: i.expires, control: i.compensatingControl, by: o.operator });
-      await record({ type: 'waiver', data });
-      return { message: `waived ${i.item} until ${data.expires}` };
+      // signed like a sign-off and bound to the evidence it accepts (src/engine/waiver.ts)
+      const { planBoundWaiver, recordWaiver } = await import('../engine/waiver.js');
+      const plan = planBoundWaiver(session, { item: i.item, reason: i.reason, expires: i.expires, control: i.compensatingControl, by: o.operator });
+      const agent = await liveAgent(o.env);
+      const r = await recordWaiver(session, plan, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
+      const warn = [...plan.notes, ...(agent.note ? [agent.note] : [])].map((w) => ` — ${w}`).join('');
+      return {
+        message: r.statement
+          ? `waived ${i.item} until ${plan.data.expires} (waiver #${r.record.seq}), signed with ${r.statement.keyFingerprint}${warn}`
+          : `waived ${i.item} until ${plan.data.expires} (waiver #${r.record.seq}) UNSIGNED (${r.unsignedReason ?? 'signing not requested'})${warn}`,
+      };
     },
     async note(i) {
       await record({ type: 'note', data: { ...(i.item ? { item: i.item } : {}), text: i.text, by: o.operator } });

@@ -100,6 +100,21 @@ blocks:
     expect(r.stderr).toBe('');
   });
 
+  it('waiverApprovals: on the checklist, a block or an item (0–5); on a non-blocking item it is ignored, with a located warning', async () => {
+    const f = path.join(tmp, 'waivers.yaml');
+    const item = (id: string, extra: string) => [`      - id: "${id}"`, `        title: t${id}`, ...extra.split('\n').filter(Boolean), '        check:', '          kind: command', '          run: "true"'];
+    const text = (a: string) =>
+      ['apiVersion: readiness/v1', 'name: w', 'title: W', 'waiverApprovals: 1', 'blocks:', '  - id: "1"', '    title: B', '    waiverApprovals: 2', '    items:', ...item('1.1', '        blocking: false\n        waiverApprovals: 1'), ...item('1.2', a)].join('\n') + '\n';
+    writeFileSync(f, text('        waiverApprovals: 0'));
+    const ok = await cli('validate', f);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(`${f}:13:9: warning: blocks[0].items[0].waiverApprovals: ignored: only a blocking item's waivers need approval (the item says \`blocking: false\`)\nOK: 1 blocks, 2 items\n`);
+    writeFileSync(f, text('        waiverApprovals: 9'));
+    const bad = await cli('validate', f);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout + bad.stderr).toContain(`${f}:19:26: error: blocks[0].items[1].waiverApprovals: expected a value <= 5, got number 9`);
+  });
+
   it('invalid: one line per problem as file:line:col: error: path: message, exit 2', async () => {
     const f = path.join(tmp, 'bad.yaml');
     writeFileSync(

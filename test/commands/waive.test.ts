@@ -35,18 +35,18 @@ describe('parseExpiry', () => {
 describe('waive', () => {
   it('records a waiver; the item becomes waived and the decision follows', async () => {
     const s = await cliSession(path.join(tmp.dir, `w${n++}`), ITEMS);
-    const r = await cli(['waive', '2', '--reason', 'vendor fix due next sprint', '--expires', '2999-01-31', '--control', 'on-call watches dashboard', '--as', 'carol@example.com'], { cwd: s.cwd, env: env() });
+    const r = await cli(['waive', '2', '--reason', 'vendor fix due next sprint', '--expires', '2999-01-31', '--control', 'on-call watches dashboard', '--as', 'carol@example.com', '--no-sign'], { cwd: s.cwd, env: env() });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      'recorded waiver #3 on 2 by carol@example.com, valid until 2999-01-31 (compensating control: on-call watches dashboard) — item is now waived, decision GO\n',
+      'recorded waiver #3 on 2 by carol@example.com, valid until 2999-01-31 (compensating control: on-call watches dashboard), unsigned — item is now waived, decision GO\n',
     );
     const j = await readJournal(path.join(s.dir, 'journal.jsonl'));
     expect(j.problems).toEqual([]);
     expect(j.records[3]).toMatchObject({
       type: 'waiver',
       actor: 'carol@example.com',
-      data: { item: '2', reason: 'vendor fix due next sprint', expires: '2999-01-31', compensatingControl: 'on-call watches dashboard', by: 'carol@example.com' },
+      data: { item: '2', reason: 'vendor fix due next sprint', expires: '2999-01-31', compensatingControl: 'on-call watches dashboard', by: 'carol@example.com', evidence: [`2${'a'.repeat(63)}`] },
     });
   });
 

@@ -112,7 +112,7 @@ describe('kill -9 at random instants', () => {
       const item = `1.${(t % 8) + 1}`;
       const writers = [
         ['note', `note-${t}`, '--item', item],
-        ['waive', item, '--reason', `reason-${t}`, '--expires', '2999-01-01', '--as', `w${t}@example.com`],
+        ['waive', item, '--reason', `reason-${t}`, '--expires', '2999-01-01', '--as', `w${t}@example.com`, '--no-sign'],
         ['signoff', item, '--decision', 'reject', '--comment', `comment-${t}`, '--as', `s${t}@example.com`, '--no-sign'],
       ];
       const ran = await Promise.all(writers.map((w, i) => run(w, cwd, i === victim ? killAt : undefined)));

@@ -61,7 +61,8 @@ describe('the signed bundle', () => {
     const sums = readFileSync(path.join(result.dir, 'SHA256SUMS'), 'utf8');
     expect(sums).toMatch(/^[0-9a-f]{64} {2}evidence\/_deliverable-0\/1\.log$/m);
     expect(sums).toMatch(/^[0-9a-f]{64} {2}evidence\/_deliverable-1\/1\.log$/m);
-    expect(files.filter((f) => f.startsWith('signoffs/'))).toHaveLength(4);
+    // two sign-offs and the waiver, each a statement and its signature
+    expect(files.filter((f) => f.startsWith('signoffs/'))).toHaveLength(6);
     expect(readFileSync(path.join(result.dir, 'checklist.yaml'))).toEqual(readFileSync(path.join(session.dir, 'checklist.yaml')));
     expect(readFileSync(path.join(root, 'reports', 'production-readiness.html'))).toEqual(readFileSync(path.join(result.dir, 'report.html')));
   });
@@ -76,7 +77,7 @@ describe('the signed bundle', () => {
     const names = readFileSync(path.join(result.dir, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.slice(66));
     expect(spawnSync('sort', ['-c'], { input: names.join('\n') + '\n', env: { ...process.env, LC_ALL: 'C' } }).status).toBe(0);
     const statements = names.filter((n) => n.startsWith('signoffs/') && n.endsWith('.json'));
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3); // the waiver is a signed statement too
     for (const s of statements) {
       const principal = JSON.parse(readFileSync(path.join(result.dir, s), 'utf8')).principal;
       const r = sshVerify(allowed, principal, 'signoff@readiness-tui', path.join(result.dir, s + '.sig'), path.join(result.dir, s));
@@ -111,6 +112,31 @@ describe('the signed bundle', () => {
     expect(m.journal.count).toBe(readFileSync(path.join(result.dir, 'journal.jsonl'), 'utf8').trim().split('\n').length);
     expect(m.risks[0]).toMatchObject({ risk: 'Data loss' });
     expect(readFileSync(path.join(result.dir, 'report.json'), 'utf8')).toMatch(/^\{"_type":"readiness-tui\/report\/v1",/);
+  });
+
+  it('says who ran each attempt, who signed, who waived and who decided, in every format', () => {
+    const m = report();
+    const fp = (k: TestKey) => spawnSync('ssh-keygen', ['-lf', k.pub], { encoding: 'utf8' }).stdout.split(' ')[1]!;
+    const items = m.blocks.flatMap((b) => b.items);
+    const ran = items.find((i) => i.id === '1.1')!;
+    // the runner's item.start records no key yet: the principal, and "key not recorded" in the views
+    expect(ran.attempts[0]!.ranBy).toEqual({ principal: CAPTAIN });
+    const waived = items.find((i) => i.id === '2.3')!;
+    expect(waived.waiver).toMatchObject({ by: CAPTAIN, keyFingerprint: fp(captain), approvalsNeeded: 0, approvals: [], inForceAtDecision: true, stale: false });
+    expect(m.decision.decidedBy).toEqual({ principal: CAPTAIN });
+    const md = readFileSync(path.join(result.dir, 'summary.md'), 'utf8');
+    expect(md).toContain(`Final decision recorded by ${CAPTAIN} \\(key not recorded\\)`);
+    expect(md).toMatch(/^\| 1\.1 \| 1 \| PASS \| captain@example\.com \\\(key not recorded\\\) \|/m);
+    expect(md).toContain(`- 2.3: waiver #`);
+    // (markdown escapes the fingerprint's punctuation)
+    expect(md).toMatch(/- 2\.3: waiver #\d+ by captain@example\.com \\\(key SHA256:\S+\\\) until 2099-01-01 \(in force\) — known issue/);
+    const html = readFileSync(path.join(result.dir, 'report.html'), 'utf8');
+    expect(html).toContain(`<dt>Decided by</dt><dd>${CAPTAIN} (key not recorded)</dd>`);
+    expect(html).toMatch(new RegExp(`Waiver #\\d+ by ${CAPTAIN.replace('.', '\\.')} \\(key ${fp(captain).replace(/[+/]/g, '\\$&')}\\) <a href="signoffs/`));
+    const junit = readFileSync(path.join(result.dir, 'junit.xml'), 'utf8');
+    expect(junit).toContain(`<property name="decidedBy" value="${CAPTAIN} (key not recorded)"/>`);
+    expect(junit).toMatch(/<property name="attempt\.1" value="PASS run by captain@example\.com \(key not recorded\): /);
+    expect(junit).toMatch(new RegExp(`<property name="waiver" value="#\\d+ by ${CAPTAIN.replace('.', '\\.')} \\(key SHA256:\\S+\\) until 2099-01-01 \\(in force\\): known issue`));
   });
 
   it('records report.generated in the session journal', async () => {
@@ -368,7 +394,15 @@ describe('a cancelled attempt in the bundle', () => {
       expect(html).toContain('the environment may be half-changed');
       const md = readFileSync(path.join(r.dir, 'summary.md'), 'utf8');
       expect(md).toMatch(/1\.1 Delete and restore the namespace\*\* — CANCELLED: cancelled by captain@example\.com \\\(key c in the TUI\\\) — 1\.1 changes the environment/);
-      expect(md).not.toContain('exit 0');
+      // the item is CANCELLED, never the earlier PASS; the attempts list both, and who ran each
+      expect(md).toMatch(/^\| 1\.1 \| Delete and restore the namespace \| CANCELLED \|/m);
+      expect(md).toMatch(/^\| 1\.1 \| 1 \| PASS \| captain@example\.com \\\(key not recorded\\\) \| exit 0 \|$/m);
+      expect(md).toMatch(/^\| 1\.1 \| 2 \| CANCELLED \| captain@example\.com \\\(key not recorded\\\) \| cancelled by captain@example\.com/m);
+      expect(it.attempts[0]!.ranBy).toEqual({ principal: CAPTAIN });
+      expect(it.cancelled[0]!.ranBy).toEqual({ principal: CAPTAIN });
+      expect(html).toMatch(/<td>2<\/td><td><span[^>]*>CANCELLED<\/span><\/td><td>captain@example\.com \(key not recorded\)<\/td>/);
+      const junit = readFileSync(path.join(r.dir, 'junit.xml'), 'utf8');
+      expect(junit).toMatch(/<property name="attempt\.2" value="CANCELLED run by captain@example\.com \(key not recorded\): cancelled by captain@example\.com \(key c in the TUI\)/);
       expect(m.decision.decision).toBe('INCOMPLETE');
       const v = await verifyBundle(r.dir, { allowedSigners: allowedFile });
       expect(v.findings.filter((f) => f.level !== 'ok')).toEqual([]);

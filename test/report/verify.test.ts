@@ -74,7 +74,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     // the bundle's kinds of file are all here (no file kind escapes this loop unnoticed)
     expect(files).toEqual(expect.arrayContaining(['SHA256SUMS', 'SHA256SUMS.sig', 'junit.xml', 'report.json', 'report.html', 'journal.jsonl', 'checklist.yaml']));
     const sigs = files.filter((f) => f.endsWith('.sig'));
-    expect(sigs.length).toBe(3); // the report's and the two sign-offs'
+    expect(sigs.length).toBe(4); // the report's, the two sign-offs' and the waiver's
     const named: Record<string, string[]> = {};
     for (const f of files) {
       const d = copy();

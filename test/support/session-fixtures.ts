@@ -20,6 +20,8 @@ export interface ItemSpec {
   signoffRoles?: string[];
   noSelfApproval?: boolean;
   approvals?: number;
+  /** approvals by someone else a waiver of the item needs (checklist `waiverApprovals`) */
+  waiverApprovals?: number;
   dependsOn?: string[];
 }
 
@@ -42,6 +44,7 @@ export function checklistYaml(name: string, items: ItemSpec[], extra = ''): stri
     if (it.signoffRoles) lines.push(`        signoffRoles: [${it.signoffRoles.join(', ')}]`);
     if (it.noSelfApproval) lines.push('        noSelfApproval: true');
     if (it.approvals) lines.push(`        approvals: ${it.approvals}`);
+    if (it.waiverApprovals !== undefined) lines.push(`        waiverApprovals: ${it.waiverApprovals}`);
     if (it.dependsOn) lines.push(`        dependsOn: [${it.dependsOn.map((d) => `"${d}"`).join(', ')}]`);
   }
   return lines.join('\n') + '\n' + extra;
@@ -75,6 +78,7 @@ export function makeChecklist(name: string, items: ItemSpec[], o: { file?: strin
           signoffRoles: it.signoffRoles ?? [],
           approvals: it.approvals ?? 1,
           noSelfApproval: it.noSelfApproval ?? false,
+          waiverApprovals: it.waiverApprovals ?? 0,
           dependsOn: it.dependsOn ?? [],
           retries: 0,
           pos: { file, line: 8 + i * 5, col: 9 },

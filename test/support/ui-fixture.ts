@@ -16,6 +16,7 @@ function item(p: Partial<Item> & { id: string; blockId: string; title: string })
     signoffRoles: [],
     approvals: 1,
     noSelfApproval: false,
+    waiverApprovals: 0,
     dependsOn: [],
     retries: 0,
     pos,

@@ -12,7 +12,9 @@ import { fit, oneLine, truncate } from '../format.js';
 import { decisionRows, findItem, selectedIndex } from '../selectors.js';
 import { DECISION_SCROLL, DECISION_SCROLL_MAX } from '../ui-store.js';
 import { fg, glyphs, STATUS_TONE, statusSymbol, statusText, useTheme, type Theme, type Tone } from '../theme.js';
-import type { DeliverableState } from '../../engine/session-state.js';
+import { waiverInForce, waiverStateText, type DeliverableState, type SessionState } from '../../engine/session-state.js';
+import type { Checklist } from '../../checklist/model.js';
+import { allItems } from '../../checklist/model.js';
 import { deliverableLabel, UNCHECKED_LABEL, type DeliverableStatus } from '../../engine/status.js';
 
 interface L {
@@ -48,6 +50,25 @@ function deliverableLines(ds: DeliverableState[], theme: Theme, compact: boolean
       tone: x.status === 'unchecked' ? 'muted' : STATUS_TONE[x.status],
     });
   }
+  return out;
+}
+
+/**
+ * The waivers of the session, one row each: item, number (what `waive ITEM --approve SEQ` names), who, until when,
+ * and whether it counts (in force, awaiting approval by someone else, stale, expired).
+ */
+function waiverLines(c: Checklist, state: SessionState, now: Date): L[] {
+  const ws = allItems(c).flatMap((it) => (state.items[it.id]?.waiver ? [{ it, w: state.items[it.id]!.waiver! }] : []));
+  if (!ws.length) return [];
+  const out: L[] = [{ text: `Waivers (${ws.length}):`, bold: true }];
+  for (const { it, w } of ws) {
+    const inForce = waiverInForce(it, w, now);
+    out.push({
+      text: `  ${it.id} #${w.seq} by ${oneLine(w.by)}${w.statement ? '' : ' (unsigned)'} until ${w.expires} — ${waiverStateText(it, w, now)}: ${oneLine(w.reason)}`,
+      tone: inForce ? 'accent' : /^awaits/.test(waiverStateText(it, w, now)) ? 'warn' : 'bad',
+    });
+  }
+  out.push({ text: '' });
   return out;
 }
 
@@ -88,6 +109,7 @@ export function DecisionScreen({ width, height }: { width: number; height: numbe
     if (rows.length > maxRows) lines.push({ text: `  (${rows.length} in all; j/k scrolls, Enter opens)`, tone: 'muted' });
     lines.push({ text: '' });
   }
+  lines.push(...waiverLines(c, state, new Date()));
   const before = lines.length;
   if (d === 'NO-GO') {
     const rb = c.rollback;

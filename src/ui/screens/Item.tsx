@@ -6,6 +6,7 @@ import React from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { STATUS_LABEL } from '../../engine/status.js';
+import { waiverStateText } from '../../engine/session-state.js';
 import { moreOffending } from '../../engine/bounded-record.js';
 import { useDeps, useSession, useUi } from '../context.js';
 import { useTicker } from '../components/Header.js';
@@ -113,7 +114,10 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
   result.push(<Line key="so" label="sign-off:" text={signs} width={width} />);
   if (st.waiver) {
     const w = st.waiver;
-    result.push(<Line key="wv" label="waiver:" text={`until ${w.expires} by ${w.by}: ${oneLine(w.reason)}${w.compensatingControl ? ` ${g.dot} control: ${oneLine(w.compensatingControl)}` : ''}`} width={width} tone="accent" />);
+    // its number (what `waive ITEM --approve SEQ` names) and whether it counts: in force, awaiting approval, stale, expired
+    const state = waiverStateText(item, w, new Date());
+    const text = `#${w.seq} until ${w.expires} by ${w.by}${w.statement ? '' : ' (unsigned)'} — ${state}: ${oneLine(w.reason)}${w.compensatingControl ? ` ${g.dot} control: ${oneLine(w.compensatingControl)}` : ''}`;
+    result.push(<Line key="wv" label="waiver:" text={text} width={width} tone={state.startsWith('in force') ? 'accent' : 'warn'} />);
   }
   if (st.notes.length) result.push(<Line key="nt" label="notes:" text={st.notes.map((n) => `${n.by}: ${oneLine(n.text)}`).join('; ')} width={width} />);
 

@@ -37,6 +37,7 @@ export function makeChecklist(dir: string, items: ItemInput[], o: { secretVars?:
             signoffRoles: [],
             approvals: 0,
             noSelfApproval: false,
+            waiverApprovals: 0,
             dependsOn: [],
             retries: 0,
             pos,

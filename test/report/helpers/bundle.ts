@@ -2,6 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeReportBundle } from '../../../src/report/bundle.js';
+import { findItem } from '../../../src/engine/decide.js';
+import { recordWaiver } from '../../../src/engine/waiver.js';
 import type { ReportResult } from '../../../src/report/bundle-api.js';
 import type { Session } from '../../../src/engine/session-api.js';
 import { allowedLine, genKey, type TestKey } from './ssh.js';
@@ -51,7 +53,10 @@ export async function makeSignedBundle(root: string, o: { skipSignoffOn?: string
   const session = await runShopSession(path.join(root, 'work'), CANARY);
   for (const item of ['1.2', '2.1'])
     if (item !== o.skipSignoffOn) await signoffAs(session, item, 'bob@example.com', bob, { env: env(), comment: 'ok | fine @team' });
-  await session.record({ type: 'waiver', data: { item: '2.3', reason: 'known issue, fix in next sprint', expires: o.waiverExpires ?? '2099-01-01', by: CAPTAIN } });
+  // the captain's waiver, signed with the captain's key and bound to 2.3's evidence
+  const evidence = (session.store.store.getState().items['2.3']!.result?.evidence ?? []).map((e) => e.sha256);
+  const waiver = { item: '2.3', reason: 'known issue, fix in next sprint', expires: o.waiverExpires ?? '2099-01-01', by: CAPTAIN, evidence };
+  await recordWaiver(session, { data: waiver, item: findItem(session.checklist, '2.3') }, { sign: true, signKey: captain.priv, env: env() });
   await decide(session, true);
   const result = await writeReportBundle({
     sessionDir: session.dir,
