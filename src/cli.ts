@@ -160,7 +160,10 @@ function addRecordCommands(program: Command): void {
     .option('--item <id>')
     .option('--session <dir>')
     .option('--state-dir <dir>', 'where sessions live', '.readiness')
-    .option('--as <name>')
+    .option('--as <name>', 'author principal (default: the principal the team file gives your key, else git user.email)')
+    .option('--sign-key <key>', 'SSH key to sign the note with')
+    .option('--allowed-signers <file>', "the team's allowed_signers (default: allowed_signers in the state dir; without one, trust on first use)")
+    .option('--no-sign', 'record without an SSH signature')
     .action(async (text: string, opts) => {
       const m = await import('./commands/note.js');
       process.exitCode = await m.noteCommand(text, opts);

@@ -8,11 +8,12 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
 import { UsageError } from '../checklist/errors.js';
-import type { DecisionData, JournalRecord, SignoffData, WaiverData } from './events.js';
+import type { DecisionData, JournalRecord, NoteData, SignoffData, StatementRef, WaiverData } from './events.js';
 import type { Decision } from './status.js';
 import type { Session } from './session-api.js';
 import {
   approvalRefusal,
+  approvalsOf,
   decidingReason,
   decisionBasis,
   decisionLine,
@@ -69,10 +70,14 @@ export interface SignoffPlan {
  * checked once before signing (quick answer) and again inside the journal lock, against the journal at the moment of
  * the append (two approvals by one person at the same instant: one is recorded, the other refused).
  */
-export function approvalRuleBroken(item: Item, st: ItemState, by: string): string | undefined {
+export function approvalRuleBroken(item: Item, st: ItemState, by: string, key?: string): string | undefined {
   const refusal = approvalRefusal(item, st);
   if (refusal) return refusal;
   if (item.noSelfApproval) {
+    // the driver who ran it is identified by the key of the attempt's item.start (older journals: by principal)
+    if (st.ranBy?.key && key && st.ranBy.key === key) {
+      return `item ${item.id} requires four-eyes approval (noSelfApproval) and key ${key} ran it (journal line ${st.ranBy.seq + 1}, as ${st.ranBy.by}): someone else must approve it with their own key`;
+    }
     if (st.ranBy && same(st.ranBy.by, by)) {
       return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} ran it (journal #${st.ranBy.seq}): someone else must approve it`;
     }
@@ -80,10 +85,11 @@ export function approvalRuleBroken(item: Item, st: ItemState, by: string): strin
       return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} owns it: someone else must approve it`;
     }
   }
-  const mine = st.signoffs.find((s) => !s.stale && s.decision === 'approve' && same(s.by, by));
+  // one approval per person and per key; an unsigned approval never counts, so it does not stand in the way either
+  const mine = approvalsOf(st).find((s) => same(s.by, by) || (key !== undefined && s.statement?.keyFingerprint === key));
   if (mine) {
     return (
-      `${by} already approved item ${item.id} (journal #${mine.seq}); ` +
+      `${same(mine.by, by) ? by : `key ${key} (${mine.by})`} already approved item ${item.id} (journal #${mine.seq}); ` +
       (item.approvals > 1 ? `its ${item.approvals} approvals must come from different people` : 'nothing to do')
     );
   }
@@ -134,7 +140,13 @@ export function teamFile(sessionDir: string, given?: string): string | undefined
     if (!existsSync(f)) throw new DecisionRefused(`--allowed-signers ${given}: no such file (the team's allowed_signers)`);
     return f;
   }
-  const f = join(sessionDir, '..', '..', TEAM_FILE);
+  return teamFileIn(join(sessionDir, '..', '..'));
+}
+
+/** teamFile for a state directory (before a session is opened): `--allowed-signers FILE`, else `<stateDir>/allowed_signers`. */
+export function teamFileIn(stateDir: string, given?: string): string | undefined {
+  if (given !== undefined) return teamFile(join(stateDir, 'sessions', 'x'), given);
+  const f = join(stateDir, TEAM_FILE);
   return existsSync(f) ? resolve(f) : undefined;
 }
 
@@ -153,54 +165,51 @@ export interface RecordSignoffOptions {
 
 export interface RecordedSignoff {
   record: JournalRecord;
-  statement?: SignoffData['statement'];
-  /** why the sign-off is unsigned although signing was wanted (no key, no agent): say so to the signer */
+  statement?: StatementRef;
+  /** why the act is unsigned although signing was wanted (no key, no agent): say so to the signer */
   unsignedReason?: string;
 }
 
+/** The human acts recorded as signed statements, and their event data (always with the principal in `by`). */
+export type SignedAct =
+  | { type: 'signoff'; data: SignoffData }
+  | { type: 'note'; data: NoteData }
+  | { type: 'decision'; data: DecisionData & { by: string } }
+  | { type: 'waiver'; data: WaiverData };
+
 /**
- * Sign (when wanted and possible) and journal a planned sign-off. Never loses it: without --sign-key, a signing
- * failure records it unsigned and returns the reason; with --sign-key, a failure records nothing and throws.
+ * Record a human act as a signed statement (report/signoff-sign.ts), the one path for sign-offs, notes, decisions
+ * and waivers: sign it with the principal's key (when wanted and possible), check the key against the team file
+ * live, then append it — under the journal lock, checking trust on first use (no team file) and the caller's rule
+ * against the journal as it is then. Never loses the act: without --sign-key, a signing failure records it unsigned
+ * and returns the reason; with --sign-key, a failure records nothing and throws. Refusals throw DecisionRefused and
+ * leave no statement behind.
  */
-export async function recordSignoff(session: Session, plan: SignoffPlan, o: RecordSignoffOptions): Promise<RecordedSignoff> {
-  let statement: SignoffData['statement'];
+export async function recordSigned(
+  session: Session,
+  act: SignedAct,
+  o: RecordSignoffOptions & { check?: (state: SessionState, statement?: StatementRef) => string | undefined },
+): Promise<RecordedSignoff> {
+  const by = act.data.by;
+  let statement: StatementRef | undefined;
   let unsignedReason: string | undefined;
   if (o.sign) {
     try {
-      const { signSignoff } = await import('../report/signoff-sign.js');
-      statement = await signSignoff({
-        session,
-        item: plan.item.id,
-        decision: plan.decision,
-        comment: plan.comment,
-        role: plan.role,
-        principal: plan.by,
-        evidence: plan.evidence,
-        signKey: o.signKey,
-        env: o.env,
-      });
+      const { signStatement } = await import('../report/signoff-sign.js');
+      statement = await signStatement({ session, kind: act.type, data: act.data, signKey: o.signKey, env: o.env });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (o.signKey) throw new DecisionRefused(`could not sign with ${o.signKey}: ${msg} — nothing was recorded`);
       unsignedReason = msg;
     }
   }
-  const data: SignoffData = {
-    item: plan.item.id,
-    decision: plan.decision,
-    comment: plan.comment,
-    role: plan.role,
-    by: plan.by,
-    evidence: plan.evidence,
-    statement,
-  };
   const removeStatement = async () => {
     if (statement) await Promise.all([statement.path, statement.sigPath].map((p) => rm(join(session.dir, p), { force: true })));
   };
   // identity = key: the team file says whether this key may sign as this principal
   if (statement && o.allowedSigners) {
     const { signerNotAllowed } = await import('../report/signoff-sign.js');
-    const why = await signerNotAllowed(session.dir, statement, plan.by, o.allowedSigners, o.env);
+    const why = await signerNotAllowed(session.dir, statement, by, o.allowedSigners, o.env);
     if (why) {
       await removeStatement();
       throw new DecisionRefused(`${why} — nothing was recorded`);
@@ -209,18 +218,33 @@ export async function recordSignoff(session: Session, plan: SignoffPlan, o: Reco
   // the rules again, inside the journal lock: what was true before signing may not be true now
   const check = (state: SessionState) => {
     const broken =
-      (statement && !o.allowedSigners ? keyBindingBroken(state.keys, plan.by, statement.keyFingerprint) : undefined) ??
-      (plan.decision === 'approve' ? approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by) : undefined);
+      (statement && !o.allowedSigners ? keyBindingBroken(state.keys, by, statement.keyFingerprint) : undefined) ?? o.check?.(state, statement);
     if (broken) throw new DecisionRefused(`${broken} — nothing was recorded`);
   };
   try {
-    const record = await session.record({ type: 'signoff', actor: plan.by, data }, { check });
+    const data = { ...act.data, ...(statement ? { statement } : {}) };
+    const record = await session.record({ type: act.type, actor: by, data } as Parameters<Session['record']>[0], { check });
     return { record, statement, unsignedReason };
   } catch (err) {
-    // a statement that was not recorded must not lie around looking like a sign-off
+    // a statement that was not recorded must not lie around looking like a signed act
     await removeStatement();
     throw err;
   }
+}
+
+/** Sign (when wanted and possible) and journal a planned sign-off (recordSigned, with the approval rules). */
+export function recordSignoff(session: Session, plan: SignoffPlan, o: RecordSignoffOptions): Promise<RecordedSignoff> {
+  const data: SignoffData = {
+    item: plan.item.id,
+    decision: plan.decision,
+    comment: plan.comment,
+    role: plan.role,
+    by: plan.by,
+    evidence: plan.evidence,
+  };
+  const check = (state: SessionState, statement?: StatementRef) =>
+    plan.decision === 'approve' ? approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by, statement?.keyFingerprint) : undefined;
+  return recordSigned(session, { type: 'signoff', data }, { ...o, check });
 }
 
 /** Normalise an expiry: YYYY-MM-DD stays a date; relative (72h, 7d, 2w) and timestamps become ISO UTC. */
@@ -279,8 +303,12 @@ export function planWaiver(checklist: Checklist, r: WaiverRequest, now = new Dat
  * Record the final decision (GO or NO-GO) — checked inside the journal lock against the journal at that moment: a
  * final GO with a required sign-off missing is refused with the list; when a final decision was already recorded
  * and nothing changed since, nothing new is recorded (`already`). An INCOMPLETE decision is recorded as interim.
+ * The decision is the operator's signed statement (recordSigned) when a key is available.
  */
-export async function recordDecision(session: Session): Promise<{ record?: JournalRecord; already?: { decision: string; seq: number } }> {
+export async function recordDecision(
+  session: Session,
+  o: RecordSignoffOptions = { sign: true },
+): Promise<{ record?: JournalRecord; already?: { decision: string; seq: number }; statement?: StatementRef; unsignedReason?: string }> {
   let already: { decision: string; seq: number } | undefined;
   // decide at this instant: evidence may have gone stale (maxAge) since the last record — then no final GO
   session.store.tick();
@@ -298,11 +326,9 @@ export async function recordDecision(session: Session): Promise<{ record?: Journ
     }
   };
   try {
-    const record = await session.record(
-      { type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: s.decision !== 'INCOMPLETE' } },
-      { check },
-    );
-    return { record };
+    const data = { decision: s.decision, deciding: s.deciding, final: s.decision !== 'INCOMPLETE', by: session.operator };
+    const r = await recordSigned(session, { type: 'decision', data }, { ...o, check: (state) => (check(state), undefined) });
+    return { record: r.record, statement: r.statement, unsignedReason: r.unsignedReason };
   } catch (err) {
     if (err instanceof AlreadyDecided && already) return { already };
     throw err;
@@ -350,6 +376,13 @@ const samePlan = (a: DecisionPlan, b: DecisionPlan) =>
 
 class DecisionMoved extends Error {}
 
+/** A decision record: the operator's signed statement when `sign` is given (recordSigned), else a plain record. */
+async function recordDecisionData(session: Session, data: DecisionData, check: (s: SessionState) => void, sign?: RecordSignoffOptions): Promise<JournalRecord> {
+  if (!sign) return session.record({ type: 'decision', data }, { check });
+  const act = { type: 'decision' as const, data: { ...data, by: session.operator } };
+  return (await recordSigned(session, act, { ...sign, check: (st) => (check(st), undefined) })).record;
+}
+
 /**
  * The decision of a headless run (`run --ci`, `decide`): decide at this instant and record it, under the same rules as
  * `g` in the TUI — a GO with a required sign-off still missing is not final (recorded as INCOMPLETE, interim, with
@@ -358,7 +391,10 @@ class DecisionMoved extends Error {}
  * the outcome meanwhile, it is worked out again. `expect`: refuse (DecisionRefused) unless the outcome is this
  * decision (what the operator confirmed); `recordInterim: false`: record only a final decision.
  */
-export async function settleDecision(session: Session, o: { expect?: Decision; recordInterim?: boolean } = {}): Promise<SettledDecision> {
+export async function settleDecision(
+  session: Session,
+  o: { expect?: Decision; recordInterim?: boolean; /** sign the decision as the operator's statement (recordSigned) */ sign?: RecordSignoffOptions } = {},
+): Promise<SettledDecision> {
   for (let tries = 0; ; tries++) {
     session.store.tick();
     const plan = planDecision(session.checklist, session.store.store.getState(), new Date());
@@ -371,7 +407,7 @@ export async function settleDecision(session: Session, o: { expect?: Decision; r
     };
     try {
       const wanted = plan.data?.final || o.recordInterim !== false;
-      const record = wanted && plan.data ? await session.record({ type: 'decision', data: plan.data }, { check }) : undefined;
+      const record = wanted && plan.data ? await recordDecisionData(session, plan.data, check, o.sign) : undefined;
       const state = session.store.store.getState();
       const line = plan.withheld
         ? `INCOMPLETE — no final GO without every required sign-off: ${plan.withheld.map((id) => decidingReason(state.items[id]!)).join('; ')}`

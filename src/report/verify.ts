@@ -22,7 +22,7 @@ import { existsSync, lstatSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../checklist/errors.js';
-import { recordedEvidence, type JournalRecord, type SessionStartData, type SignoffData, type WaiverData } from '../engine/events.js';
+import { recordedEvidence, type JournalRecord, type SessionStartData, type SignoffData, type StatementRef, type WaiverData } from '../engine/events.js';
 import { hashLine, readJournal } from '../engine/journal.js';
 import { replaySession, type Replay } from '../engine/session.js';
 import { waiverValid } from '../engine/session-state.js';
@@ -32,7 +32,7 @@ import { checkSignature } from './check-signature.js';
 import { evidenceTails } from './evidence-tail.js';
 import { deriveReport, firstDifference, type ReportModel } from './model.js';
 import { REPORT_NAMESPACE, SIGNOFF_NAMESPACE } from './sign.js';
-import { SIGNOFF_STATEMENT_TYPE, type SignoffStatement } from './signoff-sign.js';
+import { signedFields, STATEMENT_HEADER, statementType, type Statement } from './signoff-sign.js';
 import { armorSignature, dearmorSignature, parseAllowedSigners, type AllowedSigners } from './sshsig.js';
 import { isSafeBundlePath, listFiles, parseSums, sha256File, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
 
@@ -367,27 +367,46 @@ async function checkViews(v: Verifying, report: ReportModel): Promise<void> {
   }
 }
 
-/** 5: each SSH-signed sign-off (checkSignoff); the journal lines of those that verified, with their principal. */
+/** The journal events that are human acts recorded as signed statements (report/signoff-sign.ts). */
+const SIGNED_ACTS = new Set<string>(['signoff', 'note', 'decision', 'waiver']);
+
+type StatementEvent = { by: string; statement: StatementRef } & Record<string, unknown>;
+
+/** "approve 1.1", "note on 2.2", "final decision GO": what a statement says, for its finding. */
+function actLabel(rec: JournalRecord): string {
+  const d = rec.data as Record<string, unknown>;
+  if (rec.type === 'signoff') return `${String(d.decision)} ${String(d.item)}`;
+  if (rec.type === 'decision') return `${d.final ? 'final' : 'interim'} decision ${String(d.decision)}`;
+  return `${rec.type}${typeof d.item === 'string' ? ` on ${d.item}` : ''}`;
+}
+
+/**
+ * 5: each SSH-signed statement of a human act — sign-off, note, decision (checkStatement); the journal lines of the
+ * sign-offs that verified, with their principal.
+ */
 async function checkSignoffs(
   v: Verifying,
   replay: Replay,
-  k: Parameters<typeof checkSignoff>[4],
+  k: Parameters<typeof checkStatement>[4],
   lenient: boolean | undefined,
 ): Promise<Map<number, { principal: string }>> {
   const verifiedSignoffs = new Map<number, { principal: string }>();
   for (const rec of replay.records) {
-    if (rec.type !== 'signoff') continue;
-    const d = rec.data as SignoffData;
-    const where = `sign-off journal #${rec.seq}`;
+    const d = rec.data as { by?: string; statement?: StatementRef } | null;
+    if (!d || typeof d.by !== 'string' || !SIGNED_ACTS.has(rec.type)) continue;
+    const where = `${rec.type === 'signoff' ? 'sign-off' : rec.type} journal #${rec.seq}`;
     if (!d.statement) {
-      v.warn('journal.jsonl', `line ${rec.seq + 1}: sign-off #${rec.seq} by ${d.by} on ${d.item} (${d.decision}) is not SSH-signed`);
+      if (rec.type === 'signoff') {
+        const s = d as SignoffData;
+        v.warn('journal.jsonl', `line ${rec.seq + 1}: sign-off #${rec.seq} by ${s.by} on ${s.item} (${s.decision}) is not SSH-signed`);
+      }
       continue;
     }
-    const r = await checkSignoff(v.dir, rec, d, replay, k);
+    const r = await checkStatement(v.dir, rec, d as StatementEvent, replay, k);
     if (r.problems.length) for (const p of r.problems) (p.untrusted && lenient ? v.warn : v.fail)(p.file, `${p.message} (${where})`);
     else {
-      verifiedSignoffs.set(rec.seq, { principal: d.by });
-      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (${d.decision} ${d.item}): sign-off #${rec.seq}, bound to journal #${r.boundSeq}`);
+      if (rec.type === 'signoff') verifiedSignoffs.set(rec.seq, { principal: d.by });
+      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (${actLabel(rec)}): ${rec.type === 'signoff' ? 'sign-off' : rec.type} #${rec.seq}, bound to journal #${r.boundSeq}`);
     }
   }
   return verifiedSignoffs;
@@ -425,10 +444,10 @@ async function accountForFiles(dir: string, records: JournalRecord[], fail: (fil
   }
 }
 
-async function checkSignoff(
+async function checkStatement(
   dir: string,
   rec: JournalRecord,
-  d: SignoffData,
+  d: StatementEvent,
   replay: Replay,
   o: { allowed: AllowedSigners; allowedFile: string; ns: string; env: NodeJS.ProcessEnv; sessionId?: string },
 ): Promise<{ problems: { file: string; message: string; untrusted?: boolean }[]; boundSeq?: number }> {
@@ -436,14 +455,14 @@ async function checkSignoff(
   const problems: { file: string; message: string; untrusted?: boolean }[] = [];
   const p = (file: string, message: string, untrusted?: boolean) => problems.push({ file, message, untrusted });
   if (!isSafeBundlePath(st.path) || !isSafeBundlePath(st.sigPath)) {
-    p('journal.jsonl', `sign-off statement path ${JSON.stringify(st.path)} is not a safe bundle path`);
+    p('journal.jsonl', `${rec.type} statement path ${JSON.stringify(st.path)} is not a safe bundle path`);
     return { problems };
   }
   const file = path.join(dir, st.path);
   const sigFile = path.join(dir, st.sigPath);
   for (const [f, rel, what] of [[file, st.path, 'statement'], [sigFile, st.sigPath, 'signature']] as const) {
     const s = lstatSync(f, { throwIfNoEntry: false });
-    if (!s) p(rel, `sign-off ${what} is missing from the bundle`);
+    if (!s) p(rel, `${rec.type} ${what} is missing from the bundle`);
     else if (!s.isFile()) p(rel, NOT_REGULAR);
   }
   if (problems.length) return { problems };
@@ -451,23 +470,23 @@ async function checkSignoff(
   if (sha(bytes) !== norm(st.sha256)) p(st.path, 'does not match the sha256 recorded in the journal: the statement was changed');
   const sigText = await readFile(sigFile, 'utf8');
   if (sha(sigText) !== norm(st.sigSha256)) p(st.sigPath, 'does not match the sha256 recorded in the journal');
-  let s: SignoffStatement | undefined;
+  let s: Statement | undefined;
   try {
-    s = JSON.parse(bytes.toString('utf8')) as SignoffStatement;
+    s = JSON.parse(bytes.toString('utf8')) as Statement;
   } catch {
     p(st.path, 'is not valid JSON');
   }
   if (!s) return { problems };
   if (canonicalize(s) + '\n' !== bytes.toString('utf8') && canonicalize(s) !== bytes.toString('utf8'))
     p(st.path, 'is not in canonical JSON form');
-  if (s._type !== SIGNOFF_STATEMENT_TYPE) p(st.path, `unknown statement type ${JSON.stringify(s._type)}`);
+  if (s._type !== statementType(rec.type)) p(st.path, `statement type ${JSON.stringify(s._type)} is not the one of a ${rec.type} (${statementType(rec.type)})`);
+  // the statement signs exactly the event's fields (signedFields): one missing, added or changed is a mismatch
   const mism: string[] = [];
-  if (s.item !== d.item) mism.push('item');
-  if (s.decision !== d.decision) mism.push('decision');
-  if (s.comment !== d.comment) mism.push('comment');
+  const fields = signedFields(d);
+  const header = new Set<string>(STATEMENT_HEADER);
+  for (const k of new Set([...Object.keys(fields), ...Object.keys(s).filter((x) => !header.has(x))]))
+    if (canonicalize(fields[k] ?? null) !== canonicalize(s[k] ?? null)) mism.push(k);
   if (s.principal !== d.by) mism.push('principal');
-  if ((s.role ?? undefined) !== (d.role ?? undefined)) mism.push('role');
-  if (JSON.stringify(s.evidence ?? []) !== JSON.stringify(d.evidence ?? [])) mism.push('evidence');
   if (o.sessionId && s.session !== o.sessionId) mism.push('session');
   const start = replay.records[0]?.type === 'session.start' ? (replay.records[0].data as SessionStartData) : undefined;
   if (norm(s.checklistSha256) !== norm(start?.checklist?.sha256)) mism.push('checklistSha256');
@@ -537,7 +556,15 @@ function policy(
         .map((r) => r.actor),
     );
     if (item.owner) runners.add(item.owner);
+    // and the driver's key each attempt was started with (item.start keyFingerprint)
+    const runnerKeys = new Set<string>(
+      records
+        .filter((r) => r.type === 'item.start' && (r.data as { item: string }).item === item.id)
+        .map((r) => (r.data as { keyFingerprint?: string }).keyFingerprint)
+        .filter((k): k is string => typeof k === 'string'),
+    );
     const approvers = new Set<string>();
+    const approverKeys = new Set<string>();
     const notes: string[] = [];
     for (const s of st.signoffs) {
       if (s.decision !== 'approve') continue;
@@ -549,8 +576,13 @@ function policy(
         notes.push(`${s.by}'s approval is not validly signed`);
         continue;
       }
-      if (item.noSelfApproval && runners.has(s.by)) {
-        notes.push(`${s.by} approved their own item (self-approval is not allowed)`);
+      const key = s.statement?.keyFingerprint;
+      if (item.noSelfApproval && (runners.has(s.by) || (key && runnerKeys.has(key)))) {
+        notes.push(`${s.by} approved their own item${runners.has(s.by) ? '' : ` (key ${key} ran it)`} (self-approval is not allowed)`);
+        continue;
+      }
+      if (key && approverKeys.has(key)) {
+        notes.push(`${s.by} approved with key ${key}, which already approved it as someone else`);
         continue;
       }
       if (item.signoffRoles.length && s.role && !item.signoffRoles.includes(s.role)) {
@@ -558,6 +590,7 @@ function policy(
         continue;
       }
       approvers.add(s.by);
+      if (key) approverKeys.add(key);
     }
     checked++;
     if (approvers.size < need)

@@ -74,9 +74,10 @@ async function reportFromTui(session: Session, o: ControllerOptions): ReturnType
   const interim = s.decision === 'INCOMPLETE';
   // one final decision per state of the journal; a final GO with a required sign-off missing is refused
   const { recordDecision } = await import('../engine/decide.js');
-  await recordDecision(session);
-  const { writeReportBundle } = await import('../report/bundle.js');
   const agent = await liveAgent(o.env);
+  // the decision is the operator's signed statement, like a sign-off
+  await recordDecision(session, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
+  const { writeReportBundle } = await import('../report/bundle.js');
   const r = await writeReportBundle({
     sessionDir: session.dir,
     outDir: o.outDir,
@@ -211,8 +212,13 @@ export function createController(o: ControllerOptions): Controller {
       return { message: `waived ${i.item} until ${data.expires}` };
     },
     async note(i) {
-      await record({ type: 'note', data: { ...(i.item ? { item: i.item } : {}), text: i.text, by: o.operator } });
-      return { message: i.item ? `note added to ${i.item}` : 'note added to the session' };
+      // signed like a sign-off (when a key is available): who wrote it is bound to a key
+      const { recordSigned } = await import('../engine/decide.js');
+      const agent = await liveAgent(o.env);
+      const data = { ...(i.item ? { item: i.item } : {}), text: i.text, by: o.operator };
+      const r = await recordSigned(session, { type: 'note', data }, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
+      const where = i.item ? `note added to ${i.item}` : 'note added to the session';
+      return { message: r.statement ? `${where}, signed with ${r.statement.keyFingerprint}` : `${where} UNSIGNED (${r.unsignedReason ?? 'signing not requested'})` };
     },
     generateReport: () => reportFromTui(session, o),
     async rehearsals() {

@@ -437,11 +437,11 @@ describe('signoff', () => {
       const asBob = await signoff(s, 'y', 'bob@example.com', aenv);
       expect(asBob.code).toBe(2);
       expect(asBob.stderr).toMatch(
-        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} signed as alice@example.com earlier in this session \\(journal #4\\), so it cannot sign as bob@example.com: one key is one person`),
+        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} acted as alice@example.com earlier in this session \\(journal #4\\), so it cannot sign as bob@example.com: one key is one person`),
       );
       const otherKey = await signoff(s, 'y', 'alice@example.com', aenv, ['--sign-key', alice2.priv]);
       expect(otherKey.code).toBe(2);
-      expect(otherKey.stderr).toMatch(/alice@example\.com signed with key SHA256:\S+ earlier in this session \(journal #4\); this key is SHA256:\S+: one person signs with one key/);
+      expect(otherKey.stderr).toMatch(/alice@example\.com used key SHA256:\S+ earlier in this session \(journal #4\); this key is SHA256:\S+: one person signs with one key/);
       expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toHaveLength(1);
       expect(leftovers(s.dir)).toHaveLength(2);
     });
