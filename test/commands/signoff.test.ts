@@ -32,6 +32,10 @@ beforeAll(async () => {
 });
 afterAll(async () => tmp.cleanup());
 
+/** `--sign-key` with a real SSH key of this person (made once): only a signed approval counts */
+const made: Record<string, string> = {};
+const keyOf = (who: string): string[] => ['--sign-key', (made[who] ??= genKey(home, `${who}-own`).priv)];
+
 const result = (item: string, sha: string): ItemResultData => ({
   item,
   attempt: 1,
@@ -67,7 +71,8 @@ describe('signoff', () => {
     const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'ran it twice', '--role', 'sre', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('recorded sign-off #4 on 2: APPROVE by bob@example.com (role sre), unsigned — item is now pass\n');
+    // recorded, never lost, and counting for nothing: an unsigned approval does not pass the item
+    expect(r.stdout).toBe('recorded sign-off #4 on 2: APPROVE by bob@example.com (role sre), unsigned — item is now needs-signoff\n');
     const recs = await records(s.dir);
     expect(recs[4]).toMatchObject({
       seq: 4,
@@ -76,6 +81,10 @@ describe('signoff', () => {
       data: { item: '2', decision: 'approve', comment: 'ran it twice', role: 'sre', by: 'bob@example.com', evidence: [`2${'a'.repeat(63)}`] },
     });
     expect((recs[4]!.data as { statement?: unknown }).statement).toBeUndefined();
+    // bob's signed approval counts (his unsigned one does not stand in its way)
+    const signed = await cli(['signoff', '2', '--decision', 'approve', '--role', 'sre', '--as', 'bob@example.com', ...keyOf('bob')], { cwd: s.cwd, env });
+    expect(signed.stderr).toBe('');
+    expect(signed.stdout).toMatch(/^recorded sign-off #5 on 2: APPROVE by bob@example.com \(role sre\), signed with SHA256:\S+ \(signoffs\/4-bob@example.com.json\) — item is now pass\n$/);
   });
 
   it('unknown item: exit 2 listing the items; nothing recorded', async () => {
@@ -120,7 +129,7 @@ describe('signoff', () => {
 
   it('the same person cannot approve twice', async () => {
     const s = await session();
-    const args = ['signoff', '3', '--decision', 'approve', '--as', 'bob', '--no-sign'];
+    const args = ['signoff', '3', '--decision', 'approve', '--as', 'bob', ...keyOf('bob')];
     expect((await cli(args, { cwd: s.cwd, env })).code).toBe(0);
     const again = await cli(args, { cwd: s.cwd, env });
     expect(again.code).toBe(2);
@@ -225,14 +234,14 @@ describe('signoff', () => {
     try {
       await owner.record({ type: 'item.result', data: result('2', 'b'.repeat(64)) });
       const arrived = new Promise<JournalRecord>((resolve) => owner.follow((rec) => resolve(rec)));
-      const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'four eyes', '--role', 'security', '--as', 'bob@example.com', '--no-sign'], { cwd, env });
+      const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'four eyes', '--role', 'security', '--as', 'bob@example.com', ...keyOf('bob')], { cwd, env });
       expect(r.code).toBe(0);
       const rec = await arrived;
       expect(rec).toMatchObject({ type: 'signoff', actor: 'bob@example.com' });
       const st = owner.store.store.getState();
       expect(st.items['2']!.signoffs).toMatchObject([{ by: 'bob@example.com', decision: 'approve', stale: false }]);
       expect(st.items['2']!.status).toBe('pass');
-      expect(st.messages.at(-1)!.text).toMatch(/sign-off #\d+ on 2: approve by bob@example.com \(unsigned\)/);
+      expect(st.messages.at(-1)!.text).toMatch(/sign-off #\d+ on 2: approve by bob@example.com \(signed/);
     } finally {
       await owner.close();
     }
@@ -308,9 +317,9 @@ describe('signoff', () => {
       expect(rj.code).toBe(0);
       expect(rj.stdout).toMatch(/item is now fail$/m);
       // once the prerequisite passes, its dependant can be approved
-      const ok = await cli(['signoff', 'ok', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      const ok = await cli(['signoff', 'ok', '--decision', 'approve', '--as', 'bob@example.com', ...keyOf('bob')], { cwd: s.cwd, env });
       expect(ok.stderr).toBe('');
-      expect(ok.stdout).toMatch(/APPROVE by bob@example.com, unsigned — item is now pass/);
+      expect(ok.stdout).toMatch(/APPROVE by bob@example.com, signed with SHA256:\S+ .* — item is now pass/);
     });
 
     it('a waived prerequisite unblocks its manual dependant', async () => {
@@ -319,7 +328,7 @@ describe('signoff', () => {
         const w = await cli(['waive', id, '--reason', 'compensated by WAF rule 7', '--expires', '7d', '--as', 'carol@example.com'], { cwd: s.cwd, env });
         expect(w.code, w.stderr).toBe(0);
       }
-      const r = await cli(['signoff', 'm', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      const r = await cli(['signoff', 'm', '--decision', 'approve', '--as', 'bob@example.com', ...keyOf('bob')], { cwd: s.cwd, env });
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/item is now pass/);
     });
@@ -446,15 +455,18 @@ describe('signoff', () => {
       expect(leftovers(s.dir)).toHaveLength(2);
     });
 
-    it('approvals count distinct keys: one key allowed for two principals approves once', async () => {
-      const { s, alice, aenv } = await setupKeys();
+    it('approvals count distinct keys: one key allowed for two principals approves once (the second is refused)', async () => {
+      const { s, alice, aenv, fp } = await setupKeys();
       const shared = allowedLine('alice@example.com,bob@example.com', alice);
       writeFileSync(path.join(s.cwd, 'team'), shared + '\n');
       const a = await signoff(s, 'two', 'alice@example.com', aenv, ['--allowed-signers', path.join(s.cwd, 'team')]);
       expect(a.code, a.stderr).toBe(0);
       const b = await signoff(s, 'two', 'bob@example.com', aenv, ['--allowed-signers', path.join(s.cwd, 'team')]);
-      expect(b.code, b.stderr).toBe(0);
-      expect(b.stdout).toMatch(/item is now needs-signoff$/m);
+      expect(b.code).toBe(2);
+      expect(b.stderr).toMatch(
+        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} \\(alice@example.com\\) already approved item two \\(journal line 5\\); its 2 approvals must come from different people — nothing was recorded\n$`),
+      );
+      expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toHaveLength(1);
     });
   });
 });
