@@ -464,7 +464,7 @@ describe('signoff', () => {
       const b = await signoff(s, 'two', 'bob@example.com', aenv, ['--allowed-signers', path.join(s.cwd, 'team')]);
       expect(b.code).toBe(2);
       expect(b.stderr).toMatch(
-        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} \\(alice@example.com\\) already approved item two \\(journal line 5\\); its 2 approvals must come from different people — nothing was recorded\n$`),
+        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} \\(alice@example.com\\) already approved item two \\(journal #4\\); its 2 approvals must come from different people — nothing was recorded\n$`),
       );
       expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toHaveLength(1);
     });
