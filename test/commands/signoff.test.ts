@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChecklist } from '../../src/checklist/load.js';
@@ -8,7 +8,7 @@ import { readJournal } from '../../src/engine/journal.js';
 import { openSession } from '../../src/engine/session.js';
 import { BIN, cli, ensureBuilt } from '../support/cli-run.js';
 import { cliSession } from '../support/cli-session.js';
-import { allowedLine, genKey, startAgent, type TestAgent } from '../report/helpers/ssh.js';
+import { allowedLine, genKey, sshVerify, startAgent, type TestAgent } from '../report/helpers/ssh.js';
 import { checklistYaml, tempDir, type ItemSpec } from '../support/session-fixtures.js';
 
 const ITEMS: ItemSpec[] = [
@@ -453,6 +453,42 @@ describe('signoff', () => {
       expect(otherKey.stderr).toMatch(/alice@example\.com used key SHA256:\S+ earlier in this session \(journal #4\); this key is SHA256:\S+: one person signs with one key/);
       expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toHaveLength(1);
       expect(leftovers(s.dir)).toHaveLength(2);
+    });
+
+    it('run --ci records the driver and their key (session.start, every item.start, the signed decision); that key cannot approve the item it ran, under any name', async () => {
+      const cwd = path.join(tmp.dir, `run${n++}`);
+      mkdirSync(cwd);
+      writeFileSync(path.join(cwd, 'c.yaml'), checklistYaml('runs', [{ id: 'r', signoff: 'required', noSelfApproval: true }]));
+      const kdir = path.join(cwd, 'keys');
+      mkdirSync(kdir);
+      const alice = genKey(kdir, 'alice');
+      const carol = genKey(kdir, 'carol');
+      const agent = await startAgent(kdir);
+      agents.push(agent);
+      agent.add(alice);
+      const aenv = { ...env, SSH_AUTH_SOCK: agent.sock };
+      const fp = execFileSync('ssh-keygen', ['-lf', alice.pub]).toString().split(' ')[1]!;
+      // one key allowed for two principals: the name does not make it another person
+      const team = path.join(cwd, 'team');
+      writeFileSync(team, [allowedLine('alice@example.com,ally@example.com', alice), allowedLine('carol@example.com', carol)].join('\n') + '\n');
+      const run = await cli(['run', 'c.yaml', '--ci', '--as', 'alice@example.com', '--allowed-signers', team], { cwd, env: aenv });
+      expect(run.code, run.stdout + run.stderr).toBe(3); // r waits for its sign-off
+      const dir = path.join(cwd, '.readiness', 'sessions', readdirSync(path.join(cwd, '.readiness', 'sessions'))[0]!);
+      const recs = await records(dir);
+      expect(recs[0]!.data).toMatchObject({ operator: { principal: 'alice@example.com', keyFingerprint: fp } });
+      expect(recs.find((x) => x.type === 'item.start')!.data).toMatchObject({ item: 'r', keyFingerprint: fp });
+      const dec = recs.find((x) => x.type === 'decision')!;
+      expect(dec.data).toMatchObject({ decision: 'INCOMPLETE', by: 'alice@example.com', statement: { keyFingerprint: fp } });
+      const v = sshVerify(team, 'alice@example.com', 'signoff@readiness-tui', path.join(dir, (dec.data as { statement: { sigPath: string } }).statement.sigPath), path.join(dir, (dec.data as { statement: { path: string } }).statement.path));
+      expect(v.status, v.stderr).toBe(0);
+      // alice's key under the other name it is allowed: still the key that ran r
+      const self = await signoff({ cwd, dir }, 'r', 'ally@example.com', aenv, ['--allowed-signers', team]);
+      expect(self.code).toBe(2);
+      expect(self.stderr).toContain(`item r requires four-eyes approval (noSelfApproval) and key ${fp} ran it (journal line 3, as alice@example.com)`);
+      expect(leftovers(dir).filter((f) => !f.includes('decision'))).toEqual([]);
+      const other = await signoff({ cwd, dir }, 'r', 'carol@example.com', aenv, ['--allowed-signers', team, '--sign-key', carol.priv]);
+      expect(other.code, other.stderr).toBe(0);
+      expect(other.stdout).toMatch(/item is now pass$/m);
     });
 
     it('approvals count distinct keys: one key allowed for two principals approves once (the second is refused)', async () => {
