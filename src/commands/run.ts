@@ -174,7 +174,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   const kubeContext = opts.kubeContext ?? opts.context;
   const allowedSigners = teamFileIn(opts.stateDir ?? '.readiness', opts.allowedSigners);
   // who drives, bound to a key: every run this process starts names the key (item.start), four-eyes compares it
-  const who = await identify({ as: opts.as, signKey: opts.signKey, allowedSigners, env });
+  const who = await identify({ as: opts.as, signKey: opts.signKey, allowedSigners, env, driver: true });
   const operator = who.principal;
   // a closed pipe (`run … | head`) must not crash the run: the journal is the record, keep running the checks
   const onOutError = () => undefined;

@@ -62,7 +62,7 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
   // who the operator is and which key they hold (ssh-agent, the team file, git: child processes) is asked now, and
   // runs while the UI loads
   const operator = Promise.all([import('./session-target.js'), import('../engine/decide.js')]).then(([t, d]) =>
-    t.identify({ as: opts.as, signKey: opts.signKey, allowedSigners: d.teamFileIn(opts.stateDir ?? '.readiness', opts.allowedSigners), env }),
+    t.identify({ as: opts.as, signKey: opts.signKey, allowedSigners: d.teamFileIn(opts.stateDir ?? '.readiness', opts.allowedSigners), env, driver: !opts.readonly }),
   );
   operator.catch(() => undefined); // awaited (and its errors reported) by runTui
   let m: typeof import('../ui/run-tui.js');

@@ -209,30 +209,41 @@ export async function signStatement(r: StatementSignRequest): Promise<StatementR
 
 /**
  * The operator's key and the principal the team file gives it: the fingerprint of the key acts would be signed with
- * (--sign-key, else the agent's first key, else ~/.ssh/id_ed25519), undefined when none is found; and, when a team
- * file lists that key for exactly one principal (no wildcard), that principal.
+ * (--sign-key, else the agent's first key, else ~/.ssh/id_ed25519), undefined when none is found; when a team file
+ * lists that key for exactly one principal (no wildcard), that principal; and `notAllowedFor(principal)`: why the
+ * team file does not let this key act as that principal (namespace signoff@readiness-tui, now), or undefined.
  */
 export async function operatorKey(o: {
   signKey?: string;
   env?: NodeJS.ProcessEnv;
   allowedSigners?: string;
-}): Promise<{ keyFingerprint?: string; teamPrincipal?: string }> {
+}): Promise<{ keyFingerprint?: string; teamPrincipal?: string; notAllowedFor?: (principal: string) => string | undefined }> {
   let fp: string | undefined;
+  let blob: Buffer | undefined;
   try {
     const key = await resolveSigningKey({ signKey: o.signKey, env: o.env });
     fp = key.fingerprint;
+    blob = key.publicKey;
     await key.dispose();
   } catch {
     return {};
   }
-  if (!fp || !o.allowedSigners) return { keyFingerprint: fp };
-  const { keyFingerprint, parseAllowedSigners } = await import('./sshsig.js');
+  if (!fp || !blob || !o.allowedSigners) return { keyFingerprint: fp };
+  const { hasCertAuthorities, keyFingerprint, parseAllowedSigners, principalAllowed } = await import('./sshsig.js');
   const text = await readFile(o.allowedSigners, 'utf8').catch(() => '');
-  const names = new Set(
-    parseAllowedSigners(text, o.allowedSigners)
-      .entries.filter((e) => !e.certAuthority && keyFingerprint(e.key) === fp)
-      .flatMap((e) => e.principals),
-  );
+  const team = parseAllowedSigners(text, o.allowedSigners);
+  const names = new Set(team.entries.filter((e) => !e.certAuthority && keyFingerprint(e.key) === fp).flatMap((e) => e.principals));
   const [only] = [...names];
-  return { keyFingerprint: fp, ...(names.size === 1 && !/[*?!]/.test(only!) ? { teamPrincipal: only } : {}) };
+  const file = o.allowedSigners;
+  const key = blob;
+  return {
+    keyFingerprint: fp,
+    ...(names.size === 1 && !/[*?!]/.test(only!) ? { teamPrincipal: only } : {}),
+    // a key certified by a team CA is checked when it signs (ssh-keygen knows certificates); a plain key here
+    notAllowedFor: (principal) => {
+      if (hasCertAuthorities(team)) return undefined;
+      const m = principalAllowed(team, principal, key, SIGNOFF_NAMESPACE, new Date());
+      return m.entries.length ? undefined : `key ${fp} is not allowed for principal ${principal} (team file ${file}: ${m.reason ?? 'not trusted'})`;
+    },
+  };
 }

@@ -489,6 +489,12 @@ describe('signoff', () => {
       const other = await signoff({ cwd, dir }, 'r', 'carol@example.com', aenv, ['--allowed-signers', team, '--sign-key', carol.priv]);
       expect(other.code, other.stderr).toBe(0);
       expect(other.stdout).toMatch(/item is now pass$/m);
+      // with a team file, driving as someone the key is not allowed for opens nothing (exit 2, the journal unchanged)
+      const before = (await records(dir)).length;
+      const asCarol = await cli(['run', 'c.yaml', '--ci', '--as', 'carol@example.com', '--allowed-signers', team], { cwd, env: aenv });
+      expect(asCarol.code).toBe(2);
+      expect(asCarol.stderr).toContain(`error: key ${fp} is not allowed for principal carol@example.com (team file ${team}`);
+      expect(await records(dir)).toHaveLength(before);
     });
 
     it('approvals count distinct keys: one key allowed for two principals approves once (the second is refused)', async () => {
