@@ -50,7 +50,7 @@ describe('note: a signed statement of its author (identity = key)', () => {
       // without a team file: trust on first use binds alice's key to alice for the session
       const tofu = await cli(['note', 'all good', '--as', 'bob@example.com'], { cwd: s.cwd, env: e });
       expect(tofu.code).toBe(2);
-      expect(tofu.stderr).toMatch(/acted as alice@example\.com earlier in this session \(journal line 4\), so it cannot sign as bob@example\.com/);
+      expect(tofu.stderr).toMatch(/acted as alice@example\.com earlier in this session \(journal #3\), so it cannot sign as bob@example\.com/);
       expect((await readJournal(path.join(s.dir, 'journal.jsonl'))).records).toHaveLength(4);
       expect(readdirSync(path.join(s.dir, 'signoffs')).sort()).toEqual([path.basename(st.path), path.basename(st.sigPath)].sort());
       // the default principal is the one the team file gives the key (no --as)

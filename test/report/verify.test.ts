@@ -379,9 +379,11 @@ describe('verify: notes and final decisions are signed statements, checked like 
       const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: false, env: base.env(), session });
       const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
       const lines = r.findings.map(formatFinding);
-      const at = (seq: number) => `journal line ${seq}`; // bound to the line before the act's own (seq of it + 1 - 1)
-      expect(lines).toContain(`OK   ${note.statement!.path}: good "signoff@readiness-tui" signature by ${CAPTAIN} (note on 1.1), bound to ${at(note.record.seq)}`);
-      expect(lines).toContain(`OK   ${dec.statement!.path}: good "signoff@readiness-tui" signature by ${CAPTAIN} (final decision ${s.decision}), bound to ${at(dec.record.seq)}`);
+      // each bound to the journal record just before its own
+      expect(lines).toContain(`OK   ${note.statement!.path}: good "signoff@readiness-tui" signature by ${CAPTAIN} (note on 1.1): note #${note.record.seq}, bound to journal #${note.record.seq - 1}`);
+      expect(lines).toContain(
+        `OK   ${dec.statement!.path}: good "signoff@readiness-tui" signature by ${CAPTAIN} (final decision ${s.decision}): decision #${dec.record.seq}, bound to journal #${dec.record.seq - 1}`,
+      );
       expect(fails(r).filter((f) => f.file?.startsWith('signoffs/'))).toEqual([]);
       for (const st of [note.statement!, dec.statement!]) {
         const v = sshVerify(base.allowed, CAPTAIN, 'signoff@readiness-tui', path.join(res.dir, st.sigPath), path.join(res.dir, st.path));
