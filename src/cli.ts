@@ -129,7 +129,7 @@ function addRecordCommands(program: Command): void {
     .addOption(new Option('--decision <d>', 'approve or reject').choices(['approve', 'reject']).makeOptionMandatory())
     .option('--comment <text>', 'comment (required when rejecting)', '')
     .option('--role <role>', 'role in which you sign')
-    .option('--as <name>', 'signer principal (default: git user.email, else $USER)')
+    .option('--as <name>', 'signer principal (default: the principal the team file gives your key, else git user.email, else $USER)')
     .option('--sign-key <key>', 'SSH key to sign the statement with')
     .option('--allowed-signers <file>', "the team's allowed_signers: which key may sign as whom (default: allowed_signers in the state dir; without one, trust on first use)")
     .option('--no-sign', 'record without an SSH signature')
@@ -165,7 +165,10 @@ function addRecordCommands(program: Command): void {
     .option('--item <id>')
     .option('--session <dir>')
     .option('--state-dir <dir>', 'where sessions live', '.readiness')
-    .option('--as <name>')
+    .option('--as <name>', 'author principal (default: the principal the team file gives your key, else git user.email)')
+    .option('--sign-key <key>', 'SSH key to sign the note with')
+    .option('--allowed-signers <file>', "the team's allowed_signers (default: allowed_signers in the state dir; without one, trust on first use)")
+    .option('--no-sign', 'record without an SSH signature')
     .action(async (text: string, opts) => {
       const m = await import('./commands/note.js');
       process.exitCode = await m.noteCommand(text, opts);
@@ -193,7 +196,8 @@ function addReportCommands(program: Command): void {
     .option('--state-dir <dir>', 'where sessions live', '.readiness')
     .option('--out <dir>', 'where reports are written', 'reports')
     .option('--sign-key <key>', 'SSH key (private key file or .pub in the agent)')
-    .option('--signer <principal>', 'signer principal (default: git user.email)')
+    .option('--signer <principal>', 'signer principal (default: the principal the team file gives your key, else git user.email)')
+    .option('--allowed-signers <file>', "the team's allowed_signers (default: allowed_signers in the state dir)")
     .option('--no-sign', 'write the bundle unsigned')
     .option('--rehearsal <session>', 'the rehearsal to name in the report (dir or id; default: the newest rehearsal of the checklist before the session)')
     .option('--no-rehearsal', 'name no rehearsal in the report')

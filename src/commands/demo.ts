@@ -59,7 +59,7 @@ export async function demoCommand(opts: DemoOptions = {}): Promise<number> {
   try {
     if (opts.ci || !(process.stdin.isTTY && process.stdout.isTTY)) {
       const { runCommand } = await import('./run.js');
-      return await runCommand(sb.checklistPath, { ...common, ci: true, json: opts.json, sandboxApprover: 'sandbox-approver@demo.invalid' });
+      return await runCommand(sb.checklistPath, { ...common, ci: true, json: opts.json, sandboxApprover: sb.approver });
     }
     const { tuiCommand } = await import('./tui.js');
     return await tuiCommand(sb.checklistPath, {

@@ -7,9 +7,10 @@
 import path from 'node:path';
 import { writeReportBundle } from '../report/bundle.js';
 import { describeSession, listSessions } from '../engine/session.js';
-import { resolveOperator } from '../engine/identity.js';
 import { stateDirOf } from '../report/rehearsal.js';
 import { sessionDirOf } from './diff.js';
+import { teamFile } from '../engine/decide.js';
+import { identify } from './session-target.js';
 import { EXIT, UsageError } from './exit.js';
 
 export interface ReportCommandOptions {
@@ -18,6 +19,8 @@ export interface ReportCommandOptions {
   out?: string;
   signKey?: string;
   signer?: string;
+  /** the team's allowed_signers (default: allowed_signers in the state dir): the default signer is the principal it gives your key */
+  allowedSigners?: string;
   /** commander: --no-sign sets sign=false */
   sign?: boolean;
   /** --rehearsal SESSION (dir or id in the state dir); --no-rehearsal sets false; absent = the newest one before it */
@@ -52,7 +55,8 @@ export async function reportCommand(opts: ReportCommandOptions): Promise<number>
     signer: opts.signer,
     sign: opts.sign !== false,
     interim: false,
-    operator: resolveOperator({}),
+    // the signer defaults to the operator: the principal the team file gives the key, else git
+    operator: (await identify({ signKey: opts.signKey, sign: opts.sign, allowedSigners: teamFile(sessionDir, opts.allowedSigners) })).principal,
     // a rehearsal named by id is looked up beside the session (in its state dir)
     ...(opts.rehearsal === false
       ? { rehearsal: false }

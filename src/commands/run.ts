@@ -36,11 +36,12 @@ import { createPlainReporter, type PlainReporter } from '../engine/plain-reporte
 import { killAllGroups } from '../engine/process.js';
 import { describeOrphan, findOrphanGroups, recordGroupsIn } from '../engine/group-ledger.js';
 import { createRedactor } from '../engine/redact.js';
-import { resolveOperator } from '../engine/identity.js';
+import { teamFileIn } from '../engine/decide.js';
+import { recordSignedAct } from '../engine/signed-act.js';
 import type { DecisionData, KubeTargetInfo } from '../engine/events.js';
 import type { Decision } from '../engine/status.js';
 import { EXIT, UsageError } from './exit.js';
-import { refuseRehearsalMix } from './session-target.js';
+import { identify, refuseRehearsalMix } from './session-target.js';
 import { DURATION_HINT, formatDuration, parseDuration } from '../checklist/duration.js';
 import { freshness, reverifyPlan } from '../engine/freshness.js';
 
@@ -89,9 +90,10 @@ export interface RunOptions extends SessionCliOptions {
   noSignalHandlers?: boolean;
   /**
    * demo --ci only: after the checks, approve every item still waiting for a sign-off in the name of this
-   * principal, with a comment saying it was the sandbox and not a human. Never offered on the command line.
+   * principal, signed with the sandbox's own key, with a comment saying it was the sandbox and not a human. Never
+   * offered on the command line.
    */
-  sandboxApprover?: string;
+  sandboxApprover?: { principal: string; signKey: string };
 }
 
 const DECISION_EXIT: Record<Decision, number> = { GO: EXIT.GO, 'NO-GO': EXIT.NO_GO, INCOMPLETE: EXIT.INCOMPLETE };
@@ -171,7 +173,10 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   const concurrency = parseConcurrency(opts.concurrency);
   const outputLimitBytes = parseOutputLimit(opts.outputLimit);
   const kubeContext = opts.kubeContext ?? opts.context;
-  const operator = resolveOperator({ as: opts.as, env });
+  const allowedSigners = teamFileIn(opts.stateDir ?? '.readiness', opts.allowedSigners);
+  // who drives, bound to a key: every run this process starts names the key (item.start), four-eyes compares it
+  const who = await identify({ as: opts.as, signKey: opts.signKey, allowedSigners, env, driver: true });
+  const operator = who.principal;
   // a closed pipe (`run … | head`) must not crash the run: the journal is the record, keep running the checks
   const onOutError = () => undefined;
   stdout.on?.('error', onOutError);
@@ -188,6 +193,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
     secretVars: vars.secret,
     kube: await kubeInfo(checklist, kubeContext),
     operator,
+    operatorKey: who.keyFingerprint,
     owner: true,
     takeOver: opts.takeOver,
     sandbox: opts.sandbox,
@@ -256,7 +262,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
         { level: 'warn', stale },
       );
     }
-    const settled = await settleDecision(session);
+    const settled = await settleDecision(session, { sign: { sign: true, signKey: opts.signKey, allowedSigners, env } });
     const { decision, final } = settled;
     if (settled.record) reporter.onEvent({ type: 'decision', ts: settled.record.ts, actor: settled.record.actor, data: settled.record.data as DecisionData });
     if (settled.already) {
@@ -488,8 +494,12 @@ async function recordEcho(
   reporter.onEvent({ type: r.type, ts: r.ts, actor: r.actor, data: r.data } as Parameters<PlainReporter['onEvent']>[0]);
 }
 
-/** demo --ci: record an approval, clearly labelled as the sandbox's, on every item waiting for a sign-off */
-async function approveInSandbox(session: Session, by: string, reporter: PlainReporter): Promise<void> {
+/**
+ * demo --ci: record an approval, clearly labelled as the sandbox's and signed with the sandbox's own key (an unsigned
+ * approval would not count), on every item waiting for a sign-off
+ */
+async function approveInSandbox(session: Session, approver: { principal: string; signKey: string }, reporter: PlainReporter): Promise<void> {
+  const by = approver.principal;
   const items = allItems(session.checklist);
   for (const item of items) {
     const items = session.store.store.getState().items;
@@ -497,16 +507,15 @@ async function approveInSandbox(session: Session, by: string, reporter: PlainRep
     if (st?.status !== 'needs-signoff') continue;
     // never approve an item whose prerequisites did not pass (4.3 "all items passed" in a NO-GO)
     if (item.dependsOn.some((d) => !['pass', 'waived'].includes(items[d]?.status ?? ''))) continue;
-    await recordEcho(session, reporter, {
-      type: 'signoff',
-      data: {
-        item: item.id,
-        decision: 'approve',
-        comment: 'automatic approval by the demo sandbox (demo --ci): not a human decision',
-        role: item.signoffRoles[0] ?? item.role,
-        by,
-        evidence: (st.result?.evidence ?? []).map((e) => e.sha256),
-      },
-    });
+    const data = {
+      item: item.id,
+      decision: 'approve' as const,
+      comment: 'automatic approval by the demo sandbox (demo --ci): not a human decision',
+      role: item.signoffRoles[0] ?? item.role,
+      by,
+      evidence: (st.result?.evidence ?? []).map((e) => e.sha256),
+    };
+    const r = await recordSignedAct(session, { type: 'signoff', data }, { sign: true, signKey: approver.signKey });
+    reporter.onEvent({ type: r.record.type, ts: r.record.ts, actor: r.record.actor, data: r.record.data } as Parameters<PlainReporter['onEvent']>[0]);
   }
 }

@@ -59,6 +59,29 @@ export async function refuseRehearsalMix(session: Session, rehearsal: boolean | 
   );
 }
 
+/**
+ * Who acts, bound to a key: the key acts are signed with (--sign-key, else the agent's) and the principal — --as when
+ * given (checked against the team file when the act is recorded), else the principal the team file gives that key,
+ * else git user.email. `allowedSigners` is the team file (teamFile / teamFileIn).
+ */
+export async function identify(o: {
+  as?: string;
+  signKey?: string;
+  sign?: boolean;
+  allowedSigners?: string;
+  env?: NodeJS.ProcessEnv;
+  /** the driver (TUI, run): with a team file, a key it does not allow for the principal opens nothing (exit 2) */
+  driver?: boolean;
+}): Promise<{ principal: string; keyFingerprint?: string }> {
+  if (o.as !== undefined && !o.as.trim()) throw new UsageError('--as needs a non-empty name');
+  const { operatorKey } = await import('../report/signoff-sign.js');
+  const k = o.sign === false ? {} : await operatorKey({ signKey: o.signKey, env: o.env, allowedSigners: o.allowedSigners });
+  const principal = o.as !== undefined ? resolveOperator({ as: o.as, env: o.env }) : (k.teamPrincipal ?? resolveOperator({ env: o.env }));
+  const refused = o.driver ? k.notAllowedFor?.(principal) : undefined;
+  if (refused) throw new UsageError(`${refused} — nothing was opened. Drive as the principal your key is allowed for (--as), or with your own key (--sign-key)`);
+  return { principal, ...(k.keyFingerprint ? { keyFingerprint: k.keyFingerprint } : {}) };
+}
+
 /** The operator identity for --as (an explicitly empty --as is a usage error). */
 export function operatorFrom(as: string | undefined): string {
   if (as !== undefined && !as.trim()) throw new UsageError('--as needs a non-empty name');

@@ -9,7 +9,7 @@
 import { planSignoff, recordSignoff, teamFile } from '../engine/decide.js';
 import { openSessionDir } from '../engine/session.js';
 import { EXIT, UsageError } from './exit.js';
-import { operatorFrom, printWarnings, resolveSessionDir } from './session-target.js';
+import { identify, printWarnings, resolveSessionDir } from './session-target.js';
 
 export interface SignoffOptions {
   session?: string;
@@ -34,8 +34,10 @@ export async function signoffCommand(itemId: string, opts: SignoffOptions): Prom
   if (opts.sign === false && opts.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
 
   const dir = await resolveSessionDir(opts);
-  const operator = operatorFrom(opts.as);
-  const session = await openSessionDir(dir, { operator });
+  const allowedSigners = teamFile(dir, opts.allowedSigners);
+  const who = await identify({ as: opts.as, signKey: opts.signKey, sign: opts.sign, allowedSigners });
+  const operator = who.principal;
+  const session = await openSessionDir(dir, { operator, operatorKey: who.keyFingerprint });
   try {
     printWarnings(session.warnings);
     const plan = await planSignoff(session, {
@@ -46,7 +48,6 @@ export async function signoffCommand(itemId: string, opts: SignoffOptions): Prom
       by: operator,
     });
     printWarnings(plan.warnings);
-    const allowedSigners = teamFile(session.dir, opts.allowedSigners);
     const done = await recordSignoff(session, plan, { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners });
     if (done.unsignedReason) {
       process.stderr.write(

@@ -59,8 +59,11 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
     import('../checklist/vars.js'),
     import('../engine/session.js'),
   ]).catch(() => undefined);
-  // who the operator is (git config user.email: a child process) is asked now, and git runs while the UI loads
-  const operator = import('../engine/identity.js').then((i) => i.resolveOperatorAsync({ as: opts.as, env }));
+  // who the operator is and which key they hold (ssh-agent, the team file, git: child processes) is asked now, and
+  // runs while the UI loads
+  const operator = Promise.all([import('./session-target.js'), import('../engine/decide.js')]).then(([t, d]) =>
+    t.identify({ as: opts.as, signKey: opts.signKey, allowedSigners: d.teamFileIn(opts.stateDir ?? '.readiness', opts.allowedSigners), env, driver: !opts.readonly }),
+  );
   operator.catch(() => undefined); // awaited (and its errors reported) by runTui
   let m: typeof import('../ui/run-tui.js');
   try {

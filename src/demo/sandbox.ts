@@ -11,6 +11,7 @@
  *   kubectl (on PATH)                       `kubectl logs` of the detektor pods (the structured-logging sample)
  *   Prometheus (real binary, if installed)  7 days of ALERTS history backfilled with promtool
  *   scripts/                                the seed's scripts (optimisation report, chaos test, remediation, DR drill)
+ *   keys/sandbox-approver                   the sandbox approver's own SSH key (demo --ci signs its approvals with it)
  */
 import { mkdtemp, mkdir, writeFile, cp, chmod, rm, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -43,7 +44,21 @@ export interface Sandbox {
   notes: string[];
   /** programs the sandbox replaced with a stand-in of its own because the real one is not installed (e.g. Prometheus) */
   standIns: string[];
+  /** the sandbox approver (demo --ci): its principal and its own SSH key, generated in the sandbox, no passphrase */
+  approver: { principal: string; signKey: string };
   stop(): Promise<void>;
+}
+
+export const SANDBOX_APPROVER = 'sandbox-approver@demo.invalid';
+
+/** A fresh ed25519 key of the sandbox's own (never the operator's): an approval the sandbox signs counts as signed. */
+async function approverKey(dir: string): Promise<string> {
+  const { runTool } = await import('../report/ssh-tools.js');
+  await mkdir(path.join(dir, 'keys'), { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'keys', 'sandbox-approver');
+  const r = await runTool('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', SANDBOX_APPROVER, '-f', file], { env: process.env, timeoutMs: 20_000 });
+  if (r.code !== 0) throw new Error(`the sandbox could not make its approver's SSH key (ssh-keygen): ${r.missing ? 'ssh-keygen is not installed' : r.stderr.trim()}`);
+  return file;
 }
 
 /** The package's own files, found from source (tests) or from the bundle (dist/). */
@@ -252,8 +267,9 @@ export async function startSandbox(scenario: Scenario, o: { dir?: string; log?: 
       PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`,
       ...scriptEnv(scenario),
     };
+    const approver = { principal: SANDBOX_APPROVER, signKey: await approverKey(dir) };
     log(`sandbox (${scenario}) ready in ${dir}`);
-    return { scenario, dir, repoDir, varsFile, checklistPath: packageFile('checklist', 'detektor.yaml'), env, notes, standIns, stop };
+    return { scenario, dir, repoDir, varsFile, checklistPath: packageFile('checklist', 'detektor.yaml'), env, notes, standIns, approver, stop };
   } catch (err) {
     await stop();
     if (!o.dir) await rm(dir, { recursive: true, force: true }).catch(() => {});

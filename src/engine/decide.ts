@@ -6,11 +6,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
-import type { DecisionData, JournalRecord, SignoffData, WaiverData } from './events.js';
+import type { DecisionData, JournalRecord, SignoffData, StatementRef, WaiverData } from './events.js';
 import type { Decision } from './status.js';
 import type { Session } from './session-api.js';
 import {
   approvalRefusal,
+  approvalsOf,
   decidingReason,
   decisionBasis,
   decisionLine,
@@ -19,7 +20,7 @@ import {
   type ItemState,
   type SessionState,
 } from './session-state.js';
-import { DecisionRefused, recordSignedAct, type SignedActOptions } from './signed-act.js';
+import { DecisionRefused, recordSignedAct, type RecordedAct, type SignedActOptions } from './signed-act.js';
 
 export { DecisionRefused };
 
@@ -62,10 +63,14 @@ export interface SignoffPlan {
  * checked once before signing (quick answer) and again inside the journal lock, against the journal at the moment of
  * the append (two approvals by one person at the same instant: one is recorded, the other refused).
  */
-export function approvalRuleBroken(item: Item, st: ItemState, by: string): string | undefined {
+export function approvalRuleBroken(item: Item, st: ItemState, by: string, key?: string): string | undefined {
   const refusal = approvalRefusal(item, st);
   if (refusal) return refusal;
   if (item.noSelfApproval) {
+    // the driver who ran it is identified by the key of the attempt's item.start (older journals: by principal)
+    if (st.ranBy?.key && key && st.ranBy.key === key) {
+      return `item ${item.id} requires four-eyes approval (noSelfApproval) and key ${key} ran it (journal line ${st.ranBy.seq + 1}, as ${st.ranBy.by}): someone else must approve it with their own key`;
+    }
     if (st.ranBy && same(st.ranBy.by, by)) {
       return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} ran it (journal #${st.ranBy.seq}): someone else must approve it`;
     }
@@ -73,10 +78,11 @@ export function approvalRuleBroken(item: Item, st: ItemState, by: string): strin
       return `item ${item.id} requires four-eyes approval (noSelfApproval) and ${by} owns it: someone else must approve it`;
     }
   }
-  const mine = st.signoffs.find((s) => !s.stale && s.decision === 'approve' && same(s.by, by));
+  // one approval per person and per key; an unsigned approval never counts, so it does not stand in the way either
+  const mine = approvalsOf(st).find((s) => same(s.by, by) || (key !== undefined && s.statement?.keyFingerprint === key));
   if (mine) {
     return (
-      `${by} already approved item ${item.id} (journal #${mine.seq}); ` +
+      `${same(mine.by, by) ? by : `key ${key} (${mine.by})`} already approved item ${item.id} (journal #${mine.seq}); ` +
       (item.approvals > 1 ? `its ${item.approvals} approvals must come from different people` : 'nothing to do')
     );
   }
@@ -127,7 +133,13 @@ export function teamFile(sessionDir: string, given?: string): string | undefined
     if (!existsSync(f)) throw new DecisionRefused(`--allowed-signers ${given}: no such file (the team's allowed_signers)`);
     return f;
   }
-  const f = join(sessionDir, '..', '..', TEAM_FILE);
+  return teamFileIn(join(sessionDir, '..', '..'));
+}
+
+/** teamFile for a state directory (before a session is opened): `--allowed-signers FILE`, else `<stateDir>/allowed_signers`. */
+export function teamFileIn(stateDir: string, given?: string): string | undefined {
+  if (given !== undefined) return teamFile(join(stateDir, 'sessions', 'x'), given);
+  const f = join(stateDir, TEAM_FILE);
   return existsSync(f) ? resolve(f) : undefined;
 }
 
@@ -136,36 +148,21 @@ export const TEAM_FILE = 'allowed_signers';
 
 export type RecordSignoffOptions = SignedActOptions;
 
-export interface RecordedSignoff {
-  record: JournalRecord;
-  statement?: SignoffData['statement'];
-  /** why the sign-off is unsigned although signing was wanted (no key, no agent): say so to the signer */
-  unsignedReason?: string;
-}
+export type RecordedSignoff = RecordedAct;
 
-/**
- * Sign (when wanted and possible) and journal a planned sign-off (signed-act.ts). Never loses it: without --sign-key,
- * a signing failure records it unsigned and returns the reason; with --sign-key, a failure records nothing and throws.
- */
-export async function recordSignoff(session: Session, plan: SignoffPlan, o: RecordSignoffOptions): Promise<RecordedSignoff> {
-  return recordSignedAct(
-    session,
-    {
-      type: 'signoff',
-      statement: { item: plan.item.id, decision: plan.decision, comment: plan.comment, role: plan.role, principal: plan.by, evidence: plan.evidence },
-      data: (statement): SignoffData => ({
-        item: plan.item.id,
-        decision: plan.decision,
-        comment: plan.comment,
-        role: plan.role,
-        by: plan.by,
-        evidence: plan.evidence,
-        statement,
-      }),
-      rule: (state) => (plan.decision === 'approve' ? approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by) : undefined),
-    },
-    o,
-  );
+/** Sign (when wanted and possible) and journal a planned sign-off (recordSignedAct, with the approval rules). */
+export function recordSignoff(session: Session, plan: SignoffPlan, o: RecordSignoffOptions): Promise<RecordedSignoff> {
+  const data: SignoffData = {
+    item: plan.item.id,
+    decision: plan.decision,
+    comment: plan.comment,
+    role: plan.role,
+    by: plan.by,
+    evidence: plan.evidence,
+  };
+  const check = (state: SessionState, statement?: StatementRef) =>
+    plan.decision === 'approve' ? approvalRuleBroken(plan.item, state.items[plan.item.id]!, plan.by, statement?.keyFingerprint) : undefined;
+  return recordSignedAct(session, { type: 'signoff', data }, { ...o, check });
 }
 
 /** Normalise an expiry: YYYY-MM-DD stays a date; relative (72h, 7d, 2w) and timestamps become ISO UTC. */
@@ -224,8 +221,12 @@ export function planWaiver(checklist: Checklist, r: WaiverRequest, now = new Dat
  * Record the final decision (GO or NO-GO) — checked inside the journal lock against the journal at that moment: a
  * final GO with a required sign-off missing is refused with the list; when a final decision was already recorded
  * and nothing changed since, nothing new is recorded (`already`). An INCOMPLETE decision is recorded as interim.
+ * The decision is the operator's signed statement (recordSignedAct) when a key is available.
  */
-export async function recordDecision(session: Session): Promise<{ record?: JournalRecord; already?: { decision: string; seq: number } }> {
+export async function recordDecision(
+  session: Session,
+  o: RecordSignoffOptions = { sign: true },
+): Promise<{ record?: JournalRecord; already?: { decision: string; seq: number }; statement?: StatementRef; unsignedReason?: string }> {
   let already: { decision: string; seq: number } | undefined;
   // decide at this instant: evidence may have gone stale (maxAge) since the last record — then no final GO
   session.store.tick();
@@ -243,11 +244,9 @@ export async function recordDecision(session: Session): Promise<{ record?: Journ
     }
   };
   try {
-    const record = await session.record(
-      { type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: s.decision !== 'INCOMPLETE' } },
-      { check },
-    );
-    return { record };
+    const data = { decision: s.decision, deciding: s.deciding, final: s.decision !== 'INCOMPLETE', by: session.operator };
+    const r = await recordSignedAct(session, { type: 'decision', data }, { ...o, check: (state) => (check(state), undefined) });
+    return { record: r.record, statement: r.statement, unsignedReason: r.unsignedReason };
   } catch (err) {
     if (err instanceof AlreadyDecided && already) return { already };
     throw err;
@@ -295,6 +294,13 @@ const samePlan = (a: DecisionPlan, b: DecisionPlan) =>
 
 class DecisionMoved extends Error {}
 
+/** A decision record: the operator's signed statement when `sign` is given (recordSignedAct), else a plain record. */
+async function recordDecisionData(session: Session, data: DecisionData, check: (s: SessionState) => void, sign?: RecordSignoffOptions): Promise<JournalRecord> {
+  if (!sign) return session.record({ type: 'decision', data }, { check });
+  const act = { type: 'decision' as const, data: { ...data, by: session.operator } };
+  return (await recordSignedAct(session, act, { ...sign, check: (st) => (check(st), undefined) })).record;
+}
+
 /**
  * The decision of a headless run (`run --ci`, `decide`): decide at this instant and record it, under the same rules as
  * `g` in the TUI — a GO with a required sign-off still missing is not final (recorded as INCOMPLETE, interim, with
@@ -303,7 +309,10 @@ class DecisionMoved extends Error {}
  * the outcome meanwhile, it is worked out again. `expect`: refuse (DecisionRefused) unless the outcome is this
  * decision (what the operator confirmed); `recordInterim: false`: record only a final decision.
  */
-export async function settleDecision(session: Session, o: { expect?: Decision; recordInterim?: boolean } = {}): Promise<SettledDecision> {
+export async function settleDecision(
+  session: Session,
+  o: { expect?: Decision; recordInterim?: boolean; /** sign the decision as the operator's statement (recordSignedAct) */ sign?: RecordSignoffOptions } = {},
+): Promise<SettledDecision> {
   for (let tries = 0; ; tries++) {
     session.store.tick();
     const plan = planDecision(session.checklist, session.store.store.getState(), new Date());
@@ -316,7 +325,7 @@ export async function settleDecision(session: Session, o: { expect?: Decision; r
     };
     try {
       const wanted = plan.data?.final || o.recordInterim !== false;
-      const record = wanted && plan.data ? await session.record({ type: 'decision', data: plan.data }, { check }) : undefined;
+      const record = wanted && plan.data ? await recordDecisionData(session, plan.data, check, o.sign) : undefined;
       const state = session.store.store.getState();
       const line = plan.withheld
         ? `INCOMPLETE — no final GO without every required sign-off: ${plan.withheld.map((id) => decidingReason(state.items[id]!)).join('; ')}`

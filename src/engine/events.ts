@@ -40,6 +40,8 @@ export interface SessionStartData {
   /** a rehearsal of the real run (`--rehearsal`): compared with it by `readiness-tui diff` */
   rehearsal?: boolean;
   mode: 'tui' | 'ci';
+  /** who opened the session, and the key they hold (the driver: every run they start names this key) */
+  operator?: Principal;
 }
 
 export interface ItemStartData {
@@ -55,6 +57,8 @@ export interface ItemStartData {
   vars?: Record<string, string>;
   /** the secret variables this attempt ran with: "set" / "unset" only, never a value */
   secrets?: Record<string, 'set' | 'unset'>;
+  /** the key of the driver who started this attempt (the session's operator key): who ran it, for four-eyes */
+  keyFingerprint?: string;
 }
 
 export interface SessionResumeData {
@@ -65,6 +69,8 @@ export interface SessionResumeData {
   secrets?: Record<string, 'set' | 'unset'>;
   /** what differs from the session's previous run (absent when nothing does) */
   changed?: VarChange[];
+  /** who resumed it (the driver from here on), and their key */
+  operator?: Principal;
 }
 
 export interface ItemResultData {
@@ -121,7 +127,25 @@ export interface SignoffData {
   /** digests of the evidence the signer was shown (latest attempt) */
   evidence: string[];
   /** when signed: sha256 of the statement file and its .sig, relative paths in signoffs/ */
-  statement?: { path: string; sha256: string; sigPath: string; sigSha256: string; keyFingerprint: string };
+  statement?: StatementRef;
+}
+
+/**
+ * A human act's signed statement (report/signoff-sign.ts): the statement file and its SSH signature (paths relative
+ * to the session, in signoffs/), their digests, and the fingerprint of the key that signed.
+ */
+export interface StatementRef {
+  path: string;
+  sha256: string;
+  sigPath: string;
+  sigSha256: string;
+  keyFingerprint: string;
+}
+
+/** Who acted: the principal and the fingerprint of the SSH key they hold (absent: no key could be found). */
+export interface Principal {
+  principal: string;
+  keyFingerprint?: string;
 }
 
 export interface WaiverData {
@@ -158,6 +182,8 @@ export interface NoteData {
   item?: string;
   text: string;
   by: string;
+  /** a note an operator wrote (not one the tool recorded): signed like a sign-off when a key is available */
+  statement?: StatementRef;
 }
 
 export interface DecisionData {
@@ -165,6 +191,9 @@ export interface DecisionData {
   /** blocking items that decide it, with their status (`stale`: passed, but its evidence is older than its maxAge) */
   deciding: { item: string; status: Status; stale?: true }[];
   final: boolean;
+  /** who decided (the operator); with `statement` when signed like a sign-off */
+  by?: string;
+  statement?: StatementRef;
 }
 
 /**

@@ -142,6 +142,8 @@ export function createItemAttempts(d: ItemAttemptsDeps): (job: Job) => Promise<v
         ...(job.trigger ? { trigger: job.trigger } : {}),
         vars: d.ranWith.vars,
         ...(Object.keys(d.ranWith.secrets).length ? { secrets: d.ranWith.secrets } : {}),
+        // an operator's run names the driver's key (who ran it, for four-eyes); a background watch re-check does not
+        ...(session.operatorKey && !job.trigger ? { keyFingerprint: session.operatorKey } : {}),
       },
     });
     const t0 = performance.now();

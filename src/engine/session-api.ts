@@ -28,6 +28,8 @@ export interface OpenSessionOptions {
   secretVars: string[];
   kube?: KubeTargetInfo;
   operator: string;
+  /** the fingerprint of the operator's SSH key (--sign-key, else the agent's): recorded as who drives and runs */
+  operatorKey?: string;
   sandbox?: boolean;
   /** demo sandbox: programs replaced by its own stand-ins (recorded in session.start) */
   standIns?: string[];
@@ -57,6 +59,8 @@ export interface Session {
   checklist: Checklist;
   store: SessionStore;
   operator: string;
+  /** the fingerprint of the operator's SSH key, when one was found: every item.start of this process names it */
+  operatorKey?: string;
   /** true when an unfinished session was resumed rather than created */
   resumed: boolean;
   /** a resumed session: the variables that differ from its previous run (journaled on session.resume; tell the operator) */

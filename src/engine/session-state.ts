@@ -71,8 +71,13 @@ export interface ItemState {
   regression?: { ts: string; seq: number; verdict: CheckVerdict; summary: string };
   /** latest check outcome (all attempts are kept in `attempts`) */
   result?: ItemResultData;
-  /** who recorded the latest result (the journal actor of its item.result, and that record's seq): who ran it */
-  ranBy?: { by: string; seq: number };
+  /**
+   * who ran the latest result: the journal actor of its item.result and that record's seq, and the driver's key named
+   * by the attempt's item.start (absent in journals written before keys were recorded)
+   */
+  ranBy?: { by: string; seq: number; key?: string };
+  /** the key named by the latest item.start (the driver's) */
+  startKey?: string;
   /** when the latest result was recorded (its journal timestamp): the age of the evidence counts from here */
   checkedAt?: string;
   /** the latest result is older than the item's maxAge at the reducer's clock (see freshness()) */
@@ -191,8 +196,9 @@ export function waiverApprovalsNeeded(item: Item): number {
 }
 
 /**
- * The approvals of a waiver that count: each by another principal AND another key than the waiver's author, one per
- * person and per key (one key allowed for two principals still counts once).
+ * The approvals of a waiver that count: signed (an unsigned approval is recorded but never counts), each by another
+ * principal AND another key than the waiver's author, one per person and per key (one key allowed for two principals
+ * still counts once).
  */
 export function waiverApprovalsOf(w: WaiverEntry): WaiverApprovalEntry[] {
   const people = new Set<string>([w.by.trim().toLowerCase()]);
@@ -200,7 +206,7 @@ export function waiverApprovalsOf(w: WaiverEntry): WaiverApprovalEntry[] {
   return w.approvals.filter((a) => {
     const p = a.by.trim().toLowerCase();
     const k = a.statement?.keyFingerprint;
-    if (people.has(p) || (k && keys.has(k))) return false;
+    if (!k || people.has(p) || keys.has(k)) return false;
     people.add(p);
     if (k) keys.add(k);
     return true;
@@ -222,12 +228,15 @@ export function waiverStateText(item: Item, w: WaiverEntry, now: Date): string {
   return `in force${need ? `, approved by ${have.map((a) => a.by).join(', ')}` : ''}`;
 }
 
-function approvalsOf(st: ItemState): SignoffEntry[] {
-  // distinct people AND distinct keys: one key allowed for two principals still counts once
+/**
+ * The approvals that count toward `approvals: N`: signed (an unsigned approval is recorded but never counts), not
+ * stale, by distinct people AND distinct keys (one key allowed for two principals still counts once).
+ */
+export function approvalsOf(st: ItemState): SignoffEntry[] {
   const people = new Set<string>();
   const keys = new Set<string>();
   return st.signoffs.filter((s) => {
-    if (s.stale || s.decision !== 'approve') return false;
+    if (s.stale || s.decision !== 'approve' || !s.statement) return false;
     const p = s.by.trim().toLowerCase();
     const k = s.statement?.keyFingerprint;
     if (people.has(p) || (k && keys.has(k))) return false;
@@ -238,7 +247,7 @@ function approvalsOf(st: ItemState): SignoffEntry[] {
 }
 
 /** The first key a principal signs with, and the first principal a key signs as, are kept (see SessionState.keys). */
-function bindKey(keys: SessionState['keys'], by: string, key: string | undefined, seq: number): SessionState['keys'] {
+export function bindKey(keys: SessionState['keys'], by: string, key: string | undefined, seq: number): SessionState['keys'] {
   if (!key) return keys;
   const p = by.trim().toLowerCase();
   return {
@@ -249,20 +258,21 @@ function bindKey(keys: SessionState['keys'], by: string, key: string | undefined
 
 /**
  * Trust on first use (no team file): a principal signs with one key and a key signs as one principal for the whole
- * session. Why a sign-off by `by` with `key` breaks that, or undefined.
+ * session (the operator's key from session.start / session.resume, signed sign-offs, notes, decisions, waivers).
+ * Why an act by `by` with `key` breaks that, or undefined.
  */
 export function keyBindingBroken(keys: SessionState['keys'], by: string, key: string): string | undefined {
   const k = keys.byKey[key];
   if (k && k.principal.trim().toLowerCase() !== by.trim().toLowerCase()) {
     return (
-      `key ${key} signed as ${k.principal} earlier in this session (journal #${k.seq}), so it cannot sign as ${by}: ` +
+      `key ${key} acted as ${k.principal} earlier in this session (journal #${k.seq}), so it cannot sign as ${by}: ` +
       `one key is one person (trust on first use). Sign with ${by}'s own key, or name the team in an allowed_signers file (--allowed-signers)`
     );
   }
   const p = keys.byPrincipal[by.trim().toLowerCase()];
   if (p && p.key !== key) {
     return (
-      `${by} signed with key ${p.key} earlier in this session (journal #${p.seq}); this key is ${key}: one person signs ` +
+      `${by} used key ${p.key} earlier in this session (journal #${p.seq}); this key is ${key}: one person signs ` +
       `with one key (trust on first use). Use that key, or name the team in an allowed_signers file (--allowed-signers)`
     );
   }
@@ -483,9 +493,11 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
     case 'session.start':
       next.start = { ...e.data, ts: e.ts };
       next.runVars = { vars: e.data.vars, secrets: e.data.secrets ?? {} };
+      if (e.data.operator) next.keys = bindKey(next.keys, e.data.operator.principal, e.data.operator.keyFingerprint, seq);
       break;
     case 'session.resume':
       next.resumes += 1;
+      if (e.data.operator) next.keys = bindKey(next.keys, e.data.operator.principal, e.data.operator.keyFingerprint, seq);
       if (e.data.vars) next.runVars = { vars: e.data.vars, secrets: e.data.secrets ?? {} };
       // anything that was running when the previous process died did not finish
       for (const id of next.order) if (next.items[id]!.running) upd(id, (st) => ({ ...st, running: false }));
@@ -503,6 +515,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
         trigger: e.data.trigger,
         // a watch re-check stands on the earlier result until its own is in (a stopped one changes nothing)
         skip: e.data.trigger === 'watch' ? st.skip : undefined,
+        startKey: e.data.keyFingerprint,
       }));
       break;
     case 'item.result':
@@ -517,7 +530,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
           regression,
           skip: undefined,
           result: e.data,
-          ranBy: { by: e.actor, seq },
+          ranBy: { by: e.actor, seq, ...(st.startKey ? { key: st.startKey } : {}) },
           checkedAt: e.ts,
           attempts: [...st.attempts, e.data],
           signoffs: changed ? st.signoffs.map((x) => ({ ...x, stale: true })) : st.signoffs,
@@ -586,10 +599,12 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       break;
     }
     case 'note':
+      next.keys = bindKey(next.keys, e.data.by, e.data.statement?.keyFingerprint, seq);
       if (e.data.item) upd(e.data.item, (st) => ({ ...st, notes: [...st.notes, { ...e.data, seq, ts: e.ts }] }));
       else next.notes = [...next.notes, { ...e.data, seq, ts: e.ts }];
       break;
     case 'decision':
+      if (e.data.by) next.keys = bindKey(next.keys, e.data.by, e.data.statement?.keyFingerprint, seq);
       if (e.data.final) next.finalDecision = { decision: e.data.decision, ts: e.ts, seq };
       break;
     case 'report.generated':

@@ -148,6 +148,7 @@ class LocalSession implements Session {
     readonly dir: string,
     readonly checklist: Checklist,
     readonly operator: string,
+    readonly operatorKey?: string,
   ) {
     this.journalPath = join(dir, JOURNAL_FILE);
     this.store = createSessionStore(checklist);
@@ -581,6 +582,11 @@ export async function findSession(
   return hits[hits.length - 1]?.dir;
 }
 
+/** who opens the session and with which key (journaled in session.start / session.resume) */
+function operatorOf(o: { operator: string; operatorKey?: string }): SessionStartData['operator'] {
+  return { principal: o.operator, ...(o.operatorKey ? { keyFingerprint: o.operatorKey } : {}) };
+}
+
 function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
   const { vars, secrets } = runVars(o.vars, o.secretVars);
   return {
@@ -601,6 +607,7 @@ function sessionStartData(id: string, o: OpenSessionOptions): SessionStartData {
     standIns: o.standIns?.length ? o.standIns : undefined,
     rehearsal: o.rehearsal ? true : undefined,
     mode: o.mode,
+    operator: operatorOf(o),
   };
 }
 
@@ -622,7 +629,7 @@ async function createSession(stateDir: string, o: OpenSessionOptions): Promise<L
   }
   await fsyncDir(root);
   await writeFileDurably(join(dir, CHECKLIST_FILE), o.checklist.source.bytes);
-  const s = new LocalSession(id, dir, o.checklist, o.operator);
+  const s = new LocalSession(id, dir, o.checklist, o.operator, o.operatorKey);
   if (o.owner) takeOwnerLock(s, o);
   try {
     await s.record({ type: 'session.start', data: sessionStartData(id, o) });
@@ -652,7 +659,7 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
       `Session ${id} cannot be resumed for writing. Keep it for audit, and start a new session with --new.`,
     );
   }
-  const s = new LocalSession(id, dir, o.checklist, o.operator);
+  const s = new LocalSession(id, dir, o.checklist, o.operator, o.operatorKey);
   s.resumed = true;
   // the owner lock first: if someone is driving this session, that is what the operator needs to hear
   if (o.owner) takeOwnerLock(s, o);
@@ -675,7 +682,7 @@ async function resumeSession(dir: string, o: OpenSessionOptions): Promise<LocalS
       const now = runVars(o.vars, o.secretVars);
       const before = s.store.store.getState().runVars;
       const changed = before ? varChanges(before, now) : [];
-      await s.record({ type: 'session.resume', data: { pid: process.pid, mode: o.mode, ...now, ...(changed.length ? { changed } : {}) } });
+      await s.record({ type: 'session.resume', data: { pid: process.pid, mode: o.mode, operator: operatorOf(o), ...now, ...(changed.length ? { changed } : {}) } });
       if (changed.length) s.varChanges = changed;
       if (s.takeover) await s.record({ type: 'note', data: { text: s.takeover, by: o.operator } });
     } catch (err) {
@@ -742,7 +749,7 @@ export async function loadSessionChecklist(dir: string): Promise<Checklist> {
  * Open an existing session directory without the owner lock (for `signoff`, `waive`, `note`, `report`). Refuses a
  * journal that fails its integrity check. `checklist` may be given to skip loading checklist.yaml.
  */
-export async function openSessionDir(dir: string, o: { operator: string; checklist?: Checklist }): Promise<Session> {
+export async function openSessionDir(dir: string, o: { operator: string; operatorKey?: string; checklist?: Checklist }): Promise<Session> {
   const abs = resolve(dir);
   const jp = join(abs, JOURNAL_FILE);
   try {
@@ -765,7 +772,7 @@ export async function openSessionDir(dir: string, o: { operator: string; checkli
         `(session.start pins ${pinned ?? 'nothing'}): it was replaced or edited, so its rules cannot be trusted. Nothing was recorded.`,
     );
   }
-  const s = new LocalSession(basename(abs), abs, checklist, o.operator);
+  const s = new LocalSession(basename(abs), abs, checklist, o.operator, o.operatorKey);
   s.warnings.push(...j.warnings);
   s.load(j.records, j.validBytes, j.head);
   return withAccessCheck(s);

@@ -1,14 +1,16 @@
 /**
- * One way to record a human act that is a signed statement (a sign-off, a waiver, a waiver's approval): sign the
- * statement with the actor's own SSH key (signoffs/, namespace signoff@readiness-tui), check the key against the team
- * file, then journal the event with its rules checked inside the journal lock against the journal at that moment.
- * Never loses the act: without an explicit key, a signing failure records it unsigned and says why; with --sign-key,
- * a failure records nothing. A statement whose event was not recorded is removed (it must not look like a decision).
+ * One way to record a human act as a signed statement — a sign-off, a note, a final decision, a waiver, a waiver's
+ * approval: sign the statement (report/signoff-sign.ts signStatement: the event's own fields, in signoffs/, namespace
+ * signoff@readiness-tui) with the actor's own SSH key, check the key against the team file live, then journal the
+ * event — under the journal lock, checking trust on first use (no team file) and the act's own rule against the
+ * journal as it is at that moment. Never loses the act: without an explicit key, a signing failure records it
+ * unsigned and says why; with --sign-key, a failure records nothing. A statement whose event was not recorded is
+ * removed (it must not look like a decision). Refusals throw DecisionRefused.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../checklist/errors.js';
-import type { JournalRecord, SignoffData } from './events.js';
+import type { DecisionData, JournalRecord, NoteData, SignoffData, StatementRef, WaiverApprovalData, WaiverData } from './events.js';
 import type { Session } from './session-api.js';
 import { keyBindingBroken, type SessionState } from './session-state.js';
 
@@ -20,7 +22,7 @@ export class DecisionRefused extends UsageError {
   }
 }
 
-export type Statement = NonNullable<SignoffData['statement']>;
+export type Statement = StatementRef;
 
 export interface SignedActOptions {
   /** false: record unsigned on purpose */
@@ -32,17 +34,13 @@ export interface SignedActOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** what the statement says (the session, journal head, checklist and time are added by the writer) */
-export type StatementContent = Omit<import('../report/signoff-sign.js').SignoffSignRequest, 'session' | 'signKey' | 'env'>;
-
-export interface SignedAct<T> {
-  type: 'signoff' | 'waiver' | 'waiver.approval';
-  statement: StatementContent;
-  /** the journal event's data, given the statement when it was signed */
-  data(statement: Statement | undefined): T;
-  /** the act's own rules against the journal as it is at the append: why it must be refused, or undefined */
-  rule?(state: SessionState, statement: Statement | undefined): string | undefined;
-}
+/** The human acts recorded as signed statements, and their event data (always with the principal in `by`). */
+export type SignedAct =
+  | { type: 'signoff'; data: SignoffData }
+  | { type: 'note'; data: NoteData }
+  | { type: 'decision'; data: DecisionData & { by: string } }
+  | { type: 'waiver'; data: WaiverData }
+  | { type: 'waiver.approval'; data: WaiverApprovalData };
 
 export interface RecordedAct {
   record: JournalRecord;
@@ -51,14 +49,19 @@ export interface RecordedAct {
   unsignedReason?: string;
 }
 
-export async function recordSignedAct<T>(session: Session, act: SignedAct<T>, o: SignedActOptions): Promise<RecordedAct> {
-  const by = act.statement.principal;
+/** `check`: the act's own rule against the journal at the append (and the statement, when signed): why it is refused. */
+export async function recordSignedAct(
+  session: Session,
+  act: SignedAct,
+  o: SignedActOptions & { check?: (state: SessionState, statement?: Statement) => string | undefined },
+): Promise<RecordedAct> {
+  const by = act.data.by;
   let statement: Statement | undefined;
   let unsignedReason: string | undefined;
   if (o.sign) {
     try {
-      const { signSignoff } = await import('../report/signoff-sign.js');
-      statement = await signSignoff({ ...act.statement, session, signKey: o.signKey, env: o.env });
+      const { signStatement } = await import('../report/signoff-sign.js');
+      statement = await signStatement({ session, kind: act.type, data: act.data, signKey: o.signKey, env: o.env });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (o.signKey) throw new DecisionRefused(`could not sign with ${o.signKey}: ${msg} — nothing was recorded`);
@@ -79,12 +82,12 @@ export async function recordSignedAct<T>(session: Session, act: SignedAct<T>, o:
   }
   // the rules again, inside the journal lock: what was true before signing may not be true now
   const check = (state: SessionState) => {
-    const broken = (statement && !o.allowedSigners ? keyBindingBroken(state.keys, by, statement.keyFingerprint) : undefined) ?? act.rule?.(state, statement);
+    const broken = (statement && !o.allowedSigners ? keyBindingBroken(state.keys, by, statement.keyFingerprint) : undefined) ?? o.check?.(state, statement);
     if (broken) throw new DecisionRefused(`${broken} — nothing was recorded`);
   };
   try {
-    type Rec = Parameters<Session['record']>[0];
-    const record = await session.record({ type: act.type, actor: by, data: act.data(statement) } as Rec, { check });
+    const data = { ...act.data, ...(statement ? { statement } : {}) };
+    const record = await session.record({ type: act.type, actor: by, data } as Parameters<Session['record']>[0], { check });
     return { record, statement, unsignedReason };
   } catch (err) {
     await removeStatement();

@@ -48,21 +48,8 @@ export async function recordWaiver(session: Session, plan: { data: WaiverData; i
   const evidence = w.evidence ?? [];
   return recordSignedAct(
     session,
-    {
-      type: 'waiver',
-      statement: {
-        kind: 'waiver',
-        item: w.item,
-        decision: 'approve',
-        comment: w.reason,
-        principal: w.by,
-        evidence,
-        waiver: { expires: w.expires, ...(w.compensatingControl ? { compensatingControl: w.compensatingControl } : {}) },
-      },
-      data: (statement): WaiverData => ({ ...w, evidence, ...(statement ? { statement } : {}) }),
-      rule: (state) => waiverRuleBroken(plan.item, state.items[plan.item.id]!, evidence),
-    },
-    o,
+    { type: 'waiver', data: { ...w, evidence } },
+    { ...o, check: (state) => waiverRuleBroken(plan.item, state.items[plan.item.id]!, evidence) },
   );
 }
 
@@ -117,13 +104,11 @@ export async function recordWaiverApproval(
   const a = plan.data;
   return recordSignedAct(
     session,
+    { type: 'waiver.approval', data: a },
     {
-      type: 'waiver.approval',
-      statement: { kind: 'waiver-approval', item: a.item, decision: 'approve', comment: a.comment, principal: a.by, evidence: a.evidence, waiver: { approves: a.waiver } },
-      data: (statement): WaiverApprovalData => ({ ...a, ...(statement ? { statement } : {}) }),
-      rule: (state: SessionState, statement) =>
+      ...o,
+      check: (state: SessionState, statement) =>
         waiverApprovalBroken(plan.item, state.items[plan.item.id]!, a.waiver, a.by, statement?.keyFingerprint, new Date()),
     },
-    o,
   );
 }

@@ -18,7 +18,7 @@ import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { ReportOptions, ReportResult } from './bundle-api.js';
-import { recordedEvidence, type SignoffData } from '../engine/events.js';
+import { recordedEvidence, type StatementRef } from '../engine/events.js';
 import { createRedactor, type SecretValue } from '../engine/redact.js';
 import { openSessionDir, replaySession, safeName, type Replay } from '../engine/session.js';
 import { listRehearsals, rehearsalSummary, stateDirOf, type RehearsalSummary } from './rehearsal.js';
@@ -199,12 +199,12 @@ export async function writeReportBundle(o: ReportOptions): Promise<ReportResult>
               `evidence file ${ev.path} has ${c.grownBy} bytes more than were recorded with its result (a process that outlived its check kept writing to it); the bundle holds the ${ev.bytes} recorded bytes`,
             );
         }
-      } else if (rec.type === 'signoff' || rec.type === 'waiver' || rec.type === 'waiver.approval') {
-        // sign-offs, waivers and waiver approvals are signed statements alike
-        const st = (rec.data as SignoffData).statement;
+      } else {
+        // a human act's signed statement (sign-off, note, decision, waiver, waiver approval)
+        const st = (rec.data as { statement?: StatementRef } | null)?.statement;
         if (st) {
-          await copyVerified(sessionDir, dir, st.path, st.sha256, 'sign-off statement');
-          await copyVerified(sessionDir, dir, st.sigPath, st.sigSha256, 'sign-off signature');
+          await copyVerified(sessionDir, dir, st.path, st.sha256, `${rec.type} statement`);
+          await copyVerified(sessionDir, dir, st.sigPath, st.sigSha256, `${rec.type} signature`);
         }
       }
     }

@@ -22,14 +22,7 @@ import { existsSync, lstatSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../checklist/errors.js';
-import {
-  recordedEvidence,
-  type JournalRecord,
-  type SessionStartData,
-  type SignoffData,
-  type WaiverApprovalData,
-  type WaiverData,
-} from '../engine/events.js';
+import { recordedEvidence, type JournalRecord, type SessionStartData, type SignoffData, type StatementRef, type WaiverData } from '../engine/events.js';
 import { hashLine, readJournal } from '../engine/journal.js';
 import { replaySession, type Replay } from '../engine/session.js';
 import { waiverApprovalsNeeded, waiverInForce, waiverValid } from '../engine/session-state.js';
@@ -39,7 +32,7 @@ import { checkSignature } from './check-signature.js';
 import { evidenceTails } from './evidence-tail.js';
 import { deriveReport, firstDifference, type ReportModel } from './model.js';
 import { REPORT_NAMESPACE, SIGNOFF_NAMESPACE } from './sign.js';
-import { SIGNOFF_STATEMENT_TYPE, type SignoffStatement } from './signoff-sign.js';
+import { signedFields, STATEMENT_HEADER, statementType, type Statement } from './signoff-sign.js';
 import { armorSignature, dearmorSignature, parseAllowedSigners, type AllowedSigners } from './sshsig.js';
 import { isSafeBundlePath, listFiles, parseSums, sha256File, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
 
@@ -374,28 +367,51 @@ async function checkViews(v: Verifying, report: ReportModel): Promise<void> {
   }
 }
 
-/** 5: each SSH-signed sign-off (checkSignoff); the journal lines of those that verified, with their principal. */
+/** The journal events that are human acts recorded as signed statements (report/signoff-sign.ts). */
+const SIGNED_ACTS = new Set<string>(['signoff', 'note', 'decision', 'waiver', 'waiver.approval']);
+
+type StatementEvent = { by: string; statement: StatementRef } & Record<string, unknown>;
+
+/** what an act is called in findings: "sign-off", "waiver approval", "note" … */
+const actNoun = (rec: JournalRecord): string => (rec.type === 'signoff' ? 'sign-off' : rec.type === 'waiver.approval' ? 'waiver approval' : rec.type);
+
+/** "approve 1.1", "note on 2.2", "final decision GO": what a statement says, for its finding. */
+function actLabel(rec: JournalRecord): string {
+  const d = rec.data as Record<string, unknown>;
+  if (rec.type === 'signoff') return `${String(d.decision)} ${String(d.item)}`;
+  if (rec.type === 'decision') return `${d.final ? 'final' : 'interim'} decision ${String(d.decision)}`;
+  if (rec.type === 'waiver') return `waiver on ${String(d.item)} until ${String(d.expires)}`;
+  if (rec.type === 'waiver.approval') return `approval of waiver #${String(d.waiver)} on ${String(d.item)}`;
+  return `${rec.type}${typeof d.item === 'string' ? ` on ${d.item}` : ''}`;
+}
+
+/**
+ * 5: each SSH-signed statement of a human act — sign-off, note, decision (checkStatement); the journal lines of the
+ * sign-offs that verified, with their principal.
+ */
 async function checkSignoffs(
   v: Verifying,
   replay: Replay,
-  k: Parameters<typeof checkSignoff>[4],
+  k: Parameters<typeof checkStatement>[4],
   lenient: boolean | undefined,
 ): Promise<Map<number, { principal: string }>> {
   const verifiedSignoffs = new Map<number, { principal: string }>();
-  // sign-offs, waivers and waiver approvals are signed statements alike
+  // sign-offs, notes, decisions, waivers and waiver approvals are signed statements alike
   for (const rec of replay.records) {
-    const act = statementOf(rec);
-    if (!act) continue;
-    const where = `${act.noun} journal #${rec.seq}`;
-    if (!act.statement) {
-      v.warn('journal.jsonl', `line ${rec.seq + 1}: ${act.noun} #${rec.seq} by ${act.by} (${act.what}) is not SSH-signed`);
+    const d = rec.data as { by?: string; statement?: StatementRef } | null;
+    if (!d || typeof d.by !== 'string' || !SIGNED_ACTS.has(rec.type)) continue;
+    const where = `${actNoun(rec)} journal #${rec.seq}`;
+    if (!d.statement) {
+      // the acts that count toward a decision say so when unsigned (an unsigned one never counts)
+      if (rec.type === 'signoff' || rec.type === 'waiver' || rec.type === 'waiver.approval')
+        v.warn('journal.jsonl', `line ${rec.seq + 1}: ${actNoun(rec)} #${rec.seq} by ${d.by} (${actLabel(rec)}) is not SSH-signed`);
       continue;
     }
-    const r = await checkSignoff(v.dir, rec, act, replay, k);
+    const r = await checkStatement(v.dir, rec, d as StatementEvent, replay, k);
     if (r.problems.length) for (const p of r.problems) (p.untrusted && lenient ? v.warn : v.fail)(p.file, `${p.message} (${where})`);
     else {
-      verifiedSignoffs.set(rec.seq, { principal: act.by });
-      v.ok(act.statement.path, `good "${k.ns}" signature by ${act.by} (${act.what}): ${act.noun} #${rec.seq}, bound to journal #${r.boundSeq}`);
+      verifiedSignoffs.set(rec.seq, { principal: d.by });
+      v.ok(d.statement.path, `good "${k.ns}" signature by ${d.by} (${actLabel(rec)}): ${actNoun(rec)} #${rec.seq}, bound to journal #${r.boundSeq}`);
     }
   }
   return verifiedSignoffs;
@@ -433,63 +449,10 @@ async function accountForFiles(dir: string, records: JournalRecord[], fail: (fil
   }
 }
 
-/** A journal record that is a signed human act (sign-off, waiver, waiver approval): what its statement must say. */
-interface SignedRecord {
-  by: string;
-  /** what the act is called in findings: "sign-off", "waiver", "waiver approval" */
-  noun: string;
-  statement?: SignoffData['statement'];
-  /** for findings: "approve 1.1", "waiver on 2.3 until …" */
-  what: string;
-  /** the statement's fields as the journal event says them */
-  expect: Pick<SignoffStatement, 'item' | 'decision' | 'comment' | 'role' | 'evidence' | 'kind' | 'waiver'>;
-}
-
-function statementOf(rec: JournalRecord): SignedRecord | undefined {
-  if (rec.type === 'signoff') {
-    const d = rec.data as SignoffData;
-    return {
-      by: d.by,
-      noun: 'sign-off',
-      statement: d.statement,
-      what: `${d.decision} ${d.item}`,
-      expect: { item: d.item, decision: d.decision, comment: d.comment, role: d.role, evidence: d.evidence },
-    };
-  }
-  if (rec.type === 'waiver') {
-    const d = rec.data as WaiverData;
-    return {
-      by: d.by,
-      noun: 'waiver',
-      statement: d.statement,
-      what: `waiver on ${d.item} until ${d.expires}`,
-      expect: {
-        item: d.item,
-        decision: 'approve',
-        comment: d.reason,
-        evidence: d.evidence ?? [],
-        kind: 'waiver',
-        waiver: { expires: d.expires, ...(d.compensatingControl ? { compensatingControl: d.compensatingControl } : {}) },
-      },
-    };
-  }
-  if (rec.type === 'waiver.approval') {
-    const d = rec.data as WaiverApprovalData;
-    return {
-      by: d.by,
-      noun: 'waiver approval',
-      statement: d.statement,
-      what: `approval of waiver #${d.waiver} on ${d.item}`,
-      expect: { item: d.item, decision: 'approve', comment: d.comment, evidence: d.evidence, kind: 'waiver-approval', waiver: { approves: d.waiver } },
-    };
-  }
-  return undefined;
-}
-
-async function checkSignoff(
+async function checkStatement(
   dir: string,
   rec: JournalRecord,
-  d: SignedRecord,
+  d: StatementEvent,
   replay: Replay,
   o: { allowed: AllowedSigners; allowedFile: string; ns: string; env: NodeJS.ProcessEnv; sessionId?: string },
 ): Promise<{ problems: { file: string; message: string; untrusted?: boolean }[]; boundSeq?: number }> {
@@ -497,14 +460,14 @@ async function checkSignoff(
   const problems: { file: string; message: string; untrusted?: boolean }[] = [];
   const p = (file: string, message: string, untrusted?: boolean) => problems.push({ file, message, untrusted });
   if (!isSafeBundlePath(st.path) || !isSafeBundlePath(st.sigPath)) {
-    p('journal.jsonl', `sign-off statement path ${JSON.stringify(st.path)} is not a safe bundle path`);
+    p('journal.jsonl', `${rec.type} statement path ${JSON.stringify(st.path)} is not a safe bundle path`);
     return { problems };
   }
   const file = path.join(dir, st.path);
   const sigFile = path.join(dir, st.sigPath);
   for (const [f, rel, what] of [[file, st.path, 'statement'], [sigFile, st.sigPath, 'signature']] as const) {
     const s = lstatSync(f, { throwIfNoEntry: false });
-    if (!s) p(rel, `sign-off ${what} is missing from the bundle`);
+    if (!s) p(rel, `${rec.type} ${what} is missing from the bundle`);
     else if (!s.isFile()) p(rel, NOT_REGULAR);
   }
   if (problems.length) return { problems };
@@ -512,27 +475,23 @@ async function checkSignoff(
   if (sha(bytes) !== norm(st.sha256)) p(st.path, 'does not match the sha256 recorded in the journal: the statement was changed');
   const sigText = await readFile(sigFile, 'utf8');
   if (sha(sigText) !== norm(st.sigSha256)) p(st.sigPath, 'does not match the sha256 recorded in the journal');
-  let s: SignoffStatement | undefined;
+  let s: Statement | undefined;
   try {
-    s = JSON.parse(bytes.toString('utf8')) as SignoffStatement;
+    s = JSON.parse(bytes.toString('utf8')) as Statement;
   } catch {
     p(st.path, 'is not valid JSON');
   }
   if (!s) return { problems };
   if (canonicalize(s) + '\n' !== bytes.toString('utf8') && canonicalize(s) !== bytes.toString('utf8'))
     p(st.path, 'is not in canonical JSON form');
-  if (s._type !== SIGNOFF_STATEMENT_TYPE) p(st.path, `unknown statement type ${JSON.stringify(s._type)}`);
+  if (s._type !== statementType(rec.type)) p(st.path, `statement type ${JSON.stringify(s._type)} is not the one of a ${rec.type} (${statementType(rec.type)})`);
+  // the statement signs exactly the event's fields (signedFields): one missing, added or changed is a mismatch
   const mism: string[] = [];
-  const e = d.expect;
-  if (s.item !== e.item) mism.push('item');
-  if (s.decision !== e.decision) mism.push('decision');
-  if (s.comment !== e.comment) mism.push('comment');
+  const fields = signedFields(d);
+  const header = new Set<string>(STATEMENT_HEADER);
+  for (const k of new Set([...Object.keys(fields), ...Object.keys(s).filter((x) => !header.has(x))]))
+    if (canonicalize(fields[k] ?? null) !== canonicalize(s[k] ?? null)) mism.push(k);
   if (s.principal !== d.by) mism.push('principal');
-  if ((s.role ?? undefined) !== (e.role ?? undefined)) mism.push('role');
-  if (JSON.stringify(s.evidence ?? []) !== JSON.stringify(e.evidence ?? [])) mism.push('evidence');
-  // a statement says what it is: a sign-off's cannot pass for a waiver, nor the other way round
-  if ((s.kind ?? undefined) !== (e.kind ?? undefined)) mism.push('kind');
-  if (canonicalize(s.waiver ?? null) !== canonicalize(e.waiver ?? null)) mism.push('waiver');
   if (o.sessionId && s.session !== o.sessionId) mism.push('session');
   const start = replay.records[0]?.type === 'session.start' ? (replay.records[0].data as SessionStartData) : undefined;
   if (norm(s.checklistSha256) !== norm(start?.checklist?.sha256)) mism.push('checklistSha256');
@@ -615,7 +574,15 @@ function policy(
         .map((r) => r.actor),
     );
     if (item.owner) runners.add(item.owner);
+    // and the driver's key each attempt was started with (item.start keyFingerprint)
+    const runnerKeys = new Set<string>(
+      records
+        .filter((r) => r.type === 'item.start' && (r.data as { item: string }).item === item.id)
+        .map((r) => (r.data as { keyFingerprint?: string }).keyFingerprint)
+        .filter((k): k is string => typeof k === 'string'),
+    );
     const approvers = new Set<string>();
+    const approverKeys = new Set<string>();
     const notes: string[] = [];
     for (const s of st.signoffs) {
       if (s.decision !== 'approve') continue;
@@ -627,8 +594,15 @@ function policy(
         notes.push(`${s.by}'s approval is not validly signed`);
         continue;
       }
-      if (item.noSelfApproval && runners.has(s.by)) {
-        notes.push(`${s.by} approved their own item (self-approval is not allowed)`);
+      const key = s.statement?.keyFingerprint;
+      if (item.noSelfApproval && (runners.has(s.by) || (key && runnerKeys.has(key)))) {
+        notes.push(`${s.by} approved their own item${runners.has(s.by) ? '' : ` (key ${key} ran it)`} (self-approval is not allowed)`);
+        continue;
+      }
+      // the same person approving again counts once (the set of approvers says so); the same key under another name
+      // is one person passing for two
+      if (key && approverKeys.has(key) && !approvers.has(s.by)) {
+        notes.push(`${s.by} approved with key ${key}, which already approved it as someone else`);
         continue;
       }
       if (item.signoffRoles.length && s.role && !item.signoffRoles.includes(s.role)) {
@@ -636,6 +610,7 @@ function policy(
         continue;
       }
       approvers.add(s.by);
+      if (key) approverKeys.add(key);
     }
     checked++;
     if (approvers.size < need)

@@ -74,9 +74,10 @@ async function reportFromTui(session: Session, o: ControllerOptions): ReturnType
   const interim = s.decision === 'INCOMPLETE';
   // one final decision per state of the journal; a final GO with a required sign-off missing is refused
   const { recordDecision } = await import('../engine/decide.js');
-  await recordDecision(session);
-  const { writeReportBundle } = await import('../report/bundle.js');
   const agent = await liveAgent(o.env);
+  // the decision is the operator's signed statement, like a sign-off
+  await recordDecision(session, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
+  const { writeReportBundle } = await import('../report/bundle.js');
   const r = await writeReportBundle({
     sessionDir: session.dir,
     outDir: o.outDir,
@@ -96,6 +97,30 @@ async function reportFromTui(session: Session, o: ControllerOptions): ReturnType
       ? `signed ${interim ? 'interim ' : ''}report${r.keyFingerprint ? ` (${r.keyFingerprint})` : ''}: ${r.dir}${warn}`
       : `UNSIGNED ${interim ? 'interim ' : ''}report: ${r.dir} — ${r.unsignedReason ?? 'no signing key'}${warn}`,
   };
+}
+
+/** A waiver from the TUI's dialog: signed like a sign-off and bound to the evidence it accepts (engine/waiver.ts). */
+async function waiveFromTui(session: Session, o: ControllerOptions, i: Parameters<Controller['waive']>[0]): Promise<{ message: string }> {
+  const { planBoundWaiver, recordWaiver } = await import('../engine/waiver.js');
+  const plan = planBoundWaiver(session, { item: i.item, reason: i.reason, expires: i.expires, control: i.compensatingControl, by: o.operator });
+  const agent = await liveAgent(o.env);
+  const r = await recordWaiver(session, plan, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
+  const warn = [...plan.notes, ...(agent.note ? [agent.note] : [])].map((w) => ` — ${w}`).join('');
+  return {
+    message: r.statement
+      ? `waived ${i.item} until ${plan.data.expires} (waiver #${r.record.seq}), signed with ${r.statement.keyFingerprint}${warn}`
+      : `waived ${i.item} until ${plan.data.expires} (waiver #${r.record.seq}) UNSIGNED (${r.unsignedReason ?? 'signing not requested'})${warn}`,
+  };
+}
+
+/** A note from the TUI: signed like a sign-off when a key is available (who wrote it is bound to a key). */
+async function noteFromTui(session: Session, o: ControllerOptions, i: Parameters<Controller['note']>[0]): Promise<{ message: string }> {
+  const { recordSignedAct } = await import('../engine/signed-act.js');
+  const agent = await liveAgent(o.env);
+  const data = { ...(i.item ? { item: i.item } : {}), text: i.text, by: o.operator };
+  const r = await recordSignedAct(session, { type: 'note', data }, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
+  const where = i.item ? `note added to ${i.item}` : 'note added to the session';
+  return { message: r.statement ? `${where}, signed with ${r.statement.keyFingerprint}` : `${where} UNSIGNED (${r.unsignedReason ?? 'signing not requested'})` };
 }
 
 export function createController(o: ControllerOptions): Controller {
@@ -204,23 +229,8 @@ export function createController(o: ControllerOptions): Controller {
     // The same rules as `readiness-tui signoff` / `waive` (src/engine/decide.ts): roles, four-eyes, one approval per
     // person, a reason to reject, an expiry in the future. A refusal is shown in the dialog; nothing is recorded.
     signoff: (i) => signoffFromTui(session, o, i),
-    async waive(i) {
-      // signed like a sign-off and bound to the evidence it accepts (src/engine/waiver.ts)
-      const { planBoundWaiver, recordWaiver } = await import('../engine/waiver.js');
-      const plan = planBoundWaiver(session, { item: i.item, reason: i.reason, expires: i.expires, control: i.compensatingControl, by: o.operator });
-      const agent = await liveAgent(o.env);
-      const r = await recordWaiver(session, plan, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
-      const warn = [...plan.notes, ...(agent.note ? [agent.note] : [])].map((w) => ` — ${w}`).join('');
-      return {
-        message: r.statement
-          ? `waived ${i.item} until ${plan.data.expires} (waiver #${r.record.seq}), signed with ${r.statement.keyFingerprint}${warn}`
-          : `waived ${i.item} until ${plan.data.expires} (waiver #${r.record.seq}) UNSIGNED (${r.unsignedReason ?? 'signing not requested'})${warn}`,
-      };
-    },
-    async note(i) {
-      await record({ type: 'note', data: { ...(i.item ? { item: i.item } : {}), text: i.text, by: o.operator } });
-      return { message: i.item ? `note added to ${i.item}` : 'note added to the session' };
-    },
+    waive: (i) => waiveFromTui(session, o, i),
+    note: (i) => noteFromTui(session, o, i),
     generateReport: () => reportFromTui(session, o),
     async rehearsals() {
       const start = live.store.getState().start;

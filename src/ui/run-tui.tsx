@@ -268,8 +268,8 @@ function mark(name: string): void {
 
 /** Work the caller started before the UI loaded (src/commands/tui.ts). */
 export interface TuiHead {
-  /** the operator identity, being resolved (resolveOperatorAsync: git runs while the UI loads) */
-  operator?: Promise<string>;
+  /** the operator identity and key, being resolved (ssh-agent and git run while the UI loads) */
+  operator?: Promise<{ principal: string; keyFingerprint?: string }>;
   /** watch mode: the session directory chosen by the command (--session, or the only unfinished one) */
   watchDir?: string;
 }
@@ -287,7 +287,8 @@ interface Opened {
   orphans?: { pgids: number[]; lines: string[] };
 }
 
-async function openToWatch(file: string | undefined, opts: TuiOptions, operator: string, head: TuiHead): Promise<Opened> {
+async function openToWatch(file: string | undefined, opts: TuiOptions, who: Who, head: TuiHead): Promise<Opened> {
+  const operator = who.principal;
   const [{ loadChecklist }, { findSession, openSessionDir }, { followEvidence }] = await Promise.all([
     import('../checklist/load.js'),
     import('../engine/session.js'),
@@ -304,13 +305,16 @@ async function openToWatch(file: string | undefined, opts: TuiOptions, operator:
       );
   }
   // the checklist the session pinned (checklist.yaml in its directory), not whatever FILE says now
-  const session = await openSessionDir(dir, { operator });
+  const session = await openSessionDir(dir, { operator, operatorKey: who.keyFingerprint });
   const follower = followEvidence(session.dir, session.store);
   session.store.message('info', `watching session ${session.id} as ${operator}: the driver runs the checks; you can sign off, waive and add notes`);
   return { session, secrets: [], stop: () => follower.stop() };
 }
 
-async function openToDrive(file: string, opts: TuiOptions, operator: string): Promise<Opened> {
+type Who = { principal: string; keyFingerprint?: string };
+
+async function openToDrive(file: string, opts: TuiOptions, who: Who): Promise<Opened> {
+  const operator = who.principal;
   const env = process.env;
   const [{ loadChecklist }, { resolveVars }, { openSession }] = await Promise.all([
     import('../checklist/load.js'),
@@ -332,6 +336,7 @@ async function openToDrive(file: string, opts: TuiOptions, operator: string): Pr
     secretVars: vars.secret,
     ...(kube ? { kube } : {}),
     operator,
+    ...(who.keyFingerprint ? { operatorKey: who.keyFingerprint } : {}),
     owner: true,
     takeOver: !!opts.takeOver,
     ...(opts.sandbox ? { sandbox: true, standIns: opts.standIns } : {}),
@@ -426,11 +431,12 @@ export async function runTui(fileArg: string | undefined, opts: TuiOptions, head
   if (!file && !head.watchDir) return EXIT.USAGE;
 
   const { resolveOperatorAsync } = await import('../engine/identity.js');
-  const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env });
+  const operatorP = head.operator ?? resolveOperatorAsync({ as: opts.as, env }).then((principal) => ({ principal }));
   mark('modules');
-  const operator = await operatorP;
+  const who: Who = await operatorP;
+  const operator = who.principal;
   mark('operator');
-  const opened = opts.readonly ? await openToWatch(file, opts, operator, head) : await openToDrive(file!, opts, operator);
+  const opened = opts.readonly ? await openToWatch(file, opts, who, head) : await openToDrive(file!, opts, who);
   const { session, runner, lazy } = opened;
   for (const w of session.warnings) session.store.message('warn', w);
   // resumed with other variables: the checks will run other commands (journaled on session.resume)

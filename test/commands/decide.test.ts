@@ -11,14 +11,18 @@ import { readJournal } from '../../src/engine/journal.js';
 import { cli, ensureBuilt } from '../support/cli-run.js';
 import { launchTui } from '../support/pty.js';
 import { tempDir } from '../support/session-fixtures.js';
+import { genKey } from '../report/helpers/ssh.js';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let env: NodeJS.ProcessEnv;
 let n = 0;
+/** bob's own SSH key (--sign-key): only a signed approval counts */
+let bobKey: string;
 
 beforeAll(async () => {
   ensureBuilt();
   tmp = await tempDir('rt-decide-');
+  bobKey = genKey(tmp.dir, 'bob').priv;
   const home = path.join(tmp.dir, 'home');
   mkdirSync(home);
   env = { PATH: process.env.PATH, HOME: home, USER: 'zed', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C.UTF-8', NO_COLOR: '1' };
@@ -84,7 +88,7 @@ describe('run --ci and the final decision', () => {
   it('a resumed run with nothing changed since the final decision records no second one', async () => {
     const cwd = workdir();
     expect((await run(cwd)).code).toBe(3);
-    expect((await cli(['signoff', '1.2', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd, env })).code).toBe(0);
+    expect((await cli(['signoff', '1.2', '--decision', 'approve', '--as', 'bob@example.com', '--sign-key', bobKey], { cwd, env })).code).toBe(0);
     const first = await decide(cwd, '--yes');
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -118,7 +122,7 @@ describe('decide', () => {
   it('without a terminal asks for --yes and records nothing (exit 2); with --yes records once, then says it stands', async () => {
     const cwd = workdir();
     await run(cwd);
-    await cli(['signoff', '1.2', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd, env });
+    await cli(['signoff', '1.2', '--decision', 'approve', '--as', 'bob@example.com', '--sign-key', bobKey], { cwd, env });
     const before = (await decisions(cwd)).length;
 
     const unconfirmed = await decide(cwd);
@@ -142,7 +146,7 @@ describe('decide', () => {
   it('in a terminal asks first: n records nothing (exit 2), y records the final decision', async () => {
     const cwd = workdir();
     await run(cwd);
-    await cli(['signoff', '1.2', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd, env });
+    await cli(['signoff', '1.2', '--decision', 'approve', '--as', 'bob@example.com', '--sign-key', bobKey], { cwd, env });
     const before = (await decisions(cwd)).length;
     const ask = (answer: string) =>
       launchTui({ args: ['decide', '--as', 'carol@example.com'], cwd, env: { HOME: env.HOME, GIT_CONFIG_GLOBAL: '/dev/null' }, waitReady: false }).then(async (t) => {

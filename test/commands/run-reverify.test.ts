@@ -94,7 +94,9 @@ describe('run --ci --reverify', () => {
     expect(await runs()).toEqual(['probe', 'drill', 'static', 'probe']);
 
     // 00:10: 1.4 approved; 1.2 is 2h10m old — a plain run keeps the passes and refuses the GO on stale evidence
-    const so = await cliAt('2026-11-28 00:10:00', ['signoff', '1.4', '--decision', 'approve', '--as', 'bob', '--no-sign', '--session', sdir]);
+    // bob's own key: only a signed approval counts
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'bob-key')]);
+    const so = await cliAt('2026-11-28 00:10:00', ['signoff', '1.4', '--decision', 'approve', '--as', 'bob', '--sign-key', path.join(dir, 'bob-key'), '--session', sdir]);
     expect(so.code, so.stderr + so.stdout).toBe(0);
     const plain = await cliAt('2026-11-28 00:10:00', ['run', f, '--ci']);
     expect(plain.code, plain.stderr).toBe(3);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChecklist } from '../../src/checklist/load.js';
@@ -8,7 +8,7 @@ import { readJournal } from '../../src/engine/journal.js';
 import { openSession } from '../../src/engine/session.js';
 import { BIN, cli, ensureBuilt } from '../support/cli-run.js';
 import { cliSession } from '../support/cli-session.js';
-import { allowedLine, genKey, startAgent, type TestAgent } from '../report/helpers/ssh.js';
+import { allowedLine, genKey, sshVerify, startAgent, type TestAgent } from '../report/helpers/ssh.js';
 import { checklistYaml, tempDir, type ItemSpec } from '../support/session-fixtures.js';
 
 const ITEMS: ItemSpec[] = [
@@ -31,6 +31,10 @@ beforeAll(async () => {
   env = { PATH: process.env.PATH, HOME: home, USER: 'zed', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C.UTF-8' };
 });
 afterAll(async () => tmp.cleanup());
+
+/** `--sign-key` with a real SSH key of this person (made once): only a signed approval counts */
+const made: Record<string, string> = {};
+const keyOf = (who: string): string[] => ['--sign-key', (made[who] ??= genKey(home, `${who}-own`).priv)];
 
 const result = (item: string, sha: string): ItemResultData => ({
   item,
@@ -67,7 +71,8 @@ describe('signoff', () => {
     const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'ran it twice', '--role', 'sre', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('recorded sign-off #4 on 2: APPROVE by bob@example.com (role sre), unsigned — item is now pass\n');
+    // recorded, never lost, and counting for nothing: an unsigned approval does not pass the item
+    expect(r.stdout).toBe('recorded sign-off #4 on 2: APPROVE by bob@example.com (role sre), unsigned — item is now needs-signoff\n');
     const recs = await records(s.dir);
     expect(recs[4]).toMatchObject({
       seq: 4,
@@ -76,6 +81,10 @@ describe('signoff', () => {
       data: { item: '2', decision: 'approve', comment: 'ran it twice', role: 'sre', by: 'bob@example.com', evidence: [`2${'a'.repeat(63)}`] },
     });
     expect((recs[4]!.data as { statement?: unknown }).statement).toBeUndefined();
+    // bob's signed approval counts (his unsigned one does not stand in its way)
+    const signed = await cli(['signoff', '2', '--decision', 'approve', '--role', 'sre', '--as', 'bob@example.com', ...keyOf('bob')], { cwd: s.cwd, env });
+    expect(signed.stderr).toBe('');
+    expect(signed.stdout).toMatch(/^recorded sign-off #5 on 2: APPROVE by bob@example.com \(role sre\), signed with SHA256:\S+ \(signoffs\/4-bob@example.com.json\) — item is now pass\n$/);
   });
 
   it('unknown item: exit 2 listing the items; nothing recorded', async () => {
@@ -120,7 +129,7 @@ describe('signoff', () => {
 
   it('the same person cannot approve twice', async () => {
     const s = await session();
-    const args = ['signoff', '3', '--decision', 'approve', '--as', 'bob', '--no-sign'];
+    const args = ['signoff', '3', '--decision', 'approve', '--as', 'bob', ...keyOf('bob')];
     expect((await cli(args, { cwd: s.cwd, env })).code).toBe(0);
     const again = await cli(args, { cwd: s.cwd, env });
     expect(again.code).toBe(2);
@@ -225,14 +234,14 @@ describe('signoff', () => {
     try {
       await owner.record({ type: 'item.result', data: result('2', 'b'.repeat(64)) });
       const arrived = new Promise<JournalRecord>((resolve) => owner.follow((rec) => resolve(rec)));
-      const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'four eyes', '--role', 'security', '--as', 'bob@example.com', '--no-sign'], { cwd, env });
+      const r = await cli(['signoff', '2', '--decision', 'approve', '--comment', 'four eyes', '--role', 'security', '--as', 'bob@example.com', ...keyOf('bob')], { cwd, env });
       expect(r.code).toBe(0);
       const rec = await arrived;
       expect(rec).toMatchObject({ type: 'signoff', actor: 'bob@example.com' });
       const st = owner.store.store.getState();
       expect(st.items['2']!.signoffs).toMatchObject([{ by: 'bob@example.com', decision: 'approve', stale: false }]);
       expect(st.items['2']!.status).toBe('pass');
-      expect(st.messages.at(-1)!.text).toMatch(/sign-off #\d+ on 2: approve by bob@example.com \(unsigned\)/);
+      expect(st.messages.at(-1)!.text).toMatch(/sign-off #\d+ on 2: approve by bob@example.com \(signed/);
     } finally {
       await owner.close();
     }
@@ -308,9 +317,9 @@ describe('signoff', () => {
       expect(rj.code).toBe(0);
       expect(rj.stdout).toMatch(/item is now fail$/m);
       // once the prerequisite passes, its dependant can be approved
-      const ok = await cli(['signoff', 'ok', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      const ok = await cli(['signoff', 'ok', '--decision', 'approve', '--as', 'bob@example.com', ...keyOf('bob')], { cwd: s.cwd, env });
       expect(ok.stderr).toBe('');
-      expect(ok.stdout).toMatch(/APPROVE by bob@example.com, unsigned — item is now pass/);
+      expect(ok.stdout).toMatch(/APPROVE by bob@example.com, signed with SHA256:\S+ .* — item is now pass/);
     });
 
     it('a waived prerequisite unblocks its manual dependant', async () => {
@@ -319,7 +328,7 @@ describe('signoff', () => {
         const w = await cli(['waive', id, '--reason', 'compensated by WAF rule 7', '--expires', '7d', '--as', 'carol@example.com'], { cwd: s.cwd, env });
         expect(w.code, w.stderr).toBe(0);
       }
-      const r = await cli(['signoff', 'm', '--decision', 'approve', '--as', 'bob@example.com', '--no-sign'], { cwd: s.cwd, env });
+      const r = await cli(['signoff', 'm', '--decision', 'approve', '--as', 'bob@example.com', ...keyOf('bob')], { cwd: s.cwd, env });
       expect(r.stderr).toBe('');
       expect(r.stdout).toMatch(/item is now pass/);
     });
@@ -437,24 +446,69 @@ describe('signoff', () => {
       const asBob = await signoff(s, 'y', 'bob@example.com', aenv);
       expect(asBob.code).toBe(2);
       expect(asBob.stderr).toMatch(
-        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} signed as alice@example.com earlier in this session \\(journal #4\\), so it cannot sign as bob@example.com: one key is one person`),
+        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} acted as alice@example.com earlier in this session \\(journal #4\\), so it cannot sign as bob@example.com: one key is one person`),
       );
       const otherKey = await signoff(s, 'y', 'alice@example.com', aenv, ['--sign-key', alice2.priv]);
       expect(otherKey.code).toBe(2);
-      expect(otherKey.stderr).toMatch(/alice@example\.com signed with key SHA256:\S+ earlier in this session \(journal #4\); this key is SHA256:\S+: one person signs with one key/);
+      expect(otherKey.stderr).toMatch(/alice@example\.com used key SHA256:\S+ earlier in this session \(journal #4\); this key is SHA256:\S+: one person signs with one key/);
       expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toHaveLength(1);
       expect(leftovers(s.dir)).toHaveLength(2);
     });
 
-    it('approvals count distinct keys: one key allowed for two principals approves once', async () => {
-      const { s, alice, aenv } = await setupKeys();
+    it('run --ci records the driver and their key (session.start, every item.start, the signed decision); that key cannot approve the item it ran, under any name', async () => {
+      const cwd = path.join(tmp.dir, `run${n++}`);
+      mkdirSync(cwd);
+      writeFileSync(path.join(cwd, 'c.yaml'), checklistYaml('runs', [{ id: 'r', signoff: 'required', noSelfApproval: true }]));
+      const kdir = path.join(cwd, 'keys');
+      mkdirSync(kdir);
+      const alice = genKey(kdir, 'alice');
+      const carol = genKey(kdir, 'carol');
+      const agent = await startAgent(kdir);
+      agents.push(agent);
+      agent.add(alice);
+      const aenv = { ...env, SSH_AUTH_SOCK: agent.sock };
+      const fp = execFileSync('ssh-keygen', ['-lf', alice.pub]).toString().split(' ')[1]!;
+      // one key allowed for two principals: the name does not make it another person
+      const team = path.join(cwd, 'team');
+      writeFileSync(team, [allowedLine('alice@example.com,ally@example.com', alice), allowedLine('carol@example.com', carol)].join('\n') + '\n');
+      const run = await cli(['run', 'c.yaml', '--ci', '--as', 'alice@example.com', '--allowed-signers', team], { cwd, env: aenv });
+      expect(run.code, run.stdout + run.stderr).toBe(3); // r waits for its sign-off
+      const dir = path.join(cwd, '.readiness', 'sessions', readdirSync(path.join(cwd, '.readiness', 'sessions'))[0]!);
+      const recs = await records(dir);
+      expect(recs[0]!.data).toMatchObject({ operator: { principal: 'alice@example.com', keyFingerprint: fp } });
+      expect(recs.find((x) => x.type === 'item.start')!.data).toMatchObject({ item: 'r', keyFingerprint: fp });
+      const dec = recs.find((x) => x.type === 'decision')!;
+      expect(dec.data).toMatchObject({ decision: 'INCOMPLETE', by: 'alice@example.com', statement: { keyFingerprint: fp } });
+      const v = sshVerify(team, 'alice@example.com', 'signoff@readiness-tui', path.join(dir, (dec.data as { statement: { sigPath: string } }).statement.sigPath), path.join(dir, (dec.data as { statement: { path: string } }).statement.path));
+      expect(v.status, v.stderr).toBe(0);
+      // alice's key under the other name it is allowed: still the key that ran r
+      const self = await signoff({ cwd, dir }, 'r', 'ally@example.com', aenv, ['--allowed-signers', team]);
+      expect(self.code).toBe(2);
+      expect(self.stderr).toContain(`item r requires four-eyes approval (noSelfApproval) and key ${fp} ran it (journal line 3, as alice@example.com)`);
+      expect(leftovers(dir).filter((f) => !f.includes('decision'))).toEqual([]);
+      const other = await signoff({ cwd, dir }, 'r', 'carol@example.com', aenv, ['--allowed-signers', team, '--sign-key', carol.priv]);
+      expect(other.code, other.stderr).toBe(0);
+      expect(other.stdout).toMatch(/item is now pass$/m);
+      // with a team file, driving as someone the key is not allowed for opens nothing (exit 2, the journal unchanged)
+      const before = (await records(dir)).length;
+      const asCarol = await cli(['run', 'c.yaml', '--ci', '--as', 'carol@example.com', '--allowed-signers', team], { cwd, env: aenv });
+      expect(asCarol.code).toBe(2);
+      expect(asCarol.stderr).toContain(`error: key ${fp} is not allowed for principal carol@example.com (team file ${team}`);
+      expect(await records(dir)).toHaveLength(before);
+    });
+
+    it('approvals count distinct keys: one key allowed for two principals approves once (the second is refused)', async () => {
+      const { s, alice, aenv, fp } = await setupKeys();
       const shared = allowedLine('alice@example.com,bob@example.com', alice);
       writeFileSync(path.join(s.cwd, 'team'), shared + '\n');
       const a = await signoff(s, 'two', 'alice@example.com', aenv, ['--allowed-signers', path.join(s.cwd, 'team')]);
       expect(a.code, a.stderr).toBe(0);
       const b = await signoff(s, 'two', 'bob@example.com', aenv, ['--allowed-signers', path.join(s.cwd, 'team')]);
-      expect(b.code, b.stderr).toBe(0);
-      expect(b.stdout).toMatch(/item is now needs-signoff$/m);
+      expect(b.code).toBe(2);
+      expect(b.stderr).toMatch(
+        new RegExp(`^error: key ${fp(alice).replace(/[+/]/g, '\\$&')} \\(alice@example.com\\) already approved item two \\(journal #4\\); its 2 approvals must come from different people — nothing was recorded\n$`),
+      );
+      expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toHaveLength(1);
     });
   });
 });

@@ -88,22 +88,22 @@ describe('waive: a signed statement', () => {
     const r = await waive(s, 'ok', 'alice@example.com', envOf.alice!);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^recorded waiver #4 on ok by alice@example.com, valid until 2999-01-31, signed with ${rx(fp(keys.alice))} \\(signoffs/3-alice@example.com.json\\) — item is now waived, decision NO-GO\\n$`));
+    expect(r.stdout).toMatch(new RegExp(`^recorded waiver #4 on ok by alice@example.com, valid until 2999-01-31, signed with ${rx(fp(keys.alice))} \\(signoffs/3-waiver-alice@example.com.json\\) — item is now waived, decision NO-GO\\n$`));
     const rec = (await records(s.dir))[4]!;
     const d = rec.data as WaiverData;
     expect(rec.type).toBe('waiver');
     expect(d.evidence).toEqual([sha('ok\n')]);
-    expect(d.statement).toMatchObject({ path: 'signoffs/3-alice@example.com.json', sigPath: 'signoffs/3-alice@example.com.json.sig', keyFingerprint: fp(keys.alice) });
+    expect(d.statement).toMatchObject({ path: 'signoffs/3-waiver-alice@example.com.json', sigPath: 'signoffs/3-waiver-alice@example.com.json.sig', keyFingerprint: fp(keys.alice) });
     const file = path.join(s.dir, d.statement!.path);
     const statement = JSON.parse(readFileSync(file, 'utf8'));
+    // the statement carries the waiver event's own fields, and says what it is
     expect(statement).toMatchObject({
-      kind: 'waiver',
+      _type: 'readiness-tui/waiver/v1',
       item: 'ok',
-      decision: 'approve',
       principal: 'alice@example.com',
-      comment: 'no exploit path: the service is not reachable from outside',
+      reason: 'no exploit path: the service is not reachable from outside',
       evidence: d.evidence,
-      waiver: { expires: '2999-01-31' },
+      expires: '2999-01-31',
       journal: { seq: 3 },
     });
     const team = path.join(s.cwd, 'team');
@@ -124,7 +124,7 @@ describe('waive: a signed statement', () => {
     expect((await waive(s, 'ok', 'alice@example.com', envOf.alice!)).code).toBe(0);
     const tofu = await waive(s, 'minor', 'bob@example.com', envOf.alice!);
     expect(tofu.code).toBe(2);
-    expect(tofu.stderr).toMatch(/signed as alice@example\.com earlier in this session \(journal #4\), so it cannot sign as bob@example\.com/);
+    expect(tofu.stderr).toMatch(/acted as alice@example\.com earlier in this session \(journal #4\), so it cannot sign as bob@example\.com/);
     expect((await records(s.dir)).filter((x) => x.type === 'waiver')).toHaveLength(1);
   });
 
@@ -164,7 +164,7 @@ describe('waive: a second approver (waiverApprovals: 1)', () => {
     // bob with alice's key: one key is one person (trust on first use)
     const borrowed = await approve(s, 'cve', 4, 'bob@example.com', envOf.alice!);
     expect(borrowed.code).toBe(2);
-    expect(borrowed.stderr).toMatch(/key SHA256:\S+ signed as alice@example\.com earlier in this session \(journal #4\), so it cannot sign as bob@example\.com/);
+    expect(borrowed.stderr).toMatch(/key SHA256:\S+ acted as alice@example\.com earlier in this session \(journal #4\), so it cannot sign as bob@example\.com/);
     const wrong = await approve(s, 'cve', 3, 'bob@example.com', envOf.bob!);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe('error: #3 is not the current waiver of item cve (that is #4, by alice@example.com): nothing to approve\n');
@@ -172,11 +172,11 @@ describe('waive: a second approver (waiverApprovals: 1)', () => {
     const ok = await approve(s, 'cve', '#4', 'bob@example.com', envOf.bob!);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(new RegExp(`^recorded approval #5 of waiver #4 on cve by bob@example.com, signed with ${rx(fp(keys.bob))} \\(signoffs/4-bob@example.com.json\\) — item is now waived, decision GO\\n$`));
+    expect(ok.stdout).toMatch(new RegExp(`^recorded approval #5 of waiver #4 on cve by bob@example.com, signed with ${rx(fp(keys.bob))} \\(signoffs/4-waiver.approval-bob@example.com.json\\) — item is now waived, decision GO\\n$`));
     const rec = (await records(s.dir))[5]!;
     expect(rec).toMatchObject({ type: 'waiver.approval', actor: 'bob@example.com', data: { item: 'cve', waiver: 4, comment: 'checked the network policy', by: 'bob@example.com', evidence: [CVE_SHA] } });
     const st = JSON.parse(readFileSync(path.join(s.dir, (rec.data as WaiverApprovalData).statement!.path), 'utf8'));
-    expect(st).toMatchObject({ kind: 'waiver-approval', item: 'cve', principal: 'bob@example.com', evidence: [CVE_SHA], waiver: { approves: 4 } });
+    expect(st).toMatchObject({ _type: 'readiness-tui/waiver.approval/v1', item: 'cve', principal: 'bob@example.com', evidence: [CVE_SHA], waiver: 4 });
 
     const again = await approve(s, 'cve', 4, 'carol@example.com', envOf.carol!);
     expect(again.code).toBe(2);
@@ -229,10 +229,10 @@ describe('waivers in the bundle', () => {
     writeFileSync(team, [allowedLine('alice@example.com', keys.alice), allowedLine('bob@example.com', keys.bob)].join('\n') + '\n');
     const v = await cli(['verify', bundle, '--allowed-signers', team], { cwd: s.cwd, env: baseEnv() });
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    expect(v.stdout).toMatch(/OK {3}signoffs\/3-alice@example\.com\.json: good "signoff@readiness-tui" signature by alice@example\.com \(waiver on cve until 2999-01-31\): waiver #4, bound to journal #3/);
-    expect(v.stdout).toMatch(/OK {3}signoffs\/4-bob@example\.com\.json: good "signoff@readiness-tui" signature by bob@example\.com \(approval of waiver #4 on cve\): waiver approval #5, bound to journal #4/);
+    expect(v.stdout).toMatch(/OK {3}signoffs\/3-waiver-alice@example\.com\.json: good "signoff@readiness-tui" signature by alice@example\.com \(waiver on cve until 2999-01-31\): waiver #4, bound to journal #3/);
+    expect(v.stdout).toMatch(/OK {3}signoffs\/4-waiver\.approval-bob@example\.com\.json: good "signoff@readiness-tui" signature by bob@example\.com \(approval of waiver #4 on cve\): waiver approval #5, bound to journal #4/);
     // plain OpenSSH accepts the approval statement in the bundle too
-    const f = path.join(bundle, 'signoffs/4-bob@example.com.json');
+    const f = path.join(bundle, 'signoffs/4-waiver.approval-bob@example.com.json');
     expect(sshVerify(team, 'bob@example.com', SIGNOFF_NAMESPACE, f + '.sig', f).status).toBe(0);
     const report = JSON.parse(readFileSync(path.join(bundle, 'report.json'), 'utf8'));
     const cve = report.blocks[0].items.find((i: { id: string }) => i.id === 'cve');
@@ -243,7 +243,7 @@ describe('waivers in the bundle', () => {
     writeFileSync(team, allowedLine('alice@example.com', keys.alice) + '\n');
     const lenient = await cli(['verify', bundle, '--allowed-signers', team], { cwd: s.cwd, env: baseEnv() });
     expect(lenient.code).toBe(1);
-    expect(lenient.stdout).toMatch(/FAIL signoffs\/4-bob@example\.com\.json\.sig: signature not accepted for bob@example\.com/);
+    expect(lenient.stdout).toMatch(/FAIL signoffs\/4-waiver\.approval-bob@example\.com\.json\.sig: signature not accepted for bob@example\.com/);
     expect(lenient.stdout).toMatch(/waiver on cve by alice@example\.com needs 1 validly signed approval\(s\) by someone else, found 0 — interim report/);
   });
 });

@@ -74,6 +74,11 @@ describe('demo --ci (built CLI, real child process)', () => {
       expect(r.stdout).toMatch(/^deliverable reports\/production-readiness\.html: not checked/m);
       // headless, the approvals are the sandbox's, and say so
       expect(r.stdout).toMatch(/4\.3 SIGNOFF approve by \S*sandbox\S*/);
+      // signed with the sandbox's own key (made in the sandbox), so they count: an unsigned approval never does
+      const journal = readdirSync(sandboxDir(root), { recursive: true, encoding: 'utf8' }).find((f) => f.endsWith('journal.jsonl') && f.includes('sessions'))!;
+      const signoffs = readFileSync(path.join(sandboxDir(root), journal), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.type === 'signoff');
+      expect(signoffs.length).toBeGreaterThan(0);
+      for (const so of signoffs) expect(so.data).toMatchObject({ by: 'sandbox-approver@demo.invalid', statement: { keyFingerprint: expect.stringMatching(/^SHA256:/) } });
       // the report is written, unsigned (no agent, no ~/.ssh here) and says why
       expect(r.stdout).toMatch(/report: .* \(unsigned: no SSH key to sign with/);
       const sb = sandboxDir(root);

@@ -116,15 +116,18 @@ describe('rehearsal vs production (demo go rehearsal, no-go real run)', () => {
     expect(JSON.parse(readFileSync(path.join(run.rehearsal.bundle, 'report.json'), 'utf8')).bundle.rehearsal).toBeUndefined();
 
     // verify: the signature covers the rehearsal's summary, report.json is the journal's replay plus how the bundle was
-    // made, the pages are what report.json renders to. (The demo's automatic sandbox approvals are unsigned, which the
-    // policy check reports of every demo bundle: the only failures.)
+    // made, the pages are what report.json renders to. (The demo's automatic sandbox approvals are signed with the
+    // sandbox's own key, which the auditor's allowed_signers does not trust: the only failures, of every demo bundle.)
     const v = await cli(['verify', run.real.bundle, '--allowed-signers', allowed], { cwd: dir, env: env() });
     expect(v.stdout).toMatch(/^OK +SHA256SUMS\.sig: good "report@readiness-tui" signature by captain@example\.com/m);
     expect(v.stdout).toMatch(/^OK +report\.json: equals the journal replay \(decision NO-GO\)/m);
     expect(v.stdout).toMatch(/^OK +report\.html, junit\.xml, summary\.md are exactly what report\.json renders to/m);
     const fails = v.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
     expect(fails.length).toBeGreaterThan(0);
-    for (const f of fails) expect(f).toMatch(/^FAIL journal\.jsonl: item \d\.\d requires 1 valid signed approval\(s\), found 0 \(sandbox-approver@demo\.invalid's approval is not validly signed\)/);
+    for (const f of fails)
+      expect(f).toMatch(
+        /^FAIL (journal\.jsonl: item \d\.\d requires 1 valid signed approval\(s\), found 0 \(sandbox-approver@demo\.invalid's approval is not validly signed\)|signoffs\/\d+-sandbox-approver@demo\.invalid\.json\.sig: signature not accepted for sandbox-approver@demo\.invalid: key SHA256:\S+ is not in allowed_signers)/,
+      );
 
     // report again: --no-rehearsal leaves it out, --rehearsal names one explicitly (by id in the state dir)
     const none = await cli(['report', '--session', run.real.session, '--state-dir', 'st', '--out', 'again', '--no-sign', '--no-rehearsal'], { cwd: dir, env: env() });

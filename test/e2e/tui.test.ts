@@ -14,6 +14,8 @@ import { ensureBuilt } from '../support/cli-run.js';
 import { loadChecklist } from '../../src/checklist/load.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { openSession } from '../../src/engine/session.js';
+import { recordSignedAct } from '../../src/engine/signed-act.js';
+import { genKey, startAgent } from '../report/helpers/ssh.js';
 
 const CHECKLIST = `apiVersion: readiness/v1
 name: e2e
@@ -66,7 +68,10 @@ function journal(): { type: string; data: Record<string, unknown> }[] {
     .map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> });
 }
 
-/** the session the first test leaves behind — a1 passed, a2 waived, a3 approved — made with the engine's own calls */
+/**
+ * the session the first test leaves behind — a1 passed, a2 waived, a3 approved (signed with the tester's own key:
+ * only a signed approval counts) — made with the engine's own calls
+ */
 async function prepareSession(): Promise<void> {
   const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'));
   const by = 'tester@example.com';
@@ -74,7 +79,9 @@ async function prepareSession(): Promise<void> {
   try {
     await createRunner({ session: s, vars: {}, secretVars: [] }).run(['a1']);
     await s.record({ type: 'waiver', data: { item: 'a2', reason: 'accepted for the drill', expires: '2999-12-31', by } });
-    await s.record({ type: 'signoff', data: { item: 'a3', decision: 'approve', comment: 'runbook read', by, evidence: [] } });
+    const key = genKey(dir, 'tester-key');
+    const signed = { sign: true, signKey: key.priv, env: { PATH: process.env.PATH, HOME: dir } };
+    await recordSignedAct(s, { type: 'signoff', data: { item: 'a3', decision: 'approve', comment: 'runbook read', by, evidence: [] } }, signed);
   } finally {
     await s.close();
   }
@@ -146,7 +153,12 @@ describe('readiness-tui in a real pty', () => {
   });
 
   it('navigates, streams a running check, cancels a long one, signs off and waives; all journaled', async () => {
-    const t = await start();
+    // the tester's own key in an agent: the driver's key is recorded, and the approval is signed (so it counts)
+    const agent = await startAgent(dir);
+    agent.add(genKey(dir, 'tester'));
+    const fp = execFileSync('ssh-keygen', ['-lf', path.join(dir, 'tester.pub')], { encoding: 'utf8' }).split(' ')[1]!;
+    try {
+    const t = await start({ env: { SSH_AUTH_SOCK: agent.sock } });
     await t.waitForScreen('E2E pty checklist');
     expect(t.raw()).toContain('\x1b[?1049h'); // alternate screen entered by hand
     await t.press('enter');
@@ -208,7 +220,10 @@ describe('readiness-tui in a real pty', () => {
       reason: 'cancelled by tester@example.com (key c in the TUI)',
     });
     expect(j.find((r) => r.type === 'waiver')?.data).toMatchObject({ item: 'a2', reason: 'accepted for the drill', by: 'tester@example.com' });
-    expect(j.find((r) => r.type === 'signoff')?.data).toMatchObject({ item: 'a3', decision: 'approve', comment: 'runbook read', by: 'tester@example.com' });
+    expect(j.find((r) => r.type === 'signoff')?.data).toMatchObject({ item: 'a3', decision: 'approve', comment: 'runbook read', by: 'tester@example.com', statement: { keyFingerprint: fp } });
+    // identity = key: the driver's key opened the session and started every run
+    expect(j[0]!.data).toMatchObject({ operator: { principal: 'tester@example.com', keyFingerprint: fp } });
+    expect(j.filter((r) => r.type === 'item.start').every((r) => r.data.keyFingerprint === fp)).toBe(true);
 
     const e = await quit(t);
     expect(e.exitCode).toBe(0);
@@ -218,6 +233,9 @@ describe('readiness-tui in a real pty', () => {
     expect(tail).toContain('\x1b[?7h'); // line wrap restored
     expect(t.screen()).toMatch(/readiness-tui: session \S+/);
     expect(t.screen()).toMatch(/decision so far: GO/); // a4 is not blocking
+    } finally {
+      await agent.stop();
+    }
   });
 
   it('resumes the session with results, waiver and sign-off intact', async () => {

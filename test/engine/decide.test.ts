@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findItem, parseExpiry, planSignoff, planWaiver, recordDecision, recordSignoff } from '../../src/engine/decide.js';
@@ -5,6 +7,7 @@ import type { ItemResultData } from '../../src/engine/events.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { openSession } from '../../src/engine/session.js';
 import { makeChecklist, tempDir } from '../support/session-fixtures.js';
+import { genKey, type TestKey } from '../report/helpers/ssh.js';
 
 const checklist = (() => {
   const c = makeChecklist('dec', [
@@ -19,9 +22,18 @@ const checklist = (() => {
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let k = 0;
 const sessions: Session[] = [];
+/** real SSH keys: only a signed approval counts */
+const keys: Record<string, TestKey> = {};
+/** no agent, no ~/.ssh: signing uses the key given, or fails */
+let bare: NodeJS.ProcessEnv;
 beforeAll(async () => {
   tmp = await tempDir('rt-decide-');
+  for (const n of ['bob', 'carol', 'ron', 'x']) keys[n] = genKey(tmp.dir, n);
+  bare = { PATH: process.env.PATH, HOME: tmp.dir };
 });
+const fingerprint = (k: TestKey) =>
+  'SHA256:' + createHash('sha256').update(Buffer.from(k.pubLine.split(/\s+/)[1]!, 'base64')).digest('base64').replace(/=+$/, '');
+const signedBy = (n: string) => ({ sign: true, signKey: keys[n]!.priv, env: bare });
 afterEach(async () => {
   for (const s of sessions.splice(0)) await s.close();
 });
@@ -43,19 +55,56 @@ describe('planSignoff / recordSignoff', () => {
     const p1 = await planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' });
     expect(p1.evidence).toEqual(['e1']);
     expect(p1.warnings).toEqual([]);
-    const r1 = await recordSignoff(s, p1, { sign: false });
-    expect(r1.statement).toBeUndefined();
-    expect(r1.unsignedReason).toBeUndefined();
+    // an unsigned approval is recorded, and counts for nothing: bob may still approve it signed
+    const r0 = await recordSignoff(s, p1, { sign: false });
+    expect(r0.statement).toBeUndefined();
+    expect(r0.unsignedReason).toBeUndefined();
+    expect(s.store.store.getState().items['b']!.status).toBe('needs-signoff');
+    const r1 = await recordSignoff(s, await planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' }), signedBy('bob'));
+    expect(r1.statement?.keyFingerprint).toMatch(/^SHA256:/);
     expect(s.store.store.getState().items['b']!.status).toBe('needs-signoff');
     await expect(planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' })).rejects.toThrow(
-      /bob@example.com already approved item b \(journal #2\); its 2 approvals must come from different people/,
+      /bob@example.com already approved item b \(journal #3\); its 2 approvals must come from different people/,
     );
-    await recordSignoff(s, await planSignoff(s, { item: 'b', decision: 'approve', by: 'carol@example.com' }), { sign: false });
+    // bob's key under another name is bob again: refused inside the lock (one approval per key)
+    await expect(
+      recordSignoff(s, await planSignoff(s, { item: 'b', decision: 'approve', by: 'dave@example.com' }), { ...signedBy('bob'), allowedSigners: undefined }),
+    ).rejects.toThrow(/acted as bob@example.com earlier in this session/);
+    await recordSignoff(s, await planSignoff(s, { item: 'b', decision: 'approve', by: 'carol@example.com' }), signedBy('carol'));
     expect(s.store.store.getState().items['b']!.status).toBe('pass');
     // a re-run with new evidence makes both approvals stale: the same people may approve again
     await s.record({ type: 'item.result', actor: 'ron@example.com', data: result('b', 'e2') });
     expect(s.store.store.getState().items['b']!.status).toBe('needs-signoff');
     expect((await planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' })).evidence).toEqual(['e2']);
+  });
+
+  it('four-eyes by key: the key that started the attempt (item.start) cannot approve it, under any name', async () => {
+    const s = await session();
+    const ron = fingerprint(keys['ron']!);
+    await s.record({ type: 'item.start', actor: 'ron@example.com', data: { item: 'b', attempt: 1, describe: 'true', keyFingerprint: ron } });
+    await s.record({ type: 'item.result', actor: 'ron@example.com', data: result('b', 'e1') });
+    expect(s.store.store.getState().items['b']!.ranBy).toEqual({ by: 'ron@example.com', seq: 2, key: ron });
+    // the name passes the quick check; the key is refused inside the lock, and no statement is left behind
+    const plan = await planSignoff(s, { item: 'b', decision: 'approve', by: 'rita@example.com' });
+    await expect(recordSignoff(s, plan, signedBy('ron'))).rejects.toThrow(
+      `item b requires four-eyes approval (noSelfApproval) and key ${ron} ran it (journal line 3, as ron@example.com): someone else must approve it with their own key — nothing was recorded`,
+    );
+    expect(readdirSync(path.join(s.dir, 'signoffs'))).toEqual([]);
+    expect(s.store.store.getState().items['b']!.signoffs).toEqual([]);
+    // another key may
+    await recordSignoff(s, plan, signedBy('carol'));
+    expect(s.store.store.getState().items['b']!.signoffs).toHaveLength(1);
+  });
+
+  it('a final decision is the operator\'s signed statement, in the sign-off directory and namespace', async () => {
+    const s = await session();
+    await s.record({ type: 'item.result', data: result('a', 'a1') });
+    await s.record({ type: 'item.result', data: { ...result('b', 'b1'), verdict: 'fail', summary: 'broke' } });
+    const r = await recordDecision(s, signedBy('x'));
+    expect(r.record?.data).toMatchObject({ decision: 'NO-GO', final: true, by: 'alice@example.com', statement: { keyFingerprint: fingerprint(keys['x']!) } });
+    const st = JSON.parse(readFileSync(path.join(s.dir, r.statement!.path), 'utf8'));
+    expect(st).toMatchObject({ _type: 'readiness-tui/decision/v1', principal: 'alice@example.com', decision: 'NO-GO', final: true, deciding: [{ item: 'b', status: 'fail' }] });
+    expect(r.statement!.path).toMatch(/^signoffs\/\d+-decision-alice@example\.com\.json$/);
   });
 
   it('defaults the single allowed role, warns about an item that has not run', async () => {
@@ -138,7 +187,7 @@ describe('parseExpiry and the sign-off policy, message by message', () => {
     expect((await planSignoff(s, { item: 'b', decision: 'reject', comment: 'no', by: 'ron@example.com' })).decision).toBe('reject');
     // one approval where one is needed: nothing to do
     const p = await planSignoff(s, { item: 'm', decision: 'approve', by: 'x' });
-    await recordSignoff(s, p, { sign: false });
+    await recordSignoff(s, p, signedBy('x'));
     // the same person, whatever the case and spaces (named as they wrote it)
     await expect(planSignoff(s, { item: 'm', decision: 'approve', by: ' X ' })).rejects.toThrow(
       ' X  already approved item m (journal #2); nothing to do',
@@ -159,20 +208,20 @@ describe('recordDecision (the final decision is a deliberate act)', () => {
   it('a final GO with a required sign-off missing is refused with the list; nothing is recorded', async () => {
     const s = await open();
     expect(s.store.store.getState().decision).toBe('GO');
-    await expect(recordDecision(s)).rejects.toThrow('a final GO needs every required sign-off; missing: n — nothing was recorded');
+    await expect(recordDecision(s, { sign: false })).rejects.toThrow('a final GO needs every required sign-off; missing: n — nothing was recorded');
     expect(s.store.store.getState().finalDecision).toBeUndefined();
   });
 
   it('one final decision per state of the journal: again with nothing changed records nothing; after a change it records anew', async () => {
     const s = await open();
-    await s.record({ type: 'signoff', actor: 'bob@example.com', data: { item: 'n', decision: 'approve', comment: '', by: 'bob@example.com', evidence: ['n1'] } });
-    const first = await recordDecision(s);
+    await recordSignoff(s, await planSignoff(s, { item: 'n', decision: 'approve', by: 'bob@example.com' }), signedBy('bob'));
+    const first = await recordDecision(s, { sign: false });
     expect(first.record?.data).toMatchObject({ decision: 'GO', final: true });
     await s.record({ type: 'note', data: { text: 'coffee', by: 'alice@example.com' } });
-    const again = await recordDecision(s);
+    const again = await recordDecision(s, { sign: false });
     expect(again).toEqual({ already: { decision: 'GO', seq: first.record!.seq } });
     await s.record({ type: 'item.result', data: { ...result('a', 'a2'), verdict: 'fail', summary: 'broke' } });
-    const changed = await recordDecision(s);
+    const changed = await recordDecision(s, { sign: false });
     expect(changed.record?.data).toMatchObject({ decision: 'NO-GO', final: true });
   });
 
@@ -187,8 +236,8 @@ describe('recordDecision (the final decision is a deliberate act)', () => {
       await s.record({ type: 'item.result', data: result('a', 'a1') });
       expect(s.store.store.getState().decision).toBe('GO');
       vi.setSystemTime(new Date('2026-11-27T23:00:01Z'));
-      const r = await recordDecision(s);
-      expect(r.record?.data).toEqual({ decision: 'INCOMPLETE', deciding: [{ item: 'a', status: 'pass', stale: true }], final: false });
+      const r = await recordDecision(s, { sign: false });
+      expect(r.record?.data).toEqual({ decision: 'INCOMPLETE', deciding: [{ item: 'a', status: 'pass', stale: true }], final: false, by: 'alice@example.com' });
       expect(s.store.store.getState().finalDecision).toBeUndefined();
     } finally {
       vi.useRealTimers();

@@ -5,6 +5,7 @@ import type { JournalEvent } from '../../src/engine/events.js';
 import { freshness, nextTimeChange, reverifyPlan } from '../../src/engine/freshness.js';
 import { initialState, reduce, refresh, type SessionState } from '../../src/engine/session-state.js';
 import { cmd, makeChecklist } from './helpers/checklist.js';
+import { signedBy } from '../support/session-fixtures.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-11-27T22:00:00Z');
@@ -38,7 +39,7 @@ const pass = (item: string, sha = 'ab'): Ev => ({
 function allPassed(c: Checklist): SessionState {
   return play(c, [
     ...['a', 'b', 'm', 'n', 'forever'].map((id) => [0, pass(id)] as [number, Ev]),
-    [0, { type: 'signoff', data: { item: 'human', decision: 'approve', comment: '', by: 'bob', evidence: [] } }],
+    [0, { type: 'signoff', data: { item: 'human', decision: 'approve', comment: '', by: 'bob', evidence: [], ...signedBy('bob') } }],
   ]);
 }
 
@@ -81,7 +82,7 @@ describe('freshness', () => {
     const c = checklist();
     const s = play(c, [
       ...['a', 'b', 'm', 'n', 'forever'].map((id) => [0, pass(id)] as [number, Ev]),
-      [0, { type: 'signoff', data: { item: 'human', decision: 'approve', comment: '', by: 'bob', evidence: [] } }],
+      [0, { type: 'signoff', data: { item: 'human', decision: 'approve', comment: '', by: 'bob', evidence: [], ...signedBy('bob') } }],
       [5 * H, { type: 'note', data: { text: 'coffee', by: 'alice' } }],
     ]);
     expect(s.decision).toBe('INCOMPLETE');

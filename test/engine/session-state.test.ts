@@ -171,8 +171,10 @@ describe('reducer: items, sign-offs and the decision', () => {
   const ev = (sha: string) => [{ path: 'evidence/a/1.log', sha256: sha, bytes: 1 }];
   const result = (item: string, verdict: 'pass' | 'fail' | 'error' | 'timeout' | 'inconclusive', sha = 'aa', attempt = 1) =>
     ({ type: 'item.result' as const, data: { item, attempt, verdict, summary: verdict, durationMs: 1, evidence: ev(sha) } });
+  // a signed sign-off: only signed approvals count (the statement names the signer's key)
+  const statement = (by: string) => ({ path: `signoffs/${by}.json`, sha256: 'x', sigPath: `signoffs/${by}.json.sig`, sigSha256: 'y', keyFingerprint: `SHA256:key-of-${by}` });
   const signoff = (item: string, by: string, decision: 'approve' | 'reject' = 'approve', evidence = ['aa']) =>
-    ({ type: 'signoff' as const, data: { item, decision, comment: 'c', by, evidence } });
+    ({ type: 'signoff' as const, data: { item, decision, comment: 'c', by, evidence, statement: statement(by) } });
   const statuses = (s: SessionState) => Object.fromEntries(s.order.map((id) => [id, s.items[id]!.status]));
 
   it('statuses follow verdicts, sign-offs and skips; the decision names what decides it', () => {

@@ -9,7 +9,7 @@ import type { Session } from '../../src/engine/session-api.js';
 import { findSession, listSessions, openSession, openSessionDir, replaySession, safeName } from '../../src/engine/session.js';
 import { bundleScript } from '../support/bundle-script.js';
 import { watchJournalFs } from '../support/journal-fs.js';
-import { makeChecklist, tempDir, type ItemSpec } from '../support/session-fixtures.js';
+import { makeChecklist, signedBy, tempDir, type ItemSpec } from '../support/session-fixtures.js';
 
 const ITEMS: ItemSpec[] = [{ id: '1' }, { id: '2', manual: true, signoff: 'required' }];
 const checklist = makeChecklist('demo', ITEMS);
@@ -120,7 +120,7 @@ describe('create', () => {
       const unsub = s.store.store.subscribe((st) => {
         if (st.items['2']!.signoffs.length && !calls.includes('shown')) calls.push('shown');
       });
-      await s.record({ type: 'signoff', data: { item: '2', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [] } });
+      await s.record({ type: 'signoff', data: { item: '2', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [], ...signedBy('bob@example.com') } });
       calls.push('resolved');
       unsub();
     });
@@ -179,7 +179,7 @@ describe('resume', () => {
     const sd = stateDir();
     const a = await start(sd);
     await a.record({ type: 'item.result', data: result('1', 'aa') });
-    await a.record({ type: 'signoff', actor: 'bob@example.com', data: { item: '2', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [] } });
+    await a.record({ type: 'signoff', actor: 'bob@example.com', data: { item: '2', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [], ...signedBy('bob@example.com') } });
     const before = a.store.store.getState();
     expect(before.items['2']!.status).toBe('pass');
     await a.close();
@@ -195,7 +195,9 @@ describe('resume', () => {
     expect(st.resumes).toBe(1);
     const j = await readJournal(path.join(b.dir, 'journal.jsonl'));
     expect(j.records.map((r) => r.type)).toEqual(['session.start', 'item.result', 'signoff', 'session.resume']);
-    expect(j.records[3]!.data).toEqual({ pid: process.pid, mode: 'ci', vars: { image: 'detektor:1.2' }, secrets: { token: 'set' } });
+    // who resumed it (no key here: none was found for this operator), and the variables it runs with
+    expect(j.records[3]!.data).toMatchObject({ pid: process.pid, mode: 'ci', vars: { image: 'detektor:1.2' }, secrets: { token: 'set' }, operator: { principal: expect.any(String) } });
+    expect((j.records[3]!.data as { operator: { keyFingerprint?: string } }).operator.keyFingerprint).toBeUndefined();
   });
 
   it('--new (fresh) starts another session; a closed session is never resumed', async () => {

@@ -19,6 +19,7 @@ import { openSession } from '../../src/engine/session.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { JOURNAL_FILE, readJournal } from '../../src/engine/journal.js';
 import { loadFixtureObjects } from '../support/check-context.js';
+import { signedBy } from '../support/session-fixtures.js';
 
 const M = 60_000;
 const T0 = Date.parse('2026-11-27T22:00:00Z');
@@ -86,7 +87,7 @@ function setup(verdicts: CheckVerdict[] = []) {
   const clock = fakeClock(T0);
   for (const id of ['own', 'plain', 'mut', 'signed', 'signedOwn']) result(store, id, 'pass', T0);
   for (const id of ['signed', 'signedOwn', 'human'])
-    apply(store, { type: 'signoff', ts: iso(T0), data: { item: id, decision: 'approve', comment: '', by: 'bob@example.com', evidence: id === 'human' ? [] : ['1'.repeat(64)] } });
+    apply(store, { type: 'signoff', ts: iso(T0), data: { item: id, decision: 'approve', comment: '', by: 'bob@example.com', evidence: id === 'human' ? [] : ['1'.repeat(64)], ...signedBy('bob@example.com') } });
   const runs: { ids: string[]; at: number }[] = [];
   const busy = new Set<string>();
   let attempt = 1;

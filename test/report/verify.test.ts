@@ -9,6 +9,8 @@ import { makeSignedBundle, type Fixture } from './helpers/bundle.js';
 import { CAPTAIN, signoffAs, decide, runShopSession } from './helpers/session.js';
 import { writeReportBundle } from '../../src/report/bundle.js';
 import { createRunner } from '../../src/engine/runner.js';
+import { recordSignedAct } from '../../src/engine/signed-act.js';
+import { sshVerify } from './helpers/ssh.js';
 
 let root: string;
 let fx: Fixture;
@@ -439,5 +441,42 @@ describe('verify: usage errors', () => {
     const empty = path.join(root, 'empty_as');
     writeFileSync(empty, '# nobody\n');
     await expect(verifyBundle(fx.result.dir, { allowedSigners: empty })).rejects.toThrow(/has no usable entry/);
+  });
+});
+
+describe('verify: notes and final decisions are signed statements, checked like sign-offs', () => {
+  it('good ones are OK (and plain ssh-keygen -Y verify accepts them); an edited note statement FAILs', async () => {
+    const r0 = path.join(root, 'acts');
+    const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
+    await base.session.close();
+    const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x');
+    try {
+      const o = { sign: true, signKey: base.captain.priv, env: base.env() };
+      const note = await recordSignedAct(session, { type: 'note', data: { item: '1.1', text: 'watched it live', by: CAPTAIN } }, o);
+      const s = session.store.store.getState();
+      const dec = await recordSignedAct(session, { type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: true, by: CAPTAIN } }, o);
+      const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(r0, 'reports'), signKey: base.captain.priv, signer: CAPTAIN, sign: true, interim: false, env: base.env(), session });
+      const r = await verifyBundle(res.dir, { allowedSigners: base.allowed });
+      const lines = r.findings.map(formatFinding);
+      // each bound to the journal record just before its own
+      expect(lines).toContain(`OK   ${note.statement!.path}: good "signoff@readiness-tui" signature by ${CAPTAIN} (note on 1.1): note #${note.record.seq}, bound to journal #${note.record.seq - 1}`);
+      expect(lines).toContain(
+        `OK   ${dec.statement!.path}: good "signoff@readiness-tui" signature by ${CAPTAIN} (final decision ${s.decision}): decision #${dec.record.seq}, bound to journal #${dec.record.seq - 1}`,
+      );
+      expect(fails(r).filter((f) => f.file?.startsWith('signoffs/'))).toEqual([]);
+      for (const st of [note.statement!, dec.statement!]) {
+        const v = sshVerify(base.allowed, CAPTAIN, 'signoff@readiness-tui', path.join(res.dir, st.sigPath), path.join(res.dir, st.path));
+        expect(v.status, v.stderr).toBe(0);
+      }
+      // the note's text changed in its statement: its digest and its signature no longer hold
+      const d = path.join(r0, 'edited');
+      cpSync(res.dir, d, { recursive: true });
+      flipByte(path.join(d, note.statement!.path), (b) => b.indexOf('"text":"') + 8);
+      const bad = await verifyBundle(d, { allowedSigners: base.allowed });
+      expect(bad.valid).toBe(false);
+      expect(failFiles(bad)).toEqual(expect.arrayContaining([note.statement!.path, note.statement!.sigPath]));
+    } finally {
+      await session.close();
+    }
   });
 });

@@ -97,3 +97,12 @@ export async function tempDir(prefix = 'rt-session-'): Promise<{ dir: string; cl
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+
+/**
+ * The `statement` of a signed act, for tests of the reducer and the screens (which do not open statement files):
+ * only a signed approval counts, and the key fingerprint stands for the signer's own key.
+ */
+export function signedBy(by: string): { statement: { path: string; sha256: string; sigPath: string; sigSha256: string; keyFingerprint: string } } {
+  const name = by.replace(/[^A-Za-z0-9@._-]/g, '_');
+  return { statement: { path: `signoffs/${name}.json`, sha256: 'sha256:0', sigPath: `signoffs/${name}.json.sig`, sigSha256: 'sha256:0', keyFingerprint: `SHA256:test-key-of-${name}` } };
+}

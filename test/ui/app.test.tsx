@@ -7,6 +7,7 @@ import type { Theme } from '../../src/ui/theme.js';
 import { colourEscapes, renderTui, type Rendered } from '../support/render.js';
 import { newLive, recordingActions, type EventFeed, type RecordingActions } from '../support/ui-fixture.js';
 import type { SessionStore } from '../../src/engine/store.js';
+import { signedBy } from '../support/session-fixtures.js';
 
 const COLOUR: Theme = { color: true, ascii: false, animation: true, screenReader: false };
 const MONO: Theme = { color: false, ascii: false, animation: true, screenReader: false };
@@ -350,7 +351,7 @@ describe('behaviour', () => {
     const h = await mount(COLOUR, 80, 24);
     await h.r.press('enter');
     await h.r.waitFor('Status');
-    h.feed.apply({ type: 'signoff', data: { item: '0.3', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [] } } as never);
+    h.feed.apply({ type: 'signoff', data: { item: '0.3', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [], ...signedBy('bob@example.com') } } as never);
     await h.r.waitFor(/✓ PASS\s+│ 0\.3/);
     expect(h.r.screen()).toMatch(/ok bob/);
   });

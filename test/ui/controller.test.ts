@@ -11,6 +11,7 @@ import { openSession } from '../../src/engine/session.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { createController } from '../../src/ui/controller.js';
 import { testChecklist } from '../support/ui-fixture.js';
+import { genKey } from '../report/helpers/ssh.js';
 
 let dir: string;
 let session: Session | undefined;
@@ -21,7 +22,7 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function setup(o: Parameters<typeof testChecklist>[0] = {}) {
+async function setup(o: Parameters<typeof testChecklist>[0] = {}, withKey = false) {
   dir = mkdtempSync(path.join(tmpdir(), 'rt-ctl-'));
   const checklist = testChecklist(o);
   checklist.source = { ...checklist.source, path: path.join(dir, 'test.yaml'), bytes: Buffer.from('apiVersion: readiness/v1\n') };
@@ -30,7 +31,9 @@ async function setup(o: Parameters<typeof testChecklist>[0] = {}) {
   const env = { PATH: process.env.PATH, HOME: dir, SSH_AUTH_SOCK: '' } as NodeJS.ProcessEnv;
   const runner = createRunner({ session, env });
   const quit: string[] = [];
-  const ctl = createController({ session, runner, operator: 'alice@example.com', readonly: false, outDir: path.join(dir, 'reports'), env, openPager: () => undefined, quit: () => quit.push('quit') });
+  // withKey: alice's own SSH key (--sign-key), so her acts are signed
+  const signKey = withKey ? genKey(dir, 'alice').priv : undefined;
+  const ctl = createController({ session, runner, operator: 'alice@example.com', readonly: false, outDir: path.join(dir, 'reports'), env, signKey, openPager: () => undefined, quit: () => quit.push('quit') });
   return { session, ctl, runner };
 }
 
@@ -49,8 +52,9 @@ describe('controller', () => {
     const rec = journalTypes(s).find((x) => x.type === 'signoff');
     expect(rec?.data).toMatchObject({ item: '0.3', decision: 'approve', comment: 'read it', role: 'sre', by: 'alice@example.com' });
     expect(rec?.data.statement).toBeUndefined();
-    // the store shows it only because it was recorded
-    expect(s.store.store.getState().items['0.3']!.status).toBe('pass');
+    // the store shows it because it was recorded; unsigned, it does not count toward the item's approvals
+    expect(s.store.store.getState().items['0.3']!.signoffs).toHaveLength(1);
+    expect(s.store.store.getState().items['0.3']!.status).toBe('needs-signoff');
   });
 
   it('records waivers and notes in the journal', async () => {
@@ -97,7 +101,7 @@ describe('controller', () => {
   });
 
   it('applies the same rules as the signoff/waive commands: roles, one approval per person, a future expiry', async () => {
-    const { session: s, ctl } = await setup();
+    const { session: s, ctl } = await setup({}, true);
     await expect(ctl.signoff({ item: '0.2', decision: 'approve', comment: 'ok', role: 'sre' })).rejects.toThrow(/role "sre" may not sign off item 0\.2; allowed roles: security/);
     await ctl.signoff({ item: '0.3', decision: 'approve', comment: 'read it', role: 'sre' });
     await expect(ctl.signoff({ item: '0.3', decision: 'approve', comment: 'again', role: 'sre' })).rejects.toThrow(/already approved item 0\.3/);
@@ -106,6 +110,9 @@ describe('controller', () => {
     const j = journalTypes(s);
     expect(j.filter((x) => x.type === 'signoff')).toHaveLength(1);
     expect(j.filter((x) => x.type === 'waiver')).toHaveLength(0);
+    // a note is alice's signed statement too
+    expect((await ctl.note({ text: 'cutover started' })).message).toMatch(/^note added to the session, signed with SHA256:\S+$/);
+    expect(journalTypes(s).find((x) => x.type === 'note')?.data).toMatchObject({ text: 'cutover started', by: 'alice@example.com', statement: { path: expect.stringMatching(/^signoffs\/\d+-note-alice@example\.com\.json$/) } });
   });
 });
 

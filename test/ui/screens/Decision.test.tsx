@@ -11,6 +11,7 @@ import type { Theme } from '../../../src/ui/theme.js';
 import { renderTui, type Rendered } from '../../support/render.js';
 import { newLive, recordingActions, testChecklist, type EventFeed, type RecordingActions } from '../../support/ui-fixture.js';
 import type { SessionStore } from '../../../src/engine/store.js';
+import { signedBy } from '../../support/session-fixtures.js';
 
 const MONO: Theme = { color: false, ascii: false, animation: true, screenReader: false };
 const ASCII: Theme = { color: false, ascii: true, animation: true, screenReader: false };
@@ -84,8 +85,8 @@ describe('decision screen: deliverables at 80x24', () => {
   it('GO is unchanged by a failed deliverable, and the ASCII theme has its own symbols', async () => {
     const { r } = await mount(ASCII, (f) => {
       for (const id of ['0.1', '0.2', '1.1', '1.2']) f.result(id, 'pass');
-      f.apply({ type: 'signoff', data: { item: '0.2', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: ['sha-0.2'] } } as never);
-      f.apply({ type: 'signoff', data: { item: '0.3', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [] } } as never);
+      f.apply({ type: 'signoff', data: { item: '0.2', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: ['sha-0.2'], ...signedBy('bob@example.com') } } as never);
+      f.apply({ type: 'signoff', data: { item: '0.3', decision: 'approve', comment: 'ok', by: 'bob@example.com', evidence: [], ...signedBy('bob@example.com') } } as never);
       deliverable(f, 0, 'docs/production-runbook.md', 'pass', 'found docs/production-runbook.md');
       deliverable(f, 1, 'dashboards/slo-tracking.json', 'fail', 'not found: dashboards/slo-tracking.json');
       deliverable(f, 2, 'configs/security/', 'error', 'base directory not found: /nope');
