@@ -174,7 +174,7 @@ export interface WaiverApprovalData {
   by: string;
   /** digests of the evidence the approver was shown (the ones the waiver accepts) */
   evidence: string[];
-  /** when signed: the statement (kind "waiver-approval") in signoffs/ */
+  /** when signed: the statement (`_type` readiness-tui/waiver.approval/v1) in signoffs/ */
   statement?: SignoffData['statement'];
 }
 
