@@ -1,5 +1,6 @@
 /** Exit codes of the CLI contract and the one place fatal errors are turned into a message (never a stack). */
-export const EXIT = { OK: 0, GO: 0, NO_GO: 1, INVALID: 1, USAGE: 2, INCOMPLETE: 3 } as const;
+import { EXIT } from '../engine/status.js';
+export { EXIT };
 
 /** A problem with how the command was called or configured: exit 2 with its message (defined in the bottom layer). */
 export { UsageError } from '../checklist/errors.js';

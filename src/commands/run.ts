@@ -41,37 +41,12 @@ import { recordSignedAct } from '../engine/signed-act.js';
 import type { DecisionData, KubeTargetInfo } from '../engine/events.js';
 import type { Decision } from '../engine/status.js';
 import { EXIT, UsageError } from './exit.js';
-import { identify, refuseRehearsalMix } from './session-target.js';
+import { identify } from './session-target.js';
+import { refuseRehearsalMix } from '../engine/session.js';
+import type { SessionCliOptions } from '../engine/session-options.js';
+export type { SessionCliOptions };
 import { DURATION_HINT, formatDuration, parseDuration } from '../checklist/duration.js';
 import { freshness, reverifyPlan } from '../engine/freshness.js';
-
-/** The options `sessionOptions()` in cli.ts gives both the TUI and `run`. */
-export interface SessionCliOptions {
-  set?: string[];
-  vars?: string;
-  stateDir?: string;
-  out?: string;
-  only?: string;
-  concurrency?: string | number;
-  /** --output-limit: a size such as 2GiB */
-  outputLimit?: string;
-  new?: boolean;
-  /** --take-over: take the driver role from an idle, gone or remote holder (session.ts) */
-  takeOver?: boolean;
-  kubeContext?: string;
-  context?: string;
-  as?: string;
-  signKey?: string;
-  /** the team's allowed_signers (default: allowed_signers in the state dir) */
-  allowedSigners?: string;
-  signer?: string;
-  /** the demo sandbox: the session and every report say it was not production */
-  sandbox?: boolean;
-  /** the demo sandbox's stand-ins for programs that are not installed (said in the session and every report) */
-  standIns?: string[];
-  /** the session is a rehearsal of the real run (recorded in session.start; `readiness-tui diff` compares them) */
-  rehearsal?: boolean;
-}
 
 export interface RunOptions extends SessionCliOptions {
   json?: boolean;

@@ -46,20 +46,6 @@ export async function resolveSessionDir(o: TargetOptions): Promise<string> {
 }
 
 /**
- * A resumed session stays what it was started as: a rehearsal is not continued as the real run, nor the other way
- * round (the session is closed again and nothing is recorded).
- */
-export async function refuseRehearsalMix(session: Session, rehearsal: boolean | undefined): Promise<void> {
-  const was = Boolean(session.store.store.getState().start?.rehearsal);
-  if (!session.resumed || was === Boolean(rehearsal)) return;
-  await session.close();
-  throw new UsageError(
-    `the unfinished session ${session.id} was started ${was ? 'as a rehearsal' : 'as the real run'}: ` +
-      `${was ? 'pass --rehearsal to continue it' : 'it cannot be continued with --rehearsal'}, or start another with --new`,
-  );
-}
-
-/**
  * Who acts, bound to a key: the key acts are signed with (--sign-key, else the agent's) and the principal — --as when
  * given (checked against the team file when the act is recorded), else the principal the team file gives that key,
  * else git user.email. `allowedSigners` is the team file (teamFile / teamFileIn).

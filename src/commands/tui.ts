@@ -3,23 +3,8 @@
  * detection); otherwise the headless runner, exactly like `run --ci`.
  */
 import { UsageError } from './exit.js';
-import type { SessionCliOptions } from './run.js';
-
-export interface TuiOptions extends SessionCliOptions {
-  ci?: boolean;
-  json?: boolean;
-  /** commander: --no-color gives false */
-  color?: boolean;
-  ascii?: boolean;
-  /** commander: --no-animation gives false */
-  animation?: boolean;
-  screenReader?: boolean;
-  fps?: string;
-  /** watch mode: follow a session another process drives (no lock, nothing journaled but your own acts) */
-  readonly?: boolean;
-  /** watch mode: the session directory (default: the unfinished session of FILE, or the only one, in --state-dir) */
-  session?: string;
-}
+import type { TuiOptions } from '../ui/run-tui.js';
+export type { TuiOptions };
 
 export function isInteractive(o: { ci?: boolean; json?: boolean }, stdin = process.stdin, stdout = process.stdout): boolean {
   return !o.ci && !o.json && stdin.isTTY === true && stdout.isTTY === true;

@@ -819,3 +819,17 @@ export async function replaySession(dir: string, o: { checklist?: Checklist } = 
   }
   return { checklist, state, records: j.records, lines: j.lines, head: j.head, warnings: j.warnings, problems };
 }
+
+/**
+ * A resumed session stays what it was started as: a rehearsal is not continued as the real run, nor the other way
+ * round (the session is closed again and nothing is recorded).
+ */
+export async function refuseRehearsalMix(session: Session, rehearsal: boolean | undefined): Promise<void> {
+  const was = Boolean(session.store.store.getState().start?.rehearsal);
+  if (!session.resumed || was === Boolean(rehearsal)) return;
+  await session.close();
+  throw new UsageError(
+    `the unfinished session ${session.id} was started ${was ? 'as a rehearsal' : 'as the real run'}: ` +
+      `${was ? 'pass --rehearsal to continue it' : 'it cannot be continued with --rehearsal'}, or start another with --new`,
+  );
+}

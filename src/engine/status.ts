@@ -58,6 +58,9 @@ export const COULD_NOT_RUN: ReadonlySet<Status> = new Set<Status>(['error', 'tim
 
 export type Decision = 'GO' | 'NO-GO' | 'INCOMPLETE';
 
+/** Exit codes of the CLI contract (README): GO 0, NO-GO 1 (also an invalid checklist), usage 2, INCOMPLETE 3. */
+export const EXIT = { OK: 0, GO: 0, NO_GO: 1, INVALID: 1, USAGE: 2, INCOMPLETE: 3 } as const;
+
 /**
  * A deliverable's status: the verdict of its check, `pending` (not checked yet), `running`, `skipped` (its check was
  * cancelled), or `unchecked` (the checklist gives the deliverable no `check`). Deliverables never decide GO / NO-GO.

@@ -21,10 +21,11 @@ import { varChangeLine } from '../engine/run-vars.js';
 import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
 import { nextTimeChange } from '../engine/freshness.js';
-import type { TuiOptions } from '../commands/tui.js';
-import { EXIT, UsageError } from '../commands/exit.js';
+import type { SessionCliOptions } from '../engine/session-options.js';
+import { UsageError } from '../checklist/errors.js';
+import { refuseRehearsalMix } from '../engine/session.js';
+import { EXIT } from '../engine/status.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
-import { refuseRehearsalMix } from '../commands/session-target.js';
 import { App } from './app.js';
 import { createController, type Controller } from './controller.js';
 import { describeHolder } from '../engine/lock.js';
@@ -34,6 +35,23 @@ import { Picker, type PickerEntry } from './screens/Picker.js';
 import { createTerminal, detachFromTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
 import { detectTheme, ThemeContext, type Theme } from './theme.js';
 import { createUiStore, type UiStore } from './ui-store.js';
+
+/** The TUI's options (`readiness-tui [FILE]`, `watch`, `demo`): the session's, and how to draw. */
+export interface TuiOptions extends SessionCliOptions {
+  ci?: boolean;
+  json?: boolean;
+  /** commander: --no-color gives false */
+  color?: boolean;
+  ascii?: boolean;
+  /** commander: --no-animation gives false */
+  animation?: boolean;
+  screenReader?: boolean;
+  fps?: string;
+  /** watch mode: follow a session another process drives (no lock, nothing journaled but your own acts) */
+  readonly?: boolean;
+  /** watch mode: the session directory (default: the unfinished session of FILE, or the only one, in --state-dir) */
+  session?: string;
+}
 
 const YAML = /\.ya?ml$/i;
 
