@@ -128,6 +128,11 @@ export interface Checklist {
   deliverables: { path: string; description?: string; check?: CheckSpec }[];
   risks: Risk[];
   rollback?: RollbackPlan;
+  /**
+   * the team file (OpenSSH allowed_signers) this checklist names, as written: a path relative to the checklist file
+   * (engine/decide.ts teamFileIn resolves it; `--allowed-signers FILE` overrides it)
+   */
+  allowedSigners?: { path: string; pos: Position };
   /** absolute path of the file and the sha256 of its exact bytes */
   source: { path: string; sha256: string; bytes: Buffer };
 }

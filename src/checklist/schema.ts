@@ -123,6 +123,9 @@ export const checklistSchema = z
     maxAge: duration(`${MAX_AGE_DOC}; the default of every item`).optional(),
     watch: duration(`${WATCH_DOC}; the default of every item`).optional(),
     waiverApprovals: waiverApprovals(`${WAIVER_APPROVALS_DOC}; the default of every item`).optional(),
+    allowedSigners: text(
+      "the team's allowed_signers file (OpenSSH format: which key may sign as whom), relative to this checklist; --allowed-signers FILE overrides it",
+    ).optional(),
     vars: z
       .record(
         z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'a variable name is letters, digits and _ (not starting with a digit)' }),

@@ -487,9 +487,9 @@ export class Validator {
   }
 
   // ── model ───────────────────────────────────────────────────────────────
-  /** the Position of a block or item at path `p` */
-  private position(p: PathSeg[]): Position {
-    return { file: this.file, ...this.pos.pos(p) };
+  /** the Position of a block or item at path `p` (of its key with `key: true`) */
+  private position(p: PathSeg[], opts: { key?: boolean } = {}): Position {
+    return { file: this.file, ...this.pos.pos(p, opts) };
   }
 
   private build(data: Obj, checks: CheckRef[]): Checklist {
@@ -592,6 +592,8 @@ export class Validator {
         earlyWarning: str(r.earlyWarning),
       })),
       rollback: rb ? { detection: list(rb.detection), steps: list(rb.steps), time: str(rb.time) } : undefined,
+      allowedSigners:
+        typeof data.allowedSigners === 'string' ? { path: data.allowedSigners, pos: this.position(['allowedSigners'], { key: true }) } : undefined,
       source: sourceOf(this.bytes),
     };
   }

@@ -56,7 +56,7 @@ export async function reportCommand(opts: ReportCommandOptions): Promise<number>
     sign: opts.sign !== false,
     interim: false,
     // the signer defaults to the operator: the principal the team file gives the key, else git
-    operator: (await identify({ signKey: opts.signKey, sign: opts.sign, allowedSigners: teamFile(sessionDir, opts.allowedSigners) })).principal,
+    operator: (await identify({ signKey: opts.signKey, sign: opts.sign, allowedSigners: await teamFile(sessionDir, opts.allowedSigners) })).principal,
     // a rehearsal named by id is looked up beside the session (in its state dir)
     ...(opts.rehearsal === false
       ? { rehearsal: false }

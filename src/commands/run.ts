@@ -148,7 +148,7 @@ export async function runCommand(file: string, opts: RunOptions = {}): Promise<n
   const concurrency = parseConcurrency(opts.concurrency);
   const outputLimitBytes = parseOutputLimit(opts.outputLimit);
   const kubeContext = opts.kubeContext ?? opts.context;
-  const allowedSigners = teamFileIn(opts.stateDir ?? '.readiness', opts.allowedSigners);
+  const allowedSigners = teamFileIn(opts.stateDir ?? '.readiness', opts.allowedSigners, { checklist, file: checklist.source.path });
   // who drives, bound to a key: every run this process starts names the key (item.start), four-eyes compares it
   const who = await identify({ as: opts.as, signKey: opts.signKey, allowedSigners, env, driver: true });
   const operator = who.principal;

@@ -34,7 +34,7 @@ export async function signoffCommand(itemId: string, opts: SignoffOptions): Prom
   if (opts.sign === false && opts.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
 
   const dir = await resolveSessionDir(opts);
-  const allowedSigners = teamFile(dir, opts.allowedSigners);
+  const allowedSigners = await teamFile(dir, opts.allowedSigners);
   const who = await identify({ as: opts.as, signKey: opts.signKey, sign: opts.sign, allowedSigners });
   const operator = who.principal;
   const session = await openSessionDir(dir, { operator, operatorKey: who.keyFingerprint });

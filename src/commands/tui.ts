@@ -10,6 +10,20 @@ export function isInteractive(o: { ci?: boolean; json?: boolean }, stdin = proce
   return !o.ci && !o.json && stdin.isTTY === true && stdout.isTTY === true;
 }
 
+/**
+ * The team file (engine/decide.ts teamFileIn): the watched session's checklist, else the checklist file's, else the
+ * state dir's. A checklist that does not load names none here: the TUI reports its errors when it loads it.
+ */
+async function teamFileOf(file: string | undefined, watchDir: string | undefined, opts: TuiOptions): Promise<string | undefined> {
+  const d = await import('../engine/decide.js');
+  if (watchDir) return d.teamFile(watchDir, opts.allowedSigners);
+  const stateDir = opts.stateDir ?? '.readiness';
+  if (file === undefined || opts.allowedSigners !== undefined) return d.teamFileIn(stateDir, opts.allowedSigners);
+  const { loadChecklist } = await import('../checklist/load.js');
+  const checklist = await loadChecklist(file).catch(() => undefined);
+  return d.teamFileIn(stateDir, undefined, checklist && { checklist, file: checklist.source.path });
+}
+
 export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}): Promise<number> {
   if (opts.session !== undefined && !opts.readonly) {
     throw new UsageError('--session picks a session to watch: `readiness-tui watch --session DIR` (to drive one, give its checklist FILE)');
@@ -46,8 +60,8 @@ export async function tuiCommand(file: string | undefined, opts: TuiOptions = {}
   ]).catch(() => undefined);
   // who the operator is and which key they hold (ssh-agent, the team file, git: child processes) is asked now, and
   // runs while the UI loads
-  const operator = Promise.all([import('./session-target.js'), import('../engine/decide.js')]).then(([t, d]) =>
-    t.identify({ as: opts.as, signKey: opts.signKey, allowedSigners: d.teamFileIn(opts.stateDir ?? '.readiness', opts.allowedSigners), env, driver: !opts.readonly }),
+  const operator = Promise.all([import('./session-target.js'), teamFileOf(file, watchDir, opts)]).then(([t, allowedSigners]) =>
+    t.identify({ as: opts.as, signKey: opts.signKey, allowedSigners, env, driver: !opts.readonly }),
   );
   operator.catch(() => undefined); // awaited (and its errors reported) by runTui
   let m: typeof import('../ui/run-tui.js');

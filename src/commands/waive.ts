@@ -65,7 +65,7 @@ export async function waiveCommand(itemId: string, opts: WaiveOptions): Promise<
   const session = await openSessionDir(dir, { operator });
   try {
     printWarnings(session.warnings);
-    const signing = { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners: teamFile(session.dir, opts.allowedSigners) };
+    const signing = { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners: await teamFile(session.dir, opts.allowedSigners) };
     let done: RecordedAct;
     let said: string;
     if (approving !== undefined) {

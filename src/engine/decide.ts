@@ -4,11 +4,12 @@
  * UsageError: exit 2 on the CLI, a message in the TUI); recording is durable before it resolves.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { allItems, isAutomated, type Checklist, type Item } from '../checklist/model.js';
 import type { DecisionData, JournalRecord, SignoffData, StatementRef, WaiverData } from './events.js';
 import type { Decision } from './status.js';
 import type { Session } from './session-api.js';
+import { sessionChecklistOrigin } from './session.js';
 import {
   approvalRefusal,
   approvalsOf,
@@ -124,23 +125,37 @@ export async function planSignoff(session: Session, r: SignoffRequest): Promise<
 }
 
 /**
- * The team file (OpenSSH allowed_signers) that says which key may sign as whom: `--allowed-signers FILE` (must
- * exist), else `allowed_signers` in the session's state directory when there is one. Undefined: trust on first use.
+ * The team file (OpenSSH allowed_signers) that says which key may sign as whom, the one way every command finds it:
+ * `--allowed-signers FILE`, else the file the checklist names (`allowedSigners`, relative to the checklist's own file
+ * `checklist.file`), else `allowed_signers` in the state directory when there is one. Undefined: trust on first use.
+ * A named file that does not exist is refused (never a silent fall back to trust on first use).
  */
-export function teamFile(sessionDir: string, given?: string): string | undefined {
+export function teamFileIn(stateDir: string, given?: string, checklist?: { checklist: Checklist; file: string }): string | undefined {
   if (given !== undefined) {
     const f = resolve(given);
     if (!existsSync(f)) throw new DecisionRefused(`--allowed-signers ${given}: no such file (the team's allowed_signers)`);
     return f;
   }
-  return teamFileIn(join(sessionDir, '..', '..'));
-}
-
-/** teamFile for a state directory (before a session is opened): `--allowed-signers FILE`, else `<stateDir>/allowed_signers`. */
-export function teamFileIn(stateDir: string, given?: string): string | undefined {
-  if (given !== undefined) return teamFile(join(stateDir, 'sessions', 'x'), given);
+  const named = checklist?.checklist.allowedSigners;
+  if (named && checklist) {
+    const f = resolve(dirname(checklist.file), named.path);
+    if (!existsSync(f)) {
+      throw new DecisionRefused(
+        `${checklist.file}:${named.pos.line}:${named.pos.col}: allowedSigners ${named.path}: no such file ${f} ` +
+          `(the team's allowed_signers the checklist names) — nothing was recorded`,
+      );
+    }
+    return f;
+  }
   const f = join(stateDir, TEAM_FILE);
   return existsSync(f) ? resolve(f) : undefined;
+}
+
+/** teamFileIn for an existing session directory (`<stateDir>/sessions/<id>`), with the checklist the session pinned. */
+export async function teamFile(sessionDir: string, given?: string): Promise<string | undefined> {
+  const stateDir = join(sessionDir, '..', '..');
+  if (given !== undefined) return teamFileIn(stateDir, given);
+  return teamFileIn(stateDir, undefined, await sessionChecklistOrigin(sessionDir));
 }
 
 /** name of the team file in a state directory (`.readiness/allowed_signers`) */

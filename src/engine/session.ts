@@ -746,6 +746,18 @@ export async function loadSessionChecklist(dir: string): Promise<Checklist> {
 }
 
 /**
+ * A session's checklist (the copy it pinned) and the file it was loaded from (session.start), to resolve the paths the
+ * checklist names relative to that file. Undefined when `dir` holds no session journal (opening it says so).
+ */
+export async function sessionChecklistOrigin(dir: string): Promise<{ checklist: Checklist; file: string } | undefined> {
+  const abs = resolve(dir);
+  const j = await summaryRecords(join(abs, JOURNAL_FILE), false);
+  const start = j?.first?.type === 'session.start' ? (j.first.data as SessionStartData) : undefined;
+  if (!start?.checklist?.path) return undefined;
+  return { checklist: await loadSessionChecklist(abs), file: start.checklist.path };
+}
+
+/**
  * Open an existing session directory without the owner lock (for `signoff`, `waive`, `note`, `report`). Refuses a
  * journal that fails its integrity check. `checklist` may be given to skip loading checklist.yaml.
  */

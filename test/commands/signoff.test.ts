@@ -439,6 +439,63 @@ describe('signoff', () => {
       expect(missing.stderr).toMatch(/--allowed-signers .*nope: no such file/);
     });
 
+    describe('the team file the checklist names (allowedSigners, relative to the checklist file)', () => {
+      /** a session of a checklist naming `named`; alice's key in the agent */
+      async function namedSetup(named: string) {
+        const extra = `allowedSigners: ${named}\n`;
+        const s = await cliSession(path.join(tmp.dir, `named${n++}`), TEAM, { name: 'team', extra });
+        const kdir = path.join(s.cwd, 'keys');
+        mkdirSync(kdir);
+        const alice = genKey(kdir, 'alice');
+        const bob = genKey(kdir, 'bob');
+        const agent = await startAgent(kdir);
+        agents.push(agent);
+        agent.add(alice);
+        const fp = execFileSync('ssh-keygen', ['-lf', alice.pub]).toString().split(' ')[1]!;
+        // where the key sits: the last line of the checklist file
+        const line = checklistYaml('team', TEAM, extra).split('\n').length - 1;
+        return { s, alice, bob, aenv: { ...env, SSH_AUTH_SOCK: agent.sock }, fp, line };
+      }
+
+      it("refuses signoff --as bob with alice's key (no state-dir team file: without the checklist's it would be trust on first use)", async () => {
+        const { s, alice, bob, aenv, fp } = await namedSetup('team/allowed_signers');
+        mkdirSync(path.join(s.cwd, 'team'));
+        const team = path.join(s.cwd, 'team', 'allowed_signers');
+        writeFileSync(team, [allowedLine('alice@example.com', alice), allowedLine('bob@example.com', bob)].join('\n') + '\n');
+        const r = await signoff(s, 'x', 'bob@example.com', aenv);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`error: key ${fp} is not allowed for principal bob@example.com (team file ${team}`);
+        expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toEqual([]);
+        expect(leftovers(s.dir)).toEqual([]);
+        const ok = await signoff(s, 'x', 'alice@example.com', aenv);
+        expect(ok.code, ok.stderr).toBe(0);
+        // --allowed-signers overrides the checklist: this file lets alice's key sign as bob
+        const other = path.join(s.cwd, 'other');
+        writeFileSync(other, allowedLine('bob@example.com', alice) + '\n');
+        const asBob = await signoff(s, 'y', 'bob@example.com', aenv, ['--allowed-signers', other]);
+        expect(asBob.code, asBob.stderr).toBe(0);
+        expect(asBob.stdout).toContain(`APPROVE by bob@example.com, signed with ${fp}`);
+      });
+
+      it('a named file that does not exist: exit 2 naming the key (file:line:col) and the resolved path; nothing recorded', async () => {
+        const { s, aenv, line } = await namedSetup('team/missing');
+        const file = path.join(s.cwd, 'team.yaml');
+        const want = `error: ${file}:${line}:1: allowedSigners team/missing: no such file ${path.join(s.cwd, 'team', 'missing')}`;
+        const r = await signoff(s, 'x', 'alice@example.com', aenv);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(want);
+        expect((await records(s.dir)).filter((x) => x.type === 'signoff')).toEqual([]);
+        expect(leftovers(s.dir)).toEqual([]);
+        // run opens nothing with it
+        const before = (await records(s.dir)).length;
+        const run = await cli(['run', 'team.yaml', '--ci', '--as', 'alice@example.com', '--state-dir', s.stateDir], { cwd: s.cwd, env: aenv });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toContain(want);
+        expect(await records(s.dir)).toHaveLength(before);
+        expect(readdirSync(path.join(s.stateDir, 'sessions'))).toHaveLength(1);
+      });
+    });
+
     it('without a team file (trust on first use): the same key as another person, or the same person with another key, is refused', async () => {
       const { s, alice, alice2, aenv, fp } = await setupKeys();
       const first = await signoff(s, 'x', 'alice@example.com', aenv);

@@ -18,11 +18,11 @@ export const resultOf = (item: string, sha: string): ItemResultData => ({
 export async function cliSession(
   cwd: string,
   items: ItemSpec[],
-  o: { name?: string; run?: string[]; close?: string } = {},
+  o: { name?: string; run?: string[]; close?: string; extra?: string } = {},
 ): Promise<{ cwd: string; stateDir: string; dir: string; id: string }> {
   mkdirSync(cwd, { recursive: true });
   const file = path.join(cwd, `${o.name ?? 'demo'}.yaml`);
-  writeFileSync(file, checklistYaml(o.name ?? 'demo', items));
+  writeFileSync(file, checklistYaml(o.name ?? 'demo', items, o.extra));
   const checklist = await loadChecklist(file);
   const stateDir = path.join(cwd, '.readiness');
   const s = await openSession({ checklist, stateDir, mode: 'ci', vars: {}, secretVars: [], operator: 'runner@example.com', owner: false, fresh: true });
