@@ -348,3 +348,30 @@ ${item2}        check: { kind: command, run: "true" }
     expect((zero as ChecklistError).problems.map((x) => x.message)).toEqual(['expected a duration greater than zero, got string "0s"']);
   });
 });
+
+describe('allowedSigners: the team file the checklist names', () => {
+  const text = (line: string) => `apiVersion: readiness/v1
+name: team
+title: Team
+${line}blocks:
+  - id: "1"
+    title: One
+    items:
+      - id: "1.1"
+        title: One
+        check: { kind: command, run: "true" }
+`;
+
+  it('kept as written (relative to the checklist file) with the position of its key; absent: undefined', async () => {
+    const f = write('signers.yaml', text('allowedSigners: team/allowed_signers\n'));
+    expect((await loadChecklist(f)).allowedSigners).toEqual({ path: 'team/allowed_signers', pos: { file: f, line: 4, col: 1 } });
+    expect((await loadChecklist(write('signers-none.yaml', text('')))).allowedSigners).toBeUndefined();
+  });
+
+  it('a path that is not a string is an error at its line and column', async () => {
+    const err = await loadChecklist(write('signers-bad.yaml', text('allowedSigners: [a, b]\n'))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChecklistError);
+    const p = (err as ChecklistError).problems.filter((x) => x.severity === 'error');
+    expect(p.map((x) => `${x.line}:${x.col} ${x.path}`)).toEqual(['4:17 allowedSigners']);
+  });
+});
