@@ -61,6 +61,28 @@ describe('note: a signed statement of its author (identity = key)', () => {
       await agent.stop();
     }
   });
+
+  it("the checklist's team file (allowedSigners, relative to the checklist) gives the author's principal and refuses another", async () => {
+    const s = await cliSession(path.join(tmp.dir, `w${n++}`), ITEMS, { extra: 'allowedSigners: keys/allowed_signers\n' });
+    const keys = path.join(s.cwd, 'keys');
+    mkdirSync(keys);
+    const alice = genKey(keys, 'alice');
+    writeFileSync(path.join(keys, 'allowed_signers'), allowedLine('alice@example.com', alice) + '\n');
+    const agent = await startAgent(keys);
+    try {
+      agent.add(alice);
+      const e = { ...env(), SSH_AUTH_SOCK: agent.sock };
+      const def = await cli(['note', 'handover at 03:00'], { cwd: s.cwd, env: e });
+      expect(def.code, def.stderr).toBe(0);
+      expect(def.stdout).toMatch(/^recorded note #3 by alice@example\.com, signed with /);
+      const bob = await cli(['note', 'all good', '--as', 'bob@example.com'], { cwd: s.cwd, env: e });
+      expect(bob.code).toBe(2);
+      expect(bob.stderr).toContain(`is not allowed for principal bob@example.com (team file ${path.join(keys, 'allowed_signers')}`);
+      expect((await readJournal(path.join(s.dir, 'journal.jsonl'))).records).toHaveLength(4);
+    } finally {
+      await agent.stop();
+    }
+  });
 });
 
 describe('note', () => {
