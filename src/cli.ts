@@ -182,7 +182,10 @@ function addReportCommands(program: Command): void {
     .description('record the final decision of a session (like g in the TUI): shows what it rests on, asks to confirm; exit 0 GO, 1 NO-GO, 3 INCOMPLETE')
     .option('--session <dir>', 'session directory (default: the unfinished session in --state-dir)')
     .option('--state-dir <dir>', 'where sessions live', '.readiness')
-    .option('--as <name>', 'who decides (default: git user.email, else $USER)')
+    .option('--as <name>', 'who decides (default: the principal the team file gives your key, else git user.email)')
+    .option('--sign-key <key>', 'SSH key to sign the decision with')
+    .option('--allowed-signers <file>', "the team's allowed_signers (default: allowed_signers in the state dir; without one, trust on first use)")
+    .option('--no-sign', 'record without an SSH signature')
     .option('--yes', 'record without asking (needed when there is no terminal)')
     .action(async (opts) => {
       const m = await import('./commands/decide.js');

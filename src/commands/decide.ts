@@ -1,23 +1,30 @@
 /**
- * `readiness-tui decide [--session DIR] [--state-dir DIR] [--as NAME] [--yes]` — the final decision from a shell, the
+ * `readiness-tui decide [--session DIR] [--state-dir DIR] [--as NAME] [--sign-key K] [--allowed-signers FILE] [--no-sign]
+ * [--yes]` — the final decision from a shell, the
  * counterpart of `g` in the TUI. Prints what the decision rests on and what is missing (pending and stale sign-offs,
  * waivers and their expiry, items that could not run), asks for confirmation (`--yes` when there is no terminal) and
  * records it under the rules of `run --ci` (engine/decide.ts settleDecision): no final GO with a required sign-off
- * missing, one final decision per state of the journal. Exit 0 GO, 1 NO-GO, 3 INCOMPLETE (nothing final recorded),
+ * missing, one final decision per state of the journal. The decision is the operator's signed statement, like `g`'s
+ * and `run --ci`'s (engine/signed-act.ts), checked against the team file live. Exit 0 GO, 1 NO-GO, 3 INCOMPLETE (nothing final recorded),
  * 2 usage error or not confirmed. The report is written by `readiness-tui report` (or `run`) afterwards.
  */
 import { createInterface } from 'node:readline/promises';
-import { settleDecision } from '../engine/decide.js';
+import { settleDecision, teamFile } from '../engine/decide.js';
 import { openSessionDir } from '../engine/session.js';
 import { decisionBasis } from '../engine/session-state.js';
 import type { Decision } from '../engine/status.js';
+import type { StatementRef } from '../engine/events.js';
 import { EXIT, UsageError } from './exit.js';
-import { operatorFrom, printWarnings, resolveSessionDir } from './session-target.js';
+import { identify, printWarnings, resolveSessionDir } from './session-target.js';
 
 export interface DecideOptions {
   session?: string;
   stateDir?: string;
   as?: string;
+  signKey?: string;
+  allowedSigners?: string;
+  /** false with --no-sign */
+  sign?: boolean;
   yes?: boolean;
   /** tests: where the summary goes, and the answer source (default: process streams) */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -38,9 +45,12 @@ async function confirm(question: string, stdin: NodeJS.ReadableStream, stdout: N
 export async function decideCommand(opts: DecideOptions): Promise<number> {
   const stdin = opts.stdin ?? process.stdin;
   const out = opts.stdout ?? process.stdout;
+  if (opts.sign === false && opts.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
   const dir = await resolveSessionDir(opts);
-  const operator = operatorFrom(opts.as);
-  const session = await openSessionDir(dir, { operator });
+  const allowedSigners = await teamFile(dir, opts.allowedSigners);
+  const who = await identify({ as: opts.as, signKey: opts.signKey, sign: opts.sign, allowedSigners });
+  const operator = who.principal;
+  const session = await openSessionDir(dir, { operator, operatorKey: who.keyFingerprint });
   try {
     printWarnings(session.warnings);
     session.store.tick();
@@ -62,11 +72,14 @@ export async function decideCommand(opts: DecideOptions): Promise<number> {
       }
     }
     const expect = already ? undefined : basis.decision === 'GO' && basis.missing.length ? 'INCOMPLETE' : basis.decision;
-    const settled = await settleDecision(session, { expect, recordInterim: false });
+    const sign = { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners };
+    const settled = await settleDecision(session, { expect, recordInterim: false, sign });
     if (settled.already) {
       out.write(`the final decision ${settled.already.decision} is already recorded (journal #${settled.already.seq}) and nothing changed since: not recorded again\n`);
     } else if (settled.final && settled.record) {
-      out.write(`recorded the final decision ${settled.decision} (journal #${settled.record.seq}) — write the report: readiness-tui report --session ${session.dir}\n`);
+      const st = (settled.record.data as { statement?: StatementRef }).statement;
+      const how = st ? `signed with ${st.keyFingerprint} (${st.path})` : 'UNSIGNED (no SSH key to sign with, or --no-sign)';
+      out.write(`recorded the final decision ${settled.decision} (journal #${settled.record.seq}), ${how} — write the report: readiness-tui report --session ${session.dir}\n`);
     } else {
       out.write(`no final decision recorded: the session stays open for sign-offs (readiness-tui signoff ITEM --session ${session.dir} …)\n`);
     }

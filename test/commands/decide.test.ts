@@ -3,7 +3,7 @@
  * a required sign-off is missing (INCOMPLETE, exit 3, with the list), confirmation, and one final decision per state
  * of the journal (a resumed run or a second `decide` with nothing changed records nothing new).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionData, JournalRecord } from '../../src/engine/events.js';
@@ -11,7 +11,8 @@ import { readJournal } from '../../src/engine/journal.js';
 import { cli, ensureBuilt } from '../support/cli-run.js';
 import { launchTui } from '../support/pty.js';
 import { tempDir } from '../support/session-fixtures.js';
-import { genKey } from '../report/helpers/ssh.js';
+import { allowedLine, genKey, sshVerify } from '../report/helpers/ssh.js';
+import { SIGNOFF_NAMESPACE } from '../../src/report/sign.js';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let env: NodeJS.ProcessEnv;
@@ -94,7 +95,7 @@ describe('run --ci and the final decision', () => {
     expect(first.code).toBe(0);
     const finals = (await decisions(cwd)).filter((d) => d.data.final);
     expect(finals).toHaveLength(1);
-    expect(first.stdout).toContain(`recorded the final decision GO (journal #${finals[0]!.seq})`);
+    expect(first.stdout).toContain(`recorded the final decision GO (journal #${finals[0]!.seq}), UNSIGNED (no SSH key to sign with, or --no-sign)`);
 
     const again = await run(cwd);
     expect(again.code).toBe(0);
@@ -141,6 +142,24 @@ describe('decide', () => {
     expect(twice.code).toBe(0);
     expect(twice.stdout).toContain(`the final decision GO is already recorded (journal #${recorded.at(-1)!.seq}) and nothing changed since`);
     expect(await decisions(cwd)).toHaveLength(before + 1);
+  });
+
+  it('the decision is the decider\'s signed statement (--sign-key), which plain ssh-keygen -Y verify accepts', async () => {
+    const cwd = workdir();
+    await run(cwd);
+    await cli(['signoff', '1.2', '--decision', 'approve', '--as', 'bob@example.com', '--sign-key', bobKey], { cwd, env });
+    const carol = genKey(tmp.dir, `carol${n}`);
+    const r = await cli(['decide', '--as', 'carol@example.com', '--sign-key', carol.priv, '--yes'], { cwd, env });
+    expect(r.code, r.stderr).toBe(0);
+    const rec = (await decisions(cwd)).at(-1)!;
+    const st = (rec.data as DecisionData & { statement?: { path: string; keyFingerprint: string } }).statement!;
+    expect(rec).toMatchObject({ actor: 'carol@example.com', data: { decision: 'GO', final: true, by: 'carol@example.com' } });
+    expect(r.stdout).toContain(`recorded the final decision GO (journal #${rec.seq}), signed with ${st.keyFingerprint} (${st.path})`);
+    const sdir = path.join(cwd, '.readiness', 'sessions', readdirSync(path.join(cwd, '.readiness', 'sessions')).filter((x) => !x.endsWith('.lock'))[0]!);
+    const team = path.join(cwd, 'team');
+    writeFileSync(team, allowedLine('carol@example.com', carol, SIGNOFF_NAMESPACE) + '\n');
+    const v = sshVerify(team, 'carol@example.com', SIGNOFF_NAMESPACE, path.join(sdir, st.path + '.sig'), path.join(sdir, st.path));
+    expect(v.status, v.stderr).toBe(0);
   });
 
   it('in a terminal asks first: n records nothing (exit 2), y records the final decision', async () => {
