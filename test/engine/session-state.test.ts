@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Checklist } from '../../src/checklist/model.js';
 import type { JournalEvent } from '../../src/engine/events.js';
 import { createSessionStore } from '../../src/engine/store.js';
-import { initialState, reduce, refresh, type SessionState } from '../../src/engine/session-state.js';
+import { approvalRefusal, decidingReason, decisionLine, initialState, reduce, refresh, type SessionState } from '../../src/engine/session-state.js';
 import { cmd, makeChecklist } from './helpers/checklist.js';
 
 const fileCheck = (p: string) => ({ kind: 'file', params: { path: p, type: 'any' as const }, mutating: false });
@@ -296,5 +296,88 @@ describe('reducer: watch runs (trigger watch)', () => {
     s = apply(s, c, result('pass', 5));
     expect(s.items['1']!.regression).toBeUndefined();
     expect(s.decision).toBe('GO');
+  });
+});
+
+describe('why an item decides, and whether it may be approved (decidingReason, decisionLine, approvalRefusal)', () => {
+  // a, b, e: command checks; m: manual, after a (blocked until a passes); one: a checklist of one blocking item
+  const cl = () =>
+    makeChecklist('/tmp/rt-reducer', [
+      { id: 'a', check: cmd('true') },
+      { id: 'b', check: cmd('true') },
+      { id: 'e', check: cmd('true') },
+      { id: 'm', dependsOn: ['a'] },
+      { id: 'o', check: cmd('true'), blocking: false },
+    ]);
+  const result = (item: string, verdict: 'pass' | 'fail' | 'error' | 'timeout' | 'inconclusive', summary: string, extra: object = {}) =>
+    ({ type: 'item.result' as const, data: { item, attempt: 1, verdict, summary, durationMs: 1, evidence: [], ...extra } });
+  const reason = (s: SessionState, id: string) => decidingReason(s.items[id]!);
+
+  it('names each status with its own words, the measured summary or error, one line, at most 200 characters', () => {
+    const c = cl();
+    let s = initialState(c);
+    expect(reason(s, 'a')).toBe('a has not run');
+    expect(reason(s, 'm')).toBe('m blocked: depends on a (pending), which did not pass');
+    s = apply(s, c, { type: 'item.start', data: { item: 'a', attempt: 1, describe: 'true' } });
+    expect(reason(s, 'a')).toBe('a is still running');
+    s = apply(s, c, result('a', 'fail', '  2 of 3\n   nodes   NotReady '));
+    expect(reason(s, 'a')).toBe('a failed: 2 of 3 nodes NotReady');
+    s = apply(s, c, result('b', 'error', 'summary only', { error: { message: 'connect ECONNREFUSED\n127.0.0.1:6443' } }));
+    expect(reason(s, 'b')).toBe('b could not run: connect ECONNREFUSED 127.0.0.1:6443');
+    s = apply(s, c, result('e', 'timeout', 'no answer in 5s'));
+    expect(reason(s, 'e')).toBe('e could not run: no answer in 5s');
+    s = apply(s, c, result('o', 'inconclusive', 'x'.repeat(300)));
+    expect(reason(s, 'o')).toBe(`o could not run to a verdict (inconclusive): ${'x'.repeat(200)}`);
+    s = apply(s, c, { type: 'item.skip', data: { item: 'e', status: 'skipped', reason: 'not today' } }); // after a result: the result stays
+    s = apply(s, c, { type: 'item.start', data: { item: 'b', attempt: 2, describe: 'true' } });
+    s = apply(s, c, { type: 'item.skip', data: { item: 'b', status: 'cancelled', reason: 'cancelled by alice' } });
+    expect(reason(s, 'b')).toBe('b cancelled (attempt 2): cancelled by alice');
+    // the decision line joins the deciding items' reasons; a GO counts the blocking items
+    expect(decisionLine(c, s)).toBe(`${s.decision} — ${s.deciding.map((d) => reason(s, d.item)).join('; ')}`);
+    expect(decisionLine(c, s)).toBe('NO-GO — a failed: 2 of 3 nodes NotReady');
+    const two = { decision: 'INCOMPLETE' as const, deciding: [{ item: 'b', status: 'cancelled' as const }, { item: 'e', status: 'skipped' as const }], items: s.items };
+    expect(decisionLine(c, two)).toBe('INCOMPLETE — b cancelled (attempt 2): cancelled by alice; e could not run: no answer in 5s');
+    const go = { decision: 'GO' as const, deciding: [], items: s.items };
+    expect(decisionLine(c, go)).toBe('GO — all 4 blocking items passed or are waived');
+    const single = makeChecklist('/tmp/rt-reducer', [{ id: 'z', check: cmd('true') }]);
+    expect(decisionLine(single, go)).toBe('GO — all 1 blocking item passed or are waived');
+  });
+
+  it('a rejection of a passed item names who rejected it and why; a skipped one its reason; a manual one its sign-off', () => {
+    const c = makeChecklist('/tmp/rt-reducer', [{ id: 'r', check: cmd('true'), signoff: 'required' }, { id: 'k', check: cmd('true') }, { id: 'm' }]);
+    let s = initialState(c);
+    expect(reason(s, 'm')).toBe('m needs a sign-off');
+    s = apply(s, c, { type: 'item.skip', data: { item: 'k', status: 'skipped', reason: 'out of\nscope' } });
+    expect(reason(s, 'k')).toBe('k skipped: out of scope');
+    s = apply(s, c, result('r', 'pass', 'ok'));
+    const statement = { path: 'signoffs/bob.json', sha256: 'x', sigPath: 'signoffs/bob.json.sig', sigSha256: 'y', keyFingerprint: 'SHA256:key-of-bob' };
+    s = apply(s, c, { type: 'signoff', data: { item: 'r', decision: 'reject', comment: 'rollback   untested', by: 'bob', evidence: [], statement } });
+    expect(s.items['r']!.status).toBe('fail');
+    expect(reason(s, 'r')).toBe('r rejected by bob: rollback untested');
+  });
+
+  it('refuses an approval while running, cancelled, blocked or over a result that is not a pass, and says what to do', () => {
+    const c = cl();
+    const item = (id: string) => c.blocks[0]!.items.find((i) => i.id === id)!;
+    let s = initialState(c);
+    expect(approvalRefusal(item('a'), s.items['a']!)).toBeUndefined();
+    expect(approvalRefusal(item('m'), s.items['m']!)).toBe(
+      'item m is BLOCKED (depends on a (pending), which did not pass): it cannot be approved until its prerequisites pass or are waived. ' +
+        'Fix and re-run them first. A rejection is always allowed.',
+    );
+    s = apply(s, c, { type: 'item.start', data: { item: 'a', attempt: 1, describe: 'true' } });
+    expect(approvalRefusal(item('a'), s.items['a']!)).toBe('item a is running now: approve it once its result is in. A rejection is always allowed.');
+    s = apply(s, c, { type: 'item.skip', data: { item: 'a', status: 'cancelled', reason: 'cancelled by alice' } });
+    expect(approvalRefusal(item('a'), s.items['a']!)).toMatch(/^item a cannot be approved: its latest attempt \(1\) was CANCELLED \(cancelled by alice\), so there is no result/);
+    s = apply(s, c, { type: 'item.skip', data: { item: 'e', status: 'blocked', reason: 'depends on z (fail)' } });
+    expect(approvalRefusal(item('e'), s.items['e']!)).toMatch(/^item e is BLOCKED \(depends on z \(fail\)\)/);
+    s = apply(s, c, result('b', 'error', 'cannot reach', { error: { message: 'm', hint: 'is the VPN up?' } }));
+    expect(approvalRefusal(item('b'), s.items['b']!)).toMatch(/^item b cannot be approved: its latest result \(attempt 1\) is \S+ — the check could not run: cannot reach \(is the VPN up\?\)\. Fix it and run the item again .*--only b`\)/);
+    s = apply(s, c, result('o', 'fail', 'found 2'));
+    expect(approvalRefusal(item('o'), s.items['o']!)).toMatch(/the check found a problem: found 2\. Fix it/);
+    s = apply(s, c, result('o', 'inconclusive', 'no series'));
+    expect(approvalRefusal(item('o'), s.items['o']!)).toMatch(/the check had nothing to judge: no series\. Fix it/);
+    s = apply(s, c, result('o', 'pass', 'fine'));
+    expect(approvalRefusal(item('o'), s.items['o']!)).toBeUndefined();
   });
 });
