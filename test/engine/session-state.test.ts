@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Checklist } from '../../src/checklist/model.js';
 import type { JournalEvent } from '../../src/engine/events.js';
 import { createSessionStore } from '../../src/engine/store.js';
-import { approvalRefusal, decidingReason, decisionLine, initialState, reduce, refresh, type SessionState } from '../../src/engine/session-state.js';
+import { approvalRefusal, bindKey, decidingReason, decisionBasis, decisionLine, initialState, keyBindingBroken, reduce, refresh, type SessionState } from '../../src/engine/session-state.js';
 import { cmd, makeChecklist } from './helpers/checklist.js';
 
 const fileCheck = (p: string) => ({ kind: 'file', params: { path: p, type: 'any' as const }, mutating: false });
@@ -379,5 +379,98 @@ describe('why an item decides, and whether it may be approved (decidingReason, d
     expect(approvalRefusal(item('o'), s.items['o']!)).toMatch(/the check had nothing to judge: no series\. Fix it/);
     s = apply(s, c, result('o', 'pass', 'fine'));
     expect(approvalRefusal(item('o'), s.items['o']!)).toBeUndefined();
+  });
+});
+
+describe('trust on first use: one key per person, one person per key (bindKey, keyBindingBroken)', () => {
+  it('the operator of session.start and the first signer of a key are bound; another name or key is refused, saying which', () => {
+    const c = makeChecklist('/tmp/rt-reducer', [{ id: 'a', check: cmd('true'), signoff: 'required' }]);
+    let s = initialState(c);
+    s = apply(s, c, { type: 'session.start', data: { pid: 1, mode: 'ci', vars: {}, operator: { principal: 'Alice', keyFingerprint: 'SHA256:a' } } } as never);
+    const statement = (k: string) => ({ path: 'signoffs/x.json', sha256: 'x', sigPath: 'signoffs/x.json.sig', sigSha256: 'y', keyFingerprint: k });
+    s = apply(s, c, { type: 'note', data: { text: 'n', by: 'bob', statement: statement('SHA256:b') } });
+    // a later act by the same people with other keys does not move the binding
+    s = apply(s, c, { type: 'note', data: { text: 'n', by: 'bob', statement: statement('SHA256:c') } });
+    s = apply(s, c, { type: 'signoff', data: { item: 'a', decision: 'approve', comment: '', by: 'carol', evidence: [], statement: statement('SHA256:a') } });
+    expect(s.keys).toEqual({
+      byKey: { 'SHA256:a': { principal: 'Alice', seq: 0 }, 'SHA256:b': { principal: 'bob', seq: 1 }, 'SHA256:c': { principal: 'bob', seq: 2 } },
+      byPrincipal: { alice: { key: 'SHA256:a', seq: 0 }, bob: { key: 'SHA256:b', seq: 1 }, carol: { key: 'SHA256:a', seq: 3 } },
+    });
+    expect(keyBindingBroken(s.keys, ' alice ', 'SHA256:a')).toBeUndefined();
+    expect(keyBindingBroken(s.keys, 'dave', 'SHA256:d')).toBeUndefined();
+    expect(keyBindingBroken(s.keys, 'dave', 'SHA256:a')).toBe(
+      'key SHA256:a acted as Alice earlier in this session (journal #0), so it cannot sign as dave: one key is one person ' +
+        "(trust on first use). Sign with dave's own key, or name the team in an allowed_signers file (--allowed-signers)",
+    );
+    expect(keyBindingBroken(s.keys, 'BOB', 'SHA256:d')).toBe(
+      'BOB used key SHA256:b earlier in this session (journal #1); this key is SHA256:d: one person signs with one key ' +
+        '(trust on first use). Use that key, or name the team in an allowed_signers file (--allowed-signers)',
+    );
+    // an unsigned act binds nothing
+    expect(bindKey(s.keys, 'erin', undefined, 9)).toBe(s.keys);
+  });
+});
+
+describe('what a final decision rests on (decisionBasis)', () => {
+  const statement = (by: string) => ({ path: `signoffs/${by}.json`, sha256: 'x', sigPath: `signoffs/${by}.json.sig`, sigSha256: 'y', keyFingerprint: `SHA256:${by}` });
+  const NOW = new Date('2026-11-27T12:00:00Z');
+
+  it('lists waiting and stale sign-offs, waivers with their state, and what could not run; refuses a GO missing a sign-off', () => {
+    const c = makeChecklist('/tmp/rt-reducer', [
+      { id: 'r', check: cmd('true'), signoff: 'required' },
+      { id: 'm', approvals: 2 },
+      { id: 'o', check: cmd('true'), signoff: 'required', blocking: false },
+      { id: 'w', check: cmd('true'), waiverApprovals: 1 },
+      { id: 'p', check: cmd('true') },
+      { id: 'q', check: cmd('true'), blocking: false },
+    ]);
+    const res = (item: string, verdict: 'pass' | 'fail', sha: string) =>
+      ({ type: 'item.result' as const, data: { item, attempt: 1, verdict, summary: `${verdict} ${item}`, durationMs: 1, evidence: [{ path: `evidence/${item}/1.log`, sha256: sha, bytes: 1 }] } });
+    let s = initialState(c);
+    s = apply(s, c, res('r', 'pass', 'aa'));
+    s = apply(s, c, { type: 'signoff', data: { item: 'r', decision: 'approve', comment: '', by: 'bob', evidence: ['aa'], statement: statement('bob') } });
+    s = apply(s, c, res('r', 'pass', 'bb')); // bob's approval is now stale
+    s = apply(s, c, { type: 'signoff', data: { item: 'm', decision: 'approve', comment: '', by: 'bob', evidence: [], statement: statement('bob') } });
+    s = apply(s, c, res('o', 'pass', 'aa'));
+    s = apply(s, c, res('w', 'fail', 'cc'));
+    s = apply(s, c, { type: 'waiver', data: { item: 'w', reason: 'known CVE, patched Monday', expires: '2026-12-01', by: 'alice', evidence: ['cc'], statement: statement('alice') } });
+    s = apply(s, c, res('q', 'fail', 'dd'));
+    const b = decisionBasis(c, s, NOW);
+    expect(b.lines).toEqual([
+      'r waits for a sign-off',
+      'r: the approve by bob (journal #1) is STALE: the item was re-run after it',
+      'm waits for a sign-off (1 of 2 approvals)',
+      'o waits for a sign-off (non-blocking)',
+      'w waived by alice until 2026-12-01 (waiver #6) — awaits 1 more approval by someone else (0 of 1): known CVE, patched Monday',
+      'w failed: fail w',
+      'p has not run',
+    ]);
+    expect(b).toMatchObject({ decision: 'NO-GO', missing: ['r', 'm', 'o'] });
+    expect(b.refusal).toBeUndefined();
+    expect(b.alreadyDecided).toBeUndefined();
+
+    // once everything passes or is waived: a GO still refused for the missing sign-offs; a plain waiver in one line
+    const c0 = makeChecklist('/tmp/rt-reducer', [{ id: 'w', check: cmd('true') }, { id: 'r', check: cmd('true'), signoff: 'required', blocking: false }]);
+    let g = initialState(c0);
+    g = apply(g, c0, res('w', 'fail', 'cc'));
+    g = apply(g, c0, { type: 'waiver', data: { item: 'w', reason: 'accepted', expires: '2026-12-01', by: 'alice', statement: statement('alice') } });
+    g = apply(g, c0, res('r', 'pass', 'aa'));
+    const gb = decisionBasis(c0, g, NOW);
+    expect(gb.lines).toEqual(['w waived by alice until 2026-12-01: accepted', 'r waits for a sign-off (non-blocking)']);
+    expect(gb).toMatchObject({ decision: 'GO', missing: ['r'], refusal: 'a final GO needs every required sign-off; missing: r' });
+    // after the sign-off: recordable; once recorded with nothing changed since, already decided
+    g = apply(g, c0, { type: 'signoff', data: { item: 'r', decision: 'approve', comment: '', by: 'bob', evidence: ['aa'], statement: statement('bob') } });
+    expect(decisionBasis(c0, g, NOW)).toEqual({ decision: 'GO', lines: ['w waived by alice until 2026-12-01: accepted'], missing: [] });
+    g = apply(g, c0, { type: 'decision', data: { decision: 'GO', deciding: [], final: true } });
+    expect(decisionBasis(c0, g, NOW).alreadyDecided).toEqual({ decision: 'GO', seq: 12 }); // journal #12: the global counter of apply()
+    // the waiver expired: its state is said, and the decision is NO-GO again
+    const late = refresh(g, c0, new Date('2026-12-02T00:00:01Z'));
+    expect(decisionBasis(c0, late, new Date('2026-12-02T00:00:01Z')).lines[0]).toBe('w waived by alice until 2026-12-01 (waiver #9) — EXPIRED: accepted');
+  });
+
+  it('INCOMPLETE is refused as final: only an interim report', () => {
+    const c = makeChecklist('/tmp/rt-reducer', [{ id: 'a', check: cmd('true') }]);
+    const b = decisionBasis(c, initialState(c), NOW);
+    expect(b).toEqual({ decision: 'INCOMPLETE', lines: ['a has not run'], missing: [], refusal: 'the decision is INCOMPLETE: only an interim report can be written' });
   });
 });
