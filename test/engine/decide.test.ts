@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { findItem, parseExpiry, planSignoff, planWaiver, recordDecision, recordSignoff } from '../../src/engine/decide.js';
+import { findItem, parseExpiry, planSignoff, planWaiver, recordDecision, recordSignoff, settleDecision } from '../../src/engine/decide.js';
 import type { ItemResultData } from '../../src/engine/events.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { openSession } from '../../src/engine/session.js';
@@ -242,5 +242,58 @@ describe('recordDecision (the final decision is a deliberate act)', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('settleDecision (the decision of run --ci and decide)', () => {
+  const gated = makeChecklist('settle', [{ id: 'a' }, { id: 'n', blocking: false, signoff: 'required' }]);
+  async function open(): Promise<Session> {
+    const s = await openSession({ checklist: gated, stateDir: path.join(tmp.dir, `d${k++}`), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: false });
+    sessions.push(s);
+    await s.record({ type: 'item.result', data: result('a', 'a1') });
+    await s.record({ type: 'item.result', data: result('n', 'n1') });
+    return s;
+  }
+  const decisions = (s: Session) => readFileSync(path.join(s.dir, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"type":"decision"')).map((l) => JSON.parse(l).data);
+
+  it('a GO with a required sign-off missing is withheld: recorded INCOMPLETE (interim) with the missing items, or not at all', async () => {
+    const s = await open();
+    await expect(settleDecision(s, { expect: 'GO' })).rejects.toThrow('the decision is now INCOMPLETE, not the GO that was confirmed: look again — nothing was recorded');
+    const quiet = await settleDecision(s, { recordInterim: false });
+    expect(quiet).toMatchObject({ decision: 'INCOMPLETE', final: false, withheld: ['n'] });
+    expect(quiet.record).toBeUndefined();
+    expect(decisions(s)).toEqual([]);
+    const r = await settleDecision(s);
+    expect(r).toMatchObject({ decision: 'INCOMPLETE', final: false, withheld: ['n'], line: 'INCOMPLETE — no final GO without every required sign-off: n needs a sign-off' });
+    expect(r.basis.missing).toEqual(['n']);
+    expect(decisions(s)).toEqual([{ decision: 'INCOMPLETE', deciding: [{ item: 'n', status: 'needs-signoff' }], final: false }]);
+  });
+
+  it('records a final GO once; again with nothing changed records nothing; a failure after it is a final NO-GO', async () => {
+    const s = await open();
+    await recordSignoff(s, await planSignoff(s, { item: 'n', decision: 'approve', by: 'bob@example.com' }), signedBy('bob'));
+    const go = await settleDecision(s, { expect: 'GO' });
+    expect(go).toMatchObject({ decision: 'GO', final: true, line: 'GO — all 1 blocking item passed or are waived' });
+    expect(go.withheld).toBeUndefined();
+    expect(go.record?.data).toEqual({ decision: 'GO', deciding: [], final: true });
+    const again = await settleDecision(s);
+    expect(again).toMatchObject({ decision: 'GO', final: true, already: { decision: 'GO', seq: go.record!.seq } });
+    expect(again.record).toBeUndefined();
+    await s.record({ type: 'item.result', data: { ...result('a', 'a2'), verdict: 'fail', summary: 'broke' } });
+    const nogo = await settleDecision(s, { recordInterim: false });
+    expect(nogo).toMatchObject({ decision: 'NO-GO', final: true, line: 'NO-GO — a failed: broke' });
+    expect(decisions(s)).toEqual([
+      { decision: 'GO', deciding: [], final: true },
+      { decision: 'NO-GO', deciding: [{ item: 'a', status: 'fail' }], final: true },
+    ]);
+  });
+
+  it('nothing run yet: INCOMPLETE, recorded as interim unless told not to', async () => {
+    const s = await openSession({ checklist: gated, stateDir: path.join(tmp.dir, `d${k++}`), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: false });
+    sessions.push(s);
+    const r = await settleDecision(s);
+    expect(r).toMatchObject({ decision: 'INCOMPLETE', final: false, line: 'INCOMPLETE — a has not run' });
+    expect(r.withheld).toBeUndefined();
+    expect(decisions(s)).toEqual([{ decision: 'INCOMPLETE', deciding: [{ item: 'a', status: 'pending' }], final: false }]);
   });
 });
