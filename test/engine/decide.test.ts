@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { findItem, parseExpiry, planSignoff, planWaiver, recordDecision, recordSignoff, settleDecision } from '../../src/engine/decide.js';
+import { findItem, parseExpiry, planSignoff, planWaiver, recordDecision, recordSignoff, settleDecision, teamFileIn } from '../../src/engine/decide.js';
 import type { ItemResultData } from '../../src/engine/events.js';
 import type { Session } from '../../src/engine/session-api.js';
 import { openSession } from '../../src/engine/session.js';
@@ -295,5 +295,31 @@ describe('settleDecision (the decision of run --ci and decide)', () => {
     expect(r).toMatchObject({ decision: 'INCOMPLETE', final: false, line: 'INCOMPLETE — a has not run' });
     expect(r.withheld).toBeUndefined();
     expect(decisions(s)).toEqual([{ decision: 'INCOMPLETE', deciding: [{ item: 'a', status: 'pending' }], final: false }]);
+  });
+});
+
+describe('teamFileIn (which allowed_signers says who may sign)', () => {
+  it('--allowed-signers must exist; else the file the checklist names (relative to it, must exist); else the state directory’s; else none', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = path.join(tmp.dir, `team${k++}`);
+    mkdirSync(path.join(dir, 'state'), { recursive: true });
+    const given = path.join(dir, 'given_signers');
+    expect(() => teamFileIn(path.join(dir, 'state'), given)).toThrow(`--allowed-signers ${given}: no such file (the team's allowed_signers)`);
+    writeFileSync(given, '');
+    expect(teamFileIn(path.join(dir, 'state'), given)).toBe(given);
+    expect(teamFileIn(path.join(dir, 'state'))).toBeUndefined();
+    writeFileSync(path.join(dir, 'state', 'allowed_signers'), '');
+    expect(teamFileIn(path.join(dir, 'state'))).toBe(path.join(dir, 'state', 'allowed_signers'));
+    const named = makeChecklist('team', [{ id: 'a' }]);
+    named.allowedSigners = { path: 'team/signers', pos: { file: path.join(dir, 'c.yaml'), line: 3, col: 17 } };
+    const origin = { checklist: named, file: path.join(dir, 'c.yaml') };
+    expect(() => teamFileIn(path.join(dir, 'state'), undefined, origin)).toThrow(
+      `${path.join(dir, 'c.yaml')}:3:17: allowedSigners team/signers: no such file ${path.join(dir, 'team', 'signers')} (the team's allowed_signers the checklist names) — nothing was recorded`,
+    );
+    mkdirSync(path.join(dir, 'team'));
+    writeFileSync(path.join(dir, 'team', 'signers'), '');
+    expect(teamFileIn(path.join(dir, 'state'), undefined, origin)).toBe(path.join(dir, 'team', 'signers'));
+    // --allowed-signers wins over the checklist's
+    expect(teamFileIn(path.join(dir, 'state'), given, origin)).toBe(given);
   });
 });
