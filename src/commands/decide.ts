@@ -9,13 +9,12 @@
  * 2 usage error or not confirmed. The report is written by `readiness-tui report` (or `run`) afterwards.
  */
 import { createInterface } from 'node:readline/promises';
-import { settleDecision, teamFile } from '../engine/decide.js';
-import { openSessionDir } from '../engine/session.js';
+import { settleDecision } from '../engine/decide.js';
 import { decisionBasis } from '../engine/session-state.js';
 import type { Decision } from '../engine/status.js';
 import type { StatementRef } from '../engine/events.js';
 import { EXIT, UsageError } from './exit.js';
-import { identify, printWarnings, resolveSessionDir } from './session-target.js';
+import { openAsActor } from './session-target.js';
 
 export interface DecideOptions {
   session?: string;
@@ -45,14 +44,8 @@ async function confirm(question: string, stdin: NodeJS.ReadableStream, stdout: N
 export async function decideCommand(opts: DecideOptions): Promise<number> {
   const stdin = opts.stdin ?? process.stdin;
   const out = opts.stdout ?? process.stdout;
-  if (opts.sign === false && opts.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
-  const dir = await resolveSessionDir(opts);
-  const allowedSigners = await teamFile(dir, opts.allowedSigners);
-  const who = await identify({ as: opts.as, signKey: opts.signKey, sign: opts.sign, allowedSigners });
-  const operator = who.principal;
-  const session = await openSessionDir(dir, { operator, operatorKey: who.keyFingerprint });
+  const { session, operator, allowedSigners } = await openAsActor(opts);
   try {
-    printWarnings(session.warnings);
     session.store.tick();
     const state = session.store.store.getState();
     const basis = decisionBasis(session.checklist, state, new Date());

@@ -2,12 +2,10 @@
  * `readiness-tui note TEXT [--item ID] [--as NAME] [--sign-key K] [--allowed-signers FILE] [--no-sign]`: add a note to
  * the session journal (optionally on an item), signed by its author like a sign-off (engine/signed-act.ts recordSignedAct).
  */
-import { teamFile } from '../engine/decide.js';
 import { recordSignedAct } from '../engine/signed-act.js';
 import type { NoteData } from '../engine/events.js';
-import { openSessionDir } from '../engine/session.js';
 import { EXIT, UsageError } from './exit.js';
-import { findItem, identify, printWarnings, resolveSessionDir } from './session-target.js';
+import { findItem, openAsActor } from './session-target.js';
 
 export interface NoteOptions {
   item?: string;
@@ -23,14 +21,8 @@ export interface NoteOptions {
 export async function noteCommand(text: string, opts: NoteOptions): Promise<number> {
   const body = (text ?? '').trim();
   if (!body) throw new UsageError('the note is empty');
-  if (opts.sign === false && opts.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
-  const dir = await resolveSessionDir(opts);
-  const allowedSigners = await teamFile(dir, opts.allowedSigners);
-  const who = await identify({ as: opts.as, signKey: opts.signKey, sign: opts.sign, allowedSigners });
-  const operator = who.principal;
-  const session = await openSessionDir(dir, { operator, operatorKey: who.keyFingerprint });
+  const { session, operator, allowedSigners } = await openAsActor(opts);
   try {
-    printWarnings(session.warnings);
     const item = opts.item !== undefined ? findItem(session.checklist, opts.item).id : undefined;
     const data: NoteData = { ...(item ? { item } : {}), text: body, by: operator };
     const done = await recordSignedAct(session, { type: 'note', data }, { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners });

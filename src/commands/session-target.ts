@@ -1,12 +1,13 @@
 /**
- * Which session a plain-shell command (`signoff`, `waive`, `note`) acts on: `--session DIR`, else the unfinished
+ * Which session a plain-shell command (`signoff`, `waive`, `note`, `decide`) acts on: `--session DIR`, else the unfinished
  * session in `--state-dir` (refusing to guess when unfinished sessions of several checklists exist).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveOperator } from '../engine/identity.js';
 import { JOURNAL_FILE } from '../engine/journal.js';
-import { describeSession, listSessions } from '../engine/session.js';
+import { teamFile } from '../engine/decide.js';
+import { describeSession, listSessions, openSessionDir } from '../engine/session.js';
 import type { Session } from '../engine/session-api.js';
 import { UsageError } from './exit.js';
 
@@ -72,6 +73,25 @@ export async function identify(o: {
 export function operatorFrom(as: string | undefined): string {
   if (as !== undefined && !as.trim()) throw new UsageError('--as needs a non-empty name');
   return resolveOperator({ as });
+}
+
+/**
+ * The session a signed act from a plain shell acts on (`signoff`, `note`, `decide`), opened as the person acting:
+ * the session (resolveSessionDir), its team file (--allowed-signers, the checklist's, the state dir's), who acts
+ * (identify: --as, else the principal the team file gives the key) — with the session's warnings printed.
+ */
+export async function openAsActor(o: TargetOptions & { as?: string; signKey?: string; sign?: boolean; allowedSigners?: string }): Promise<{
+  session: Session;
+  operator: string;
+  allowedSigners?: string;
+}> {
+  if (o.sign === false && o.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
+  const dir = await resolveSessionDir(o);
+  const allowedSigners = await teamFile(dir, o.allowedSigners);
+  const who = await identify({ as: o.as, signKey: o.signKey, sign: o.sign, allowedSigners });
+  const session = await openSessionDir(dir, { operator: who.principal, operatorKey: who.keyFingerprint });
+  printWarnings(session.warnings);
+  return { session, operator: who.principal, allowedSigners };
 }
 
 export function printWarnings(warnings: string[]): void {

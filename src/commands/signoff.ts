@@ -6,10 +6,9 @@
  * with the signer's own SSH key first. Never loses a sign-off: without a usable key (and no --sign-key) it is
  * recorded unsigned, with a warning saying so. The checks live in engine/decide.ts (shared with the TUI).
  */
-import { planSignoff, recordSignoff, teamFile } from '../engine/decide.js';
-import { openSessionDir } from '../engine/session.js';
+import { planSignoff, recordSignoff } from '../engine/decide.js';
 import { EXIT, UsageError } from './exit.js';
-import { identify, printWarnings, resolveSessionDir } from './session-target.js';
+import { openAsActor, printWarnings } from './session-target.js';
 
 export interface SignoffOptions {
   session?: string;
@@ -31,15 +30,8 @@ export async function signoffCommand(itemId: string, opts: SignoffOptions): Prom
   if (opts.decision === 'reject' && !(opts.comment ?? '').trim()) {
     throw new UsageError('a rejection needs a reason: --comment "what is wrong and what must change"');
   }
-  if (opts.sign === false && opts.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
-
-  const dir = await resolveSessionDir(opts);
-  const allowedSigners = await teamFile(dir, opts.allowedSigners);
-  const who = await identify({ as: opts.as, signKey: opts.signKey, sign: opts.sign, allowedSigners });
-  const operator = who.principal;
-  const session = await openSessionDir(dir, { operator, operatorKey: who.keyFingerprint });
+  const { session, operator, allowedSigners } = await openAsActor(opts);
   try {
-    printWarnings(session.warnings);
     const plan = await planSignoff(session, {
       item: itemId,
       decision: opts.decision,
