@@ -206,23 +206,17 @@ async function checkManifestSignature(
     return undefined;
   }
   const genAt = Date.parse(report?.bundle?.generatedAt ?? '');
-  const s = await checkSignature({
-    message: sumsText,
-    sigText: await readFile(sigFile, 'utf8'),
-    sigFile,
-    allowedFile,
-    allowed,
-    namespace: ns,
-    at: Number.isFinite(genAt) ? new Date(genAt) : undefined,
-    env,
-  });
+  const sigText = await readFile(sigFile, 'utf8');
+  // the signature as checked for a principal: the one allowed_signers gives its key, or the one the report names
+  const at = Number.isFinite(genAt) ? new Date(genAt) : undefined;
+  const check = (principal?: string) => checkSignature({ message: sumsText, sigText, sigFile, allowedFile, allowed, namespace: ns, principal, at, env });
+  const s = await check();
   if (!s.ok) {
     v.fail(SUMS_SIG_FILE, `signature not accepted: ${s.reason}${s.fingerprint ? ` (key ${s.fingerprint})` : ''}`);
     return undefined;
   }
   let signer = s.principal;
   v.ok(SUMS_SIG_FILE, `good "${ns}" signature by ${s.principal} with ${s.keyType} key ${s.fingerprint}`);
-  const sigText = await readFile(sigFile, 'utf8');
   if (armorSignature(dearmorSignature(sigText)) !== sigText)
     v.fail(SUMS_SIG_FILE, 'is not written the way ssh-keygen writes a signature (its armor or base64 was altered)');
   const claimed = report?.bundle?.signature;
@@ -230,17 +224,7 @@ async function checkManifestSignature(
     v.fail('report.json', `names signing key ${claimed.keyFingerprint}, but SHA256SUMS.sig was made with ${s.fingerprint}`);
   if (claimed?.signer && claimed.signer !== s.principal) {
     // the report names its signer: that principal must be one allowed_signers trusts with this key
-    const again = await checkSignature({
-      message: sumsText,
-      sigText: await readFile(sigFile, 'utf8'),
-      sigFile,
-      allowedFile,
-      allowed,
-      namespace: ns,
-      principal: claimed.signer,
-      at: Number.isFinite(genAt) ? new Date(genAt) : undefined,
-      env,
-    });
+    const again = await check(claimed.signer);
     if (!again.ok) v.fail('report.json', `names ${claimed.signer} as its signer, but ${again.reason}`);
     else signer = claimed.signer;
   }
