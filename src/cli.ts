@@ -195,7 +195,7 @@ function addReportCommands(program: Command): void {
   program
     .command('report')
     .description('write the evidence bundle and signed report of a session; prints its path last')
-    .option('--session <dir>', 'session directory (default: the latest session in --state-dir)')
+    .option('--session <dir>', 'session directory (default: the one unfinished session in --state-dir, else the latest)')
     .option('--state-dir <dir>', 'where sessions live', '.readiness')
     .option('--out <dir>', 'where reports are written', 'reports')
     .option('--sign-key <key>', 'SSH key (private key file or .pub in the agent)')
