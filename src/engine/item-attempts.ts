@@ -190,10 +190,11 @@ export function createItemAttempts(d: ItemAttemptsDeps): (job: Job) => Promise<v
     }
     if (data.verdict === 'timeout' && isMutating(item)) data.halfChanged = halfChanged(item, 'timed out');
     data = redactor.redactValue(data);
-    // credential-shaped text (an AWS key in a summary, a password= in a result) is masked in the record, as on screen;
-    // the evidence files keep what the check wrote
-    if (item.maskCredentials !== false) data = maskCredentialsIn(data);
     data = await boundRecord(data, session.evidencePath(itemTarget(item).evidenceKey, attempt, 'record').replace(/\.log$/, '.json'), session.dir);
+    // credential-shaped text (an AWS key in a summary, a password= in a result) is masked in the journaled record, as
+    // on screen; evidence files — the whole record a bounded one was cut from included — keep what the check wrote.
+    // Masked after the bounding, so a big record is scanned at its journaled size
+    if (item.maskCredentials !== false) data = maskCredentialsIn(data);
     await record({ type: 'item.result', data });
     return data.verdict;
   };
