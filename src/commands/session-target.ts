@@ -1,6 +1,6 @@
 /**
- * Which session a plain-shell command (`signoff`, `waive`, `note`, `decide`) acts on: `--session DIR`, else the unfinished
- * session in `--state-dir` (refusing to guess when unfinished sessions of several checklists exist).
+ * Which session a plain-shell command (`signoff`, `waive`, `note`, `decide`) acts on: `--session DIR`, else the
+ * unfinished session in `--state-dir` (refusing to guess when unfinished sessions of several checklists exist).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
