@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,6 @@ import type { ReportModel } from '../../src/report/model.js';
 import { isolatedEnv } from '../report/helpers/bundle.js';
 import { CAPTAIN, decide, runShopSession } from '../report/helpers/session.js';
 import { genKey, sshVerify, allowedLine } from '../report/helpers/ssh.js';
-import { writeFileSync } from 'node:fs';
 
 let root: string;
 let session: Session;
@@ -82,9 +81,13 @@ describe('readiness-tui report', () => {
     const sessions = () => readdirSync(path.join(cwd, '.readiness', 'sessions')).filter((n) => !n.endsWith('.lock')).sort();
     const runOf = async (name: string, only?: string) => {
       writeFileSync(path.join(cwd, `${name}.yaml`), checklistYaml(name, [{ id: '1' }, { id: '2' }]));
+      const before = existsSync(path.join(cwd, '.readiness', 'sessions')) ? sessions() : [];
       const r = await cli(['run', `${name}.yaml`, '--ci', '--new', '--as', 'runner@example.com', ...(only ? ['--only', only] : [])], { cwd, env });
       expect(r.code, r.stderr).toBe(only ? 3 : 0); // INCOMPLETE while an item has not run, GO when all passed
-      return sessions().at(-1)!;
+      // the new one, by set difference: two ids made in the same second sort by their random suffix
+      const added = sessions().filter((n) => !before.includes(n));
+      expect(added).toHaveLength(1);
+      return added[0]!;
     };
     const done = await runOf('alpha'); // finished: GO
     const one = await cli(['report', '--no-sign', '--out', out], { cwd, env });
