@@ -17,7 +17,23 @@ export const MUTATION_TESTS = [
   'test/report/model.test.ts',
   'test/checklist/expect.test.ts',
   'test/checks/rules.test.ts',
+  'test/checks/command.test.ts',
+  'test/checks/file.test.ts',
+  'test/checks/grafana-dashboard.test.ts',
+  'test/checks/http-health.test.ts',
+  'test/checks/http-health-discovery.test.ts',
+  'test/checks/kubernetes-network-policy.test.ts',
   'test/checks/kubernetes-nodes-ready.test.ts',
+  'test/checks/kubernetes-query.test.ts',
+  'test/checks/kubernetes-secrets-managed.test.ts',
+  'test/checks/kubernetes-virtualservice-policy.test.ts',
+  'test/checks/logs-structured.test.ts',
+  'test/checks/prometheus-alert-history.test.ts',
+  'test/checks/prometheus-query.test.ts',
+  'test/checks/secrets-scan.test.ts',
+  'test/checks/trivy-image.test.ts',
+  'test/checks/vault-health.test.ts',
+  'test/checks/vault-rotation.test.ts',
 ];
 
 const config = mergeConfig(base, defineConfig({}));
