@@ -69,14 +69,8 @@ export async function identify(o: {
   return { principal, ...(k.keyFingerprint ? { keyFingerprint: k.keyFingerprint } : {}) };
 }
 
-/** The operator identity for --as (an explicitly empty --as is a usage error). */
-export function operatorFrom(as: string | undefined): string {
-  if (as !== undefined && !as.trim()) throw new UsageError('--as needs a non-empty name');
-  return resolveOperator({ as });
-}
-
 /**
- * The session a signed act from a plain shell acts on (`signoff`, `note`, `decide`), opened as the person acting:
+ * The session a signed act from a plain shell acts on (`signoff`, `note`, `decide`, `waive`), opened as the person acting:
  * the session (resolveSessionDir), its team file (--allowed-signers, the checklist's, the state dir's), who acts
  * (identify: --as, else the principal the team file gives the key) — with the session's warnings printed.
  */

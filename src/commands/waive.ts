@@ -8,12 +8,11 @@
  * `readiness-tui waive ITEM --approve SEQ [--comment TEXT]`: approve someone else's waiver #SEQ, for an item whose
  * checklist asks for it (`waiverApprovals`): the waiver counts once enough other people approved it.
  */
-import { parseExpiry, teamFile } from '../engine/decide.js';
-import { openSessionDir } from '../engine/session.js';
+import { parseExpiry } from '../engine/decide.js';
 import type { RecordedAct } from '../engine/signed-act.js';
 import { planBoundWaiver, planWaiverApproval, recordWaiver, recordWaiverApproval } from '../engine/waiver.js';
 import { EXIT, UsageError } from './exit.js';
-import { operatorFrom, printWarnings, resolveSessionDir } from './session-target.js';
+import { openAsActor, printWarnings } from './session-target.js';
 
 export { parseExpiry };
 
@@ -41,7 +40,6 @@ function approveSeq(v: string): number {
 }
 
 function checkOptions(opts: WaiveOptions): number | undefined {
-  if (opts.sign === false && opts.signKey) throw new UsageError('--no-sign and --sign-key contradict each other');
   if (opts.approve !== undefined) {
     const other = (['reason', 'expires', 'control'] as const).filter((k) => opts[k] !== undefined);
     if (other.length) throw new UsageError(`--approve approves an existing waiver as it stands: ${other.map((k) => `--${k}`).join(', ')} cannot go with it`);
@@ -60,12 +58,10 @@ function signedWith(done: RecordedAct): string {
 
 export async function waiveCommand(itemId: string, opts: WaiveOptions): Promise<number> {
   const approving = checkOptions(opts);
-  const dir = await resolveSessionDir(opts);
-  const operator = operatorFrom(opts.as);
-  const session = await openSessionDir(dir, { operator });
+  // who waives: --as, else the principal the team file gives the key, else git (like signoff, note, decide)
+  const { session, operator, allowedSigners } = await openAsActor(opts);
   try {
-    printWarnings(session.warnings);
-    const signing = { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners: await teamFile(session.dir, opts.allowedSigners) };
+    const signing = { sign: opts.sign !== false, signKey: opts.signKey, allowedSigners };
     let done: RecordedAct;
     let said: string;
     if (approving !== undefined) {

@@ -128,6 +128,25 @@ describe('waive: a signed statement', () => {
     expect((await records(s.dir)).filter((x) => x.type === 'waiver')).toHaveLength(1);
   });
 
+  it('without --as, the waiver and its approval are by the principal the team file gives the key, not by git', async () => {
+    const { s, keys, envOf } = await setup();
+    const team = path.join(s.cwd, 'team');
+    writeFileSync(team, [allowedLine('alice@example.com', keys.alice), allowedLine('bob@example.com', keys.bob)].join('\n') + '\n');
+    // git names someone else: the key decides
+    const env = (who: 'alice' | 'bob') => ({ ...envOf[who]!, GIT_AUTHOR_EMAIL: 'git-user@example.com', EMAIL: 'git-user@example.com' });
+    const w = await cli(['waive', 'cve', '--reason', 'not reachable', '--expires', '2999-01-31', '--session', s.dir, '--allowed-signers', team], { cwd: s.cwd, env: env('alice') });
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stdout).toMatch(new RegExp(`^recorded waiver #4 on cve by alice@example\\.com, valid until 2999-01-31, signed with ${rx(fp(keys.alice))} `));
+    const a = await cli(['waive', 'cve', '--approve', '4', '--comment', 'checked', '--session', s.dir, '--allowed-signers', team], { cwd: s.cwd, env: env('bob') });
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toMatch(new RegExp(`^recorded approval #5 of waiver #4 on cve by bob@example\\.com, signed with ${rx(fp(keys.bob))} .* — item is now waived`));
+    const recs = await records(s.dir);
+    expect(recs.slice(4).map((r) => [r.type, (r.data as { by: string }).by])).toEqual([
+      ['waiver', 'alice@example.com'],
+      ['waiver.approval', 'bob@example.com'],
+    ]);
+  });
+
   it('without a key it is recorded unsigned and says so; --no-sign records unsigned quietly', async () => {
     const { s } = await setup();
     const r = await waive(s, 'ok', 'carol@example.com', baseEnv());
