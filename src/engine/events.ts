@@ -184,6 +184,11 @@ export interface NoteData {
   by: string;
   /** a note an operator wrote (not one the tool recorded): signed like a sign-off when a key is available */
   statement?: StatementRef;
+  /**
+   * The note the tool records when the driver turns the session-wide regression watch (W) on or off: the state
+   * follows it (SessionState.watchAll), so every watcher shows the same schedule and a resumed driver keeps it.
+   */
+  watch?: 'on' | 'off';
 }
 
 export interface DecisionData {

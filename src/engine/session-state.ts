@@ -121,6 +121,8 @@ export interface SessionState {
   /** item ids in checklist order */
   order: string[];
   notes: (NoteData & { seq: number; ts: string })[];
+  /** the session-wide regression watch (W), as the driver last turned it (a note with `watch`): every TUI shows it */
+  watchAll: boolean;
   /** the checklist's deliverables, in checklist order */
   deliverables: DeliverableState[];
   decision: Decision;
@@ -160,6 +162,7 @@ export function initialState(checklist: Checklist): SessionState {
     items,
     order: allItems(checklist).map((i) => i.id),
     notes: [],
+    watchAll: false,
     deliverables: checklist.deliverables.map((d, index) => ({
       index,
       path: d.path,
@@ -602,6 +605,7 @@ export function reduce(s: SessionState, e: JournalEvent, seq: number, checklist:
       next.keys = bindKey(next.keys, e.data.by, e.data.statement?.keyFingerprint, seq);
       if (e.data.item) upd(e.data.item, (st) => ({ ...st, notes: [...st.notes, { ...e.data, seq, ts: e.ts }] }));
       else next.notes = [...next.notes, { ...e.data, seq, ts: e.ts }];
+      if (e.data.watch) next.watchAll = e.data.watch === 'on';
       break;
     case 'decision':
       if (e.data.by) next.keys = bindKey(next.keys, e.data.by, e.data.statement?.keyFingerprint, seq);

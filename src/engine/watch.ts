@@ -99,9 +99,6 @@ export interface WatchDeps {
 }
 
 export interface Watch {
-  /** the session-wide watch (W) on or off */
-  setAll(on: boolean): void;
-  all(): boolean;
   /** the schedule now (what the screens show as "next run at …") */
   schedule(): WatchEntry[];
   /** stop watching (no timer left, no new run; runs under way finish) */
@@ -110,7 +107,6 @@ export interface Watch {
 
 export function createWatch(d: WatchDeps): Watch {
   const clock = d.clock ?? systemClock;
-  let all = false;
   let stopped = false;
   let cancelTimer: (() => void) | undefined;
   let armedFor = Infinity;
@@ -124,7 +120,11 @@ export function createWatch(d: WatchDeps): Watch {
     if (m === undefined) mutating.set(it.id, (m = d.isMutating(it)));
     return m;
   };
-  const schedule = () => watchSchedule(d.state(), d.checklist, { all, defaultMs: d.defaultMs, isMutating, lastStarted });
+  // the session-wide watch (W) is the state's: the driver turns it on or off by journaling it (a note with `watch`)
+  const schedule = () => {
+    const s = d.state();
+    return watchSchedule(s, d.checklist, { all: s.watchAll, defaultMs: d.defaultMs, isMutating, lastStarted });
+  };
 
   const arm = (): void => {
     if (stopped) return;
@@ -162,16 +162,11 @@ export function createWatch(d: WatchDeps): Watch {
   };
 
   const unsubscribe = d.subscribe((s, prev) => {
-    if (s.items !== prev.items || s.finalDecision !== prev.finalDecision || s.closed !== prev.closed) arm();
+    if (s.items !== prev.items || s.watchAll !== prev.watchAll || s.finalDecision !== prev.finalDecision || s.closed !== prev.closed) arm();
   });
   arm();
 
   return {
-    setAll(on) {
-      all = on;
-      arm();
-    },
-    all: () => all,
     schedule,
     stop() {
       stopped = true;

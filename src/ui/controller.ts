@@ -171,17 +171,18 @@ export function createController(o: ControllerOptions): Controller {
     },
     async toggleWatch() {
       if (c.readonly || !watch) throw new Error('watching: only the driver runs the regression watch');
-      const on = !watch.all();
+      // the watch follows the state: a session whose watch was turned on keeps it under its next driver
+      const on = !live.store.getState().watchAll;
       const text = on
         ? `${o.operator} turned the regression watch on: every passed non-mutating automated item that needs no sign-off is re-checked every ${fmtEstimate(DEFAULT_WATCH_MS)} while the TUI is open (items with their own watch: at theirs)`
         : `${o.operator} turned the session-wide regression watch off (items with their own watch: are still re-checked)`;
-      await record({ type: 'note', data: { text, by: o.operator } });
-      watch.setAll(on);
+      await record({ type: 'note', data: { text, by: o.operator, watch: on ? 'on' : 'off' } });
       return on;
     },
     watchSchedule() {
-      // a watcher: what the checklist's watch: keys give (the driver's TUI runs them)
-      const entries = watch ? watch.schedule() : watchSchedule(live.store.getState(), session.checklist, { all: false, isMutating: mutatingItem });
+      // a watcher: what the checklist's watch: keys and the driver's W give (the driver's TUI runs them)
+      const state = live.store.getState();
+      const entries = watch ? watch.schedule() : watchSchedule(state, session.checklist, { all: state.watchAll, isMutating: mutatingItem });
       return new Map<string, WatchView>(entries.map((e) => [e.item, { everyMs: e.everyMs, nextAt: e.nextAt }]));
     },
     async resolveOrphans(pgids, terminate) {

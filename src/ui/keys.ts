@@ -454,15 +454,13 @@ function reverify(ctx: DispatchContext, live: LiveState, c: Checklist): void {
   }
 }
 
-/** `W`: the session-wide regression watch on or off (journaled as a note by the controller). */
+/** `W`: the session-wide regression watch on or off (journaled by the controller: every TUI of the session follows it). */
 function toggleWatch(ctx: DispatchContext): void {
   const toggle = ctx.actions.toggleWatch;
   if (ctx.actions.readonly || !toggle) return flash(ctx, 'watching: only the driver runs the regression watch', 'warn');
   toggle().then(
-    (on) => {
-      setUi(ctx, { watchAll: on });
-      flash(ctx, on ? 'regression watch on: passed items are re-checked in the background (next run at … in the item)' : 'regression watch off (items with their own watch: still are)');
-    },
+    (on) =>
+      flash(ctx, on ? 'regression watch on: passed items are re-checked in the background (next run at … in the item)' : 'regression watch off (items with their own watch: still are)'),
     (err: unknown) => flash(ctx, `regression watch not changed: ${err instanceof Error ? err.message : String(err)}`, 'error'),
   );
 }

@@ -136,8 +136,6 @@ export interface UiState {
   cols: number;
   rows: number;
   quitting: boolean;
-  /** the session-wide regression watch (W) is on (the schedule the screens show follows it) */
-  watchAll: boolean;
 }
 
 export const CTRL_C_WINDOW_MS = 2000;
@@ -159,7 +157,6 @@ export function createUiStore(size: { cols: number; rows: number }): UiStore {
     cols: size.cols,
     rows: size.rows,
     quitting: false,
-    watchAll: false,
   }));
 }
 

@@ -201,14 +201,17 @@ describe('createWatch (fake clock)', () => {
   });
 
   it('W watches the other passed items at the default interval; off again, only the items with their own watch', async () => {
-    const { clock, watch, runs } = setup();
+    const { store, clock, watch, runs } = setup();
     await clock.advance(DEFAULT_WATCH_MS - 1);
-    watch.setAll(true);
-    expect(watch.all()).toBe(true);
+    // W is journaled (a note with `watch`): the watch follows the state, as every TUI of the session does
+    const w = (on: boolean) => apply(store, { type: 'note', ts: iso(T0), data: { text: `watch ${on ? 'on' : 'off'}`, by: 'alice@example.com', watch: on ? 'on' : 'off' } });
+    w(true);
+    expect(store.store.getState().watchAll).toBe(true);
     expect(watch.schedule().map((e) => e.item)).toContain('plain');
     await clock.advance(1);
     expect(runs.map((r) => r.ids).flat()).toEqual(['signedOwn', 'own', 'plain']);
-    watch.setAll(false);
+    w(false);
+    expect(store.store.getState().watchAll).toBe(false);
     await clock.advance(DEFAULT_WATCH_MS);
     expect(runs.map((r) => r.ids).flat()).toEqual(['signedOwn', 'own', 'plain', 'own']);
     expect(watch.schedule().map((e) => e.item)).toEqual(['own']);

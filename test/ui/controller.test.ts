@@ -117,7 +117,7 @@ describe('controller', () => {
 });
 
 describe('controller: the regression watch', () => {
-  it('W (toggleWatch) is journaled as a note and puts the passed non-mutating items that need no sign-off on the schedule; a watcher has none', async () => {
+  it('W (toggleWatch) is journaled and puts the passed non-mutating items that need no sign-off on the schedule, for the driver, every watcher and the next driver; a watcher cannot toggle it', async () => {
     const { session: s, ctl } = await setup();
     for (const item of ['0.1', '0.2', '1.1'])
       await s.record({ type: 'item.result', data: { item, attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 1, evidence: [] } } as never);
@@ -139,5 +139,15 @@ describe('controller: the regression watch', () => {
     const watcher = createController({ session: s, operator: 'bob@example.com', readonly: true, outDir: dir, env: {}, openPager: () => undefined, quit: () => undefined });
     watcher.startWatch();
     await expect(watcher.toggleWatch!()).rejects.toThrow('only the driver');
+    expect(watcher.watchSchedule().size).toBe(0);
+
+    // W is in the journal: a watcher shows the driver's schedule, and the next driver keeps the watch on
+    expect(await ctl.toggleWatch!()).toBe(true);
+    expect(journalTypes(s).filter((x) => x.type === 'note').map((x) => x.data.watch)).toEqual(['on', 'off', 'on']);
+    expect([...watcher.watchSchedule()]).toEqual([['0.1', { everyMs: 600_000, nextAt: checked + 600_000 }]]);
+    const next = createController({ session: s, operator: 'alice@example.com', outDir: dir, env: {}, openPager: () => undefined, quit: () => undefined });
+    next.startWatch();
+    expect([...next.watchSchedule()]).toEqual([['0.1', { everyMs: 600_000, nextAt: checked + 600_000 }]]);
+    next.stopWatch();
   });
 });

@@ -73,7 +73,7 @@ export function BlockScreen({ blockId, width, height }: { blockId: string; width
   const now = useTicker(running);
   if (!block) return <Text>unknown block {blockId}</Text>;
   const sel = selectedIndex(c, state, ui);
-  // the regression watch's schedule (ui.watchAll re-renders the block when W turns it on or off)
+  // the regression watch's schedule (W is in the session state: turning it on or off re-renders the block)
   const watching = actions.watchSchedule();
   const rows = items.map((i) => itemRow(theme, i, state.items[i.id], now, watching.get(i.id)));
   // the Age column, when the block bounds the age of its evidence (maxAge) or the watch re-checks one of its items

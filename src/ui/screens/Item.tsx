@@ -8,7 +8,7 @@ import { Text } from '../components/Text.js';
 import { STATUS_LABEL } from '../../engine/status.js';
 import { waiverStateText } from '../../engine/session-state.js';
 import { moreOffending } from '../../engine/bounded-record.js';
-import { useDeps, useSession, useUi } from '../context.js';
+import { useDeps, useSession } from '../context.js';
 import { useTicker } from '../components/Header.js';
 import { OutputPane } from '../components/OutputPane.js';
 import { StatusText } from '../components/StatusText.js';
@@ -43,7 +43,6 @@ export function ItemScreen({ itemId, width, height }: { itemId: string; width: n
   const item = findItem(live.checklist, itemId);
   const st = state.items[itemId];
   const now = useTicker(!!st?.running);
-  useUi((s) => s.watchAll); // W changes the schedule shown below
   if (!item || !st) return <Text>unknown item {itemId}</Text>;
   const big = height >= 28;
   const r = st.result;
