@@ -145,7 +145,7 @@ describe('controller: the regression watch', () => {
     expect(await ctl.toggleWatch!()).toBe(true);
     expect(journalTypes(s).filter((x) => x.type === 'note').map((x) => x.data.watch)).toEqual(['on', 'off', 'on']);
     expect([...watcher.watchSchedule()]).toEqual([['0.1', { everyMs: 600_000, nextAt: checked + 600_000 }]]);
-    const next = createController({ session: s, operator: 'alice@example.com', outDir: dir, env: {}, openPager: () => undefined, quit: () => undefined });
+    const next = createController({ session: s, operator: 'alice@example.com', readonly: false, outDir: dir, env: {}, openPager: () => undefined, quit: () => undefined });
     next.startWatch();
     expect([...next.watchSchedule()]).toEqual([['0.1', { everyMs: 600_000, nextAt: checked + 600_000 }]]);
     next.stopWatch();
