@@ -226,6 +226,17 @@ describe('verify: SHA256SUMS.sig', () => {
     ]);
   });
 
+  it('missing, with report.json missing or naming no signature: UNSIGNED without a reason', async () => {
+    for (const report of [undefined, '{}', '{"bundle":{}}']) {
+      const d = copy();
+      rmSync(path.join(d, 'SHA256SUMS.sig'));
+      if (report === undefined) rmSync(path.join(d, 'report.json'));
+      else writeFileSync(path.join(d, 'report.json'), report);
+      const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+      expect(about(r, 'SHA256SUMS.sig'), report).toEqual([{ level: 'fail', file: 'SHA256SUMS.sig', message: 'missing: the bundle is UNSIGNED' }]);
+    }
+  });
+
   it('not a signature at all: the reason, and no key', async () => {
     const d = copy();
     writeFileSync(path.join(d, 'SHA256SUMS.sig'), 'hello\n');
@@ -374,6 +385,15 @@ describe('verify: SHA256SUMS', () => {
 });
 
 describe('verify: the checks after the manifest', () => {
+  it('no journal: named by the checks, never the catch-all (no session.start, so no session id for the sign-offs)', async () => {
+    const d = copy();
+    rmSync(path.join(d, 'journal.jsonl'));
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.valid).toBe(false);
+    expect(r.findings.filter((f) => f.message.startsWith('verify stopped here'))).toEqual([]);
+    expect(about(r, 'SHA256SUMS.sig')).toEqual([sigOk(captainFp)]);
+  });
+
   it('a checklist that no longer loads: the files are still accounted for by the journal read on its own', async () => {
     const d = copy();
     const f = path.join(d, 'checklist.yaml');
