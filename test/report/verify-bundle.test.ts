@@ -394,6 +394,38 @@ describe('verify: the checks after the manifest', () => {
     expect(about(r, 'SHA256SUMS.sig')).toEqual([sigOk(captainFp)]);
   });
 
+  it('a session.start that pins no checklist digest: checklist.yaml is not the one it ran, never the catch-all', async () => {
+    const d = copy();
+    const j = path.join(d, 'journal.jsonl');
+    const [first, ...rest] = readFileSync(j, 'utf8').split('\n');
+    const start = JSON.parse(first!) as { data: { checklist: { sha256?: string } } };
+    delete start.data.checklist.sha256;
+    writeFileSync(j, [JSON.stringify(start), ...rest].join('\n'));
+    await reseal(d);
+    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(r.findings.filter((f) => f.message.startsWith('verify stopped here'))).toEqual([]);
+    expect(failsAbout(r, 'checklist.yaml')).toEqual([
+      { level: 'fail', file: 'checklist.yaml', message: expect.stringMatching(/^sha256 [0-9a-f]{64} is not the checklist the session ran \(journal line 1 pins undefined\)$/) },
+    ]);
+  });
+
+  it('a session.start digest written "sha256:HEX" (any case) pins the checklist; "sha256:" anywhere else does not', async () => {
+    const pin = async (digest: (hex: string) => string) => {
+      const d = copy();
+      const j = path.join(d, 'journal.jsonl');
+      const [first, ...rest] = readFileSync(j, 'utf8').split('\n');
+      const start = JSON.parse(first!) as { data: { checklist: { sha256: string } } };
+      start.data.checklist.sha256 = digest(start.data.checklist.sha256);
+      writeFileSync(j, [JSON.stringify(start), ...rest].join('\n'));
+      await reseal(d);
+      return about(await verifyBundle(d, { allowedSigners: fx.allowed }), 'checklist.yaml');
+    };
+    expect(await pin((hex) => `sha256:${hex.toUpperCase()}`)).toEqual([{ level: 'ok', file: 'checklist.yaml', message: 'is the exact checklist the session ran' }]);
+    expect(await pin((hex) => `${hex[0]}sha256:${hex.slice(1)}`)).toEqual([
+      { level: 'fail', file: 'checklist.yaml', message: expect.stringMatching(/ is not the checklist the session ran \(journal line 1 pins [0-9a-f]sha256:[0-9a-f]{63}\)$/) },
+    ]);
+  });
+
   it('a checklist that no longer loads: the files are still accounted for by the journal read on its own', async () => {
     const d = copy();
     const f = path.join(d, 'checklist.yaml');
