@@ -13,6 +13,7 @@ export const MUTATION_TESTS = [
   'test/engine/session.test.ts',
   'test/engine/decide.test.ts',
   'test/report/verify.test.ts',
+  'test/report/verify-bundle.test.ts',
   'test/report/sums.test.ts',
   'test/report/model.test.ts',
   'test/checklist/expect.test.ts',
