@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 // `expect` reads, its `inconclusive` answers and its errors. Schemas, help texts and `describe` are left out, so the
 // score measures the verdict, not the wording of the docs. Lines are found by name (below), so an edit of the file
 // does not shift them; a name that is no longer there stops the run.
+// Support files (src/checks/support/) whose functions decide a kind's verdict (episodes, panel walk, log fields, the
+// Prometheus API errors) are listed the same way; private methods are found by name too.
 const VERDICT_CODE = {
   'src/checks/command.ts': ['toValue', 'run'],
   'src/checks/file.ts': ['run'],
