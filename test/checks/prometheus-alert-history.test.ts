@@ -237,6 +237,9 @@ describe.skipIf(noProm)('prometheus.alert-history on a real Prometheus (needs pr
     expect(out.verdict).toBeUndefined();
     expect((out.offending as { alertname: string }[]).map((a) => a.alertname)).toEqual(['HighMemoryUsage', 'QueueBackup', 'DiskPressure']);
     const lines = ctx.lines.map((l) => l.line);
+    expect(lines[0]).toBe(`reading 7 d of alert history from ${prom.url} (${new Date((history.end - 7 * 86400) * 1000).toISOString()} → ${at})`);
+    expect(lines).toContain('  7 chunk(s) of 1d × 2 series families');
+    expect(lines).toContain('  6 firing series → 30 episode(s)');
     expect(lines).toContain("  evaluation interval 15s (from Prometheus' config)");
     expect(lines).toContain('  5 alerting rule(s), 1 with a runbook annotation');
     expect(lines).toContain('  HighMemoryUsage                14 episodes       2/day  FP 14  actionable 0  (runbook)');

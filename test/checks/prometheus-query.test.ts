@@ -107,6 +107,12 @@ describe.skipIf(noProm)('prometheus.query on a real Prometheus (needs prometheus
     expect(shown[0]).toBe('  {i="0"} 0');
     expect(lines.lines.map((l) => l.line)).toContain('  … 2 more series');
     expect(lines.lines.map((l) => l.line).filter((l) => l.startsWith('  scalar') || l.startsWith('  vector'))).toEqual([]);
+    // exactly 20 series: all listed, no count
+    const twenty = await basicContext();
+    await runKind(prometheusQuery, { url: prom.url, time, query: Array.from({ length: 20 }, (_, i) => `label_replace(vector(${i}), "i", "${i}", "", "")`).join(' or ') }, twenty);
+    expect(twenty.lines.filter((l) => l.line.startsWith('  {i='))).toHaveLength(20);
+    expect(twenty.lines.some((l) => l.line.includes('more series'))).toBe(false);
+    await twenty.dispose();
     await lines.dispose();
     await ctx.dispose();
   });
