@@ -247,6 +247,17 @@ describe.skipIf(noProm)('prometheus.alert-history on a real Prometheus (needs pr
     await ctx.dispose();
   });
 
+  it('transientMinutes is inclusive; actionableSeverities decide which severities make an episode actionable', async () => {
+    // HighMemoryUsage lasts exactly 3 min, DiskPressure exactly 2 min
+    const three = await run({ transientMinutes: 3, actionableSeverities: ['warning'] });
+    expect(three.r).toMatchObject({ transient: 17, falsePositives: 17 });
+    // warning is actionable now, critical no longer: QueueBackup's 4 count, SlowQueries' 8 and ErrorBudgetBurn's 1 do not
+    expect(three.r.actionable).toBe(4);
+    expect(three.r.byAlert.find((a) => a.alertname === 'SlowQueries')).toMatchObject({ actionable: 0 });
+    const two = await run({ transientMinutes: 2 });
+    expect(two.r).toMatchObject({ transient: 3, falsePositives: 3, actionable: 9 + 14 });
+  });
+
   it('acknowledgements per alert: only an acknowledged transient episode stops being a false positive', async () => {
     const { r, out } = await run({
       acknowledgements: { pagerdutyIncidents: 'pd.json', alertmanagerSilences: 'silences.json', ignoreSilencesBy: ['readiness-tui'] },
