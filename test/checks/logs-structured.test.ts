@@ -223,7 +223,7 @@ describe('logs.structured sources and masking', () => {
     const ctx = await basicContext({ vars: { dbPassword: secret }, secretVars: ['dbPassword'] });
     const rec = '{"time":1,"level":"info","app":"x","traceId":"' + 'd'.repeat(32) + '"}';
     const out = await runKind(logsStructured, { command: `for i in $(seq 1 1000); do echo '${rec}'; done; echo "warn: password=${secret}" >&2` }, ctx);
-    expect(out.result).toMatchObject({ lines: 1000, sampled: { lines: 1000, exitCode: 0, truncated: false } });
+    expect(out.result).toMatchObject({ source: 'command', lines: 1000, sampled: { lines: 1000, exitCode: 0, truncated: false } });
     expect(ctx.lines.filter((l) => l.line === '  1000 lines read')).toHaveLength(1);
     expect(ctx.lines.filter((l) => l.line.startsWith('  stderr:'))).toEqual([{ line: '  stderr: warn: password=***', stream: 'stderr' }]);
     expect(ctx.lines[0]!.line).toMatch(/^\$ for i in/);
@@ -231,7 +231,8 @@ describe('logs.structured sources and masking', () => {
     expect(silent.message).toBe('the log command exited 2 without output: no message');
     expect(silent.hint).toBe('run the command by hand to see why (kube context? namespace? label selector?)');
     // exit 0 without output is not an error: nothing to judge
-    expect((await runKind(logsStructured, { command: 'true' }, ctx)).verdict).toBe('inconclusive');
+    const nothing = await runKind(logsStructured, { command: 'true' }, ctx);
+    expect(nothing).toMatchObject({ verdict: 'inconclusive', summary: 'no log lines to analyse', measured: '0 lines', threshold: '100% JSON' });
     const nowhere = await basicContext({ cwd: path.join(os.tmpdir(), 'rt-logs-no-such-dir') });
     const e = await runKind(logsStructured, { command: 'echo x' }, nowhere).catch((x) => x);
     expect(e).toBeInstanceOf(CheckError);
@@ -293,6 +294,9 @@ describe('logs.structured sources and masking', () => {
     expect(lines).toContain('  service         0 %  (absent)');
     expect(lines).toContain('  trace_id    41.67 %  trace_id×5  (1 malformed)');
     expect(ctx.lines.filter((l) => l.line.startsWith('  offending humanlog-zap.jsonl:3 (missing service; malformed trace_id')).map((l) => l.stream)).toEqual(['stderr']);
+    const zap1 = readFileSync(path.join(FIX, 'humanlog-zap.jsonl'), 'utf8').split('\n')[0]!;
+    expect(zap1.length).toBeGreaterThan(160);
+    expect(lines).toContain(`  offending humanlog-zap.jsonl:1 (missing service, trace_id): ${zap1.slice(0, 160)}`);
     // all good: nothing offends, and the summary has no "not common" part
     const pino = await runKind(logsStructured, { files: 'lnav-logfile_pino.0' }, ctx);
     expect(pino.summary).toBe('100% of 1 lines are JSON; timestamp 100%, level 100%, service 100%, trace_id 100%');
@@ -306,9 +310,9 @@ describe('logs.structured sources and masking', () => {
 
   it('a required field without synonyms is an error naming the known fields', async () => {
     const ctx = await basicContext({ cwd: FIX });
-    const e = await runKind(logsStructured, { files: 'humanlog-zap.jsonl', requiredFields: ['level', 'tenant'] }, ctx).catch((x) => x);
+    const e = await runKind(logsStructured, { files: 'humanlog-zap.jsonl', requiredFields: ['level', 'tenant', 'region'] }, ctx).catch((x) => x);
     expect(e).toBeInstanceOf(CheckError);
-    expect(e.message).toBe('requiredFields names unknown field(s) tenant');
+    expect(e.message).toBe('requiredFields names unknown field(s) tenant, region');
     expect(e.hint).toBe('define their synonyms under `fields`, or use timestamp, level, service, trace_id');
     const own = await runKind(logsStructured, { files: 'humanlog-zap.jsonl', requiredFields: ['tenant'], fields: { tenant: ['endpoint'] } }, ctx);
     expect(own.result).toMatchObject({ missingFields: [], commonFields: expect.arrayContaining(['tenant']) });
@@ -365,6 +369,19 @@ describe('logs.structured sources and masking', () => {
     const one = (await runKind(logsStructured, { files: 'one.json' }, ctx)).result as S;
     expect(one.sampled.files).toEqual([{ file: 'one.json', lines: 2 }]);
     expect(one.kinds).toEqual({ json: 2 });
+    // one line that is a JSON object by itself is a line, not a document
+    await writeFile(path.join(dir, 'single.json'), JSON.stringify(rec) + '\n');
+    const single = (await runKind(logsStructured, { files: 'single.json' }, ctx)).result as S;
+    expect(single.kinds).toEqual({ json: 1 });
+    expect(single.sampled.files).toEqual([{ file: 'single.json', lines: 1 }]);
+    // keys as found, per field; two malformed fields are both named
+    await writeFile(path.join(dir, 'mixed.jsonl'), [{ ...rec, level: true, traceId: 'xyz' }, { ts: 2, level: 'info', app: 'x', trace_id: 'e'.repeat(32) }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const mixedCtx = await basicContext({ cwd: dir });
+    const mixed = await runKind(logsStructured, { files: 'mixed.jsonl' }, mixedCtx);
+    expect(mixed.result).toMatchObject({ malformedFields: ['level', 'trace_id'] });
+    expect(mixed.summary).toMatch(/; malformed values: level, trace_id$/);
+    expect(mixedCtx.lines.map((l) => l.line)).toContain('  timestamp     100 %  time×1 ts×1');
+    await mixedCtx.dispose();
     await ctx.dispose();
     await rm(dir, { recursive: true, force: true });
   });
