@@ -240,6 +240,7 @@ describe.skipIf(noProm)('prometheus.alert-history on a real Prometheus (needs pr
     expect(lines[0]).toBe(`reading 7 d of alert history from ${prom.url} (${new Date((history.end - 7 * 86400) * 1000).toISOString()} → ${at})`);
     expect(lines).toContain('  7 chunk(s) of 1d × 2 series families');
     expect(lines).toContain('  6 firing series → 30 episode(s)');
+    expect(lines.filter((l) => l.startsWith('GET '))).toEqual([]); // the queries are counted, not listed
     expect(lines).toContain("  evaluation interval 15s (from Prometheus' config)");
     expect(lines).toContain('  5 alerting rule(s), 1 with a runbook annotation');
     expect(lines).toContain('  HighMemoryUsage                14 episodes       2/day  FP 14  actionable 0  (runbook)');
@@ -276,8 +277,9 @@ describe.skipIf(noProm)('prometheus.alert-history on a real Prometheus (needs pr
   it('runbooks from an Alertmanager webhook log, without the rules; an explicit interval skips the config', async () => {
     const hook = { version: '4', status: 'firing', alerts: [{ labels: { alertname: 'QueueBackup' }, annotations: { runbook_url: 'https://runbooks.example/queue' } }] };
     await writeFile(path.join(work, 'webhook.jsonl'), JSON.stringify(hook) + '\n');
-    const { r, ctx } = await run({ evaluationInterval: '1m', runbooks: { fromRules: false, webhookLog: 'webhook.jsonl' } });
+    const { r, ctx, out } = await run({ evaluationInterval: '1m', runbooks: { fromRules: false, webhookLog: 'webhook.jsonl' } });
     expect(r.alertingRules).toBeNull();
+    expect(out.verdict).toBeUndefined(); // rules unknown, but there is history to judge
     expect(r.evaluationIntervalS).toBe(60);
     expect(r.queries).toBe(7 * 2); // neither the config nor the rules were asked for
     expect(r.episodes).toBe(30);
