@@ -59,8 +59,9 @@ describe('grafana.dashboard over the API', () => {
   });
 
   it('pyrra detail: honest — 0 panels by title, 7 by query; passes only because queries count', async () => {
-    const { out, r } = await viaApi('ccssRIenz');
+    const { out, r, ctx } = await viaApi('ccssRIenz');
     expect(r).toMatchObject({ found: true, layout: 'panels', panels: 7, byTitle: 0, byQuery: 7, matched: 7, title: 'Pyrra - Detail' });
+    expect(ctx.lines.map((l) => l.line)).toContain('  ✓ [query] Objective  (panels[0])');
     expect(out.summary).toMatch(/0 by title, 7 by query/);
     expect(out.summary).toMatch(/no panel title mentions SLO/);
     expect(await evaluateDefault(grafanaDashboard, out.result)).toBe(true);
@@ -80,6 +81,7 @@ describe('grafana.dashboard over the API', () => {
   it('istio collapsed rows: all 11 panels walked, none SLO → fail', async () => {
     const { out, r } = await viaApi('istio-controller-runtime-collapsed-rows');
     expect(r).toMatchObject({ panels: 11, rows: 3, matched: 0 });
+    expect(out.summary).not.toMatch(/no panel title mentions SLO/);
     expect(await evaluateDefault(grafanaDashboard, out.result)).toBe(false);
   });
 
@@ -135,13 +137,15 @@ describe('grafana.dashboard over the API', () => {
 
   it('match: title, query, either, both count different panels; the evidence marks each panel', async () => {
     const thanos = '65ffb86cd2688b9e4db4d1ea231a5a9a';
-    const counts = async (match: string) => (await viaApi(thanos, { titlePattern: 'error', queryPatterns: ['result="error"'], match })).r;
-    expect(await counts('title')).toMatchObject({ byTitle: 1, byQuery: 2, matched: 1 });
-    expect(await counts('query')).toMatchObject({ byTitle: 1, byQuery: 2, matched: 2 });
-    expect(await counts('either')).toMatchObject({ byTitle: 1, byQuery: 2, matched: 2 });
-    expect(await counts('both')).toMatchObject({ byTitle: 1, byQuery: 2, matched: 1 });
-    const { out, ctx } = await viaApi(thanos, { titlePattern: 'error', queryPatterns: ['result="error"'], match: 'both' });
-    expect(out.summary).toBe('1 SLO panel(s) (both: 1 by title, 2 by query) of 4 in "Thanos / BucketReplicate"; need ≥ 5');
+    // by title: Errors, Duration; by query: Rate, Errors
+    const slo = { titlePattern: 'error|duration', queryPatterns: ['result="error"'] };
+    const counts = async (match: string) => (await viaApi(thanos, { ...slo, match })).r;
+    expect(await counts('title')).toMatchObject({ byTitle: 2, byQuery: 2, matched: 2 });
+    expect(await counts('query')).toMatchObject({ byTitle: 2, byQuery: 2, matched: 2 });
+    expect(await counts('either')).toMatchObject({ byTitle: 2, byQuery: 2, matched: 3 });
+    expect(await counts('both')).toMatchObject({ byTitle: 2, byQuery: 2, matched: 1 });
+    const { out, ctx } = await viaApi(thanos, { ...slo, match: 'both' });
+    expect(out.summary).toBe('1 SLO panel(s) (both: 2 by title, 2 by query) of 4 in "Thanos / BucketReplicate"; need ≥ 5');
     expect(out.measured).toBe('1 matching panels');
     expect(out.threshold).toBe('≥ 5');
     expect(out.result).toMatchObject({ source: 'api', uid: thanos, title: 'Thanos / BucketReplicate', url: `${g.url}/`, min: 5, match: 'both', tags: ['thanos-mixin'] });
@@ -158,10 +162,11 @@ describe('grafana.dashboard over the API', () => {
     expect(lines).toContain('"Thanos / BucketReplicate" (rows layout): 4 panels, 2 rows');
     expect(lines).toContain('  ✓ [title+query] Errors  (rows[0].panels[1], row "Bucket Replicate Runs")');
     expect(lines).toContain('  ✓ [query] Rate  (rows[0].panels[0], row "Bucket Replicate Runs")');
-    expect(lines).toContain('  · Duration  (rows[0].panels[2], row "Bucket Replicate Runs")');
-    const enough = await viaApi(thanos, { titlePattern: 'error', queryPatterns: ['result="error"'], min: 2 });
+    expect(lines).toContain('  ✓ [title] Duration  (rows[0].panels[2], row "Bucket Replicate Runs")');
+    expect(lines).toContain('  · Metrics  (rows[1].panels[0], row "Bucket Replication")');
+    const enough = await viaApi(thanos, { ...slo, min: 3 });
     expect(enough.out.offending).toBeUndefined();
-    expect(enough.out.summary).toBe('2 SLO panel(s) (either: 1 by title, 2 by query) of 4 in "Thanos / BucketReplicate"; need ≥ 2');
+    expect(enough.out.summary).toBe('3 SLO panel(s) (either: 2 by title, 2 by query) of 4 in "Thanos / BucketReplicate"; need ≥ 3');
   });
 
   it('unknown uid: the whole not-found answer', async () => {
@@ -216,6 +221,7 @@ describe('grafana.dashboard over the API', () => {
         '/api/dashboards/uid/forbidden': [403, { message: 'Permission denied' }],
         '/api/dashboards/uid/unauth': [401, { message: 'Unauthorized' }],
         '/api/dashboards/uid/broken': [500, { message: 'database is locked' }],
+        '/api/dashboards/uid/verbose': [502, 'x'.repeat(300)],
       },
       async (url) => {
         const ctx = await basicContext({ vars: { grafanaToken: TOKEN }, secretVars: ['grafanaToken'] });
@@ -230,6 +236,9 @@ describe('grafana.dashboard over the API', () => {
         const e500 = await err('broken');
         expect(e500.message).toBe(`Grafana at ${url}/ answered HTTP 500 for dashboard broken: {"message":"database is locked"}`);
         expect(e500.hint).toBe('check the Grafana address and version; the request is shown above');
+        expect((await err('verbose')).message).toBe(`Grafana at ${url}/ answered HTTP 502 for dashboard verbose: ${'x'.repeat(200)}`);
+        const gone = await runKind(grafanaDashboard, { url: 'http://127.0.0.1:1', uid: 'x' }, ctx).catch((x) => x);
+        expect(gone.message).toMatch(/^connection refused by Grafana at http:\/\/127\.0\.0\.1:1\//);
         await ctx.dispose();
       },
     );
@@ -283,6 +292,12 @@ describe('grafana.dashboard on a file (same walker)', () => {
       expect(badQ.message).toMatch(/^query pattern "\[a-" is not a valid regular expression/);
       const missing = await runKind(grafanaDashboard, { file: 'gone.json' }, ctx).catch((x) => x);
       expect(missing.hint).toBe('export the dashboard (Grafana → Share → Export → Save to file) to that path, or fix `file`');
+      // 101 untitled panels, no title or uid: 100 titles are listed, 20 offenders shown
+      await writeFile(path.join(dir, 'many.json'), JSON.stringify({ panels: Array.from({ length: 101 }, () => ({ type: 'stat' })) }));
+      const many = await runKind(grafanaDashboard, { file: 'many.json' }, ctx);
+      expect((many.result as { panelTitles: string[] }).panelTitles).toHaveLength(100);
+      expect(many.offending).toHaveLength(20);
+      expect(ctx.lines.map((l) => l.line)).toEqual(expect.arrayContaining(['"?" (panels layout): 101 panels, 0 rows', '  · (untitled)  (panels[0])']));
       const pyrra = await runKind(grafanaDashboard, { file: path.join(FIX, 'pyrra-detail.json') }, ctx);
       expect(pyrra.result).toMatchObject({ source: 'file', file: path.join(FIX, 'pyrra-detail.json'), uid: 'ccssRIenz' });
       expect((pyrra.result as { url?: string }).url).toBeUndefined();
