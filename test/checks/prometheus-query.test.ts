@@ -89,6 +89,9 @@ describe.skipIf(noProm)('prometheus.query on a real Prometheus (needs prometheus
     const str = await runKind(prometheusQuery, { url: prom.url, time, query: '"ready"' }, ctx);
     expect(str.result).toMatchObject({ resultType: 'string', value: 'ready', series: 1, samples: [] });
     expect(str.summary).toBe('string: 1 series, value ready');
+    // a string result stays a string even when it reads as a number
+    const digits = await runKind(prometheusQuery, { url: prom.url, time, query: '"42"' }, ctx);
+    expect(digits.result).toMatchObject({ resultType: 'string', value: '42' });
     expect(ctx.lines.map((l) => l.line)).toContain('  string ready');
     await ctx.dispose();
   });
@@ -105,6 +108,10 @@ describe.skipIf(noProm)('prometheus.query on a real Prometheus (needs prometheus
     const shown = lines.lines.map((l) => l.line).filter((l) => l.startsWith('  {i='));
     expect(shown).toHaveLength(20);
     expect(shown[0]).toBe('  {i="0"} 0');
+    const two = await basicContext();
+    await runKind(prometheusQuery, { url: prom.url, time, query: 'label_replace(label_replace(vector(1), "a", "x", "", ""), "b", "y", "", "")' }, two);
+    expect(two.lines.map((l) => l.line)).toContain('  {a="x",b="y"} 1');
+    await two.dispose();
     expect(lines.lines.map((l) => l.line)).toContain('  … 2 more series');
     expect(lines.lines.map((l) => l.line).filter((l) => l.startsWith('  scalar') || l.startsWith('  vector'))).toEqual([]);
     // exactly 20 series: all listed, no count
