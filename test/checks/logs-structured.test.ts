@@ -359,7 +359,7 @@ describe('logs.structured sources and masking', () => {
     await writeFile(path.join(dir, 'lines.json'), '{\n' + JSON.stringify(rec) + '\n');
     await writeFile(path.join(dir, 'one.json'), JSON.stringify(rec) + '\n' + JSON.stringify(rec) + '\n');
     const ctx = await basicContext({ cwd: dir });
-    type S = Result & { kinds: Record<string, number>; sampled: { files: { file: string; lines: number }[] } };
+    type S = Result & { structuredLines: number; kinds: Record<string, number>; sampled: { files: { file: string; lines: number }[] } };
     const doc = (await runKind(logsStructured, { files: 'doc.json' }, ctx)).result as S;
     expect(doc.sampled.files).toEqual([{ file: 'doc.json', lines: 1 }]);
     expect(doc.records).toBe(2);
