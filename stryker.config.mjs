@@ -7,20 +7,26 @@ import { readFileSync } from 'node:fs';
 // `expect` reads, its `inconclusive` answers and its errors. Schemas, help texts and `describe` are left out, so the
 // score measures the verdict, not the wording of the docs. Lines are found by name (below), so an edit of the file
 // does not shift them; a name that is no longer there stops the run.
+// Support files (src/checks/support/) whose functions decide a kind's verdict (episodes, panel walk, log fields, the
+// Prometheus API errors) are listed the same way; private methods are found by name too.
 const VERDICT_CODE = {
   'src/checks/command.ts': ['toValue', 'run'],
   'src/checks/file.ts': ['run'],
-  'src/checks/grafana-dashboard.ts': ['run'],
+  'src/checks/grafana-dashboard.ts': ['regexes', 'fetchDashboard', 'readDashboardFile', 'run'],
   'src/checks/http-health.ts': ['percentile', 'statusOk', 'probe', 'run'],
   'src/checks/kubernetes-network-policy.ts': ['isEmptySelector', 'policyTypes', 'whyNotDeny', 'analyseNamespace', 'run'],
   'src/checks/kubernetes-nodes-ready.ts': ['*'],
   'src/checks/kubernetes-query.ts': ['run'],
   'src/checks/kubernetes-secrets-managed.ts': ['matches', 'meta', 'run'],
   'src/checks/kubernetes-virtualservice-policy.ts': ['tallyReasons', 'analyseVirtualService', 'run'],
-  'src/checks/logs-structured.ts': ['parses', 'run'],
-  'src/checks/prometheus-alert-history.ts': ['classify', 'perAlert', 'run'],
+  'src/checks/logs-structured.ts': ['expandFiles', 'parses', 'lastLines', 'sampleFiles', 'sampleCommand', 'samplePods', 'run'],
+  'src/checks/prometheus-alert-history.ts': ['readJsonFile', 'evaluationIntervalS', 'rangeChunks', 'readRunbooks', 'readAcknowledgements', 'classify', 'perAlert', 'run'],
   'src/checks/prometheus-query.ts': ['sampleValue', 'run'],
   'src/checks/secrets-scan.ts': ['maskMessage', 'run'],
+  'src/checks/support/alert-episodes.ts': ['*'],
+  'src/checks/support/dashboard-walk.ts': ['*'],
+  'src/checks/support/log-fields.ts': ['keyOf', 'find', 'empty', 'validValue', 'matchField', 'unwrapOtlp', 'anyValue', 'attrs', 'unwrapLine', 'addLine', 'addDocument', 'addRecords', 'offend', 'result'],
+  'src/checks/support/prometheus-api.ts': ['prometheusApi'],
   'src/checks/trivy-image.ts': ['parseTrivyReport', 'summarize', 'runTrivy'],
   'src/checks/vault-health.ts': ['run'],
   'src/checks/vault-rotation.ts': ['judge', 'run'],
@@ -30,7 +36,7 @@ const VERDICT_CODE = {
 function linesOf(file, name) {
   const lines = readFileSync(file, 'utf8').split('\n');
   const top = new RegExp(`^()(export )?(async )?(function |const )${name}\\b\\s*[(=:<]`);
-  const method = new RegExp(`^(\\s+)(async )?${name}\\s*[(<]`);
+  const method = new RegExp(`^(\\s+)((private|protected|public) )?(async )?${name}\\s*[(<]`);
   const start = lines.findIndex((l) => top.test(l) || method.test(l));
   if (start < 0) throw new Error(`stryker.config.mjs: no function ${name} in ${file}`);
   const indent = (top.exec(lines[start]) ?? method.exec(lines[start]))[1];

@@ -35,6 +35,10 @@ export const MUTATION_TESTS = [
   'test/checks/trivy-image.test.ts',
   'test/checks/vault-health.test.ts',
   'test/checks/vault-rotation.test.ts',
+  // the support files in VERDICT_CODE (stryker.config.mjs) have tests of their own
+  'test/checks/support/alert-episodes.test.ts',
+  'test/checks/support/dashboard-walk.test.ts',
+  'test/checks/support/log-fields.test.ts',
 ];
 
 const config = mergeConfig(base, defineConfig({}));

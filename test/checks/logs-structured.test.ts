@@ -218,6 +218,39 @@ describe('logs.structured sources and masking', () => {
     await ctx.dispose();
   });
 
+  it('a command: its stderr is shown masked, progress every 1000 lines; a cancelled or unstartable command is an error', async () => {
+    const secret = 'hunter2-' + 'abcdef0123456789';
+    const ctx = await basicContext({ vars: { dbPassword: secret }, secretVars: ['dbPassword'] });
+    const rec = '{"time":1,"level":"info","app":"x","traceId":"' + 'd'.repeat(32) + '"}';
+    const out = await runKind(logsStructured, { command: `for i in $(seq 1 1000); do echo '${rec}'; done; echo "warn: password=${secret}" >&2` }, ctx);
+    expect(out.result).toMatchObject({ source: 'command', lines: 1000, sampled: { lines: 1000, exitCode: 0, truncated: false } });
+    expect(ctx.lines.filter((l) => l.line === '  1000 lines read')).toHaveLength(1);
+    expect(ctx.lines.filter((l) => l.line.startsWith('  stderr:'))).toEqual([{ line: '  stderr: warn: password=***', stream: 'stderr' }]);
+    expect(ctx.lines[0]!.line).toMatch(/^\$ for i in/);
+    const silent = await runKind(logsStructured, { command: 'exit 2' }, ctx).catch((x) => x);
+    expect(silent.message).toBe('the log command exited 2 without output: no message');
+    expect(silent.hint).toBe('run the command by hand to see why (kube context? namespace? label selector?)');
+    // exit 0 without output is not an error: nothing to judge
+    const nothing = await runKind(logsStructured, { command: 'true' }, ctx);
+    expect(nothing).toMatchObject({ verdict: 'inconclusive', summary: 'no log lines to analyse', measured: '0 lines', threshold: '100% JSON' });
+    const nowhere = await basicContext({ cwd: path.join(os.tmpdir(), 'rt-logs-no-such-dir') });
+    const e = await runKind(logsStructured, { command: 'echo x' }, nowhere).catch((x) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect(e.message).toMatch(/^cannot start the log command \(.*ENOENT.*\)$/);
+    expect(e.hint).toBe('check the command line');
+    const cancelled = await basicContext();
+    const running = runKind(logsStructured, { command: `echo '${rec}'; exec sleep 30` }, cancelled).catch((x) => x);
+    await new Promise<void>((r) => {
+      const wait = () => (cancelled.lines.length ? r() : setImmediate(wait));
+      wait();
+    });
+    cancelled.abort();
+    const c = await running;
+    expect(c).toBeInstanceOf(CheckError);
+    expect(c.message).toBe('log sampling was cancelled');
+    await Promise.all([ctx.dispose(), nowhere.dispose(), cancelled.dispose()]);
+  });
+
   it('masks secrets in offending lines', async () => {
     const secret = 'hunter2-' + 'abcdef0123456789';
     const ctx = await basicContext({ vars: { dbPassword: secret }, secretVars: ['dbPassword'] });
@@ -241,6 +274,114 @@ describe('logs.structured sources and masking', () => {
     const out = await runKind(logsStructured, { files: 'empty.log' }, ctx);
     expect(out.verdict).toBe('inconclusive');
     expect(logsStructured.params.safeParse({ files: 'a', command: 'b' }).success).toBe(false);
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the verdict texts: summary, measured and threshold name every required field; the evidence lists them', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    const out = await runKind(logsStructured, { files: 'humanlog-zap.jsonl', failOnMalformed: true }, ctx);
+    expect(out.summary).toBe(
+      '100% of 12 lines are JSON; timestamp 100%, level 100%, service 0%, trace_id 41.67% (1 malformed); not common: service, trace_id; malformed values: trace_id',
+    );
+    expect(out.measured).toBe('100% JSON, timestamp 100%, level 100%, service 0%, trace_id 41.67% (1 malformed)');
+    expect(out.threshold).toBe('100% JSON; timestamp, level, service, trace_id in ≥ 90%, none malformed');
+    expect(out.verdict).toBeUndefined();
+    expect((out.offending as unknown[]).length).toBe(5);
+    expect(out.result).toMatchObject({ source: 'files', requiredFields: ['timestamp', 'level', 'service', 'trace_id'], sampled: { files: [{ file: 'humanlog-zap.jsonl', lines: 12 }], truncated: false } });
+    const lines = ctx.lines.map((l) => l.line);
+    expect(lines).toContain('reading humanlog-zap.jsonl (3221 bytes)');
+    expect(lines).toContain('  service         0 %  (absent)');
+    expect(lines).toContain('  trace_id    41.67 %  trace_id×5  (1 malformed)');
+    expect(ctx.lines.filter((l) => l.line.startsWith('  offending humanlog-zap.jsonl:3 (missing service; malformed trace_id')).map((l) => l.stream)).toEqual(['stderr']);
+    const zap1 = readFileSync(path.join(FIX, 'humanlog-zap.jsonl'), 'utf8').split('\n')[0]!;
+    expect(zap1.length).toBeGreaterThan(160);
+    expect(lines).toContain(`  offending humanlog-zap.jsonl:1 (missing service, trace_id): ${zap1.slice(0, 160)}`);
+    // all good: nothing offends, and the summary has no "not common" part
+    const pino = await runKind(logsStructured, { files: 'lnav-logfile_pino.0' }, ctx);
+    expect(pino.summary).toBe('100% of 1 lines are JSON; timestamp 100%, level 100%, service 100%, trace_id 100%');
+    expect(pino.threshold).toBe('100% JSON; timestamp, level, service, trace_id in ≥ 90%');
+    expect(pino.offending).toBeUndefined();
+    const two = await runKind(logsStructured, { files: 'humanlog-zap.jsonl', requiredFields: ['level', 'trace_id'], commonPercent: 40 }, ctx);
+    expect(two.summary).toBe('100% of 12 lines are JSON; level 100%, trace_id 41.67% (1 malformed); malformed values: trace_id');
+    expect(two.result).toMatchObject({ missingFields: [], malformedFields: ['trace_id'] });
+    await ctx.dispose();
+  });
+
+  it('a required field without synonyms is an error naming the known fields', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    const e = await runKind(logsStructured, { files: 'humanlog-zap.jsonl', requiredFields: ['level', 'tenant', 'region'] }, ctx).catch((x) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect(e.message).toBe('requiredFields names unknown field(s) tenant, region');
+    expect(e.hint).toBe('define their synonyms under `fields`, or use timestamp, level, service, trace_id');
+    const own = await runKind(logsStructured, { files: 'humanlog-zap.jsonl', requiredFields: ['tenant'], fields: { tenant: ['endpoint'] } }, ctx);
+    expect(own.result).toMatchObject({ missingFields: [], commonFields: expect.arrayContaining(['tenant']) });
+    await ctx.dispose();
+  });
+
+  it('rotated files: the newest (last) file is read first, older ones fill the rest of the sample', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-rot-'));
+    const rec = (i: number) => JSON.stringify({ time: i, level: 'info', app: 'x', traceId: 'b'.repeat(32) });
+    await writeFile(path.join(dir, 'app.log.2'), [1, 2, 3].map(rec).join('\n') + '\n');
+    await writeFile(path.join(dir, 'app.log.1'), ['plain 4', '', rec(5)].join('\n') + '\n');
+    await writeFile(path.join(dir, 'app.log'), [6, 7].map(rec).join('\n') + '\n');
+    const ctx = await basicContext({ cwd: dir });
+    type S = Result & { sampled: { files: { file: string; lines: number }[]; truncated: boolean } };
+    const run = async (n: number) => (await runKind(logsStructured, { files: ['app.log.2', 'app.log.1', 'app.log'], sampleSize: n }, ctx)).result as S;
+    const five = await run(5);
+    expect(five.sampled).toEqual({ files: [{ file: 'app.log.2', lines: 1 }, { file: 'app.log.1', lines: 2 }, { file: 'app.log', lines: 2 }], truncated: true });
+    expect(five.offenders).toEqual([expect.objectContaining({ source: 'app.log.1', line: 1, text: 'plain 4' })]);
+    expect(five.structuredPercent).toBe(80);
+    const four = await run(4);
+    expect(four.sampled).toEqual({ files: [{ file: 'app.log.1', lines: 2 }, { file: 'app.log', lines: 2 }], truncated: true });
+    const all = await run(6);
+    expect(all.sampled).toEqual({ files: [{ file: 'app.log.2', lines: 2 }, { file: 'app.log.1', lines: 2 }, { file: 'app.log', lines: 2 }], truncated: true });
+    const whole = await run(7);
+    expect(whole.sampled.truncated).toBe(false);
+    expect(whole.lines).toBe(7);
+    // a glob lists its matches sorted; a glob written absolute names them absolute
+    const glob = (await runKind(logsStructured, { files: 'app.log*', sampleSize: 7 }, ctx)).result as S;
+    expect(glob.sampled.files.map((f) => f.file)).toEqual(['app.log', 'app.log.1', 'app.log.2']);
+    const e = await runKind(logsStructured, { files: 'logs/*.log' }, ctx).catch((x) => x);
+    expect(e.message).toBe(`no file matches logs/*.log (in ${dir})`);
+    expect(e.hint).toBe('check the path of the logs, or point `files` at them');
+    const missing = await runKind(logsStructured, { files: 'gone.log' }, ctx).catch((x) => x);
+    expect(missing.message).toBe('cannot read the log file gone.log (ENOENT)');
+    expect(missing.hint).toBe('check the path and the permissions');
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a pretty-printed JSON document counts as one; a file that only starts like one is read line by line', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-doc-'));
+    const rec = { time: 1, level: 'info', app: 'x', traceId: 'c'.repeat(32) };
+    await writeFile(path.join(dir, 'doc.json'), JSON.stringify([rec, rec], null, 2) + '\n');
+    await writeFile(path.join(dir, 'lines.json'), '{\n' + JSON.stringify(rec) + '\n');
+    await writeFile(path.join(dir, 'one.json'), JSON.stringify(rec) + '\n' + JSON.stringify(rec) + '\n');
+    const ctx = await basicContext({ cwd: dir });
+    type S = Result & { structuredLines: number; kinds: Record<string, number>; sampled: { files: { file: string; lines: number }[] } };
+    const doc = (await runKind(logsStructured, { files: 'doc.json' }, ctx)).result as S;
+    expect(doc.sampled.files).toEqual([{ file: 'doc.json', lines: 1 }]);
+    expect(doc.records).toBe(2);
+    const lines = (await runKind(logsStructured, { files: 'lines.json' }, ctx)).result as S;
+    expect(lines.sampled.files).toEqual([{ file: 'lines.json', lines: 2 }]);
+    expect(lines.structuredLines).toBe(1);
+    const one = (await runKind(logsStructured, { files: 'one.json' }, ctx)).result as S;
+    expect(one.sampled.files).toEqual([{ file: 'one.json', lines: 2 }]);
+    expect(one.kinds).toEqual({ json: 2 });
+    // one line that is a JSON object by itself is a line, not a document
+    await writeFile(path.join(dir, 'single.json'), JSON.stringify(rec) + '\n');
+    const single = (await runKind(logsStructured, { files: 'single.json' }, ctx)).result as S;
+    expect(single.kinds).toEqual({ json: 1 });
+    expect(single.sampled.files).toEqual([{ file: 'single.json', lines: 1 }]);
+    // keys as found, per field; two malformed fields are both named
+    await writeFile(path.join(dir, 'mixed.jsonl'), [{ ...rec, level: true, traceId: 'xyz' }, { ts: 2, level: 'info', app: 'x', trace_id: 'e'.repeat(32) }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const mixedCtx = await basicContext({ cwd: dir });
+    const mixed = await runKind(logsStructured, { files: 'mixed.jsonl' }, mixedCtx);
+    expect(mixed.result).toMatchObject({ malformedFields: ['level', 'trace_id'] });
+    expect(mixed.summary).toMatch(/; malformed values: level, trace_id$/);
+    expect(mixedCtx.lines.map((l) => l.line)).toContain('  timestamp     100 %  time×1 ts×1');
+    await mixedCtx.dispose();
     await ctx.dispose();
     await rm(dir, { recursive: true, force: true });
   });
@@ -313,6 +454,18 @@ describe('logs.structured from pods through the Kubernetes log API', () => {
       await expect(runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=nothing' } }, ctx)).rejects.toThrow(
         /no pod in namespace detektor matches app=nothing/,
       );
+      type P = { sampled: { pods: { pod: string; lines: number; error?: string }[]; truncated: boolean }; lines: number };
+      const pods = async (extra: Record<string, unknown>, sampleSize?: number) =>
+        (await runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=detektor', ...extra }, ...(sampleSize ? { sampleSize } : {}) }, ctx)).result as P;
+      expect((r as unknown as P).sampled.truncated).toBe(false);
+      expect((await pods({ maxPods: 1 })).sampled).toEqual({ pods: [{ pod: 'detektor-a', lines: 4 }], truncated: true });
+      // the sample is full after the last 3 lines of the first pod: the second is not read
+      expect((await pods({}, 3)).sampled).toEqual({ pods: [{ pod: 'detektor-a', lines: 3 }], truncated: true });
+      expect((await pods({}, 5)).sampled).toEqual({ pods: [{ pod: 'detektor-a', lines: 4 }, { pod: 'detektor-b', lines: 1 }], truncated: false });
+      expect(ctx.lines.map((l) => l.line)).toContain('GET /api/v1/namespaces/detektor/pods/detektor-a/log?tailLines=2000');
+      await pods({ container: 'sidecar' }, 1);
+      expect(ctx.lines.map((l) => l.line)).toContain('GET /api/v1/namespaces/detektor/pods/detektor-a/log?tailLines=2000&container=sidecar');
+      expect(ctx.lines.map((l) => l.line)).toContain('GET /api/v1/namespaces/detektor/pods?labelSelector=app=detektor&limit=500');
       await ctx.dispose();
     } finally {
       await kube.close();

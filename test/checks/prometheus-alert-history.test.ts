@@ -199,6 +199,123 @@ describe.skipIf(noProm)('prometheus.alert-history on a real Prometheus (needs pr
     const { out } = await run({ at: new Date((history.end - 20 * 86400) * 1000).toISOString(), runbooks: { fromRules: false } });
     expect(out.result).toMatchObject({ episodes: 0 });
     expect(out.verdict).toBe('inconclusive');
+    expect(out.result).toMatchObject({ alertingRules: null, alertsPerDay: 0, falsePositiveRate: 0, actionableFraction: 1, acknowledged: null });
+    expect(out.summary).toBe(`no alert episodes and no alerting rules in ${prom.url}/ — nothing to judge`);
+    expect(out.measured).toBe('0 episodes, 0 rules');
+    expect(out.threshold).toBe('< 5/day, FP rate < 0.1, actionable fraction > 0.9');
+    // the same empty window with the rules read: something to judge, and nothing wrong in it
+    const { out: ruled } = await run({ at: new Date((history.end - 20 * 86400) * 1000).toISOString() });
+    expect(ruled.verdict).toBeUndefined();
+    expect(ruled.result).toMatchObject({ episodes: 0, alertingRules: 5, alertsPerDay: 0, falsePositiveRate: 0, actionableFraction: 1 });
+    expect(ruled.offending).toBeUndefined();
+    expect(await evaluateDefault(prometheusAlertHistory, ruled.result)).toBe(true);
+  });
+
+  it('per alert: severity, rates, durations, order; the summary, measured value and offenders', async () => {
+    const { out, r, ctx } = await run();
+    expect(r.byAlert.map((a) => a.alertname)).toEqual(['HighMemoryUsage', 'SlowQueries', 'QueueBackup', 'DiskPressure', 'ErrorBudgetBurn']);
+    const row = (name: string) => r.byAlert.find((a) => a.alertname === name);
+    expect(row('HighMemoryUsage')).toEqual({
+      alertname: 'HighMemoryUsage', severity: 'warning', episodes: 14, perDay: 2, transient: 14, falsePositives: 14, actionable: 0,
+      acknowledged: null, hasRunbook: true, medianDurationS: 180, maxDurationS: 180,
+    });
+    expect(row('SlowQueries')).toEqual({
+      alertname: 'SlowQueries', severity: 'critical', episodes: 8, perDay: 1.14, transient: 0, falsePositives: 0, actionable: 8,
+      acknowledged: null, hasRunbook: false, medianDurationS: 1200, maxDurationS: 1200,
+    });
+    // 29, 30, 30, 30 min: the median is the lower middle one
+    expect(row('QueueBackup')).toMatchObject({ episodes: 4, transient: 0, falsePositives: 0, actionable: 0, medianDurationS: 1800, maxDurationS: 1800 });
+    expect(row('DiskPressure')).toMatchObject({ episodes: 3, perDay: 0.43, transient: 3, falsePositives: 3, actionable: 0, medianDurationS: 120 });
+    // still firing at the end: not transient, so not a false positive; critical → actionable
+    expect(row('ErrorBudgetBurn')).toMatchObject({ episodes: 1, transient: 0, falsePositives: 0, actionable: 1 });
+    expect(r).toMatchObject({ from: iso(history.end - 7 * 86400).replace(/Z$/, '.000Z'), to: at, days: 7 });
+    expect(out.summary).toBe(
+      '30 episodes in 7 d = 4.29/day; false positives 17 (56.7%); actionable 9 (30%) — acknowledgements unknown (no PagerDuty/Alertmanager source configured)',
+    );
+    expect(out.measured).toBe('4.29/day, FP rate 0.5667, actionable fraction 0.3');
+    expect(out.threshold).toBe('< 5/day, FP rate < 0.1, actionable fraction > 0.9');
+    expect(out.verdict).toBeUndefined();
+    expect((out.offending as { alertname: string }[]).map((a) => a.alertname)).toEqual(['HighMemoryUsage', 'QueueBackup', 'DiskPressure']);
+    const lines = ctx.lines.map((l) => l.line);
+    expect(lines[0]).toBe(`reading 7 d of alert history from ${prom.url} (${new Date((history.end - 7 * 86400) * 1000).toISOString()} → ${at})`);
+    expect(lines).toContain('  7 chunk(s) of 1d × 2 series families');
+    expect(lines).toContain('  6 firing series → 30 episode(s)');
+    expect(lines.filter((l) => l.startsWith('GET '))).toEqual([]); // the queries are counted, not listed
+    expect(lines).toContain("  evaluation interval 15s (from Prometheus' config)");
+    expect(lines).toContain('  5 alerting rule(s), 1 with a runbook annotation');
+    expect(lines).toContain('  HighMemoryUsage                14 episodes       2/day  FP 14  actionable 0  (runbook)');
+    expect(lines).toContain('  SlowQueries                     8 episodes    1.14/day  FP 0  actionable 8');
+    await ctx.dispose();
+  });
+
+  it('transientMinutes is inclusive; actionableSeverities decide which severities make an episode actionable', async () => {
+    // HighMemoryUsage lasts exactly 3 min, DiskPressure exactly 2 min
+    const three = await run({ transientMinutes: 3, actionableSeverities: ['warning'] });
+    expect(three.r).toMatchObject({ transient: 17, falsePositives: 17 });
+    // warning is actionable now, critical no longer: QueueBackup's 4 count, SlowQueries' 8 and ErrorBudgetBurn's 1 do not
+    expect(three.r.actionable).toBe(4);
+    expect(three.r.byAlert.find((a) => a.alertname === 'SlowQueries')).toMatchObject({ actionable: 0 });
+    const two = await run({ transientMinutes: 2 });
+    expect(two.r).toMatchObject({ transient: 3, falsePositives: 3, actionable: 9 + 14 });
+  });
+
+  it('acknowledgements per alert: only an acknowledged transient episode stops being a false positive', async () => {
+    const { r, out } = await run({
+      acknowledgements: { pagerdutyIncidents: 'pd.json', alertmanagerSilences: 'silences.json', ignoreSilencesBy: ['readiness-tui'] },
+    });
+    const row = (name: string) => r.byAlert.find((a) => a.alertname === name);
+    expect(row('HighMemoryUsage')).toMatchObject({ acknowledged: 4, falsePositives: 10, actionable: 4, transient: 14 });
+    expect(row('DiskPressure')).toMatchObject({ acknowledged: 1, falsePositives: 2, actionable: 1 });
+    expect(row('SlowQueries')).toMatchObject({ acknowledged: 0, actionable: 8 });
+    expect(out.summary).toBe('30 episodes in 7 d = 4.29/day; false positives 12 (40%); actionable 14 (46.7%)');
+    // without ignoreSilencesBy the automation's silence counts too
+    const all = await run({ acknowledgements: { alertmanagerSilences: 'silences.json' } });
+    expect(all.r.acknowledged).toBe(2);
+    expect(all.r.byAlert.find((a) => a.alertname === 'DiskPressure')).toMatchObject({ acknowledged: 2, falsePositives: 1 });
+  });
+
+  it('runbooks from an Alertmanager webhook log, without the rules; an explicit interval skips the config', async () => {
+    const hook = { version: '4', status: 'firing', alerts: [{ labels: { alertname: 'QueueBackup' }, annotations: { runbook_url: 'https://runbooks.example/queue' } }] };
+    await writeFile(path.join(work, 'webhook.jsonl'), JSON.stringify(hook) + '\n');
+    const { r, ctx, out } = await run({ evaluationInterval: '1m', runbooks: { fromRules: false, webhookLog: 'webhook.jsonl' } });
+    expect(r.alertingRules).toBeNull();
+    expect(out.verdict).toBeUndefined(); // rules unknown, but there is history to judge
+    expect(r.evaluationIntervalS).toBe(60);
+    expect(r.queries).toBe(7 * 2); // neither the config nor the rules were asked for
+    expect(r.episodes).toBe(30);
+    expect(r.byAlert.find((a) => a.alertname === 'QueueBackup')).toMatchObject({ hasRunbook: true, actionable: 4 });
+    expect(r.byAlert.find((a) => a.alertname === 'HighMemoryUsage')).toMatchObject({ hasRunbook: false });
+    expect(r.actionable).toBe(13); // 8 SlowQueries + 1 ErrorBudgetBurn + 4 QueueBackup
+    expect(ctx.lines.some((l) => /evaluation interval|alerting rule/.test(l.line))).toBe(false);
+    const e = await runKind(prometheusAlertHistory, { url: prom.url, at, runbooks: { webhookLog: 'none.jsonl' } }, ctx).catch((x) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect(e.message).toBe(`cannot read the Alertmanager webhook log ${path.join(work, 'none.jsonl')} (ENOENT)`);
+    expect(e.hint).toBe('fix runbooks.webhookLog');
+    await ctx.dispose();
+  });
+
+  it('bad exports and a bad `at` are errors that say what to do', async () => {
+    const ctx = await basicContext({ cwd: work });
+    const err = (extra: Record<string, unknown>) => runKind(prometheusAlertHistory, { url: prom.url, at, ...extra }, ctx).catch((x) => x);
+    await writeFile(path.join(work, 'not-json.json'), '{"incidents": [');
+    await writeFile(path.join(work, 'object.json'), '{"silences": []}');
+    const when = await err({ at: 'soon' });
+    expect(when.message).toBe('at "soon" is not an RFC 3339 time');
+    expect(when.hint).toBe('write it like 2026-11-27T12:00:00Z');
+    const missing = await err({ acknowledgements: { alertmanagerSilences: 'gone.json' } });
+    expect(missing.message).toBe(`cannot read the Alertmanager silences export ${path.join(work, 'gone.json')} (ENOENT)`);
+    expect(missing.hint).toBe('export it again or fix the path');
+    const broken = await err({ acknowledgements: { pagerdutyIncidents: 'not-json.json' } });
+    expect(broken.message).toMatch(new RegExp(`^the PagerDuty incidents export ${path.join(work, 'not-json.json')} is not valid JSON \\(.+\\)$`));
+    expect(broken.hint).toBe('export it again');
+    const shape = await err({ acknowledgements: { pagerdutyIncidents: 'object.json' } });
+    expect(shape).toBeInstanceOf(CheckError);
+    expect(shape.message).toBe('PagerDuty incidents export object.json: expected a JSON array of incidents or {"incidents": [...]} (PagerDuty GET /incidents)');
+    expect(shape.hint).toBe('export GET /incidents as JSON');
+    const silences = await err({ acknowledgements: { alertmanagerSilences: 'object.json' } });
+    expect(silences.message).toBe('the silences export object.json is not a JSON array');
+    expect(silences.hint).toBe('export GET /api/v2/silences');
+    await ctx.dispose();
   });
 });
 

@@ -1,5 +1,7 @@
 /** prometheus.query against a REAL Prometheus with a backfilled alert history (known numbers). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -61,5 +63,95 @@ describe.skipIf(noProm)('prometheus.query on a real Prometheus (needs prometheus
       'GET http://prom:9090/api/v1/query?query=up+%3D%3D+1',
     );
     await ctx.dispose();
+  });
+
+  it('the time is sent as unix seconds; summary, measured and the evidence lines name the value', async () => {
+    const ctx = await basicContext();
+    const t = await runKind(prometheusQuery, { url: prom.url, time, query: 'time()' }, ctx);
+    expect(t.result).toMatchObject({ resultType: 'scalar', value: history.end, series: 1, samples: [], query: 'time()', time });
+    expect(t.summary).toBe(`scalar: 1 series, value ${history.end}`);
+    expect(t.measured).toBe(`value ${history.end}`);
+    expect(ctx.lines.map((l) => l.line)).toContain(`  scalar ${history.end}`);
+    expect(ctx.lines.map((l) => l.line)).toContain('query: time()');
+    const empty = await runKind(prometheusQuery, { url: prom.url, query: 'ALERTS{alertname="NoSuchAlert"}' }, ctx);
+    expect(empty.result).toMatchObject({ samples: [], time: null });
+    expect(empty.summary).toBe('no series for ALERTS{alertname="NoSuchAlert"}');
+    expect(empty.measured).toBe('empty result');
+    await ctx.dispose();
+  });
+
+  it('non-finite values stay strings ("+Inf", "NaN"); a string result is its text', async () => {
+    const ctx = await basicContext();
+    const inf = await runKind(prometheusQuery, { url: prom.url, time, query: '1/0' }, ctx);
+    expect(inf.result).toMatchObject({ resultType: 'scalar', value: '+Inf' });
+    const nan = await runKind(prometheusQuery, { url: prom.url, time, query: 'vector(0)/0' }, ctx);
+    expect(nan.result).toMatchObject({ resultType: 'vector', value: 'NaN', samples: [{ metric: {}, value: 'NaN' }] });
+    const str = await runKind(prometheusQuery, { url: prom.url, time, query: '"ready"' }, ctx);
+    expect(str.result).toMatchObject({ resultType: 'string', value: 'ready', series: 1, samples: [] });
+    expect(str.summary).toBe('string: 1 series, value ready');
+    // a string result stays a string even when it reads as a number
+    const digits = await runKind(prometheusQuery, { url: prom.url, time, query: '"42"' }, ctx);
+    expect(digits.result).toMatchObject({ resultType: 'string', value: '42' });
+    expect(ctx.lines.map((l) => l.line)).toContain('  string ready');
+    await ctx.dispose();
+  });
+
+  it('matrix: the value is the first series\' LAST sample; more than 20 series are listed as 20 and a count', async () => {
+    const ctx = await basicContext();
+    // a subquery of time(): samples at end − 3m … end, one a minute, so the last one is the window's end
+    const m = await runKind(prometheusQuery, { url: prom.url, time, query: 'vector(time())[3m:1m]' }, ctx);
+    expect(m.result).toMatchObject({ resultType: 'matrix', value: history.end, series: 1, samples: [{ metric: {}, value: history.end }] });
+    const many = Array.from({ length: 22 }, (_, i) => `label_replace(vector(${i}), "i", "${i}", "", "")`).join(' or ');
+    const lines = await basicContext();
+    const r = await runKind(prometheusQuery, { url: prom.url, time, query: many }, lines);
+    expect(r.result).toMatchObject({ resultType: 'vector', series: 22 });
+    const shown = lines.lines.map((l) => l.line).filter((l) => l.startsWith('  {i='));
+    expect(shown).toHaveLength(20);
+    expect(shown[0]).toBe('  {i="0"} 0');
+    const two = await basicContext();
+    await runKind(prometheusQuery, { url: prom.url, time, query: 'label_replace(label_replace(vector(1), "a", "x", "", ""), "b", "y", "", "")' }, two);
+    expect(two.lines.map((l) => l.line)).toContain('  {a="x",b="y"} 1');
+    await two.dispose();
+    expect(lines.lines.map((l) => l.line)).toContain('  … 2 more series');
+    expect(lines.lines.map((l) => l.line).filter((l) => l.startsWith('  scalar') || l.startsWith('  vector'))).toEqual([]);
+    // exactly 20 series: all listed, no count
+    const twenty = await basicContext();
+    await runKind(prometheusQuery, { url: prom.url, time, query: Array.from({ length: 20 }, (_, i) => `label_replace(vector(${i}), "i", "${i}", "", "")`).join(' or ') }, twenty);
+    expect(twenty.lines.filter((l) => l.line.startsWith('  {i='))).toHaveLength(20);
+    expect(twenty.lines.some((l) => l.line.includes('more series'))).toBe(false);
+    await twenty.dispose();
+    await lines.dispose();
+    await ctx.dispose();
+  });
+
+  it('a time that is not RFC 3339 is an error before any request', async () => {
+    const ctx = await basicContext();
+    const e = await runKind(prometheusQuery, { url: prom.url, time: 'yesterday', query: 'up' }, ctx).catch((x) => x);
+    expect(e).toBeInstanceOf(CheckError);
+    expect(e.message).toBe('time "yesterday" is not an RFC 3339 time');
+    expect(e.hint).toBe('write it like 2026-11-27T12:00:00Z');
+    expect(ctx.lines).toEqual([]);
+    await ctx.dispose();
+  });
+});
+
+describe('prometheus.query on an API that is not quite Prometheus', () => {
+  it('an unknown resultType is an error', async () => {
+    const api = http.createServer((_q, s) => {
+      s.writeHead(200, { 'content-type': 'application/json' });
+      s.end(JSON.stringify({ status: 'success', data: { resultType: 'table', result: [] } }));
+    });
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));
+    const ctx = await basicContext();
+    try {
+      const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+      const e = await runKind(prometheusQuery, { url, query: 'up' }, ctx).catch((x) => x);
+      expect(e).toBeInstanceOf(CheckError);
+      expect(e.message).toBe('Prometheus answered an unknown resultType "table"');
+      expect(e.hint).toBe('is this a Prometheus-compatible API?');
+    } finally {
+      await new Promise((r) => api.close(r));
+      await ctx.dispose();
+    }
   });
 });
