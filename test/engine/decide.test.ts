@@ -55,6 +55,7 @@ describe('planSignoff / recordSignoff', () => {
     const p1 = await planSignoff(s, { item: 'b', decision: 'approve', by: 'bob@example.com' });
     expect(p1.evidence).toEqual(['e1']);
     expect(p1.warnings).toEqual([]);
+    expect(p1.comment).toBe('');
     // an unsigned approval is recorded, and counts for nothing: bob may still approve it signed
     const r0 = await recordSignoff(s, p1, { sign: false });
     expect(r0.statement).toBeUndefined();
@@ -112,6 +113,8 @@ describe('planSignoff / recordSignoff', () => {
     const p = await planSignoff(s, { item: 'm', decision: 'approve', by: 'x' });
     expect(p.role).toBe('captain');
     expect(p.warnings).toEqual([]);
+    expect(p.evidence).toEqual([]);
+    expect((await planSignoff(s, { item: 'm', decision: 'approve', role: ' captain ', by: 'x' })).role).toBe('captain');
     const q = await planSignoff(s, { item: 'a', decision: 'reject', comment: ' too early ', by: 'x' });
     expect(q.comment).toBe('too early');
     expect(q.warnings.join('\n')).toMatch(/does not ask for a sign-off[\s\S]*has not run yet/);
@@ -160,6 +163,11 @@ describe('parseExpiry and the sign-off policy, message by message', () => {
     expect(parseExpiry('2026-11-27', now)).toBe('2026-11-27'); // through the end of today
     expect(parseExpiry('2026-12-01 18:00', now)).toBe('2026-12-01T18:00:00.000Z');
     expect(parseExpiry('2026-12-01T18:00:00+02:00', now)).toBe('2026-12-01T16:00:00.000Z');
+    expect(parseExpiry('2026-12-01T18:00:00.250Z', now)).toBe('2026-12-01T18:00:00.250Z');
+    expect(parseExpiry('2026-12-01T18:00+0200', now)).toBe('2026-12-01T16:00:00.000Z');
+    // a duration is a number and a unit, nothing around or between them
+    for (const bad of ['x7d', '7dx', '7xd']) expect(() => parseExpiry(bad, now)).toThrow(`--expires "${bad}" is not a date`);
+    expect(() => parseExpiry('x2026-11-30', now)).toThrow('--expires "x2026-11-30" is not a date');
     expect(() => parseExpiry('0h', now)).toThrow('--expires 0h: a waiver must last some time');
     expect(() => parseExpiry('2026-02-30', now)).toThrow('--expires 2026-02-30: not a real calendar date');
     expect(() => parseExpiry('soonish', now)).toThrow(
@@ -184,13 +192,16 @@ describe('parseExpiry and the sign-off policy, message by message', () => {
     );
     // a rejection by the person who ran it is allowed (four-eyes is about approvals)
     await s.record({ type: 'item.result', actor: 'ron@example.com', data: result('b', 'e1') });
-    expect((await planSignoff(s, { item: 'b', decision: 'reject', comment: 'no', by: 'ron@example.com' })).decision).toBe('reject');
+    const rejection = await planSignoff(s, { item: 'b', decision: 'reject', comment: 'no', by: 'ron@example.com' });
+    expect(rejection.decision).toBe('reject');
+    // and recorded: the approval rules are not checked again for it inside the lock
+    await recordSignoff(s, rejection, { sign: false });
     // one approval where one is needed: nothing to do
     const p = await planSignoff(s, { item: 'm', decision: 'approve', by: 'x' });
     await recordSignoff(s, p, signedBy('x'));
     // the same person, whatever the case and spaces (named as they wrote it)
     await expect(planSignoff(s, { item: 'm', decision: 'approve', by: ' X ' })).rejects.toThrow(
-      ' X  already approved item m (journal #2); nothing to do',
+      ' X  already approved item m (journal #3); nothing to do',
     );
   });
 });
@@ -288,6 +299,15 @@ describe('settleDecision (the decision of run --ci and decide)', () => {
     ]);
   });
 
+  it('a NO-GO stays a final NO-GO while a required sign-off is missing (only a GO is withheld)', async () => {
+    const s = await open();
+    await s.record({ type: 'item.result', data: { ...result('a', 'a2'), verdict: 'fail', summary: 'broke' } });
+    const r = await settleDecision(s);
+    expect(r).toMatchObject({ decision: 'NO-GO', final: true, line: 'NO-GO — a failed: broke' });
+    expect(r.withheld).toBeUndefined();
+    expect(decisions(s)).toEqual([{ decision: 'NO-GO', deciding: [{ item: 'a', status: 'fail' }], final: true }]);
+  });
+
   it('nothing run yet: INCOMPLETE, recorded as interim unless told not to', async () => {
     const s = await openSession({ checklist: gated, stateDir: path.join(tmp.dir, `d${k++}`), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: false });
     sessions.push(s);
@@ -319,6 +339,10 @@ describe('teamFileIn (which allowed_signers says who may sign)', () => {
     mkdirSync(path.join(dir, 'team'));
     writeFileSync(path.join(dir, 'team', 'signers'), '');
     expect(teamFileIn(path.join(dir, 'state'), undefined, origin)).toBe(path.join(dir, 'team', 'signers'));
+    // a checklist that names no file: the state directory's
+    expect(teamFileIn(path.join(dir, 'state'), undefined, { checklist: makeChecklist('plain', [{ id: 'a' }]), file: path.join(dir, 'c.yaml') })).toBe(
+      path.join(dir, 'state', 'allowed_signers'),
+    );
     // --allowed-signers wins over the checklist's
     expect(teamFileIn(path.join(dir, 'state'), given, origin)).toBe(given);
   });

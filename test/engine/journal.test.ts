@@ -1,5 +1,5 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, appendFileSync, existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -77,7 +77,8 @@ describe('journal chain', () => {
     const p = fresh();
     await appendNotes(p, 1);
     const before = readFileSync(p);
-    await expect(appendRecord(p, { type: 'note', actor: 'a', data: { n: Number.NaN } })).rejects.toThrow(/canonical JSON/);
+    // the message says what could not be written, and canonicalize's own reason after a colon
+    await expect(appendRecord(p, { type: 'note', actor: 'a', data: { n: Number.NaN } })).rejects.toThrow(/^journal: event cannot be written as canonical JSON: \S/);
     expect(readFileSync(p).equals(before)).toBe(true);
     expect(existsSync(path.join(path.dirname(p), 'journal.lock'))).toBe(false);
     await expect(appendRecord(p, { type: 'note', actor: 'a', ts: 'yesterday', data: {} })).rejects.toThrow(/ts "yesterday" is not a timestamp/);
@@ -94,10 +95,14 @@ describe('journal durability (fsync)', () => {
     const dir = path.dirname(p);
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true });
+    // umask 022 (as over `ssh host cmd`) would leave the group read-only
+    const saved = process.umask(0o022);
     const calls = await watchJournalFs(async (calls) => {
       await appendRecord(p, { type: 'note', actor: 'a', data: { text: 'first', by: 'a' } });
       calls.push('resolved');
-    });
+    }).finally(() => process.umask(saved));
+    // the journal it created gives its group what its owner has (a state dir is a team's shared place)
+    expect(statSync(p).mode & 0o777).toBe(0o664);
     const d = path.basename(dir);
     expect(calls).toEqual(['open journal.jsonl', 'write journal.jsonl', 'sync journal.jsonl', `open ${d}`, `sync ${d}`, `close ${d}`, 'close journal.jsonl', 'resolved']);
   });
@@ -151,6 +156,21 @@ describe('group commit (appendRecords)', () => {
     expect(j.records.map((r) => (r.data as { text?: string }).text)).toEqual(['note 0 — żółw ✓', 'note 1 — żółw ✓', 'one', 'three']);
     expect(existsSync(path.join(path.dirname(p), 'journal.lock'))).toBe(false);
   });
+
+  it('after cutting away a torn tail, only the first record of the group says so', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    appendFileSync(p, '{"half');
+    const out = await appendRecords(p, [
+      { type: 'note', actor: 'a', data: { text: 'one', by: 'a' } },
+      { type: 'note', actor: 'a', data: { text: 'two', by: 'a' } },
+    ]);
+    expect(out.map((o) => (o.ok ? o.result.repaired : 'refused'))).toEqual([
+      'journal.jsonl: removed a torn last line left by an interrupted write (6 bytes without a trailing newline)',
+      undefined,
+    ]);
+    expect(out.map((o) => (o.ok ? 'repaired' in o.result : 'refused'))).toEqual([true, false]);
+  });
 });
 
 describe('torn last line', () => {
@@ -164,7 +184,14 @@ describe('torn last line', () => {
     expect(j.problems).toEqual([]);
     expect(j.records).toHaveLength(3);
     expect(j.torn).toEqual({ line: 4, bytes: half.length });
-    expect(j.warnings.join('\n')).toMatch(/journal\.jsonl:4: the last line .* no trailing newline/);
+    // the answer names exactly what was kept: the accepted lines, their bytes and the hash of the last one
+    expect(j.lines).toEqual(good.slice(0, -1).split('\n'));
+    expect(j.validBytes).toBe(Buffer.byteLength(good));
+    expect(j.head).toBe(hashLine(j.lines[2]!));
+    expect(j.warnings).toEqual([
+      `journal.jsonl:4: the last line (${half.length} bytes) has no trailing newline: a write was interrupted (crash or power loss). ` +
+        'It was never acknowledged; it is ignored and will be removed on the next append. Nothing before it is lost.',
+    ]);
     const { record, repaired } = await appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'after crash', by: 'bob' } });
     expect(repaired).toMatch(/removed a torn last line/);
     expect(record.seq).toBe(3);
@@ -189,7 +216,11 @@ describe('torn last line', () => {
     const j = await readJournal(p);
     expect(j.problems).toEqual([]);
     expect(j.records).toHaveLength(2);
-    expect(j.warnings[0]).toMatch(/:3: the last line \(41 bytes\) is not valid JSON/);
+    expect(j.warnings[0]).toMatch(/:3: the last line \(41 bytes\) is not valid JSON: a write was interrupted/);
+    expect(j.torn).toEqual({ line: 3, bytes: 41 });
+    expect(j.validBytes).toBe(readFileSync(p).length - 41);
+    expect(j.lines).toHaveLength(2);
+    expect(j.head).toBe(hashLine(j.lines[1]!));
     await appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'ok', by: 'bob' } });
     const j2 = await readJournal(p);
     expect(j2.problems).toEqual([]);
@@ -200,7 +231,14 @@ describe('torn last line', () => {
 describe('the end of the journal, read before each append', () => {
   it('a missing or unreadable journal is a problem on line 0', async () => {
     const p = fresh();
-    expect((await readJournal(p)).problems).toEqual([{ line: 0, message: 'journal file not found' }]);
+    expect(await readJournal(p)).toEqual({
+      records: [],
+      lines: [],
+      warnings: [],
+      problems: [{ line: 0, message: 'journal file not found' }],
+      head: null,
+      validBytes: 0,
+    });
     const { mkdirSync } = await import('node:fs');
     mkdirSync(p, { recursive: true }); // a directory where the file should be
     expect((await readJournal(p)).problems).toEqual([{ line: 0, message: expect.stringMatching(/^cannot read: EISDIR/) }]);
@@ -232,6 +270,40 @@ describe('the end of the journal, read before each append', () => {
     expect(r.record.seq).toBe(2);
   });
 
+  it('a journal that holds only a torn first line, or only one line that is not JSON, starts again at seq 0', async () => {
+    for (const [junk, why] of [
+      ['{"half', '6 bytes without a trailing newline'],
+      ['garbage\n', 'a last line that is not valid JSON (7 bytes)'],
+    ] as const) {
+      const p = fresh();
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(path.dirname(p), { recursive: true });
+      writeFileSync(p, junk);
+      const r = await appendRecord(p, { type: 'note', actor: 'a', data: { text: 'first', by: 'a' } });
+      expect(r.repaired).toBe(`journal.jsonl: removed a torn last line left by an interrupted write (${why})`);
+      expect(r.record).toMatchObject({ seq: 0, prev: null });
+      expect(readFileSync(p, 'utf8')).toBe(r.line + '\n');
+    }
+  });
+
+  it('in a journal longer than the first read window, a torn tail or a last line that is not JSON is cut away', async () => {
+    const p = fresh();
+    await appendNotes(p, 1);
+    // 80 KB of lines: the tail is read from past the start of the file
+    for (let i = 0; i < 2; i++) await appendRecord(p, { type: 'note', actor: 'a', data: { text: 'x'.repeat(40_000), by: 'a' } });
+    const good = readFileSync(p);
+    appendFileSync(p, 'garbage\n');
+    const r = await appendRecord(p, { type: 'note', actor: 'c', data: { text: 'after', by: 'c' } });
+    expect(r.repaired).toBe('journal.jsonl: removed a torn last line left by an interrupted write (a last line that is not valid JSON (7 bytes))');
+    expect(r.record.seq).toBe(3);
+    appendFileSync(p, '{"half');
+    const t = await appendRecord(p, { type: 'note', actor: 'c', data: { text: 'again', by: 'c' } });
+    expect(t.repaired).toBe('journal.jsonl: removed a torn last line left by an interrupted write (6 bytes without a trailing newline)');
+    expect(t.record.seq).toBe(4);
+    expect(readFileSync(p).subarray(0, good.length).equals(good)).toBe(true);
+    expect((await readJournal(p)).problems).toEqual([]);
+  });
+
   it('refuses to append after a bad line that a torn tail follows, or a last line without a valid seq', async () => {
     const p = fresh();
     await appendNotes(p, 2);
@@ -241,10 +313,23 @@ describe('the end of the journal, read before each append', () => {
       /journal\.jsonl:0: the end of the journal holds a line that is not valid JSON before the last one; refusing to append/,
     );
     expect(readFileSync(p).equals(before)).toBe(true);
+    // two complete lines that are not JSON: more than one interrupted write
+    const r = fresh();
+    await appendNotes(r, 2);
+    appendFileSync(r, 'garbage\nmore garbage\n');
+    const rBefore = readFileSync(r);
+    await expect(appendRecord(r, { type: 'note', actor: 'c', data: { text: 'x', by: 'c' } })).rejects.toThrow(/journal\.jsonl:0: the end of the journal holds a line that is not valid JSON before the last one/);
+    expect(readFileSync(r).equals(rBefore)).toBe(true);
     const q = fresh();
     await appendNotes(q, 1);
     appendFileSync(q, '{"seq":"one"}\n');
     await expect(appendRecord(q, { type: 'note', actor: 'c', data: { text: 'x', by: 'c' } })).rejects.toThrow(
+      /journal\.jsonl:0: the last line has no valid seq; cannot append/,
+    );
+    const z = fresh();
+    await appendNotes(z, 1);
+    appendFileSync(z, 'null\n');
+    await expect(appendRecord(z, { type: 'note', actor: 'c', data: { text: 'x', by: 'c' } })).rejects.toThrow(
       /journal\.jsonl:0: the last line has no valid seq; cannot append/,
     );
   });
@@ -309,6 +394,10 @@ describe('tampering', () => {
     const { actor: _a, data: _d, ...partial } = ok;
     expect(one(canonicalize(partial)!)).toEqual(['missing field(s) actor, data']);
     expect(one(rec({ extra: 1, more: 2 }))).toEqual(['unexpected field(s) extra, more']);
+    expect(one('5')).toEqual(['not a JSON object']);
+    expect(one('"note"')).toEqual(['not a JSON object']);
+    // a hand-written line: the unexpected names are listed sorted, whatever their order in the line
+    expect(one(JSON.stringify({ zz: 1, ...ok, aa: 2 }))).toEqual(['unexpected field(s) aa, zz']);
     expect(one(rec({ v: 2 }))).toEqual(['unknown record version 2 (expected 1)']);
     expect(one(rec({ seq: -1 }))).toEqual(['seq -1 is not a non-negative integer']);
     expect(one(rec({ seq: 1.5 }))).toEqual(['seq 1.5 is not a non-negative integer']);
@@ -340,9 +429,20 @@ describe('tampering', () => {
       '  … and 3 more',
       'Nothing was recorded.',
     ]);
-    const twenty = new JournalTamperError('/x/journal.jsonl', problems.slice(0, 20)).message;
-    expect(twenty.split('\n')).toHaveLength(21);
-    expect(twenty).not.toContain('more');
+    const twenty = new JournalTamperError('/x/journal.jsonl', problems.slice(0, 20));
+    expect(twenty.message).toBe(
+      ['/x/journal.jsonl failed its integrity check (tampering or corruption):', ...problems.slice(0, 20).map((p) => `  journal.jsonl:${p.line}: ${p.message}`)].join('\n'),
+    );
+    expect(twenty.name).toBe('JournalTamperError');
+  });
+
+  it('a journal whose first line is empty: every line is checked, the empty one named', async () => {
+    const { p, lines } = await fiveLines();
+    writeFileSync(p, '\n' + lines.join('\n') + '\n');
+    const j = await readJournal(p);
+    expect(j.warnings).toEqual([]);
+    expect(j.problems[0]).toEqual({ line: 1, message: 'empty line' });
+    expect(j.problems.map((x) => x.line)).toEqual([1, 2, 2, 3, 4, 5, 6]);
   });
 
   it('verifyChain accepts raw strings and reports a bad first prev', () => {
@@ -438,8 +538,10 @@ describe('journal lock', () => {
     const holder = { pid: process.pid, host: hostname(), since: '2026-11-27T12:00:00.000Z', token: 'other' };
     writeFileSync(path.join(path.dirname(p), 'journal.lock'), JSON.stringify(holder));
     await expect(
-      appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'x', by: 'bob' } }, { lockTimeoutMs: 300 }),
-    ).rejects.toThrow(new RegExp(`held by pid ${process.pid} on host ${hostname()} since 2026-11-27T12:00:00.000Z`));
+      appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'x', by: 'bob' } }, { lockTimeoutMs: 1000 }),
+    ).rejects.toThrow(
+      new RegExp(`^journal lock \\S*journal\\.lock is held by pid ${process.pid} on host ${hostname()} since 2026-11-27T12:00:00\\.000Z.* not released within 1 s\\.`),
+    );
     expect((await readJournal(p)).records).toHaveLength(1);
     // the lock of the other holder is left alone
     expect(JSON.parse(readFileSync(path.join(path.dirname(p), 'journal.lock'), 'utf8')).token).toBe('other');

@@ -141,6 +141,48 @@ describe('waivers count only while in force', () => {
     expect(s.decision).toBe('NO-GO');
   });
 
+  // a result with two evidence files, and a waiver bound to the digests it was given on
+  const twoFiles = (a: string, b: string, attempt = 1) => ({
+    type: 'item.result' as const,
+    data: { item: '1', attempt, verdict: 'fail' as const, summary: 'exit 1', durationMs: 1, evidence: [a, b].map((sha, i) => ({ path: `evidence/1/${attempt}-${i}.log`, sha256: sha, bytes: 1 })) },
+  });
+  const bound = (by: string, evidence: string[]) => ({
+    type: 'waiver' as const,
+    data: { item: '1', reason: 'accepted', expires: '2999-01-01', by, evidence, statement: { path: `signoffs/${by}.json`, sha256: 'x', sigPath: `signoffs/${by}.json.sig`, sigSha256: 'y', keyFingerprint: `SHA256:${by}` } },
+  });
+
+  it('a waiver given on evidence other than the latest result is stale at once; on the same files, in order, it counts', () => {
+    const cl = c();
+    const ran = (s: SessionState) => apply(apply(s, cl, twoFiles('e1', 'e2')), cl, { type: 'item.result', data: { item: '2', attempt: 1, verdict: 'pass', summary: 'ok', durationMs: 1, evidence: [] } });
+    const same = apply(ran(initialState(cl)), cl, bound('carol', ['e1', 'e2']));
+    expect(same.items['1']).toMatchObject({ status: 'waived', waiver: { stale: false } });
+    // the waiver was shown another run (one file of the two, or another second file): it accepts nothing now
+    for (const other of [['e1'], ['e1', 'e3']]) {
+      const s = apply(ran(initialState(cl)), cl, bound('carol', other));
+      expect(s.items['1']).toMatchObject({ status: 'fail', waiver: { stale: true } });
+      expect(s.decision).toBe('NO-GO');
+    }
+  });
+
+  it('an approval counts for the waiver it names only while that waiver is the current one', () => {
+    const cl = makeChecklist('/tmp/rt-reducer', [{ id: '1', check: cmd('false'), waiverApprovals: 1 }]);
+    const approval = (by: string, waiver: number) => ({
+      type: 'waiver.approval' as const,
+      data: { item: '1', waiver, comment: '', by, evidence: ['e1', 'e2'], statement: { path: `signoffs/${by}.json`, sha256: 'x', sigPath: `signoffs/${by}.json.sig`, sigSha256: 'y', keyFingerprint: `SHA256:${by}` } },
+    });
+    let s = apply(initialState(cl), cl, twoFiles('e1', 'e2')); // #0
+    // an approval on an item that has no waiver changes nothing
+    const none = apply(s, cl, approval('bob', 0)); // #1
+    expect(none.items['1']).toMatchObject({ status: 'fail', waiver: undefined });
+    s = apply(none, cl, bound('alice', ['e1', 'e2'])); // #2
+    s = apply(s, cl, bound('carol', ['e1', 'e2'])); // #3 replaces #2
+    // bob approves #2 after carol's #3 replaced it: not carol's waiver's approval
+    s = apply(s, cl, approval('bob', 2)); // #4
+    expect(s.items['1']).toMatchObject({ status: 'fail', waiver: { seq: 3, by: 'carol', approvals: [] } });
+    s = apply(s, cl, approval('dave', 3)); // #5
+    expect(s.items['1']).toMatchObject({ status: 'waived', waiver: { seq: 3, approvals: [{ by: 'dave', seq: 5 }] } });
+  });
+
   it('the live store (what the TUI shows) turns an expired waiver back into NO-GO on tick', () => {
     const cl = c();
     const live = createSessionStore(cl);
@@ -227,6 +269,15 @@ describe('reducer: items, sign-offs and the decision', () => {
     expect(s.items['r']!.status).toBe('needs-signoff');
     s = apply(s, cl, signoff('r', 'dave', 'approve', ['bb']));
     expect(s.items['r']!.status).toBe('pass');
+  });
+
+  it('a sign-off binds the digests of every evidence file: the same files count, one of them alone is stale', () => {
+    const cl = c();
+    const two = { type: 'item.result' as const, data: { item: 'r', attempt: 1, verdict: 'pass' as const, summary: 'ok', durationMs: 1, evidence: [...ev('aa'), ...ev('bb')] } };
+    const s = apply(apply(initialState(cl), cl, two), cl, signoff('r', 'bob', 'approve', ['aa', 'bb']));
+    expect(s.items['r']).toMatchObject({ status: 'pass', signoffs: [{ by: 'bob', stale: false }] });
+    const part = apply(apply(initialState(cl), cl, two), cl, signoff('r', 'bob', 'approve', ['aa']));
+    expect(part.items['r']).toMatchObject({ status: 'needs-signoff', signoffs: [{ by: 'bob', stale: true }] });
   });
 
   it('skips, resumes, notes, decisions, reports and close', () => {
