@@ -490,7 +490,7 @@ describe('trivy.image: what the run says, exactly', () => {
     expect(q.message).toMatch(/^trivy exited 0 and its output is not a usable report: not JSON \([^\n]+\)$/);
   });
 
-  it('a trivy that cannot be started: not on PATH, not at its path, not executable — each with its hint', async () => {
+  it('a trivy that cannot be started: not on PATH, not at its path, not executable, not startable — each with its hint', async () => {
     ctx = await basicContext({ cwd: dir, env: { PATH: path.join(dir, 'empty') } });
     const missing = await expectError(runKind(trivyImage, { image: 'x:1' }, ctx));
     expect(missing.hint).toBe('install trivy (https://trivy.dev) or set trivyPath to its location');
@@ -501,5 +501,10 @@ describe('trivy.image: what the run says, exactly', () => {
     const eacces = await expectError(runKind(trivyImage, { image: 'x:1', trivyPath: plain }, ctx));
     expect(eacces.message).toBe(`${plain} is not executable (EACCES)`);
     expect(eacces.hint).toBe('chmod +x the file or point trivyPath at the real trivy binary');
+    const under = path.join(plain, 'trivy');
+    const other = await expectError(runKind(trivyImage, { image: 'x:1', trivyPath: under }, ctx));
+    expect(other.message).toMatch(/^cannot start .+: .*ENOTDIR/);
+    expect(other.message.startsWith(`cannot start ${under}: `)).toBe(true);
+    expect(other.hint).toBe('check trivyPath');
   });
 });
