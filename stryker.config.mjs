@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 // Support files (src/checks/support/) whose functions decide a kind's verdict (episodes, panel walk, log fields, the
 // Prometheus API errors) are listed the same way; private methods are found by name too.
 const VERDICT_CODE = {
-  'src/checks/command.ts': ['toValue', 'run'],
+  'src/checks/command.ts': ['toValue', 'push', 'text', 'tailLines', 'run'],
   'src/checks/file.ts': ['run'],
   'src/checks/grafana-dashboard.ts': ['regexes', 'fetchDashboard', 'readDashboardFile', 'run'],
   'src/checks/http-health.ts': ['percentile', 'statusOk', 'probe', 'run'],
@@ -22,12 +22,12 @@ const VERDICT_CODE = {
   'src/checks/logs-structured.ts': ['expandFiles', 'parses', 'lastLines', 'sampleFiles', 'sampleCommand', 'samplePods', 'run'],
   'src/checks/prometheus-alert-history.ts': ['readJsonFile', 'evaluationIntervalS', 'rangeChunks', 'readRunbooks', 'readAcknowledgements', 'classify', 'perAlert', 'run'],
   'src/checks/prometheus-query.ts': ['sampleValue', 'run'],
-  'src/checks/secrets-scan.ts': ['maskMessage', 'run'],
+  'src/checks/secrets-scan.ts': ['maskMessage', 'scanRoot', 'listFiles', 'readIgnoreFile', 'run'],
   'src/checks/support/alert-episodes.ts': ['*'],
   'src/checks/support/dashboard-walk.ts': ['*'],
   'src/checks/support/log-fields.ts': ['keyOf', 'find', 'empty', 'validValue', 'matchField', 'unwrapOtlp', 'anyValue', 'attrs', 'unwrapLine', 'addLine', 'addDocument', 'addRecords', 'offend', 'result'],
   'src/checks/support/prometheus-api.ts': ['prometheusApi'],
-  'src/checks/trivy-image.ts': ['parseTrivyReport', 'summarize', 'runTrivy'],
+  'src/checks/trivy-image.ts': ['parseTrivyReport', 'summarize', 'resolveIgnoreFile', 'runTrivy'],
   'src/checks/vault-health.ts': ['run'],
   'src/checks/vault-rotation.ts': ['judge', 'run'],
 };

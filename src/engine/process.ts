@@ -256,6 +256,9 @@ export async function spawnGroup(o: SpawnOptions): Promise<SpawnResult> {
     child.once('exit', () => resolve());
     child.once('error', () => resolve());
     if (child.exitCode !== null || child.signalCode !== null) resolve();
+    // a spawn that failed synchronously (ENOTDIR, ENAMETOOLONG, E2BIG…) gives a child with no pid that never emits
+    // 'exit' or 'error': its settled promise carries the cause
+    if (!pid) void child.then(() => resolve());
   });
   o.signal?.removeEventListener('abort', onAbort);
   if (killing) await killing;

@@ -111,6 +111,18 @@ describe('spawnGroup', () => {
     expect(r.spawnError?.code).toBe('ENOENT');
     expect(r.exitCode).toBeUndefined();
   });
+
+  it('reports a program whose path runs through a regular file (a spawn that fails at once) instead of hanging', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rt-notdir-'));
+    try {
+      writeFileSync(path.join(dir, 'file'), '');
+      const r = await spawnGroup({ file: path.join(dir, 'file', 'tool'), args: [], onData: () => undefined });
+      expect(r.spawnError?.code).toBe('ENOTDIR');
+      expect(r.exitCode).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('spawnGroup output channels', () => {
