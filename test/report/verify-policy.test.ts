@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashLine } from '../../src/engine/journal.js';
 import type { JournalRecord, StatementRef } from '../../src/engine/events.js';
 import type { Session } from '../../src/engine/session-api.js';
+import { createRunner } from '../../src/engine/runner.js';
 import { writeReportBundle } from '../../src/report/bundle.js';
 import { signSignoff, statementType, type Statement } from '../../src/report/signoff-sign.js';
 import { formatFinding, verifyBundle, type VerifyResult } from '../../src/report/verify.js';
@@ -175,6 +176,166 @@ describe('verify: a signed statement against its journal event', () => {
       expect(fails(r).filter((f) => !f.file?.startsWith('signoffs/'))).toEqual([
         { level: 'fail', file: 'journal.jsonl', message: 'item 2.1 requires 1 valid signed approval(s), found 0 — the final decision was recorded without them' },
       ]);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+/** The journal of a bundle rewritten: `edit` changes records, the chain is linked again (as a forger would). */
+function rewriteJournal(dir: string, edit: (rec: JournalRecord) => void): void {
+  const file = path.join(dir, 'journal.jsonl');
+  let prev: string | null = null;
+  const out: string[] = [];
+  for (const line of readFileSync(file, 'utf8').trim().split('\n')) {
+    const rec = JSON.parse(line) as JournalRecord;
+    edit(rec);
+    const text = canonicalize({ ...rec, prev })!;
+    out.push(text);
+    prev = hashLine(text);
+  }
+  writeFileSync(file, out.map((l) => l + '\n').join(''));
+}
+
+describe('verify: a statement missing from the bundle, not a file, changed, or named by an unsafe path', () => {
+  let dir: string;
+  let acts: { rec: JournalRecord; ref: StatementRef }[];
+  let session: Session;
+  beforeAll(async () => {
+    session = await shopSession({ only: ['1.2'] });
+    acts = [await approveWith(session, '1.2'), await approveWith(session, '1.2')];
+    await decide(session, true);
+    dir = (await bundleOf(session)).dir;
+    const r = await verifyBundle(dir, { allowedSigners: allowed });
+    expect(fails(r).map((f) => f.message)).toEqual(['item 2.1 requires 1 valid signed approval(s), found 0 — the final decision was recorded without them']);
+  }, 120_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  /** verify's findings on the acts' statements, in a copy of the bundle changed by `change` */
+  async function statementFindings(change: (d: string) => void): Promise<string[]> {
+    const d = path.join(root, `copy-${++n}`);
+    cpSync(dir, d, { recursive: true });
+    change(d);
+    const r = await verifyBundle(d, { allowedSigners: allowed });
+    return r.findings.filter((f) => acts.some((a) => f.message.endsWith(`(sign-off journal #${a.rec.seq})`))).map(formatFinding);
+  }
+  const tag = (i: number) => `(sign-off journal #${acts[i]!.rec.seq})`;
+
+  it('a statement or signature file missing, or not a regular file', async () => {
+    const [a, b] = acts.map((x) => x.ref) as [StatementRef, StatementRef];
+    expect(await statementFindings((d) => (rmSync(path.join(d, a.path)), rmSync(path.join(d, b.sigPath))))).toEqual([
+      `FAIL ${a.path}: signoff statement is missing from the bundle ${tag(0)}`,
+      `FAIL ${b.sigPath}: signoff signature is missing from the bundle ${tag(1)}`,
+    ]);
+    const notRegular = 'is not a regular file (a symlink, directory or device has no place in a bundle)';
+    const found = await statementFindings((d) => {
+      // the statement a symlink to a good copy of itself, the signature a directory
+      cpSync(path.join(d, a.path), path.join(d, 'elsewhere.json'));
+      rmSync(path.join(d, a.path));
+      symlinkSync(path.join(d, 'elsewhere.json'), path.join(d, a.path));
+      rmSync(path.join(d, b.sigPath));
+      mkdirSync(path.join(d, b.sigPath));
+    });
+    expect(found).toEqual([`FAIL ${a.path}: ${notRegular} ${tag(0)}`, `FAIL ${b.sigPath}: ${notRegular} ${tag(1)}`]);
+  });
+
+  it('a statement or its signature changed: named by the digest the journal recorded', async () => {
+    const [a, b] = acts.map((x) => x.ref) as [StatementRef, StatementRef];
+    const found = await statementFindings((d) => {
+      const st = path.join(d, a.path);
+      writeFileSync(st, readFileSync(st, 'utf8').replace('looked at 1.2', 'looked at 1.3'));
+      const sig = path.join(d, b.sigPath);
+      writeFileSync(sig, readFileSync(sig, 'utf8') + '\n');
+    });
+    expect(found.slice(0, 2)).toEqual([
+      `FAIL ${a.path}: does not match the sha256 recorded in the journal: the statement was changed ${tag(0)}`,
+      // the statement no longer says what the journal does, and bob's signature is not over it
+      `FAIL ${a.path}: disagrees with its journal event on: comment ${tag(0)}`,
+    ]);
+    expect(found[2]).toMatch(new RegExp(`^FAIL ${a.sigPath}: signature not accepted for ${BOB}: .+ \\(sign-off journal #${acts[0]!.rec.seq}\\)$`));
+    // an extra newline after the armor changes the file, not the signature
+    expect(found.slice(3)).toEqual([`FAIL ${b.sigPath}: does not match the sha256 recorded in the journal ${tag(1)}`]);
+  });
+
+  it('a statement path or signature path in the journal that is not a safe bundle path', async () => {
+    const found = await statementFindings((d) =>
+      rewriteJournal(d, (rec) => {
+        const st = (rec.data as { statement?: StatementRef }).statement;
+        if (rec.seq === acts[0]!.rec.seq) st!.path = '../outside.json';
+        if (rec.seq === acts[1]!.rec.seq) st!.sigPath = 'signoffs/./x.sig';
+      }),
+    );
+    expect(found).toEqual([
+      `FAIL journal.jsonl: signoff statement path "../outside.json" is not a safe bundle path ${tag(0)}`,
+      `FAIL journal.jsonl: signoff statement path ${JSON.stringify(acts[1]!.ref.path)} is not a safe bundle path ${tag(1)}`,
+    ]);
+  });
+});
+
+/** A record with the time given (the decision, or what came after it), as an operator's tool would have written it then. */
+const at = (ts: string) => ({ ts });
+
+describe('verify: policy, which items need a sign-off', () => {
+  it('a manual item whose sign-off is optional, one with named checks; a stale rejection; an expired waiver', async () => {
+    const session = await shopSession({
+      only: ['1.2', '2.3', '2.6'],
+      editChecklist: (yaml) =>
+        yaml.replace(
+          'deliverables:\n',
+          [
+            '      - id: "2.5"',
+            '        title: Manual, sign-off optional',
+            '        signoff: optional',
+            '        check: {kind: manual}',
+            '      - id: "2.6"',
+            '        title: Named checks',
+            '        checks:',
+            '          a: {kind: command, run: echo a}',
+            'deliverables:\n',
+          ].join('\n'),
+        ),
+    });
+    try {
+      expect(session.checklist.blocks[1]!.items.slice(3).map((i) => [i.id, i.signoff, i.check?.kind, Object.keys(i.checks ?? {})])).toEqual([
+        ['2.5', 'optional', 'manual', []],
+        ['2.6', 'none', undefined, ['a']],
+      ]);
+      // bob rejects 1.2, which then runs again with other evidence: his rejection is stale, and no approval is there
+      await signoffAs(session, '1.2', BOB, bob, { env: env(), decision: 'reject' });
+      await createRunner({ session, vars: { greeting: 'hello', apiToken: 'x-secret-x' }, secretVars: ['apiToken'] }).run(['1.2']);
+      expect(session.store.store.getState().items['1.2']!).toMatchObject({ status: 'needs-signoff', signoffs: [{ decision: 'reject', stale: true }] });
+      const waiver = await session.record({ type: 'waiver', data: { item: '2.3', reason: 'accepted', expires: '2030-03-01', by: CAPTAIN } });
+      const s = session.store.store.getState();
+      await session.record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: true }, ...at('2030-06-01T00:00:00.000Z') });
+      const { r } = await bundleOf(session);
+      const without = ' — the final decision was recorded without them';
+      expect(fails(r)).toEqual([
+        { level: 'fail', file: 'journal.jsonl', message: `item 1.2 requires 1 valid signed approval(s), found 0${without}` },
+        { level: 'fail', file: 'journal.jsonl', message: `item 2.1 requires 1 valid signed approval(s), found 0${without}` },
+        { level: 'fail', file: 'journal.jsonl', message: `line ${waiver.seq + 1}: waiver on 2.3 expired (2030-03-01) before the decision at 2030-06-01T00:00:00.000Z` },
+        { level: 'fail', file: 'journal.jsonl', message: `item 2.5 requires 1 valid signed approval(s), found 0${without}` },
+      ]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a waiver in force at the decision stands in for a sign-off, though it expired before the last record', async () => {
+    const session = await shopSession({ only: ['1.2'] });
+    try {
+      await signoffAs(session, '2.1', BOB, bob, { env: env() });
+      await session.record({ type: 'waiver', data: { item: '1.2', reason: 'accepted until the fix', expires: '2031-01-01', by: CAPTAIN } });
+      const s = session.store.store.getState();
+      expect(s.items['1.2']!.status).toBe('waived');
+      await session.record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: true }, ...at('2030-06-01T00:00:00.000Z') });
+      // a note a year after the waiver ran out: 1.2 is no longer waived at the journal's end, but it was at the decision
+      await session.record({ type: 'note', data: { item: '1.2', text: 'fixed since', by: CAPTAIN }, ...at('2032-01-01T00:00:00.000Z') });
+      expect(session.store.store.getState().items['1.2']!.status).toBe('needs-signoff');
+      const { r } = await bundleOf(session);
+      expect(fails(r)).toEqual([]);
+      expect(r.findings.map(formatFinding)).toContain('OK   policy: 1 item(s) needing sign-off checked; waivers checked at decision time 2030-06-01T00:00:00.000Z');
     } finally {
       await session.close();
     }
