@@ -14,7 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashLine } from '../../src/engine/journal.js';
 import type { JournalRecord, StatementRef } from '../../src/engine/events.js';
 import type { Session } from '../../src/engine/session-api.js';
+import { openSession } from '../../src/engine/session.js';
+import { findItem } from '../../src/engine/decide.js';
 import { createRunner } from '../../src/engine/runner.js';
+import { recordSignedAct } from '../../src/engine/signed-act.js';
+import { recordWaiver } from '../../src/engine/waiver.js';
 import { writeReportBundle } from '../../src/report/bundle.js';
 import { signSignoff, statementType, type Statement } from '../../src/report/signoff-sign.js';
 import { formatFinding, verifyBundle, type VerifyResult } from '../../src/report/verify.js';
@@ -336,6 +340,126 @@ describe('verify: policy, which items need a sign-off', () => {
       const { r } = await bundleOf(session);
       expect(fails(r)).toEqual([]);
       expect(r.findings.map(formatFinding)).toContain('OK   policy: 1 item(s) needing sign-off checked; waivers checked at decision time 2030-06-01T00:00:00.000Z');
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('verify: policy on the approvals a waiver needs', () => {
+  it('only validly signed approvals by someone other than its author count; interim a warning, final a failure', async () => {
+    // block 2's waivers need one approval by someone else, and 2.2 is blocking like 2.3
+    const session = await shopSession({
+      only: ['2.2', '2.3'],
+      editChecklist: (yaml) => yaml.replace('    title: Humans\n', '    title: Humans\n    waiverApprovals: 1\n').replace('        blocking: false\n', ''),
+    });
+    try {
+      const o = (key: TestKey) => ({ sign: true, signKey: key.priv, env: env() });
+      const waive = async (item: string) => {
+        const evidence = (session.store.store.getState().items[item]!.result?.evidence ?? []).map((e) => e.sha256);
+        return (await recordWaiver(session, { data: { item, reason: 'accepted', expires: '2099-01-01', by: CAPTAIN, evidence }, item: findItem(session.checklist, item) }, o(captain))).record;
+      };
+      const approve = (item: string, waiver: number, by: string, key: TestKey) =>
+        recordSignedAct(session, { type: 'waiver.approval', data: { item, waiver, comment: '', by, evidence: session.store.store.getState().items[item]!.waiver!.evidence ?? [] } }, o(key));
+      // 2.2: approved by bob, validly
+      const w22 = await waive('2.2');
+      await approve('2.2', w22.seq, BOB, bob);
+      // 2.3: approved by dave, whose key was no longer trusted when he signed, and by its own author
+      const w23 = await waive('2.3');
+      const daves = await approve('2.3', w23.seq, DAVE, dave);
+      await approve('2.3', w23.seq, CAPTAIN, captain);
+      // the session counts dave's approval (it has a signature), so both waivers are in force
+      expect(['2.2', '2.3'].map((i) => session.store.store.getState().items[i]!.status)).toEqual(['waived', 'waived']);
+      await signoffAs(session, '2.1', BOB, bob, { env: env() });
+      const message = `line ${w23.seq + 1}: waiver on 2.3 by ${CAPTAIN} needs 1 validly signed approval(s) by someone else, found 0`;
+      const policyFindings = (r: VerifyResult) => r.findings.filter((f) => (f.file === 'journal.jsonl' && f.level !== 'ok') || f.message.startsWith('policy:'));
+      const interim = await bundleOf(session, true);
+      // a warning leaves the policy OK (an interim report may still lack approvals)
+      expect(policyFindings(interim.r)).toEqual([
+        { level: 'warn', file: 'journal.jsonl', message: `${message} — interim report` },
+        { level: 'ok', file: undefined, message: expect.stringMatching(/^policy: 1 item\(s\) needing sign-off checked; waivers checked at decision time /) },
+      ]);
+      await decide(session, true);
+      const final = await bundleOf(session);
+      expect(policyFindings(final.r)).toEqual([{ level: 'fail', file: 'journal.jsonl', message: `${message} — the final decision was recorded without them` }]);
+      // dave's signature is the other failure
+      expect(fails(final.r).map((f) => f.file)).toEqual([daves.statement!.sigPath, 'journal.jsonl']);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+/** "SHA256:…", the fingerprint of a test key as ssh-keygen prints it */
+function fingerprint(key: TestKey): string {
+  return spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', key.pub], { encoding: 'utf8' }).stdout.split(/\s+/)[1]!;
+}
+
+describe('verify: policy on who ran an item and which key approved it', () => {
+  it('the runners are those who started or finished the item, by name or by key; one key is one person', async () => {
+    const capFp = fingerprint(captain);
+    const bobFp = fingerprint(bob);
+    // cap2 holds the captain's key, robert bob's: the team file trusts each key for two names
+    const as = path.join(root, 'allowed_two_names');
+    writeFileSync(
+      as,
+      readFileSync(allowed, 'utf8') +
+        [allowedLine('cap2@example.com', captain, 'signoff@readiness-tui'), allowedLine('robert@example.com', bob, 'signoff@readiness-tui')].join('\n') +
+        '\n',
+    );
+    const edit = (yaml: string) =>
+      yaml
+        .replace('signoff: required\n        noSelfApproval: true\n', 'signoff: required\n        noSelfApproval: true\n        approvals: 2\n')
+        .replace('title: Manual review\n', 'title: Manual review\n        noSelfApproval: true\n        approvals: 2\n');
+    // the captain runs 1.2 with his key; then bob takes the session over and runs 2.2 with his
+    const first = await shopSession({ only: ['1.2'], editChecklist: edit, operatorKey: capFp });
+    await first.close();
+    const vars = { greeting: 'hello', apiToken: 'x-secret-x' };
+    const session = await openSession({
+      checklist: first.checklist,
+      stateDir: path.dirname(path.dirname(first.dir)),
+      mode: 'ci',
+      vars,
+      secretVars: ['apiToken'],
+      operator: BOB,
+      operatorKey: bobFp,
+      owner: true,
+    });
+    try {
+      expect(session.resumed).toBe(true);
+      await createRunner({ session, vars, secretVars: ['apiToken'] }).run(['2.2']);
+      const starts = readFileSync(path.join(session.dir, 'journal.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as JournalRecord)
+        .filter((r) => r.type === 'item.start')
+        .map((r) => [(r.data as { item: string }).item, r.actor, (r.data as { keyFingerprint?: string }).keyFingerprint]);
+      expect(starts).toEqual([
+        ['1.2', CAPTAIN, capFp],
+        ['2.2', BOB, bobFp],
+      ]);
+      // 1.2: bob (who ran another item) counts; cap2, with the key that ran it, does not
+      await signoffAs(session, '1.2', BOB, bob, { env: env() });
+      await signoffAs(session, '1.2', 'cap2@example.com', captain, { env: env() });
+      // 2.1: bob counts, robert with bob's key is bob again
+      await signoffAs(session, '2.1', BOB, bob, { env: env() });
+      await signoffAs(session, '2.1', 'robert@example.com', bob, { env: env() });
+      await decide(session, true);
+      const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(root, `reports-${++n}`), signKey: captain.priv, signer: CAPTAIN, sign: true, interim: false, env: env(), session });
+      const r = await verifyBundle(res.dir, { allowedSigners: as });
+      const without = ' — the final decision was recorded without them';
+      expect(fails(r)).toEqual([
+        {
+          level: 'fail',
+          file: 'journal.jsonl',
+          message: `item 1.2 requires 2 valid signed approval(s), found 1 (cap2@example.com approved their own item (key ${capFp} ran it) (self-approval is not allowed))${without}`,
+        },
+        {
+          level: 'fail',
+          file: 'journal.jsonl',
+          message: `item 2.1 requires 2 valid signed approval(s), found 1 (robert@example.com approved with key ${bobFp}, which already approved it as someone else)${without}`,
+        },
+      ]);
     } finally {
       await session.close();
     }
