@@ -67,9 +67,9 @@ function shopSession(o: { only?: string[]; editChecklist?: (yaml: string) => str
 }
 
 /** The session's bundle, signed by the captain, and what verify says of it. */
-async function bundleOf(session: Session, interim = false): Promise<{ dir: string; r: VerifyResult }> {
+async function bundleOf(session: Session, interim = false, allowedSigners = allowed): Promise<{ dir: string; r: VerifyResult }> {
   const res = await writeReportBundle({ sessionDir: session.dir, outDir: path.join(session.dir, '..', 'reports'), signKey: captain.priv, signer: CAPTAIN, sign: true, interim, env: env(), session });
-  return { dir: res.dir, r: await verifyBundle(res.dir, { allowedSigners: allowed }) };
+  return { dir: res.dir, r: await verifyBundle(res.dir, { allowedSigners }) };
 }
 
 /**
@@ -125,6 +125,7 @@ describe('verify: a signed statement against its journal event', () => {
       // bound to the line of its own event (not one before it), to no line at all, and by a seq that is a string
       acts.ownLine = await approveWith(session, '1.2', { edit: (s) => canonical({ ...s, journal: { ...s.journal, seq: s.journal.seq + 1 } }) });
       acts.negative = await approveWith(session, '1.2', { edit: (s) => canonical({ ...s, journal: { ...s.journal, seq: -1 } }) });
+      acts.noJournal = await approveWith(session, '1.2', { edit: ({ journal: _j, ...s }) => canonical(s) });
       acts.stringSeq = await approveWith(session, '1.2', { edit: (s) => canonical({ ...s, journal: { seq: String(1), head: hashLine(lines()[1]!) } }) });
       // bound to journal line 1 with its right digest: good; bound to the line before it with line 1's digest: not
       acts.first = await approveWith(session, '1.2', { edit: (s) => canonical({ ...s, journal: { seq: 0, head: hashLine(lines()[0]!) } }) });
@@ -161,6 +162,7 @@ describe('verify: a signed statement against its journal event', () => {
       const own = seqOf('ownLine');
       expect(about('ownLine')).toEqual(bad('ownLine', ['st', `names journal seq ${own}, which is not a line before its own event`]));
       expect(about('negative')).toEqual(bad('negative', ['st', 'names journal seq -1, which is not a line before its own event']));
+      expect(about('noJournal')).toEqual(bad('noJournal', ['st', 'names journal seq undefined, which is not a line before its own event']));
       expect(about('stringSeq')).toEqual(bad('stringSeq', ['st', 'names journal seq 1, which is not a line before its own event']));
       expect(about('first')).toEqual(good('first', 0));
       const h = seqOf('head') - 1;
@@ -282,13 +284,14 @@ describe('verify: a statement missing from the bundle, not a file, changed, or n
 const at = (ts: string) => ({ ts });
 
 describe('verify: policy, which items need a sign-off', () => {
-  it('a manual item whose sign-off is optional, one with named checks; a stale rejection; an expired waiver', async () => {
+  it('a manual item whose sign-off is optional, one with named checks; stale approvals and rejections; an expired waiver, one without a reason', async () => {
     const session = await shopSession({
       only: ['1.2', '2.3', '2.6'],
       editChecklist: (yaml) =>
         yaml.replace(
           'deliverables:\n',
           [
+            '        waiverApprovals: 1',
             '      - id: "2.5"',
             '        title: Manual, sign-off optional',
             '        signoff: optional',
@@ -306,20 +309,24 @@ describe('verify: policy, which items need a sign-off', () => {
         ['2.5', 'optional', 'manual', []],
         ['2.6', 'none', undefined, ['a']],
       ]);
-      // bob rejects 1.2, which then runs again with other evidence: his rejection is stale, and no approval is there
+      // bob approves 1.2, then rejects it; it runs again with other evidence: both are stale
+      await signoffAs(session, '1.2', BOB, bob, { env: env() });
       await signoffAs(session, '1.2', BOB, bob, { env: env(), decision: 'reject' });
       await createRunner({ session, vars: { greeting: 'hello', apiToken: 'x-secret-x' }, secretVars: ['apiToken'] }).run(['1.2']);
-      expect(session.store.store.getState().items['1.2']!).toMatchObject({ status: 'needs-signoff', signoffs: [{ decision: 'reject', stale: true }] });
+      expect(session.store.store.getState().items['1.2']!).toMatchObject({ status: 'needs-signoff', signoffs: [{ decision: 'approve', stale: true }, { decision: 'reject', stale: true }] });
+      // 2.3's waivers need an approval, but an expired one is only expired; 2.6's waiver gives no reason at all
       const waiver = await session.record({ type: 'waiver', data: { item: '2.3', reason: 'accepted', expires: '2030-03-01', by: CAPTAIN } });
+      const noReason = await session.record({ type: 'waiver', data: { item: '2.6', expires: '2099-01-01', by: CAPTAIN } as never });
       const s = session.store.store.getState();
       await session.record({ type: 'decision', data: { decision: s.decision, deciding: s.deciding, final: true }, ...at('2030-06-01T00:00:00.000Z') });
       const { r } = await bundleOf(session);
       const without = ' — the final decision was recorded without them';
       expect(fails(r)).toEqual([
-        { level: 'fail', file: 'journal.jsonl', message: `item 1.2 requires 1 valid signed approval(s), found 0${without}` },
+        { level: 'fail', file: 'journal.jsonl', message: `item 1.2 requires 1 valid signed approval(s), found 0 (${BOB}'s approval is stale (evidence changed after it))${without}` },
         { level: 'fail', file: 'journal.jsonl', message: `item 2.1 requires 1 valid signed approval(s), found 0${without}` },
         { level: 'fail', file: 'journal.jsonl', message: `line ${waiver.seq + 1}: waiver on 2.3 expired (2030-03-01) before the decision at 2030-06-01T00:00:00.000Z` },
         { level: 'fail', file: 'journal.jsonl', message: `item 2.5 requires 1 valid signed approval(s), found 0${without}` },
+        { level: 'fail', file: 'journal.jsonl', message: `line ${noReason.seq + 1}: waiver on 2.6 by ${CAPTAIN} has no reason` },
       ]);
     } finally {
       await session.close();
@@ -364,23 +371,26 @@ describe('verify: policy on the approvals a waiver needs', () => {
       // 2.2: approved by bob, validly
       const w22 = await waive('2.2');
       await approve('2.2', w22.seq, BOB, bob);
-      // 2.3: approved by dave, whose key was no longer trusted when he signed, and by its own author
+      // 2.3: approved by dave, whose key was no longer trusted when he signed, and by its own author (in capitals)
       const w23 = await waive('2.3');
       const daves = await approve('2.3', w23.seq, DAVE, dave);
-      await approve('2.3', w23.seq, CAPTAIN, captain);
+      await approve('2.3', w23.seq, 'Captain@Example.com', captain);
       // the session counts dave's approval (it has a signature), so both waivers are in force
       expect(['2.2', '2.3'].map((i) => session.store.store.getState().items[i]!.status)).toEqual(['waived', 'waived']);
       await signoffAs(session, '2.1', BOB, bob, { env: env() });
       const message = `line ${w23.seq + 1}: waiver on 2.3 by ${CAPTAIN} needs 1 validly signed approval(s) by someone else, found 0`;
       const policyFindings = (r: VerifyResult) => r.findings.filter((f) => (f.file === 'journal.jsonl' && f.level !== 'ok') || f.message.startsWith('policy:'));
-      const interim = await bundleOf(session, true);
+      // the team file trusts the captain's key under his name in capitals too
+      const as = path.join(root, 'allowed_capitals');
+      writeFileSync(as, readFileSync(allowed, 'utf8') + allowedLine('Captain@Example.com', captain, 'signoff@readiness-tui') + '\n');
+      const interim = await bundleOf(session, true, as);
       // a warning leaves the policy OK (an interim report may still lack approvals)
       expect(policyFindings(interim.r)).toEqual([
         { level: 'warn', file: 'journal.jsonl', message: `${message} — interim report` },
         { level: 'ok', file: undefined, message: expect.stringMatching(/^policy: 1 item\(s\) needing sign-off checked; waivers checked at decision time /) },
       ]);
       await decide(session, true);
-      const final = await bundleOf(session);
+      const final = await bundleOf(session, false, as);
       expect(policyFindings(final.r)).toEqual([{ level: 'fail', file: 'journal.jsonl', message: `${message} — the final decision was recorded without them` }]);
       // dave's signature is the other failure
       expect(fails(final.r).map((f) => f.file)).toEqual([daves.statement!.sigPath, 'journal.jsonl']);
@@ -410,9 +420,10 @@ describe('verify: policy on who ran an item and which key approved it', () => {
     const edit = (yaml: string) =>
       yaml
         .replace('signoff: required\n        noSelfApproval: true\n', 'signoff: required\n        noSelfApproval: true\n        approvals: 2\n')
-        .replace('title: Manual review\n', 'title: Manual review\n        noSelfApproval: true\n        approvals: 2\n');
+        .replace('title: Manual review\n', 'title: Manual review\n        noSelfApproval: true\n        approvals: 2\n')
+        .replace('title: Hostile output\n', 'title: Hostile output\n        signoff: required\n');
     // the captain runs 1.2 with his key; then bob takes the session over and runs 2.2 with his
-    const first = await shopSession({ only: ['1.2'], editChecklist: edit, operatorKey: capFp });
+    const first = await shopSession({ only: ['1.1', '1.2'], editChecklist: edit, operatorKey: capFp });
     await first.close();
     const vars = { greeting: 'hello', apiToken: 'x-secret-x' };
     const session = await openSession({
@@ -435,13 +446,18 @@ describe('verify: policy on who ran an item and which key approved it', () => {
         .filter((r) => r.type === 'item.start')
         .map((r) => [(r.data as { item: string }).item, r.actor, (r.data as { keyFingerprint?: string }).keyFingerprint]);
       expect(starts).toEqual([
+        ['1.1', CAPTAIN, capFp],
         ['1.2', CAPTAIN, capFp],
         ['2.2', BOB, bobFp],
       ]);
-      // 1.2: bob (who ran another item) counts; cap2, with the key that ran it, does not
+      // 1.1 (self-approval allowed): the captain who ran it counts
+      await signoffAs(session, '1.1', CAPTAIN, captain, { env: env() });
+      // 1.2: bob (who ran another item) counts; cap2, with the key that ran it, and the captain who ran it do not
       await signoffAs(session, '1.2', BOB, bob, { env: env() });
       await signoffAs(session, '1.2', 'cap2@example.com', captain, { env: env() });
-      // 2.1: bob counts, robert with bob's key is bob again
+      await signoffAs(session, '1.2', CAPTAIN, captain, { env: env() });
+      // 2.1: bob counts (once, though he approves twice), robert with bob's key is bob again
+      await signoffAs(session, '2.1', BOB, bob, { env: env() });
       await signoffAs(session, '2.1', BOB, bob, { env: env() });
       await signoffAs(session, '2.1', 'robert@example.com', bob, { env: env() });
       await decide(session, true);
@@ -452,7 +468,7 @@ describe('verify: policy on who ran an item and which key approved it', () => {
         {
           level: 'fail',
           file: 'journal.jsonl',
-          message: `item 1.2 requires 2 valid signed approval(s), found 1 (cap2@example.com approved their own item (key ${capFp} ran it) (self-approval is not allowed))${without}`,
+          message: `item 1.2 requires 2 valid signed approval(s), found 1 (cap2@example.com approved their own item (key ${capFp} ran it) (self-approval is not allowed); ${CAPTAIN} approved their own item (self-approval is not allowed))${without}`,
         },
         {
           level: 'fail',
