@@ -113,6 +113,8 @@ describe('verify: a signed statement against its journal event', () => {
       acts.pretty = await approveWith(session, '1.2', { edit: (s) => JSON.stringify(s, null, 2) + '\n' });
       acts.notJson = await approveWith(session, '1.2', { edit: () => 'approved, trust me\n' });
       acts.nullJson = await approveWith(session, '1.2', { edit: () => 'null\n' });
+      acts.number = await approveWith(session, '1.2', { edit: () => '42\n' });
+      acts.list = await approveWith(session, '1.2', { edit: () => '[]\n' });
       acts.type = await approveWith(session, '1.2', { edit: (s) => canonical({ ...s, _type: statementType('note') }) });
       acts.fields = await approveWith(session, '1.2', {
         edit: (s) => {
@@ -155,7 +157,10 @@ describe('verify: a signed statement against its journal event', () => {
       expect(about('noNewline')).toEqual(good('noNewline', seqOf('noNewline') - 1));
       expect(about('pretty')).toEqual(bad('pretty', ['st', 'is not in canonical JSON form']));
       expect(about('notJson')).toEqual(bad('notJson', ['st', 'is not valid JSON']));
+      // JSON, but no statement: before this was checked, a statement of `null` passed with no signature checked
       expect(about('nullJson')).toEqual(bad('nullJson', ['st', 'is not a JSON object']));
+      expect(about('number')).toEqual(bad('number', ['st', 'is not a JSON object']));
+      expect(about('list')).toEqual(bad('list', ['st', 'is not a JSON object']));
       expect(about('type')).toEqual(bad('type', ['st', 'statement type "readiness-tui/note/v1" is not the one of a signoff (readiness-tui/signoff/v1)']));
       expect(about('fields')).toEqual(bad('fields', ['st', 'disagrees with its journal event on: comment, evidence, extra, session, checklistSha256']));
       expect(about('principal')).toEqual(bad('principal', ['st', 'disagrees with its journal event on: principal']));
