@@ -371,11 +371,11 @@ describe('verify: policy on who ran an item and which key approved it', () => {
       // 1.1 (self-approval allowed, roles sre and ops): the captain who ran it counts (no role claimed), bob as qa does not
       await signoffAs(session, '1.1', CAPTAIN, captain, { env: env() });
       await signoffAs(session, '1.1', BOB, bob, { env: env(), role: 'qa' });
-      // 1.2: bob (who ran another item) counts; cap2, with the key that ran it, and the captain who ran it do not
-      await signoffAs(session, '1.2', BOB, bob, { env: env() });
+      // 1.2: bob (who ran another item) counts, his role unchecked (1.2 names none); cap2, with the key that ran it, the
+      // captain who ran it and robert who owns it do not
+      await signoffAs(session, '1.2', BOB, bob, { env: env(), role: 'sre' });
       await signoffAs(session, '1.2', 'cap2@example.com', captain, { env: env() });
       await signoffAs(session, '1.2', CAPTAIN, captain, { env: env() });
-      // robert owns 1.2
       await signoffAs(session, '1.2', 'robert@example.com', bob, { env: env() });
       // 2.1: bob counts (once, though he approves twice), robert with bob's key is bob again
       await signoffAs(session, '2.1', BOB, bob, { env: env() });
