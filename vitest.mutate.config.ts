@@ -14,6 +14,7 @@ export const MUTATION_TESTS = [
   'test/engine/decide.test.ts',
   'test/report/verify.test.ts',
   'test/report/verify-bundle.test.ts',
+  'test/report/verify-policy.test.ts',
   'test/report/sums.test.ts',
   'test/report/model.test.ts',
   'test/checklist/expect.test.ts',

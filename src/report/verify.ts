@@ -464,8 +464,13 @@ async function checkStatement(
     s = JSON.parse(bytes.toString('utf8')) as Statement;
   } catch {
     p(st.path, 'is not valid JSON');
+    return { problems };
   }
-  if (!s) return { problems };
+  // `null`, a number, a string or a list is no statement (and `null` must not pass for one with nothing to check)
+  if (typeof s !== 'object' || s === null || Array.isArray(s)) {
+    p(st.path, 'is not a JSON object');
+    return { problems };
+  }
   if (canonicalize(s) + '\n' !== bytes.toString('utf8') && canonicalize(s) !== bytes.toString('utf8'))
     p(st.path, 'is not in canonical JSON form');
   if (s._type !== statementType(rec.type)) p(st.path, `statement type ${JSON.stringify(s._type)} is not the one of a ${rec.type} (${statementType(rec.type)})`);

@@ -23,7 +23,7 @@ export const CAPTAIN = 'captain@example.com';
 export async function runShopSession(
   root: string,
   secret: string,
-  o: { only?: string[]; sandbox?: boolean; deliverables?: boolean; editChecklist?: (yaml: string) => string } = {},
+  o: { only?: string[]; sandbox?: boolean; deliverables?: boolean; editChecklist?: (yaml: string) => string; operatorKey?: string } = {},
 ): Promise<Session> {
   mkdirSync(path.join(root, 'docs'), { recursive: true });
   mkdirSync(path.join(root, 'dashboards'), { recursive: true });
@@ -41,6 +41,7 @@ export async function runShopSession(
     vars,
     secretVars: ['apiToken'],
     operator: CAPTAIN,
+    operatorKey: o.operatorKey,
     owner: true,
     fresh: true,
     sandbox: o.sandbox,
