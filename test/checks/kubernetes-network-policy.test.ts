@@ -31,6 +31,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** a directory of its own for a test server's kubeconfig (writeKubeconfig names the file "kubeconfig") */
+const ownDir = () => mkdtempSync(path.join(dir, 'kc-'));
+
 async function check(params: Record<string, unknown>, kc = kubeconfig) {
   const ctx = await checkContext({ kubeconfig: kc });
   try {
@@ -177,7 +180,7 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
       ],
     });
     try {
-      const { out, ctx } = await check({ namespaceSelector: 'team=x', namespaces: ['listed'] }, s.writeKubeconfig(dir, 'selector'));
+      const { out, ctx } = await check({ namespaceSelector: 'team=x', namespaces: ['listed'] }, s.writeKubeconfig(ownDir(), 'selector'));
       expect(out.result.namespaces).toEqual(['a-team', 'b-team', 'listed']);
       expect(out.result.findings).toEqual([
         { namespace: 'a-team', direction: 'ingress', defaultDeny: true, policy: 'deny', reason: 'default-deny ingress by policy deny' },
@@ -192,7 +195,7 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
       ]);
       expect(ctx.lines.map((l) => l.line)).toContain('GET /api/v1/namespaces?labelSelector=team=x&limit=500');
       expect(s.requests.filter((r) => r.path.endsWith('/networkpolicies')).map((r) => r.path)).toEqual(['/apis/networking.k8s.io/v1/networkpolicies']);
-      const none = await check({ namespaceSelector: 'team=nobody' }, s.writeKubeconfig(dir, 'selector'));
+      const none = await check({ namespaceSelector: 'team=nobody' }, s.writeKubeconfig(ownDir(), 'selector'));
       expect(none.out).toEqual({
         result: { namespaces: [], total: 0, compliant: 0, findings: [], lacking: [], probe: null },
         summary: 'no namespace matches team=nobody — nothing to judge',
@@ -206,7 +209,7 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
   it('no right to read a namespace (403) still lists its policies; rejected credentials are an error', async () => {
     const s = await startKubeApiServer({ objects: [{ ...DENY_ALL, metadata: { ...DENY_ALL.metadata, namespace: 'detektor' } }], forbid: /^GET \/api\/v1\/namespaces\/detektor$/ });
     try {
-      const { out } = await check({ namespaces: ['detektor'] }, s.writeKubeconfig(dir, 'no-ns-read'));
+      const { out } = await check({ namespaces: ['detektor'] }, s.writeKubeconfig(ownDir(), 'no-ns-read'));
       expect(out.result.findings).toEqual([{ namespace: 'detektor', direction: 'ingress', defaultDeny: true, policy: 'default-deny-ingress', reason: 'default-deny ingress by policy default-deny-ingress' }]);
       const bad = writeKubeconfig(dir, s.url, s.ca, 'bad-token', 'prod', { fileName: 'np-bad.json' });
       const err = await check({ namespaces: ['detektor'] }, bad).catch((e: unknown) => e);
