@@ -194,6 +194,7 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
         { namespace: 'listed', direction: 'ingress', defaultDeny: false, policy: null, reason: 'no NetworkPolicy in the namespace' },
       ]);
       expect(ctx.lines.map((l) => l.line)).toContain('GET /api/v1/namespaces?labelSelector=team=x&limit=500');
+      expect(ctx.lines.map((l) => l.line)).toContain('GET /apis/networking.k8s.io/v1/networkpolicies?limit=500 (all namespaces)');
       expect(s.requests.filter((r) => r.path.endsWith('/networkpolicies')).map((r) => r.path)).toEqual(['/apis/networking.k8s.io/v1/networkpolicies']);
       const none = await check({ namespaceSelector: 'team=nobody' }, s.writeKubeconfig(ownDir(), 'selector'));
       expect(none.out).toEqual({
@@ -234,6 +235,7 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
     expect(policyTypes({})).toEqual(['Ingress']);
 
     expect(whyNotDeny({ spec: { podSelector: {} } }, 'ingress')).toBeUndefined();
+    expect(whyNotDeny({ metadata: { name: 'no-spec' } }, 'ingress')).toBeUndefined();
     expect(whyNotDeny({ spec: { podSelector: {}, egress: null } }, 'egress')).toBe('policy (unnamed) does not cover Egress (policyTypes: Ingress)');
     expect(whyNotDeny({ spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [] }, { ports: [] }] } }, 'egress')).toBe(
       'policy (unnamed) has 2 egress rules (allows some traffic; a default-deny has none)',
