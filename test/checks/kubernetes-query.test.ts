@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubernetesQuery } from '../../src/checks/kubernetes-query.js';
+import { kubernetesQuery, sanitizeObject } from '../../src/checks/kubernetes-query.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { startKubeApiServer, type KubeApiServer, type KubeObject } from '../../src/demo/servers/kube-api.js';
 import { runKind } from '../support/check-context-basic.js';
@@ -33,6 +33,8 @@ beforeAll(async () => {
       pod('other', 'x', { app: 'other' }, 'Running'),
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'detektor' }, spec: { replicas: 3 }, status: { readyReplicas: 2 } },
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'detektor' }, type: 'Opaque', data: { token: Buffer.from('hunter2-' + Date.now()).toString('base64') } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'detektor' }, data: { level: 'debug' } },
+      ...Array.from({ length: 52 }, (_, i): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `sa-${String(i).padStart(2, '0')}`, namespace: 'many' } })),
     ],
   });
   dir = mkdtempSync(path.join(os.tmpdir(), 'rt-query-'));
@@ -90,13 +92,66 @@ describe('kubernetes.query', () => {
     expect(JSON.stringify(out) + lines.join('\n')).not.toMatch(/aHVudGVyM/);
   });
 
+  it('says what it listed: summary, measured, each item with apiVersion and kind, the scope of the request', async () => {
+    const { out, lines } = await query({ resource: 'pod', namespace: 'detektor', labelSelector: 'tier=api', fieldSelector: 'status.phase=Pending' });
+    expect(out.summary).toBe('1 pods in detektor matching labelSelector=tier=api&fieldSelector=status.phase=Pending');
+    expect(out.measured).toBe('1 pods');
+    expect((out.result.items as { apiVersion: string; kind: string }[]).map((i) => [i.apiVersion, i.kind])).toEqual([['v1', 'Pod']]);
+    expect(lines).toContain('GET /api/v1/namespaces/detektor/pods?labelSelector=tier=api&fieldSelector=status.phase=Pending&limit=500 (pages joined by continue)');
+    expect(lines).toContain('  detektor/api-2');
+    const all = await query({ resource: 'Pod', labelSelector: 'app=detektor' });
+    expect(all.out.summary).toBe('3 pods in all namespaces matching labelSelector=app=detektor');
+    expect(all.lines).toContain('GET /api/v1/pods?labelSelector=app=detektor&limit=500 (pages joined by continue)');
+    const deploy = await query({ apiVersion: 'apps/v1', resource: 'deploy', namespace: 'detektor' });
+    expect(deploy.out.result).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', resource: 'deployments', namespaced: true, count: 1 });
+    expect(deploy.out.summary).toBe('1 deployments in detektor');
+    expect(deploy.lines).toContain('GET /apis/apps/v1/namespaces/detektor/deployments?limit=500 (pages joined by continue)');
+    const nodes = await query({ resource: 'node', namespace: 'kube-system' });
+    expect(nodes.out.summary).toBe('3 nodes');
+    expect(nodes.lines).toContain('nodes are cluster-scoped: namespace kube-system is ignored');
+    expect(nodes.lines).toContain('GET /api/v1/nodes?limit=500 (pages joined by continue)');
+    expect((nodes.out.result.items as { apiVersion: string; kind: string }[]).every((i) => i.apiVersion === 'v1' && i.kind === 'Node')).toBe(true);
+    expect(nodes.lines.filter((l) => /^ {2}\S/.test(l))).toHaveLength(3);
+    expect(nodes.lines.filter((l) => /^ {2}\S/.test(l)).every((l) => !l.includes('/'))).toBe(true);
+  });
+
+  it('echoes at most 50 items and counts the rest', async () => {
+    const { out, lines } = await query({ resource: 'sa', namespace: 'many' });
+    expect(out.result.count).toBe(52);
+    const echoed = lines.filter((l) => l.startsWith('  many/'));
+    expect(echoed).toHaveLength(50);
+    expect(echoed[49]).toBe('  many/sa-49');
+    expect(lines).toContain('  … and 2 more');
+    const fifty = await query({ resource: 'serviceaccounts', namespace: 'many', fieldSelector: 'metadata.name!=sa-51' });
+    expect(fifty.out.result.count).toBe(51);
+    expect(fifty.lines).toContain('  … and 1 more');
+  });
+
+  it('keeps the values of other kinds; drops managedFields; masks the last-applied annotation and Secret stringData', async () => {
+    const { out } = await query({ resource: 'cm', namespace: 'detektor' });
+    expect((out.result.items as { data: Record<string, string> }[])[0]!.data).toEqual({ level: 'debug' });
+    const applied = { 'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"token":"aHVudGVy"}}', team: 'a' };
+    expect(sanitizeObject({ kind: 'Secret', metadata: { name: 's', managedFields: [{}], annotations: applied }, data: { token: 'aHVudGVy' }, stringData: { pw: 'hunter' }, type: 'Opaque' }, 'Secret')).toEqual({
+      kind: 'Secret',
+      metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '<redacted>', team: 'a' } },
+      data: { token: '<redacted>' },
+      stringData: { pw: '<redacted>' },
+      type: 'Opaque',
+    });
+    expect(sanitizeObject({ metadata: { name: 'c', annotations: { team: 'a' } }, data: { k: 'v' } }, 'ConfigMap')).toEqual({ metadata: { name: 'c', annotations: { team: 'a' } }, data: { k: 'v' } });
+    expect(sanitizeObject({ metadata: 'odd', data: 'not-a-map' }, 'Secret')).toEqual({ metadata: 'odd', data: 'not-a-map' });
+  });
+
   it('an unknown resource is an error that lists what exists; an unserved group too', async () => {
     const e1 = await query({ apiVersion: 'apps/v1', resource: 'gizmos' }).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(CheckError);
     expect((e1 as CheckError).message).toBe('apps/v1 has no resource "gizmos"');
-    expect((e1 as CheckError).hint).toMatch(/Deployment.*StatefulSet/);
+    expect((e1 as CheckError).hint).toBe('resources of apps/v1: DaemonSet, Deployment, ReplicaSet, StatefulSet');
     const e2 = await query({ apiVersion: 'monitoring.coreos.com/v1', resource: 'prometheusrules' }).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(CheckError);
-    expect((e2 as CheckError).message).toMatch(/does not serve monitoring\.coreos\.com\/v1/);
+    expect((e2 as CheckError).message).toBe('the API server does not serve monitoring.coreos.com/v1');
+    expect((e2 as CheckError).hint).toBe('check the apiVersion (kubectl api-versions) in context prod');
+    const e3 = await query({ resource: 'log' }).catch((e: unknown) => e);
+    expect((e3 as CheckError).message).toBe('v1 has no resource "log"');
   });
 });

@@ -141,6 +141,118 @@ describe('kubernetes.secrets-managed', () => {
     }
   });
 
+  it('judges each Secret exactly: only label "true" and an ExternalSecret owner of external-secrets.io count, allow by name prefix, namespace/name and type', async () => {
+    const es = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name, namespace: 'edge' }, spec: {}, ...extra });
+    const owner = (apiVersion: string | undefined, kind: string) => [{ ...(apiVersion ? { apiVersion } : {}), kind, name: 'x', uid: 'u' }];
+    const edge = await startKubeApiServer({
+      objects: [
+        secret('edge', 'i-tls', { type: 'kubernetes.io/tls', annotations: { 'cert-manager.io/certificate-name': 'i' } }),
+        secret('edge', 'h-tls-issuer-only', { type: 'kubernetes.io/tls', annotations: { 'cert-manager.io/issuer-name': 'letsencrypt' } }),
+        secret('edge', 'g-exact'),
+        secret('edge', 'f-bootstrap-1'),
+        secret('edge', 'e-registry', { type: 'kubernetes.io/dockerconfigjson' }),
+        secret('edge', 'd-deployment-owner', { ownerReferences: owner('external-secrets.io/v1', 'Deployment') }),
+        secret('edge', 'c-owner-without-apiversion', { ownerReferences: owner(undefined, 'ExternalSecret') }),
+        secret('edge', 'b-foreign-owner', { ownerReferences: owner('example.com/v1', 'ExternalSecret') }),
+        secret('edge', 'a-label-false', { labels: { 'reconcile.external-secrets.io/managed': 'false' } }),
+        secret('edge', 'a-label-true', { labels: { 'reconcile.external-secrets.io/managed': 'true' } }),
+        es('synced', { status: { conditions: [{ type: 'SecretSynced', status: 'True' }, { type: 'Ready', status: 'True', reason: 'SecretSynced', message: 'ok' }] } }),
+        es('fresh'),
+        es('stale', { status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'Refreshing', message: 'refresh in progress' }] } }),
+      ],
+      omitGroups: ['external-secrets.io'],
+      resources: [{ group: 'external-secrets.io', versions: ['v1alpha1', 'v1beta1'], plural: 'externalsecrets', kind: 'ExternalSecret', namespaced: true }],
+    });
+    try {
+      const kc = writeKubeconfigFor(edge);
+      const params = { namespaces: ['edge'], allow: ['f-bootstrap-*', 'edge/g-exact', 'i-tls*'], allowTypes: ['kubernetes.io/dockerconfigjson'] };
+      const { out, pass, everything } = await check(params, kc);
+      const S = (name: string, type: string, by: string) => ({ namespace: 'edge', name, type, managed: by !== '', by });
+      expect(out.result.secrets).toEqual([
+        S('a-label-false', 'Opaque', ''),
+        S('a-label-true', 'Opaque', 'eso-label'),
+        S('b-foreign-owner', 'Opaque', ''),
+        S('c-owner-without-apiversion', 'Opaque', ''),
+        S('d-deployment-owner', 'Opaque', ''),
+        S('e-registry', 'kubernetes.io/dockerconfigjson', 'allow-list'),
+        S('f-bootstrap-1', 'Opaque', 'allow-list'),
+        S('g-exact', 'Opaque', 'allow-list'),
+        S('h-tls-issuer-only', 'kubernetes.io/tls', ''),
+      ]);
+      const unmanaged = ['a-label-false', 'b-foreign-owner', 'c-owner-without-apiversion', 'd-deployment-owner'].map((name) => ({ namespace: 'edge', name, type: 'Opaque' }));
+      unmanaged.push({ namespace: 'edge', name: 'h-tls-issuer-only', type: 'kubernetes.io/tls' });
+      expect(out.result).toMatchObject({ total: 9, managed: 4, ignored: 1, unmanaged });
+      expect(out.result.externalSecrets).toEqual({
+        apiVersion: 'external-secrets.io/v1beta1',
+        total: 3,
+        ready: 1,
+        notReady: [
+          { namespace: 'edge', name: 'fresh', reason: 'NoReadyCondition', message: 'no Ready condition reported yet' },
+          { namespace: 'edge', name: 'stale', reason: 'Refreshing', message: 'refresh in progress' },
+        ],
+      });
+      expect(out.summary).toBe('4/9 Secrets in edge managed by External Secrets or allowed (1 ignored); ExternalSecrets 1/3 Ready');
+      expect(out.measured).toBe('5 unmanaged, 2 ExternalSecrets not Ready');
+      expect(out.threshold).toBe('0 unmanaged');
+      expect(out.offending).toEqual([
+        ...unmanaged.map((u) => ({ secret: `edge/${u.name}`, type: u.type, problem: 'not managed by External Secrets' })),
+        { externalSecret: 'edge/fresh', problem: 'NoReadyCondition: no Ready condition reported yet' },
+        { externalSecret: 'edge/stale', problem: 'Refreshing: refresh in progress' },
+      ]);
+      expect(pass).toBe(false);
+      expect(everything).toContain('UNMANAGED  edge/a-label-false (Opaque)');
+      expect(everything).toContain('managed    edge/a-label-true (Opaque) — eso-label');
+      expect(everything).toContain('Ready      externalsecret edge/synced: SecretSynced');
+      expect(everything).toContain('NOT READY  externalsecret edge/fresh: NoReadyCondition');
+      expect(everything).toContain('GET /apis/external-secrets.io/v1beta1/namespaces/edge/externalsecrets?limit=500');
+
+      const counted = await check({ ...params, ignoreCertManager: false, checkExternalSecrets: false }, kc);
+      expect(counted.out.result).toMatchObject({ total: 10, managed: 5, ignored: 0 });
+      expect(counted.out.summary).toBe('5/10 Secrets in edge managed by External Secrets or allowed (0 ignored)');
+      expect(counted.out.measured).toBe('5 unmanaged');
+    } finally {
+      await edge.close();
+    }
+  });
+
+  it('ExternalSecrets of all namespaces when no namespace is given; only v1 and v1beta1 are read', async () => {
+    const { out } = await check({ allow: ['bootstrap-ca', 'legacy-env', 'other/stray'] });
+    expect(out.result.unmanaged).toEqual([]);
+    expect(out.result.externalSecrets).toMatchObject({ apiVersion: 'external-secrets.io/v1', total: 2, ready: 1 });
+    expect(out.summary).toBe('5/5 Secrets in all namespaces managed by External Secrets or allowed (3 ignored); ExternalSecrets 1/2 Ready');
+    const alpha = await startKubeApiServer({
+      objects: [secret('detektor', 'x')],
+      omitGroups: ['external-secrets.io'],
+      resources: [{ group: 'external-secrets.io', versions: ['v1alpha1'], plural: 'externalsecrets', kind: 'ExternalSecret', namespaced: true }],
+    });
+    try {
+      const { out: a, everything } = await check({ namespaces: ['detektor'] }, writeKubeconfigFor(alpha));
+      expect(a.result.externalSecrets).toBeNull();
+      expect(everything).toContain('external-secrets.io is not served — External Secrets Operator is not installed; ExternalSecret status not checked');
+    } finally {
+      await alpha.close();
+    }
+  });
+
+  it('from a server without Tables, an allowed type is learned too (one type= list per distinct type)', async () => {
+    const plain = await startKubeApiServer({ objects: [...objects, secret('detektor', 'pull', { type: 'kubernetes.io/dockerconfigjson' })], tables: false });
+    try {
+      const before = plain.requests.length;
+      const { out } = await check({ namespaces: ['detektor'], allowTypes: ['kubernetes.io/dockerconfigjson', 'helm.sh/release.v1'], checkExternalSecrets: false }, writeKubeconfigFor(plain));
+      expect((out.result.secrets as { name: string; type: string; by: string }[]).map((x) => [x.name, x.type, x.by])).toEqual([
+        ['api-keys', '(other)', 'eso-owner'],
+        ['bootstrap-ca', '(other)', ''],
+        ['db-credentials', '(other)', 'eso-label'],
+        ['legacy-env', '(other)', ''],
+        ['pull', 'kubernetes.io/dockerconfigjson', 'allow-list'],
+      ]);
+      const typed = plain.requests.slice(before).map((r) => new URLSearchParams(r.query).get('fieldSelector')).filter(Boolean).sort();
+      expect(typed).toEqual(['type=helm.sh/release.v1', 'type=kubernetes.io/dockerconfigjson', 'type=kubernetes.io/service-account-token']);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('401 on the Table request is the same "credentials rejected" error as elsewhere', async () => {
     const { writeKubeconfig } = await import('../../src/demo/servers/kube-api.js');
     const kc = writeKubeconfig(dir, server.url, server.ca, 'bad-token', 'prod', { fileName: 'bad.json' });

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubernetesVirtualservicePolicy, type RouteRow } from '../../src/checks/kubernetes-virtualservice-policy.js';
+import { analyseVirtualService, kubernetesVirtualservicePolicy, type RouteRow } from '../../src/checks/kubernetes-virtualservice-policy.js';
 import { CheckError } from '../../src/checks/contract.js';
 import { startKubeApiServer, type KubeApiServer, type KubeObject } from '../../src/demo/servers/kube-api.js';
 import { runKind } from '../support/check-context-basic.js';
@@ -61,6 +61,9 @@ afterAll(async () => {
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** a directory of its own for a test server's kubeconfig (writeKubeconfig names the file "kubeconfig") */
+const ownDir = () => mkdtempSync(path.join(dir, 'kc-'));
 
 async function check(namespaces: string[] | undefined, extra: Record<string, unknown> = {}, kc = kubeconfig) {
   const ctx = await checkContext({ kubeconfig: kc });
@@ -185,6 +188,110 @@ describe('kubernetes.virtualservice-policy over every Istio sample', () => {
     expect(out.verdict).toBe('inconclusive');
   });
 
+  it('names every kind of gap exactly: bad durations, disabled or attempt-less retries, blank retryOn, a budget at or under the timeout', async () => {
+    const vs = (name: string, labels: Record<string, string>, http: unknown[]): KubeObject => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name, namespace: 'edge', labels }, spec: { hosts: [name], http } });
+    const s = await startKubeApiServer({
+      objects: [
+        vs('edge', { tier: 'edge' }, [
+          { name: 'bad-timeout', timeout: 'soon', retries: { attempts: 0 } },
+          { name: 'no-attempts', timeout: '5s', retries: { perTryTimeout: 'fast', retryOn: '  ' } },
+          { name: 'budget-equal', timeout: '4s', retries: { attempts: 2, perTryTimeout: '2s', retryOn: '5xx' } },
+          { name: 'zero-timeout', timeout: '0s', retries: { attempts: 5, perTryTimeout: '2s', retryOn: '5xx' } },
+          { name: 'negative', timeout: 3, retries: { attempts: -1, perTryTimeout: '1s' } },
+          { timeout: '1s', retries: { attempts: 1, perTryTimeout: '2s', retryOn: 'reset' } },
+          { name: 'disabled-budget', timeout: '1s', retries: { attempts: 0, perTryTimeout: '5s', retryOn: 'reset' } },
+        ]),
+        vs('other', { tier: 'other' }, [{ name: 'bare' }]),
+      ],
+    });
+    try {
+      const kc = s.writeKubeconfig(ownDir(), 'edge');
+      const { out, routes, lines, pass } = await check(['edge'], { labelSelector: 'tier=edge' }, kc);
+      const row = (route: string, fields: Partial<RouteRow>): RouteRow => ({ virtualService: 'edge', namespace: 'edge', route, timeout: null, attempts: null, perTryTimeout: null, retryOn: null, retries: 'explicit', reasons: [], problems: [], ...fields });
+      expect(routes).toEqual([
+        row('bad-timeout', { timeout: 'soon', attempts: 0, retries: 'disabled', reasons: ['bad timeout', 'retries disabled'], problems: ['timeout "soon" is not a duration', 'retries disabled (attempts 0)'] }),
+        row('no-attempts', { timeout: '5s', perTryTimeout: 'fast', retries: 'disabled', reasons: ['missing attempts', 'bad perTryTimeout'], problems: ['retries without attempts', 'perTryTimeout "fast" is not a duration'] }),
+        row('budget-equal', { timeout: '4s', attempts: 2, perTryTimeout: '2s', retryOn: '5xx' }),
+        row('zero-timeout', { timeout: '0s', attempts: 5, perTryTimeout: '2s', retryOn: '5xx' }),
+        row('negative', { attempts: -1, perTryTimeout: '1s', retries: 'disabled', reasons: ['missing timeout', 'retries disabled'], problems: ['no timeout (Istio default: none)', 'retries disabled (attempts -1)'] }),
+        row('#5', { timeout: '1s', attempts: 1, perTryTimeout: '2s', retryOn: 'reset', reasons: ['budget exceeded'], problems: ['attempts × perTryTimeout = 1 × 2s = 2s exceeds timeout 1s: retries are cut short'] }),
+        row('disabled-budget', { timeout: '1s', attempts: 0, perTryTimeout: '5s', retryOn: 'reset', retries: 'disabled', reasons: ['retries disabled'], problems: ['retries disabled (attempts 0)'] }),
+      ]);
+      expect(out.result).toMatchObject({
+        apiVersion: 'networking.istio.io/v1',
+        virtualServices: 1,
+        total: 7,
+        compliant: 2,
+        withProblems: 5,
+        implicitRetries: 0,
+        reasons: { 'missing timeout': 1, 'bad timeout': 1, 'retries disabled': 3, 'missing attempts': 1, 'bad perTryTimeout': 1, 'budget exceeded': 1 },
+      });
+      const reasonText = '1 missing timeout, 1 bad timeout, 3 retries disabled, 1 missing attempts, 1 bad perTryTimeout, 1 budget exceeded';
+      expect(out.summary).toBe(`2/7 http routes in 1 VirtualServices (namespace edge) have timeout and explicit retries; ${reasonText}`);
+      expect(out.measured).toBe(`5 of 7 routes with problems: ${reasonText}`);
+      expect(out.threshold).toBe('every route: timeout + retries{attempts>0, perTryTimeout, retryOn}');
+      expect(out.offending![0]).toEqual({ virtualService: 'edge/edge', route: 'bad-timeout', reasons: 'bad timeout, retries disabled', problems: 'timeout "soon" is not a duration; retries disabled (attempts 0)' });
+      expect(out.offending!.map((o) => o.route)).toEqual(['bad-timeout', 'no-attempts', 'negative', '#5', 'disabled-budget']);
+      expect(lines).toContain('PROBLEM  edge/edge route bad-timeout: timeout "soon" is not a duration; retries disabled (attempts 0)');
+      expect(lines).toContain('ok       edge/edge route budget-equal');
+      expect(lines).toContain('networking.istio.io: serving v1, v1beta1, v1alpha3 — reading v1');
+      expect(pass).toBe(false);
+      expect(s.requests.some((q) => q.path === '/apis/networking.istio.io/v1/namespaces/edge/virtualservices' && new URLSearchParams(q.query).get('labelSelector') === 'tier=edge')).toBe(true);
+
+      const noBudget = await check(['edge'], { labelSelector: 'tier=edge', checkBudget: false }, kc);
+      expect(noBudget.routes.find((r) => r.route === '#5')!.reasons).toEqual([]);
+
+      const byName = await check(undefined, { exclude: ['edge'] }, kc);
+      expect(byName.out).toEqual({
+        result: expect.objectContaining({ virtualServices: 1, total: 1, withProblems: 1, implicitRetries: 1 }),
+        summary: '0/1 http routes in 1 VirtualServices (all namespaces) have timeout and explicit retries; 1 missing timeout, 1 missing retries',
+        measured: '1 of 1 routes with problems: 1 missing timeout, 1 missing retries',
+        threshold: 'every route: timeout + retries{attempts>0, perTryTimeout, retryOn}',
+        offending: [{ virtualService: 'edge/other', route: 'bare', reasons: 'missing timeout, missing retries', problems: "no timeout (Istio default: none); no retries (Istio's implicit default of 2 retries does not count)" }],
+      });
+      const nsOnly = await check(['edge'], { exclude: ['edge/edge', 'other/other'] }, kc);
+      expect(nsOnly.out.result.virtualServices).toBe(1);
+      expect(nsOnly.out.result.routes).toEqual([expect.objectContaining({ virtualService: 'other' })]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('an empty scope says so: no routes, the namespaces named', async () => {
+    const { out } = await check(['nowhere', 'nowhere-else']);
+    expect(out).toEqual({
+      result: { apiVersion: 'networking.istio.io/v1', virtualServices: 0, total: 0, compliant: 0, withProblems: 0, implicitRetries: 0, reasons: {}, routes: [] },
+      summary: 'no http routes in VirtualServices of namespaces nowhere, nowhere-else (0 VirtualServices) — nothing to judge',
+      verdict: 'inconclusive',
+      measured: '0 routes',
+      threshold: 'every route has timeout + retries',
+    });
+  });
+
+  it('a VirtualService without name or namespace is reported as (unnamed) in default', () => {
+    expect(analyseVirtualService({ spec: { http: [{ name: 'r', timeout: '1s', retries: { attempts: 1, perTryTimeout: '1s', retryOn: '5xx' } }] } })).toEqual([
+      { virtualService: '(unnamed)', namespace: 'default', route: 'r', timeout: '1s', attempts: 1, perTryTimeout: '1s', retryOn: '5xx', retries: 'explicit', reasons: [], problems: [] },
+    ]);
+    expect(analyseVirtualService({ metadata: { name: 'tcp-only' }, spec: {} })).toEqual([]);
+  });
+
+  it('reads the first known version when the preferred one is unknown; a server with only unknown versions is an error naming them', async () => {
+    const later = await startKubeApiServer({ objects: [{ ...passing, apiVersion: 'networking.istio.io/v1beta1' }], istioVersions: ['v2', 'v1beta1', 'v1alpha3'] });
+    const unknown = await startKubeApiServer({ istioVersions: ['v2'] });
+    try {
+      const r = await check(['composed-pass'], {}, later.writeKubeconfig(ownDir(), 'later'));
+      expect(r.out.result.apiVersion).toBe('networking.istio.io/v1beta1');
+      expect(r.lines).toContain('networking.istio.io: serving v2, v1beta1, v1alpha3 — reading v1beta1');
+      const err = await check(undefined, {}, unknown.writeKubeconfig(ownDir(), 'unknown')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CheckError);
+      expect((err as CheckError).message).toBe(`the Istio API (networking.istio.io) is not served by ${unknown.url} (context unknown) — it serves only v2`);
+      expect((err as CheckError).hint).toBe('install Istio in this cluster, or point the check at the cluster that runs the mesh (context:)');
+    } finally {
+      await later.close();
+      await unknown.close();
+    }
+  });
+
   it('reads v1beta1 when that is all the server has (discovery), and errors when Istio is absent', async () => {
     const beta = await startKubeApiServer({ objects: [{ ...passing, apiVersion: 'networking.istio.io/v1beta1' }], istioVersions: ['v1beta1'] });
     const none = await startKubeApiServer({ istioVersions: [] });
@@ -195,7 +302,7 @@ describe('kubernetes.virtualservice-policy over every Istio sample', () => {
       expect(beta.requests.some((q) => q.path === '/apis/networking.istio.io/v1beta1/namespaces/composed-pass/virtualservices')).toBe(true);
       const err = await check(undefined, {}, none.writeKubeconfig(dir, 'none')).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CheckError);
-      expect((err as CheckError).message).toMatch(/networking\.istio\.io\) is not served/);
+      expect((err as CheckError).message).toBe(`the Istio API (networking.istio.io) is not served by ${none.url} (context none)`);
     } finally {
       await beta.close();
       await none.close();
