@@ -29,7 +29,7 @@ const VERDICT_CODE = {
   'src/checks/support/prometheus-api.ts': ['prometheusApi'],
   'src/checks/trivy-image.ts': ['parseTrivyReport', 'summarize', 'resolveIgnoreFile', 'runTrivy'],
   'src/checks/vault-health.ts': ['run'],
-  'src/checks/vault-rotation.ts': ['judge', 'run'],
+  'src/checks/vault-rotation.ts': ['listRecursive', 'hintFor', 'judge', 'run'],
 };
 
 /** The line range `file:start-end` of a top-level function or const, or of a method of the kind's object. */
