@@ -13,7 +13,7 @@ const VERDICT_CODE = {
   'src/checks/command.ts': ['toValue', 'push', 'text', 'tailLines', 'run'],
   'src/checks/file.ts': ['run'],
   'src/checks/grafana-dashboard.ts': ['regexes', 'fetchDashboard', 'readDashboardFile', 'run'],
-  'src/checks/http-health.ts': ['percentile', 'statusOk', 'probe', 'run'],
+  'src/checks/http-health.ts': ['percentile', 'statusOk', 'probe', 'targetsFromServices', 'run'],
   'src/checks/kubernetes-network-policy.ts': ['isEmptySelector', 'policyTypes', 'whyNotDeny', 'analyseNamespace', 'run', 'probeTarget', 'runProbe'],
   'src/checks/kubernetes-nodes-ready.ts': ['*'],
   'src/checks/kubernetes-query.ts': ['sanitizeObject', 'run'],
