@@ -217,7 +217,19 @@ describe('vault.rotation against the loopback Vault API', () => {
       'k/old-with-key': kvMetadataFor([daysAgo(400)], { rotation: 'x' }),
       'k/new-with-key': kvMetadataFor([daysAgo(1)], { rotation: 'x' }),
       'h/two-hours': kvMetadataFor([new Date(Date.now() - 2 * 3_600_000)]),
+      // a key literally named "undefined" is not a rotation key when none is asked for
+      'o/undefined-key': kvMetadataFor([daysAgo(400)], { undefined: 'x' }),
+      // deletion_time that is not a string does not mean deleted
+      'o/null-deletion': { ...kvMetadataFor([daysAgo(1)]), versions: { '1': { created_time: daysAgo(1).toISOString(), deletion_time: null as never, destroyed: false } } },
     });
+    const two = await runKind(vaultRotation, { paths: ['o/undefined-key', 'o/null-deletion'], maxAge: '90d' }, c);
+    expect((two.result as any).secrets.map((x: any) => [x.path, x.hasRotationKey, x.rotatable, x.reason])).toEqual([
+      ['o/null-deletion', false, true, ''],
+      ['o/undefined-key', false, false, 'current version is 400 days old (max 90d)'],
+    ]);
+    // two reasons at once, joined
+    const both = await runKind(vaultRotation, { paths: ['o/undefined-key'], maxAge: '90d', rotationKey: 'rotation' }, c);
+    expect((both.result as any).stale[0].reason).toBe('current version is 400 days old (max 90d); no custom_metadata "rotation"');
     const key = await runKind(vaultRotation, { paths: ['k/old-with-key', 'k/new-with-key'], rotationKey: 'rotation' }, c);
     expect(key.result).toMatchObject({ total: 2, rotatable: 2, maxAgeDays: null, rotationKey: 'rotation', stale: [] });
     expect(key.summary).toBe('all 2 secret(s) under secret/ are custom_metadata "rotation"');
@@ -256,15 +268,19 @@ describe('vault.rotation against the loopback Vault API', () => {
       threshold: 'all younger than 30d',
       verdict: 'inconclusive',
     });
+    expect(c.lines.some((l) => l.line.startsWith('none of the'))).toBe(false);
+    expect(c.attachments.get('vault-rotation.json')).toMatch(/}\n$/);
     const whole = await runKind(vaultRotation, { paths: [], prefix: '', rotationKey: 'r' }, c);
     expect(whole.result).toMatchObject({ total: 3, rotatable: 0 });
   });
 
   it('every listed path missing → a warning about the mount; a sealed Vault on LIST → error with the sealed hint', async () => {
     const c = await start({ 'detektor/db': kvMetadataFor([daysAgo(1)]) });
-    const out = await runKind(vaultRotation, { paths: ['x/one', 'x/two'], maxAge: '30d' }, c);
+    const out = await runKind(vaultRotation, { paths: ['x/1', 'x/2', 'x/3', 'x/4', 'x/5'], maxAge: '30d' }, c);
     expect((out.result as any).rotatable).toBe(0);
-    expect(c.lines).toContainEqual({ line: 'none of the 2 path(s) exist under secret/ — is "secret" the right mount, and is it KV version 2?', stream: 'stderr' });
+    // exactly five stale: all named, no ellipsis
+    expect(out.summary).toBe('5 of 5 secret(s) under secret/ are not younger than 30d — rotate them: x/1, x/2, x/3, x/4, x/5');
+    expect(c.lines).toContainEqual({ line: 'none of the 5 path(s) exist under secret/ — is "secret" the right mount, and is it KV version 2?', stream: 'stderr' });
     await server!.close();
     const sealed = await start({ 'detektor/db': kvMetadataFor([daysAgo(1)]) }, { state: 'sealed' });
     const e = await rejected(runKind(vaultRotation, { prefix: 'detektor', maxAge: '30d' }, sealed));
