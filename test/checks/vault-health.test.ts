@@ -236,6 +236,7 @@ describe('vault.health against the loopback Vault API (OpenBao sample body)', ()
     expect(out.offending).toEqual([]);
     expect(c.lines[0]).toEqual({ line: `GET ${server.url}/v1/sys/health`, stream: 'info' });
     expect(c.lines[1]!.line).toMatch(/^← HTTP 200 \(active\) in \d+ ms$/);
+    expect(c.lines[1]!.stream).toBe('info');
     expect(c.lines.slice(2)).toEqual([
       { line: 'GET /v1/auth/token/lookup-self (X-Vault-Token: ***)', stream: 'info' },
       { line: 'token accepted (ttl 1800 s, policies -)', stream: 'info' },
@@ -260,6 +261,10 @@ describe('vault.health against the loopback Vault API (OpenBao sample body)', ()
     expect(absent.r).toMatchObject({ tokenTtlSeconds: null, tokenPolicies: [] });
     expect(absent.lines).toEqual(['GET /v1/auth/token/lookup-self (X-Vault-Token: ***)', 'token accepted (ttl ? s, policies -)']);
     expect((await lines({ ttl: -5 })).lines).toHaveLength(2);
+    // a ttl that is not a number is unknown, not a short one
+    const text = await lines({ ttl: '1800' });
+    expect(text.r).toMatchObject({ tokenTtlSeconds: null });
+    expect(text.lines).toHaveLength(2);
   });
 
   it('unhealthy states: no token lookup, body fields as sent, todo and offending exactly; a status without todo', async () => {
@@ -353,8 +358,11 @@ describe('vault.health against the loopback Vault API (OpenBao sample body)', ()
     });
 
     it('404 on sys/health → the wrong-address hint; other undefined statuses → the proxy hint', async () => {
-      const e = await rejected(runKind(vaultHealth, { address: await rawVault([404, '{}', 'application/json']) }, await context()));
+      const c = await context();
+      const e = await rejected(runKind(vaultHealth, { address: await rawVault([404, '{}', 'application/json']) }, c));
       expect(e.hint).toBe('the address does not point at the Vault API (missing :8200? a path prefix?)');
+      // a status Vault does not define has no state name in the line
+      expect(c.lines[1]!.line).toMatch(/^← HTTP 404 in \d+ ms$/);
       await new Promise((r) => raw!.close(r));
       const e2 = await rejected(runKind(vaultHealth, { address: await rawVault([418, '{}', 'application/json']) }, await context()));
       expect(e2.hint).toBe('check that the address is the Vault API itself and not a proxy or load balancer page');
