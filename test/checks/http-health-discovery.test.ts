@@ -66,6 +66,12 @@ describe('http.health discovery from Kubernetes Services', () => {
     const ctx = await checkContext({ kubeconfig: kube.writeKubeconfig(dir) });
     const none = await runKind(httpHealth, { discover: { namespaces: ['other'], labelSelector: 'app=nothing' } }, ctx);
     expect(none.verdict).toBe('inconclusive');
+    expect(none).toMatchObject({
+      result: { budgetMs: 1000, samples: 5, targets: [], allOk: false, failing: [], maxLatencyMs: null, discovered: 0, evidenceFile: null },
+      summary: 'no health endpoint to probe: no Service carries readiness.io/health-url or readiness.io/health-path',
+      measured: '0 targets',
+      threshold: 'every response < 1000 ms',
+    });
     await ctx.dispose();
     const dead = await startKubeApiServer({});
     const kc = dead.writeKubeconfig(dir, 'gone');
