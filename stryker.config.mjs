@@ -13,7 +13,7 @@ const VERDICT_CODE = {
   'src/checks/command.ts': ['toValue', 'push', 'text', 'tailLines', 'run'],
   'src/checks/file.ts': ['run'],
   'src/checks/grafana-dashboard.ts': ['regexes', 'fetchDashboard', 'readDashboardFile', 'run'],
-  'src/checks/http-health.ts': ['percentile', 'statusOk', 'probe', 'run'],
+  'src/checks/http-health.ts': ['percentile', 'statusOk', 'probe', 'targetsFromServices', 'run'],
   'src/checks/kubernetes-network-policy.ts': ['isEmptySelector', 'policyTypes', 'whyNotDeny', 'analyseNamespace', 'run', 'probeTarget', 'runProbe'],
   'src/checks/kubernetes-nodes-ready.ts': ['*'],
   'src/checks/kubernetes-query.ts': ['sanitizeObject', 'run'],
@@ -29,7 +29,7 @@ const VERDICT_CODE = {
   'src/checks/support/prometheus-api.ts': ['prometheusApi'],
   'src/checks/trivy-image.ts': ['parseTrivyReport', 'summarize', 'resolveIgnoreFile', 'runTrivy'],
   'src/checks/vault-health.ts': ['run'],
-  'src/checks/vault-rotation.ts': ['judge', 'run'],
+  'src/checks/vault-rotation.ts': ['listRecursive', 'hintFor', 'judge', 'run'],
 };
 
 /** The line range `file:start-end` of a top-level function or const, or of a method of the kind's object. */

@@ -117,7 +117,7 @@ export function vaultRequest(c: VaultCall, apiPath: string, method = 'GET'): Pro
 /** CheckError for a 403 on an authenticated path, with the policy the token needs */
 export function permissionDenied(apiPath: string, capability: string, res: HttpResponse): CheckError {
   return new CheckError(
-    `Vault refused ${apiPath} (HTTP 403: ${vaultErrors(res)})`,
+    `Vault refused ${apiPath} (HTTP ${res.status}: ${vaultErrors(res)})`,
     `the token's policy needs "${capability}" on ${apiPath.replace(/^\/v1\//, '')} — check the token (expired? wrong namespace?) and its policy`,
   );
 }
