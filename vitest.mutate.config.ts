@@ -15,6 +15,7 @@ export const MUTATION_TESTS = [
   'test/report/verify.test.ts',
   'test/report/verify-bundle.test.ts',
   'test/report/verify-policy.test.ts',
+  'test/report/verify-journal.test.ts',
   'test/report/sums.test.ts',
   'test/report/model.test.ts',
   'test/checklist/expect.test.ts',
