@@ -76,6 +76,8 @@ function breakChecklist(d: string): void {
 }
 
 const verify = (d: string, allowed = fx.allowed) => verifyBundle(d, { allowedSigners: allowed });
+/** the FAIL verify ends with when a check throws: a record or file it did not expect */
+const unforeseen = (r: VerifyResult) => r.findings.filter((f) => f.message.startsWith(UNFORESEEN));
 const fails = (r: VerifyResult) => r.findings.filter((f) => f.level === 'fail');
 /** the findings about these files (or about a line of them: journal.jsonl:7) */
 const about = (r: VerifyResult, ...files: string[]) => r.findings.filter((f) => files.some((x) => f.file === x || f.file?.startsWith(`${x}:`)));
@@ -124,7 +126,7 @@ describe('verify: the journal when checklist.yaml cannot be loaded (the chain ch
       fail('checklist.yaml', expect.stringMatching(/^cannot be loaded, so the journal cannot be replayed: \S/) as unknown as string),
     ]);
     expect(about(r, 'journal.jsonl')).toEqual([chainIntact(d)]);
-    expect(r.findings.map((f) => f.message)).not.toContain(UNFORESEEN);
+    expect(unforeseen(r)).toEqual([]);
   });
 
   it('checklist.yaml that does not load: the first three lines of the error, on one line; no file counted as added', async () => {
@@ -174,7 +176,7 @@ describe('verify: the journal when checklist.yaml cannot be loaded (the chain ch
       fail('checklist.yaml', expect.stringMatching(/^cannot be loaded/) as unknown as string),
       fail('journal.jsonl', 'journal file not found'),
     ]);
-    expect(r.findings.map((f) => f.message)).not.toContain(UNFORESEEN);
+    expect(unforeseen(r)).toEqual([]);
   });
 
   it('a torn last line: a failure without its "journal.jsonl:N:" prefix, and no OK for the chain', async () => {
@@ -224,7 +226,7 @@ describe('verify: the journal replayed with its checklist', () => {
       fail('journal.jsonl', 'journal file not found'),
       fail('journal.jsonl:1', 'the first record is not session.start'),
     ]);
-    expect(r.findings.map((f) => f.message)).not.toContain(UNFORESEEN);
+    expect(unforeseen(r)).toEqual([]);
   });
 
   it('checklist.yaml changed: named once, by checklist.yaml (the replay finding the same is not repeated for the journal)', async () => {
@@ -244,16 +246,34 @@ describe('verify: the journal replayed with its checklist', () => {
       const result = recs.find((x) => x.type === 'item.result' && x.data?.item === '2.2')!;
       recs.push({ ...result, data: { ...result.data, evidence: [null, { path: '../outside.log', sha256: '00', bytes: 1 }, { path: 7 }] } });
       recs.push({ ...recs.at(-1)!, type: 'note', actor: CAPTAIN, data: null });
+      // a sign-off that names nobody is no act of anyone's: not even an unsigned one
+      recs.push({ ...recs.at(-1)!, type: 'signoff', actor: BOB, data: { item: '1.2', decision: 'approve', comment: '', evidence: [] } });
     });
     const r = await verify(d);
-    const at = recordsOf(d).length - 1; // the result's line (1-based) is the one before the note's
-    expect(r.findings.map((f) => f.message)).not.toContain(UNFORESEEN);
+    const at = recordsOf(d).length - 2; // the result's line (1-based): the note and the sign-off follow it
+    expect(unforeseen(r)).toEqual([]);
     expect(fails(r).filter((f) => /evidence path/.test(f.message))).toEqual([
       fail('journal.jsonl', `line ${at}: evidence path undefined is not a safe bundle path`),
       fail('journal.jsonl', `line ${at}: evidence path "../outside.log" is not a safe bundle path`),
       fail('journal.jsonl', `line ${at}: evidence path 7 is not a safe bundle path`),
     ]);
     expect(r.findings.filter((f) => f.file === '../outside.log' || f.file === 'outside.log')).toEqual([]);
+    expect(r.findings.filter((f) => / is not SSH-signed$/.test(f.message))).toEqual([]);
+  });
+});
+
+describe('verify: a session.start that pins no checklist', () => {
+  it('checklist.yaml is not the one it pins (it pins none), said once, with no check cut short', async () => {
+    const d = copy();
+    rechain(d, (recs) => {
+      delete recs[0]!.data!.checklist;
+    });
+    const r = await verify(d);
+    expect(unforeseen(r)).toEqual([]);
+    const bytes = readFileSync(path.join(d, 'checklist.yaml'));
+    expect(about(r, 'checklist.yaml')).toEqual([
+      fail('checklist.yaml', `sha256 ${createHash('sha256').update(bytes).digest('hex')} is not the checklist the session ran (journal line 1 pins undefined)`),
+    ]);
   });
 });
 
