@@ -290,6 +290,15 @@ describe('verify: the evidence the journal recorded', () => {
     ]);
   });
 
+  it('replaced: a failure naming the journal line that recorded it', async () => {
+    const d = copy();
+    const ev = (recordsOf(d).find((x) => x.type === 'item.result' && x.data?.item === '2.2')!.data!.evidence as { path: string }[])[0]!.path;
+    const line = seqOf(d, 'item.result', '2.2') + 1;
+    writeFileSync(path.join(d, ev), 'all good\n');
+    const r = await verify(d);
+    expect(about(r, ev, 'evidence/')).toEqual([changed(ev), fail(ev, `is not the evidence recorded in journal line ${line} (sha256 differs): it was replaced`)]);
+  });
+
   it('a symlink in its place: not a regular file, said by the manifest, the evidence and the file accounting', async () => {
     const d = copy();
     rmSync(path.join(d, 'evidence/1.2/1.log'));
