@@ -205,6 +205,11 @@ async function checkManifestSignature(
     v.fail(SUMS_SIG_FILE, `missing: the bundle is UNSIGNED${report?.bundle?.signature?.reason ? ` (${report.bundle.signature.reason})` : ''}`);
     return undefined;
   }
+  // a directory, a symlink or a device in its place is never followed or read; accountForFiles names the files
+  // that are not regular, and an empty directory is no file to it: named here
+  const sigStat = lstatSync(sigFile);
+  if (sigStat.isDirectory()) v.fail(SUMS_SIG_FILE, NOT_REGULAR);
+  if (!sigStat.isFile()) return undefined;
   const genAt = Date.parse(report?.bundle?.generatedAt ?? '');
   const sigText = await readFile(sigFile, 'utf8');
   // the signature as checked for a principal: the one allowed_signers gives its key, or the one the report names

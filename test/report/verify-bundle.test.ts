@@ -5,7 +5,7 @@
  * the exact findings.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -272,18 +272,27 @@ describe('verify: SHA256SUMS.sig', () => {
     ]);
   });
 
-  it('a directory in its place: damage no check names, so verify stops with the catch-all FAIL', async () => {
-    const d = copy();
-    rmSync(path.join(d, 'SHA256SUMS.sig'));
-    mkdirSync(path.join(d, 'SHA256SUMS.sig'));
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
-    expect(r.valid).toBe(false);
-    expect(r.findings.at(-1)).toEqual({
-      level: 'fail',
-      message: 'verify stopped here: the bundle is damaged in a way no check above names: EISDIR: illegal operation on a directory, read',
-    });
-    expect(r).not.toHaveProperty('signer');
-    expect(r).not.toHaveProperty('decision');
+  it('a directory or a symlink in its place is named, not followed (no catch-all)', async () => {
+    for (const make of ['directory', 'symlink'] as const) {
+      const d = copy();
+      const sig = path.join(d, 'SHA256SUMS.sig');
+      const real = readFileSync(sig);
+      rmSync(sig);
+      if (make === 'directory') mkdirSync(sig);
+      else {
+        // a symlink to a good signature elsewhere is still no signature of the bundle's own
+        writeFileSync(path.join(path.dirname(d), `${make}-target.sig`), real);
+        symlinkSync(path.join(path.dirname(d), `${make}-target.sig`), sig);
+      }
+      const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+      expect(r.valid).toBe(false);
+      expect(about(r, 'SHA256SUMS.sig')).toEqual([
+        { level: 'fail', file: 'SHA256SUMS.sig', message: 'is not a regular file (a symlink, directory or device has no place in a bundle)' },
+      ]);
+      expect(r.findings.some((f) => f.message.startsWith('verify stopped here'))).toBe(false);
+      expect(r.signer).toBeUndefined();
+      expect(r.decision).toBe('GO');
+    }
   });
 
   it('report.json naming another signing key: a FAIL naming both keys', async () => {

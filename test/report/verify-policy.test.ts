@@ -62,7 +62,7 @@ const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex')
 const fails = (r: VerifyResult) => r.findings.filter((f) => f.level === 'fail');
 
 /** A session of the shop checklist in a fresh directory (items `only`, no deliverables). */
-function shopSession(o: { only?: string[]; editChecklist?: (yaml: string) => string } = {}): Promise<Session> {
+function shopSession(o: { only?: string[]; editChecklist?: (yaml: string) => string; operatorKey?: string } = {}): Promise<Session> {
   return runShopSession(path.join(root, `s-${++n}`), 'x-secret-x', { deliverables: false, ...o });
 }
 
