@@ -146,6 +146,29 @@ describe('command kind: values, tails, summaries and errors, exactly', () => {
     }
   });
 
+  it('decimals, JSON from stdout only, a bare number is no JSON, stderr without a final newline, a failure that merely says "No such file"', async () => {
+    const ctx = await basicContext();
+    try {
+      const dec = await runKind(command, { run: "echo 'g=1.25'", capture: { g: 'g=(.*)' } }, ctx);
+      expect(dec.result.captures).toEqual({ g: 1.25 });
+      // the JSON is stdout's alone, whatever the command says on stderr
+      const both = await runKind(command, { run: `echo '{"ok": true}'; echo 'a warning' >&2` }, ctx);
+      expect(both.result.json).toEqual({ ok: true });
+      const bare = await runKind(command, { run: 'echo 42' }, ctx);
+      expect(bare.result.json).toBeNull();
+      const noNewline = await runKind(command, { run: "printf 'a\\nb' >&2" }, ctx);
+      expect(noNewline.result).toMatchObject({ lines: 2, stderrTail: 'a\nb' });
+      // only exit 126/127 from the shell is "not found / not executable": exit 1 with such words is a result
+      const own = await runKind(command, { run: "echo 'cat: x: No such file or directory' >&2; exit 1" }, ctx);
+      expect(own.result.exitCode).toBe(1);
+      expect(own.summary).toBe('exit 1; last line: cat: x: No such file or directory');
+      // nothing left the process group: no line says so
+      expect(ctx.lines.filter((l) => l.line.includes('still running'))).toEqual([]);
+    } finally {
+      await ctx.dispose();
+    }
+  });
+
   it('tails keep the last 50 lines of a long output (one big chunk, then many small ones), CRLF and long lines handled', async () => {
     const ctx = await basicContext();
     try {
