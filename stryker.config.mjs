@@ -1,6 +1,7 @@
 // Mutation testing of the core (`npm run mutate`, not part of `npm test`): the journal, the reducer and the
 // decision, report verification and checksums, and the code that turns a check's result into a verdict.
-// Scores and the surviving mutants are in README.md (Development).
+// Scores per file are in README.md (Development); how each was taken and every surviving mutant, in
+// docs/mutation-testing.md.
 import { readFileSync } from 'node:fs';
 
 // The verdict code of each check kind, by function (or method) name: the code that computes the fields the kind's
