@@ -84,6 +84,13 @@ describe('kubernetes.secrets-managed', () => {
     expect(out.result.externalSecrets).toBeNull();
   });
 
+  it('labelSelector: only the Secrets it selects are judged (the API server filters them)', async () => {
+    const { out, pass } = await check({ namespaces: ['detektor'], labelSelector: 'reconcile.external-secrets.io/managed=true', checkExternalSecrets: false });
+    expect(out.result).toMatchObject({ total: 1, managed: 1, ignored: 0, unmanaged: [] });
+    expect((out.result.secrets as { name: string }[]).map((s) => s.name)).toEqual(['db-credentials']);
+    expect(pass).toBe(true);
+  });
+
   it('the allow-list (name, namespace/name, prefix*) makes the rest pass', async () => {
     const { out, pass } = await check({ namespaces: ['detektor'], allow: ['detektor/bootstrap-*', 'legacy-env'], checkExternalSecrets: false });
     expect(out.result).toMatchObject({ total: 4, managed: 4, unmanaged: [] });
