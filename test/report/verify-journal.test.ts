@@ -4,7 +4,6 @@
  * unsigned ones that count toward a decision), and the files no journal record names. Exact findings, so that a
  * finding dropped, doubled or reworded is noticed.
  */
-import canonicalize from 'canonicalize';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,7 +15,7 @@ import { planWaiverApproval, recordWaiver, recordWaiverApproval } from '../../sr
 import { recordSignedAct } from '../../src/engine/signed-act.js';
 import type { ReportResult } from '../../src/report/bundle-api.js';
 import { UNFORESEEN, verifyBundle, type Finding, type VerifyResult } from '../../src/report/verify.js';
-import { makeSignedBundle, type Fixture } from './helpers/bundle.js';
+import { makeSignedBundle, rewriteJournal, type Fixture } from './helpers/bundle.js';
 import { CAPTAIN, runShopSession } from './helpers/session.js';
 
 const BOB = 'bob@example.com';
@@ -49,19 +48,6 @@ const journalOf = (d: string): string[] => readFileSync(path.join(d, 'journal.js
 const recordsOf = (d: string): Rec[] => journalOf(d).map((l) => JSON.parse(l) as Rec);
 const seqOf = (d: string, type: string, item?: string): number =>
   recordsOf(d).find((r) => r.type === type && (item === undefined || r.data?.item === item))!.seq;
-
-/** journal.jsonl rewritten with its hash chain made whole again (each `prev` = "sha256:" + hex of the line before) */
-function rechain(d: string, edit: (records: Rec[]) => void): void {
-  const records = recordsOf(d);
-  edit(records);
-  let prev: string | null = null;
-  const lines = records.map((r, seq) => {
-    const line = canonicalize({ ...r, seq, prev })!;
-    prev = 'sha256:' + createHash('sha256').update(line).digest('hex');
-    return line;
-  });
-  writeFileSync(path.join(d, 'journal.jsonl'), lines.join('\n') + '\n');
-}
 
 /** checklist.yaml edited so that it no longer loads, with four problems (the finding names the first lines of the error) */
 function breakChecklist(d: string): void {
@@ -242,7 +228,7 @@ describe('verify: the journal replayed with its checklist', () => {
 
   it('records it cannot read (data null, odd evidence) end no check early: the unsafe evidence paths are named and not opened', async () => {
     const d = copy();
-    rechain(d, (recs) => {
+    rewriteJournal<Rec>(d, (recs) => {
       const result = recs.find((x) => x.type === 'item.result' && x.data?.item === '2.2')!;
       recs.push({ ...result, data: { ...result.data, evidence: [null, { path: '../outside.log', sha256: '00', bytes: 1 }, { path: 7 }] } });
       recs.push({ ...recs.at(-1)!, type: 'note', actor: CAPTAIN, data: null });
@@ -265,7 +251,7 @@ describe('verify: the journal replayed with its checklist', () => {
 describe('verify: a session.start that pins no checklist', () => {
   it('checklist.yaml is not the one it pins (it pins none), said once, with no check cut short', async () => {
     const d = copy();
-    rechain(d, (recs) => {
+    rewriteJournal<Rec>(d, (recs) => {
       delete recs[0]!.data!.checklist;
     });
     const r = await verify(d);

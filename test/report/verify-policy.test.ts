@@ -22,7 +22,7 @@ import { recordWaiver } from '../../src/engine/waiver.js';
 import { writeReportBundle } from '../../src/report/bundle.js';
 import { signSignoff, statementType, type Statement } from '../../src/report/signoff-sign.js';
 import { formatFinding, verifyBundle, type VerifyResult } from '../../src/report/verify.js';
-import { isolatedEnv } from './helpers/bundle.js';
+import { isolatedEnv, rewriteJournal } from './helpers/bundle.js';
 import { CAPTAIN, decide, runShopSession, signoffAs } from './helpers/session.js';
 import { allowedLine, genKey, type TestKey } from './helpers/ssh.js';
 
@@ -104,21 +104,6 @@ const canonical = (s: unknown) => canonicalize(s)! + '\n';
 /** The time of a bundle's last journal record (an interim report's decision time), as verify prints it */
 const lastTs = (dir: string) => new Date((JSON.parse(readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').at(-1)!) as { ts: string }).ts).toISOString();
 
-/** The journal of a bundle rewritten: `edit` changes records, the chain is linked again (as a forger would). */
-function rewriteJournal(dir: string, edit: (rec: JournalRecord) => void): void {
-  const file = path.join(dir, 'journal.jsonl');
-  let prev: string | null = null;
-  const out: string[] = [];
-  for (const line of readFileSync(file, 'utf8').trim().split('\n')) {
-    const rec = JSON.parse(line) as JournalRecord;
-    edit(rec);
-    const text = canonicalize({ ...rec, prev })!;
-    out.push(text);
-    prev = hashLine(text);
-  }
-  writeFileSync(file, out.map((l) => l + '\n').join(''));
-}
-
 describe('verify: a statement missing from the bundle, not a file, changed, or named by an unsafe path', () => {
   let dir: string;
   let acts: { rec: JournalRecord; ref: StatementRef }[];
@@ -183,10 +168,12 @@ describe('verify: a statement missing from the bundle, not a file, changed, or n
 
   it('a statement path or signature path in the journal that is not a safe bundle path', async () => {
     const found = await statementFindings((d) =>
-      rewriteJournal(d, (rec) => {
-        const st = (rec.data as { statement?: StatementRef }).statement;
-        if (rec.seq === acts[0]!.rec.seq) st!.path = '../outside.json';
-        if (rec.seq === acts[1]!.rec.seq) st!.sigPath = 'signoffs/./x.sig';
+      rewriteJournal(d, (recs) => {
+        for (const rec of recs) {
+          const st = (rec.data as { statement?: StatementRef }).statement;
+          if (rec.seq === acts[0]!.rec.seq) st!.path = '../outside.json';
+          if (rec.seq === acts[1]!.rec.seq) st!.sigPath = 'signoffs/./x.sig';
+        }
       }),
     );
     expect(found).toEqual([

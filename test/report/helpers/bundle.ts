@@ -1,7 +1,9 @@
 /** A signed bundle of a finished shop session, made the way the CLI makes it (real keys, real runner). */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeReportBundle } from '../../../src/report/bundle.js';
+import { canonicalJson, hashLine } from '../../../src/engine/journal.js';
+import type { JournalRecord } from '../../../src/engine/events.js';
 import { findItem } from '../../../src/engine/decide.js';
 import { recordWaiver } from '../../../src/engine/waiver.js';
 import type { ReportResult } from '../../../src/report/bundle-api.js';
@@ -28,6 +30,23 @@ export function isolatedEnv(root: string, extra: NodeJS.ProcessEnv = {}): NodeJS
   // the CLI skips main() under VITEST: children get a clean environment
   for (const k of Object.keys(e)) if (k.startsWith('VITEST') || k === 'NODE_OPTIONS') delete e[k];
   return e;
+}
+
+/**
+ * A bundle's journal rewritten as a forger would: `edit` changes, adds or removes records, then every record gets its
+ * seq and `prev` again, so the hash chain is whole.
+ */
+export function rewriteJournal<R extends Pick<JournalRecord, 'seq' | 'prev'> = JournalRecord>(dir: string, edit: (records: R[]) => void): void {
+  const file = path.join(dir, 'journal.jsonl');
+  const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as R);
+  edit(records);
+  let prev: string | null = null;
+  const lines = records.map((r, seq) => {
+    const line = canonicalJson({ ...r, seq, prev });
+    prev = hashLine(line);
+    return line;
+  });
+  writeFileSync(file, lines.join('\n') + '\n');
 }
 
 /**
