@@ -34,8 +34,7 @@ const VERDICT_CODE = {
 };
 
 /** The line range `file:start-end` of a top-level function or const, or of a method of the kind's object. */
-function linesOf(file, name) {
-  const lines = readFileSync(file, 'utf8').split('\n');
+function linesOf(file, lines, name) {
   const top = new RegExp(`^()(export )?(async )?(function |const )${name}\\b\\s*[(=:<]`);
   const method = new RegExp(`^(\\s+)((private|protected|public) )?(async )?${name}\\s*[(<]`);
   const start = lines.findIndex((l) => top.test(l) || method.test(l));
@@ -49,9 +48,11 @@ function linesOf(file, name) {
   return `${file}:${start + 1}-${end + 1}`;
 }
 
-const verdictCode = Object.entries(VERDICT_CODE).flatMap(([file, names]) =>
-  names.includes('*') ? [file] : names.map((n) => linesOf(file, n)),
-);
+const verdictCode = Object.entries(VERDICT_CODE).flatMap(([file, names]) => {
+  if (names.includes('*')) return [file];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  return names.map((n) => linesOf(file, lines, n));
+});
 
 const MUTATE = [
   'src/engine/journal.ts',
