@@ -15,7 +15,7 @@ import { computeSums, listFiles } from '../../src/report/sums.js';
 import { formatFinding, verifyBundle, type Finding, type VerifyResult } from '../../src/report/verify.js';
 import { makeSignedBundle, type Fixture } from './helpers/bundle.js';
 import { CAPTAIN } from './helpers/session.js';
-import { allowedLine, type TestKey } from './helpers/ssh.js';
+import { allowedLine, fingerprint } from './helpers/ssh.js';
 
 let root: string;
 let fx: Fixture;
@@ -32,11 +32,6 @@ afterAll(async () => {
   await fx?.session.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-function fingerprint(key: TestKey): string {
-  const r = spawnSync('ssh-keygen', ['-l', '-f', key.pub], { encoding: 'utf8' });
-  return r.stdout.split(' ')[1]!;
-}
 
 /** A fresh copy of the good bundle to damage. */
 function copy(): string {

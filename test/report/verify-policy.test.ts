@@ -24,7 +24,7 @@ import { signSignoff, statementType, type Statement } from '../../src/report/sig
 import { formatFinding, verifyBundle, type VerifyResult } from '../../src/report/verify.js';
 import { isolatedEnv, rewriteJournal } from './helpers/bundle.js';
 import { CAPTAIN, decide, runShopSession, signoffAs } from './helpers/session.js';
-import { allowedLine, genKey, type TestKey } from './helpers/ssh.js';
+import { allowedLine, fingerprint, genKey, type TestKey } from './helpers/ssh.js';
 
 const BOB = 'bob@example.com';
 const DAVE = 'dave@example.com';
@@ -304,11 +304,6 @@ describe('verify: policy on the approvals a waiver needs', () => {
     }
   });
 });
-
-/** "SHA256:…", the fingerprint of a test key as ssh-keygen prints it */
-function fingerprint(key: TestKey): string {
-  return spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', key.pub], { encoding: 'utf8' }).stdout.split(/\s+/)[1]!;
-}
 
 describe('verify: policy on who ran an item and which key approved it', () => {
   it('the runners are those who started or finished the item, by name or by key; one key is one person', async () => {

@@ -23,6 +23,11 @@ export function genKey(dir: string, name: string, o: { type?: string; bits?: num
   return { priv, pub: priv + '.pub', pubLine: readFileSync(priv + '.pub', 'utf8').trim() };
 }
 
+/** "SHA256:…", the fingerprint of a test key as ssh-keygen prints it */
+export function fingerprint(key: TestKey): string {
+  return spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', key.pub], { encoding: 'utf8' }).stdout.split(/\s+/)[1]!;
+}
+
 /** allowed_signers line for a key: `principal [namespaces="…"] type base64` */
 export function allowedLine(principal: string, key: TestKey, namespaces?: string): string {
   const [type, b64] = key.pubLine.split(/\s+/);
