@@ -7,6 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from '../../src/checks/contract.js';
 
 export interface BasicContext extends CheckContext {
@@ -28,8 +29,17 @@ export interface BasicContextOptions {
   timeoutMs?: number;
 }
 
+// every context's temporary directory is removed when its test file ends, whether or not the test disposed it
+// (registered on the importing test file's suite)
+const made = new Set<string>();
+afterAll(async () => {
+  await Promise.all([...made].map((dir) => rm(dir, { recursive: true, force: true })));
+  made.clear();
+});
+
 export async function basicContext(o: BasicContextOptions = {}): Promise<BasicContext> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-ctx-'));
+  made.add(dir);
   const controller = new AbortController();
   const vars = o.vars ?? {};
   const secrets = (o.secretVars ?? []).map((n) => vars[n]).filter((v): v is string => !!v);
