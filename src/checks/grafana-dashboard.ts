@@ -234,7 +234,9 @@ export const grafanaDashboard: CheckKind<Params> = {
       p.match === 'title' ? m.by.includes('title') : p.match === 'query' ? m.by.includes('query') : p.match === 'both' ? m.by.length === 2 : true,
     );
     const matched = counted.length;
-    ctx.emit(`"${walked.title ?? walked.uid ?? '?'}" (${walked.layout} layout): ${walked.panels.length} panels, ${walked.rows} rows`);
+    // a bare export may have neither title nor uid: then it is named by its file
+    const name = walked.title ?? walked.uid ?? p.uid ?? p.file ?? '?';
+    ctx.emit(`"${name}" (${walked.layout} layout): ${walked.panels.length} panels, ${walked.rows} rows`);
     for (const pnl of walked.panels) {
       const m = matches.find((x) => x.path === pnl.path);
       ctx.emit(`  ${m ? `✓ [${m.by.join('+')}]` : '·'} ${pnl.title || '(untitled)'}  (${pnl.path}${pnl.row ? `, row "${pnl.row}"` : ''})`);
@@ -264,7 +266,7 @@ export const grafanaDashboard: CheckKind<Params> = {
     };
     return {
       result,
-      summary: `${matched} SLO panel(s) (${p.match}: ${byTitle} by title, ${byQuery} by query) of ${walked.panels.length} in "${walked.title ?? walked.uid}"; need ≥ ${p.min}${note}`,
+      summary: `${matched} SLO panel(s) (${p.match}: ${byTitle} by title, ${byQuery} by query) of ${walked.panels.length} in "${name}"; need ≥ ${p.min}${note}`,
       measured: `${matched} matching panels`,
       threshold: `≥ ${p.min}`,
       offending:

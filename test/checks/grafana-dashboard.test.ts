@@ -297,7 +297,8 @@ describe('grafana.dashboard on a file (same walker)', () => {
       const many = await runKind(grafanaDashboard, { file: 'many.json' }, ctx);
       expect((many.result as { panelTitles: string[] }).panelTitles).toHaveLength(100);
       expect(many.offending).toHaveLength(20);
-      expect(ctx.lines.map((l) => l.line)).toEqual(expect.arrayContaining(['"?" (panels layout): 101 panels, 0 rows', '  · (untitled)  (panels[0])']));
+      expect(ctx.lines.map((l) => l.line)).toEqual(expect.arrayContaining(['"many.json" (panels layout): 101 panels, 0 rows', '  · (untitled)  (panels[0])']));
+      expect(many.summary).toBe('0 SLO panel(s) (either: 0 by title, 0 by query) of 101 in "many.json"; need ≥ 5');
       const pyrra = await runKind(grafanaDashboard, { file: path.join(FIX, 'pyrra-detail.json') }, ctx);
       expect(pyrra.result).toMatchObject({ source: 'file', file: path.join(FIX, 'pyrra-detail.json'), uid: 'ccssRIenz' });
       expect((pyrra.result as { url?: string }).url).toBeUndefined();
