@@ -396,7 +396,7 @@ export const prometheusAlertHistory: CheckKind<Params> = {
     const classified = classify(episodes, p, { intervalS, runbooks, ackConfigured, incidents, silences });
 
     const n = classified.length;
-      const count = (f: (c: Classified) => boolean) => classified.filter(f).length;
+    const count = (f: (c: Classified) => boolean) => classified.filter(f).length;
     const byAlert = perAlert(classified, p.days, runbooks, ackConfigured);
 
     const result = {
