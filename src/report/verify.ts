@@ -387,15 +387,20 @@ async function checkSignoffs(
   const verifiedSignoffs = new Map<number, { principal: string }>();
   // sign-offs, notes, decisions, waivers and waiver approvals are signed statements alike
   for (const rec of replay.records) {
-    const d = rec.data as { by?: string; statement?: StatementRef } | null;
-    if (!d || typeof d.by !== 'string' || !SIGNED_ACTS.has(rec.type)) continue;
-    const where = `${actNoun(rec)} journal #${rec.seq}`;
+    const d = rec.data as { by?: string; statement?: StatementRef; final?: unknown } | null;
+    if (!d || !SIGNED_ACTS.has(rec.type)) continue;
     if (!d.statement) {
-      // the acts that count toward a decision say so when unsigned (an unsigned one never counts)
-      if (rec.type === 'signoff' || rec.type === 'waiver' || rec.type === 'waiver.approval')
-        v.warn('journal.jsonl', `line ${rec.seq + 1}: ${actNoun(rec)} #${rec.seq} by ${d.by} (${actLabel(rec)}) is not SSH-signed`);
+      // the acts that count toward a decision say so when unsigned (an unsigned one never counts), and so does the
+      // final decision itself, which names nobody when recorded without a key (`run --ci` with none)
+      const counts = typeof d.by === 'string' && (rec.type === 'signoff' || rec.type === 'waiver' || rec.type === 'waiver.approval');
+      if (counts || (rec.type === 'decision' && d.final === true)) {
+        const by = typeof d.by === 'string' ? ` by ${d.by}` : '';
+        v.warn('journal.jsonl', `line ${rec.seq + 1}: ${actNoun(rec)} #${rec.seq}${by} (${actLabel(rec)}) is not SSH-signed`);
+      }
       continue;
     }
+    if (typeof d.by !== 'string') continue;
+    const where = `${actNoun(rec)} journal #${rec.seq}`;
     const r = await checkStatement(v.dir, rec, d as StatementEvent, replay, k);
     if (r.problems.length) for (const p of r.problems) (p.untrusted && lenient ? v.warn : v.fail)(p.file, `${p.message} (${where})`);
     else {

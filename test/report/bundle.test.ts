@@ -61,8 +61,8 @@ describe('the signed bundle', () => {
     const sums = readFileSync(path.join(result.dir, 'SHA256SUMS'), 'utf8');
     expect(sums).toMatch(/^[0-9a-f]{64} {2}evidence\/_deliverable-0\/1\.log$/m);
     expect(sums).toMatch(/^[0-9a-f]{64} {2}evidence\/_deliverable-1\/1\.log$/m);
-    // two sign-offs and the waiver, each a statement and its signature
-    expect(files.filter((f) => f.startsWith('signoffs/'))).toHaveLength(6);
+    // two sign-offs, the waiver and the final decision, each a statement and its signature
+    expect(files.filter((f) => f.startsWith('signoffs/'))).toHaveLength(8);
     expect(readFileSync(path.join(result.dir, 'checklist.yaml'))).toEqual(readFileSync(path.join(session.dir, 'checklist.yaml')));
     expect(readFileSync(path.join(root, 'reports', 'production-readiness.html'))).toEqual(readFileSync(path.join(result.dir, 'report.html')));
   });
@@ -77,7 +77,7 @@ describe('the signed bundle', () => {
     const names = readFileSync(path.join(result.dir, 'SHA256SUMS'), 'utf8').trim().split('\n').map((l) => l.slice(66));
     expect(spawnSync('sort', ['-c'], { input: names.join('\n') + '\n', env: { ...process.env, LC_ALL: 'C' } }).status).toBe(0);
     const statements = names.filter((n) => n.startsWith('signoffs/') && n.endsWith('.json'));
-    expect(statements).toHaveLength(3); // the waiver is a signed statement too
+    expect(statements).toHaveLength(4); // the waiver and the final decision are signed statements too
     for (const s of statements) {
       const principal = JSON.parse(readFileSync(path.join(result.dir, s), 'utf8')).principal;
       const r = sshVerify(allowed, principal, 'signoff@readiness-tui', path.join(result.dir, s + '.sig'), path.join(result.dir, s));
@@ -123,18 +123,18 @@ describe('the signed bundle', () => {
     expect(ran.attempts[0]!.ranBy).toEqual({ principal: CAPTAIN });
     const waived = items.find((i) => i.id === '2.3')!;
     expect(waived.waiver).toMatchObject({ by: CAPTAIN, keyFingerprint: fp(captain), approvalsNeeded: 0, approvals: [], inForceAtDecision: true, stale: false });
-    expect(m.decision.decidedBy).toEqual({ principal: CAPTAIN });
+    expect(m.decision.decidedBy).toEqual({ principal: CAPTAIN, keyFingerprint: fp(captain) });
     const md = readFileSync(path.join(result.dir, 'summary.md'), 'utf8');
-    expect(md).toContain(`Final decision recorded by ${CAPTAIN} \\(key not recorded\\)`);
+    expect(md).toMatch(/^Final decision recorded by captain@example\.com \\\(key SHA256:\S+\\\) at \S+Z\.$/m);
     expect(md).toMatch(/^\| 1\.1 \| 1 \| PASS \| captain@example\.com \\\(key not recorded\\\) \|/m);
     expect(md).toContain(`- 2.3: waiver #`);
     // (markdown escapes the fingerprint's punctuation)
     expect(md).toMatch(/- 2\.3: waiver #\d+ by captain@example\.com \\\(key SHA256:\S+\\\) until 2099-01-01 \(in force\) — known issue/);
     const html = readFileSync(path.join(result.dir, 'report.html'), 'utf8');
-    expect(html).toContain(`<dt>Decided by</dt><dd>${CAPTAIN} (key not recorded)</dd>`);
+    expect(html).toContain(`<dt>Decided by</dt><dd>${CAPTAIN} (key ${fp(captain)})</dd>`);
     expect(html).toMatch(new RegExp(`Waiver #\\d+ by ${CAPTAIN.replace('.', '\\.')} \\(key ${fp(captain).replace(/[+/]/g, '\\$&')}\\) <a href="signoffs/`));
     const junit = readFileSync(path.join(result.dir, 'junit.xml'), 'utf8');
-    expect(junit).toContain(`<property name="decidedBy" value="${CAPTAIN} (key not recorded)"/>`);
+    expect(junit).toContain(`<property name="decidedBy" value="${CAPTAIN} (key ${fp(captain)})"/>`);
     expect(junit).toMatch(/<property name="attempt\.1" value="PASS run by captain@example\.com \(key not recorded\): /);
     expect(junit).toMatch(new RegExp(`<property name="waiver" value="#\\d+ by ${CAPTAIN.replace('.', '\\.')} \\(key SHA256:\\S+\\) until 2099-01-01 \\(in force\\): known issue`));
   });

@@ -149,7 +149,7 @@ describe('verify: the result of a good bundle', () => {
     const s = await verifyBundle(fx.result.dir, { allowedSigners: fx.allowed, signoffNamespace: 'other@readiness-tui' });
     expect(about(s, 'SHA256SUMS.sig')).toEqual([sigOk(captainFp)]);
     const sigs = fails(s).filter((f) => f.file?.startsWith('signoffs/') && f.file.endsWith('.sig'));
-    expect(sigs.length).toBe(3); // bob's two sign-offs and the captain's waiver
+    expect(sigs.length).toBe(4); // bob's two sign-offs, the captain's waiver and final decision
     for (const f of sigs) expect(f.message).toMatch(/other@readiness-tui/);
   });
 });

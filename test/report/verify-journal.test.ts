@@ -85,7 +85,7 @@ describe('verify: the OK findings of the good bundle, each exact', () => {
       .filter((x) => ['item.result', 'deliverable.result', 'item.skip'].includes(x.type))
       .reduce((sum, x) => sum + ((x.data?.evidence as unknown[] | undefined)?.length ?? 0), 0);
     expect(evidence).toBeGreaterThan(1);
-    const [s12, s21, w23] = [seqOf(d, 'signoff', '1.2'), seqOf(d, 'signoff', '2.1'), seqOf(d, 'waiver', '2.3')];
+    const [s12, s21, w23, dec] = [seqOf(d, 'signoff', '1.2'), seqOf(d, 'signoff', '2.1'), seqOf(d, 'waiver', '2.3'), seqOf(d, 'decision')];
     const st = (seq: number) => recs[seq]!.data!.statement as { path: string };
     expect(r.findings.filter((f) => f.level === 'ok' && !/^SHA256SUMS|^policy:/.test(`${f.file ?? f.message}`))).toEqual([
       chainIntact(d),
@@ -96,6 +96,7 @@ describe('verify: the OK findings of the good bundle, each exact', () => {
       ok(st(s12).path, `good "signoff@readiness-tui" signature by ${BOB} (approve 1.2): sign-off #${s12}, bound to journal #${s12 - 1}`),
       ok(st(s21).path, `good "signoff@readiness-tui" signature by ${BOB} (approve 2.1): sign-off #${s21}, bound to journal #${s21 - 1}`),
       ok(st(w23).path, `good "signoff@readiness-tui" signature by ${CAPTAIN} (waiver on 2.3 until 2099-01-01): waiver #${w23}, bound to journal #${w23 - 1}`),
+      ok(st(dec).path, `good "signoff@readiness-tui" signature by ${CAPTAIN} (final decision GO): decision #${dec}, bound to journal #${dec - 1}`),
     ]);
     expect(r.findings.filter((f) => f.level !== 'ok')).toEqual([]);
   });

@@ -76,7 +76,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     // the bundle's kinds of file are all here (no file kind escapes this loop unnoticed)
     expect(files).toEqual(expect.arrayContaining(['SHA256SUMS', 'SHA256SUMS.sig', 'junit.xml', 'report.json', 'report.html', 'journal.jsonl', 'checklist.yaml']));
     const sigs = files.filter((f) => f.endsWith('.sig'));
-    expect(sigs.length).toBe(4); // the report's, the two sign-offs' and the waiver's
+    expect(sigs.length).toBe(5); // the report's, the two sign-offs', the waiver's and the final decision's
     const named: Record<string, string[]> = {};
     for (const f of files) {
       const d = copy();

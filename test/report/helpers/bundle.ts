@@ -5,11 +5,12 @@ import { writeReportBundle } from '../../../src/report/bundle.js';
 import { canonicalJson, hashLine } from '../../../src/engine/journal.js';
 import type { JournalRecord } from '../../../src/engine/events.js';
 import { findItem } from '../../../src/engine/decide.js';
+import { recordSignedAct } from '../../../src/engine/signed-act.js';
 import { recordWaiver } from '../../../src/engine/waiver.js';
 import type { ReportResult } from '../../../src/report/bundle-api.js';
 import type { Session } from '../../../src/engine/session-api.js';
 import { allowedLine, genKey, type TestKey } from './ssh.js';
-import { CAPTAIN, decide, runShopSession, signoffAs } from './session.js';
+import { CAPTAIN, runShopSession, signoffAs } from './session.js';
 
 export const CANARY = 'CANARY-s3cr3t-9f8e7d6c';
 
@@ -51,7 +52,7 @@ export function rewriteJournal<R extends Pick<JournalRecord, 'seq' | 'prev'> = J
 
 /**
  * A finished session: bob approves 1.2 and 2.1 (unless `skipSignoffOn` names one), 2.3 is waived, the decision is
- * final; the bundle is signed by the captain.
+ * final and signed; the bundle is signed by the captain.
  */
 export async function makeSignedBundle(root: string, o: { skipSignoffOn?: string; waiverExpires?: string; outDir?: string } = {}): Promise<Fixture> {
   mkdirSync(path.join(root, 'home'), { recursive: true });
@@ -76,7 +77,11 @@ export async function makeSignedBundle(root: string, o: { skipSignoffOn?: string
   const evidence = (session.store.store.getState().items['2.3']!.result?.evidence ?? []).map((e) => e.sha256);
   const waiver = { item: '2.3', reason: 'known issue, fix in next sprint', expires: o.waiverExpires ?? '2099-01-01', by: CAPTAIN, evidence };
   await recordWaiver(session, { data: waiver, item: findItem(session.checklist, '2.3') }, { sign: true, signKey: captain.priv, env: env() });
-  await decide(session, true);
+  // the final decision, signed by the captain — recorded as final whatever the state (with skipSignoffOn, the
+  // journal of a final decision whose sign-off was dropped, which `decide` itself would not record)
+  const s = session.store.store.getState();
+  const decision = { decision: s.decision, deciding: s.deciding, final: true, by: CAPTAIN };
+  await recordSignedAct(session, { type: 'decision', data: decision }, { sign: true, signKey: captain.priv, env: env() });
   const result = await writeReportBundle({
     sessionDir: session.dir,
     outDir: o.outDir ?? path.join(root, 'reports'),
