@@ -391,7 +391,7 @@ async function checkSignoffs(
     if (!d || !SIGNED_ACTS.has(rec.type)) continue;
     if (!d.statement) {
       // the acts that count toward a decision say so when unsigned (an unsigned one never counts), and so does the
-      // final decision itself, which names nobody when recorded without a key (`run --ci` with none)
+      // final decision itself (`run --ci` or `decide` without a usable key; one that names nobody too)
       const counts = typeof d.by === 'string' && (rec.type === 'signoff' || rec.type === 'waiver' || rec.type === 'waiver.approval');
       if (counts || (rec.type === 'decision' && d.final === true)) {
         const by = typeof d.by === 'string' ? ` by ${d.by}` : '';
