@@ -231,7 +231,7 @@ describe('dashboard walker: schema v2', () => {
     expect(w.panels.map((p) => p.path)).toEqual(['elements.panel-cpu', 'elements.panel-mem', 'elements.lib-1']);
   });
 
-  it('elements that are not panels are skipped; every query key is read; broken query entries are skipped', () => {
+  it('elements that are not panels are skipped; a non-text title is ""; every query key is read; broken query entries are skipped', () => {
     const q = (spec: unknown): unknown => ({ kind: 'PanelQuery', spec: { refId: 'A', query: { kind: 'DataQuery', spec } } });
     const w = walkDashboard({
       apiVersion: 'dashboard.grafana.app/v2alpha1',
@@ -264,6 +264,7 @@ describe('dashboard walker: schema v2', () => {
             },
           },
           'no-data': { kind: 'Panel', spec: { title: 'No data', data: { kind: 'QueryGroup' } } },
+          untitled: { kind: 'Panel', spec: { title: 9, vizConfig: { group: 'text' } } },
           'lib-untitled': { kind: 'LibraryPanel', spec: { libraryPanel: { name: 'From library', uid: 'l1' } } },
           'lib-nameless': { kind: 'LibraryPanel', spec: { libraryPanel: { uid: 'l2' }, vizConfig: { group: 'gauge' } } },
         },
@@ -273,6 +274,7 @@ describe('dashboard walker: schema v2', () => {
     expect(w.panels).toStrictEqual([
       { title: 'Queries', type: undefined, queries: ['up', '$A > 0', 'from(bucket:"b")', 'SELECT 1'], path: 'spec.elements.queries' },
       { title: 'No data', type: undefined, queries: [], path: 'spec.elements.no-data' },
+      { title: '', type: 'text', queries: [], path: 'spec.elements.untitled' },
       { title: 'From library', type: 'library', queries: [], path: 'spec.elements.lib-untitled', library: { uid: 'l1', name: 'From library' } },
       { title: '', type: 'gauge', queries: [], path: 'spec.elements.lib-nameless', library: { uid: 'l2', name: undefined } },
     ]);
