@@ -41,6 +41,7 @@ export const MUTATION_TESTS = [
   'test/checks/support/alert-episodes.test.ts',
   'test/checks/support/dashboard-walk.test.ts',
   'test/checks/support/log-fields.test.ts',
+  'test/checks/support/prometheus-api.test.ts',
 ];
 
 const config = mergeConfig(base, defineConfig({}));

@@ -254,16 +254,20 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
     expect(probeTarget({ url: 'http://detection-service.detektor.svc.cluster.local:8080/health', namespace: 'ns' })).toEqual({ service: 'detection-service', namespace: 'detektor', port: 8080 });
     expect(probeTarget({ url: 'HTTPS://api:9443', namespace: 'ns', port: 443 })).toEqual({ service: 'api', namespace: 'ns', port: 443 });
     expect(probeTarget({ url: 'api', namespace: 'ns' })).toEqual({ service: 'api', namespace: 'ns', port: undefined });
-    const err = (() => {
-      try {
-        return probeTarget({ url: ':8080', namespace: 'ns' });
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(err).toBeInstanceOf(CheckError);
-    expect((err as CheckError).message).toBe('probe.target.url ":8080" names no service');
-    expect((err as CheckError).hint).toBe('use a URL such as http://detection-service:8080, or give target.service');
+    // service.namespace: two parts name both
+    expect(probeTarget({ url: 'http://svc.team:8080', namespace: 'ns' })).toEqual({ service: 'svc', namespace: 'team', port: 8080 });
+    for (const url of [':8080', 'http://:8080', 'https:///health']) {
+      const err = (() => {
+        try {
+          return probeTarget({ url, namespace: 'ns' });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(CheckError);
+      expect((err as CheckError).message).toBe(`probe.target.url "${url}" names no service`);
+      expect((err as CheckError).hint).toBe('use a URL such as http://detection-service:8080, or give target.service');
+    }
   });
 
   it('refuses params without a scope, and is mutating only with a probe', () => {
@@ -313,6 +317,13 @@ describe('kubernetes.network-policy — live probe', () => {
       expect([...s.podsDeleted].sort()).toEqual([...s.podsCreated].sort());
       expect(s.list('', 'pods')).toEqual([]);
       expect(s.podsCreated[0]).toMatch(/^detektor\/rt-probe-allowed-/); // positive control first
+      expect(s.podsCreated[1]).toMatch(/^default\/rt-probe-denied-/);
+      // each pod with the probe's image and wget timeout
+      const creates = ctx.lines.filter((l) => l.line.startsWith('create pod ')).map((l) => l.line.replace(/-[0-9a-f]{6} /, '-XXXXXX '));
+      expect(creates).toEqual([
+        'create pod detektor/rt-probe-allowed-XXXXXX (busybox:1.36): wget -T 2 http://10.96.20.10:8080/',
+        'create pod default/rt-probe-denied-XXXXXX (busybox:1.36): wget -T 2 http://10.96.20.10:8080/',
+      ]);
       expect(ctx.lines.some((l) => l.line.includes('wget: download timed out'))).toBe(true);
       // the probe used the ClusterIP, not DNS
       expect(ctx.lines.some((l) => l.line.includes('http://10.96.20.10:8080/'))).toBe(true);
