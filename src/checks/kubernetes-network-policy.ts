@@ -285,8 +285,9 @@ export const kubernetesNetworkPolicy: CheckKind<Params> = {
 /** service/namespace/port from the target (a url like http://svc[.ns[.svc…]]:port names them too) */
 export function probeTarget(t: NonNullable<Params['probe']>['target']): { service: string; namespace: string; port?: number } {
   if (t.service) return { service: t.service, namespace: t.namespace, port: t.port };
-  // the scheme is cut off first: an optional scheme inside the pattern would let "http://:8080" read as host "http"
-  const m = (t.url ?? '').replace(/^https?:\/\//i, '').match(/^([^/:]+)(?::(\d+))?/);
+  // the scheme is cut off first: an optional scheme inside the pattern would let "http://:8080" read as host "http";
+  // the host (and port) must end the URL or be followed by a path, so another scheme ("ftp://svc") names nothing
+  const m = (t.url ?? '').replace(/^https?:\/\//i, '').match(/^([^/:?#]+)(?::(\d+))?(?:[/?#]|$)/);
   const host = (m?.[1] ?? '').split('.');
   if (!host[0]) throw new CheckError(`probe.target.url "${t.url}" names no service`, 'use a URL such as http://detection-service:8080, or give target.service');
   const port = t.port ?? (m?.[2] ? Number(m[2]) : undefined);

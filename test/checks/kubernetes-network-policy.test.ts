@@ -256,7 +256,9 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
     expect(probeTarget({ url: 'api', namespace: 'ns' })).toEqual({ service: 'api', namespace: 'ns', port: undefined });
     // service.namespace: two parts name both
     expect(probeTarget({ url: 'http://svc.team:8080', namespace: 'ns' })).toEqual({ service: 'svc', namespace: 'team', port: 8080 });
-    for (const url of [':8080', 'http://:8080', 'https:///health']) {
+    expect(probeTarget({ url: 'http://svc:8080?x=1', namespace: 'ns' })).toEqual({ service: 'svc', namespace: 'ns', port: 8080 });
+    // no host, or a scheme the probe (wget over http) does not speak, or a port that is no number
+    for (const url of [':8080', 'http://:8080', 'https:///health', 'ftp://svc:21', 'http://svc:http/']) {
       const err = (() => {
         try {
           return probeTarget({ url, namespace: 'ns' });
