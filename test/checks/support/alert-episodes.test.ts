@@ -97,7 +97,7 @@ describe('alert episodes', () => {
       [
         series({ alertname: 'P' }, [[40, 10]]), // exactly one gap (60 s) before: used
         // the latest at or before 100: 70 (chunks arrive newest first, so the samples are not in time order)
-        series({ alertname: 'Q' }, [[130, 30], [70, 20], [40, 10]]),
+        series({ alertname: 'Q' }, [[55, 15], [70, 20], [130, 30], [45, 5]]),
         series({ alertname: 'R' }, [[30, 5]]), // 70 s before: too old, the first sample stands in
       ],
     ]);
