@@ -32,6 +32,7 @@ export const MUTATION_TESTS = [
   'test/checks/kubernetes-virtualservice-policy.test.ts',
   'test/checks/logs-structured.test.ts',
   'test/checks/prometheus-alert-history.test.ts',
+  'test/checks/prometheus-alert-history-readers.test.ts',
   'test/checks/prometheus-query.test.ts',
   'test/checks/secrets-scan.test.ts',
   'test/checks/trivy-image.test.ts',
