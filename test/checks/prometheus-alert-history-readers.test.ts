@@ -20,8 +20,8 @@ const AT = new Date(END * 1000).toISOString();
 
 /** firing samples (unix s) per alert; every alert is severity "warning" (so only a runbook makes it actionable) */
 const FIRING: Record<string, number[]> = {
-  // gaps 60 s and 300 s
-  A: [END - 3600, END - 3540, END - 3240],
+  // gaps 60 s, 300 s and 700 s
+  A: [END - 3600, END - 3540, END - 3240, END - 2540],
   // gap 180 s
   C: [END - 7200, END - 7020],
   // gap 60 s
@@ -59,6 +59,8 @@ const RULE_GROUPS = [
   { name: 'g2', interval: 120, rules: [{ name: 'A', type: 'alerting', annotations: {} }] },
   { name: 'g3', rules: [{ name: 'C', type: 'alerting' }] },
   { name: 'g4', interval: 0, rules: [{ name: 'D', type: 'alerting' }] },
+  // an interval that is not a number of seconds is no interval
+  { name: 'g5', interval: '600', rules: [{ name: 'C', type: 'alerting' }] },
 ];
 
 interface Api {
@@ -130,9 +132,9 @@ describe('prometheus.alert-history: the evaluation interval', () => {
     try {
       const { r, perAlert, lines } = await history(api);
       expect(r.evaluationIntervalS).toBe(60);
-      // A: its group's 300 s → gap 600 s holds 300 s; C: no group interval, 60 s → gap 120 s splits 180 s;
-      // D: a group interval of 0 is no interval
-      expect(perAlert).toEqual({ A: 1, C: 2, D: 1 });
+      // A: its group's 300 s → gap 600 s holds 300 s, splits 700 s; C: no group interval, 60 s → gap 120 s splits
+      // 180 s; D: a group interval of 0 is no interval
+      expect(perAlert).toEqual({ A: 2, C: 2, D: 1 });
       expect(lines).toContain("  evaluation interval 1m (from Prometheus' config)");
       expect(api.seen.slice(0, 2)).toEqual(['/api/v1/status/config', '/api/v1/rules?type=alert']);
     } finally {
@@ -145,8 +147,8 @@ describe('prometheus.alert-history: the evaluation interval', () => {
     try {
       const { r, perAlert, lines } = await history(api, { evaluationInterval: '30s' });
       expect(r.evaluationIntervalS).toBe(30);
-      // gap 60 s: A splits at its 300 s gap, C at 180 s
-      expect(perAlert).toEqual({ A: 2, C: 2, D: 1 });
+      // gap 60 s: A splits at its 300 s and 700 s gaps, C at 180 s
+      expect(perAlert).toEqual({ A: 3, C: 2, D: 1 });
       expect(api.seen).not.toContain('/api/v1/status/config');
       expect(lines.some((l) => l.includes('evaluation interval'))).toBe(false);
     } finally {
@@ -159,8 +161,8 @@ describe('prometheus.alert-history: the evaluation interval', () => {
     try {
       const { r, perAlert, lines } = await history(api, { runbooks: { fromRules: false } });
       expect(r.evaluationIntervalS).toBe(120);
-      // gap 240 s: A splits at 300 s, C (180 s) holds
-      expect(perAlert).toEqual({ A: 2, C: 1, D: 1 });
+      // gap 240 s: A splits at 300 s and 700 s, C (180 s) holds
+      expect(perAlert).toEqual({ A: 3, C: 1, D: 1 });
       expect(lines).toContain("  evaluation interval 2m (from Prometheus' config)");
     } finally {
       await api.close();
@@ -179,7 +181,7 @@ describe('prometheus.alert-history: the evaluation interval', () => {
       const api = await promApi({ '/api/v1/status/config': answer });
       try {
         const { r, perAlert, lines } = await history(api, { runbooks: { fromRules: false } });
-        expect([what, r.evaluationIntervalS, perAlert]).toEqual([what, 60, { A: 2, C: 2, D: 1 }]);
+        expect([what, r.evaluationIntervalS, perAlert]).toEqual([what, 60, { A: 3, C: 2, D: 1 }]);
         expect(lines).toContain('  evaluation interval not readable; assuming 1m (set evaluationInterval)');
       } finally {
         await api.close();
@@ -187,11 +189,17 @@ describe('prometheus.alert-history: the evaluation interval', () => {
     }
   });
 
-  it('a Prometheus that is not there is an error, not an assumed interval', async () => {
+  it('a Prometheus that is not there is an error at once, not an assumed interval', async () => {
     const api = await promApi();
     await api.close();
-    const e = await failure(api, {});
-    expect(e.message).toMatch(/refused/);
+    const ctx = await basicContext();
+    try {
+      const e = await failure(api, {}, ctx);
+      expect(e.message).toMatch(/refused/);
+      expect(ctx.lines.map((l) => l.line).filter((l) => l.includes('evaluation interval'))).toEqual([]);
+    } finally {
+      await ctx.dispose();
+    }
   });
 });
 
@@ -265,12 +273,12 @@ describe('prometheus.alert-history: runbooks and rules', () => {
     const api = await promApi();
     try {
       const { r, lines } = await history(api);
-      // A twice (two groups), B, C, D
-      expect(r.alertingRules).toBe(5);
-      expect(lines).toContain('  5 alerting rule(s), 2 with a runbook annotation');
+      // A twice (two groups), B, C twice, D
+      expect(r.alertingRules).toBe(6);
+      expect(lines).toContain('  6 alerting rule(s), 2 with a runbook annotation');
       expect(r.byAlert.map((a) => [a.alertname, a.hasRunbook, a.actionable])).toEqual([
+        ['A', true, 2],
         ['C', false, 0],
-        ['A', true, 1],
         ['D', false, 0],
       ]);
     } finally {
