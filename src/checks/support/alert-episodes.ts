@@ -6,6 +6,7 @@
  * Raw samples (range selectors evaluated as instant queries) are used, not query_range: step interpolation and the
  * 5-minute lookback would stretch short episodes.
  */
+import { CheckError } from '../contract.js';
 
 export type Labels = Record<string, string>;
 
@@ -184,6 +185,23 @@ export function matchPagerDuty(ep: AckWindow, incidents: Json[], slackS = 300): 
   return undefined;
 }
 
+/**
+ * A regex matcher of a silence, anchored as Alertmanager anchors it. Alertmanager writes RE2: its leading `(?i)` is
+ * JavaScript's `i` flag; what else JavaScript cannot read is an error naming the silence, not a guess.
+ */
+function silenceRegex(s: Json, m: Json): RegExp {
+  const value = String(m.value);
+  const caseless = value.startsWith('(?i)');
+  try {
+    return new RegExp(`^(?:${caseless ? value.slice(4) : value})$`, caseless ? 'i' : '');
+  } catch (e) {
+    throw new CheckError(
+      `silence ${String(s.id ?? '?')} of the Alertmanager export: the matcher ${String(m.name)}=~"${value}" is not a regular expression this check can read (${(e as Error).message})`,
+      'remove that silence from the export, or leave alertmanagerSilences out (RE2 matchers are read when JavaScript reads them the same, and a leading (?i))',
+    );
+  }
+}
+
 /** Alertmanager GET /api/v2/silences export: a silence created during the episode whose matchers all match */
 export function matchSilence(ep: AckWindow, silences: Json[], ignoreCreatedBy: string[] = []): Ack | undefined {
   for (const s of silences) {
@@ -194,7 +212,7 @@ export function matchSilence(ep: AckWindow, silences: Json[], ignoreCreatedBy: s
     if (matchers.length === 0) continue;
     const all = matchers.every((m) => {
       const v = ep.labels[String(m.name)] ?? '';
-      const hit = m.isRegex ? new RegExp(`^(?:${String(m.value)})$`).test(v) : v === String(m.value);
+      const hit = m.isRegex ? silenceRegex(s, m).test(v) : v === String(m.value);
       return m.isEqual === false ? !hit : hit;
     });
     if (all) return { source: 'alertmanager-silence', id: String(s.id ?? '?'), at: String(s.startsAt), by: typeof s.createdBy === 'string' ? s.createdBy : undefined };

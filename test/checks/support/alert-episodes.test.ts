@@ -14,6 +14,7 @@ import {
   type Episode,
   type MatrixSeries,
 } from '../../../src/checks/support/alert-episodes.js';
+import { CheckError } from '../../../src/checks/contract.js';
 import { fixturesDir } from '../../support/fixtures.js';
 
 const FIX = fixturesDir;
@@ -283,6 +284,23 @@ describe('acknowledgement sources', () => {
     expect(hits([m('alertname', 'HighMemory|X', true)])).toBe(false);
     expect(hits([m('alertname', 'Low.*', true, false)])).toBe(true);
     expect(hits([m('alertname', 'High.*', true, false)])).toBe(false);
+    // RE2's leading (?i) is read as case-insensitive; another RE2 construct JavaScript cannot read is a clear error
+    expect(hits([m('alertname', '(?i)highmemory.*', true)])).toBe(true);
+    expect(hits([m('alertname', 'highmemory.*', true)])).toBe(false);
+    const err = (() => {
+      try {
+        return matchSilence(ep, [silence([m('alertname', '(?P<n>High).*', true)], { id: 'sil-1' })]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(CheckError);
+    expect((err as CheckError).message).toMatch(
+      /^silence sil-1 of the Alertmanager export: the matcher alertname=~"\(\?P<n>High\)\.\*" is not a regular expression this check can read \(Invalid regular expression: .+\)$/,
+    );
+    expect((err as CheckError).hint).toBe(
+      'remove that silence from the export, or leave alertmanagerSilences out (RE2 matchers are read when JavaScript reads them the same, and a leading (?i))',
+    );
     // no matchers (or not a list) silence nothing; non-object matchers are skipped
     expect(hits([])).toBe(false);
     expect(hits('alertname=HighMemoryUsage')).toBe(false);
