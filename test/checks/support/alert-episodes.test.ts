@@ -301,6 +301,7 @@ describe('acknowledgement sources', () => {
     expect((err as CheckError).hint).toBe(
       'remove that silence from the export, or leave alertmanagerSilences out (RE2 matchers are read when JavaScript reads them the same, and a leading (?i))',
     );
+    expect(() => matchSilence(ep, [silence([m('alertname', '(?P<n>High)', true)], { id: undefined })])).toThrow(/^silence \? of the Alertmanager export: /);
     // no matchers (or not a list) silence nothing; non-object matchers are skipped
     expect(hits([])).toBe(false);
     expect(hits('alertname=HighMemoryUsage')).toBe(false);
