@@ -36,8 +36,8 @@ export default defineConfig({
     server: { deps: { inline: ['ink-table'] } },
     pool: 'forks',
     // every core, not Vitest's default of one fewer: on the 2-core machines here that default ran the files one at a
-    // time, and most of them wait on child processes, ptys and servers. The whole suite on a clean clone: 625 s with
-    // one worker on an idle machine; 493 s with two on a machine busy with other work.
+    // time, and most of them wait on child processes, ptys and servers. The whole suite on a clean clone (.ci/run):
+    // 625 s with one worker, 420 s with two.
     maxWorkers: '100%',
     env: { CI: '', CONTINUOUS_INTEGRATION: '' },
   },
