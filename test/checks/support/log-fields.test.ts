@@ -179,7 +179,7 @@ describe('log field detection', () => {
         { scopeLogs: 'none' },
         {
           resource: { attributes: [null, 'x', attr(5, { stringValue: 'five' }), attr('service.name', { stringValue: 'pay' }), attr('raw', 'plain')] },
-          scopeLogs: [7, { logRecords: 'none' }, { logRecords: [null, { attributes: [attr('service.name', { stringValue: 'inner' })], severityText: 'WARN' }, { body: { stringValue: 'b' } }] }],
+          scopeLogs: [7, null, { logRecords: 'none' }, { logRecords: [null, { attributes: [attr('service.name', { stringValue: 'inner' })], severityText: 'WARN' }, { body: { stringValue: 'b' } }] }],
         },
       ],
     };
@@ -321,11 +321,14 @@ describe('LogScorer', () => {
   it('a malformed non-string value is shown as JSON; a field is common at exactly the threshold share', () => {
     const s = new LogScorer({ commonThreshold: 0.5 });
     const loguru = JSON.parse(fixtureLines('humanlog-loguru-json.jsonl')[0]!) as Record<string, unknown>;
-    s.addLine(JSON.stringify({ ...loguru, Level: { No: 10 } }), 'loguru', 1);
+    s.addLine(JSON.stringify({ ...loguru, Level: { No: 10 }, trace_id: 'f8ef5906c42d990' }), 'loguru', 1);
     s.addLine(fixtureLines('lnav-logfile_pino.0')[0]!, 'pino', 1);
     const r = s.result();
-    expect(r.offenders[0]!.reason).toBe('missing service, trace_id; malformed level Level={"No":10}');
-    expect(r.malformedValues).toEqual({ level: [{ source: 'loguru', line: 1, key: 'Level', value: '{"No":10}' }] });
+    expect(r.offenders[0]!.reason).toBe('missing service; malformed level Level={"No":10}, trace_id trace_id=f8ef5906c42d990');
+    expect(r.malformedValues).toEqual({
+      level: [{ source: 'loguru', line: 1, key: 'Level', value: '{"No":10}' }],
+      trace_id: [{ source: 'loguru', line: 1, key: 'trace_id', value: 'f8ef5906c42d990' }],
+    });
     expect(r.commonFields).toEqual(['timestamp', 'level', 'service', 'trace_id']);
     expect(new LogScorer({ commonThreshold: 0.51 }).result().commonFields).toEqual([]);
   });
