@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { logsStructured } from '../../src/checks/logs-structured.js';
 import { CheckError } from '../../src/checks/contract.js';
@@ -400,6 +400,59 @@ describe('logs.structured sources and masking', () => {
   });
 });
 
+describe('logs.structured sampling: what counts as a line, which files, how a command is read and stopped', () => {
+  const zap = readFileSync(path.join(FIX, 'humanlog-zap.jsonl'), 'utf8').trim().split('\n');
+  type Sampled = Result & { kinds: Record<string, number>; sampled: { files?: { file: string; lines: number }[]; lines?: number; exitCode?: number | null; truncated: boolean } };
+
+  it('files: a glob takes regular files only and no dotfiles; whitespace-only lines are no lines; an indented JSON document is one', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-sample-'));
+    await writeFile(path.join(dir, 'a.log'), `${zap[0]}\n   \n${zap[1]}\n`);
+    await writeFile(path.join(dir, '.b.log'), `${zap[2]}\n`);
+    await mkdir(path.join(dir, 'c.log'));
+    const otel = readFileSync(path.join(FIX, 'otel-proto-examples-logs.json'), 'utf8');
+    await writeFile(path.join(dir, 'otel.json'), otel.split('\n').map((l) => `  ${l}`).join('\n'));
+    const ctx = await basicContext({ cwd: dir });
+    const r = (await runKind(logsStructured, { files: '*.log' }, ctx)).result as Sampled;
+    expect(r.sampled).toEqual({ files: [{ file: 'a.log', lines: 2 }], truncated: false });
+    expect(r.lines).toBe(2);
+    const doc = (await runKind(logsStructured, { files: 'otel.json' }, ctx)).result as Sampled;
+    expect(doc.sampled.files).toEqual([{ file: 'otel.json', lines: 1 }]);
+    expect(doc.kinds).toEqual({ 'otlp-document': 1 });
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a command: blank lines are skipped, offenders are named "command", no progress below 1000 lines, the last 3 stderr lines', async () => {
+    const ctx = await basicContext();
+    const out = await runKind(logsStructured, { command: `printf 'plain\\n\\n   \\n{"level":"info"}\\n'; printf '\\n' >&2` }, ctx);
+    const r = out.result as Sampled;
+    expect(r.sampled).toEqual({ lines: 2, exitCode: 0, truncated: false });
+    expect(r.offenders.map((o) => [(o as unknown as { source: string }).source, o.line, o.reason])).toEqual([
+      ['command', 1, 'not JSON'],
+      ['command', 2, 'missing timestamp, service, trace_id'],
+    ]);
+    // a blank stderr is not shown, and no "lines read" below 1000
+    expect(ctx.lines.map((l) => l.line).filter((l) => /lines read|stderr:/.test(l))).toEqual([]);
+    await runKind(logsStructured, { command: `echo '${zap[0]}'; printf 'one\\ntwo\\nthree\\nfour\\n' >&2` }, ctx);
+    expect(ctx.lines.filter((l) => l.line.startsWith('  stderr:'))).toEqual([{ line: '  stderr: two | three | four', stream: 'stderr' }]);
+    const e = await runKind(logsStructured, { command: `printf 'one\\ntwo\\nthree\\nfour\\n' >&2; exit 3` }, ctx).catch((x) => x);
+    expect(e.message).toBe('the log command exited 3 without output: two | three | four');
+    await ctx.dispose();
+  });
+
+  it('a command gets no stdin, a pipeline is stopped as a whole, and a slow command is not stopped before the sample is full', async () => {
+    const ctx = await basicContext({ cwd: FIX });
+    const cmd = async (c: string, n: number) => ((await runKind(logsStructured, { command: c, sampleSize: n }, ctx)).result as Sampled).sampled;
+    // stdin is closed: a `cat` without a file ends at once instead of waiting for input
+    expect(await cmd('cat; cat humanlog-zap.jsonl', 12)).toEqual({ lines: 12, exitCode: 0, truncated: false });
+    // every process of the pipeline is stopped once the sample is full, not only the shell
+    expect(await cmd(`yes '${zap[0]}' | cat`, 5)).toEqual({ lines: 5, exitCode: null, truncated: true });
+    // the grace timer starts only when the sample is full: a pause between lines is no reason to stop
+    expect(await cmd(`echo '${zap[0]}'; sleep 2; echo '${zap[3]}'`, 5)).toEqual({ lines: 2, exitCode: 0, truncated: false });
+    await ctx.dispose();
+  });
+});
+
 describe('logs.structured from pods through the Kubernetes log API', () => {
   it('lists pods by label and reads each pod\'s log with client-node (plain-text probe output → 0 % JSON)', async () => {
     const { startKubeApiServer } = await import('../../src/demo/servers/kube-api.js');
@@ -447,18 +500,29 @@ describe('logs.structured from pods through the Kubernetes log API', () => {
       expect(r.lines).toBe(5);
       expect(r.structuredPercent).toBe(0);
       expect(r.offenders[0]!.reason).toBe('not JSON');
+      expect(r.offenders.map((o) => [(o as unknown as { source: string }).source, o.line])).toEqual([
+        ['pod/detektor-a', 1],
+        ['pod/detektor-a', 2],
+        ['pod/detektor-a', 3],
+        ['pod/detektor-a', 4],
+        ['pod/detektor-b', 1],
+      ]);
       expect(kube.requests.filter((q) => q.path.endsWith('/log')).map((q) => q.path)).toEqual([
         '/api/v1/namespaces/detektor/pods/detektor-a/log',
         '/api/v1/namespaces/detektor/pods/detektor-b/log',
       ]);
-      await expect(runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=nothing' } }, ctx)).rejects.toThrow(
-        /no pod in namespace detektor matches app=nothing/,
-      );
+      const none = await runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=nothing' } }, ctx).catch((x) => x);
+      expect(none.message).toBe('no pod in namespace detektor matches app=nothing');
+      expect(none.hint).toMatch(/^check the selector: kubectl --context \S+ get pods -n detektor -l app=nothing$/);
       type P = { sampled: { pods: { pod: string; lines: number; error?: string }[]; truncated: boolean }; lines: number };
       const pods = async (extra: Record<string, unknown>, sampleSize?: number) =>
         (await runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=detektor', ...extra }, ...(sampleSize ? { sampleSize } : {}) }, ctx)).result as P;
       expect((r as unknown as P).sampled.truncated).toBe(false);
       expect((await pods({ maxPods: 1 })).sampled).toEqual({ pods: [{ pod: 'detektor-a', lines: 4 }], truncated: true });
+      expect((await pods({ maxPods: 2 })).sampled).toEqual({ pods: [{ pod: 'detektor-a', lines: 4 }, { pod: 'detektor-b', lines: 1 }], truncated: false });
+      // the only pod's log is longer than the sample: its last lines are taken, and the sample is truncated
+      const billing = await runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=billing' }, sampleSize: 2 }, ctx);
+      expect((billing.result as P).sampled).toEqual({ pods: [{ pod: 'other', lines: 2 }], truncated: true });
       // the sample is full after the last 3 lines of the first pod: the second is not read
       expect((await pods({}, 3)).sampled).toEqual({ pods: [{ pod: 'detektor-a', lines: 3 }], truncated: true });
       expect((await pods({}, 5)).sampled).toEqual({ pods: [{ pod: 'detektor-a', lines: 4 }, { pod: 'detektor-b', lines: 1 }], truncated: false });
