@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { logsStructured } from '../../src/checks/logs-structured.js';
@@ -248,6 +248,7 @@ describe('logs.structured sources and masking', () => {
     const c = await running;
     expect(c).toBeInstanceOf(CheckError);
     expect(c.message).toBe('log sampling was cancelled');
+    expect(c.hint).toBe('re-run the item');
     await Promise.all([ctx.dispose(), nowhere.dispose(), cancelled.dispose()]);
   });
 
@@ -450,6 +451,23 @@ describe('logs.structured sampling: what counts as a line, which files, how a co
     // the grace timer starts only when the sample is full: a pause between lines is no reason to stop
     expect(await cmd(`echo '${zap[0]}'; sleep 2; echo '${zap[3]}'`, 5)).toEqual({ lines: 2, exitCode: 0, truncated: false });
     await ctx.dispose();
+  });
+
+  it('a cancelled command that ignores SIGTERM is killed (SIGKILL, 2 s later), and the cancel is reported', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-term-'));
+    const ctx = await basicContext({ cwd: dir });
+    // an ignored signal stays ignored across exec: only SIGKILL ends this `sleep`; "started" is written once the trap is set
+    const running = runKind(logsStructured, { command: `trap '' TERM; echo '${zap[0]}'; : > started; exec sleep 60` }, ctx).catch((x) => x);
+    await new Promise<void>((r) => {
+      const wait = () => (existsSync(path.join(dir, 'started')) ? r() : setImmediate(wait));
+      wait();
+    });
+    ctx.abort();
+    const c = await running;
+    expect(c).toBeInstanceOf(CheckError);
+    expect(c.message).toBe('log sampling was cancelled');
+    await ctx.dispose();
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
