@@ -554,4 +554,57 @@ describe('logs.structured from pods through the Kubernetes log API', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a pod whose log cannot be read is reported and the others are still read; no readable pod at all is an error', async () => {
+    const { startKubeApiServer } = await import('../../src/demo/servers/kube-api.js');
+    const { checkContext } = await import('../support/check-context.js');
+    const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop' }, spec: { clusterIP: '10.96.0.11', ports: [{ port: 8080 }] } });
+    // a probe pod that calls "stuck" never starts (its image is never pulled): the API answers its log with 400
+    const kube = await startKubeApiServer({ objects: [svc('web'), svc('stuck')], probe: { runMs: 50, rules: [{ from: '*', to: 'shop/stuck', outcome: 'image-pull' }] } });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-pods-'));
+    try {
+      const https = await import('node:https');
+      const createPod = (name: string, app: string, host: string) =>
+        new Promise<void>((resolve, reject) => {
+          const body = JSON.stringify({
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name, namespace: 'shop', labels: { app } },
+            spec: { containers: [{ name: 'main', image: 'busybox', command: ['wget', '-qO-', `http://${host}:8080`] }] },
+          });
+          const req = https.request(
+            `${kube.url}/api/v1/namespaces/shop/pods`,
+            { method: 'POST', ca: kube.ca, headers: { authorization: `Bearer ${kube.token}`, 'content-type': 'application/json' } },
+            (res) => {
+              res.resume();
+              res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`create pod ${name}: HTTP ${res.statusCode}`))));
+            },
+          );
+          req.on('error', reject);
+          req.end(body);
+        });
+      await createPod('mixed-a', 'mixed', 'web');
+      await createPod('mixed-b', 'mixed', 'stuck');
+      await createPod('only-stuck', 'stuck', 'stuck');
+      await kube.podsSettled();
+      const ctx = await checkContext({ kubeconfig: kube.writeKubeconfig(dir) });
+      const out = await runKind(logsStructured, { pods: { namespace: 'shop', labelSelector: 'app=mixed' } }, ctx);
+      const r = out.result as Result & { sampled: { pods: { pod: string; lines: number; error?: string }[]; truncated: boolean } };
+      const [a, b] = r.sampled.pods;
+      expect(a).toEqual({ pod: 'mixed-a', lines: 4 });
+      const unread = (pod: string) =>
+        `the API server at ${kube.url} (context fake) answered 400 while trying to read the log of pod ${pod}: container "main" in pod "${pod}" is waiting to start: ImagePullBackOff`;
+      expect(b).toEqual({ pod: 'mixed-b', lines: 0, error: unread('mixed-b') });
+      expect(r.lines).toBe(4);
+      expect(ctx.lines.filter((l) => l.line.startsWith('  mixed-b'))).toEqual([{ line: `  mixed-b: ${unread('mixed-b')}`, stream: 'stderr' }]);
+      const e = await runKind(logsStructured, { pods: { namespace: 'shop', labelSelector: 'app=stuck' } }, ctx).catch((x) => x);
+      expect(e).toBeInstanceOf(CheckError);
+      expect(e.message).toBe(`no log could be read from the 1 pod(s) matching app=stuck: ${unread('only-stuck')}`);
+      expect(e.hint).toBe('check the pods\' state and the container name');
+      await ctx.dispose();
+    } finally {
+      await kube.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
