@@ -107,13 +107,15 @@ function parses(text: string): boolean {
 }
 
 /**
- * The last `n` non-blank lines of a file, streamed (memory bounded by n), and whether more non-blank lines came
- * before them. With n = 0 it stops at the first non-blank line: only "is there anything" is asked.
+ * The last `n` non-blank lines of a file, streamed (memory bounded by n), whether more non-blank lines came
+ * before them, and the file's first non-blank line. With n = 0 it stops at the first non-blank line: only "is there
+ * anything" is asked.
  */
-async function lastLines(file: string, n: number, signal: AbortSignal): Promise<{ lines: { text: string; no: number }[]; cut: boolean }> {
+async function lastLines(file: string, n: number, signal: AbortSignal): Promise<{ lines: { text: string; no: number }[]; cut: boolean; first?: string }> {
   const ring: { text: string; no: number }[] = [];
   let no = 0;
   let cut = false;
+  let first: string | undefined;
   const input = createReadStream(file, { encoding: 'utf8' });
   const rl = createInterface({ input, crlfDelay: Infinity });
   try {
@@ -121,6 +123,7 @@ async function lastLines(file: string, n: number, signal: AbortSignal): Promise<
       no++;
       if (signal.aborted) break;
       if (line.trim() === '') continue;
+      first ??= line;
       ring.push({ text: line, no });
       if (ring.length > n) {
         ring.shift();
@@ -132,7 +135,7 @@ async function lastLines(file: string, n: number, signal: AbortSignal): Promise<
     rl.close();
     input.destroy(); // a loop left early (n = 0, cancel) must not keep the file open
   }
-  return { lines: ring, cut };
+  return { lines: ring, cut, first };
 }
 
 async function sampleFiles(p: Params, ctx: CheckContext, scorer: LogScorer): Promise<{ files: { file: string; lines: number }[]; truncated: boolean }> {
@@ -159,11 +162,11 @@ async function sampleFiles(p: Params, ctx: CheckContext, scorer: LogScorer): Pro
       continue;
     }
     ctx.emit(`reading ${file.shown} (${size} bytes)`);
-    const { lines, cut } = await lastLines(file.abs, budget, ctx.signal);
-    if (cut) truncated = true;
-    // a pretty-printed JSON document (e.g. an OTLP export) is one document, not one record per line: when the first
-    // line starts a JSON value but is not one by itself, try the whole file
-    const first = lines[0]?.text.trim() ?? '';
+    const { lines, cut, first: head } = await lastLines(file.abs, budget, ctx.signal);
+    // a pretty-printed JSON document (e.g. an OTLP export) is one document, not one record per line: when the file's
+    // first line (not the sample's: a long document's sample starts in its middle) starts a JSON value but is not one
+    // by itself, try the whole file
+    const first = head?.trim() ?? '';
     let doc: unknown;
     if (/^[{[]/.test(first) && !parses(first) && size <= MAX_DOCUMENT_BYTES) {
       try {
@@ -172,6 +175,8 @@ async function sampleFiles(p: Params, ctx: CheckContext, scorer: LogScorer): Pro
         doc = undefined;
       }
     }
+    // a document read whole left nothing out
+    if (cut && doc === undefined) truncated = true;
     picked.unshift({ file, lines, doc });
     budget -= lines.length;
   }

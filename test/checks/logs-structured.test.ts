@@ -364,6 +364,10 @@ describe('logs.structured sources and masking', () => {
     const doc = (await runKind(logsStructured, { files: 'doc.json' }, ctx)).result as S;
     expect(doc.sampled.files).toEqual([{ file: 'doc.json', lines: 1 }]);
     expect(doc.records).toBe(2);
+    // a document longer than the sample is still one document (its sample starts inside it), read whole: not truncated
+    const long = (await runKind(logsStructured, { files: 'doc.json', sampleSize: 5 }, ctx)).result as S & { sampled: { truncated: boolean } };
+    expect(long.sampled).toEqual({ files: [{ file: 'doc.json', lines: 1 }], truncated: false });
+    expect([long.records, long.structuredPercent]).toEqual([2, 100]);
     const lines = (await runKind(logsStructured, { files: 'lines.json' }, ctx)).result as S;
     expect(lines.sampled.files).toEqual([{ file: 'lines.json', lines: 2 }]);
     expect(lines.structuredLines).toBe(1);
