@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import os from 'node:os';
 import { logsStructured } from '../../src/checks/logs-structured.js';
 import { CheckError } from '../../src/checks/contract.js';
@@ -10,6 +11,29 @@ import { evaluateDefault } from '../support/expect-default.js';
 import { fixturesDir } from '../support/fixtures.js';
 
 const FIX = path.join(fixturesDir, 'structured-logs');
+
+/** a pod made through the loopback Kubernetes API server, whose container "ran" a wget of `host` (the server writes
+ * the wget's log for it) */
+function createPod(kube: { url: string; ca: string; token: string }, namespace: string, name: string, app: string, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const body = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, labels: { app } },
+      spec: { containers: [{ name: 'main', image: 'busybox', command: ['wget', '-qO-', `http://${host}:8080`] }] },
+    });
+    const req = https.request(
+      `${kube.url}/api/v1/namespaces/${namespace}/pods`,
+      { method: 'POST', ca: kube.ca, headers: { authorization: `Bearer ${kube.token}`, 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`create pod ${name}: HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 // file → [lines, structured %, records, timestamp %, level %, service %, trace_id %]
 // (worked out by hand from the fixtures and their PROVENANCE notes)
@@ -486,30 +510,9 @@ describe('logs.structured from pods through the Kubernetes log API', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-pods-'));
     try {
       // two pods of app=detektor that "ran" a wget (the loopback API server gives them a real log), one of another app
-      const https = await import('node:https');
-      const createPod = (name: string, app: string, host: string) =>
-        new Promise<void>((resolve, reject) => {
-          const body = JSON.stringify({
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name, namespace: 'detektor', labels: { app } },
-            spec: { containers: [{ name: 'main', image: 'busybox', command: ['wget', '-qO-', `http://${host}:8080`] }] },
-          });
-          const req = https.request(
-            `${kube.url}/api/v1/namespaces/detektor/pods`,
-            { method: 'POST', ca: kube.ca, headers: { authorization: `Bearer ${kube.token}`, 'content-type': 'application/json' } },
-            (res) => {
-              res.resume();
-              res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`create pod ${name}: HTTP ${res.statusCode}`))));
-            },
-          );
-          req.on('error', reject);
-          req.end(body);
-        });
-      // two pods of app=detektor that "ran" a wget (the loopback API server gives them a real log), one of another app
-      await createPod('detektor-a', 'detektor', 'detection-service');
-      await createPod('detektor-b', 'detektor', 'nowhere');
-      await createPod('other', 'billing', 'detection-service');
+      await createPod(kube, 'detektor', 'detektor-a', 'detektor', 'detection-service');
+      await createPod(kube, 'detektor', 'detektor-b', 'detektor', 'nowhere');
+      await createPod(kube, 'detektor', 'other', 'billing', 'detection-service');
       await kube.podsSettled();
       const ctx = await checkContext({ kubeconfig: kube.writeKubeconfig(dir) });
       const out = await runKind(logsStructured, { pods: { namespace: 'detektor', labelSelector: 'app=detektor' } }, ctx);
@@ -567,29 +570,9 @@ describe('logs.structured from pods through the Kubernetes log API', () => {
     const kube = await startKubeApiServer({ objects: [svc('web'), svc('stuck')], probe: { runMs: 50, rules: [{ from: '*', to: 'shop/stuck', outcome: 'image-pull' }] } });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rt-logs-pods-'));
     try {
-      const https = await import('node:https');
-      const createPod = (name: string, app: string, host: string) =>
-        new Promise<void>((resolve, reject) => {
-          const body = JSON.stringify({
-            apiVersion: 'v1',
-            kind: 'Pod',
-            metadata: { name, namespace: 'shop', labels: { app } },
-            spec: { containers: [{ name: 'main', image: 'busybox', command: ['wget', '-qO-', `http://${host}:8080`] }] },
-          });
-          const req = https.request(
-            `${kube.url}/api/v1/namespaces/shop/pods`,
-            { method: 'POST', ca: kube.ca, headers: { authorization: `Bearer ${kube.token}`, 'content-type': 'application/json' } },
-            (res) => {
-              res.resume();
-              res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error(`create pod ${name}: HTTP ${res.statusCode}`))));
-            },
-          );
-          req.on('error', reject);
-          req.end(body);
-        });
-      await createPod('mixed-a', 'mixed', 'web');
-      await createPod('mixed-b', 'mixed', 'stuck');
-      await createPod('only-stuck', 'stuck', 'stuck');
+      await createPod(kube, 'shop', 'mixed-a', 'mixed', 'web');
+      await createPod(kube, 'shop', 'mixed-b', 'mixed', 'stuck');
+      await createPod(kube, 'shop', 'only-stuck', 'stuck', 'stuck');
       await kube.podsSettled();
       const ctx = await checkContext({ kubeconfig: kube.writeKubeconfig(dir) });
       const out = await runKind(logsStructured, { pods: { namespace: 'shop', labelSelector: 'app=mixed' } }, ctx);
