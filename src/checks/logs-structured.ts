@@ -28,7 +28,7 @@ const params = z
     files: z
       .union([z.string(), z.array(z.string()).min(1)])
       .optional()
-      .describe('log file path(s) or glob(s), relative to the checklist, e.g. "logs/*.jsonl"'),
+      .describe('log file path(s) or glob(s), relative to the checklist, e.g. "logs/*.jsonl"; the newest lines are sampled first: listed files are taken as oldest first, newest last, and a glob\'s matches in the order they were last written (app.log.2, app.log.1, app.log under logrotate)'),
     command: z
       .string()
       .optional()
@@ -89,8 +89,12 @@ async function expandFiles(patterns: string[], cwd: string): Promise<LogFile[]> 
       out.push({ abs: path.resolve(cwd, pat), shown: pat });
       continue;
     }
-    const found = (await glob(pat, { cwd, absolute: true, onlyFiles: true, dot: false })).sort();
+    const found = await glob(pat, { cwd, absolute: true, onlyFiles: true, dot: false });
     if (found.length === 0) throw new CheckError(`no file matches ${pat} (in ${cwd})`, 'check the path of the logs, or point `files` at them');
+    // oldest first, by the time each was last written (names break ties): under logrotate's names the sorted order
+    // (app.log, app.log.1, app.log.2) would take the oldest file for the newest
+    const written = new Map(await Promise.all(found.map(async (f) => [f, (await stat(f)).mtimeMs] as const)));
+    found.sort((a, b) => written.get(a)! - written.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
     // a match is named the way its pattern was written: absolute for an absolute pattern, else relative to cwd
     out.push(...found.map((abs) => ({ abs, shown: path.isAbsolute(pat) ? abs : path.relative(cwd, abs) })));
   }
@@ -144,7 +148,8 @@ async function sampleFiles(p: Params, ctx: CheckContext, scorer: LogScorer): Pro
   const used: { file: string; lines: number }[] = [];
   let budget = p.sampleSize;
   let truncated = false;
-  // later files are newer in rotation order (app.log.2, app.log.1, app.log): sample from the end backwards
+  // later files are newer (expandFiles: as listed, a glob's by the time they were last written): sample from the end
+  // backwards
   const picked: { file: LogFile; lines: { text: string; no: number }[]; doc?: unknown }[] = [];
   for (const file of [...files].reverse()) {
     let size: number;

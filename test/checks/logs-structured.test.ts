@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import { logsStructured } from '../../src/checks/logs-structured.js';
@@ -364,9 +364,20 @@ describe('logs.structured sources and masking', () => {
     const whole = await run(7);
     expect(whole.sampled.truncated).toBe(false);
     expect(whole.lines).toBe(7);
-    // a glob lists its matches sorted; a glob written absolute names them absolute
+    // a glob orders its matches by the time each was last written, oldest first (logrotate's names sort the other
+    // way round): the newest is read first
+    const at = (iso: string) => new Date(iso);
+    await utimes(path.join(dir, 'app.log.2'), at('2026-01-01T00:00:00Z'), at('2026-01-01T00:00:00Z'));
+    await utimes(path.join(dir, 'app.log.1'), at('2026-01-02T00:00:00Z'), at('2026-01-02T00:00:00Z'));
+    await utimes(path.join(dir, 'app.log'), at('2026-01-03T00:00:00Z'), at('2026-01-03T00:00:00Z'));
     const glob = (await runKind(logsStructured, { files: 'app.log*', sampleSize: 7 }, ctx)).result as S;
-    expect(glob.sampled.files.map((f) => f.file)).toEqual(['app.log', 'app.log.1', 'app.log.2']);
+    expect(glob.sampled.files.map((f) => f.file)).toEqual(['app.log.2', 'app.log.1', 'app.log']);
+    const newest = (await runKind(logsStructured, { files: 'app.log*', sampleSize: 2 }, ctx)).result as S;
+    expect(newest.sampled).toEqual({ files: [{ file: 'app.log', lines: 2 }], truncated: true });
+    // written at the same time: by name
+    for (const f of ['app.log', 'app.log.1', 'app.log.2']) await utimes(path.join(dir, f), at('2026-01-04T00:00:00Z'), at('2026-01-04T00:00:00Z'));
+    const tie = (await runKind(logsStructured, { files: 'app.log*', sampleSize: 7 }, ctx)).result as S;
+    expect(tie.sampled.files.map((f) => f.file)).toEqual(['app.log', 'app.log.1', 'app.log.2']);
     const e = await runKind(logsStructured, { files: 'logs/*.log' }, ctx).catch((x) => x);
     expect(e.message).toBe(`no file matches logs/*.log (in ${dir})`);
     expect(e.hint).toBe('check the path of the logs, or point `files` at them');
