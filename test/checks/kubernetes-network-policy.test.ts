@@ -258,7 +258,7 @@ describe('kubernetes.network-policy — static default-deny analysis of every fi
     expect(probeTarget({ url: 'http://svc.team:8080', namespace: 'ns' })).toEqual({ service: 'svc', namespace: 'team', port: 8080 });
     expect(probeTarget({ url: 'http://svc:8080?x=1', namespace: 'ns' })).toEqual({ service: 'svc', namespace: 'ns', port: 8080 });
     // no host, or a scheme the probe (wget over http) does not speak, or a port that is no number
-    for (const url of [':8080', 'http://:8080', 'https:///health', 'ftp://svc:21', 'http://svc:http/']) {
+    for (const url of [':8080', 'http://:8080', 'https:///health', 'ftp://svc:21', 'xhttp://svc', 'http://svc:http/']) {
       const err = (() => {
         try {
           return probeTarget({ url, namespace: 'ns' });
