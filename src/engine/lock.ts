@@ -69,10 +69,14 @@ export function readLockInfo(path: string): LockInfo | undefined {
   return undefined;
 }
 
-/** Stale = held by a dead process on this host, or unreadable (empty or garbage: nobody holds it). */
+/**
+ * Stale = held by a dead process on this host, or unreadable (empty or garbage: nobody holds it). `info` undefined
+ * is what an earlier read gave: the lock may have been released and taken again since, so it is read once more —
+ * a lock that reads whole now is someone's, not a leftover.
+ */
 export function lockIsStale(path: string, info: LockInfo | undefined): boolean {
   if (info) return info.host === hostname() && !pidAlive(info.pid);
-  return existsSync(path);
+  return existsSync(path) && readLockInfo(path) === undefined;
 }
 
 export function describeHolder(info: LockInfo | undefined): string {
@@ -130,7 +134,9 @@ function breakStale(path: string, seen: LockInfo | undefined): boolean {
     return false; // someone else moved it already
   }
   const moved = readLockInfo(aside);
-  if (seen && moved && moved.token !== seen.token) {
+  // what was moved is not the lock judged stale (a fresh one took its place, or a readable one where an unreadable
+  // one was seen): it goes back
+  if (moved && moved.token !== seen?.token) {
     try {
       linkSync(aside, path); // put the fresh lock back (fails if yet another one exists: then both exist… rare)
     } catch {

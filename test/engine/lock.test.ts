@@ -59,6 +59,19 @@ describe('lock files', () => {
     expect(readdirSync(tmp.dir).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
+  it('a lock that read as missing a moment ago and is held now is not stale, and tryLock leaves it to its holder', () => {
+    // a reader whose read fell between a release and the next holder's lock: what it saw (nothing) is not a
+    // leftover — breaking it would give two holders at once (two journal lines with one seq)
+    const p = lockPath();
+    const held = tryLock(p, { operator: 'next' });
+    expect('lock' in held).toBe(true);
+    expect(lockIsStale(p, undefined)).toBe(false);
+    expect(tryLock(p)).toEqual({ busy: readLockInfo(p) });
+    if ('lock' in held) held.lock.release();
+    expect(lockIsStale(p, undefined)).toBe(false);
+    expect(existsSync(p)).toBe(false);
+  });
+
   it('acquireLock waits for a release', async () => {
     const p = lockPath();
     const first = await acquireLock(p);
