@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from '../../src/checks/contract.js';
 
 export interface BasicContext extends CheckContext {
@@ -83,4 +83,14 @@ export async function basicContext(o: BasicContextOptions = {}): Promise<BasicCo
 export async function runKind(kind: CheckKind<any>, params: Record<string, unknown>, ctx: CheckContext): Promise<CheckOutput> {
   const parsed = kind.params.parse(params);
   return kind.run(parsed, ctx);
+}
+
+/** The CheckError a promise rejects with (the test fails when it resolves, or rejects with anything else). */
+export async function failure(p: Promise<unknown>): Promise<CheckError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(CheckError);
+  return e as CheckError;
 }

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { httpRequest, joinUrl, safeUrl } from '../../../src/checks/support/http.js';
 import { CheckError } from '../../../src/checks/contract.js';
 import { generateTls } from '../../../src/demo/servers/kube-api.js';
+import { failure } from '../../support/check-context-basic.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -84,15 +85,6 @@ afterAll(async () => {
   }
   await rm(dir, { recursive: true, force: true });
 });
-
-async function failure(p: Promise<unknown>): Promise<CheckError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(CheckError);
-  return e as CheckError;
-}
 
 describe('httpRequest', () => {
   it('returns every HTTP status as a response, with body, headers and timing', async () => {

@@ -10,9 +10,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { prometheusApi, type PromConn } from '../../../src/checks/support/prometheus-api.js';
-import { CheckError } from '../../../src/checks/contract.js';
 import { generateTls } from '../../../src/demo/servers/kube-api.js';
-import { basicContext, type BasicContext } from '../../support/check-context-basic.js';
+import { basicContext, failure, type BasicContext } from '../../support/check-context-basic.js';
 
 type Reply = { status: number; body: string; type?: string };
 
@@ -67,15 +66,6 @@ async function context(env: NodeJS.ProcessEnv = {}): Promise<BasicContext> {
 
 function conn(extra: Partial<PromConn> = {}): PromConn {
   return { url, timeoutMs: 10_000, ...extra };
-}
-
-async function failure(p: Promise<unknown>): Promise<CheckError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(CheckError);
-  return e as CheckError;
 }
 
 const VECTOR = { resultType: 'vector', result: [{ metric: { job: 'api' }, value: [1700000000, '1'] }] };
