@@ -5,44 +5,26 @@
  * finding dropped, doubled or reworded is noticed.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writeReportBundle } from '../../src/report/bundle.js';
 import { findItem } from '../../src/engine/decide.js';
 import { planWaiverApproval, recordWaiver, recordWaiverApproval } from '../../src/engine/waiver.js';
 import { recordSignedAct } from '../../src/engine/signed-act.js';
 import type { ReportResult } from '../../src/report/bundle-api.js';
 import { UNFORESEEN, verifyBundle, type Finding, type VerifyResult } from '../../src/report/verify.js';
-import { makeSignedBundle, rewriteJournal, type Fixture } from './helpers/bundle.js';
+import { goodBundle, rewriteJournal } from './helpers/bundle.js';
 import { CAPTAIN, runShopSession } from './helpers/session.js';
 
 const BOB = 'bob@example.com';
 const CAROL = 'carol@example.com';
 const NOT_REGULAR = 'is not a regular file (a symlink, directory or device has no place in a bundle)';
 
-let root: string;
-let fx: Fixture;
-let n = 0;
-
-beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'rt-verify-journal-'));
-  fx = await makeSignedBundle(path.join(root, 'good'));
-}, 120_000);
-afterAll(async () => {
-  await fx?.session.close();
-  rmSync(root, { recursive: true, force: true });
-});
+const fixture = goodBundle('rt-verify-journal-');
+const copy = fixture.copy;
 
 type Rec = { seq: number; prev: string | null; type: string; actor: string; ts: string; data: Record<string, unknown> | null };
-
-/** A fresh copy of a bundle (the good one by default) to damage. */
-function copy(from = fx.result.dir): string {
-  const dst = path.join(root, `copy-${++n}`);
-  cpSync(from, dst, { recursive: true });
-  return dst;
-}
 
 const journalOf = (d: string): string[] => readFileSync(path.join(d, 'journal.jsonl'), 'utf8').trim().split('\n');
 const recordsOf = (d: string): Rec[] => journalOf(d).map((l) => JSON.parse(l) as Rec);
@@ -61,7 +43,7 @@ function breakChecklist(d: string): void {
   );
 }
 
-const verify = (d: string, allowed = fx.allowed) => verifyBundle(d, { allowedSigners: allowed });
+const verify = (d: string, allowed = fixture.fx.allowed) => verifyBundle(d, { allowedSigners: allowed });
 /** the FAIL verify ends with when a check throws: a record or file it did not expect */
 const unforeseen = (r: VerifyResult) => r.findings.filter((f) => f.message.startsWith(UNFORESEEN));
 const fails = (r: VerifyResult) => r.findings.filter((f) => f.level === 'fail');
@@ -78,7 +60,7 @@ const TORN = /^the last line \(\d+ bytes\) has no trailing newline: a write was 
 
 describe('verify: the OK findings of the good bundle, each exact', () => {
   it('the chain (count and head), the checklist, the evidence (count), report.json, the views and each signed act', async () => {
-    const d = fx.result.dir;
+    const d = fixture.fx.result.dir;
     const r = await verify(d);
     const recs = recordsOf(d);
     const evidence = recs
@@ -326,11 +308,11 @@ describe('verify: signed and unsigned acts of every kind', () => {
   let decision = '';
 
   beforeAll(async () => {
-    const session = await runShopSession(path.join(root, 'acts'), 'x-secret-x', {
+    const session = await runShopSession(path.join(fixture.root, 'acts'), 'x-secret-x', {
       editChecklist: (yaml) => yaml.replace('title: Waived\n', 'title: Waived\n        waiverApprovals: 1\n'),
     });
     try {
-      const o = { sign: true, env: fx.env() };
+      const o = { sign: true, env: fixture.fx.env() };
       const evidenceOf = (item: string) => (session.store.store.getState().items[item]!.result?.evidence ?? []).map((e) => e.sha256);
       seq.unsignedSignoff = (
         await session.record({ type: 'signoff', actor: BOB, data: { item: '1.2', decision: 'reject', comment: 'no', by: BOB, evidence: evidenceOf('1.2') } })
@@ -339,27 +321,27 @@ describe('verify: signed and unsigned acts of every kind', () => {
         await session.record({ type: 'waiver', actor: CAPTAIN, data: { item: '2.2', reason: 'flaky', expires: '2099-01-01', by: CAPTAIN, evidence: evidenceOf('2.2') } })
       ).seq;
       const waiver = { item: '2.3', reason: 'known issue', expires: '2099-02-03', by: CAPTAIN, evidence: evidenceOf('2.3') };
-      seq.waiver = (await recordWaiver(session, { data: waiver, item: findItem(session.checklist, '2.3') }, { ...o, signKey: fx.captain.priv })).record.seq;
+      seq.waiver = (await recordWaiver(session, { data: waiver, item: findItem(session.checklist, '2.3') }, { ...o, signKey: fixture.fx.captain.priv })).record.seq;
       seq.unsignedApproval = (
         await session.record({ type: 'waiver.approval', actor: CAROL, data: { item: '2.3', waiver: seq.waiver, comment: '', by: CAROL, evidence: evidenceOf('2.3') } })
       ).seq;
       const plan = planWaiverApproval(session, { item: '2.3', waiver: seq.waiver, by: BOB });
-      seq.approval = (await recordWaiverApproval(session, plan, { ...o, signKey: fx.bob.priv })).record.seq;
-      seq.note = (await recordSignedAct(session, { type: 'note', data: { text: 'all quiet', by: CAPTAIN } }, { ...o, signKey: fx.captain.priv })).record.seq;
+      seq.approval = (await recordWaiverApproval(session, plan, { ...o, signKey: fixture.fx.bob.priv })).record.seq;
+      seq.note = (await recordSignedAct(session, { type: 'note', data: { text: 'all quiet', by: CAPTAIN } }, { ...o, signKey: fixture.fx.captain.priv })).record.seq;
       // an unsigned note is no act that counts toward a decision: no warning
       await session.record({ type: 'note', actor: CAPTAIN, data: { item: '1.1', text: 'seen', by: CAPTAIN } });
       const s = session.store.store.getState();
       decision = s.decision;
       const dec = { decision: s.decision, deciding: s.deciding, final: false, by: CAPTAIN };
-      seq.decision = (await recordSignedAct(session, { type: 'decision', data: dec }, { ...o, signKey: fx.captain.priv })).record.seq;
+      seq.decision = (await recordSignedAct(session, { type: 'decision', data: dec }, { ...o, signKey: fixture.fx.captain.priv })).record.seq;
       acts = await writeReportBundle({
         sessionDir: session.dir,
-        outDir: path.join(root, 'acts-reports'),
-        signKey: fx.captain.priv,
+        outDir: path.join(fixture.root, 'acts-reports'),
+        signKey: fixture.fx.captain.priv,
         signer: CAPTAIN,
         sign: true,
         interim: true,
-        env: fx.env(),
+        env: fixture.fx.env(),
         session,
       });
     } finally {

@@ -1,36 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { computeSums, listFiles } from '../../src/report/sums.js';
 import { formatFinding, verifyBundle, type VerifyResult } from '../../src/report/verify.js';
-import { makeSignedBundle, type Fixture } from './helpers/bundle.js';
+import { goodBundle, makeSignedBundle } from './helpers/bundle.js';
 import { CAPTAIN, signoffAs, decide, runShopSession } from './helpers/session.js';
 import { writeReportBundle } from '../../src/report/bundle.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { recordSignedAct } from '../../src/engine/signed-act.js';
 import { sshVerify } from './helpers/ssh.js';
 
-let root: string;
-let fx: Fixture;
-let n = 0;
-
-beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'rt-verify-'));
-  fx = await makeSignedBundle(path.join(root, 'good'));
-}, 120_000);
-afterAll(async () => {
-  await fx?.session.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-/** A fresh copy of the good bundle to tamper with. */
-function copy(): string {
-  const dst = path.join(root, `copy-${++n}`);
-  cpSync(fx.result.dir, dst, { recursive: true });
-  return dst;
-}
+const fixture = goodBundle('rt-verify-');
+const copy = fixture.copy;
 
 function flipByte(file: string, at: (buf: Buffer) => number): void {
   const buf = readFileSync(file);
@@ -56,7 +38,7 @@ const failFiles = (r: VerifyResult) => fails(r).map((f) => f.file);
 
 describe('verify: the good bundle', () => {
   it('is valid, with one line per finding', async () => {
-    const r = await verifyBundle(fx.result.dir, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(fixture.fx.result.dir, { allowedSigners: fixture.fx.allowed });
     expect(fails(r)).toEqual([]);
     const lines = r.findings.map(formatFinding);
     expect(lines).toContainEqual(expect.stringMatching(/^OK {3}SHA256SUMS\.sig: good "report@readiness-tui" signature by captain@example\.com with ssh-ed25519 key SHA256:/));
@@ -64,7 +46,7 @@ describe('verify: the good bundle', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^OK {3}report\.json: equals the journal replay \(decision GO\)/));
     expect(lines.filter((l) => /^OK {3}signoffs\/.*good "signoff@readiness-tui" signature by bob@example\.com/.test(l))).toHaveLength(2);
     // 1.2 (signoff: required) and 2.1 (manual) need a sign-off; 2.3's valid waiver stands in for its failed check
-    const records = readFileSync(path.join(fx.result.dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; ts: string });
+    const records = readFileSync(path.join(fixture.fx.result.dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; ts: string });
     const decidedAt = new Date(records.filter((r) => r.type === 'decision').at(-1)!.ts).toISOString();
     expect(lines).toContain(`OK   policy: 2 item(s) needing sign-off checked; waivers checked at decision time ${decidedAt}`);
   });
@@ -72,7 +54,7 @@ describe('verify: the good bundle', () => {
 
 describe('verify: tamper suite (one byte flipped in each file)', () => {
   it('every file of the bundle, junit.xml, SHA256SUMS and each .sig included: a flipped byte fails it, naming the file', async () => {
-    const files = await listFiles(fx.result.dir);
+    const files = await listFiles(fixture.fx.result.dir);
     // the bundle's kinds of file are all here (no file kind escapes this loop unnoticed)
     expect(files).toEqual(expect.arrayContaining(['SHA256SUMS', 'SHA256SUMS.sig', 'junit.xml', 'report.json', 'report.html', 'journal.jsonl', 'checklist.yaml']));
     const sigs = files.filter((f) => f.endsWith('.sig'));
@@ -86,7 +68,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
         while (!/[A-Za-z0-9]/.test(String.fromCharCode(b[i]!))) i++;
         return i;
       });
-      const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+      const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
       expect(r.valid, f).toBe(false);
       named[f] = fails(r).map((x) => x.file ?? '');
     }
@@ -100,7 +82,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
   it('report.json', async () => {
     const d = copy();
     flipByte(path.join(d, 'report.json'), (b) => b.indexOf('"decision":"GO"') + 13);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(failFiles(r)).toContain('report.json');
     expect(fails(r).map((f) => f.message).join('\n')).toMatch(/sha256 does not match SHA256SUMS/);
@@ -109,7 +91,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
   it('an evidence file', async () => {
     const d = copy();
     flipByte(path.join(d, 'evidence/1.2/1.log'), () => 0);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(failFiles(r)).toContain('evidence/1.2/1.log');
   });
@@ -117,7 +99,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
   it("a deliverable's evidence file, like an item's", async () => {
     const d = copy();
     flipByte(path.join(d, 'evidence/_deliverable-0/1.log'), () => 0);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toContainEqual(
       expect.objectContaining({ file: 'evidence/_deliverable-0/1.log', message: expect.stringMatching(/sha256 does not match SHA256SUMS/) }),
@@ -133,7 +115,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const text = readFileSync(j, 'utf8');
     const lineStart = text.split('\n').slice(0, 4).join('\n').length + 1; // line 5
     flipByte(j, (b) => b.indexOf('"actor":"', lineStart) + 9);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(failFiles(r)).toContain('journal.jsonl');
     expect(failFiles(r)).toContain('journal.jsonl:6'); // the next line's prev no longer matches line 5
@@ -143,7 +125,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const d = copy();
     const st = readdirSync(path.join(d, 'signoffs')).find((f) => f.endsWith('.json'))!;
     flipByte(path.join(d, 'signoffs', st), (b) => b.indexOf('"comment":"') + 11);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(failFiles(r)).toContain(`signoffs/${st}`);
     expect(failFiles(r)).toContain(`signoffs/${st}.sig`); // its signature no longer verifies
@@ -152,7 +134,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
   it('checklist.yaml', async () => {
     const d = copy();
     flipByte(path.join(d, 'checklist.yaml'), (b) => b.indexOf('A small checklist'));
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/is not the checklist the session ran/) }));
   });
@@ -161,7 +143,7 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const d = copy();
     const f = path.join(d, 'checklist.yaml');
     writeFileSync(f, readFileSync(f, 'utf8').replace('apiVersion: readiness/v1', 'apiVersion: readiness/v9'));
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/cannot be loaded/) }));
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'checklist.yaml', message: expect.stringMatching(/is not the checklist the session ran/) }));
@@ -172,8 +154,8 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const d = copy();
     writeFileSync(path.join(d, 'evidence/_deliverable-1/1.log'), 'file dashboards/slo.json (12 bytes)\n');
     await rebuildSums(d);
-    expect(resign(d, fx.captain.priv)).toBe(0);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(resign(d, fixture.fx.captain.priv)).toBe(0);
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toEqual([
       expect.objectContaining({ file: 'evidence/_deliverable-1/1.log', message: expect.stringMatching(/is not the evidence recorded in journal line \d+ \(sha256 differs\): it was replaced/) }),
@@ -186,8 +168,8 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const d = copy();
     writeFileSync(path.join(d, 'evidence/2.2/1.log'), 'all good\n');
     await rebuildSums(d);
-    expect(resign(d, fx.captain.priv)).toBe(0);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(resign(d, fixture.fx.captain.priv)).toBe(0);
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toEqual([
       expect.objectContaining({ file: 'evidence/2.2/1.log', message: expect.stringMatching(/not the evidence recorded in journal line/) }),
@@ -200,25 +182,25 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const d = copy();
     appendFileSync(path.join(d, 'report.html'), '<!-- x -->');
     await rebuildSums(d);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/incorrect signature/) }));
   });
 
   it('re-signed with an untrusted key', async () => {
     const d = copy();
-    expect(resign(d, fx.evil.priv)).toBe(0);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    expect(resign(d, fixture.fx.evil.priv)).toBe(0);
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/is not in allowed_signers/) }));
     // and plain ssh-keygen agrees
-    const v = spawnSync('ssh-keygen', ['-Y', 'find-principals', '-f', fx.allowed, '-s', path.join(d, 'SHA256SUMS.sig')], { encoding: 'utf8' });
+    const v = spawnSync('ssh-keygen', ['-Y', 'find-principals', '-f', fixture.fx.allowed, '-s', path.join(d, 'SHA256SUMS.sig')], { encoding: 'utf8' });
     expect(v.status).not.toBe(0);
   });
 
   it('signed by a sign-off-only key (not permitted for the report namespace)', async () => {
     const d = copy();
-    resign(d, fx.bob.priv);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    resign(d, fixture.fx.bob.priv);
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'SHA256SUMS.sig', message: expect.stringMatching(/not permitted for namespace "report@readiness-tui"/) }));
   });
 
@@ -227,8 +209,8 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const f = path.join(d, 'report.json');
     writeFileSync(f, readFileSync(f, 'utf8').replace('"signer":"captain@example.com"', '"signer":"bob@example.com"'));
     await rebuildSums(d);
-    resign(d, fx.captain.priv);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    resign(d, fixture.fx.captain.priv);
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(fails(r)).toContainEqual(
       expect.objectContaining({ file: 'report.json', message: expect.stringMatching(/names bob@example\.com as its signer, but key SHA256:\S+ is not allowed for principal "bob@example\.com"/) }),
     );
@@ -239,15 +221,15 @@ describe('verify: tamper suite (one byte flipped in each file)', () => {
     const f = path.join(d, 'report.html');
     writeFileSync(f, readFileSync(f, 'utf8').replace('<span class="st bad">FAIL</span>', '<span class="st ok">PASS</span>'));
     await rebuildSums(d);
-    resign(d, fx.captain.priv);
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    resign(d, fixture.fx.captain.priv);
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(fails(r)).toEqual([expect.objectContaining({ file: 'report.html', message: expect.stringMatching(/is not what report\.json renders to/) })]);
   });
 
   it('a file added after signing', async () => {
     const d = copy();
     writeFileSync(path.join(d, 'evidence', 'extra.log'), 'planted\n');
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'evidence/extra.log', message: expect.stringMatching(/not listed in SHA256SUMS/) }));
   });
 });
@@ -259,8 +241,8 @@ describe('verify: every file is accounted for by the journal', () => {
       mkdirSync(path.dirname(path.join(d, extra)), { recursive: true });
       writeFileSync(path.join(d, extra), 'planted\n');
       await rebuildSums(d);
-      expect(resign(d, fx.captain.priv)).toBe(0);
-      const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+      expect(resign(d, fixture.fx.captain.priv)).toBe(0);
+      const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
       expect(r.valid).toBe(false);
       expect(fails(r)).toEqual([expect.objectContaining({ file: extra, message: expect.stringMatching(/^no journal record names this file .* it was added/) })]);
     });
@@ -270,7 +252,7 @@ describe('verify: every file is accounted for by the journal', () => {
     const d = copy();
     rmSync(path.join(d, 'evidence/1.2/1.log'));
     symlinkSync('/dev/zero', path.join(d, 'evidence/1.2/1.log'));
-    const r = await verifyBundle(d, { allowedSigners: fx.allowed });
+    const r = await verifyBundle(d, { allowedSigners: fixture.fx.allowed });
     expect(r.valid).toBe(false);
     expect(fails(r)).toContainEqual(expect.objectContaining({ file: 'evidence/1.2/1.log', message: expect.stringMatching(/is not a regular file/) }));
   });
@@ -278,13 +260,13 @@ describe('verify: every file is accounted for by the journal', () => {
 
 describe('verify: untrusted sign-off statements', () => {
   it("are failures by default and warnings with lenient (bob's key no longer in allowed_signers)", async () => {
-    const as = path.join(root, 'allowed_without_bob');
-    writeFileSync(as, readFileSync(fx.allowed, 'utf8').split('\n').filter((l) => !l.startsWith('bob@')).join('\n'));
-    const strict = await verifyBundle(fx.result.dir, { allowedSigners: as });
+    const as = path.join(fixture.root, 'allowed_without_bob');
+    writeFileSync(as, readFileSync(fixture.fx.allowed, 'utf8').split('\n').filter((l) => !l.startsWith('bob@')).join('\n'));
+    const strict = await verifyBundle(fixture.fx.result.dir, { allowedSigners: as });
     const untrusted = (r: VerifyResult) => r.findings.filter((f) => /\.sig$/.test(f.file ?? '') && /signature not accepted for bob@example\.com/.test(f.message));
     expect(untrusted(strict).map((f) => f.level)).toEqual(['fail', 'fail']);
     expect(strict.valid).toBe(false);
-    const lenient = await verifyBundle(fx.result.dir, { allowedSigners: as, lenient: true });
+    const lenient = await verifyBundle(fixture.fx.result.dir, { allowedSigners: as, lenient: true });
     expect(untrusted(lenient).map((f) => f.level)).toEqual(['warn', 'warn']);
     // lenient does not make an untrusted approval count: the items that need it still lack it
     expect(fails(lenient)).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/^item 1\.2 requires 1 valid signed approval\(s\), found 0 \(bob@example\.com's approval is not validly signed\)/) }));
@@ -293,7 +275,7 @@ describe('verify: untrusted sign-off statements', () => {
 
 describe('verify: policy', () => {
   it('a dropped sign-off is caught by the required-approvals rule (even when everything else is consistent and signed)', async () => {
-    const f = await makeSignedBundle(path.join(root, 'dropped'), { skipSignoffOn: '1.2' });
+    const f = await makeSignedBundle(path.join(fixture.root, 'dropped'), { skipSignoffOn: '1.2' });
     try {
       const r = await verifyBundle(f.result.dir, { allowedSigners: f.allowed });
       expect(r.valid).toBe(false);
@@ -306,7 +288,7 @@ describe('verify: policy', () => {
   });
 
   it('self-approval where forbidden, and a waiver expired at decision time', async () => {
-    const r0 = path.join(root, 'self');
+    const r0 = path.join(fixture.root, 'self');
     const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
     await base.session.close();
     const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x');
@@ -336,7 +318,7 @@ describe('verify: policy', () => {
 
 describe('verify: policy on who may approve', () => {
   it("an owner approving their own item, one approver counted once however often they sign, roles, a waiver without a reason", async () => {
-    const r0 = path.join(root, 'who');
+    const r0 = path.join(fixture.root, 'who');
     const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
     await base.session.close();
     const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x', {
@@ -385,7 +367,7 @@ describe('verify: policy on who may approve', () => {
 
 describe('verify: an interim report', () => {
   it('a missing approval is a warning, not a failure, before the final decision', async () => {
-    const r0 = path.join(root, 'interim');
+    const r0 = path.join(fixture.root, 'interim');
     const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
     await base.session.close();
     const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x');
@@ -411,7 +393,7 @@ describe('verify: an interim report', () => {
 
 describe('verify: stale sign-offs', () => {
   it('an approval given before the item was re-run with different evidence does not count', async () => {
-    const r0 = path.join(root, 'stale');
+    const r0 = path.join(fixture.root, 'stale');
     const base = await makeSignedBundle(path.join(r0, 'base'));
     await base.session.close();
     const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x');
@@ -436,17 +418,17 @@ describe('verify: stale sign-offs', () => {
 
 describe('verify: usage errors', () => {
   it('refuses a missing bundle or allowed_signers file with a clear message', async () => {
-    await expect(verifyBundle(path.join(root, 'nope'), { allowedSigners: fx.allowed })).rejects.toThrow(/is not a directory/);
-    await expect(verifyBundle(fx.result.dir, { allowedSigners: path.join(root, 'nope') })).rejects.toThrow(/allowed signers file .* not found/);
-    const empty = path.join(root, 'empty_as');
+    await expect(verifyBundle(path.join(fixture.root, 'nope'), { allowedSigners: fixture.fx.allowed })).rejects.toThrow(/is not a directory/);
+    await expect(verifyBundle(fixture.fx.result.dir, { allowedSigners: path.join(fixture.root, 'nope') })).rejects.toThrow(/allowed signers file .* not found/);
+    const empty = path.join(fixture.root, 'empty_as');
     writeFileSync(empty, '# nobody\n');
-    await expect(verifyBundle(fx.result.dir, { allowedSigners: empty })).rejects.toThrow(/has no usable entry/);
+    await expect(verifyBundle(fixture.fx.result.dir, { allowedSigners: empty })).rejects.toThrow(/has no usable entry/);
   });
 });
 
 describe('verify: notes and final decisions are signed statements, checked like sign-offs', () => {
   it('good ones are OK (and plain ssh-keygen -Y verify accepts them); an edited note statement FAILs', async () => {
-    const r0 = path.join(root, 'acts');
+    const r0 = path.join(fixture.root, 'acts');
     const base = await makeSignedBundle(path.join(r0, 'base')); // keys + allowed_signers
     await base.session.close();
     const session = await runShopSession(path.join(r0, 'work'), 'x-secret-x');

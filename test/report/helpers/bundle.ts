@@ -1,6 +1,8 @@
 /** A signed bundle of a finished shop session, made the way the CLI makes it (real keys, real runner). */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { writeReportBundle } from '../../../src/report/bundle.js';
 import { canonicalJson, hashLine } from '../../../src/engine/journal.js';
 import type { JournalRecord } from '../../../src/engine/events.js';
@@ -94,4 +96,35 @@ export async function makeSignedBundle(root: string, o: { skipSignoffOn?: string
     secrets: [{ name: 'apiToken', value: CANARY }],
   });
   return { root, captain, bob, evil, allowed, session, result, env };
+}
+
+/**
+ * The good signed bundle a test file damages: made once before its tests (makeSignedBundle in a temporary `root`),
+ * removed after them. `copy()` gives a fresh copy of it (or of another bundle) to damage.
+ */
+export function goodBundle(prefix: string): { readonly root: string; readonly fx: Fixture; copy(from?: string): string } {
+  let root = '';
+  let fx: Fixture | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), prefix));
+    fx = await makeSignedBundle(path.join(root, 'good'));
+  }, 120_000);
+  afterAll(async () => {
+    await fx?.session.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+  return {
+    get root() {
+      return root;
+    },
+    get fx() {
+      return fx!;
+    },
+    copy(from = fx!.result.dir) {
+      const dst = path.join(root, `copy-${++n}`);
+      cpSync(from, dst, { recursive: true });
+      return dst;
+    },
+  };
 }
