@@ -8,6 +8,7 @@ import { truncate } from '../format.js';
 import { footerHints } from '../keys.js';
 import { fg, glyphs, useTheme } from '../theme.js';
 import { currentScreen, type Dialog } from '../ui-store.js';
+import type { LiveState } from '../../engine/store.js';
 
 export const FOOTER_ROWS = 2;
 export const FLASH_MS = 6000;
@@ -37,6 +38,24 @@ export function dialogHints(d: Dialog, dot: string, ascii: boolean): string {
     case 'orphans':
       return `y terminate them ${dot} n / Esc leave them running`;
   }
+}
+
+type Message = LiveState['messages'][number];
+const RANK: Record<Message['level'], number> = { info: 0, warn: 1, error: 2 };
+
+/**
+ * The message the status line shows: of those younger than MESSAGE_MS, the newest of the most serious level. A
+ * warning (the driver role taken over) is not pushed off the line by an info that arrives right after it ("… joined",
+ * a note from another session); it stays until it expires or something as serious comes.
+ */
+export function pickMessage(messages: readonly Message[], now: number): Message | undefined {
+  let best: Message | undefined;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (now - Date.parse(m.ts) >= MESSAGE_MS) break;
+    if (!best || RANK[m.level] > RANK[best.level]) best = m;
+  }
+  return best;
 }
 
 /** A spinner frame index, ticking 4 times a second only while `active` (and never with --no-animation). */
@@ -88,16 +107,16 @@ export function Footer({ width }: { width: number }): React.ReactElement {
     }, FLASH_MS);
     return () => clearTimeout(t);
   }, [flash, ui]);
-  const lastMsg = useLive((s) => s.messages[s.messages.length - 1]);
-  // a message goes away by itself too (a note from another session must not stay for minutes)
-  const [expired, setExpired] = useState<string | undefined>();
+  const messages = useLive((s) => s.messages);
+  // a message goes away by itself too (a note from another session must not stay for minutes): one timeout, at the
+  // moment the message shown expires, makes the line pick again
+  const [, setTick] = useState(0);
+  const message = pickMessage(messages, Date.now());
   useEffect(() => {
-    if (!lastMsg) return;
-    const left = MESSAGE_MS - (Date.now() - Date.parse(lastMsg.ts));
-    const t = setTimeout(() => setExpired(lastMsg.ts), Math.max(0, left));
+    if (!message) return;
+    const t = setTimeout(() => setTick((x) => x + 1), Math.max(0, Date.parse(message.ts) + MESSAGE_MS - Date.now()) + 5);
     return () => clearTimeout(t);
-  }, [lastMsg]);
-  const message = lastMsg && expired !== lastMsg.ts ? lastMsg : undefined;
+  }, [message]);
 
   const frame = useSpinner(theme.animation && running.length > 0);
   const spin = theme.animation ? `${g.spinner[frame % g.spinner.length]} ` : '';
