@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, openSync, closeSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { formatDuration } from '../checklist/duration.js';
 import { UsageError } from '../checklist/errors.js';
 import { shareFd } from './shared-files.js';
 
@@ -269,7 +270,7 @@ export async function acquireLock(
     if ('lock' in r) return r.lock;
     if (Date.now() >= deadline) {
       throw new LockBusyError(
-        `${o.what ?? 'lock'} ${path} is held by ${describeHolder(r.busy)} and was not released within ${Math.round(timeoutMs / 1000)} s. ` +
+        `${o.what ?? 'lock'} ${path} is held by ${describeHolder(r.busy)} and was not released within ${formatDuration(timeoutMs)}. ` +
           `If that process is gone (e.g. on another host), remove the file by hand.`,
         r.busy,
       );

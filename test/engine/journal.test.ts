@@ -540,7 +540,7 @@ describe('journal lock', () => {
     await expect(
       appendRecord(p, { type: 'note', actor: 'bob', data: { text: 'x', by: 'bob' } }, { lockTimeoutMs: 1000 }),
     ).rejects.toThrow(
-      new RegExp(`^journal lock \\S*journal\\.lock is held by pid ${process.pid} on host ${hostname()} since 2026-11-27T12:00:00\\.000Z.* not released within 1 s\\.`),
+      new RegExp(`^journal lock \\S*journal\\.lock is held by pid ${process.pid} on host ${hostname()} since 2026-11-27T12:00:00\\.000Z.* not released within 1s\\.`),
     );
     expect((await readJournal(p)).records).toHaveLength(1);
     // the lock of the other holder is left alone

@@ -87,7 +87,7 @@ describe('lock files', () => {
     const p = lockPath();
     writeFileSync(p, JSON.stringify({ pid: process.pid, host: hostname(), since: 'S', token: 'x', mode: 'ci' }));
     await expect(acquireLock(p, { timeoutMs: 200, what: 'journal lock' })).rejects.toThrow(
-      `journal lock ${p} is held by pid ${process.pid} on host ${hostname()} since S (ci)`,
+      `journal lock ${p} is held by pid ${process.pid} on host ${hostname()} since S (ci) and was not released within 200ms. `,
     );
     expect(readFileSync(p, 'utf8')).toContain('"token":"x"');
   });
