@@ -173,12 +173,18 @@ export function pagerDutyHumanAck(inc: Json): { at?: string; by?: string } | und
 const incidentText = (inc: Json): string =>
   [inc.title, inc.summary, inc.incident_key, inc.description].filter((x) => typeof x === 'string').join(' ');
 
+/**
+ * The alert's name as a whole word of an incident's text: not inside a longer word, whatever characters the name
+ * starts or ends with (a label value may end in `!` or `)`, where `\b` would never match).
+ */
+const namesAlert = (alertname: string): RegExp => new RegExp(`(?<!\\w)${alertname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\w)`, 'i');
+
 /** incidents created during the episode (± slack) whose title/summary/key names the alert */
 export function matchPagerDuty(ep: AckWindow, incidents: Json[], slackS = 300): Ack | undefined {
   for (const inc of incidents) {
     const created = toS(inc.created_at);
     if (created === undefined || created < ep.from - slackS || created > ep.to + slackS) continue;
-    if (!new RegExp(`\\b${ep.alertname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(incidentText(inc))) continue;
+    if (!namesAlert(ep.alertname).test(incidentText(inc))) continue;
     const human = pagerDutyHumanAck(inc);
     if (human) return { source: 'pagerduty', id: String(inc.id ?? inc.incident_number ?? '?'), ...human };
   }

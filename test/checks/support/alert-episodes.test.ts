@@ -175,6 +175,12 @@ describe('acknowledgement sources', () => {
     expect(matchPagerDuty(ep, [inc])?.id).toBe('789');
     expect(matchPagerDuty({ ...ep, alertname: 'Slow' }, [inc])).toBeUndefined();
     expect(matchPagerDuty({ ...ep, from: t + 3600, to: t + 4000 }, [inc])).toBeUndefined();
+    // a name that ends (or starts) with a non-word character is still found as a whole word, never inside a longer one
+    const odd = { ...ep, alertname: 'Disk(95%)' };
+    expect(matchPagerDuty(odd, [{ ...inc, title: '[FIRING] disk(95%) on node-3' }])?.id).toBe('789');
+    expect(matchPagerDuty(odd, [{ ...inc, title: 'xDisk(95%)' }])).toBeUndefined();
+    expect(matchPagerDuty({ ...ep, alertname: '-Probe' }, [{ ...inc, title: 'alert -Probe failed' }])?.id).toBe('789');
+    expect(matchPagerDuty({ ...ep, alertname: 'SlowQueries' }, [{ ...inc, title: 'SlowQueriesX on detektor' }])).toBeUndefined();
     expect(() => pagerDutyIncidents({ data: [] })).toThrow(/GET \/incidents/);
   });
 
