@@ -36,7 +36,7 @@ export function planBoundWaiver(session: Session, r: WaiverRequest, now = new Da
   if (need)
     notes.push(
       `item ${item.id} is blocking and its waivers need ${need} approval${need === 1 ? '' : 's'} by someone else before they count: ` +
-        `ask them to run \`readiness-tui waive ${item.id} --approve <seq>\` with the seq printed here`,
+        `ask them to run \`readiness-tui waive ${item.id} --approve <seq>\` with the seq printed here (or to press a on the item in their TUI)`,
     );
   if (!st.result) notes.push(`item ${item.id} has not run yet: the waiver accepts no result, and turns stale when the item runs`);
   return { data: { ...data, evidence: digests(st) }, item, notes };
@@ -83,6 +83,17 @@ export function waiverApprovalBroken(item: Item, st: ItemState, seq: number, by:
       ? `waiver #${seq} on ${item.id} already has its ${need} approval${need === 1 ? '' : 's'}: nothing to do`
       : `item ${item.id} needs no approval of its waivers (waiverApprovals is 0${item.blocking ? '' : '; the item is not blocking'}): nothing to do`;
   return undefined;
+}
+
+/**
+ * The item's waiver `by` may approve now (its seq), or why not in the words `waive --approve` uses: what the TUI's
+ * approve key offers, or says when pressed. `key`: the key `by` is known to sign with, if any (checked again in the lock).
+ */
+export function waiverToApprove(item: Item, st: ItemState, by: string, now: Date, key?: string): { seq: number } | { refused: string } {
+  const w = st.waiver;
+  if (!w) return { refused: `item ${item.id} has no waiver to approve` };
+  const broken = waiverApprovalBroken(item, st, w.seq, by, key, now);
+  return broken ? { refused: broken } : { seq: w.seq };
 }
 
 /** Check an approval against the session now (quick answer; checked again inside the lock) and build its data. */

@@ -20,6 +20,14 @@ export interface WaiverInput {
   compensatingControl?: string;
 }
 
+/** a second person's approval of waiver #waiver on the item (checklist `waiverApprovals`), like `waive --approve` */
+export interface WaiverApprovalInput {
+  item: string;
+  /** the journal seq of the waiver */
+  waiver: number;
+  comment: string;
+}
+
 export interface NoteInput {
   item?: string;
   text: string;
@@ -39,7 +47,7 @@ export interface WatchView {
 
 export interface UiActions {
   operator: string;
-  /** a watcher (--readonly, `watch`): follows the session, signs off, waives, notes; never runs, cancels or reports */
+  /** a watcher (--readonly, `watch`): follows the session, signs off, waives, approves waivers, notes; never runs, cancels or reports */
   readonly: boolean;
   /**
    * `W`: the session-wide regression watch on or off (the driver; journaled as a note); resolves with whether it is on.
@@ -63,6 +71,8 @@ export interface UiActions {
   describe(id: string): string[];
   signoff(i: SignoffInput): Promise<SaveResult>;
   waive(i: WaiverInput): Promise<SaveResult>;
+  /** `a`: approve someone else's waiver, by the rules and through the path of `waive ITEM --approve SEQ` */
+  approveWaiver(i: WaiverApprovalInput): Promise<SaveResult>;
   note(i: NoteInput): Promise<SaveResult>;
   /** writes the report bundle; resolves with a line for the screen */
   generateReport(): Promise<SaveResult>;

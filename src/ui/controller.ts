@@ -7,6 +7,7 @@ import type { Runner } from '../engine/runner-api.js';
 import type { Session } from '../engine/session-api.js';
 import { createWatch, DEFAULT_WATCH_MS, watchSchedule, type Watch } from '../engine/watch.js';
 import { mutatingItem } from '../engine/freshness.js';
+import { waiverStateText } from '../engine/session-state.js';
 import { fmtEstimate } from './format.js';
 import type { SaveResult, UiActions, WatchView } from './actions.js';
 
@@ -110,6 +111,24 @@ async function waiveFromTui(session: Session, o: ControllerOptions, i: Parameter
     message: r.statement
       ? `waived ${i.item} until ${plan.data.expires} (waiver #${r.record.seq}), signed with ${r.statement.keyFingerprint}${warn}`
       : `waived ${i.item} until ${plan.data.expires} (waiver #${r.record.seq}) UNSIGNED (${r.unsignedReason ?? 'signing not requested'})${warn}`,
+  };
+}
+
+/** `a`: approve someone else's waiver, planned and recorded as `readiness-tui waive ITEM --approve SEQ` does it. */
+async function approveWaiverFromTui(session: Session, o: ControllerOptions, i: Parameters<Controller['approveWaiver']>[0]): Promise<{ message: string }> {
+  const { planWaiverApproval, recordWaiverApproval } = await import('../engine/waiver.js');
+  const plan = planWaiverApproval(session, { item: i.item, waiver: i.waiver, comment: i.comment, by: o.operator });
+  const agent = await liveAgent(o.env);
+  const r = await recordWaiverApproval(session, plan, { sign: true, signKey: o.signKey, env: agent.env, allowedSigners: o.allowedSigners });
+  const w = session.store.store.getState().items[plan.item.id]?.waiver;
+  const state = w?.seq === i.waiver ? waiverStateText(plan.item, w, new Date()) : undefined;
+  const now = state ? ` — the waiver ${/^awaits/.test(state) ? state : `is ${state}`}` : '';
+  const warn = agent.note ? ` — ${agent.note}` : '';
+  const what = `approved waiver #${i.waiver} on ${i.item} (journal #${r.record.seq})`;
+  return {
+    message: r.statement
+      ? `${what}, signed with ${r.statement.keyFingerprint}${now}${warn}`
+      : `${what} UNSIGNED (${r.unsignedReason ?? 'signing not requested'}): an unsigned approval does not count${warn}`,
   };
 }
 
@@ -231,6 +250,7 @@ export function createController(o: ControllerOptions): Controller {
     // person, a reason to reject, an expiry in the future. A refusal is shown in the dialog; nothing is recorded.
     signoff: (i) => signoffFromTui(session, o, i),
     waive: (i) => waiveFromTui(session, o, i),
+    approveWaiver: (i) => approveWaiverFromTui(session, o, i),
     note: (i) => noteFromTui(session, o, i),
     generateReport: () => reportFromTui(session, o),
     async rehearsals() {

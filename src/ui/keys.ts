@@ -13,6 +13,7 @@ import type { Checklist } from '../checklist/model.js';
 import { approvalRefusal, decisionBasis } from '../engine/session-state.js';
 import type { LiveState, SessionStore } from '../engine/store.js';
 import { reverifyPlan } from '../engine/freshness.js';
+import { waiverToApprove } from '../engine/waiver.js';
 import type { RehearsalRef } from '../report/rehearsal.js';
 import type { UiActions } from './actions.js';
 import { currentDiff, diffLayout, diffListRows } from './diff-view.js';
@@ -132,6 +133,7 @@ export type Command =
   | 'watch.toggle'
   | 'item.signoff'
   | 'item.waive'
+  | 'waiver.approve'
   | 'note.add'
   | 'list.filter'
   | 'pane.follow'
@@ -159,6 +161,11 @@ export interface Binding {
   footer?: boolean;
   /** only the driver may: a watcher (--readonly) is neither shown nor given it */
   driver?: true;
+  /**
+   * shown in the footer and the help only where it applies (applicableCommands); pressed where it does not, it says
+   * why not
+   */
+  conditional?: true;
 }
 
 const LISTS: ScreenName[] = ['overview', 'block', 'decision'];
@@ -186,6 +193,15 @@ export const KEYMAP: Binding[] = [
   { command: 'run.cancel', keys: ['c'], label: 'cancel', help: 'cancel the running item(s)', footer: true, driver: true },
   { command: 'item.signoff', keys: ['s'], label: 'sign off', help: 'sign off: approve or reject', screens: ITEMISH, footer: true },
   { command: 'item.waive', keys: ['w'], label: 'waive', help: 'waive: reason, expiry, control', screens: ITEMISH, footer: true },
+  {
+    command: 'waiver.approve',
+    keys: ['a'],
+    label: 'approve waiver',
+    help: "approve the item's waiver that awaits your approval (waiverApprovals), signed with your key",
+    screens: ['item', 'decision'],
+    footer: true,
+    conditional: true,
+  },
   { command: 'note.add', keys: ['n'], label: 'note', help: 'add a note (item or session)' },
   { command: 'list.filter', keys: ['/'], label: 'filter', help: 'filter by id, title, status', screens: ['overview', 'block'], footer: true },
   { command: 'pane.follow', keys: ['f'], label: 'follow', help: 'follow / pause the output', screens: ['item'], footer: true },
@@ -237,6 +253,7 @@ const FOOTER_FIRST: Command[] = [
   'report.generate',
   'diff.nextChange',
   'diff.older',
+  'waiver.approve',
   'nav.open',
   'run.item',
   'run.block',
@@ -253,15 +270,20 @@ const FOOTER_FIRST: Command[] = [
   'nav.next',
 ];
 
-/** Footer hints for a screen: "⏎ open  r run … ? help  q quit". */
-export function footerHints(screen: ScreenName, ascii: boolean, watching = false): { keys: string; label: string }[] {
+/** The bindings a footer or the help shows: a conditional one only where it applies. */
+function shownBindings(screen: ScreenName, watching: boolean, applies: readonly Command[]): Binding[] {
+  return bindingsFor(screen, watching).filter((b) => !b.conditional || applies.includes(b.command));
+}
+
+/** Footer hints for a screen: "⏎ open  r run … ? help  q quit". `applies`: the conditional commands that apply now. */
+export function footerHints(screen: ScreenName, ascii: boolean, watching = false, applies: readonly Command[] = []): { keys: string; label: string }[] {
   const seen = new Set<string>();
   const out: { keys: string; label: string }[] = [];
   const rank = (b: Binding) => {
     const i = FOOTER_FIRST.indexOf(b.command);
     return i < 0 ? FOOTER_FIRST.length : i;
   };
-  for (const b of [...bindingsFor(screen, watching)].sort((x, y) => rank(x) - rank(y))) {
+  for (const b of [...shownBindings(screen, watching, applies)].sort((x, y) => rank(x) - rank(y))) {
     if (!b.footer || seen.has(b.label)) continue;
     // on the decision screen g means "report", not "top"
     const keys = b.command === 'nav.up' ? [keyLabel('up', ascii) + keyLabel('down', ascii), 'j/k'].join(' ') : b.keys.slice(0, 1).map((k) => keyLabel(k, ascii)).join('/');
@@ -272,16 +294,39 @@ export function footerHints(screen: ScreenName, ascii: boolean, watching = false
 }
 
 /** Help overlay rows for a screen. */
-export function helpRows(screen: ScreenName, ascii: boolean, watching = false): { keys: string; help: string }[] {
+export function helpRows(screen: ScreenName, ascii: boolean, watching = false, applies: readonly Command[] = []): { keys: string; help: string }[] {
   const taken = new Set<string>();
   const out: { keys: string; help: string }[] = [];
-  for (const b of bindingsFor(screen, watching)) {
+  for (const b of shownBindings(screen, watching, applies)) {
     const keys = b.keys.filter((k) => !taken.has(k));
     keys.forEach((k) => taken.add(k));
     if (!keys.length) continue;
     out.push({ keys: keys.map((k) => keyLabel(k, ascii)).join(' '), help: b.help });
   }
   return out;
+}
+
+/**
+ * `a` on the item screen, or on a deciding item's row of the decision screen: the waiver of the item pointed at that
+ * this operator may approve now, or the engine's reason why not (their own waiver, approved already, stale, expired,
+ * nothing needed). Undefined where no item is pointed at.
+ */
+export function waiverApprovalHere(c: Checklist, live: LiveState, ui: UiState, operator: string, now = new Date()): { item: string; seq: number } | { refused: string } | undefined {
+  const screen = currentScreen(ui).name;
+  if (screen !== 'item' && screen !== 'decision') return undefined;
+  const it = targetItem(c, live, ui);
+  const st = it ? live.items[it.id] : undefined;
+  if (!it || !st) return undefined;
+  // the key this principal signed with before (trust on first use): one that signed the waiver cannot approve it
+  const key = live.keys.byPrincipal[operator.trim().toLowerCase()]?.key;
+  const r = waiverToApprove(it, st, operator, now, key);
+  return 'seq' in r ? { item: it.id, seq: r.seq } : r;
+}
+
+/** The conditional commands (Binding.conditional) that apply now: the footer and the help show only these. */
+export function applicableCommands(c: Checklist, live: LiveState, ui: UiState, operator: string, now = new Date()): Command[] {
+  const w = waiverApprovalHere(c, live, ui, operator, now);
+  return w && 'seq' in w ? ['waiver.approve'] : [];
 }
 
 export interface DispatchContext {
@@ -650,6 +695,13 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       if (!it) return;
       return setUi(ctx, { dialog: { kind: 'waiver', item: it.id, reason: '', expires: today(1), control: '', field: 0, phase: 'edit' } });
     }
+    case 'waiver.approve': {
+      const w = waiverApprovalHere(c, live, ui, ctx.actions.operator);
+      if (!w) return;
+      // the engine's own words when it cannot be approved (the same check runs again inside the journal lock)
+      if ('refused' in w) return flash(ctx, w.refused, 'warn');
+      return setUi(ctx, { dialog: { kind: 'approve-waiver', item: w.item, waiver: w.seq, comment: '', field: 0, phase: 'edit' } });
+    }
     case 'note.add': {
       const it = screen.name === 'overview' ? undefined : targetItem(c, live, ui);
       return setUi(ctx, { dialog: { kind: 'note', item: it?.id, text: '', field: 0, phase: 'edit' } });
@@ -708,10 +760,12 @@ function filterKey(k: KeyName, ctx: DispatchContext): void {
 }
 
 /** Text fields of each dialog, in Tab order. */
-const TEXT_FIELDS: Record<'signoff' | 'waiver' | 'note', (string | null)[]> = {
+const TEXT_FIELDS: Record<'signoff' | 'waiver' | 'approve-waiver' | 'note', (string | null)[]> = {
   // signoff: decision (choice), role (choice or text), comment
   signoff: [null, 'role', 'comment'],
   waiver: ['reason', 'expires', 'control'],
+  // approve-waiver: the question (y / n), comment
+  'approve-waiver': [null, 'comment'],
   note: ['text'],
 };
 
@@ -787,6 +841,11 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
   if (k === 'down') return set({ field: Math.min(last, d.field + 1) });
   if (k === 'up') return set({ field: Math.max(0, d.field - 1) });
   if (k === 'enter') return submit(d, ctx);
+  if (d.kind === 'approve-waiver' && d.field === 0) {
+    if (k === 'y') return submit(d, ctx);
+    if (k === 'n') return close();
+    return;
+  }
   if (d.kind === 'signoff') {
     if (d.field === 0) {
       if (k === 'left' || k === 'right' || k === ' ') return set({ decision: d.decision === 'approve' ? 'reject' : 'approve' });
@@ -839,6 +898,8 @@ function submit(d: Dialog, ctx: DispatchContext): void {
       expires: d.expires.trim(),
       compensatingControl: d.control.trim() || undefined,
     });
+  } else if (d.kind === 'approve-waiver') {
+    p = ctx.actions.approveWaiver({ item: d.item, waiver: d.waiver, comment: d.comment.trim() });
   } else if (d.kind === 'note') {
     if (!d.text.trim()) return set({ phase: 'error', message: 'the note is empty' });
     p = ctx.actions.note({ item: d.item, text: d.text.trim() });

@@ -45,6 +45,20 @@ export interface WaiverDialog {
   message?: string;
 }
 
+/**
+ * `a`: approve someone else's waiver #waiver of the item (checklist `waiverApprovals`). Field 0 is the question
+ * (y approves, n cancels), field 1 the optional comment (typed text; Enter approves, Esc cancels).
+ */
+export interface ApproveWaiverDialog {
+  kind: 'approve-waiver';
+  item: string;
+  waiver: number;
+  comment: string;
+  field: number;
+  phase: DialogPhase;
+  message?: string;
+}
+
 export interface NoteDialog {
   kind: 'note';
   item?: string;
@@ -100,7 +114,7 @@ export interface OrphansDialog {
   lines: string[];
 }
 
-export type Dialog = SignoffDialog | WaiverDialog | NoteDialog | ConfirmRunDialog | ConfirmDecisionDialog | QuitDialog | HandoverDialog | OrphansDialog;
+export type Dialog = SignoffDialog | WaiverDialog | ApproveWaiverDialog | NoteDialog | ConfirmRunDialog | ConfirmDecisionDialog | QuitDialog | HandoverDialog | OrphansDialog;
 
 /** The diff screen: the rehearsals to pick from (newest first), the one picked, and the scroll position. */
 export interface DiffView {

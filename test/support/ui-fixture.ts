@@ -153,6 +153,7 @@ export function recordingActions(): RecordingActions {
     describe: (id) => (id === '1.1' ? ['./dr.sh --really'] : [`sh -c 'check ${id}'`]),
     signoff: save('signoff') as UiActions['signoff'],
     waive: save('waive') as UiActions['waive'],
+    approveWaiver: save('approveWaiver') as UiActions['approveWaiver'],
     note: save('note') as UiActions['note'],
     generateReport: save('generateReport') as UiActions['generateReport'],
     evidencePath: (rel) => `/tmp/session/${rel}`,

@@ -116,6 +116,35 @@ describe('controller', () => {
   });
 });
 
+describe('controller: approving a waiver (a)', () => {
+  it('records bob’s approval of alice’s waiver as `waive --approve` does — signed with his key, refused to alice and to bob twice', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rt-ctl-'));
+    const checklist = testChecklist();
+    checklist.blocks[0]!.items[1]!.waiverApprovals = 1; // 0.2: blocking, its waivers need 1 approval by someone else
+    checklist.source = { ...checklist.source, path: path.join(dir, 'test.yaml'), bytes: Buffer.from('apiVersion: readiness/v1\n') };
+    session = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: true });
+    const s = session;
+    const env = { PATH: process.env.PATH, HOME: dir, SSH_AUTH_SOCK: '' } as NodeJS.ProcessEnv;
+    const as = (operator: string, readonly: boolean) =>
+      createController({ session: s, operator, readonly, outDir: path.join(dir, 'reports'), env, signKey: genKey(dir, operator.split('@')[0]!).priv, openPager: () => undefined, quit: () => undefined });
+    const alice = as('alice@example.com', false);
+    const bob = as('bob@example.com', true); // a watcher approves too
+    await s.record({ type: 'item.result', data: { item: '0.2', attempt: 1, verdict: 'fail', summary: '1 critical', durationMs: 1, evidence: [] } } as never);
+    const waived = await alice.waive({ item: '0.2', reason: 'patched in 1.1', expires: '2999-12-31' });
+    const seq = Number(/waiver #(\d+)/.exec(waived.message)![1]);
+    expect(s.store.store.getState().items['0.2']!.status).toBe('fail');
+
+    await expect(alice.approveWaiver({ item: '0.2', waiver: seq, comment: '' })).rejects.toThrow(`alice@example.com wrote waiver #${seq} on 0.2: someone else must approve it (four-eyes)`);
+    const r = await bob.approveWaiver({ item: '0.2', waiver: seq, comment: 'checked the WAF rule' });
+    expect(r.message).toMatch(new RegExp(`^approved waiver #${seq} on 0\\.2 \\(journal #\\d+\\), signed with SHA256:\\S+ — the waiver is in force, approved by bob@example\\.com$`));
+    expect(s.store.store.getState().items['0.2']!.status).toBe('waived');
+    await expect(bob.approveWaiver({ item: '0.2', waiver: seq, comment: '' })).rejects.toThrow(/bob@example\.com already approved waiver/);
+    const approvals = journalTypes(s).filter((x) => x.type === 'waiver.approval');
+    expect(approvals).toHaveLength(1);
+    expect(approvals[0]!.data).toMatchObject({ item: '0.2', waiver: seq, comment: 'checked the WAF rule', by: 'bob@example.com', statement: { keyFingerprint: expect.stringMatching(/^SHA256:/) } });
+  });
+});
+
 describe('controller: the regression watch', () => {
   it('W (toggleWatch) is journaled and puts the passed non-mutating items that need no sign-off on the schedule, for the driver, every watcher and the next driver; a watcher cannot toggle it', async () => {
     const { session: s, ctl } = await setup();

@@ -1,6 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { footerHints, helpRows, KEYMAP, toKeys } from '../../src/ui/keys.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { applicableCommands, footerHints, handleKey, helpRows, KEYMAP, toKeys } from '../../src/ui/keys.js';
 import { fitHints } from '../../src/ui/components/Footer.js';
+import { createUiStore, currentScreen, type UiStore } from '../../src/ui/ui-store.js';
+import type { SessionStore } from '../../src/engine/store.js';
+import { DecisionRefused } from '../../src/engine/signed-act.js';
+import { newLive, recordingActions, testChecklist, type RecordingActions } from '../support/ui-fixture.js';
+import { signedBy } from '../support/session-fixtures.js';
 
 describe('toKeys (the root dispatcher input splitter)', () => {
   it('splits coalesced plain keys, mapping CR to Enter', () => {
@@ -49,5 +54,100 @@ describe('keymap', () => {
     expect(s.endsWith('? help  q quit')).toBe(true);
     expect(s.length).toBeLessThanOrEqual(30);
     expect(s).not.toMatch(/…/);
+  });
+});
+
+describe('a: approve the waiver that awaits this operator (watcher and driver alike)', () => {
+  /** 0.2 failed and alice waived it (signed); its checklist asks for 1 approval by someone else */
+  function session(operator: string, readonly: boolean) {
+    const checklist = testChecklist();
+    checklist.blocks[0]!.items[1]!.waiverApprovals = 1;
+    const { live, feed } = newLive(checklist);
+    feed.start().result('0.2', 'fail');
+    const waiver = { item: '0.2', reason: 'patched in 1.1', expires: '2999-12-31', by: 'alice@example.com', evidence: ['sha-0.2'], ...signedBy('alice@example.com') };
+    feed.apply({ type: 'waiver', actor: 'alice@example.com', data: waiver } as never);
+    const seq = feed.seq - 1;
+    const ui = createUiStore({ cols: 100, rows: 30 });
+    ui.setState({ stack: [{ name: 'overview' }, { name: 'item', itemId: '0.2' }] });
+    const actions = recordingActions();
+    actions.operator = operator;
+    actions.readonly = readonly;
+    lives.push(live);
+    return { ctx: { ui, live, actions }, feed, seq, checklist };
+  }
+  const lives: SessionStore[] = [];
+  afterEach(() => lives.splice(0).forEach((l) => l.dispose()));
+  const shown = (ctx: { ui: UiStore; live: SessionStore; actions: { operator: string; readonly: boolean } }) => {
+    const applies = applicableCommands(ctx.live.checklist, ctx.live.store.getState(), ctx.ui.getState(), ctx.actions.operator);
+    const screen = currentScreen(ctx.ui.getState()).name;
+    return {
+      footer: footerHints(screen, false, ctx.actions.readonly, applies).map((h) => `${h.keys} ${h.label}`),
+      help: helpRows(screen, false, ctx.actions.readonly, applies).map((r) => r.keys),
+    };
+  };
+
+  it('is shown on the item screen only to someone who may approve, and opens the confirm dialog on that waiver', () => {
+    for (const readonly of [true, false]) {
+      const { ctx, seq } = session('bob@example.com', readonly);
+      expect(shown(ctx).footer).toContain('a approve waiver');
+      expect(shown(ctx).help).toContain('a');
+      handleKey('a', ctx);
+      expect(ctx.ui.getState().dialog).toEqual({ kind: 'approve-waiver', item: '0.2', waiver: seq, comment: '', field: 0, phase: 'edit' });
+    }
+  });
+
+  it('is not shown to the waiver’s author, and pressed anyway says the engine’s four-eyes refusal', () => {
+    const { ctx, seq } = session('alice@example.com', false);
+    expect(shown(ctx).footer.join(' ')).not.toMatch(/approve waiver/);
+    expect(shown(ctx).help).not.toContain('a');
+    handleKey('a', ctx);
+    expect(ctx.ui.getState().dialog).toBeUndefined();
+    expect(ctx.ui.getState().flash).toEqual({ text: `alice@example.com wrote waiver #${seq} on 0.2: someone else must approve it (four-eyes)`, level: 'warn' });
+  });
+
+  it('is not shown once the waiver has its approvals, for one that approved, nor for an item without a waiver', () => {
+    const { ctx, feed, seq } = session('bob@example.com', true);
+    feed.apply({ type: 'waiver.approval', actor: 'carol@example.com', data: { item: '0.2', waiver: seq, comment: '', by: 'carol@example.com', evidence: ['sha-0.2'], ...signedBy('carol@example.com') } } as never);
+    expect(ctx.live.store.getState().items['0.2']!.status).toBe('waived');
+    expect(shown(ctx).footer.join(' ')).not.toMatch(/approve waiver/);
+    handleKey('a', ctx);
+    expect(ctx.ui.getState().flash?.text).toBe(`waiver #${seq} on 0.2 already has its 1 approval: nothing to do`);
+    ctx.actions.operator = 'carol@example.com';
+    handleKey('a', ctx);
+    expect(ctx.ui.getState().flash?.text).toMatch(new RegExp(`^carol@example\\.com already approved waiver #${seq} on 0\\.2`));
+    ctx.ui.setState({ stack: [{ name: 'overview' }, { name: 'item', itemId: '0.1' }], flash: undefined });
+    handleKey('a', ctx);
+    expect(ctx.ui.getState().flash?.text).toBe('item 0.1 has no waiver to approve');
+  });
+
+  it('on the decision screen it acts on the selected deciding item', () => {
+    const { ctx, seq } = session('bob@example.com', true);
+    ctx.ui.setState({ stack: [{ name: 'overview' }, { name: 'decision' }] });
+    expect(ctx.live.store.getState().deciding.map((r) => r.item)).toContain('0.2');
+    ctx.ui.setState({ sel: { decision: ctx.live.store.getState().deciding.findIndex((r) => r.item === '0.2') } });
+    expect(shown(ctx).footer).toContain('a approve waiver');
+    handleKey('a', ctx);
+    expect(ctx.ui.getState().dialog).toMatchObject({ kind: 'approve-waiver', item: '0.2', waiver: seq });
+  });
+
+  it('in the dialog: n cancels; Tab to the comment, where y is typed; Enter approves with the comment', async () => {
+    const { ctx, seq } = session('bob@example.com', true);
+    handleKey('a', ctx);
+    handleKey('n', ctx);
+    expect(ctx.ui.getState().dialog).toBeUndefined();
+    handleKey('a', ctx);
+    for (const k of ['tab', 'y', 'e', 's']) handleKey(k, ctx);
+    expect(ctx.ui.getState().dialog).toMatchObject({ field: 1, comment: 'yes', phase: 'edit' });
+    handleKey('enter', ctx);
+    expect(ctx.ui.getState().dialog).toMatchObject({ phase: 'saving' });
+    expect(ctx.actions.calls.find((c) => c.name === 'approveWaiver')?.args[0]).toEqual({ item: '0.2', waiver: seq, comment: 'yes' });
+    (ctx.actions as RecordingActions).rejectSave(new DecisionRefused('key SHA256:x signed waiver #3 on 0.2 itself — nothing was recorded'));
+    await new Promise((r) => setImmediate(r));
+    expect(ctx.ui.getState().dialog).toMatchObject({ phase: 'error', message: 'not saved: key SHA256:x signed waiver #3 on 0.2 itself — nothing was recorded' });
+    // y on the question approves at once
+    handleKey('x', ctx);
+    handleKey('shift-tab', ctx);
+    handleKey('y', ctx);
+    expect(ctx.actions.calls.filter((c) => c.name === 'approveWaiver')).toHaveLength(2);
   });
 });

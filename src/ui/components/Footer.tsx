@@ -5,7 +5,7 @@ import { Text } from './Text.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useDeps, useLive, useUi } from '../context.js';
 import { truncate } from '../format.js';
-import { footerHints } from '../keys.js';
+import { applicableCommands, footerHints, type Command } from '../keys.js';
 import { fg, glyphs, useTheme } from '../theme.js';
 import { currentScreen, type Dialog } from '../ui-store.js';
 import type { LiveState } from '../../engine/store.js';
@@ -27,6 +27,9 @@ export function dialogHints(d: Dialog, dot: string, ascii: boolean): string {
     case 'note':
       if (d.phase === 'saved' || d.phase === 'error') return 'any key continues';
       return `Tab next field ${dot} Enter save (from any field) ${dot} Esc cancel`;
+    case 'approve-waiver':
+      if (d.phase === 'saved' || d.phase === 'error') return 'any key continues';
+      return d.field === 0 ? `y / Enter approve ${dot} n / Esc cancel ${dot} Tab add a comment` : `Enter approve ${dot} Esc cancel ${dot} Tab back to the question`;
     case 'confirm-run':
       return `y run ${dot} n / Esc cancel ${dot} ${scroll}`;
     case 'confirm-decision':
@@ -56,6 +59,14 @@ export function pickMessage(messages: readonly Message[], now: number): Message 
     if (!best || RANK[m.level] > RANK[best.level]) best = m;
   }
   return best;
+}
+
+/** The conditional keys that apply to what the operator points at now (`a` on a waiver awaiting their approval). */
+export function useApplicable(): Command[] {
+  const { live, actions } = useDeps();
+  const ui = useUi((s) => s);
+  const now = useLive((s) => applicableCommands(live.checklist, s, ui, actions.operator).join(' '));
+  return now ? (now.split(' ') as Command[]) : [];
 }
 
 /** A spinner frame index, ticking 4 times a second only while `active` (and never with --no-animation). */
@@ -99,6 +110,7 @@ export function Footer({ width }: { width: number }): React.ReactElement {
   );
   const running = useLive(useShallow((s) => s.order.filter((id) => s.items[id]?.running)));
   const { ui, actions } = useDeps();
+  const applies = useApplicable();
   // a flash message goes away by itself after a few seconds (one timeout, only while one is shown)
   useEffect(() => {
     if (!flash) return;
@@ -130,7 +142,7 @@ export function Footer({ width }: { width: number }): React.ReactElement {
   let hints: string;
   if (dialog) hints = dialog;
   else if (help) hints = `? or Esc close help`;
-  else hints = fitHints(footerHints(screen, theme.ascii, actions.readonly).map((h) => `${h.keys} ${h.label}`), width);
+  else hints = fitHints(footerHints(screen, theme.ascii, actions.readonly, applies).map((h) => `${h.keys} ${h.label}`), width);
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate" color={fg(theme, status.tone)}>

@@ -6,9 +6,11 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
-import { useDeps, useUi } from '../context.js';
-import { truncate } from '../format.js';
+import { useDeps, useLive, useUi } from '../context.js';
+import { oneLine, truncate } from '../format.js';
 import { findItem } from '../selectors.js';
+import type { Item } from '../../checklist/model.js';
+import { waiverApprovalsNeeded, waiverApprovalsOf, waiverStateText, type ItemState } from '../../engine/session-state.js';
 import { fg, glyphs, useTheme, type Tone } from '../theme.js';
 import type { ConfirmDecisionDialog, ConfirmRunDialog, Dialog } from '../ui-store.js';
 import { clampScroll, dialogRows, dialogWindow } from './scroll-lines.js';
@@ -44,6 +46,40 @@ function Status({ d, width }: { d: Extract<Dialog, { phase: string }>; width: nu
   );
 }
 
+/**
+ * What an approver weighs, from the session as it is now: who waived (principal and key), why, until when, the
+ * result and evidence it accepts, and how many approvals it has and needs.
+ */
+function waiverFacts(item: Item, st: ItemState | undefined, seq: number, dot: string): { text: string; tone?: Tone; wrap?: true }[] {
+  const w = st?.waiver;
+  if (!st || !w || w.seq !== seq) return [{ text: `#${seq} is no longer the current waiver of ${item.id}: nothing to approve here`, tone: 'warn' }];
+  const now = new Date();
+  const evidence = w.evidence;
+  const files = st.attempts.flatMap((a) => a.evidence).filter((e) => evidence?.includes(e.sha256));
+  const result = st.result && !w.stale ? `attempt ${st.result.attempt} ${st.result.verdict.toUpperCase()}: ${oneLine(st.result.summary)}` : undefined;
+  const accepts =
+    evidence === undefined
+      ? 'any result (a waiver recorded before waivers were bound to evidence)'
+      : !evidence.length
+        ? 'no result (the item had not run when it was waived)'
+        : (result ?? `evidence ${evidence.map((e) => e.slice(0, 12)).join(', ')}`);
+  const need = waiverApprovalsNeeded(item);
+  const have = waiverApprovalsOf(w);
+  const state = waiverStateText(item, w, now);
+  return [
+    { text: `waived by ${w.by}, ${w.statement ? `key ${w.statement.keyFingerprint}` : 'UNSIGNED'} ${dot} journal #${w.seq} at ${w.ts}` },
+    { text: `reason: ${oneLine(w.reason)}`, wrap: true },
+    ...(w.compensatingControl ? [{ text: `compensating control: ${oneLine(w.compensatingControl)}` }] : []),
+    { text: `expires: ${w.expires}` },
+    { text: `accepts: ${accepts}` },
+    ...(files.length ? [{ text: `evidence: ${files.map((e) => `${e.path} (${e.sha256.slice(0, 12)})`).join(', ')}` }] : []),
+    {
+      text: `approvals: ${have.length} of ${need}${have.length ? ` (${have.map((a) => a.by).join(', ')})` : ''} ${dot} ${state}`,
+      tone: state.startsWith('in force') ? 'accent' : /^awaits/.test(state) ? 'warn' : 'bad',
+    },
+  ];
+}
+
 /** A dialog's list, wrapped (never cut) and scrolled: what is above and below the window is said. */
 function ScrolledRows({ d, inner, height, tone }: { d: ConfirmRunDialog | ConfirmDecisionDialog; inner: number; height: number; tone?: Tone }): React.ReactElement {
   const theme = useTheme();
@@ -71,6 +107,8 @@ export function DialogView({ width, height }: { width: number; height: number })
   const g = glyphs(theme);
   const { live, actions } = useDeps();
   const d = useUi((s) => s.dialog);
+  // the item whose waiver is being approved, as the journal has it now (another approval may arrive meanwhile)
+  const approving = useLive((s) => (d?.kind === 'approve-waiver' ? s.items[d.item] : undefined));
   if (!d) return null;
   const inner = width - 4;
   const title = (t: string) => (
@@ -108,6 +146,26 @@ export function DialogView({ width, height }: { width: number; height: number })
         <Field label="reason" value={d.reason} focused={d.field === 0} width={inner} hint="required" />
         <Field label="expires" value={d.expires} focused={d.field === 1} width={inner} hint="YYYY-MM-DD" />
         <Field label="compensating ctl" value={d.control} focused={d.field === 2} width={inner} hint="optional" />
+        <Status d={d} width={inner} />
+      </>
+    );
+  } else if (d.kind === 'approve-waiver') {
+    const it = findItem(live.checklist, d.item);
+    body = (
+      <>
+        {title(`Approve waiver #${d.waiver} on ${d.item} ${it?.title ?? ''}?`)}
+        {(it ? waiverFacts(it, approving, d.waiver, g.dot) : []).map((l, i) => (
+          <Text key={i} color={l.tone ? fg(theme, l.tone) : undefined} wrap={l.wrap ? 'wrap' : 'truncate'}>
+            {l.wrap ? l.text : truncate(l.text, inner)}
+          </Text>
+        ))}
+        <Text color={fg(theme, 'muted')} wrap="truncate">
+          {truncate(`approving as ${actions.operator}, signed with your key ${g.dot} recorded in the journal before it shows as saved`, inner)}
+        </Text>
+        <Text bold={d.field === 0} color={d.field === 0 ? fg(theme, 'info') : undefined} wrap="truncate">
+          {truncate(`${d.field === 0 ? g.cursor : ' '} y / Enter approve ${g.dot} n / Esc cancel ${g.dot} Tab add a comment`, inner)}
+        </Text>
+        <Field label="comment" value={d.comment} focused={d.field === 1} width={inner} hint="optional (Tab)" />
         <Status d={d} width={inner} />
       </>
     );

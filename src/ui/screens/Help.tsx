@@ -5,13 +5,14 @@ import { Text } from '../components/Text.js';
 import { useDeps, useUi } from '../context.js';
 import { truncate } from '../format.js';
 import { helpRows } from '../keys.js';
+import { useApplicable } from '../components/Footer.js';
 import { fg, useTheme } from '../theme.js';
 import { currentScreen } from '../ui-store.js';
 
 export function Help({ width, height }: { width: number; height: number }): React.ReactElement {
   const theme = useTheme();
   const screen = useUi((s) => currentScreen(s).name);
-  const rows = helpRows(screen, theme.ascii, useDeps().actions.readonly);
+  const rows = helpRows(screen, theme.ascii, useDeps().actions.readonly, useApplicable());
   const keyW = Math.min(16, Math.max(...rows.map((r) => r.keys.length)) + 1);
   const cols = rows.length > height - 1 ? 2 : 1;
   const colW = Math.floor(width / cols);
