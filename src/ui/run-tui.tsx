@@ -325,7 +325,7 @@ async function openToWatch(file: string | undefined, opts: TuiOptions, who: Who,
   // the checklist the session pinned (checklist.yaml in its directory), not whatever FILE says now
   const session = await openSessionDir(dir, { operator, operatorKey: who.keyFingerprint });
   const follower = followEvidence(session.dir, session.store);
-  session.store.message('info', `watching session ${session.id} as ${operator}: the driver runs the checks; you can sign off, waive and add notes`);
+  session.store.message('info', `watching session ${session.id} as ${operator}: the driver runs the checks; you can sign off, waive, approve waivers and add notes`);
   return { session, secrets: [], stop: () => follower.stop() };
 }
 

@@ -40,8 +40,8 @@ function Status({ d, width }: { d: Extract<Dialog, { phase: string }>; width: nu
   const tone: Tone = d.phase === 'saved' ? 'ok' : d.phase === 'error' ? 'bad' : 'info';
   const suffix = d.phase === 'saved' || d.phase === 'error' ? ' (any key)' : '';
   return (
-    <Text bold color={fg(theme, tone)} wrap="truncate">
-      {truncate((d.phase === 'saved' ? 'saved: ' : '') + d.message + suffix, width)}
+    <Text bold color={fg(theme, tone)} wrap="wrap">
+      {(d.phase === 'saved' ? 'saved: ' : '') + d.message + suffix}
     </Text>
   );
 }
