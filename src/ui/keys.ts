@@ -499,6 +499,15 @@ function reverify(ctx: DispatchContext, live: LiveState, c: Checklist): void {
   }
 }
 
+/** `a`: the confirm dialog on the waiver this operator may approve, else the engine's own words why not. */
+function approveWaiver(ctx: DispatchContext): void {
+  const w = waiverApprovalHere(ctx.live.checklist, ctx.live.store.getState(), ctx.ui.getState(), ctx.actions.operator);
+  if (!w) return;
+  // the same check runs again inside the journal lock when it is recorded
+  if ('refused' in w) return flash(ctx, w.refused, 'warn');
+  setUi(ctx, { dialog: { kind: 'approve-waiver', item: w.item, waiver: w.seq, comment: '', field: 0, phase: 'edit' } });
+}
+
 /** `W`: the session-wide regression watch on or off (journaled by the controller: every TUI of the session follows it). */
 function toggleWatch(ctx: DispatchContext): void {
   const toggle = ctx.actions.toggleWatch;
@@ -695,13 +704,8 @@ function runCommand(cmd: Command, ctx: DispatchContext): void {
       if (!it) return;
       return setUi(ctx, { dialog: { kind: 'waiver', item: it.id, reason: '', expires: today(1), control: '', field: 0, phase: 'edit' } });
     }
-    case 'waiver.approve': {
-      const w = waiverApprovalHere(c, live, ui, ctx.actions.operator);
-      if (!w) return;
-      // the engine's own words when it cannot be approved (the same check runs again inside the journal lock)
-      if ('refused' in w) return flash(ctx, w.refused, 'warn');
-      return setUi(ctx, { dialog: { kind: 'approve-waiver', item: w.item, waiver: w.seq, comment: '', field: 0, phase: 'edit' } });
-    }
+    case 'waiver.approve':
+      return approveWaiver(ctx);
     case 'note.add': {
       const it = screen.name === 'overview' ? undefined : targetItem(c, live, ui);
       return setUi(ctx, { dialog: { kind: 'note', item: it?.id, text: '', field: 0, phase: 'edit' } });

@@ -12,7 +12,7 @@ import { findItem } from '../selectors.js';
 import type { Item } from '../../checklist/model.js';
 import { waiverApprovalsNeeded, waiverApprovalsOf, waiverStateText, type ItemState } from '../../engine/session-state.js';
 import { fg, glyphs, useTheme, type Tone } from '../theme.js';
-import type { ConfirmDecisionDialog, ConfirmRunDialog, Dialog } from '../ui-store.js';
+import type { ApproveWaiverDialog, ConfirmDecisionDialog, ConfirmRunDialog, Dialog } from '../ui-store.js';
 import { clampScroll, dialogRows, dialogWindow } from './scroll-lines.js';
 
 function Field({ label, value, focused, width, hint, choice }: { label: string; value: string; focused: boolean; width: number; hint?: string; choice?: boolean }): React.ReactElement {
@@ -78,6 +78,34 @@ function waiverFacts(item: Item, st: ItemState | undefined, seq: number, dot: st
       tone: state.startsWith('in force') ? 'accent' : /^awaits/.test(state) ? 'warn' : 'bad',
     },
   ];
+}
+
+/** `a`: the waiver to approve, the question, the optional comment. */
+function ApproveWaiver({ d, st, inner }: { d: ApproveWaiverDialog; st: ItemState | undefined; inner: number }): React.ReactElement {
+  const theme = useTheme();
+  const g = glyphs(theme);
+  const { live, actions } = useDeps();
+  const it = findItem(live.checklist, d.item);
+  return (
+    <>
+      <Text bold wrap="truncate">
+        {truncate(`Approve waiver #${d.waiver} on ${d.item} ${it?.title ?? ''}?`, inner)}
+      </Text>
+      {(it ? waiverFacts(it, st, d.waiver, g.dot) : []).map((l, i) => (
+        <Text key={i} color={l.tone ? fg(theme, l.tone) : undefined} wrap={l.wrap ? 'wrap' : 'truncate'}>
+          {l.wrap ? l.text : truncate(l.text, inner)}
+        </Text>
+      ))}
+      <Text color={fg(theme, 'muted')} wrap="truncate">
+        {truncate(`approving as ${actions.operator}, signed with your key ${g.dot} recorded in the journal before it shows as saved`, inner)}
+      </Text>
+      <Text bold={d.field === 0} color={d.field === 0 ? fg(theme, 'info') : undefined} wrap="truncate">
+        {truncate(`${d.field === 0 ? g.cursor : ' '} y / Enter approve ${g.dot} n / Esc cancel ${g.dot} Tab add a comment`, inner)}
+      </Text>
+      <Field label="comment" value={d.comment} focused={d.field === 1} width={inner} hint="optional (Tab)" />
+      <Status d={d} width={inner} />
+    </>
+  );
 }
 
 /** A dialog's list, wrapped (never cut) and scrolled: what is above and below the window is said. */
@@ -150,25 +178,7 @@ export function DialogView({ width, height }: { width: number; height: number })
       </>
     );
   } else if (d.kind === 'approve-waiver') {
-    const it = findItem(live.checklist, d.item);
-    body = (
-      <>
-        {title(`Approve waiver #${d.waiver} on ${d.item} ${it?.title ?? ''}?`)}
-        {(it ? waiverFacts(it, approving, d.waiver, g.dot) : []).map((l, i) => (
-          <Text key={i} color={l.tone ? fg(theme, l.tone) : undefined} wrap={l.wrap ? 'wrap' : 'truncate'}>
-            {l.wrap ? l.text : truncate(l.text, inner)}
-          </Text>
-        ))}
-        <Text color={fg(theme, 'muted')} wrap="truncate">
-          {truncate(`approving as ${actions.operator}, signed with your key ${g.dot} recorded in the journal before it shows as saved`, inner)}
-        </Text>
-        <Text bold={d.field === 0} color={d.field === 0 ? fg(theme, 'info') : undefined} wrap="truncate">
-          {truncate(`${d.field === 0 ? g.cursor : ' '} y / Enter approve ${g.dot} n / Esc cancel ${g.dot} Tab add a comment`, inner)}
-        </Text>
-        <Field label="comment" value={d.comment} focused={d.field === 1} width={inner} hint="optional (Tab)" />
-        <Status d={d} width={inner} />
-      </>
-    );
+    body = <ApproveWaiver d={d} st={approving} inner={inner} />;
   } else if (d.kind === 'note') {
     body = (
       <>
