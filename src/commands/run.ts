@@ -33,7 +33,7 @@ import { isAutomated as isItemAutomated } from '../checklist/model.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
 import { createRunner } from '../engine/runner.js';
 import { createPlainReporter, type PlainReporter } from '../engine/plain-reporter.js';
-import { killAllGroups } from '../engine/process.js';
+import { killAllGroups } from '../process/spawn.js';
 import { describeOrphan, findOrphanGroups, recordGroupsIn } from '../engine/group-ledger.js';
 import { createRedactor } from '../engine/redact.js';
 import { teamFileIn } from '../engine/decide.js';
