@@ -127,7 +127,7 @@ export interface SignoffData {
 }
 
 /**
- * A human act's signed statement (report/signoff-sign.ts): the statement file and its SSH signature (paths relative
+ * A human act's signed statement (engine/signoff-sign.ts): the statement file and its SSH signature (paths relative
  * to the session, in signoffs/), their digests, and the fingerprint of the key that signed.
  */
 export interface StatementRef {

@@ -10,7 +10,7 @@ import type { Decision } from '../../../src/engine/status.js';
 import { createRunner } from '../../../src/engine/runner.js';
 import type { Session } from '../../../src/engine/session-api.js';
 import { openSession } from '../../../src/engine/session.js';
-import { signSignoff } from '../../../src/report/signoff-sign.js';
+import { signSignoff } from '../../../src/engine/signoff-sign.js';
 import type { TestKey } from './ssh.js';
 
 export const SHOP = path.resolve(import.meta.dirname, '../fixtures/shop.yaml');
