@@ -22,6 +22,7 @@
  */
 import path from 'node:path';
 import { loadChecklist } from '../checklist/load.js';
+import { KINDS } from '../checks/index.js';
 import { ChecklistError, formatProblem } from '../checklist/errors.js';
 import { resolveVars } from '../checklist/vars.js';
 import { allItems, type Checklist } from '../checklist/model.js';
@@ -277,7 +278,7 @@ const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 /** The checklist, or its problems written to stderr (file:line:col each) and undefined: nothing is run. */
 async function loadOrSay(file: string, stderr: NodeJS.WritableStream): Promise<Checklist | undefined> {
   try {
-    return await loadChecklist(path.resolve(file));
+    return await loadChecklist(path.resolve(file), KINDS);
   } catch (err) {
     if (err instanceof ChecklistError) {
       for (const p of err.problems) stderr.write(formatProblem(p) + '\n');

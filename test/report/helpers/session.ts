@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadChecklist } from '../../../src/checklist/load.js';
+import { KINDS } from '../../../src/checks/index.js';
 import type { Decision } from '../../../src/engine/status.js';
 import { createRunner } from '../../../src/engine/runner.js';
 import type { Session } from '../../../src/engine/session-api.js';
@@ -32,7 +33,7 @@ export async function runShopSession(
   const file = path.join(root, 'shop.yaml');
   const yaml = readFileSync(SHOP, 'utf8');
   writeFileSync(file, o.editChecklist ? o.editChecklist(yaml) : yaml);
-  const checklist = await loadChecklist(file);
+  const checklist = await loadChecklist(file, KINDS);
   const vars = { greeting: 'hello', apiToken: secret };
   const session = await openSession({
     checklist,
