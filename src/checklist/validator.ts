@@ -5,8 +5,9 @@
  * One way to read a checklist: the `yaml` package's Document (exact syntax errors, positions; positions.ts) and the
  * zod schemas. Order: input limits (limits.ts) → YAML syntax (stop there: positions after a syntax error are
  * unreliable) → structure (zod schema, worded by schema-issues.ts) → kinds and their params (each kind's own zod
- * schema, from the catalog of kinds the reader passes in: kinds.ts) → expectations (JSONata syntax) → ids, dependencies, cycles (ids.ts) → variables. All problems are
- * collected; the model is built only when there is no error.
+ * schema, from the catalog of kinds the reader passes in: kinds.ts) → expectations (JSONata syntax) → ids,
+ * dependencies, cycles (ids.ts) → variables. All problems are collected; the model is built only when there is no
+ * error.
  *
  * Over 400 lines: the per-item rules, the checks, the variables and the model all add problems at YAML paths that
  * become positions only at the end (resolve()); they share that list and the Document, so they stay one class.
