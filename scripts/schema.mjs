@@ -1,4 +1,4 @@
-// Writes checklist/schema.json (src/checklist/json-schema.ts), the JSON Schema editors use, from the zod schemas:
+// Writes checklist/schema.json (src/checks/json-schema.ts), the JSON Schema editors use, from the zod schemas:
 // `npm run schema`. A test asserts the committed file equals what this generates, so run it after changing the
 // format or a kind.
 import { build } from 'esbuild';
@@ -13,7 +13,7 @@ try {
   await build({
     stdin: {
       contents:
-        "export { checklistJsonSchemaText } from './src/checklist/json-schema.ts';\n",
+        "export { checklistJsonSchemaText } from './src/checks/json-schema.ts';\n",
       resolveDir: repo,
       loader: 'ts',
     },

@@ -31,7 +31,8 @@ export interface CheckSpec {
   context?: string;
   /**
    * (additive) the params exactly as written, before the kind's schema applied defaults/transforms. `params` is the
-   * schema's output; strings in either may still hold `${vars.x}`: use resolveCheckParams() (params.ts) at run time.
+   * schema's output; strings in either may still hold `${vars.x}`: use resolveCheckParams() (checks/params.ts) at
+   * run time.
    */
   rawParams?: Record<string, unknown>;
 }

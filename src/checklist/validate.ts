@@ -6,20 +6,24 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError, type Problem } from './errors.js';
+import type { KindCatalog } from './kinds.js';
 import { Validator, type ValidationResult } from './validator.js';
 
 export { kindProblem, type ValidationResult } from './validator.js';
 
-/** Validate checklist bytes. `file` is how positions name the file; `absPath` goes into checklist.source.path. */
-export function validateSource(bytes: Buffer, file: string, absPath: string = path.resolve(file)): ValidationResult {
-  const v = new Validator(bytes, file);
+/**
+ * Validate checklist bytes against the format and the check kinds of `kinds` (the registry, checks/index.ts KINDS).
+ * `file` is how positions name the file; `absPath` goes into checklist.source.path.
+ */
+export function validateSource(bytes: Buffer, file: string, kinds: KindCatalog, absPath: string = path.resolve(file)): ValidationResult {
+  const v = new Validator(bytes, file, kinds);
   const checklist = v.run();
   if (checklist) checklist.source.path = absPath;
   return { checklist, problems: v.problems };
 }
 
 /** Read and validate a checklist file. Throws UsageError only when the file cannot be read. */
-export async function validateFile(file: string): Promise<ValidationResult> {
+export async function validateFile(file: string, kinds: KindCatalog): Promise<ValidationResult> {
   const abs = path.resolve(file);
   let bytes: Buffer;
   try {
@@ -31,7 +35,7 @@ export async function validateFile(file: string): Promise<ValidationResult> {
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String((err as Error).message);
     throw new UsageError(`cannot read checklist ${file}: ${why}`);
   }
-  return validateSource(bytes, file, abs);
+  return validateSource(bytes, file, kinds, abs);
 }
 
 export function errorsOf(problems: Problem[]): Problem[] {

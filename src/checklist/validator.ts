@@ -5,18 +5,18 @@
  * One way to read a checklist: the `yaml` package's Document (exact syntax errors, positions; positions.ts) and the
  * zod schemas. Order: input limits (limits.ts) → YAML syntax (stop there: positions after a syntax error are
  * unreliable) → structure (zod schema, worded by schema-issues.ts) → kinds and their params (each kind's own zod
- * schema) → expectations (JSONata syntax) → ids, dependencies, cycles (ids.ts) → variables. All problems are
- * collected; the model is built only when there is no error.
+ * schema, from the catalog of kinds the reader passes in: kinds.ts) → expectations (JSONata syntax) → ids,
+ * dependencies, cycles (ids.ts) → variables. All problems are collected; the model is built only when there is no
+ * error.
  *
  * Over 400 lines: the per-item rules, the checks, the variables and the model all add problems at YAML paths that
  * become positions only at the end (resolve()); they share that list and the Document, so they stay one class.
  */
 import { createHash } from 'node:crypto';
 import type { Document } from 'yaml';
-import type { CheckKind } from '../checks/contract.js';
-import { getKind, KINDS } from '../checks/index.js';
 import { parseDuration } from './duration.js';
 import type { AddProblem, Message, Problem } from './errors.js';
+import type { KindCatalog, KindSpec } from './kinds.js';
 import { findMalformedVarRefs, findVarRefs } from './interpolate.js';
 import type { Block, CheckSpec, Checklist, Item, Position, SignoffPolicy, VarDef } from './model.js';
 import { formatPath, type LineCol, type PathSeg } from './path-format.js';
@@ -84,7 +84,7 @@ function durationMs(text: string): number | undefined {
  * Is this kind usable in a checklist? undefined when yes, else the message. Unknown kinds get a did-you-mean and
  * the list of known kinds; kinds still `planned` are refused (never silently skipped).
  */
-export function kindProblem(name: string, def: Pick<CheckKind, 'planned'> | undefined, known: readonly string[]): string | undefined {
+export function kindProblem(name: string, def: Pick<KindSpec, 'planned'> | undefined, known: readonly string[]): string | undefined {
   if (!def) {
     return `unknown check kind "${name}"${didYouMean(name, known)}; known kinds: ${known.join(', ')}`;
   }
@@ -142,6 +142,7 @@ export class Validator {
   constructor(
     private readonly bytes: Buffer,
     private readonly file: string,
+    private readonly kinds: KindCatalog,
   ) {
     this.text = bytes.toString('utf8');
     ({ doc: this.doc, pos: this.pos, limit: this.limit } = readDocument(this.text, fileSizeLimit(bytes)));
@@ -278,8 +279,8 @@ export class Validator {
   private check(c: CheckRef) {
     const kindName = str(c.raw.kind);
     if (kindName === undefined) return; // structure() reported it
-    const def = getKind(kindName);
-    if (!def) this.knownKinds ??= [...KINDS.values()].filter((k) => !k.planned).map((k) => k.kind);
+    const def = this.kinds.get(kindName);
+    if (!def) this.knownKinds ??= [...this.kinds.values()].filter((k) => !k.planned).map((k) => k.kind);
     const problem = kindProblem(kindName, def, this.knownKinds ?? []);
     if (problem) {
       this.add([...c.path, 'kind'], problem);

@@ -2,16 +2,16 @@
  * `command`: run a shell line (`/bin/sh -c`) or an argv list, stream its output, judge it by exit code (default)
  * or by values captured from its output.
  *
- * The child runs in its own process group; on timeout or cancel the whole group is killed (see engine/process.ts).
+ * The child runs in its own process group; on timeout or cancel the whole group is killed (see process/spawn.ts).
  * Output goes byte for byte to the evidence file through ctx.write; the kind itself keeps only what the result
  * needs (line counts, a tail, up to 1 MiB of stdout for `json`, the captures), so a 200 MB stream costs no memory.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { spawnGroup } from '../engine/process.js';
-import { countNewlines, LineSplitter } from '../engine/line-splitter.js';
-import { sanitizeLine } from '../engine/sanitize.js';
+import { spawnGroup } from '../process/spawn.js';
+import { countNewlines, LineSplitter } from '../process/line-splitter.js';
+import { sanitizeLine } from '../process/sanitize.js';
 import { CheckError, type CheckKind } from './contract.js';
 import { RULES } from './rules.js';
 import { parseDurationMs } from './support/duration.js';

@@ -4,8 +4,20 @@
  */
 import type { z } from 'zod';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { CheckVerdict } from '../engine/status.js';
-import type { KubeTargetInfo } from '../engine/events.js';
+
+/**
+ * What a check run itself can end in (before sign-off and waiver rules are applied). Declared here, with the
+ * contract the kinds implement; engine/status.ts re-exports it beside the other statuses.
+ */
+export type CheckVerdict = 'pass' | 'fail' | 'error' | 'timeout' | 'inconclusive';
+
+/** The Kubernetes target a session ran against, as recorded in session.start (engine/events.ts re-exports it). */
+export interface KubeTargetInfo {
+  context: string;
+  cluster: string;
+  server: string;
+  user?: string;
+}
 
 export interface KubeTarget extends KubeTargetInfo {
   kc: KubeConfig;
@@ -35,7 +47,7 @@ export interface CheckContext {
   env: NodeJS.ProcessEnv;
   /** ms; the runner also aborts `signal` when it expires */
   timeoutMs: number;
-  /** ms between SIGTERM and SIGKILL when a kind kills the process group it started (engine/process.ts; default 3000) */
+  /** ms between SIGTERM and SIGKILL when a kind kills the process group it started (process/spawn.ts; default 3000) */
   killGraceMs?: number;
   item: { id: string; title: string };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RULES } from './rules.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput } from './contract.js';
-import { spawnGroup } from '../engine/process.js';
+import { spawnGroup } from '../process/spawn.js';
 import { DURATION_HINT } from '../checklist/duration.js';
 
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'] as const;

@@ -22,6 +22,7 @@
  */
 import path from 'node:path';
 import { loadChecklist } from '../checklist/load.js';
+import { KINDS } from '../checks/index.js';
 import { ChecklistError, formatProblem } from '../checklist/errors.js';
 import { resolveVars } from '../checklist/vars.js';
 import { allItems, type Checklist } from '../checklist/model.js';
@@ -33,7 +34,7 @@ import { isAutomated as isItemAutomated } from '../checklist/model.js';
 import { parseSize, SIZE_HINT } from '../checklist/size.js';
 import { createRunner } from '../engine/runner.js';
 import { createPlainReporter, type PlainReporter } from '../engine/plain-reporter.js';
-import { killAllGroups } from '../engine/process.js';
+import { killAllGroups } from '../process/spawn.js';
 import { describeOrphan, findOrphanGroups, recordGroupsIn } from '../engine/group-ledger.js';
 import { createRedactor } from '../engine/redact.js';
 import { teamFileIn } from '../engine/decide.js';
@@ -277,7 +278,7 @@ const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 /** The checklist, or its problems written to stderr (file:line:col each) and undefined: nothing is run. */
 async function loadOrSay(file: string, stderr: NodeJS.WritableStream): Promise<Checklist | undefined> {
   try {
-    return await loadChecklist(path.resolve(file));
+    return await loadChecklist(path.resolve(file), KINDS);
   } catch (err) {
     if (err instanceof ChecklistError) {
       for (const p of err.problems) stderr.write(formatProblem(p) + '\n');

@@ -61,7 +61,7 @@ export async function identify(o: {
   driver?: boolean;
 }): Promise<{ principal: string; keyFingerprint?: string }> {
   if (o.as !== undefined && !o.as.trim()) throw new UsageError('--as needs a non-empty name');
-  const { operatorKey } = await import('../report/signoff-sign.js');
+  const { operatorKey } = await import('../engine/signoff-sign.js');
   const k = o.sign === false ? {} : await operatorKey({ signKey: o.signKey, env: o.env, allowedSigners: o.allowedSigners });
   const principal = o.as !== undefined ? resolveOperator({ as: o.as, env: o.env }) : (k.teamPrincipal ?? resolveOperator({ env: o.env }));
   const refused = o.driver ? k.notAllowedFor?.(principal) : undefined;

@@ -4,6 +4,7 @@
  */
 import { UsageError } from './exit.js';
 import type { TuiOptions } from '../ui/run-tui.js';
+import { KINDS } from '../checks/index.js';
 export type { TuiOptions };
 
 export function isInteractive(o: { ci?: boolean; json?: boolean }, stdin = process.stdin, stdout = process.stdout): boolean {
@@ -20,7 +21,7 @@ async function teamFileOf(file: string | undefined, watchDir: string | undefined
   const stateDir = opts.stateDir ?? '.readiness';
   if (file === undefined || opts.allowedSigners !== undefined) return d.teamFileIn(stateDir, opts.allowedSigners);
   const { loadChecklist } = await import('../checklist/load.js');
-  const checklist = await loadChecklist(file).catch(() => undefined);
+  const checklist = await loadChecklist(file, KINDS).catch(() => undefined);
   return d.teamFileIn(stateDir, undefined, checklist && { checklist, file: checklist.source.path });
 }
 

@@ -4,11 +4,12 @@
  */
 import { formatProblem } from '../checklist/errors.js';
 import { validateFile } from '../checklist/validate.js';
+import { KINDS } from '../checks/index.js';
 import { EXIT, exitQuietlyOnClosedPipe } from './exit.js';
 
 export async function validateCommand(file: string): Promise<number> {
   exitQuietlyOnClosedPipe([process.stdout]);
-  const { checklist, problems } = await validateFile(file);
+  const { checklist, problems } = await validateFile(file, KINDS);
   for (const p of problems) process.stdout.write(formatProblem(p) + '\n');
   if (!checklist) {
     const n = problems.filter((p) => p.severity === 'error').length;

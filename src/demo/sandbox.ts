@@ -53,7 +53,7 @@ export const SANDBOX_APPROVER = 'sandbox-approver@demo.invalid';
 
 /** A fresh ed25519 key of the sandbox's own (never the operator's): an approval the sandbox signs counts as signed. */
 async function approverKey(dir: string): Promise<string> {
-  const { runTool } = await import('../report/ssh-tools.js');
+  const { runTool } = await import('../signing/ssh-tools.js');
   await mkdir(path.join(dir, 'keys'), { recursive: true, mode: 0o700 });
   const file = path.join(dir, 'keys', 'sandbox-approver');
   const r = await runTool('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', SANDBOX_APPROVER, '-f', file], { env: process.env, timeoutMs: 20_000 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { CheckSpec } from '../checklist/model.js';
 import { describeMeasured, evaluateExpect } from '../checklist/expect.js';
 import { interpolate } from '../checklist/interpolate.js';
-import { resolveCheckParams } from '../checklist/params.js';
+import { resolveCheckParams } from '../checks/params.js';
 import { getKind } from '../checks/index.js';
 import { CheckError, type CheckContext, type CheckKind, type CheckOutput, type KubeTarget } from '../checks/contract.js';
 import { belowReserve, createEvidenceWriter, EvidenceStop, type EvidenceWriter } from './evidence.js';

@@ -5,7 +5,8 @@
  * `prev` is null for seq 0, else "sha256:" + hex(sha256(previous line bytes without "\n")).
  * `output` events are NOT journaled (full output goes to evidence files; the store keeps a bounded tail).
  */
-import type { CheckVerdict, Decision, Status } from './status.js';
+import type { CheckVerdict, KubeTargetInfo } from '../checks/contract.js';
+import type { Decision, Status } from './status.js';
 import type { VarChange } from './run-vars.js';
 
 export interface EvidenceRef {
@@ -15,12 +16,7 @@ export interface EvidenceRef {
   bytes: number;
 }
 
-export interface KubeTargetInfo {
-  context: string;
-  cluster: string;
-  server: string;
-  user?: string;
-}
+export type { KubeTargetInfo } from '../checks/contract.js';
 
 export interface SessionStartData {
   sessionId: string;
@@ -131,7 +127,7 @@ export interface SignoffData {
 }
 
 /**
- * A human act's signed statement (report/signoff-sign.ts): the statement file and its SSH signature (paths relative
+ * A human act's signed statement (engine/signoff-sign.ts): the statement file and its SSH signature (paths relative
  * to the session, in signoffs/), their digests, and the fingerprint of the key that signed.
  */
 export interface StatementRef {

@@ -13,7 +13,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { groupMembers, procStartTime, terminateGroup, watchGroups } from './process.js';
+import { groupMembers, procStartTime, terminateGroup, watchGroups } from '../process/spawn.js';
 import { mkdirShared, shareFd } from './shared-files.js';
 
 const DIR = 'process-groups';

@@ -21,8 +21,8 @@
  * says `maskCredentials: false`; the evidence file keeps it as written.
  */
 import type { OutputEvent } from './events.js';
-import { countNewlines } from './line-splitter.js';
-import { sanitizeLine } from './sanitize.js';
+import { countNewlines } from '../process/line-splitter.js';
+import { sanitizeLine } from '../process/sanitize.js';
 import { FLUSH_MS, OUTPUT_LINES_KEPT } from './store.js';
 
 type Stream = OutputEvent['stream'];

@@ -17,7 +17,7 @@
 import { moreOffending } from './bounded-record.js';
 import type { EngineEvent } from './events.js';
 import { STATUS_LABEL, type Status } from './status.js';
-import { sanitizeLine, stripSgr, visibleControls } from './sanitize.js';
+import { sanitizeLine, stripSgr, visibleControls } from '../process/sanitize.js';
 
 export interface PlainReporterOptions {
   out: NodeJS.WritableStream & { isTTY?: boolean };

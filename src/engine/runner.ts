@@ -26,7 +26,7 @@
  */
 import path from 'node:path';
 import { allItems, type CheckSpec, type Item } from '../checklist/model.js';
-import { resolveCheckParams } from '../checklist/params.js';
+import { resolveCheckParams } from '../checks/params.js';
 import { interpolate } from '../checklist/interpolate.js';
 import { getKind } from '../checks/index.js';
 import { type KubeTarget } from '../checks/contract.js';

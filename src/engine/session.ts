@@ -19,6 +19,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Checklist } from '../checklist/model.js';
 import { loadChecklist } from '../checklist/load.js';
+import { KINDS } from '../checks/index.js';
 import { ChecklistError } from '../checklist/errors.js';
 import { UsageError } from '../checklist/errors.js';
 import { VERSION } from '../version.js';
@@ -736,7 +737,7 @@ export async function loadSessionChecklist(dir: string): Promise<Checklist> {
     throw new UsageError(`session ${dir} has no ${CHECKLIST_FILE}: not a session directory, or it was damaged`);
   }
   try {
-    return await loadChecklist(file);
+    return await loadChecklist(file, KINDS);
   } catch (err) {
     if (err instanceof ChecklistError) {
       throw new UsageError(`the checklist of session ${dir} could not be loaded:\n${err.message}`);

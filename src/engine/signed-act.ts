@@ -1,6 +1,6 @@
 /**
  * One way to record a human act as a signed statement — a sign-off, a note, a final decision, a waiver, a waiver's
- * approval: sign the statement (report/signoff-sign.ts signStatement: the event's own fields, in signoffs/, namespace
+ * approval: sign the statement (signoff-sign.ts signStatement: the event's own fields, in signoffs/, namespace
  * signoff@readiness-tui) with the actor's own SSH key, check the key against the team file live, then journal the
  * event — under the journal lock, checking trust on first use (no team file) and the act's own rule against the
  * journal as it is at that moment. Never loses the act: without an explicit key, a signing failure records it
@@ -60,7 +60,7 @@ export async function recordSignedAct(
   let unsignedReason: string | undefined;
   if (o.sign) {
     try {
-      const { signStatement } = await import('../report/signoff-sign.js');
+      const { signStatement } = await import('./signoff-sign.js');
       statement = await signStatement({ session, kind: act.type, data: act.data, signKey: o.signKey, env: o.env });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
@@ -73,7 +73,7 @@ export async function recordSignedAct(
   };
   // identity = key: the team file says whether this key may sign as this principal
   if (statement && o.allowedSigners) {
-    const { signerNotAllowed } = await import('../report/signoff-sign.js');
+    const { signerNotAllowed } = await import('./signoff-sign.js');
     const why = await signerNotAllowed(session.dir, statement, by, o.allowedSigners, o.env);
     if (why) {
       await removeStatement();

@@ -14,6 +14,8 @@
  * - waived         a human accepted the risk with a reason and an expiry
  * - needs-signoff  automation is done (or there is none); a human decision is required
  */
+import type { CheckVerdict } from '../checks/contract.js';
+
 export const STATUSES = [
   'pending',
   'running',
@@ -31,8 +33,8 @@ export const STATUSES = [
 
 export type Status = (typeof STATUSES)[number];
 
-/** What a check run itself can end in (before sign-off and waiver rules are applied). */
-export type CheckVerdict = 'pass' | 'fail' | 'error' | 'timeout' | 'inconclusive';
+/** What a check run itself can end in: declared with the checks' contract, which the engine builds on. */
+export type { CheckVerdict } from '../checks/contract.js';
 
 /** Statuses that mean "nothing more will happen unless a human acts or the item is re-run". */
 export const TERMINAL: ReadonlySet<Status> = new Set<Status>([

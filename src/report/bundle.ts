@@ -28,8 +28,9 @@ import { renderHtml } from './html.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { buildReport, reportJson, type ReportModel, type SignatureStatus } from './model.js';
-import { REPORT_NAMESPACE, resolveSignerPrincipal, resolveSigningKey, SignError, signWithKey, type SigningKey } from './sign.js';
-import { computeSums, isSafeBundlePath, listFiles, sha256File, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
+import { REPORT_NAMESPACE, resolveSignerPrincipal, resolveSigningKey, SignError, signWithKey, type SigningKey } from '../signing/sign.js';
+import { computeSums, isSafeBundlePath, listFiles, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
+import { sha256File } from '../signing/digest.js';
 import { evidenceTails } from './evidence-tail.js';
 import type { EvidenceTail } from './text.js';
 

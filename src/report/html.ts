@@ -22,7 +22,7 @@ import {
   type LatestVars,
 } from './text.js';
 import type { DeliverableStatus, Status } from '../engine/status.js';
-import { REPORT_NAMESPACE } from './sign.js';
+import { REPORT_NAMESPACE } from '../signing/sign.js';
 
 export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { listSessions, replaySession, SESSIONS_DIR, type Replay } from '../engine/session.js';
 import type { Decision, Status } from '../engine/status.js';
-import { sha256File, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
+import { sha256File } from '../signing/digest.js';
+import { SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
 
 export interface RehearsalRef {
   id: string;

@@ -3,10 +3,9 @@
  * `sha256sum --strict -c SHA256SUMS` (or `shasum -a 256 -c`) checks a bundle with nothing but coreutils.
  * File names are restricted to [A-Za-z0-9._/@-]: sha256sum escapes anything else with a leading backslash.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256File } from '../signing/digest.js';
 
 export const SUMS_FILE = 'SHA256SUMS';
 export const SUMS_SIG_FILE = 'SHA256SUMS.sig';
@@ -22,16 +21,6 @@ export function isSafeBundlePath(p: unknown): p is string {
 export function safeSegment(seg: string): string {
   const s = seg.replace(/[^A-Za-z0-9._@-]/g, '_');
   return s === '.' || s === '..' || s === '' ? s.replace(/\./g, '_') || '_' : s;
-}
-
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 /** LC_ALL=C order: plain byte comparison of the UTF-8 encoding. */

@@ -1,10 +1,10 @@
 /** Small text helpers shared by the report renderers (HTML, JUnit, Markdown). */
-import { sanitizeLine } from '../engine/sanitize.js';
+import { sanitizeLine } from '../process/sanitize.js';
 import type { DeliverableStatus, Status } from '../engine/status.js';
 import { deliverableLabel, STATUS_LABEL } from '../engine/status.js';
 import type { ReportItem, ReportModel } from './model.js';
 
-/** Multi-line untrusted text → plain text: every control/escape sequence removed (engine/sanitize.ts), lines kept. */
+/** Multi-line untrusted text → plain text: every control/escape sequence removed (process/sanitize.ts), lines kept. */
 export function plain(text: string | undefined, maxLen = 4000): string {
   if (!text) return '';
   return text

@@ -28,13 +28,14 @@ import { replaySession, type Replay } from '../engine/session.js';
 import { waiverApprovalsNeeded, waiverInForce, waiverValid } from '../engine/session-state.js';
 import { allItems } from '../checklist/model.js';
 import { renderViews } from './bundle.js';
-import { checkSignature } from './check-signature.js';
+import { checkSignature } from '../signing/check-signature.js';
 import { evidenceTails } from './evidence-tail.js';
 import { deriveReport, firstDifference, type ReportModel } from './model.js';
-import { REPORT_NAMESPACE, SIGNOFF_NAMESPACE } from './sign.js';
-import { signedFields, STATEMENT_HEADER, statementType, type Statement } from './signoff-sign.js';
-import { armorSignature, dearmorSignature, parseAllowedSigners, type AllowedSigners } from './sshsig.js';
-import { isSafeBundlePath, listFiles, parseSums, sha256File, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
+import { REPORT_NAMESPACE, SIGNOFF_NAMESPACE } from '../signing/sign.js';
+import { signedFields, STATEMENT_HEADER, statementType, type Statement } from '../engine/signoff-sign.js';
+import { armorSignature, dearmorSignature, parseAllowedSigners, type AllowedSigners } from '../signing/sshsig.js';
+import { isSafeBundlePath, listFiles, parseSums, SUMS_FILE, SUMS_SIG_FILE } from './sums.js';
+import { sha256File } from '../signing/digest.js';
 
 export type FindingLevel = 'ok' | 'warn' | 'fail';
 
@@ -356,7 +357,7 @@ async function checkViews(v: Verifying, report: ReportModel): Promise<void> {
   }
 }
 
-/** The journal events that are human acts recorded as signed statements (report/signoff-sign.ts). */
+/** The journal events that are human acts recorded as signed statements (engine/signoff-sign.ts). */
 const SIGNED_ACTS = new Set<string>(['signoff', 'note', 'decision', 'waiver', 'waiver.approval']);
 
 type StatementEvent = { by: string; statement: StatementRef } & Record<string, unknown>;

@@ -1,6 +1,6 @@
 /** Small text helpers for the screens: durations, clock, width-aware truncation and padding. */
 import stringWidth from 'string-width';
-import { visibleControls } from '../engine/sanitize.js';
+import { visibleControls } from '../process/sanitize.js';
 
 export function fmtDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '-';

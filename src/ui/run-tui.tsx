@@ -35,6 +35,7 @@ import { Picker, type PickerEntry } from './screens/Picker.js';
 import { createTerminal, detachFromTerminal, inkStdout, installExitHandlers, type TerminalSession } from './terminal.js';
 import { detectTheme, ThemeContext, type Theme } from './theme.js';
 import { createUiStore, type UiStore } from './ui-store.js';
+import { KINDS } from '../checks/index.js';
 
 /** The TUI's options (`readiness-tui [FILE]`, `watch`, `demo`): the session's, and how to draw. */
 export interface TuiOptions extends SessionCliOptions {
@@ -314,7 +315,7 @@ async function openToWatch(file: string | undefined, opts: TuiOptions, who: Who,
   ]);
   let dir = head.watchDir;
   if (!dir) {
-    const checklist = await loadChecklist(file!);
+    const checklist = await loadChecklist(file!, KINDS);
     const stateDir = opts.stateDir ?? '.readiness';
     dir = await findSession(stateDir, { checklistName: checklist.name, unfinished: true });
     if (!dir)
@@ -339,7 +340,7 @@ async function openToDrive(file: string, opts: TuiOptions, who: Who): Promise<Op
     import('../checklist/vars.js'),
     import('../engine/session.js'),
   ]);
-  const checklist = await loadChecklist(file);
+  const checklist = await loadChecklist(file, KINDS);
   mark('checklist');
   const vars = resolveVars(checklist, { set: opts.set, varsFile: opts.vars, env });
   const outputLimitBytes = opts.outputLimit === undefined ? undefined : parseSize(opts.outputLimit);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../src/checklist/limits.js';
 import { validateSource, type ValidationResult } from '../../src/checklist/validate.js';
+import { KINDS } from '../../src/checks/index.js';
 import { rng } from '../support/rng.js';
 import { recordFaultRow } from '../support/faults.js';
 
@@ -65,7 +66,7 @@ function located(r: ValidationResult, text: string, what: string) {
 
 /** the error of a checklist over a limit (once, or once per alias of the node), as `line:col message` of the first */
 function limitError(text: string | Buffer): string {
-  const r = validateSource(Buffer.isBuffer(text) ? text : Buffer.from(text), 'x.yaml');
+  const r = validateSource(Buffer.isBuffer(text) ? text : Buffer.from(text), 'x.yaml', KINDS);
   expect(r.checklist).toBeUndefined();
   const errors = r.problems.filter((p) => p.severity === 'error');
   expect(new Set(errors.map((e) => e.message)).size, errors.map((e) => e.message).join('\n')).toBe(1);
@@ -74,7 +75,7 @@ function limitError(text: string | Buffer): string {
 
 describe('input limits', () => {
   it('the fuzz base is a valid checklist with aliases', () => {
-    const r = validateSource(Buffer.from(BASE), 'base.yaml');
+    const r = validateSource(Buffer.from(BASE), 'base.yaml', KINDS);
     expect(r.problems).toEqual([]);
     expect(r.checklist?.blocks[1]?.items[1]?.check?.kind).toBe('command');
   });
@@ -88,7 +89,7 @@ describe('input limits', () => {
     const line = deepExpect.split('\n').findIndex((l) => l.includes('expect: [')) + 1;
     expect(limitError(deepExpect)).toMatch(new RegExp(`^${line}:\\d+ mappings and lists nest more than 64`));
     // 64 levels are fine
-    expect(validateSource(Buffer.from(`a: ${'['.repeat(63)}${']'.repeat(63)}`), 'x.yaml').problems.filter((p) => p.message.includes('nest'))).toEqual([]);
+    expect(validateSource(Buffer.from(`a: ${'['.repeat(63)}${']'.repeat(63)}`), 'x.yaml', KINDS).problems.filter((p) => p.message.includes('nest'))).toEqual([]);
   });
 
   it('aliases: a cycle and a bomb point at the alias', () => {
@@ -181,7 +182,7 @@ describe('checklist fuzz (seeded)', () => {
       const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input);
       let res: ValidationResult;
       try {
-        res = validateSource(bytes, 'fuzz.yaml');
+        res = validateSource(bytes, 'fuzz.yaml', KINDS);
       } catch (err) {
         throw new Error(`mutant #${n} (${name}) made the validator throw: ${(err as Error).stack}`);
       }

@@ -3,11 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ChecklistError } from '../../src/checklist/errors.js';
+import type { KindCatalog } from '../../src/checklist/kinds.js';
 import { loadChecklist } from '../../src/checklist/load.js';
 import { kindProblem, validateSource } from '../../src/checklist/validate.js';
+import { KINDS } from '../../src/checks/index.js';
 import { UsageError } from '../../src/commands/exit.js';
-import { resolveCheckParams } from '../../src/checklist/params.js';
+import { resolveCheckParams } from '../../src/checks/params.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'rt-load-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -78,7 +81,7 @@ rollback:
 describe('loadChecklist', () => {
   it('returns the typed model with defaults, exact bytes and their sha256', async () => {
     const f = write('valid.yaml', VALID);
-    const c = await loadChecklist(f);
+    const c = await loadChecklist(f, KINDS);
     expect(c.apiVersion).toBe('readiness/v1');
     expect(c.name).toBe('shop');
     expect(c.source.path).toBe(path.resolve(f));
@@ -133,7 +136,7 @@ describe('loadChecklist', () => {
         .replace('dependsOn: 1.10', 'dependsOn: "1.1"')
         .replace('expect: exitCode = 0', 'expect: exitCode = = 0'),
     );
-    const err = await loadChecklist(f).catch((e: unknown) => e);
+    const err = await loadChecklist(f, KINDS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecklistError);
     const probs = (err as ChecklistError).problems.filter((p) => p.severity === 'error');
     expect(probs.map((p) => `${p.line}:${p.col} ${p.path}`)).toEqual([
@@ -154,8 +157,8 @@ describe('loadChecklist', () => {
   });
 
   it('a missing file is a UsageError with a clear message', async () => {
-    await expect(loadChecklist(path.join(tmp, 'nope.yaml'))).rejects.toThrow(UsageError);
-    await expect(loadChecklist(path.join(tmp, 'nope.yaml'))).rejects.toThrow(/cannot read checklist .*nope\.yaml: no such file/);
+    await expect(loadChecklist(path.join(tmp, 'nope.yaml'), KINDS)).rejects.toThrow(UsageError);
+    await expect(loadChecklist(path.join(tmp, 'nope.yaml'), KINDS)).rejects.toThrow(/cannot read checklist .*nope\.yaml: no such file/);
   });
 });
 
@@ -176,7 +179,7 @@ ${check}
 `;
 
   it("maps a kind's param errors to the param's position", () => {
-    const { checklist, problems } = validateSource(Buffer.from(base('          kind: command\n          argv: "echo hi"\n          cwd: ${vars.dir}')), 'x.yaml');
+    const { checklist, problems } = validateSource(Buffer.from(base('          kind: command\n          argv: "echo hi"\n          cwd: ${vars.dir}')), 'x.yaml', KINDS);
     expect(checklist).toBeUndefined();
     const errs = problems.filter((p) => p.severity === 'error');
     expect(errs).toHaveLength(1);
@@ -185,7 +188,7 @@ ${check}
   });
 
   it('reports unknown keys inside a check against the kind schema (did you mean)', () => {
-    const { problems } = validateSource(Buffer.from(base('          kind: command\n          run: "true"\n          expcet: exitCode = 0')), 'x.yaml');
+    const { problems } = validateSource(Buffer.from(base('          kind: command\n          run: "true"\n          expcet: exitCode = 0')), 'x.yaml', KINDS);
     const errs = problems.filter((p) => p.severity === 'error');
     // either the kind's strict schema refuses it, or — at minimum — it is not silently accepted
     expect(errs.length).toBeGreaterThan(0);
@@ -196,6 +199,7 @@ ${check}
     const { problems } = validateSource(
       Buffer.from(base('          kind: command\n          run: "true"\n          token: {var: dri}\n          other: {var: dir, prefix: "Bearer "}')),
       'x.yaml',
+      KINDS,
     );
     const mine = problems.filter((p) => /variable/.test(p.message));
     expect(mine).toEqual([
@@ -228,21 +232,36 @@ blocks:
           <<: *probe
           run: "false"
 `;
-    const { checklist, problems } = validateSource(Buffer.from(text), 'x.yaml');
+    const { checklist, problems } = validateSource(Buffer.from(text), 'x.yaml', KINDS);
     expect(problems).toEqual([]);
     expect(checklist!.blocks[0]!.items[1]!.check!.rawParams).toEqual({ run: 'false', cwd: '/tmp' });
   });
 
   it('warns about unused variables without failing', () => {
-    const { checklist, problems } = validateSource(Buffer.from(base('          kind: command\n          run: "true"')), 'x.yaml');
+    const { checklist, problems } = validateSource(Buffer.from(base('          kind: command\n          run: "true"')), 'x.yaml', KINDS);
     expect(checklist).toBeDefined();
     expect(problems).toEqual([
       { file: 'x.yaml', line: 5, col: 3, path: 'vars.dir', message: 'variable "dir" is never used', severity: 'warning' },
     ]);
   });
 
+  it('knows the kinds only from the catalog it is given: their names, params schemas and mutating rules', () => {
+    const catalog: KindCatalog = new Map([
+      ['probe', { kind: 'probe', params: z.strictObject({ n: z.number() }), mutating: (p: Record<string, unknown>) => p.n === 1 }],
+      ['later', { kind: 'later', planned: true, params: z.object({}) }],
+    ]);
+    const validate = (check: string) => validateSource(Buffer.from(base(check)), 'x.yaml', catalog);
+    const errors = (check: string) => validate(check).problems.filter((p) => p.severity === 'error');
+    expect(errors('          kind: command\n          run: "true"').map((p) => p.message)).toEqual(['unknown check kind "command"; known kinds: probe']);
+    expect(errors('          kind: later').map((p) => p.message)).toEqual(['check kind later is not implemented in this version']);
+    expect(errors('          kind: probe\n          n: two')).toMatchObject([{ line: 14, col: 14, path: 'blocks[0].items[0].check.n' }]);
+    const spec = validate('          kind: probe\n          n: 1').checklist!.blocks[0]!.items[0]!.check!;
+    expect(spec).toMatchObject({ kind: 'probe', params: { n: 1 }, mutating: true });
+    expect(validate('          kind: probe\n          n: 2').checklist!.blocks[0]!.items[0]!.check!.mutating).toBe(false);
+  });
+
   it('resolveCheckParams interpolates the params as written, then applies the kind schema', () => {
-    const { checklist } = validateSource(Buffer.from(base('          kind: command\n          run: ls ${vars.dir}')), 'x.yaml');
+    const { checklist } = validateSource(Buffer.from(base('          kind: command\n          run: ls ${vars.dir}')), 'x.yaml', KINDS);
     const spec = checklist!.blocks[0]!.items[0]!.check!;
     expect(resolveCheckParams(spec, { dir: '/srv' }).run).toBe('ls /srv');
     expect(() => resolveCheckParams(spec, {})).toThrow(/variable "dir" has no value/);
@@ -288,21 +307,21 @@ ${item2}        check: { kind: command, run: "true" }
 `;
 
   it('item, else block, else checklist; absent everywhere = never stale', async () => {
-    const c = await loadChecklist(write('fresh.yaml', text('', '    maxAge: 2h\n', 'maxAge: 1d\n')));
+    const c = await loadChecklist(write('fresh.yaml', text('', '    maxAge: 2h\n', 'maxAge: 1d\n')), KINDS);
     const ages = c.blocks.flatMap((b) => b.items).map((i) => [i.id, i.maxAgeMs]);
     expect(ages).toEqual([['1.1', 1_800_000], ['1.2', 7_200_000], ['2.1', 86_400_000]]);
-    const none = await loadChecklist(write('fresh-none.yaml', text('')));
+    const none = await loadChecklist(write('fresh-none.yaml', text('')), KINDS);
     expect(none.blocks.flatMap((b) => b.items).map((i) => i.maxAgeMs)).toEqual([1_800_000, undefined, undefined]);
   });
 
   it('a maxAge that is not a duration is an error at its line and column', async () => {
-    const err = await loadChecklist(write('fresh-bad.yaml', text('        maxAge: 2\n'))).catch((e: unknown) => e);
+    const err = await loadChecklist(write('fresh-bad.yaml', text('        maxAge: 2\n')), KINDS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecklistError);
     const p = (err as ChecklistError).problems.filter((x) => x.severity === 'error');
     expect(p.map((x) => `${x.line}:${x.col} ${x.path}: ${x.message}`)).toEqual([
       '14:17 blocks[0].items[1].maxAge: expected a duration with a unit such as 30m, 2.5h, 90s or 500ms, got number 2 (no unit)',
     ]);
-    const zero = await loadChecklist(write('fresh-zero.yaml', text('        maxAge: 0m\n'))).catch((e: unknown) => e);
+    const zero = await loadChecklist(write('fresh-zero.yaml', text('        maxAge: 0m\n')), KINDS).catch((e: unknown) => e);
     expect((zero as ChecklistError).problems.map((x) => x.message)).toEqual(['expected a duration greater than zero, got string "0m"']);
   });
 });
@@ -331,20 +350,20 @@ ${item2}        check: { kind: command, run: "true" }
 `;
 
   it('item, else block, else checklist; absent everywhere = watched only under the session-wide W', async () => {
-    const c = await loadChecklist(write('watch.yaml', text('', '    watch: 10m\n', 'watch: 1h\n')));
+    const c = await loadChecklist(write('watch.yaml', text('', '    watch: 10m\n', 'watch: 1h\n')), KINDS);
     expect(c.blocks.flatMap((b) => b.items).map((i) => [i.id, i.watchMs])).toEqual([['1.1', 300_000], ['1.2', 600_000], ['2.1', 3_600_000]]);
-    const none = await loadChecklist(write('watch-none.yaml', text('')));
+    const none = await loadChecklist(write('watch-none.yaml', text('')), KINDS);
     expect(none.blocks.flatMap((b) => b.items).map((i) => i.watchMs)).toEqual([300_000, undefined, undefined]);
   });
 
   it('a watch that is not a duration is an error at its line and column', async () => {
-    const err = await loadChecklist(write('watch-bad.yaml', text('        watch: 10\n'))).catch((e: unknown) => e);
+    const err = await loadChecklist(write('watch-bad.yaml', text('        watch: 10\n')), KINDS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecklistError);
     const p = (err as ChecklistError).problems.filter((x) => x.severity === 'error');
     expect(p.map((x) => `${x.line}:${x.col} ${x.path}: ${x.message}`)).toEqual([
       '14:16 blocks[0].items[1].watch: expected a duration with a unit such as 30m, 2.5h, 90s or 500ms, got number 10 (no unit)',
     ]);
-    const zero = await loadChecklist(write('watch-zero.yaml', text('        watch: 0s\n'))).catch((e: unknown) => e);
+    const zero = await loadChecklist(write('watch-zero.yaml', text('        watch: 0s\n')), KINDS).catch((e: unknown) => e);
     expect((zero as ChecklistError).problems.map((x) => x.message)).toEqual(['expected a duration greater than zero, got string "0s"']);
   });
 });
@@ -364,12 +383,12 @@ ${line}blocks:
 
   it('kept as written (relative to the checklist file) with the position of its key; absent: undefined', async () => {
     const f = write('signers.yaml', text('allowedSigners: team/allowed_signers\n'));
-    expect((await loadChecklist(f)).allowedSigners).toEqual({ path: 'team/allowed_signers', pos: { file: f, line: 4, col: 1 } });
-    expect((await loadChecklist(write('signers-none.yaml', text('')))).allowedSigners).toBeUndefined();
+    expect((await loadChecklist(f, KINDS)).allowedSigners).toEqual({ path: 'team/allowed_signers', pos: { file: f, line: 4, col: 1 } });
+    expect((await loadChecklist(write('signers-none.yaml', text('')), KINDS)).allowedSigners).toBeUndefined();
   });
 
   it('a path that is not a string is an error at its line and column', async () => {
-    const err = await loadChecklist(write('signers-bad.yaml', text('allowedSigners: [a, b]\n'))).catch((e: unknown) => e);
+    const err = await loadChecklist(write('signers-bad.yaml', text('allowedSigners: [a, b]\n')), KINDS).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChecklistError);
     const p = (err as ChecklistError).problems.filter((x) => x.severity === 'error');
     expect(p.map((x) => `${x.line}:${x.col} ${x.path}`)).toEqual(['4:17 allowedSigners']);

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateFile } from '../../src/checklist/validate.js';
+import { KINDS } from '../../src/checks/index.js';
 
 const dir = path.resolve(import.meta.dirname, 'malformed');
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -27,7 +28,7 @@ describe('malformed checklist corpus', () => {
   for (const f of files) {
     it(f, async () => {
       const rel = path.join('test/checklist/malformed', f);
-      const { checklist, problems } = await validateFile(path.join(dir, f));
+      const { checklist, problems } = await validateFile(path.join(dir, f), KINDS);
       expect(checklist).toBeUndefined();
       const errors = problems.filter((p) => p.severity === 'error');
       const want = expectations(f);

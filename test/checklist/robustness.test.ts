@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSource } from '../../src/checklist/validate.js';
+import { KINDS } from '../../src/checks/index.js';
 import { rng } from '../support/rng.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -40,7 +41,7 @@ describe('validator robustness', () => {
       const lineCount = text.split('\n').length;
       let res: ReturnType<typeof validateSource>;
       try {
-        res = validateSource(Buffer.from(text), 'detektor.yaml');
+        res = validateSource(Buffer.from(text), 'detektor.yaml', KINDS);
       } catch (err) {
         throw new Error(`edit #${n} made the validator throw: ${(err as Error).stack}\n---\n${text}`);
       }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateSource } from '../../src/checklist/validate.js';
+import { KINDS } from '../../src/checks/index.js';
 import { resolveVars } from '../../src/checklist/vars.js';
 import { UsageError } from '../../src/commands/exit.js';
 import type { Checklist } from '../../src/checklist/model.js';
@@ -24,7 +25,7 @@ blocks:
         title: A
         check: {kind: command, run: "echo \${vars.image} \${vars.context} \${vars.token} \${vars.other}"}
 `;
-  const r = validateSource(Buffer.from(text), 't.yaml');
+  const r = validateSource(Buffer.from(text), 't.yaml', KINDS);
   if (!r.checklist) throw new Error(r.problems.map((p) => p.message).join('\n'));
   return r.checklist;
 }

@@ -3,7 +3,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { command } from '../../src/checks/command.js';
 import { CheckError } from '../../src/checks/contract.js';
-import { sanitizeLine } from '../../src/engine/sanitize.js';
+import { sanitizeLine } from '../../src/process/sanitize.js';
 import { basicContext, runKind } from '../support/check-context-basic.js';
 
 describe('command kind', () => {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadChecklist } from '../../src/checklist/load.js';
 import { interpolate } from '../../src/checklist/interpolate.js';
 import { evaluateExpect } from '../../src/checklist/expect.js';
-import { getKind } from '../../src/checks/index.js';
+import { getKind, KINDS } from '../../src/checks/index.js';
 import type { CheckSpec, Item } from '../../src/checklist/model.js';
 import { startHealthServer, type HealthServer } from '../../src/demo/servers/health.js';
 import { loadDashboardDir, startGrafanaServer, type GrafanaServer } from '../../src/demo/servers/grafana-api.js';
@@ -72,7 +72,7 @@ afterAll(async () => {
 });
 
 async function item(id: string): Promise<Item> {
-  const c = await loadChecklist(path.join(repoRoot, 'checklist/detektor.yaml'));
+  const c = await loadChecklist(path.join(repoRoot, 'checklist/detektor.yaml'), KINDS);
   const found = c.blocks.flatMap((b) => b.items).find((i) => i.id === id);
   if (!found) throw new Error(`item ${id} not in detektor.yaml`);
   return found;

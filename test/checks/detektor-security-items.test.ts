@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadChecklist } from '../../src/checklist/load.js';
 import { interpolate } from '../../src/checklist/interpolate.js';
 import { evaluateExpect } from '../../src/checklist/expect.js';
-import { getKind } from '../../src/checks/index.js';
+import { getKind, KINDS } from '../../src/checks/index.js';
 import { CheckError } from '../../src/checks/contract.js';
 import type { CheckSpec, Item } from '../../src/checklist/model.js';
 import { writeFakeTrivy } from '../../src/demo/fake-trivy.js';
@@ -40,7 +40,7 @@ afterEach(async () => {
 });
 
 async function item(id: string): Promise<Item> {
-  const c = await loadChecklist(path.join(repoRoot, 'checklist/detektor.yaml'));
+  const c = await loadChecklist(path.join(repoRoot, 'checklist/detektor.yaml'), KINDS);
   const found = c.blocks.flatMap((b) => b.items).find((i) => i.id === id);
   if (!found) throw new Error(`item ${id} not in detektor.yaml`);
   return found;

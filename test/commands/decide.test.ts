@@ -12,7 +12,7 @@ import { cli, ensureBuilt } from '../support/cli-run.js';
 import { launchTui } from '../support/pty.js';
 import { tempDir } from '../support/session-fixtures.js';
 import { allowedLine, genKey, sshVerify } from '../report/helpers/ssh.js';
-import { SIGNOFF_NAMESPACE } from '../../src/report/sign.js';
+import { SIGNOFF_NAMESPACE } from '../../src/signing/sign.js';
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
 let env: NodeJS.ProcessEnv;

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadChecklist } from '../../src/checklist/load.js';
+import { KINDS } from '../../src/checks/index.js';
 import { openSession } from '../../src/engine/session.js';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../support/cli-run.js';
@@ -370,7 +371,7 @@ deliverables:
     // a session of this checklist in which 1.1 was waived (in force when recorded, expired long since): the same
     // journal the waive command writes, with the waiver's time set in the past
     const waived = async (stateDir: string, ts: string, expires: string) => {
-      const s = await openSession({ checklist: await loadChecklist(f), stateDir: path.join(dir, stateDir), mode: 'ci', vars: {}, secretVars: [], operator: 'carol@example.com', owner: true });
+      const s = await openSession({ checklist: await loadChecklist(f, KINDS), stateDir: path.join(dir, stateDir), mode: 'ci', vars: {}, secretVars: [], operator: 'carol@example.com', owner: true });
       await s.record({ type: 'waiver', ts, data: { item: '1.1', reason: 'accepted until the fix', expires, by: 'carol@example.com' } });
       await s.close();
     };

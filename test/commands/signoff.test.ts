@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChecklist } from '../../src/checklist/load.js';
+import { KINDS } from '../../src/checks/index.js';
 import type { ItemResultData, JournalRecord } from '../../src/engine/events.js';
 import { readJournal } from '../../src/engine/journal.js';
 import { openSession } from '../../src/engine/session.js';
@@ -51,7 +52,7 @@ async function session(): Promise<{ cwd: string; stateDir: string; dir: string }
   mkdirSync(cwd);
   const file = path.join(cwd, 'c.yaml');
   writeFileSync(file, checklistYaml('demo', ITEMS));
-  const checklist = await loadChecklist(file);
+  const checklist = await loadChecklist(file, KINDS);
   const stateDir = path.join(cwd, '.readiness');
   const s = await openSession({ checklist, stateDir, mode: 'ci', vars: {}, secretVars: [], operator: 'runner@example.com', owner: false });
   for (const id of ['1', '2', '3']) await s.record({ type: 'item.result', data: result(id, `${id}${'a'.repeat(63)}`) });
@@ -229,7 +230,7 @@ describe('signoff', () => {
     const cwd = path.join(tmp.dir, `w${n++}`);
     mkdirSync(cwd);
     writeFileSync(path.join(cwd, 'c.yaml'), checklistYaml('demo', ITEMS));
-    const checklist = await loadChecklist(path.join(cwd, 'c.yaml'));
+    const checklist = await loadChecklist(path.join(cwd, 'c.yaml'), KINDS);
     const owner = await openSession({ checklist, stateDir: path.join(cwd, '.readiness'), mode: 'tui', vars: {}, secretVars: [], operator: 'alice@example.com', owner: true });
     try {
       await owner.record({ type: 'item.result', data: result('2', 'b'.repeat(64)) });
@@ -269,7 +270,7 @@ describe('signoff', () => {
       const cwd = path.join(tmp.dir, `w${n++}`);
       mkdirSync(cwd);
       writeFileSync(path.join(cwd, 'c.yaml'), checklistYaml('gate', GATE));
-      const checklist = await loadChecklist(path.join(cwd, 'c.yaml'));
+      const checklist = await loadChecklist(path.join(cwd, 'c.yaml'), KINDS);
       const s = await openSession({ checklist, stateDir: path.join(cwd, '.readiness'), mode: 'ci', vars: {}, secretVars: [], operator: 'runner@example.com', owner: false });
       await s.record({ type: 'item.result', data: outcome('f', 'fail', '3 CRITICAL CVEs') });
       await s.record({ type: 'item.result', data: outcome('e', 'error', 'scanner unreachable', 'start the trivy server') });

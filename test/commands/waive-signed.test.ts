@@ -12,7 +12,7 @@ import type { ItemResultData, JournalRecord, WaiverApprovalData, WaiverData } fr
 import { readJournal } from '../../src/engine/journal.js';
 import { openSessionDir } from '../../src/engine/session.js';
 import { mkdirShared, sharePath } from '../../src/engine/shared-files.js';
-import { SIGNOFF_NAMESPACE } from '../../src/report/sign.js';
+import { SIGNOFF_NAMESPACE } from '../../src/signing/sign.js';
 import { cli, ensureBuilt } from '../support/cli-run.js';
 import { cliSession } from '../support/cli-session.js';
 import { tempDir, type ItemSpec } from '../support/session-fixtures.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { groupMembers } from '../../src/engine/process.js';
+import { groupMembers } from '../../src/process/spawn.js';
 import { launchTui, type Tui } from '../support/pty.js';
 import { ensureBuilt } from '../support/cli-run.js';
 

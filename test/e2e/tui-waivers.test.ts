@@ -10,6 +10,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchTui, type Tui } from '../support/pty.js';
 import { cli, ensureBuilt } from '../support/cli-run.js';
 import { loadChecklist } from '../../src/checklist/load.js';
+import { KINDS } from '../../src/checks/index.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { openSession } from '../../src/engine/session.js';
 import { genKey, startAgent, type TestAgent } from '../report/helpers/ssh.js';
@@ -69,7 +70,7 @@ async function person(who: string): Promise<NodeJS.ProcessEnv> {
 
 describe('decision screen: waivers', () => {
   it('lists each waiver with its expiry and approval state, and shows a second approver’s approval as it arrives', { timeout: 90_000 }, async () => {
-    const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'));
+    const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'), KINDS);
     const state = path.join(dir, 'state');
     const s = await openSession({ checklist, stateDir: state, mode: 'ci', vars: {}, secretVars: [], operator: 'captain@example.com', owner: true });
     await createRunner({ session: s, vars: {}, secretVars: [] }).run(['b1', 'b2', 'b3']);

@@ -12,6 +12,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchTui, READY_TITLE, type Tui } from '../support/pty.js';
 import { ensureBuilt } from '../support/cli-run.js';
 import { loadChecklist } from '../../src/checklist/load.js';
+import { KINDS } from '../../src/checks/index.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { openSession } from '../../src/engine/session.js';
 import { recordSignedAct } from '../../src/engine/signed-act.js';
@@ -73,7 +74,7 @@ function journal(): { type: string; data: Record<string, unknown> }[] {
  * only a signed approval counts) — made with the engine's own calls
  */
 async function prepareSession(): Promise<void> {
-  const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'));
+  const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'), KINDS);
   const by = 'tester@example.com';
   const s = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: by, owner: true });
   try {

@@ -11,6 +11,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchTui, type Tui } from '../support/pty.js';
 import { ensureBuilt } from '../support/cli-run.js';
 import { loadChecklist } from '../../src/checklist/load.js';
+import { KINDS } from '../../src/checks/index.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { openSession } from '../../src/engine/session.js';
 
@@ -116,7 +117,7 @@ describe('the walk fixes in a real pty at 80×24', () => {
 
   it('the decision screen scrolls (PgDn / PgUp) instead of hiding lines at 80×24', async () => {
     writeFileSync(path.join(dir, 'checklist.yaml'), NO_GO);
-    const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'));
+    const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'), KINDS);
     const s = await openSession({ checklist, stateDir: path.join(dir, 'state'), mode: 'tui', vars: {}, secretVars: [], operator: 'tester@example.com', owner: true });
     try {
       await createRunner({ session: s, vars: {}, secretVars: [] }).run(['a1']);

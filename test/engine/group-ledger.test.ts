@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeOrphan, findOrphanGroups, recordGroupsIn } from '../../src/engine/group-ledger.js';
-import { groupMembers, spawnGroup } from '../../src/engine/process.js';
+import { groupMembers, spawnGroup } from '../../src/process/spawn.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'rt-ledger-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadChecklist } from '../../src/checklist/load.js';
+import { KINDS } from '../../src/checks/index.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { openSession } from '../../src/engine/session.js';
 import type { Session } from '../../src/engine/session-api.js';
@@ -63,7 +64,7 @@ async function setup(deliverables: string, o: Partial<RunnerOptions> = {}) {
   writeFileSync(path.join(repo, 'dashboards', 'slo.json'), '{"panels": [1, 2,]}\n');
   const file = path.join(dir, 'deliv.yaml');
   writeFileSync(file, YAML(deliverables));
-  const checklist = await loadChecklist(file);
+  const checklist = await loadChecklist(file, KINDS);
   const vars = { repoDir: './repo', token: 'tok-s3cr3t-value' };
   const session = await openSession({
     checklist,

@@ -16,6 +16,7 @@ import { CAPTAIN, runShopSession } from './helpers/session.js';
 import { CANARY, isolatedEnv, makeSignedBundle } from './helpers/bundle.js';
 import { allowedLine, genKey } from './helpers/ssh.js';
 import { loadChecklist } from '../../src/checklist/load.js';
+import { KINDS } from '../../src/checks/index.js';
 import { openSession } from '../../src/engine/session.js';
 import { createRunner } from '../../src/engine/runner.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -363,7 +364,7 @@ describe('a cancelled attempt in the bundle', () => {
         '',
       ].join('\n'),
     );
-    const checklist = await loadChecklist(file);
+    const checklist = await loadChecklist(file, KINDS);
     const s = await openSession({ checklist, stateDir: path.join(dir, '.readiness'), mode: 'ci', vars: {}, secretVars: [], operator: CAPTAIN, owner: true, fresh: true });
     try {
       const runner = createRunner({ session: s, killGraceMs: 300 });

@@ -20,7 +20,7 @@ import { createRunner } from '../../src/engine/runner.js';
 import { recordSignedAct } from '../../src/engine/signed-act.js';
 import { recordWaiver } from '../../src/engine/waiver.js';
 import { writeReportBundle } from '../../src/report/bundle.js';
-import { signSignoff, statementType, type Statement } from '../../src/report/signoff-sign.js';
+import { signSignoff, statementType, type Statement } from '../../src/engine/signoff-sign.js';
 import { formatFinding, verifyBundle, type VerifyResult } from '../../src/report/verify.js';
 import { isolatedEnv, rewriteJournal } from './helpers/bundle.js';
 import { CAPTAIN, decide, runShopSession, signoffAs } from './helpers/session.js';

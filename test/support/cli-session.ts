@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadChecklist } from '../../src/checklist/load.js';
+import { KINDS } from '../../src/checks/index.js';
 import type { ItemResultData } from '../../src/engine/events.js';
 import { openSession } from '../../src/engine/session.js';
 import { checklistYaml, type ItemSpec } from './session-fixtures.js';
@@ -23,7 +24,7 @@ export async function cliSession(
   mkdirSync(cwd, { recursive: true });
   const file = path.join(cwd, `${o.name ?? 'demo'}.yaml`);
   writeFileSync(file, checklistYaml(o.name ?? 'demo', items, o.extra));
-  const checklist = await loadChecklist(file);
+  const checklist = await loadChecklist(file, KINDS);
   const stateDir = path.join(cwd, '.readiness');
   const s = await openSession({ checklist, stateDir, mode: 'ci', vars: {}, secretVars: [], operator: 'runner@example.com', owner: false, fresh: true });
   for (const id of o.run ?? items.map((i) => i.id)) await s.record({ type: 'item.result', data: resultOf(id, `${id}${'a'.repeat(63)}`.slice(0, 64)) });

@@ -6,9 +6,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
-import type { KubeTarget } from '../contract.js';
+import type { KubeTarget, KubeTargetInfo } from '../contract.js';
 import { CheckError } from '../contract.js';
-import type { KubeTargetInfo } from '../../engine/events.js';
 import type { KubeResolveOptions } from './kube-api.js';
 
 export type ClientNode = typeof K8s;

@@ -6,11 +6,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadChecklist } from '../../../src/checklist/load.js';
+import { KINDS } from '../../../src/checks/index.js';
 import type { Decision } from '../../../src/engine/status.js';
 import { createRunner } from '../../../src/engine/runner.js';
 import type { Session } from '../../../src/engine/session-api.js';
 import { openSession } from '../../../src/engine/session.js';
-import { signSignoff } from '../../../src/report/signoff-sign.js';
+import { signSignoff } from '../../../src/engine/signoff-sign.js';
 import type { TestKey } from './ssh.js';
 
 export const SHOP = path.resolve(import.meta.dirname, '../fixtures/shop.yaml');
@@ -32,7 +33,7 @@ export async function runShopSession(
   const file = path.join(root, 'shop.yaml');
   const yaml = readFileSync(SHOP, 'utf8');
   writeFileSync(file, o.editChecklist ? o.editChecklist(yaml) : yaml);
-  const checklist = await loadChecklist(file);
+  const checklist = await loadChecklist(file, KINDS);
   const vars = { greeting: 'hello', apiToken: secret };
   const session = await openSession({
     checklist,

@@ -8,19 +8,26 @@
  *
  * An auditor checks one with:
  *   ssh-keygen -Y verify -f allowed_signers -I <principal> -n signoff@readiness-tui -s <file>.sig < <file>
+ *
+ * Why in the engine: recording a human act (signed-act.ts) signs its statement first, and the statement is made from
+ * the session's own files (the journal head, session.start, signoffs/), so the signer sits beside the recorder; the
+ * report only reads and checks statements (verify.ts). The SSH machinery it uses (ssh-keygen -Y sign, the SSHSIG
+ * format, checking a signature, file digests) is src/signing/, a room below the checklist that imports nothing from
+ * the others and serves the engine and the report alike. (Injecting the signer into recordSignedAct instead would
+ * make every caller, in the engine, the commands and the UI, pass it, and one that forgot would record unsigned acts.)
  */
 import canonicalize from 'canonicalize';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { syncFiles } from '../engine/durable.js';
+import { syncFiles } from './durable.js';
 import path from 'node:path';
-import type { SessionStartData, SignoffData } from '../engine/events.js';
-import { JOURNAL_FILE, readJournal } from '../engine/journal.js';
-import type { Session } from '../engine/session-api.js';
-import { safeName } from '../engine/session.js';
-import { mkdirShared, sharePath } from '../engine/shared-files.js';
-import { resolveSigningKey, SignError, signWithKey, SIGNOFF_NAMESPACE } from './sign.js';
-import { sha256File } from './sums.js';
+import type { SessionStartData, SignoffData } from './events.js';
+import { JOURNAL_FILE, readJournal } from './journal.js';
+import type { Session } from './session-api.js';
+import { safeName } from './session.js';
+import { mkdirShared, sharePath } from './shared-files.js';
+import { resolveSigningKey, SignError, signWithKey, SIGNOFF_NAMESPACE } from '../signing/sign.js';
+import { sha256File } from '../signing/digest.js';
 
 export const SIGNOFF_STATEMENT_TYPE = 'readiness-tui/signoff/v1';
 
@@ -100,8 +107,8 @@ export async function signerNotAllowed(
   allowedFile: string,
   env?: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
-  const { parseAllowedSigners } = await import('./sshsig.js');
-  const { checkSignature } = await import('./check-signature.js');
+  const { parseAllowedSigners } = await import('../signing/sshsig.js');
+  const { checkSignature } = await import('../signing/check-signature.js');
   let text: string;
   try {
     text = await readFile(allowedFile, 'utf8');
@@ -229,7 +236,7 @@ export async function operatorKey(o: {
     return {};
   }
   if (!fp || !blob || !o.allowedSigners) return { keyFingerprint: fp };
-  const { hasCertAuthorities, keyFingerprint, parseAllowedSigners, principalAllowed } = await import('./sshsig.js');
+  const { hasCertAuthorities, keyFingerprint, parseAllowedSigners, principalAllowed } = await import('../signing/sshsig.js');
   const text = await readFile(o.allowedSigners, 'utf8').catch(() => '');
   const team = parseAllowedSigners(text, o.allowedSigners);
   const names = new Set(team.entries.filter((e) => !e.certAuthority && keyFingerprint(e.key) === fp).flatMap((e) => e.principals));

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { checklistJsonSchemaText } from '../../src/checklist/json-schema.js';
+import { checklistJsonSchemaText } from '../../src/checks/json-schema.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 

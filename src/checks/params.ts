@@ -1,12 +1,13 @@
 /**
  * Turn a check as written into the params its kind runs with: interpolate `${vars.x}` into the params as written,
- * then apply the kind's zod schema (defaults, transforms). Used by the runner right before a check runs.
+ * then apply the kind's zod schema (defaults, transforms). Used by the runner right before a check runs. (In checks/,
+ * not checklist/: it needs the kinds' registry, and the checklist format sits a room below the kinds.)
  */
-import { getKind } from '../checks/index.js';
-import { CheckError } from '../checks/contract.js';
-import { formatPath, type PathSeg } from './path-format.js';
-import { interpolate, MissingVariableError } from './interpolate.js';
-import type { CheckSpec } from './model.js';
+import { getKind } from './index.js';
+import { CheckError } from './contract.js';
+import { formatPath, type PathSeg } from '../checklist/path-format.js';
+import { interpolate, MissingVariableError } from '../checklist/interpolate.js';
+import type { CheckSpec } from '../checklist/model.js';
 
 export function resolveCheckParams(spec: CheckSpec, vars: Record<string, string>): Record<string, unknown> {
   const kind = getKind(spec.kind);

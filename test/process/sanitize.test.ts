@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeLine, stripSgr, visibleControls } from '../../src/engine/sanitize.js';
+import { sanitizeLine, stripSgr, visibleControls } from '../../src/process/sanitize.js';
 
 const ESC = '\x1b';
 

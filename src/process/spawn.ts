@@ -1,4 +1,7 @@
 /**
+ * src/process/ is a room below the checks and the engine (both spawn through it): it imports nothing from the other
+ * rooms of src/.
+ *
  * Child processes of checks, and the one path their output takes: each runs in its OWN process group, and the whole
  * group is killed on timeout or cancel (SIGTERM, then SIGKILL after a grace period), and when the main child exits
  * while helpers it started in the background still run. No orphans survive a check.

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { liveGroups, spawnGroup } from '../../src/engine/process.js';
+import { liveGroups, spawnGroup } from '../../src/process/spawn.js';
 
 /** pids of live (non-zombie) processes whose command line contains `marker` */
 function pidsWith(marker: string): number[] {

@@ -5,6 +5,9 @@
  * Key choice (in order): `--sign-key` (a private key file, or a .pub whose private half is in the agent), else the
  * first key of the agent at SSH_AUTH_SOCK (its public half is written to a temp file and passed with -f, which
  * works through a forwarded agent), else ~/.ssh/id_ed25519. Never prompts: see ssh-tools.ts.
+ *
+ * src/signing/ (this file, sshsig.ts, check-signature.ts, ssh-tools.ts, digest.ts) is a room below the checklist: it
+ * imports nothing from the other rooms of src/, and serves the engine (signed statements) and the report alike.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';

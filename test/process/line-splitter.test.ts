@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/engine/line-splitter.js';
+import { LineSplitter } from '../../src/process/line-splitter.js';
 
 describe('LineSplitter', () => {
   it('splits chunks into lines and keeps the final partial line for end()', () => {

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_NAMESPACE, resolveSigningKey, SignError, signFile, resolveSignerPrincipal } from '../../src/report/sign.js';
-import { parseArmoredSignature, verifySshSig } from '../../src/report/sshsig.js';
-import { allowedLine, genKey, startAgent, sshVerify, type TestAgent } from './helpers/ssh.js';
+import { REPORT_NAMESPACE, resolveSigningKey, SignError, signFile, resolveSignerPrincipal } from '../../src/signing/sign.js';
+import { parseArmoredSignature, verifySshSig } from '../../src/signing/sshsig.js';
+import { allowedLine, genKey, startAgent, sshVerify, type TestAgent } from '../report/helpers/ssh.js';
 
 let dir: string;
 let home: string;

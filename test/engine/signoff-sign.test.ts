@@ -5,12 +5,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashLine, readJournal } from '../../src/engine/journal.js';
 import type { Session } from '../../src/engine/session-api.js';
-import { SignError } from '../../src/report/sign.js';
-import { signSignoff } from '../../src/report/signoff-sign.js';
-import { sha256File } from '../../src/report/sums.js';
-import { isolatedEnv } from './helpers/bundle.js';
-import { runShopSession } from './helpers/session.js';
-import { allowedLine, genKey, sshVerify, type TestKey } from './helpers/ssh.js';
+import { SignError } from '../../src/signing/sign.js';
+import { signSignoff } from '../../src/engine/signoff-sign.js';
+import { sha256File } from '../../src/signing/digest.js';
+import { isolatedEnv } from '../report/helpers/bundle.js';
+import { runShopSession } from '../report/helpers/session.js';
+import { allowedLine, genKey, sshVerify, type TestKey } from '../report/helpers/ssh.js';
 
 let root: string;
 let session: Session;

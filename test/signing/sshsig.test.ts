@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkSignature } from '../../src/report/check-signature.js';
+import { checkSignature } from '../../src/signing/check-signature.js';
 import {
   findPrincipals,
   keyFingerprint,
@@ -12,8 +12,8 @@ import {
   parseArmoredSignature,
   parsePublicKeyLine,
   verifySshSig,
-} from '../../src/report/sshsig.js';
-import { allowedLine, genKey, type TestKey } from './helpers/ssh.js';
+} from '../../src/signing/sshsig.js';
+import { allowedLine, genKey, type TestKey } from '../report/helpers/ssh.js';
 
 let dir: string;
 beforeAll(() => {

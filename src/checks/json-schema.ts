@@ -2,10 +2,11 @@
  * The JSON Schema of the checklist format (checklist/schema.json, written by `npm run schema`), generated from the
  * same zod schemas the validator uses: the format itself (schema.ts) plus, per implemented check kind, its params
  * (so editors complete `kind:` and each kind's parameters). Draft-07, which yaml-language-server understands.
+ * Beside the registry it reads, in checks/: the checklist format (checklist/schema.ts) sits a room below the kinds.
  */
 import { z } from 'zod';
-import { KINDS } from '../checks/index.js';
-import { checklistSchema } from './schema.js';
+import { checklistSchema } from '../checklist/schema.js';
+import { KINDS } from './index.js';
 
 type Json = Record<string, unknown>;
 
