@@ -107,7 +107,7 @@ describe('decision screen: waivers', () => {
   });
 
   it('bob approves alice’s waiver from his watcher TUI with a (signed with his key), the decision turns GO; alice’s own a is refused', { timeout: 120_000 }, async () => {
-    const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'));
+    const checklist = await loadChecklist(path.join(dir, 'checklist.yaml'), KINDS);
     const state = path.join(dir, 'state');
     const s = await openSession({ checklist, stateDir: state, mode: 'ci', vars: {}, secretVars: [], operator: 'alice@example.com', owner: true });
     await createRunner({ session: s, vars: {}, secretVars: [] }).run(['b1', 'b2']);
