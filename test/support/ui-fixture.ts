@@ -2,10 +2,12 @@
  * An in-test checklist and session events for component tests: the screens render from a real SessionStore fed
  * with journal events, exactly as the engine feeds it, without running anything.
  */
+import { afterEach } from 'vitest';
 import type { Checklist, Item } from '../../src/checklist/model.js';
 import type { JournalEvent, OutputEvent } from '../../src/engine/events.js';
 import { createSessionStore, type SessionStore } from '../../src/engine/store.js';
 import type { SaveResult, UiActions, WatchView } from '../../src/ui/actions.js';
+import type { Rendered } from './render.js';
 
 const pos = { file: 'test.yaml', line: 1, col: 1 };
 
@@ -174,4 +176,22 @@ export function recordingActions(): RecordingActions {
 export function newLive(checklist: Checklist = testChecklist()): { live: SessionStore; feed: EventFeed } {
   const live = createSessionStore(checklist);
   return { live, feed: new EventFeed(live) };
+}
+
+/**
+ * For a test file (or describe) that renders the App on a real store: call once; `keep(r, live)` each render, and
+ * after each test every kept App is unmounted and its store disposed.
+ */
+export function unmountAfterEach(): (r: Rendered, live: SessionStore) => void {
+  let open: { r: Rendered; live: SessionStore }[] = [];
+  afterEach(() => {
+    for (const h of open) {
+      h.r.unmount();
+      h.live.dispose();
+    }
+    open = [];
+  });
+  return (r, live) => {
+    open.push({ r, live });
+  };
 }

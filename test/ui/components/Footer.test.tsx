@@ -4,14 +4,14 @@
  */
 import '../../support/no-ci.js';
 import React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../../src/ui/app.js';
 import { MESSAGE_MS, pickMessage } from '../../../src/ui/components/Footer.js';
 import { createUiStore } from '../../../src/ui/ui-store.js';
 import type { Theme } from '../../../src/ui/theme.js';
-import type { LiveState, SessionStore } from '../../../src/engine/store.js';
-import { renderTui, type Rendered } from '../../support/render.js';
-import { newLive, recordingActions } from '../../support/ui-fixture.js';
+import type { LiveState } from '../../../src/engine/store.js';
+import { renderTui } from '../../support/render.js';
+import { newLive, recordingActions, unmountAfterEach } from '../../support/ui-fixture.js';
 
 type Message = LiveState['messages'][number];
 const T0 = Date.parse('2030-01-01T10:00:00Z');
@@ -50,21 +50,14 @@ describe('pickMessage', () => {
 });
 
 describe('the status line on the real store and App', () => {
-  let open: { r: Rendered; live: SessionStore }[] = [];
-  afterEach(() => {
-    for (const h of open) {
-      h.r.unmount();
-      h.live.dispose();
-    }
-    open = [];
-  });
+  const keep = unmountAfterEach();
 
   it('a takeover warning stays on screen when "joined" and a note from another session follow it', async () => {
     const { live, feed } = newLive();
     feed.start();
     const ui = createUiStore({ cols: 120, rows: 30 });
     const r = renderTui(<App live={live} ui={ui} actions={recordingActions()} theme={{ color: false, ascii: false, animation: false, screenReader: false }} />, { cols: 120, rows: 30 });
-    open.push({ r, live });
+    keep(r, live);
     await r.waitFor('Shop cutover readiness');
     live.message('warn', 'the driver role was taken over by bob@example.com: you are watching now');
     live.message('info', 'bob@example.com (driver) joined');

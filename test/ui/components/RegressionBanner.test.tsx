@@ -4,26 +4,18 @@
  */
 import '../../support/no-ci.js';
 import React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../../src/ui/app.js';
 import { regressionText } from '../../../src/ui/components/RegressionBanner.js';
 import { createUiStore } from '../../../src/ui/ui-store.js';
 import type { Theme } from '../../../src/ui/theme.js';
-import type { SessionStore } from '../../../src/engine/store.js';
 import { fmtTimeOfDay } from '../../../src/ui/format.js';
-import { renderTui, type Rendered } from '../../support/render.js';
-import { newLive, recordingActions, type EventFeed, type RecordingActions } from '../../support/ui-fixture.js';
+import { renderTui } from '../../support/render.js';
+import { newLive, recordingActions, type EventFeed, type RecordingActions, unmountAfterEach } from '../../support/ui-fixture.js';
 
 const MONO: Theme = { color: false, ascii: false, animation: true, screenReader: false };
 
-let open: { r: Rendered; live: SessionStore }[] = [];
-afterEach(() => {
-  for (const h of open) {
-    h.r.unmount();
-    h.live.dispose();
-  }
-  open = [];
-});
+const keep = unmountAfterEach();
 
 /** 0.1 passed, then a watch run of it failed: what the driver journals and a watcher replays */
 function regressed(feed: EventFeed): void {
@@ -38,7 +30,7 @@ function mount(actions: RecordingActions, setup: (f: EventFeed) => void) {
   setup(feed);
   const ui = createUiStore({ cols: 120, rows: 30 });
   const r = renderTui(<App live={live} ui={ui} actions={actions} theme={MONO} />, { cols: 120, rows: 30 });
-  open.push({ r, live });
+  keep(r, live);
   return { r, live, feed };
 }
 

@@ -4,25 +4,17 @@
  */
 import '../../support/no-ci.js';
 import React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../../src/ui/app.js';
 import { ageText } from '../../../src/ui/screens/Block.js';
 import { createUiStore } from '../../../src/ui/ui-store.js';
 import type { Theme } from '../../../src/ui/theme.js';
-import type { SessionStore } from '../../../src/engine/store.js';
-import { renderTui, type Rendered } from '../../support/render.js';
-import { newLive, recordingActions, testChecklist } from '../../support/ui-fixture.js';
+import { renderTui } from '../../support/render.js';
+import { newLive, recordingActions, testChecklist, unmountAfterEach } from '../../support/ui-fixture.js';
 
 const MONO: Theme = { color: false, ascii: false, animation: true, screenReader: false };
 
-let open: { r: Rendered; live: SessionStore }[] = [];
-afterEach(() => {
-  for (const h of open) {
-    h.r.unmount();
-    h.live.dispose();
-  }
-  open = [];
-});
+const keep = unmountAfterEach();
 
 describe('block screen: evidence age', () => {
   it('each result has its age; one older than its maxAge is STALE; the decision waits for a re-verify', async () => {
@@ -40,7 +32,7 @@ describe('block screen: evidence age', () => {
 
     const ui = createUiStore({ cols: 120, rows: 30 });
     const r = renderTui(<App live={live} ui={ui} actions={recordingActions()} theme={MONO} />, { cols: 120, rows: 30 });
-    open.push({ r, live });
+    keep(r, live);
     await r.waitFor('Shop cutover readiness');
     await r.press('enter');
     const s = await r.waitFor('Age');
@@ -80,7 +72,7 @@ describe('block screen: evidence age', () => {
     const actions = recordingActions();
     const ui = createUiStore({ cols: 100, rows: 30 });
     const r = renderTui(<App live={live} ui={ui} actions={actions} theme={MONO} />, { cols: 100, rows: 30 });
-    open.push({ r, live });
+    keep(r, live);
     await r.waitFor('Shop cutover readiness');
     await r.press('V');
     const s = await r.waitFor('This changes the environment');

@@ -4,12 +4,12 @@
  */
 import '../../support/no-ci.js';
 import React from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { App } from '../../../src/ui/app.js';
 import { createUiStore } from '../../../src/ui/ui-store.js';
 import type { Theme } from '../../../src/ui/theme.js';
 import { renderTui, type Rendered } from '../../support/render.js';
-import { newLive, recordingActions, testChecklist, type EventFeed, type RecordingActions } from '../../support/ui-fixture.js';
+import { newLive, recordingActions, testChecklist, type EventFeed, type RecordingActions, unmountAfterEach } from '../../support/ui-fixture.js';
 import type { SessionStore } from '../../../src/engine/store.js';
 import { signedBy } from '../../support/session-fixtures.js';
 
@@ -28,14 +28,7 @@ const checklist = () =>
     ],
   });
 
-let open: { r: Rendered; live: SessionStore }[] = [];
-afterEach(() => {
-  for (const h of open) {
-    h.r.unmount();
-    h.live.dispose();
-  }
-  open = [];
-});
+const keep = unmountAfterEach();
 
 function deliverable(feed: EventFeed, index: number, path: string, verdict: 'pass' | 'fail' | 'error', summary: string): void {
   feed.apply({ type: 'deliverable.start', data: { index, path, attempt: 1, describe: `test -e ${path}` } } as never);
@@ -52,7 +45,7 @@ async function mount(theme: Theme, setup: (f: EventFeed) => void): Promise<{ r: 
   const ui = createUiStore({ cols: 80, rows: 24 });
   const actions = recordingActions();
   const r = renderTui(<App live={live} ui={ui} actions={actions} theme={theme} />, { cols: 80, rows: 24 });
-  open.push({ r, live });
+  keep(r, live);
   await r.waitFor('Shop cutover readiness');
   return { r, actions, live };
 }
@@ -111,7 +104,7 @@ describe('decision screen: deliverables at 80x24', () => {
     for (let i = 0; i < 9; i++) deliverable(feed, i, `docs/part-${i}.md`, i === 4 ? 'fail' : 'pass', i === 4 ? 'not found: docs/part-4.md' : `found docs/part-${i}.md`);
     const ui = createUiStore({ cols: 80, rows: 24 });
     const r = renderTui(<App live={live} ui={ui} actions={recordingActions()} theme={MONO} />, { cols: 80, rows: 24 });
-    open.push({ r, live });
+    keep(r, live);
     await r.waitFor('Shop cutover readiness');
     await r.press('d');
     const s = await r.waitFor('Deliverables');
