@@ -60,6 +60,7 @@ const MUTATE = [
   'src/engine/decide.ts',
   'src/report/verify.ts',
   'src/report/sums.ts',
+  'src/signing/digest.ts',
   'src/checklist/expect.ts',
   'src/checks/rules.ts',
   ...verdictCode,

@@ -17,6 +17,7 @@ export const MUTATION_TESTS = [
   'test/report/verify-policy.test.ts',
   'test/report/verify-journal.test.ts',
   'test/report/sums.test.ts',
+  'test/signing/digest.test.ts',
   'test/report/model.test.ts',
   'test/checklist/expect.test.ts',
   'test/checks/rules.test.ts',

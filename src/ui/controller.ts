@@ -225,7 +225,6 @@ export function createController(o: ControllerOptions): Controller {
       }).catch((err: unknown) => live.message('error', `could not journal the handover: ${msg(err)}`));
       await c.settled();
       o.releaseDriver?.();
-      live.message('info', 'you handed the driver role over and are watching now: a watcher drives with `readiness-tui FILE`');
     },
     cancel(id, how) {
       if (!id) cancels++;

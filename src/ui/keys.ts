@@ -800,7 +800,8 @@ function dialogKey(k: KeyName, d: Dialog, ctx: DispatchContext): void {
     if (k === 'y') {
       close();
       if (d.running.length) flash(ctx, `handing over: waiting for ${d.running.join(', ')} to finish`);
-      void ctx.actions.handOver();
+      // the outcome of the operator's own key is a flash: no message from others (… joined) pushes it off the line
+      void ctx.actions.handOver().then(() => flash(ctx, 'you handed the driver role over and are watching now: a watcher drives with `readiness-tui FILE`'));
     } else if (k === 'n' || k === 'escape') close();
     return;
   }

@@ -56,5 +56,18 @@ describe('SHA256SUMS', () => {
     expect(bin).toEqual({ entries: [{ sha256: 'a'.repeat(64), path: 'evidence/x.log' }], problems: [] });
     expect(parseSums('')).toEqual({ entries: [], problems: [] });
     expect(parseSums(`${'A'.repeat(64)}  x\n`).problems).toEqual(['line 1: not "<sha256>  <file>"']);
+    // text before the digest is not the format either
+    expect(parseSums(`x${'a'.repeat(64)}  x\n`).problems).toEqual(['line 1: not "<sha256>  <file>"']);
+  });
+
+  it('a path that is not a string is not a bundle path (a statement may name anything)', () => {
+    for (const v of [undefined, null, 42, ['a'], { p: 'a' }]) expect(isSafeBundlePath(v), String(v)).toBe(false);
+  });
+
+  it('computeSums writes its lines in LC_ALL=C byte order whatever order it is given (upper case before lower, 1.log before 10.log)', async () => {
+    const given = ['evidence/1.1/10.log', 'b.txt', 'evidence/1.1/1.log', '_x', 'B.txt', 'b.txt'];
+    const { text, entries } = await computeSums(dir, given);
+    expect(entries.map((e) => e.path)).toEqual(['B.txt', '_x', 'b.txt', 'evidence/1.1/1.log', 'evidence/1.1/10.log']);
+    expect(text.split('\n').slice(0, -1).map((l) => l.slice(66))).toEqual(entries.map((e) => e.path));
   });
 });

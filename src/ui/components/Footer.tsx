@@ -46,19 +46,24 @@ export function dialogHints(d: Dialog, dot: string, ascii: boolean): string {
 type Message = LiveState['messages'][number];
 const RANK: Record<Message['level'], number> = { info: 0, warn: 1, error: 2 };
 
+/** How long a fresh warning or error holds the status line against newer, less serious messages. */
+export const HOLD_MS = Math.min(4_000, MESSAGE_MS);
+
 /**
- * The message the status line shows: of those younger than MESSAGE_MS, the newest of the most serious level. A
- * warning (the driver role taken over) is not pushed off the line by an info that arrives right after it ("… joined",
- * a note from another session); it stays until it expires or something as serious comes.
+ * The message the status line shows, and until when it stands. Normally the newest message younger than MESSAGE_MS;
+ * but a warning or error younger than HOLD_MS is not pushed off the line by a less serious message that arrives
+ * right after it (the driver role taken over, then "… joined" and a note from another session in the same render).
  */
-export function pickMessage(messages: readonly Message[], now: number): Message | undefined {
-  let best: Message | undefined;
-  for (let i = messages.length - 1; i >= 0; i--) {
+export function pickMessage(messages: readonly Message[], now: number): { message: Message; until: number } | undefined {
+  const newest = messages[messages.length - 1];
+  if (!newest || now - Date.parse(newest.ts) >= MESSAGE_MS) return undefined;
+  let best = newest;
+  for (let i = messages.length - 2; i >= 0; i--) {
     const m = messages[i]!;
-    if (now - Date.parse(m.ts) >= MESSAGE_MS) break;
-    if (!best || RANK[m.level] > RANK[best.level]) best = m;
+    if (now - Date.parse(m.ts) >= HOLD_MS) break;
+    if (RANK[m.level] > RANK[best.level]) best = m;
   }
-  return best;
+  return { message: best, until: Date.parse(best.ts) + (best === newest ? MESSAGE_MS : HOLD_MS) };
 }
 
 /** The conditional keys that apply to what the operator points at now (`a` on a waiver awaiting their approval). */
@@ -121,14 +126,16 @@ export function Footer({ width }: { width: number }): React.ReactElement {
   }, [flash, ui]);
   const messages = useLive((s) => s.messages);
   // a message goes away by itself too (a note from another session must not stay for minutes): one timeout, at the
-  // moment the message shown expires, makes the line pick again
+  // moment the message shown expires (or its hold on the line ends), makes the line pick again
   const [, setTick] = useState(0);
-  const message = pickMessage(messages, Date.now());
+  const shown = pickMessage(messages, Date.now());
+  const message = shown?.message;
+  const until = shown?.until;
   useEffect(() => {
-    if (!message) return;
-    const t = setTimeout(() => setTick((x) => x + 1), Math.max(0, Date.parse(message.ts) + MESSAGE_MS - Date.now()) + 5);
+    if (until === undefined) return;
+    const t = setTimeout(() => setTick((x) => x + 1), Math.max(0, until - Date.now()) + 5);
     return () => clearTimeout(t);
-  }, [message]);
+  }, [message, until]);
 
   const frame = useSpinner(theme.animation && running.length > 0);
   const spin = theme.animation ? `${g.spinner[frame % g.spinner.length]} ` : '';

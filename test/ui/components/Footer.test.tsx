@@ -6,7 +6,7 @@ import '../../support/no-ci.js';
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { App } from '../../../src/ui/app.js';
-import { MESSAGE_MS, pickMessage } from '../../../src/ui/components/Footer.js';
+import { HOLD_MS, MESSAGE_MS, pickMessage } from '../../../src/ui/components/Footer.js';
 import { createUiStore } from '../../../src/ui/ui-store.js';
 import type { Theme } from '../../../src/ui/theme.js';
 import type { LiveState } from '../../../src/engine/store.js';
@@ -18,34 +18,40 @@ const T0 = Date.parse('2030-01-01T10:00:00Z');
 const at = (ms: number, level: Message['level'], text: string): Message => ({ ts: new Date(T0 + ms).toISOString(), level, text });
 
 describe('pickMessage', () => {
-  it('nothing to show: no message, or every one older than MESSAGE_MS', () => {
-    expect(pickMessage([], T0)).toBeUndefined();
-    expect(pickMessage([at(0, 'error', 'old')], T0 + MESSAGE_MS)).toBeUndefined();
+  const pick = (ms: readonly Message[], now: number) => pickMessage(ms, T0 + now);
+
+  it('nothing to show: no message, or the newest older than MESSAGE_MS', () => {
+    expect(pick([], 0)).toBeUndefined();
+    expect(pick([at(0, 'error', 'old')], MESSAGE_MS)).toBeUndefined();
   });
 
-  it('the newest of the most serious level among the fresh ones', () => {
+  it('the newest message, until MESSAGE_MS after it', () => {
+    const a = at(0, 'info', 'a');
+    const b = at(1, 'info', 'b');
+    expect(pick([a, b], 2)).toEqual({ message: b, until: T0 + 1 + MESSAGE_MS });
+    const w = at(2, 'warn', 'w');
+    expect(pick([a, b, w], 3)).toEqual({ message: w, until: T0 + 2 + MESSAGE_MS });
+  });
+
+  it('a fresh warning holds the line against the info messages that follow it, for HOLD_MS', () => {
+    expect(HOLD_MS).toBeGreaterThan(0);
+    expect(HOLD_MS).toBeLessThanOrEqual(MESSAGE_MS);
     const warn = at(0, 'warn', 'taken over by bob');
     const joined = at(10, 'info', 'bob joined');
     const note = at(20, 'info', 'note from another session');
-    expect(pickMessage([warn, joined, note], T0 + 30)).toBe(warn);
-    const later = at(40, 'warn', 'second warning');
-    expect(pickMessage([warn, joined, note, later], T0 + 50)).toBe(later);
-    const err = at(5, 'error', 'could not write');
-    expect(pickMessage([warn, err, joined, later], T0 + 50)).toBe(err);
+    expect(pick([warn, joined, note], 30)).toEqual({ message: warn, until: T0 + HOLD_MS });
+    expect(pick([warn, joined, note], HOLD_MS - 1)!.message).toBe(warn);
+    // then the newest message has the line again (the operator's own "you handed the driver role over")
+    expect(pick([warn, joined, note], HOLD_MS)).toEqual({ message: note, until: T0 + 20 + MESSAGE_MS });
   });
 
-  it('an expired warning gives the line back to the newer info messages', () => {
+  it('the most serious of the held ones; as serious and newer wins', () => {
     const warn = at(0, 'warn', 'taken over by bob');
-    const joined = at(1000, 'info', 'bob joined');
-    expect(pickMessage([warn, joined], T0 + MESSAGE_MS - 1)).toBe(warn);
-    expect(pickMessage([warn, joined], T0 + MESSAGE_MS)).toBe(joined);
-    expect(pickMessage([warn, joined], T0 + MESSAGE_MS + 1000)).toBeUndefined();
-  });
-
-  it('the newest info when all are infos', () => {
-    const a = at(0, 'info', 'a');
-    const b = at(1, 'info', 'b');
-    expect(pickMessage([a, b], T0 + 2)).toBe(b);
+    const err = at(5, 'error', 'could not write');
+    const info = at(6, 'info', 'bob joined');
+    expect(pick([warn, err, info], 10)!.message).toBe(err);
+    const later = at(40, 'warn', 'second warning');
+    expect(pick([warn, info, later], 50)!.message).toBe(later);
   });
 });
 
