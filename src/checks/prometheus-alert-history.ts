@@ -7,6 +7,10 @@
  *
  * error vs fail: Prometheus unreachable / rejecting the query, an unreadable acknowledgement file → error;
  * no alerting rules and no ALERTS history at all → inconclusive; otherwise `expect` judges.
+ *
+ * Over 400 lines: one file per check kind (the project's rule); the episode arithmetic and the acknowledgement
+ * matching already live in support/alert-episodes.ts and the API client in support/prometheus-api.ts. What stays
+ * here are the kind's readers (rules, config, history, the acknowledgement sources) and the classification they feed.
  */
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
