@@ -1,5 +1,6 @@
 /**
- * No function in src/ is longer than a reader can hold at once (the house rule: no function over ~150 lines). Every
+ * No function in src/ is longer than a reader can hold at once (the house rule: no function over ~150 lines), and no
+ * file over ~400 lines without its header comment saying why ("Over 400 lines: …"). Every
  * function, method, arrow function and function expression with a body is measured from its first line to its last
  * (a factory's inner functions count inside it too), with the TypeScript compiler's own parser.
  */
@@ -10,6 +11,22 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/fixtures.js';
 
 const MAX_LINES = 150;
+const MAX_FILE_LINES = 400;
+
+/** the source files under src/ */
+function sourceFiles(): string[] {
+  return readdirSync(path.join(repoRoot, 'src'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.(ts|tsx)$/.test(e.name))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** a file over `max` lines whose leading comment does not say why ("Over 400 lines: …"), else undefined */
+function longFileWithoutReason(text: string, max: number): string | undefined {
+  const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  if (lines <= max) return undefined;
+  const header = /^(?:#![^\n]*\n)?\s*\/\*\*?([\s\S]*?)\*\//.exec(text)?.[1] ?? '';
+  return /Over 400 lines\b/i.test(header) ? undefined : `${lines} lines, and its header comment does not say why (Over 400 lines: …)`;
+}
 
 /** every function with a body in `text` longer than `max` lines: "name (N lines) at line L" */
 function longFunctions(file: string, text: string, max: number): string[] {
@@ -39,9 +56,7 @@ function nameOf(n: ts.Node): string {
 
 describe('function length', () => {
   it(`no function in src/ is over ${MAX_LINES} lines`, () => {
-    const files = readdirSync(path.join(repoRoot, 'src'), { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile() && /\.(ts|tsx)$/.test(e.name))
-      .map((e) => path.join(e.parentPath, e.name));
+    const files = sourceFiles();
     expect(files.length).toBeGreaterThan(100);
     const found = files.flatMap((f) =>
       longFunctions(f, readFileSync(f, 'utf8'), MAX_LINES).map((x) => `${path.relative(repoRoot, f)}: ${x}`),
@@ -63,5 +78,22 @@ describe('function length', () => {
       'outer (14 lines) at line 27',
       'inner (12 lines) at line 28',
     ]);
+  });
+
+  it(`a file in src/ over ${MAX_FILE_LINES} lines says why at its top`, () => {
+    const found = sourceFiles().flatMap((f) => {
+      const why = longFileWithoutReason(readFileSync(f, 'utf8'), MAX_FILE_LINES);
+      return why ? [`${path.relative(repoRoot, f)}: ${why}`] : [];
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('the file measure: a long file passes only with the reason in its leading comment', () => {
+    const body = (n: number) => Array.from({ length: n }, (_, i) => `const v${i} = ${i};`).join('\n') + '\n';
+    expect(longFileWithoutReason(body(4), 4)).toBeUndefined();
+    expect(longFileWithoutReason(body(5), 4)).toBe('5 lines, and its header comment does not say why (Over 400 lines: …)');
+    expect(longFileWithoutReason(`/**\n * What it does.\n *\n * Over 400 lines: one kind per file.\n */\n${body(5)}`, 4)).toBeUndefined();
+    // the reason must be in the file's leading comment, not anywhere
+    expect(longFileWithoutReason(`/** What it does. */\n${body(5)}// Over 400 lines: said too late\n`, 4)).toMatch(/^7 lines/);
   });
 });
