@@ -73,18 +73,27 @@ export async function launchTui(o: LaunchOptions): Promise<Tui> {
     titles.push(t);
     if (t === READY_TITLE) readyCount++;
   });
+  let lastData = Date.now();
   p.onData((d) => {
     raw += d;
+    lastData = Date.now();
     pending++;
     term.write(d, () => pending--);
   });
-  const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) => p.onExit((e) => resolve(e)));
-  let done = false;
-  void exited.then(() => (done = true));
-
   const settled = async () => {
     for (let i = 0; i < 50 && pending; i++) await sleep(5);
   };
+  // node-pty may report the exit before it has delivered the last output the child wrote (a line printed just before
+  // exiting): `exited` resolves once the output has been quiet for 100 ms (at most 2 s) and the emulator has it all
+  const drained = async () => {
+    const until = Date.now() + 2_000;
+    while (Date.now() - lastData < 100 && Date.now() < until) await sleep(20);
+    await settled();
+  };
+  const exited = new Promise<{ exitCode: number; signal?: number }>((resolve) => p.onExit((e) => void drained().then(() => resolve(e))));
+  let done = false;
+  void exited.then(() => (done = true));
+
   const lines = () => {
     const b = term.buffer.active;
     const out: string[] = [];
