@@ -91,11 +91,10 @@ async function expandFiles(patterns: string[], cwd: string): Promise<LogFile[]> 
     }
     const found = await glob(pat, { cwd, absolute: true, onlyFiles: true, dot: false });
     if (found.length === 0) throw new CheckError(`no file matches ${pat} (in ${cwd})`, 'check the path of the logs, or point `files` at them');
-    // oldest first, by the time each was last written, names breaking ties (the second sort is stable): by name
-    // alone, logrotate's app.log, app.log.1, app.log.2 would take the oldest file for the newest
+    // oldest first, by the time each was last written, names breaking ties: by name alone, logrotate's app.log,
+    // app.log.1, app.log.2 would take the oldest file for the newest
     const written = new Map(await Promise.all(found.map(async (f) => [f, (await stat(f)).mtimeMs] as const)));
-    found.sort();
-    found.sort((a, b) => written.get(a)! - written.get(b)!);
+    found.sort((a, b) => written.get(a)! - written.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
     // a match is named the way its pattern was written: absolute for an absolute pattern, else relative to cwd
     out.push(...found.map((abs) => ({ abs, shown: path.isAbsolute(pat) ? abs : path.relative(cwd, abs) })));
   }

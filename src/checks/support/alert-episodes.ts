@@ -181,10 +181,11 @@ const namesAlert = (alertname: string): RegExp => new RegExp(`(?<!\\w)${alertnam
 
 /** incidents created during the episode (± slack) whose title/summary/key names the alert */
 export function matchPagerDuty(ep: AckWindow, incidents: Json[], slackS = 300): Ack | undefined {
+  const named = namesAlert(ep.alertname);
   for (const inc of incidents) {
     const created = toS(inc.created_at);
     if (created === undefined || created < ep.from - slackS || created > ep.to + slackS) continue;
-    if (!namesAlert(ep.alertname).test(incidentText(inc))) continue;
+    if (!named.test(incidentText(inc))) continue;
     const human = pagerDutyHumanAck(inc);
     if (human) return { source: 'pagerduty', id: String(inc.id ?? inc.incident_number ?? '?'), ...human };
   }
