@@ -5,7 +5,7 @@
  * mutation-tested) without a Prometheus binary. The episode arithmetic over a real Prometheus is in
  * prometheus-alert-history.test.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -71,6 +71,13 @@ interface Api {
 }
 
 /** a loopback server; `routes` answers by path, anything not given answers like Prometheus does (above) */
+/** the loopback servers of the running test: closed after it (a test may close one itself first) */
+let open: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(open.map((c) => c()));
+  open = [];
+});
+
 async function promApi(routes: Record<string, Answer> = {}, query: (q: string, t: number) => Answer = matrix): Promise<Api> {
   const seen: string[] = [];
   const server = http.createServer((req, res) => {
@@ -89,11 +96,9 @@ async function promApi(routes: Record<string, Answer> = {}, query: (q: string, t
     res.end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  const close = () => new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
+  open.push(close);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close };
 }
 
 type R = {
@@ -129,44 +134,32 @@ const queries = (api: Api) => api.seen.filter((s) => s.startsWith('/api/v1/query
 describe('prometheus.alert-history: the evaluation interval', () => {
   it("from the rules: an alert's rule group interval (the longest), else the global one from the config", async () => {
     const api = await promApi();
-    try {
-      const { r, perAlert, lines } = await history(api);
-      expect(r.evaluationIntervalS).toBe(60);
-      // A: its group's 300 s → gap 600 s holds 300 s, splits 700 s; C: no group interval, 60 s → gap 120 s splits
-      // 180 s; D: a group interval of 0 is no interval
-      expect(perAlert).toEqual({ A: 2, C: 2, D: 1 });
-      expect(lines).toContain("  evaluation interval 1m (from Prometheus' config)");
-      expect(api.seen.slice(0, 2)).toEqual(['/api/v1/status/config', '/api/v1/rules?type=alert']);
-    } finally {
-      await api.close();
-    }
+    const { r, perAlert, lines } = await history(api);
+    expect(r.evaluationIntervalS).toBe(60);
+    // A: its group's 300 s → gap 600 s holds 300 s, splits 700 s; C: no group interval, 60 s → gap 120 s splits
+    // 180 s; D: a group interval of 0 is no interval
+    expect(perAlert).toEqual({ A: 2, C: 2, D: 1 });
+    expect(lines).toContain("  evaluation interval 1m (from Prometheus' config)");
+    expect(api.seen.slice(0, 2)).toEqual(['/api/v1/status/config', '/api/v1/rules?type=alert']);
   });
 
   it('a given evaluationInterval wins over the config and the rule groups, and the config is not asked for', async () => {
     const api = await promApi();
-    try {
-      const { r, perAlert, lines } = await history(api, { evaluationInterval: '30s' });
-      expect(r.evaluationIntervalS).toBe(30);
-      // gap 60 s: A splits at its 300 s and 700 s gaps, C at 180 s
-      expect(perAlert).toEqual({ A: 3, C: 2, D: 1 });
-      expect(api.seen).not.toContain('/api/v1/status/config');
-      expect(lines.some((l) => l.includes('evaluation interval'))).toBe(false);
-    } finally {
-      await api.close();
-    }
+    const { r, perAlert, lines } = await history(api, { evaluationInterval: '30s' });
+    expect(r.evaluationIntervalS).toBe(30);
+    // gap 60 s: A splits at its 300 s and 700 s gaps, C at 180 s
+    expect(perAlert).toEqual({ A: 3, C: 2, D: 1 });
+    expect(api.seen).not.toContain('/api/v1/status/config');
+    expect(lines.some((l) => l.includes('evaluation interval'))).toBe(false);
   });
 
   it("the config's interval sets the gap for every alert when the rules are not read", async () => {
     const api = await promApi({ '/api/v1/status/config': ok({ yaml: 'global:\n  evaluation_interval:   2m\nrule_files: []\n' }) });
-    try {
-      const { r, perAlert, lines } = await history(api, { runbooks: { fromRules: false } });
-      expect(r.evaluationIntervalS).toBe(120);
-      // gap 240 s: A splits at 300 s and 700 s, C (180 s) holds
-      expect(perAlert).toEqual({ A: 3, C: 1, D: 1 });
-      expect(lines).toContain("  evaluation interval 2m (from Prometheus' config)");
-    } finally {
-      await api.close();
-    }
+    const { r, perAlert, lines } = await history(api, { runbooks: { fromRules: false } });
+    expect(r.evaluationIntervalS).toBe(120);
+    // gap 240 s: A splits at 300 s and 700 s, C (180 s) holds
+    expect(perAlert).toEqual({ A: 3, C: 1, D: 1 });
+    expect(lines).toContain("  evaluation interval 2m (from Prometheus' config)");
   });
 
   it('an unreadable config (no interval, not a duration, no data, an error answer, 404) means 1m, and says so', async () => {
@@ -179,13 +172,9 @@ describe('prometheus.alert-history: the evaluation interval', () => {
     };
     for (const [what, answer] of Object.entries(configs)) {
       const api = await promApi({ '/api/v1/status/config': answer });
-      try {
-        const { r, perAlert, lines } = await history(api, { runbooks: { fromRules: false } });
-        expect([what, r.evaluationIntervalS, perAlert]).toEqual([what, 60, { A: 3, C: 2, D: 1 }]);
-        expect(lines).toContain('  evaluation interval not readable; assuming 1m (set evaluationInterval)');
-      } finally {
-        await api.close();
-      }
+      const { r, perAlert, lines } = await history(api, { runbooks: { fromRules: false } });
+      expect([what, r.evaluationIntervalS, perAlert]).toEqual([what, 60, { A: 3, C: 2, D: 1 }]);
+      expect(lines).toContain('  evaluation interval not readable; assuming 1m (set evaluationInterval)');
     }
   });
 
@@ -206,36 +195,28 @@ describe('prometheus.alert-history: the evaluation interval', () => {
 describe('prometheus.alert-history: raw samples in chunks', () => {
   it('chunks walk back from the end; the last one is cut at the window start; both series families', async () => {
     const api = await promApi();
-    try {
-      const { r } = await history(api, { chunk: '10h', selector: 'severity="warning"', evaluationInterval: '1m', runbooks: { fromRules: false } });
-      const at = (q: string, t: number) => `/api/v1/query?query=${q}&time=${t}`;
-      expect(queries(api)).toEqual([
-        at('ALERTS{alertstate="firing",severity="warning"}[36000s]', END),
-        at('ALERTS{alertstate="firing",severity="warning"}[36000s]', END - 36000),
-        at('ALERTS{alertstate="firing",severity="warning"}[14400s]', END - 72000),
-        at('ALERTS_FOR_STATE{severity="warning"}[36000s]', END),
-        at('ALERTS_FOR_STATE{severity="warning"}[36000s]', END - 36000),
-        at('ALERTS_FOR_STATE{severity="warning"}[14400s]', END - 72000),
-      ]);
-      expect(r.queries).toBe(6);
-    } finally {
-      await api.close();
-    }
+    const { r } = await history(api, { chunk: '10h', selector: 'severity="warning"', evaluationInterval: '1m', runbooks: { fromRules: false } });
+    const at = (q: string, t: number) => `/api/v1/query?query=${q}&time=${t}`;
+    expect(queries(api)).toEqual([
+      at('ALERTS{alertstate="firing",severity="warning"}[36000s]', END),
+      at('ALERTS{alertstate="firing",severity="warning"}[36000s]', END - 36000),
+      at('ALERTS{alertstate="firing",severity="warning"}[14400s]', END - 72000),
+      at('ALERTS_FOR_STATE{severity="warning"}[36000s]', END),
+      at('ALERTS_FOR_STATE{severity="warning"}[36000s]', END - 36000),
+      at('ALERTS_FOR_STATE{severity="warning"}[14400s]', END - 72000),
+    ]);
+    expect(r.queries).toBe(6);
   });
 
   it('a chunk that divides the window: no empty query at the window start', async () => {
     const api = await promApi();
-    try {
-      await history(api, { chunk: '12h', evaluationInterval: '1m', runbooks: { fromRules: false } });
-      expect(queries(api).map((q) => q.replace(/^\/api\/v1\/query\?query=/, ''))).toEqual([
-        `ALERTS{alertstate="firing"}[43200s]&time=${END}`,
-        `ALERTS{alertstate="firing"}[43200s]&time=${END - 43200}`,
-        `ALERTS_FOR_STATE{}[43200s]&time=${END}`,
-        `ALERTS_FOR_STATE{}[43200s]&time=${END - 43200}`,
-      ]);
-    } finally {
-      await api.close();
-    }
+    await history(api, { chunk: '12h', evaluationInterval: '1m', runbooks: { fromRules: false } });
+    expect(queries(api).map((q) => q.replace(/^\/api\/v1\/query\?query=/, ''))).toEqual([
+      `ALERTS{alertstate="firing"}[43200s]&time=${END}`,
+      `ALERTS{alertstate="firing"}[43200s]&time=${END - 43200}`,
+      `ALERTS_FOR_STATE{}[43200s]&time=${END}`,
+      `ALERTS_FOR_STATE{}[43200s]&time=${END - 43200}`,
+    ]);
   });
 
   it('too many samples or a timeout: the error says to lower `chunk`; other rejections keep their own hint', async () => {
@@ -248,64 +229,44 @@ describe('prometheus.alert-history: raw samples in chunks', () => {
     ];
     for (const [status, errorType, error, hint] of cases) {
       const api = await promApi({}, reject(status, errorType, error));
-      try {
-        const e = await failure(api, { evaluationInterval: '1m', runbooks: { fromRules: false } });
-        expect([e.message, e.hint]).toEqual([`Prometheus rejected /api/v1/query (HTTP ${status}, ${errorType}): ${error}`, hint]);
-      } finally {
-        await api.close();
-      }
+      const e = await failure(api, { evaluationInterval: '1m', runbooks: { fromRules: false } });
+      expect([e.message, e.hint]).toEqual([`Prometheus rejected /api/v1/query (HTTP ${status}, ${errorType}): ${error}`, hint]);
     }
   });
 
   it('an answer that is not a matrix is an error', async () => {
     const api = await promApi({}, () => ok({ resultType: 'vector', result: [] }));
-    try {
-      const e = await failure(api, { evaluationInterval: '1m', runbooks: { fromRules: false } });
-      expect([e.message, e.hint]).toEqual(['expected a matrix for ALERTS{alertstate="firing"}[…], got vector', 'is this a Prometheus-compatible API?']);
-    } finally {
-      await api.close();
-    }
+    const e = await failure(api, { evaluationInterval: '1m', runbooks: { fromRules: false } });
+    expect([e.message, e.hint]).toEqual(['expected a matrix for ALERTS{alertstate="firing"}[…], got vector', 'is this a Prometheus-compatible API?']);
   });
 });
 
 describe('prometheus.alert-history: runbooks and rules', () => {
   it('alerting rules are counted (recording rules not), runbook_url or runbook annotations make an alert actionable', async () => {
     const api = await promApi();
-    try {
-      const { r, lines } = await history(api);
-      // A twice (two groups), B, C twice, D
-      expect(r.alertingRules).toBe(6);
-      expect(lines).toContain('  6 alerting rule(s), 2 with a runbook annotation');
-      expect(r.byAlert.map((a) => [a.alertname, a.hasRunbook, a.actionable])).toEqual([
-        ['A', true, 2],
-        ['C', false, 0],
-        ['D', false, 0],
-      ]);
-    } finally {
-      await api.close();
-    }
+    const { r, lines } = await history(api);
+    // A twice (two groups), B, C twice, D
+    expect(r.alertingRules).toBe(6);
+    expect(lines).toContain('  6 alerting rule(s), 2 with a runbook annotation');
+    expect(r.byAlert.map((a) => [a.alertname, a.hasRunbook, a.actionable])).toEqual([
+      ['A', true, 2],
+      ['C', false, 0],
+      ['D', false, 0],
+    ]);
   });
 
   it('rules answers without groups or rules count zero; fromRules false asks nothing and counts null', async () => {
     for (const data of [{}, { groups: [{ name: 'empty', interval: 60 }] }, null]) {
       const api = await promApi({ '/api/v1/rules': ok(data) });
-      try {
-        const { r, lines } = await history(api, { evaluationInterval: '1m' });
-        expect(r.alertingRules).toBe(0);
-        expect(lines).toContain('  0 alerting rule(s), 0 with a runbook annotation');
-      } finally {
-        await api.close();
-      }
+      const { r, lines } = await history(api, { evaluationInterval: '1m' });
+      expect(r.alertingRules).toBe(0);
+      expect(lines).toContain('  0 alerting rule(s), 0 with a runbook annotation');
     }
     const api = await promApi();
-    try {
-      const { r, lines } = await history(api, { evaluationInterval: '1m', runbooks: { fromRules: false } });
-      expect(r.alertingRules).toBeNull();
-      expect(api.seen.some((s) => s.startsWith('/api/v1/rules'))).toBe(false);
-      expect(lines.some((l) => l.includes('alerting rule'))).toBe(false);
-    } finally {
-      await api.close();
-    }
+    const { r, lines } = await history(api, { evaluationInterval: '1m', runbooks: { fromRules: false } });
+    expect(r.alertingRules).toBeNull();
+    expect(api.seen.some((s) => s.startsWith('/api/v1/rules'))).toBe(false);
+    expect(lines.some((l) => l.includes('alerting rule'))).toBe(false);
   });
 
   it('runbooks from an Alertmanager webhook log (relative to the checklist); a missing log is an error', async () => {
@@ -324,7 +285,6 @@ describe('prometheus.alert-history: runbooks and rules', () => {
       const e = await failure(api, { runbooks: { webhookLog: 'am/none.jsonl' } }, ctx);
       expect([e.message, e.hint]).toEqual([`cannot read the Alertmanager webhook log ${path.join(ctx.cwd, 'am/none.jsonl')} (ENOENT)`, 'fix runbooks.webhookLog']);
     } finally {
-      await api.close();
       await ctx.dispose();
     }
   });
@@ -336,32 +296,28 @@ describe('prometheus.alert-history: acknowledgement exports', () => {
 
   it('the captured exports are read (relative to the checklist) and make "acknowledged" known', async () => {
     const api = await promApi();
-    try {
-      // a context per run (its lines), all in the fixtures folder
-      const inFixtures = async (acknowledgements: Record<string, string>) => {
-        const ctx = await basicContext({ cwd: fixturesDir });
-        try {
-          return await history(api, { acknowledgements }, ctx);
-        } finally {
-          await ctx.dispose();
-        }
-      };
-      const a = await inFixtures({ pagerdutyIncidents: pd, alertmanagerSilences: silences });
-      expect(a.r.acknowledged).toBe(0);
-      expect(a.lines.filter((l) => / read$/.test(l))).toEqual(['  3 PagerDuty incident(s) read', '  1 Alertmanager silence(s) read']);
-      expect(a.out.summary).not.toMatch(/acknowledgements unknown/);
-      for (const one of [{ pagerdutyIncidents: pd }, { alertmanagerSilences: silences }] as Record<string, string>[]) {
-        const b = await inFixtures(one);
-        expect(b.r.acknowledged).toBe(0);
-        expect(b.lines.filter((l) => / read$/.test(l))).toHaveLength(1);
+    // a context per run (its lines), all in the fixtures folder
+    const inFixtures = async (acknowledgements: Record<string, string>) => {
+      const ctx = await basicContext({ cwd: fixturesDir });
+      try {
+        return await history(api, { acknowledgements }, ctx);
+      } finally {
+        await ctx.dispose();
       }
-      const none = await history(api, { acknowledgements: {} });
-      expect(none.r.acknowledged).toBeNull();
-      expect(none.out.summary).toMatch(/ — acknowledgements unknown \(no PagerDuty\/Alertmanager source configured\)$/);
-      expect(none.lines.some((l) => / read$/.test(l))).toBe(false);
-    } finally {
-      await api.close();
+    };
+    const a = await inFixtures({ pagerdutyIncidents: pd, alertmanagerSilences: silences });
+    expect(a.r.acknowledged).toBe(0);
+    expect(a.lines.filter((l) => / read$/.test(l))).toEqual(['  3 PagerDuty incident(s) read', '  1 Alertmanager silence(s) read']);
+    expect(a.out.summary).not.toMatch(/acknowledgements unknown/);
+    for (const one of [{ pagerdutyIncidents: pd }, { alertmanagerSilences: silences }] as Record<string, string>[]) {
+      const b = await inFixtures(one);
+      expect(b.r.acknowledged).toBe(0);
+      expect(b.lines.filter((l) => / read$/.test(l))).toHaveLength(1);
     }
+    const none = await history(api, { acknowledgements: {} });
+    expect(none.r.acknowledged).toBeNull();
+    expect(none.out.summary).toMatch(/ — acknowledgements unknown \(no PagerDuty\/Alertmanager source configured\)$/);
+    expect(none.lines.some((l) => / read$/.test(l))).toBe(false);
   });
 
   it('an export that is missing, a folder, not JSON or of the wrong shape is an error that says what to do', async () => {
@@ -390,7 +346,6 @@ describe('prometheus.alert-history: acknowledgement exports', () => {
       const notList = await ack({ alertmanagerSilences: 'object.json' });
       expect([notList.message, notList.hint]).toEqual(['the silences export object.json is not a JSON array', 'export GET /api/v2/silences']);
     } finally {
-      await api.close();
       await ctx.dispose();
     }
   });
